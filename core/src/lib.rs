@@ -1,0 +1,51 @@
+//! # windeep-core
+//!
+//! Exact, deterministic lending calculations for a member-owned lending and savings society:
+//! repayment schedules with exact rounding, and (as the library grows) payment allocation,
+//! fines, restructures, ledgers, bank import and asset classification.
+//!
+//! The core is pure: deterministic functions over terms and ordered events, with no I/O and no
+//! clock. Money and rates are [`rust_decimal::Decimal`] values behind the [`Money`] and [`Rate`]
+//! newtypes; no float touches them. Rounding happens only through [`RoundingPolicy`], at named
+//! points. Every refusal is a [`CoreError`] with a stable machine code.
+//!
+//! ```
+//! use windeep_core::{LoanTerms, generate_schedule, parse_date};
+//! let terms = LoanTerms::new("100000".parse().unwrap(), "12".parse().unwrap(), 12,
+//!     parse_date("2026-01-05").unwrap(), parse_date("2026-02-05").unwrap());
+//! let schedule = generate_schedule(&terms).unwrap();
+//! assert_eq!(schedule.emi.unwrap().to_string(), "8884.88");
+//! assert_eq!(schedule.totals.principal.to_string(), "100000.00");
+//! ```
+//!
+//! The same operations are reachable as JSON through [`ops::call`], which the command line and
+//! every language binding use, so all of them give identical answers.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![warn(unreachable_pub)]
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
+mod calendar;
+mod decimal;
+mod error;
+mod money;
+pub mod ops;
+mod rounding;
+mod schedule;
+
+pub use calendar::{
+    ACTUAL_ACTUAL_DENOMINATOR, DueDates, Frequency, InterestBasis, actual_actual_numerator,
+    days_30e_360, days_between, is_leap, snap_to_fixed_day,
+};
+pub use error::{CoreError, Result};
+pub use money::{Currency, MAX_AMOUNT, Money, Rate, format_date, iso_date, parse_date};
+pub use rounding::{RoundingMode, RoundingPolicy};
+pub use schedule::{
+    BrokenPeriod, Installment, LoanTerms, Method, ProcessingFee, Schedule, SchedulePolicy, Totals,
+    annual_percentage_rate, generate_schedule,
+};

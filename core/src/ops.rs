@@ -1,0 +1,92 @@
+//! The JSON operation interface: one entry point for the command line and every binding.
+//!
+//! An operation reads one JSON document and returns one JSON document; money is a decimal
+//! string, dates are `YYYY-MM-DD`. The golden fixtures in `fixtures/` are cases of exactly this
+//! interface, so every language replays them through it.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::{CoreError, Result};
+use crate::money::error_from_serde;
+use crate::schedule::{LoanTerms, Schedule, annual_percentage_rate, generate_schedule};
+
+/// Every operation name [`call`] knows, in a stable order.
+pub const OPERATIONS: &[&str] = &["schedule"];
+
+/// The `schedule` operation's output: the schedule plus its APR.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScheduleReport {
+    /// The schedule.
+    #[serde(flatten)]
+    pub schedule: Schedule,
+    /// Annual percentage rate (RBI KFS), percent, at the requested decimals.
+    pub apr: String,
+}
+
+/// Generates a schedule and its APR: the typed form of the `schedule` operation.
+///
+/// # Errors
+/// As [`generate_schedule`] and [`annual_percentage_rate`].
+///
+/// # Example
+/// ```
+/// use windeep_core::{LoanTerms, parse_date, ops::schedule};
+/// let terms = LoanTerms::new("100000".parse().unwrap(), "12".parse().unwrap(), 12,
+///     parse_date("2026-01-05").unwrap(), parse_date("2026-02-05").unwrap());
+/// assert_eq!(schedule(&terms).unwrap().apr, "12.00");
+/// ```
+pub fn schedule(terms: &LoanTerms) -> Result<ScheduleReport> {
+    let schedule = generate_schedule(terms)?;
+    let apr = annual_percentage_rate(&schedule, terms.apr_decimals)?.to_string();
+    Ok(ScheduleReport { schedule, apr })
+}
+
+fn parse<T: DeserializeOwned>(input: &str) -> Result<T> {
+    serde_json::from_str(input).map_err(|e| error_from_serde(&e))
+}
+
+fn to_value<T: Serialize>(value: &T) -> Result<Value> {
+    serde_json::to_value(value).map_err(|e| CoreError::InvalidInput {
+        reason: e.to_string(),
+    })
+}
+
+/// Runs operation `name` on a JSON input document and returns the JSON output value.
+///
+/// # Errors
+/// `E_UNKNOWN_OPERATION` for a name not in [`OPERATIONS`]; otherwise the operation's own errors.
+///
+/// # Example
+/// ```
+/// let out = windeep_core::ops::call("schedule", r#"{"principal": "100000", "annual_rate": "12",
+///     "tenure": 12, "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"}"#).unwrap();
+/// assert_eq!(out["emi"], "8884.88");
+/// let err = windeep_core::ops::call("nope", "{}").unwrap_err();
+/// assert_eq!(err.code(), "E_UNKNOWN_OPERATION");
+/// ```
+pub fn call(name: &str, input: &str) -> Result<Value> {
+    match name {
+        "schedule" => to_value(&schedule(&parse::<LoanTerms>(input)?)?),
+        _ => Err(CoreError::UnknownOperation {
+            name: name.to_owned(),
+        }),
+    }
+}
+
+/// [`call`] returning compact JSON text, or the error as `{"code": …, "message": …}` text.
+///
+/// This is the form the C ABI and the command line hand out unchanged.
+pub fn call_json(name: &str, input: &str) -> std::result::Result<String, String> {
+    match call(name, input) {
+        Ok(v) => Ok(v.to_string()),
+        Err(e) => Err(error_json(&e)),
+    }
+}
+
+/// An error as compact JSON: `{"code": "E_…", "message": "…"}`.
+#[must_use]
+pub fn error_json(err: &CoreError) -> String {
+    serde_json::json!({ "code": err.code(), "message": err.to_string() }).to_string()
+}

@@ -1,0 +1,576 @@
+//! Repayment schedules: EMI, rows, broken periods, grace, fees and totals.
+//!
+//! The rules are written out in `docs/schedule.md`; this module implements them and nothing
+//! else. Every amount is rounded once, at a named point, by a [`RoundingPolicy`].
+
+mod apr;
+mod terms;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+pub use apr::annual_percentage_rate;
+pub use terms::{BrokenPeriod, LoanTerms, Method, ProcessingFee, SchedulePolicy};
+
+use crate::calendar::{
+    ACTUAL_ACTUAL_DENOMINATOR, DueDates, Frequency, InterestBasis, actual_actual_numerator,
+    days_30e_360, days_between, snap_to_fixed_day,
+};
+use crate::decimal::{add, div, mul, pad, powu, sub, used_scale};
+use crate::error::{CoreError, Result};
+use crate::money::{Currency, MAX_AMOUNT, Money, Rate, format_date};
+use crate::rounding::RoundingPolicy;
+
+/// One row of a schedule. Every amount is at the currency's scale.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Installment {
+    /// 1-based installment number.
+    pub number: u32,
+    /// Due date.
+    #[serde(with = "crate::money::iso_date")]
+    pub due_on: NaiveDate,
+    /// Calendar days from the previous due date (for row 1, from the regular period start).
+    pub days: i64,
+    /// Principal outstanding before this installment.
+    pub opening_balance: Money,
+    /// Principal repaid by this installment.
+    pub principal: Money,
+    /// Interest charged in this installment.
+    pub interest: Money,
+    /// Amount due: principal + interest.
+    pub installment: Money,
+    /// Principal outstanding after this installment.
+    pub closing_balance: Money,
+}
+
+/// Sums over the rows of a schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    /// Σ principal: always exactly the loan's principal.
+    pub principal: Money,
+    /// Σ interest.
+    pub interest: Money,
+    /// Σ installment.
+    pub payable: Money,
+}
+
+/// A generated repayment schedule (the `schedule` operation's output without the APR).
+///
+/// # Example
+/// ```
+/// use windeep_core::{LoanTerms, generate_schedule, parse_date};
+/// let terms = LoanTerms::new("100000".parse().unwrap(), "12".parse().unwrap(), 12,
+///     parse_date("2026-01-05").unwrap(), parse_date("2026-02-05").unwrap());
+/// let s = generate_schedule(&terms).unwrap();
+/// assert_eq!(s.installments[11].installment.to_string(), "8884.85");
+/// assert_eq!(s.totals.interest.to_string(), "6618.53");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Schedule {
+    /// Currency code, e.g. `"INR"`.
+    pub currency: String,
+    /// Method used.
+    pub method: Method,
+    /// Installment frequency.
+    pub frequency: Frequency,
+    /// Day-count rule.
+    pub interest_basis: InterestBasis,
+    /// Amount lent.
+    pub principal: Money,
+    /// Nominal rate, percent per annum.
+    pub annual_rate: Rate,
+    /// Number of installments.
+    pub tenure: u32,
+    /// Disbursement date.
+    #[serde(with = "crate::money::iso_date")]
+    pub disbursed_on: NaiveDate,
+    /// First due date after snapping to any fixed due day.
+    #[serde(with = "crate::money::iso_date")]
+    pub first_due_on: NaiveDate,
+    /// Last due date.
+    #[serde(with = "crate::money::iso_date")]
+    pub maturity_on: NaiveDate,
+    /// The level installment (reducing; flat under 30/360), else `None`.
+    pub emi: Option<Money>,
+    /// Processing fee charged at disbursement.
+    pub processing_fee: Money,
+    /// Days from disbursement to the regular start of the first period (negative: shorter).
+    pub broken_period_days: i64,
+    /// Broken-period interest charged (0 under [`BrokenPeriod::None`]).
+    pub broken_period_interest: Money,
+    /// Broken-period interest deducted from the disbursement.
+    pub upfront_interest: Money,
+    /// Principal − fee − upfront interest: what the borrower receives.
+    pub net_disbursement: Money,
+    /// The rows.
+    pub installments: Vec<Installment>,
+    /// Row sums.
+    pub totals: Totals,
+}
+
+/// Terms after validation, with every default resolved.
+struct Resolved {
+    currency: Currency,
+    row: RoundingPolicy,
+    emi: RoundingPolicy,
+    principal: Decimal,
+    rate: Decimal,
+    first_due: NaiveDate,
+    fee: Decimal,
+}
+
+/// Validates terms in the documented order and resolves defaults.
+fn resolve(t: &LoanTerms) -> Result<Resolved> {
+    let currency = t.currency.clone();
+    currency.validate()?;
+    let row = t
+        .rounding
+        .unwrap_or_else(|| RoundingPolicy::minor_unit(&currency));
+    row.validate(&currency)?;
+    if t.emi_rounding.is_some() && t.method != Method::Reducing {
+        return Err(CoreError::InvalidRounding {
+            reason: "emi_rounding applies to the reducing method only".to_owned(),
+        });
+    }
+    let emi = t.emi_rounding.unwrap_or(row);
+    emi.validate(&currency)?;
+
+    let p = &t.policy;
+    let policy_error = |reason: String| Err(CoreError::InvalidPolicy { reason });
+    if p.max_tenure == 0 {
+        return policy_error("max_tenure must be at least 1".to_owned());
+    }
+    if p.max_annual_rate.percent() < Decimal::ZERO {
+        return policy_error("max_annual_rate must not be negative".to_owned());
+    }
+    if p.min_first_due_gap_days > p.max_first_due_gap_days {
+        return policy_error(format!(
+            "min_first_due_gap_days {} is above max_first_due_gap_days {}",
+            p.min_first_due_gap_days, p.max_first_due_gap_days
+        ));
+    }
+    if t.apr_decimals > 6 {
+        return policy_error(format!(
+            "apr_decimals {} must be between 0 and 6",
+            t.apr_decimals
+        ));
+    }
+
+    let principal = t.principal.value();
+    if used_scale(principal) > currency.minor_units() {
+        return Err(CoreError::AmountScale {
+            value: principal.to_string(),
+            minor_units: currency.minor_units(),
+        });
+    }
+    if principal <= Decimal::ZERO {
+        return Err(CoreError::NonPositivePrincipal {
+            value: principal.to_string(),
+        });
+    }
+    if principal > MAX_AMOUNT {
+        return Err(CoreError::AmountOutOfRange {
+            value: principal.to_string(),
+        });
+    }
+
+    let rate = t.annual_rate.percent();
+    if rate < Decimal::ZERO {
+        return Err(CoreError::NegativeRate {
+            value: t.annual_rate.to_string(),
+        });
+    }
+    if rate > p.max_annual_rate.percent() {
+        return Err(CoreError::RateExceedsCap {
+            value: t.annual_rate.to_string(),
+            cap: p.max_annual_rate.to_string(),
+        });
+    }
+
+    if t.tenure == 0 {
+        return Err(CoreError::InvalidTenure);
+    }
+    if t.tenure > p.max_tenure {
+        return Err(CoreError::TenureExceedsPolicy {
+            tenure: t.tenure,
+            max: p.max_tenure,
+        });
+    }
+    for (kind, grace) in [
+        ("principal", t.principal_grace),
+        ("interest", t.interest_grace),
+    ] {
+        if grace >= t.tenure {
+            return Err(CoreError::InvalidGrace {
+                kind,
+                grace,
+                tenure: t.tenure,
+            });
+        }
+    }
+
+    if let Some(day) = t.fixed_due_day {
+        if !(1..=28).contains(&day) {
+            return Err(CoreError::InvalidFixedDueDay {
+                reason: format!("{day} must be between 1 and 28"),
+            });
+        }
+        if !t.frequency.is_calendar_month_based() {
+            return Err(CoreError::InvalidFixedDueDay {
+                reason: "a fixed due day applies to monthly and quarterly schedules only"
+                    .to_owned(),
+            });
+        }
+    }
+
+    if t.first_due_on <= t.disbursed_on {
+        return Err(CoreError::FirstDueNotAfterDisbursement {
+            first_due: format_date(t.first_due_on),
+            disbursed: format_date(t.disbursed_on),
+        });
+    }
+    let first_due = match t.fixed_due_day {
+        Some(day) => snap_to_fixed_day(t.first_due_on, day)?,
+        None => t.first_due_on,
+    };
+    let gap = days_between(t.disbursed_on, first_due);
+    let (min, max) = (p.min_first_due_gap_days, p.max_first_due_gap_days);
+    if gap < i64::from(min) || gap > i64::from(max) {
+        return Err(CoreError::FirstDueGapOutOfPolicy {
+            first_due: format_date(first_due),
+            gap,
+            min,
+            max,
+        });
+    }
+
+    let fee = match t.processing_fee {
+        None => Decimal::ZERO,
+        Some(ProcessingFee::Percentage(pct)) => {
+            if pct < Decimal::ZERO || pct > Decimal::ONE_HUNDRED {
+                return Err(CoreError::InvalidFee {
+                    reason: format!("percentage {pct} must be between 0 and 100"),
+                });
+            }
+            let raw = div(
+                mul(principal, pct, "processing fee")?,
+                Decimal::ONE_HUNDRED,
+                "processing fee",
+            )?;
+            row.round_value(raw, &currency)?
+        }
+        Some(ProcessingFee::Fixed(amount)) => {
+            let v = amount.value();
+            if v < Decimal::ZERO {
+                return Err(CoreError::InvalidFee {
+                    reason: format!("fixed fee {v} is negative"),
+                });
+            }
+            if used_scale(v) > currency.minor_units() || v > MAX_AMOUNT {
+                return Err(CoreError::InvalidFee {
+                    reason: format!(
+                        "fixed fee {v} must have at most {} decimal places and be within range",
+                        currency.minor_units()
+                    ),
+                });
+            }
+            v
+        }
+    };
+
+    let principal = pad(principal, currency.minor_units());
+    Ok(Resolved {
+        currency,
+        row,
+        emi,
+        principal,
+        rate,
+        first_due,
+        fee,
+    })
+}
+
+/// Interest on `balance` for the period `[from, to)` under a basis, unrounded.
+struct InterestRule {
+    basis: InterestBasis,
+    rate: Decimal,
+    /// `rate / (100 × periods per year)`: the nominal periodic rate.
+    periodic: Decimal,
+}
+
+impl InterestRule {
+    fn period(&self, balance: Decimal, from: NaiveDate, to: NaiveDate) -> Result<Decimal> {
+        const CTX: &str = "period interest";
+        match self.basis {
+            InterestBasis::Thirty360 => mul(balance, self.periodic, CTX),
+            InterestBasis::Actual365 => {
+                let days = Decimal::from(days_between(from, to));
+                div(
+                    mul(mul(balance, self.rate, CTX)?, days, CTX)?,
+                    Decimal::from(36_500),
+                    CTX,
+                )
+            }
+            InterestBasis::ActualActual => {
+                let num = Decimal::from(actual_actual_numerator(from, to));
+                let den = Decimal::from(100 * ACTUAL_ACTUAL_DENOMINATOR);
+                div(mul(mul(balance, self.rate, CTX)?, num, CTX)?, den, CTX)
+            }
+        }
+    }
+
+    /// Broken-period interest on `principal` from disbursement to the regular period start.
+    fn broken(
+        &self,
+        principal: Decimal,
+        disbursed: NaiveDate,
+        start: NaiveDate,
+    ) -> Result<Decimal> {
+        const CTX: &str = "broken-period interest";
+        let pr = mul(principal, self.rate, CTX)?;
+        let (days, den) = match self.basis {
+            InterestBasis::Thirty360 => (days_30e_360(disbursed, start), 36_000),
+            InterestBasis::Actual365 => (days_between(disbursed, start), 36_500),
+            InterestBasis::ActualActual => (
+                actual_actual_numerator(disbursed, start),
+                100 * ACTUAL_ACTUAL_DENOMINATOR,
+            ),
+        };
+        div(mul(pr, Decimal::from(days), CTX)?, Decimal::from(den), CTX)
+    }
+}
+
+/// The level payment of a reducing loan: `P·r / (1 − (1 + r)^−m)`, or `P / m` when r = 0.
+fn pmt(principal: Decimal, periodic: Decimal, m: u32) -> Result<Decimal> {
+    const CTX: &str = "EMI";
+    if periodic.is_zero() {
+        return div(principal, Decimal::from(m), CTX);
+    }
+    let growth = powu(add(Decimal::ONE, periodic, CTX)?, m, CTX)?;
+    let discount = sub(Decimal::ONE, div(Decimal::ONE, growth, CTX)?, CTX)?;
+    div(mul(principal, periodic, CTX)?, discount, CTX)
+}
+
+/// Generates the repayment schedule of a loan, exactly as `docs/schedule.md` specifies.
+///
+/// # Errors
+/// Every refusal listed in `docs/schedule.md` ("Validation, in this order"), each with its
+/// stable code; the first failing check is reported.
+///
+/// # Example
+/// ```
+/// use windeep_core::{LoanTerms, Method, generate_schedule, parse_date};
+/// let mut terms = LoanTerms::new("100000".parse().unwrap(), "12".parse().unwrap(), 12,
+///     parse_date("2026-01-05").unwrap(), parse_date("2026-02-05").unwrap());
+/// terms.method = Method::Flat;
+/// let s = generate_schedule(&terms).unwrap();
+/// assert_eq!(s.emi.unwrap().to_string(), "9333.33");
+/// assert_eq!(s.installments[11].principal.to_string(), "8333.37");
+/// ```
+pub fn generate_schedule(t: &LoanTerms) -> Result<Schedule> {
+    let v = resolve(t)?;
+    let cur = &v.currency;
+    let round = |x: Decimal| v.row.round_value(x, cur);
+    let n = t.tenure;
+    let gp = t.principal_grace;
+    let gi = t.interest_grace;
+    let m = n - gp;
+    let ppy = Decimal::from(t.frequency.periods_per_year());
+    let periodic = div(
+        v.rate,
+        mul(Decimal::ONE_HUNDRED, ppy, "periodic rate")?,
+        "periodic rate",
+    )?;
+    let rule = InterestRule {
+        basis: t.interest_basis,
+        rate: v.rate,
+        periodic,
+    };
+    let dues = DueDates::new(v.first_due, t.frequency);
+    let start = dues.due(0)?;
+    let p = v.principal;
+    let zero = pad(Decimal::ZERO, cur.minor_units());
+
+    // Broken period: what is charged, and where.
+    let bp_days = days_between(t.disbursed_on, start);
+    let bi = if t.broken_period == BrokenPeriod::None {
+        zero
+    } else {
+        round(rule.broken(p, t.disbursed_on, start)?)?
+    };
+    let n_dec = Decimal::from(n);
+    let mut first_row_bi = zero;
+    let mut upfront = zero;
+    let (share, last_share) = match t.broken_period {
+        BrokenPeriod::None => (zero, zero),
+        BrokenPeriod::AddToFirst => {
+            first_row_bi = bi;
+            (zero, zero)
+        }
+        BrokenPeriod::DeductUpfront => {
+            if bi > Decimal::ZERO {
+                upfront = bi;
+            } else {
+                first_row_bi = bi;
+            }
+            (zero, zero)
+        }
+        BrokenPeriod::Amortize => {
+            let s = round(div(bi, n_dec, "broken-period share")?)?;
+            let rest = sub(
+                bi,
+                mul(s, Decimal::from(n - 1), "broken-period share")?,
+                "broken-period share",
+            )?;
+            (s, rest)
+        }
+    };
+
+    // Method constants.
+    let m_dec = Decimal::from(m);
+    let (emi, pp, flat_ip, flat_last_ip) = match t.method {
+        Method::Reducing => {
+            let mut raw = pmt(p, periodic, m)?;
+            if t.broken_period == BrokenPeriod::Amortize {
+                raw = add(raw, div(bi, n_dec, "EMI")?, "EMI")?;
+            }
+            (Some(v.emi.round_value(raw, cur)?), zero, zero, zero)
+        }
+        Method::Flat => {
+            let pp = round(div(p, m_dec, "flat principal")?)?;
+            if t.interest_basis == InterestBasis::Thirty360 {
+                const CTX: &str = "flat interest";
+                let total = round(div(
+                    mul(mul(p, v.rate, CTX)?, n_dec, CTX)?,
+                    mul(Decimal::ONE_HUNDRED, ppy, CTX)?,
+                    CTX,
+                )?)?;
+                let ip = round(div(total, n_dec, CTX)?)?;
+                let last = sub(total, mul(ip, Decimal::from(n - 1), CTX)?, CTX)?;
+                (Some(add(pp, ip, "flat EMI")?), pp, ip, last)
+            } else {
+                (None, pp, zero, zero)
+            }
+        }
+        Method::EqualPrincipal => (None, round(div(p, m_dec, "equal principal")?)?, zero, zero),
+        Method::Bullet => (None, zero, zero, zero),
+    };
+
+    let capacity = usize::try_from(n).unwrap_or(0);
+    let mut rows = Vec::with_capacity(capacity);
+    let mut balance = p;
+    let mut deferred = zero;
+    let mut prev = start;
+    let (mut sum_p, mut sum_i, mut sum_inst) = (zero, zero, zero);
+    for k in 1..=n {
+        const CTX: &str = "installment";
+        let due = dues.due(k)?;
+        let regular = match t.method {
+            Method::Flat if t.interest_basis == InterestBasis::Thirty360 => {
+                if k == n {
+                    flat_last_ip
+                } else {
+                    flat_ip
+                }
+            }
+            Method::Flat => round(rule.period(p, prev, due)?)?,
+            _ => round(rule.period(balance, prev, due)?)?,
+        };
+        let share_k = if k == n { last_share } else { share };
+        let principal = if k <= gp {
+            zero
+        } else if k == n {
+            balance
+        } else {
+            match t.method {
+                Method::Reducing => {
+                    let e = emi.unwrap_or(zero);
+                    let pr = sub(sub(e, regular, CTX)?, share_k, CTX)?;
+                    if pr < Decimal::ZERO || (pr.is_zero() && regular > Decimal::ZERO) {
+                        return Err(CoreError::EmiBelowInterest {
+                            emi: e.to_string(),
+                            interest: add(regular, share_k, CTX)?.to_string(),
+                            installment: k,
+                        });
+                    }
+                    pr
+                }
+                Method::Flat | Method::EqualPrincipal => pp,
+                Method::Bullet => zero,
+            }
+        };
+        if k < n && !principal.is_zero() && principal >= balance {
+            return Err(CoreError::EmiRoundingOverpays { installment: k });
+        }
+        let adj = if k == 1 {
+            add(share_k, first_row_bi, CTX)?
+        } else {
+            share_k
+        };
+        let computed = add(regular, adj, CTX)?;
+        if computed < Decimal::ZERO {
+            return Err(CoreError::NegativeInterest { installment: k });
+        }
+        let charged = if k <= gi {
+            deferred = add(deferred, computed, CTX)?;
+            zero
+        } else if k == gi + 1 {
+            add(computed, deferred, CTX)?
+        } else {
+            computed
+        };
+        let closing = sub(balance, principal, CTX)?;
+        let installment = add(principal, charged, CTX)?;
+        sum_p = add(sum_p, principal, "totals")?;
+        sum_i = add(sum_i, charged, "totals")?;
+        sum_inst = add(sum_inst, installment, "totals")?;
+        rows.push(Installment {
+            number: k,
+            due_on: due,
+            days: days_between(prev, due),
+            opening_balance: Money::from_rounded(balance),
+            principal: Money::from_rounded(principal),
+            interest: Money::from_rounded(charged),
+            installment: Money::from_rounded(installment),
+            closing_balance: Money::from_rounded(closing),
+        });
+        balance = closing;
+        prev = due;
+    }
+
+    let net = sub(
+        sub(p, v.fee, "net disbursement")?,
+        upfront,
+        "net disbursement",
+    )?;
+    if net <= Decimal::ZERO {
+        return Err(CoreError::NetDisbursementNotPositive {
+            value: net.to_string(),
+        });
+    }
+    Ok(Schedule {
+        currency: cur.code().to_owned(),
+        method: t.method,
+        frequency: t.frequency,
+        interest_basis: t.interest_basis,
+        principal: Money::from_rounded(p),
+        annual_rate: t.annual_rate,
+        tenure: n,
+        disbursed_on: t.disbursed_on,
+        first_due_on: v.first_due,
+        maturity_on: prev,
+        emi: emi.map(Money::from_rounded),
+        processing_fee: Money::from_rounded(pad(v.fee, cur.minor_units())),
+        broken_period_days: bp_days,
+        broken_period_interest: Money::from_rounded(bi),
+        upfront_interest: Money::from_rounded(upfront),
+        net_disbursement: Money::from_rounded(pad(net, cur.minor_units())),
+        installments: rows,
+        totals: Totals {
+            principal: Money::from_rounded(sum_p),
+            interest: Money::from_rounded(sum_i),
+            payable: Money::from_rounded(sum_inst),
+        },
+    })
+}

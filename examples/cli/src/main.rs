@@ -1,0 +1,276 @@
+//! `windeep`: the command line over windeep-core.
+//!
+//! * `windeep schedule --principal 100000 --rate 12 --tenure 12 --disbursed 2026-01-05
+//!   --first-due 2026-02-05 [--format table|json|csv] …` prints a schedule.
+//! * `windeep call <operation>` reads an operation's JSON input on stdin and prints its JSON
+//!   output (the machine interface the golden fixtures describe).
+//!
+//! The command line decides nothing: it turns flags into the operation's JSON input and formats
+//! the JSON output.
+
+use std::io::{Read, Write};
+use std::process::ExitCode;
+
+use serde_json::{Map, Value, json};
+use windeep_core::ops;
+
+const USAGE: &str = "\
+windeep — exact lending calculations
+
+USAGE:
+  windeep schedule --principal AMOUNT --rate PERCENT --tenure N --disbursed DATE --first-due DATE
+                   [--method reducing|flat|equal_principal|bullet]
+                   [--frequency monthly|quarterly|fortnightly|weekly]
+                   [--basis 30_360|actual_365|actual_actual]
+                   [--broken-period none|add_to_first|amortize|deduct_upfront]
+                   [--fixed-due-day D] [--principal-grace N] [--interest-grace N]
+                   [--rounding INCREMENT:MODE] [--emi-rounding INCREMENT:MODE]
+                   [--fee-percent PERCENT | --fee-fixed AMOUNT] [--apr-decimals N]
+                   [--format table|json|csv]
+  windeep call OPERATION < input.json      (operations: see `windeep operations`)
+  windeep operations
+  windeep help
+
+Amounts and rates are plain decimals (12.5), dates YYYY-MM-DD, MODE one of
+half_up, half_even, up, down. Errors print {\"code\", \"message\"} JSON on stderr and exit 2.
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("schedule") => schedule(args.get(1..).unwrap_or_default()),
+        Some("call") => call(args.get(1).map(String::as_str)),
+        Some("operations") => {
+            println!("{}", ops::OPERATIONS.join("\n"));
+            Ok(())
+        }
+        Some("help" | "--help" | "-h") => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        _ => Err(usage_error("expected a command")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("{err}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// A usage problem, reported in the same JSON shape as the core's errors.
+fn usage_error(message: &str) -> String {
+    json!({ "code": "E_USAGE", "message": format!("{message}; see `windeep help`") }).to_string()
+}
+
+fn call(operation: Option<&str>) -> Result<(), String> {
+    let operation = operation.ok_or_else(|| usage_error("`call` needs an operation name"))?;
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .map_err(|e| usage_error(&format!("cannot read stdin: {e}")))?;
+    let out = ops::call_json(operation, &input)?;
+    println!("{out}");
+    Ok(())
+}
+
+/// Flags of `windeep schedule` and the input field each fills.
+const FLAGS: &[(&str, &str)] = &[
+    ("--principal", "principal"),
+    ("--rate", "annual_rate"),
+    ("--tenure", "tenure"),
+    ("--disbursed", "disbursed_on"),
+    ("--first-due", "first_due_on"),
+    ("--method", "method"),
+    ("--frequency", "frequency"),
+    ("--basis", "interest_basis"),
+    ("--broken-period", "broken_period"),
+    ("--fixed-due-day", "fixed_due_day"),
+    ("--principal-grace", "principal_grace"),
+    ("--interest-grace", "interest_grace"),
+    ("--rounding", "rounding"),
+    ("--emi-rounding", "emi_rounding"),
+    ("--fee-percent", "processing_fee"),
+    ("--fee-fixed", "processing_fee"),
+    ("--apr-decimals", "apr_decimals"),
+];
+
+const INTEGER_FIELDS: &[&str] = &[
+    "tenure",
+    "fixed_due_day",
+    "principal_grace",
+    "interest_grace",
+    "apr_decimals",
+];
+
+fn schedule(args: &[String]) -> Result<(), String> {
+    let mut input = Map::new();
+    let mut format = "table".to_owned();
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let value = it
+            .next()
+            .ok_or_else(|| usage_error(&format!("{flag} needs a value")))?;
+        if flag == "--format" {
+            format.clone_from(value);
+            continue;
+        }
+        let field = FLAGS
+            .iter()
+            .find(|(f, _)| f == flag)
+            .map(|(_, field)| *field)
+            .ok_or_else(|| usage_error(&format!("unknown flag {flag}")))?;
+        let v = match (flag.as_str(), field) {
+            ("--fee-percent", _) => json!({ "kind": "percentage", "value": value }),
+            ("--fee-fixed", _) => json!({ "kind": "fixed", "value": value }),
+            (_, "rounding" | "emi_rounding") => {
+                let (increment, mode) = value
+                    .split_once(':')
+                    .ok_or_else(|| usage_error(&format!("{flag} takes INCREMENT:MODE")))?;
+                json!({ "increment": increment, "mode": mode })
+            }
+            (_, f) if INTEGER_FIELDS.contains(&f) => {
+                let n: u32 = value
+                    .parse()
+                    .map_err(|_| usage_error(&format!("{flag} takes a whole number")))?;
+                json!(n)
+            }
+            _ => json!(value),
+        };
+        input.insert(field.to_owned(), v);
+    }
+    let out = ops::call("schedule", &Value::Object(input).to_string())
+        .map_err(|e| ops::error_json(&e))?;
+    let text = match format.as_str() {
+        "json" => serde_json::to_string_pretty(&out).unwrap_or_default() + "\n",
+        "csv" => csv(&out),
+        "table" => table(&out),
+        other => return Err(usage_error(&format!("unknown format {other}"))),
+    };
+    std::io::stdout()
+        .write_all(text.as_bytes())
+        .map_err(|e| e.to_string())
+}
+
+fn s(v: &Value, key: &str) -> String {
+    match v.get(key) {
+        Some(Value::String(t)) => t.clone(),
+        Some(Value::Null) | None => "-".to_owned(),
+        Some(other) => other.to_string(),
+    }
+}
+
+const COLUMNS: [&str; 8] = [
+    "number",
+    "due_on",
+    "days",
+    "opening_balance",
+    "principal",
+    "interest",
+    "installment",
+    "closing_balance",
+];
+
+fn rows(out: &Value) -> &[Value] {
+    out.get("installments")
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+fn csv(out: &Value) -> String {
+    let mut text = COLUMNS.join(",") + "\n";
+    for row in rows(out) {
+        text += &COLUMNS
+            .iter()
+            .map(|c| s(row, c))
+            .collect::<Vec<_>>()
+            .join(",");
+        text.push('\n');
+    }
+    text
+}
+
+fn table(out: &Value) -> String {
+    let totals = out.get("totals").cloned().unwrap_or(Value::Null);
+    let mut text = format!(
+        "Loan {} {} at {}% p.a., {} {} installments ({}, {}, {})\n",
+        s(out, "currency"),
+        s(out, "principal"),
+        s(out, "annual_rate"),
+        s(out, "tenure"),
+        s(out, "frequency"),
+        s(out, "method"),
+        s(out, "interest_basis"),
+        s(out, "disbursed_on"),
+    );
+    text += &format!(
+        "EMI {}   fee {}   net disbursement {}   APR {}%   first due {}   maturity {}\n\n",
+        s(out, "emi"),
+        s(out, "processing_fee"),
+        s(out, "net_disbursement"),
+        s(out, "apr"),
+        s(out, "first_due_on"),
+        s(out, "maturity_on"),
+    );
+    let header = [
+        "#",
+        "Due date",
+        "Days",
+        "Opening",
+        "Principal",
+        "Interest",
+        "Installment",
+        "Closing",
+    ];
+    let mut lines: Vec<[String; 8]> = vec![header.map(str::to_owned)];
+    for row in rows(out) {
+        lines.push(COLUMNS.map(|c| s(row, c)));
+    }
+    let total_line = [
+        "Total".to_owned(),
+        String::new(),
+        String::new(),
+        String::new(),
+        s(&totals, "principal"),
+        s(&totals, "interest"),
+        s(&totals, "payable"),
+        String::new(),
+    ];
+    let mut widths = [0usize; 8];
+    for line in lines.iter().chain(std::iter::once(&total_line)) {
+        for (w, cell) in widths.iter_mut().zip(line) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let render = |line: &[String; 8]| {
+        let cells: Vec<String> = line
+            .iter()
+            .zip(widths)
+            .enumerate()
+            .map(|(i, (cell, w))| {
+                if i == 1 {
+                    format!("{cell:<w$}")
+                } else {
+                    format!("{cell:>w$}")
+                }
+            })
+            .collect();
+        cells.join("  ").trim_end().to_owned() + "\n"
+    };
+    let rule = widths
+        .iter()
+        .map(|w| "-".repeat(*w))
+        .collect::<Vec<_>>()
+        .join("  ")
+        + "\n";
+    for (i, line) in lines.iter().enumerate() {
+        text += &render(line);
+        if i == 0 {
+            text += &rule;
+        }
+    }
+    text += &rule;
+    text += &render(&total_line);
+    text
+}
