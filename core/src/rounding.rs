@@ -32,6 +32,41 @@ pub enum RoundingMode {
 }
 
 impl RoundingMode {
+    /// Rounds the exact fraction `n / d` (d > 0) to a whole number with this mode.
+    ///
+    /// # Errors
+    /// `E_OVERFLOW` if `d` is not positive or a step overflows.
+    pub(crate) fn div_round(self, n: i128, d: i128) -> Result<i128> {
+        const OVERFLOW: CoreError = CoreError::Overflow {
+            context: "rounding",
+        };
+        if d <= 0 {
+            return Err(OVERFLOW);
+        }
+        // 64-bit division is several times faster than 128-bit; most amounts fit.
+        let (q, r) = match (i64::try_from(n), i64::try_from(d)) {
+            (Ok(n64), Ok(d64)) => (i128::from(n64 / d64), i128::from(n64 % d64)),
+            _ => (n / d, n % d),
+        };
+        if r == 0 {
+            return Ok(q);
+        }
+        let away = if n < 0 { -1 } else { 1 };
+        let twice = r.unsigned_abs().checked_mul(2).ok_or(OVERFLOW)?;
+        let d_abs = d.unsigned_abs();
+        let bump = match self {
+            Self::Down => false,
+            Self::Up => true,
+            Self::HalfUp => twice >= d_abs,
+            Self::HalfEven => twice > d_abs || (twice == d_abs && q % 2 != 0),
+        };
+        if bump {
+            q.checked_add(away).ok_or(OVERFLOW)
+        } else {
+            Ok(q)
+        }
+    }
+
     fn strategy(self) -> RoundingStrategy {
         match self {
             Self::HalfUp => RoundingStrategy::MidpointAwayFromZero,
@@ -127,6 +162,33 @@ impl RoundingPolicy {
         Ok(pad(rounded, scale))
     }
 
+    /// The increment in minor units of the currency (1 for 0.01 in INR, 100 for a rupee).
+    ///
+    /// # Errors
+    /// `E_INVALID_ROUNDING` if the increment is not a positive whole number of minor units.
+    pub(crate) fn step(&self, currency: &Currency) -> Result<i128> {
+        self.validate(currency)?;
+        let steps = div(self.increment, currency.minor_unit(), "rounding")?;
+        i128::try_from(steps).map_err(|_| CoreError::InvalidRounding {
+            reason: format!("increment {} is too large", self.increment.normalize()),
+        })
+    }
+
+    /// Rounds the exact fraction `n / d` minor units to a multiple of `step` minor units.
+    ///
+    /// # Errors
+    /// `E_OVERFLOW` if the denominator times the step overflows.
+    pub(crate) fn round_ratio(&self, n: i128, d: i128, step: i128) -> Result<i128> {
+        let overflow = CoreError::Overflow {
+            context: "rounding",
+        };
+        let den = d.checked_mul(step).ok_or_else(|| overflow.clone())?;
+        self.mode
+            .div_round(n, den)?
+            .checked_mul(step)
+            .ok_or(overflow)
+    }
+
     /// [`Self::round_value`] returning [`Money`].
     ///
     /// # Errors
@@ -197,6 +259,32 @@ mod tests {
                 .to_string(),
             "2.00"
         );
+    }
+
+    #[test]
+    fn exact_fractions_round_like_decimals() {
+        let inr = Currency::inr();
+        for mode in [
+            RoundingMode::HalfUp,
+            RoundingMode::HalfEven,
+            RoundingMode::Up,
+            RoundingMode::Down,
+        ] {
+            let policy = RoundingPolicy::new(d("0.05"), mode);
+            for n in -2000_i128..2000 {
+                for den in [1_i128, 3, 7, 40, 1200] {
+                    let exact =
+                        Decimal::from_i128_with_scale(n, 2) / Decimal::from_i128_with_scale(den, 0);
+                    let want = policy.round_value(exact, &inr).unwrap();
+                    let got = policy.round_ratio(n, den, 5).unwrap();
+                    assert_eq!(
+                        Decimal::from_i128_with_scale(got, 2),
+                        want,
+                        "{mode:?} {n}/{den}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -280,6 +280,7 @@ fn resolve(t: &LoanTerms) -> Result<Resolved> {
     };
 
     let principal = pad(principal, currency.minor_units());
+    let fee = pad(fee, currency.minor_units());
     Ok(Resolved {
         currency,
         row,
@@ -291,44 +292,50 @@ fn resolve(t: &LoanTerms) -> Result<Resolved> {
     })
 }
 
-/// Interest on `balance` for the period `[from, to)` under a basis, unrounded.
+/// Interest of a period as an exact fraction of minor units, under a basis.
+///
+/// The rate `a` percent is `rate_num / rate_den` exactly, so every period's interest is an
+/// exact fraction `numerator / denominator` that is rounded once, ties included.
 struct InterestRule {
     basis: InterestBasis,
-    rate: Decimal,
-    /// `rate / (100 × periods per year)`: the nominal periodic rate.
-    periodic: Decimal,
+    rate_num: i128,
+    rate_den: i128,
+    ppy: i128,
+}
+
+const OVERFLOW_INTEREST: CoreError = CoreError::Overflow {
+    context: "interest",
+};
+
+fn checked(a: i128, b: i128) -> Result<i128> {
+    a.checked_mul(b).ok_or(OVERFLOW_INTEREST)
 }
 
 impl InterestRule {
-    fn period(&self, balance: Decimal, from: NaiveDate, to: NaiveDate) -> Result<Decimal> {
-        const CTX: &str = "period interest";
-        match self.basis {
-            InterestBasis::Thirty360 => mul(balance, self.periodic, CTX),
-            InterestBasis::Actual365 => {
-                let days = Decimal::from(days_between(from, to));
-                div(
-                    mul(mul(balance, self.rate, CTX)?, days, CTX)?,
-                    Decimal::from(36_500),
-                    CTX,
-                )
-            }
-            InterestBasis::ActualActual => {
-                let num = Decimal::from(actual_actual_numerator(from, to));
-                let den = Decimal::from(100 * ACTUAL_ACTUAL_DENOMINATOR);
-                div(mul(mul(balance, self.rate, CTX)?, num, CTX)?, den, CTX)
-            }
-        }
+    /// Interest on `balance` minor units for the period `[from, to)`.
+    fn period(&self, balance: i128, from: NaiveDate, to: NaiveDate) -> Result<(i128, i128)> {
+        let ba = checked(balance, self.rate_num)?;
+        Ok(match self.basis {
+            InterestBasis::Thirty360 => (ba, checked(self.rate_den, 100 * self.ppy)?),
+            InterestBasis::Actual365 => (
+                checked(ba, i128::from(days_between(from, to)))?,
+                checked(self.rate_den, 36_500)?,
+            ),
+            InterestBasis::ActualActual => (
+                checked(ba, i128::from(actual_actual_numerator(from, to)))?,
+                checked(self.rate_den, 100 * i128::from(ACTUAL_ACTUAL_DENOMINATOR))?,
+            ),
+        })
     }
 
-    /// Broken-period interest on `principal` from disbursement to the regular period start.
+    /// Broken-period interest on `principal` minor units from disbursement to `start`.
     fn broken(
         &self,
-        principal: Decimal,
+        principal: i128,
         disbursed: NaiveDate,
         start: NaiveDate,
-    ) -> Result<Decimal> {
-        const CTX: &str = "broken-period interest";
-        let pr = mul(principal, self.rate, CTX)?;
+    ) -> Result<(i128, i128)> {
+        let pa = checked(principal, self.rate_num)?;
         let (days, den) = match self.basis {
             InterestBasis::Thirty360 => (days_30e_360(disbursed, start), 36_000),
             InterestBasis::Actual365 => (days_between(disbursed, start), 36_500),
@@ -337,7 +344,10 @@ impl InterestRule {
                 100 * ACTUAL_ACTUAL_DENOMINATOR,
             ),
         };
-        div(mul(pr, Decimal::from(days), CTX)?, Decimal::from(den), CTX)
+        Ok((
+            checked(pa, i128::from(days))?,
+            checked(self.rate_den, i128::from(den))?,
+        ))
     }
 }
 
@@ -371,100 +381,96 @@ fn pmt(principal: Decimal, periodic: Decimal, m: u32) -> Result<Decimal> {
 pub fn generate_schedule(t: &LoanTerms) -> Result<Schedule> {
     let v = resolve(t)?;
     let cur = &v.currency;
-    let round = |x: Decimal| v.row.round_value(x, cur);
+    let scale = cur.minor_units();
+    let step = v.row.step(cur)?;
+    let round = |n: i128, d: i128| v.row.round_ratio(n, d, step);
+    let money = |minor: i128| {
+        Decimal::try_from_i128_with_scale(minor, scale)
+            .map(Money::from_rounded)
+            .map_err(|_| CoreError::Overflow { context: "amount" })
+    };
     let n = t.tenure;
     let gp = t.principal_grace;
     let gi = t.interest_grace;
     let m = n - gp;
-    let ppy = Decimal::from(t.frequency.periods_per_year());
-    let periodic = div(
-        v.rate,
-        mul(Decimal::ONE_HUNDRED, ppy, "periodic rate")?,
-        "periodic rate",
-    )?;
+    let (n_i, m_i) = (i128::from(n), i128::from(m));
+    let ppy = t.frequency.periods_per_year();
     let rule = InterestRule {
         basis: t.interest_basis,
-        rate: v.rate,
-        periodic,
+        rate_num: v.rate.mantissa(),
+        rate_den: 10_i128.pow(v.rate.scale()),
+        ppy: i128::from(ppy),
     };
     let dues = DueDates::new(v.first_due, t.frequency);
     let start = dues.due(0)?;
-    let p = v.principal;
-    let zero = pad(Decimal::ZERO, cur.minor_units());
+    let p = v.principal.mantissa();
 
     // Broken period: what is charged, and where.
     let bp_days = days_between(t.disbursed_on, start);
     let bi = if t.broken_period == BrokenPeriod::None {
-        zero
+        0
     } else {
-        round(rule.broken(p, t.disbursed_on, start)?)?
+        let (num, den) = rule.broken(p, t.disbursed_on, start)?;
+        round(num, den)?
     };
-    let n_dec = Decimal::from(n);
-    let mut first_row_bi = zero;
-    let mut upfront = zero;
+    let mut first_row_bi = 0;
+    let mut upfront = 0;
     let (share, last_share) = match t.broken_period {
-        BrokenPeriod::None => (zero, zero),
+        BrokenPeriod::None => (0, 0),
         BrokenPeriod::AddToFirst => {
             first_row_bi = bi;
-            (zero, zero)
+            (0, 0)
         }
         BrokenPeriod::DeductUpfront => {
-            if bi > Decimal::ZERO {
+            if bi > 0 {
                 upfront = bi;
             } else {
                 first_row_bi = bi;
             }
-            (zero, zero)
+            (0, 0)
         }
         BrokenPeriod::Amortize => {
-            let s = round(div(bi, n_dec, "broken-period share")?)?;
-            let rest = sub(
-                bi,
-                mul(s, Decimal::from(n - 1), "broken-period share")?,
-                "broken-period share",
-            )?;
-            (s, rest)
+            let s = round(bi, n_i)?;
+            (s, bi - s * (n_i - 1))
         }
     };
 
-    // Method constants.
-    let m_dec = Decimal::from(m);
+    // Method constants, in minor units.
     let (emi, pp, flat_ip, flat_last_ip) = match t.method {
         Method::Reducing => {
-            let mut raw = pmt(p, periodic, m)?;
+            let periodic = div(
+                v.rate,
+                mul(Decimal::ONE_HUNDRED, Decimal::from(ppy), "EMI")?,
+                "EMI",
+            )?;
+            let mut raw = pmt(v.principal, periodic, m)?;
             if t.broken_period == BrokenPeriod::Amortize {
-                raw = add(raw, div(bi, n_dec, "EMI")?, "EMI")?;
+                let bi_dec = money(bi)?.value();
+                raw = add(raw, div(bi_dec, Decimal::from(n), "EMI")?, "EMI")?;
             }
-            (Some(v.emi.round_value(raw, cur)?), zero, zero, zero)
+            (Some(v.emi.round_value(raw, cur)?.mantissa()), 0, 0, 0)
         }
         Method::Flat => {
-            let pp = round(div(p, m_dec, "flat principal")?)?;
+            let pp = round(p, m_i)?;
             if t.interest_basis == InterestBasis::Thirty360 {
-                const CTX: &str = "flat interest";
-                let total = round(div(
-                    mul(mul(p, v.rate, CTX)?, n_dec, CTX)?,
-                    mul(Decimal::ONE_HUNDRED, ppy, CTX)?,
-                    CTX,
-                )?)?;
-                let ip = round(div(total, n_dec, CTX)?)?;
-                let last = sub(total, mul(ip, Decimal::from(n - 1), CTX)?, CTX)?;
-                (Some(add(pp, ip, "flat EMI")?), pp, ip, last)
+                let num = checked(checked(p, rule.rate_num)?, n_i)?;
+                let total = round(num, checked(rule.rate_den, 100 * rule.ppy)?)?;
+                let ip = round(total, n_i)?;
+                (Some(pp + ip), pp, ip, total - ip * (n_i - 1))
             } else {
-                (None, pp, zero, zero)
+                (None, pp, 0, 0)
             }
         }
-        Method::EqualPrincipal => (None, round(div(p, m_dec, "equal principal")?)?, zero, zero),
-        Method::Bullet => (None, zero, zero, zero),
+        Method::EqualPrincipal => (None, round(p, m_i)?, 0, 0),
+        Method::Bullet => (None, 0, 0, 0),
     };
 
-    let capacity = usize::try_from(n).unwrap_or(0);
-    let mut rows = Vec::with_capacity(capacity);
+    let mut rows = Vec::with_capacity(usize::try_from(n).unwrap_or(0));
     let mut balance = p;
-    let mut deferred = zero;
+    let mut deferred = 0_i128;
     let mut prev = start;
-    let (mut sum_p, mut sum_i, mut sum_inst) = (zero, zero, zero);
+    let (mut sum_p, mut sum_i, mut sum_inst) = (0_i128, 0_i128, 0_i128);
     for k in 1..=n {
-        const CTX: &str = "installment";
         let due = dues.due(k)?;
         let regular = match t.method {
             Method::Flat if t.interest_basis == InterestBasis::Thirty360 => {
@@ -474,79 +480,81 @@ pub fn generate_schedule(t: &LoanTerms) -> Result<Schedule> {
                     flat_ip
                 }
             }
-            Method::Flat => round(rule.period(p, prev, due)?)?,
-            _ => round(rule.period(balance, prev, due)?)?,
+            Method::Flat => {
+                let (num, den) = rule.period(p, prev, due)?;
+                round(num, den)?
+            }
+            _ => {
+                let (num, den) = rule.period(balance, prev, due)?;
+                round(num, den)?
+            }
         };
         let share_k = if k == n { last_share } else { share };
         let principal = if k <= gp {
-            zero
+            0
         } else if k == n {
             balance
         } else {
-            match t.method {
-                Method::Reducing => {
-                    let e = emi.unwrap_or(zero);
-                    let pr = sub(sub(e, regular, CTX)?, share_k, CTX)?;
-                    if pr < Decimal::ZERO || (pr.is_zero() && regular > Decimal::ZERO) {
+            match (t.method, emi) {
+                (Method::Reducing, Some(e)) => {
+                    let pr = e - regular - share_k;
+                    if pr < 0 || (pr == 0 && regular > 0) {
                         return Err(CoreError::EmiBelowInterest {
-                            emi: e.to_string(),
-                            interest: add(regular, share_k, CTX)?.to_string(),
+                            emi: money(e)?.to_string(),
+                            interest: money(regular + share_k)?.to_string(),
                             installment: k,
                         });
                     }
                     pr
                 }
-                Method::Flat | Method::EqualPrincipal => pp,
-                Method::Bullet => zero,
+                (Method::Flat | Method::EqualPrincipal, _) => pp,
+                _ => 0,
             }
         };
-        if k < n && !principal.is_zero() && principal >= balance {
+        if k < n && principal != 0 && principal >= balance {
             return Err(CoreError::EmiRoundingOverpays { installment: k });
         }
         let adj = if k == 1 {
-            add(share_k, first_row_bi, CTX)?
+            share_k + first_row_bi
         } else {
             share_k
         };
-        let computed = add(regular, adj, CTX)?;
-        if computed < Decimal::ZERO {
+        let computed = regular + adj;
+        if computed < 0 {
             return Err(CoreError::NegativeInterest { installment: k });
         }
         let charged = if k <= gi {
-            deferred = add(deferred, computed, CTX)?;
-            zero
+            deferred += computed;
+            0
         } else if k == gi + 1 {
-            add(computed, deferred, CTX)?
+            computed + deferred
         } else {
             computed
         };
-        let closing = sub(balance, principal, CTX)?;
-        let installment = add(principal, charged, CTX)?;
-        sum_p = add(sum_p, principal, "totals")?;
-        sum_i = add(sum_i, charged, "totals")?;
-        sum_inst = add(sum_inst, installment, "totals")?;
+        let closing = balance - principal;
+        let installment = principal + charged;
+        sum_p += principal;
+        sum_i += charged;
+        sum_inst += installment;
         rows.push(Installment {
             number: k,
             due_on: due,
             days: days_between(prev, due),
-            opening_balance: Money::from_rounded(balance),
-            principal: Money::from_rounded(principal),
-            interest: Money::from_rounded(charged),
-            installment: Money::from_rounded(installment),
-            closing_balance: Money::from_rounded(closing),
+            opening_balance: money(balance)?,
+            principal: money(principal)?,
+            interest: money(charged)?,
+            installment: money(installment)?,
+            closing_balance: money(closing)?,
         });
         balance = closing;
         prev = due;
     }
 
-    let net = sub(
-        sub(p, v.fee, "net disbursement")?,
-        upfront,
-        "net disbursement",
-    )?;
-    if net <= Decimal::ZERO {
+    let fee = v.fee.mantissa();
+    let net = p - fee - upfront;
+    if net <= 0 {
         return Err(CoreError::NetDisbursementNotPositive {
-            value: net.to_string(),
+            value: money(net)?.to_string(),
         });
     }
     Ok(Schedule {
@@ -554,23 +562,23 @@ pub fn generate_schedule(t: &LoanTerms) -> Result<Schedule> {
         method: t.method,
         frequency: t.frequency,
         interest_basis: t.interest_basis,
-        principal: Money::from_rounded(p),
+        principal: money(p)?,
         annual_rate: t.annual_rate,
         tenure: n,
         disbursed_on: t.disbursed_on,
         first_due_on: v.first_due,
         maturity_on: prev,
-        emi: emi.map(Money::from_rounded),
-        processing_fee: Money::from_rounded(pad(v.fee, cur.minor_units())),
+        emi: emi.map(money).transpose()?,
+        processing_fee: money(fee)?,
         broken_period_days: bp_days,
-        broken_period_interest: Money::from_rounded(bi),
-        upfront_interest: Money::from_rounded(upfront),
-        net_disbursement: Money::from_rounded(pad(net, cur.minor_units())),
+        broken_period_interest: money(bi)?,
+        upfront_interest: money(upfront)?,
+        net_disbursement: money(net)?,
         installments: rows,
         totals: Totals {
-            principal: Money::from_rounded(sum_p),
-            interest: Money::from_rounded(sum_i),
-            payable: Money::from_rounded(sum_inst),
+            principal: money(sum_p)?,
+            interest: money(sum_i)?,
+            payable: money(sum_inst)?,
         },
     })
 }

@@ -1,0 +1,77 @@
+//! Replays every golden case in `fixtures/` through the JSON operation interface.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use windeep_core::ops;
+
+fn fixture_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            if path.file_name().is_some_and(|n| n != "tools") {
+                fixture_files(&path, out);
+            }
+        } else if path.extension().is_some_and(|e| e == "json") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_fixture_replays_exactly() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+    let mut files = Vec::new();
+    fixture_files(&root, &mut files);
+    assert!(
+        !files.is_empty(),
+        "no fixtures found under {}",
+        root.display()
+    );
+    let mut failures = Vec::new();
+    for path in &files {
+        let case: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let op = case["operation"].as_str().unwrap();
+        assert!(
+            ops::OPERATIONS.contains(&op),
+            "{}: unknown operation {op}",
+            path.display()
+        );
+        let result = ops::call(op, &case["input"].to_string());
+        let name = path.strip_prefix(&root).unwrap().display().to_string();
+        match (result, case.get("expected"), case.get("expected_error")) {
+            (Ok(got), Some(want), None) if &got == want => {}
+            (Err(e), None, Some(want)) if want["code"] == e.code() => {}
+            (Ok(got), Some(want), None) => failures.push(format!(
+                "{name}: output differs\n  got  {got}\n  want {want}"
+            )),
+            (Ok(got), None, Some(want)) => {
+                failures.push(format!("{name}: expected {} but got {got}", want["code"]))
+            }
+            (Err(e), Some(_), None) => {
+                failures.push(format!("{name}: unexpected error {}: {e}", e.code()))
+            }
+            (Err(e), None, Some(want)) => failures.push(format!(
+                "{name}: expected {} but got {}: {e}",
+                want["code"],
+                e.code()
+            )),
+            _ => failures.push(format!(
+                "{name}: needs exactly one of expected / expected_error"
+            )),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures failed:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
+    println!("replayed {} fixtures", files.len());
+}
