@@ -40,6 +40,19 @@ fn schedules(c: &mut Criterion) {
     }
     group.finish();
 
+    // The `schedule` operation as every binding calls it: rows plus the KFS APR.
+    let mut group = c.benchmark_group("schedule_with_apr");
+    for (name, method) in methods {
+        for tenure in [12_u32, 60, 360] {
+            let t = terms(method, tenure);
+            group.throughput(Throughput::Elements(u64::from(tenure)));
+            group.bench_with_input(BenchmarkId::new(name, tenure), &t, |b, t| {
+                b.iter(|| windeep_core::ops::schedule(black_box(t)).unwrap());
+            });
+        }
+    }
+    group.finish();
+
     let mut group = c.benchmark_group("apr");
     for tenure in [12_u32, 60, 360] {
         let s = generate_schedule(&terms(Method::Reducing, tenure)).unwrap();

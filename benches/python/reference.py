@@ -348,8 +348,8 @@ def _read_input(inp) -> dict:
         _fail("E_INVALID_ROUNDING", "emi_rounding is only allowed with the reducing method")
 
     # Step 4: policy.
-    if policy["max_tenure"] < 1:
-        _fail("E_INVALID_POLICY", "policy.max_tenure must be at least 1")
+    if not 1 <= policy["max_tenure"] <= 10000:
+        _fail("E_INVALID_POLICY", "policy.max_tenure must be between 1 and 10,000")
     if max_rate < 0:
         _fail("E_INVALID_POLICY", "policy.max_annual_rate must not be negative")
     if policy["min_first_due_gap_days"] > policy["max_first_due_gap_days"]:

@@ -46,6 +46,6 @@ pub use error::{CoreError, Result};
 pub use money::{Currency, MAX_AMOUNT, Money, Rate, format_date, iso_date, parse_date};
 pub use rounding::{RoundingMode, RoundingPolicy};
 pub use schedule::{
-    BrokenPeriod, Installment, LoanTerms, Method, ProcessingFee, Schedule, SchedulePolicy, Totals,
-    annual_percentage_rate, generate_schedule,
+    BrokenPeriod, Installment, LoanTerms, MAX_TENURE_LIMIT, Method, ProcessingFee, Schedule,
+    SchedulePolicy, Totals, annual_percentage_rate, generate_schedule,
 };

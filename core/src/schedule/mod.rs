@@ -138,8 +138,10 @@ fn resolve(t: &LoanTerms) -> Result<Resolved> {
 
     let p = &t.policy;
     let policy_error = |reason: String| Err(CoreError::InvalidPolicy { reason });
-    if p.max_tenure == 0 {
-        return policy_error("max_tenure must be at least 1".to_owned());
+    if p.max_tenure == 0 || p.max_tenure > MAX_TENURE_LIMIT {
+        return policy_error(format!(
+            "max_tenure must be between 1 and {MAX_TENURE_LIMIT}"
+        ));
     }
     if p.max_annual_rate.percent() < Decimal::ZERO {
         return policy_error("max_annual_rate must not be negative".to_owned());
@@ -311,6 +313,20 @@ fn checked(a: i128, b: i128) -> Result<i128> {
     a.checked_mul(b).ok_or(OVERFLOW_INTEREST)
 }
 
+/// Amounts beyond 10^30 minor units are refused, so that sums over at most
+/// [`MAX_TENURE_LIMIT`] rows stay far inside `i128`.
+fn bounded(v: i128) -> Result<i128> {
+    const LIMIT: i128 = 1_000_000_000_000_000_000_000_000_000_000;
+    if v.abs() > LIMIT {
+        Err(OVERFLOW_INTEREST)
+    } else {
+        Ok(v)
+    }
+}
+
+/// The largest `policy.max_tenure` accepted (an upper bound on rows, whatever the policy says).
+pub const MAX_TENURE_LIMIT: u32 = 10_000;
+
 impl InterestRule {
     /// Interest on `balance` minor units for the period `[from, to)`.
     fn period(&self, balance: i128, from: NaiveDate, to: NaiveDate) -> Result<(i128, i128)> {
@@ -383,7 +399,7 @@ pub fn generate_schedule(t: &LoanTerms) -> Result<Schedule> {
     let cur = &v.currency;
     let scale = cur.minor_units();
     let step = v.row.step(cur)?;
-    let round = |n: i128, d: i128| v.row.round_ratio(n, d, step);
+    let round = |n: i128, d: i128| v.row.round_ratio(n, d, step).and_then(bounded);
     let money = |minor: i128| {
         Decimal::try_from_i128_with_scale(minor, scale)
             .map(Money::from_rounded)
