@@ -1,0 +1,135 @@
+//! `windeep call` replays every golden fixture through the binary; `windeep schedule` prints.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+fn fixtures(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() && p.file_name().is_some_and(|n| n != "tools") {
+            fixtures(&p, out);
+        } else if p.extension().is_some_and(|e| e == "json") {
+            out.push(p);
+        }
+    }
+}
+
+fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_windeep"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn call_prints_every_fixtures_expected_output() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+    let mut files = Vec::new();
+    fixtures(&root, &mut files);
+    assert!(files.len() > 100);
+    for path in files {
+        let case: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let (code, stdout, stderr) = run(
+            &["call", case["operation"].as_str().unwrap()],
+            &case["input"].to_string(),
+        );
+        if let Some(want) = case.get("expected") {
+            assert_eq!(code, 0, "{}: {stderr}", path.display());
+            let got: Value = serde_json::from_str(&stdout).unwrap();
+            assert_eq!(&got, want, "{}", path.display());
+        } else {
+            assert_eq!(code, 2, "{}", path.display());
+            let err: Value = serde_json::from_str(stderr.trim()).unwrap();
+            assert_eq!(
+                err["code"],
+                case["expected_error"]["code"],
+                "{}",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn schedule_prints_a_table_json_and_csv() {
+    let base = [
+        "schedule",
+        "--principal",
+        "100000",
+        "--rate",
+        "12",
+        "--tenure",
+        "12",
+        "--disbursed",
+        "2026-01-05",
+        "--first-due",
+        "2026-02-05",
+    ];
+    let (code, table, _) = run(&base, "");
+    assert_eq!(code, 0);
+    assert!(table.contains("EMI 8884.88"), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.contains("8884.85") && l.trim_start().starts_with("12 "))
+    );
+    assert!(table.lines().last().unwrap().contains("6618.53"));
+
+    let (_, json, _) = run(&[&base[..], &["--format", "json"]].concat(), "");
+    let v: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["totals"]["payable"], "106618.53");
+
+    let (_, csv, _) = run(
+        &[&base[..], &["--format", "csv", "--method", "flat"]].concat(),
+        "",
+    );
+    assert_eq!(csv.lines().count(), 13);
+    assert!(
+        csv.lines().last().unwrap().ends_with(",9333.37,0.00"),
+        "{csv}"
+    );
+
+    let (code, _, err) = run(
+        &[
+            "schedule",
+            "--principal",
+            "0",
+            "--rate",
+            "12",
+            "--tenure",
+            "12",
+            "--disbursed",
+            "2026-01-05",
+            "--first-due",
+            "2026-02-05",
+        ],
+        "",
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("E_NON_POSITIVE_PRINCIPAL"));
+    let (code, _, err) = run(&["schedule", "--bogus", "1"], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("E_USAGE"));
+}
