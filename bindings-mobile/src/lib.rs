@@ -1,0 +1,8 @@
+//! The Kotlin/Swift binding of windeep-core will live here (uniffi).
+//!
+//! It is a shell in the workspace for now: it exposes nothing. Until it lands, mobile apps
+//! can use the command line's JSON interface (`windeep call <operation>`), which every binding
+//! will mirror.
+
+/// The operations the core offers through its JSON interface.
+pub use windeep_core::ops::OPERATIONS;
