@@ -1,0 +1,232 @@
+"""Type stubs for the compiled extension ``windeep._windeep`` (checked by mypy.stubtest)."""
+
+import datetime
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, ClassVar, Final, Literal, TypeAlias, TypedDict, final
+
+
+__version__: Final[str]
+__all__ = [
+    "schedule",
+    "call",
+    "Schedule",
+    "Installment",
+    "Totals",
+    "RoundingPolicy",
+    "OPERATIONS",
+    "WindeepError",
+    "InvalidInputError",
+    "InvalidAmountError",
+    "AmountScaleError",
+    "AmountOutOfRangeError",
+    "NonPositivePrincipalError",
+    "InvalidRateError",
+    "NegativeRateError",
+    "RateExceedsCapError",
+    "InvalidDateError",
+    "InvalidCurrencyError",
+    "InvalidRoundingError",
+    "InvalidPolicyError",
+    "InvalidTenureError",
+    "TenureExceedsPolicyError",
+    "InvalidGraceError",
+    "InvalidFixedDueDayError",
+    "FirstDueNotAfterDisbursementError",
+    "FirstDueGapOutOfPolicyError",
+    "InvalidFeeError",
+    "EmiBelowInterestError",
+    "EmiRoundingOverpaysError",
+    "NegativeInterestError",
+    "NetDisbursementNotPositiveError",
+    "DateOutOfRangeError",
+    "OverflowError",
+    "UnknownOperationError",
+    "InternalError",
+    "ERRORS",
+]
+
+#: Every operation name ``call`` knows, in a stable order.
+OPERATIONS: Final[tuple[str, ...]]
+#: The exception class of every error code (core codes plus ``E_INTERNAL``).
+ERRORS: Final[Mapping[str, type[WindeepError]]]
+
+_Amount: TypeAlias = Decimal | int
+_Method: TypeAlias = Literal["reducing", "flat", "equal_principal", "bullet"]
+_Frequency: TypeAlias = Literal["monthly", "quarterly", "fortnightly", "weekly"]
+_InterestBasis: TypeAlias = Literal["30_360", "actual_365", "actual_actual"]
+_BrokenPeriod: TypeAlias = Literal["none", "add_to_first", "amortize", "deduct_upfront"]
+_RoundingMode: TypeAlias = Literal["half_up", "half_even", "up", "down"]
+
+class _RoundingDict(TypedDict):
+    increment: _Amount
+    mode: _RoundingMode
+
+class _FeeDict(TypedDict):
+    kind: Literal["percentage", "fixed"]
+    value: _Amount
+
+class _CurrencyDict(TypedDict):
+    code: str
+    minor_units: int
+
+class _PolicyDict(TypedDict, total=False):
+    max_tenure: int
+    max_annual_rate: _Amount
+    min_first_due_gap_days: int
+    max_first_due_gap_days: int
+
+def schedule(
+    *,
+    principal: _Amount,
+    annual_rate: _Amount,
+    tenure: int,
+    disbursed_on: datetime.date,
+    first_due_on: datetime.date,
+    method: _Method = "reducing",
+    frequency: _Frequency = "monthly",
+    interest_basis: _InterestBasis = "30_360",
+    broken_period: _BrokenPeriod = "none",
+    fixed_due_day: int | None = None,
+    principal_grace: int = 0,
+    interest_grace: int = 0,
+    rounding: RoundingPolicy | _RoundingDict | None = None,
+    emi_rounding: RoundingPolicy | _RoundingDict | None = None,
+    processing_fee: _FeeDict | None = None,
+    currency: _CurrencyDict | None = None,
+    policy: _PolicyDict | None = None,
+    apr_decimals: int = 2,
+) -> Schedule: ...
+def call(operation: str, input: dict[str, Any] | str) -> dict[str, Any]: ...
+def _panic_for_tests(message: str) -> None: ...
+@final
+class RoundingPolicy:
+    def __new__(cls, increment: _Amount, mode: _RoundingMode) -> RoundingPolicy: ...
+    @property
+    def increment(self) -> Decimal: ...
+    @property
+    def mode(self) -> _RoundingMode: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+@final
+class Installment:
+    @property
+    def number(self) -> int: ...
+    @property
+    def due_on(self) -> datetime.date: ...
+    @property
+    def days(self) -> int: ...
+    @property
+    def opening_balance(self) -> Decimal: ...
+    @property
+    def principal(self) -> Decimal: ...
+    @property
+    def interest(self) -> Decimal: ...
+    @property
+    def installment(self) -> Decimal: ...
+    @property
+    def closing_balance(self) -> Decimal: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def _repr_html_(self) -> str: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+@final
+class Totals:
+    @property
+    def principal(self) -> Decimal: ...
+    @property
+    def interest(self) -> Decimal: ...
+    @property
+    def payable(self) -> Decimal: ...
+    def to_dict(self) -> dict[str, Decimal]: ...
+    def _repr_html_(self) -> str: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+@final
+class Schedule:
+    @property
+    def currency(self) -> str: ...
+    @property
+    def minor_units(self) -> int: ...
+    @property
+    def method(self) -> _Method: ...
+    @property
+    def frequency(self) -> _Frequency: ...
+    @property
+    def interest_basis(self) -> _InterestBasis: ...
+    @property
+    def principal(self) -> Decimal: ...
+    @property
+    def annual_rate(self) -> Decimal: ...
+    @property
+    def tenure(self) -> int: ...
+    @property
+    def disbursed_on(self) -> datetime.date: ...
+    @property
+    def first_due_on(self) -> datetime.date: ...
+    @property
+    def maturity_on(self) -> datetime.date: ...
+    @property
+    def emi(self) -> Decimal | None: ...
+    @property
+    def processing_fee(self) -> Decimal: ...
+    @property
+    def broken_period_days(self) -> int: ...
+    @property
+    def broken_period_interest(self) -> Decimal: ...
+    @property
+    def upfront_interest(self) -> Decimal: ...
+    @property
+    def net_disbursement(self) -> Decimal: ...
+    @property
+    def apr(self) -> Decimal: ...
+    @property
+    def installments(self) -> tuple[Installment, ...]: ...
+    @property
+    def totals(self) -> Totals: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def to_pandas(self) -> Any: ...
+    def to_arrow(self) -> Any: ...
+    def _repr_html_(self) -> str: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+class WindeepError(Exception):
+    """Base class of every windeep error."""
+
+    #: The stable machine code, e.g. ``"E_INVALID_TENURE"``.
+    code: str
+    #: The human-readable explanation (may be reworded between versions).
+    message: str
+
+class InvalidInputError(WindeepError, ValueError): ...  # E_INVALID_INPUT
+class InvalidAmountError(WindeepError, ValueError): ...  # E_INVALID_AMOUNT
+class AmountScaleError(WindeepError): ...  # E_AMOUNT_SCALE
+class AmountOutOfRangeError(WindeepError): ...  # E_AMOUNT_OUT_OF_RANGE
+class NonPositivePrincipalError(WindeepError): ...  # E_NON_POSITIVE_PRINCIPAL
+class InvalidRateError(WindeepError, ValueError): ...  # E_INVALID_RATE
+class NegativeRateError(WindeepError): ...  # E_NEGATIVE_RATE
+class RateExceedsCapError(WindeepError): ...  # E_RATE_EXCEEDS_CAP
+class InvalidDateError(WindeepError, ValueError): ...  # E_INVALID_DATE
+class InvalidCurrencyError(WindeepError): ...  # E_INVALID_CURRENCY
+class InvalidRoundingError(WindeepError): ...  # E_INVALID_ROUNDING
+class InvalidPolicyError(WindeepError): ...  # E_INVALID_POLICY
+class InvalidTenureError(WindeepError): ...  # E_INVALID_TENURE
+class TenureExceedsPolicyError(WindeepError): ...  # E_TENURE_EXCEEDS_POLICY
+class InvalidGraceError(WindeepError): ...  # E_INVALID_GRACE
+class InvalidFixedDueDayError(WindeepError): ...  # E_INVALID_FIXED_DUE_DAY
+class FirstDueNotAfterDisbursementError(WindeepError): ...  # E_FIRST_DUE_NOT_AFTER_DISBURSEMENT
+class FirstDueGapOutOfPolicyError(WindeepError): ...  # E_FIRST_DUE_GAP_OUT_OF_POLICY
+class InvalidFeeError(WindeepError): ...  # E_INVALID_FEE
+class EmiBelowInterestError(WindeepError): ...  # E_EMI_BELOW_INTEREST
+class EmiRoundingOverpaysError(WindeepError): ...  # E_EMI_ROUNDING_OVERPAYS
+class NegativeInterestError(WindeepError): ...  # E_NEGATIVE_INTEREST
+class NetDisbursementNotPositiveError(WindeepError): ...  # E_NET_DISBURSEMENT_NOT_POSITIVE
+class DateOutOfRangeError(WindeepError): ...  # E_DATE_OUT_OF_RANGE
+class OverflowError(WindeepError): ...  # E_OVERFLOW
+class UnknownOperationError(WindeepError): ...  # E_UNKNOWN_OPERATION
+class InternalError(WindeepError): ...  # E_INTERNAL

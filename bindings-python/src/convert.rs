@@ -1,0 +1,548 @@
+//! Strict conversion of Python values into the core's types, and of JSON values back.
+//!
+//! Money and rates come only from `decimal.Decimal` or `int` (never `bool`, `float` or `str`),
+//! are finite, and are read by the core's own parsers (`Money`/`Rate` `FromStr`), so the digits
+//! the caller wrote are the digits the core sees. Dates come only from `datetime.date` (not
+//! `datetime.datetime`). A refusal is the core error the JSON interface would report for the
+//! same mistake (`E_INVALID_AMOUNT`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_INPUT`).
+
+use chrono::NaiveDate;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{
+    PyBool, PyDate, PyDateTime, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType,
+};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Number, Value};
+use windeep_core::{
+    CoreError, Currency, Money, ProcessingFee, Rate, RoundingMode, RoundingPolicy, SchedulePolicy,
+};
+
+/// Deepest nesting accepted when converting a dict to JSON (serde_json's own limit).
+const MAX_DEPTH: usize = 128;
+
+/// Largest decimal exponent expanded into plain digits; anything beyond cannot fit in the
+/// core's 28 significant digits anyway.
+const MAX_EXPONENT: i64 = 64;
+
+static DECIMAL_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+fn decimal_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    DECIMAL_TYPE.import(py, "decimal", "Decimal")
+}
+
+/// The Python type name of a value, for messages.
+pub(crate) fn type_name(value: &Bound<'_, PyAny>) -> String {
+    value
+        .get_type()
+        .name()
+        .and_then(|n| n.extract::<String>())
+        .unwrap_or_else(|_| "object".to_owned())
+}
+
+fn input_error(reason: String) -> CoreError {
+    CoreError::InvalidInput { reason }
+}
+
+fn internal(err: &PyErr) -> CoreError {
+    input_error(format!("cannot read the value: {err}"))
+}
+
+/// What a decimal-like Python value turned out to be.
+enum DecimalText {
+    /// Plain decimal text (`"-1234.50"`), ready for the core's parser.
+    Plain(String),
+    /// Not a `Decimal` or `int` (or a `bool`).
+    WrongType,
+    /// NaN or an infinity.
+    NotFinite(String),
+    /// An exponent so large or small that no 28-digit decimal holds it.
+    OutOfRange(String),
+}
+
+/// Reads a `decimal.Decimal` or `int` as plain decimal text, without loss.
+fn decimal_text(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<DecimalText> {
+    if value.is_instance_of::<PyBool>() {
+        return Ok(DecimalText::WrongType);
+    }
+    if value.is_instance_of::<PyInt>() {
+        return Ok(match value.extract::<i128>() {
+            Ok(i) => DecimalText::Plain(i.to_string()),
+            Err(_) => DecimalText::OutOfRange(format!("an int of {} bits", bit_length(value))),
+        });
+    }
+    let decimal = decimal_type(py)?;
+    if !value.is_instance(decimal)? {
+        return Ok(DecimalText::WrongType);
+    }
+    // A subclass may override `__str__`/`__format__`: read it through `decimal.Decimal`'s own.
+    let exact = value.get_type().is(decimal);
+    let text = if exact {
+        value.str()?.to_str()?.to_owned()
+    } else {
+        decimal
+            .call_method1("__str__", (value,))?
+            .extract::<String>()?
+    };
+    // `str(Decimal)` uses only digits, '-', '.', 'E' and '+' for finite values; NaN, sNaN and
+    // Infinity spell themselves out.
+    if text.bytes().any(|b| b.is_ascii_alphabetic() && b != b'E') {
+        return Ok(DecimalText::NotFinite(text));
+    }
+    let Some((_, exponent)) = text.split_once('E') else {
+        return Ok(DecimalText::Plain(text));
+    };
+    match exponent.parse::<i64>() {
+        Ok(e) if e.abs() <= MAX_EXPONENT => {
+            let plain = decimal.call_method1("__format__", (value, "f"))?;
+            Ok(DecimalText::Plain(plain.extract::<String>()?))
+        }
+        _ => Ok(DecimalText::OutOfRange(text)),
+    }
+}
+
+fn bit_length(value: &Bound<'_, PyAny>) -> String {
+    value
+        .call_method0("bit_length")
+        .and_then(|b| b.extract::<u64>())
+        .map_or_else(|_| "many".to_owned(), |b| b.to_string())
+}
+
+/// Which core error a bad decimal-like value is reported as.
+#[derive(Clone, Copy)]
+enum Kind {
+    Amount,
+    Rate,
+}
+
+impl Kind {
+    fn error(self, reason: String) -> CoreError {
+        match self {
+            Self::Amount => CoreError::InvalidAmount { reason },
+            Self::Rate => CoreError::InvalidRate { reason },
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            Self::Amount => "an amount",
+            Self::Rate => "a rate",
+        }
+    }
+}
+
+/// Plain decimal text of a strict decimal argument, or the core error for it.
+fn strict_text(
+    py: Python<'_>,
+    name: &str,
+    value: &Bound<'_, PyAny>,
+    kind: Kind,
+) -> Result<String, CoreError> {
+    match decimal_text(py, value).map_err(|e| internal(&e))? {
+        DecimalText::Plain(text) => Ok(text),
+        DecimalText::WrongType => {
+            let ty = type_name(value);
+            let hint = if value.is_instance_of::<PyFloat>() {
+                " (a float may already have lost cents: pass decimal.Decimal(\"…\"))"
+            } else if value.is_instance_of::<PyString>() {
+                " (convert it with decimal.Decimal first)"
+            } else {
+                ""
+            };
+            Err(kind.error(format!(
+                "{name} must be {} as decimal.Decimal or int, not {ty}{hint}",
+                kind.what()
+            )))
+        }
+        DecimalText::NotFinite(text) => Err(kind.error(format!(
+            "{name} must be a finite decimal, not Decimal('{text}')"
+        ))),
+        DecimalText::OutOfRange(text) => Err(kind.error(format!(
+            "{name} ({text}) does not fit in 28 significant digits"
+        ))),
+    }
+}
+
+/// Prefixes the core's parse error with the argument name.
+fn named(name: &str, err: CoreError) -> CoreError {
+    match err {
+        CoreError::InvalidAmount { reason } => CoreError::InvalidAmount {
+            reason: format!("{name}: {reason}"),
+        },
+        CoreError::InvalidRate { reason } => CoreError::InvalidRate {
+            reason: format!("{name}: {reason}"),
+        },
+        other => other,
+    }
+}
+
+/// An amount (`principal`, a fixed fee …): `decimal.Decimal` or `int` only.
+pub(crate) fn amount(
+    py: Python<'_>,
+    name: &str,
+    value: &Bound<'_, PyAny>,
+) -> Result<Money, CoreError> {
+    let text = strict_text(py, name, value, Kind::Amount)?;
+    text.parse::<Money>().map_err(|e| named(name, e))
+}
+
+/// A plain decimal read like an amount (a rounding increment, a fee percentage).
+fn amount_decimal(
+    py: Python<'_>,
+    name: &str,
+    value: &Bound<'_, PyAny>,
+) -> Result<Decimal, CoreError> {
+    amount(py, name, value).map(Money::value)
+}
+
+/// A rate in percent per annum: `decimal.Decimal` or `int` only.
+pub(crate) fn rate(
+    py: Python<'_>,
+    name: &str,
+    value: &Bound<'_, PyAny>,
+) -> Result<Rate, CoreError> {
+    let text = strict_text(py, name, value, Kind::Rate)?;
+    text.parse::<Rate>().map_err(|e| named(name, e))
+}
+
+/// A calendar date: `datetime.date` only (a `datetime.datetime` is refused).
+pub(crate) fn date(name: &str, value: &Bound<'_, PyAny>) -> Result<NaiveDate, CoreError> {
+    let refuse = || CoreError::InvalidDate {
+        reason: format!("{name} must be a datetime.date, not {}", type_name(value)),
+    };
+    if value.is_instance_of::<PyDateTime>() {
+        return Err(refuse());
+    }
+    let Ok(d) = value.cast::<PyDate>() else {
+        return Err(refuse());
+    };
+    d.extract::<NaiveDate>()
+        .map_err(|e| CoreError::InvalidDate {
+            reason: format!("{name}: {e}"),
+        })
+}
+
+/// A count (tenure, grace, decimals): an `int` (not `bool`) from 0 to 2³²−1.
+pub(crate) fn u32_arg(name: &str, value: &Bound<'_, PyAny>) -> Result<u32, CoreError> {
+    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
+        return Err(input_error(format!(
+            "{name} must be an int, not {}",
+            type_name(value)
+        )));
+    }
+    value.extract::<u32>().map_err(|_| {
+        input_error(format!(
+            "{name} must be between 0 and {}, got {}",
+            u32::MAX,
+            value
+                .str()
+                .and_then(|s| s.extract::<String>())
+                .unwrap_or_default()
+        ))
+    })
+}
+
+/// An optional count: `None` or an `int`.
+pub(crate) fn optional_u32(
+    name: &str,
+    value: Option<&Bound<'_, PyAny>>,
+) -> Result<Option<u32>, CoreError> {
+    match value {
+        Some(v) if !v.is_none() => u32_arg(name, v).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// A core enum from its name (`"reducing"`, `"30_360"` …), read by the core's own serde names.
+pub(crate) fn enum_value<T: DeserializeOwned>(
+    name: &str,
+    value: &Bound<'_, PyAny>,
+) -> Result<T, CoreError> {
+    let Ok(s) = value.cast::<PyString>() else {
+        return Err(input_error(format!(
+            "{name} must be a str, not {}",
+            type_name(value)
+        )));
+    };
+    let text = s.to_str().map_err(|e| internal(&e))?;
+    serde_json::from_value(Value::String(text.to_owned()))
+        .map_err(|e| input_error(format!("{name}: {e}")))
+}
+
+/// The name of a core enum value (`Method::EqualPrincipal` → `"equal_principal"`).
+pub(crate) fn enum_name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// A dict argument, with its keys checked against the fields the core reads.
+fn dict_arg<'a, 'py>(
+    name: &str,
+    value: &'a Bound<'py, PyAny>,
+    fields: &[&str],
+) -> Result<&'a Bound<'py, PyDict>, CoreError> {
+    let Ok(dict) = value.cast::<PyDict>() else {
+        return Err(input_error(format!(
+            "{name} must be a dict, not {}",
+            type_name(value)
+        )));
+    };
+    for key in dict.keys() {
+        let known = key
+            .cast::<PyString>()
+            .ok()
+            .and_then(|k| k.to_str().ok())
+            .is_some_and(|k| fields.contains(&k));
+        if !known {
+            let key_repr = key
+                .repr()
+                .and_then(|r| r.extract::<String>())
+                .unwrap_or_default();
+            return Err(input_error(format!(
+                "{name}: unknown field {key_repr}, expected one of {}",
+                fields.join(", ")
+            )));
+        }
+    }
+    Ok(dict)
+}
+
+fn required<'py>(
+    name: &str,
+    dict: &Bound<'py, PyDict>,
+    field: &str,
+) -> Result<Bound<'py, PyAny>, CoreError> {
+    dict.get_item(field)
+        .map_err(|e| internal(&e))?
+        .ok_or_else(|| input_error(format!("{name}: missing field {field:?}")))
+}
+
+/// A rounding policy from `{"increment": Decimal, "mode": str}`.
+pub(crate) fn rounding(
+    py: Python<'_>,
+    name: &str,
+    value: &Bound<'_, PyAny>,
+) -> Result<RoundingPolicy, CoreError> {
+    let dict = dict_arg(name, value, &["increment", "mode"])?;
+    let increment = required(name, dict, "increment")?;
+    let mode = required(name, dict, "mode")?;
+    rounding_policy(py, name, &increment, &mode)
+}
+
+/// A rounding policy from its two parts.
+pub(crate) fn rounding_policy(
+    py: Python<'_>,
+    name: &str,
+    increment: &Bound<'_, PyAny>,
+    mode: &Bound<'_, PyAny>,
+) -> Result<RoundingPolicy, CoreError> {
+    let increment = amount_decimal(py, &format!("{name}.increment"), increment)?;
+    let mode: RoundingMode = enum_value(&format!("{name}.mode"), mode)?;
+    Ok(RoundingPolicy::new(increment, mode))
+}
+
+/// A processing fee from `{"kind": "percentage" | "fixed", "value": Decimal}`.
+pub(crate) fn fee(
+    py: Python<'_>,
+    name: &str,
+    value: &Bound<'_, PyAny>,
+) -> Result<ProcessingFee, CoreError> {
+    let dict = dict_arg(name, value, &["kind", "value"])?;
+    let kind = required(name, dict, "kind")?;
+    let amount = amount(
+        py,
+        &format!("{name}.value"),
+        &required(name, dict, "value")?,
+    )?;
+    let Ok(kind) = kind.cast::<PyString>() else {
+        return Err(input_error(format!(
+            "{name}.kind must be a str, not {}",
+            type_name(&kind)
+        )));
+    };
+    let kind = kind.to_str().map_err(|e| internal(&e))?;
+    // The core's own serde form decides which kinds exist and how each reads its value.
+    let doc = serde_json::json!({ "kind": kind, "value": amount.to_string() });
+    serde_json::from_value(doc).map_err(|e| input_error(format!("{name}: {e}")))
+}
+
+/// A currency from `{"code": str, "minor_units": int}`, read by the core's serde form.
+pub(crate) fn currency(
+    py: Python<'_>,
+    name: &str,
+    value: &Bound<'_, PyAny>,
+) -> Result<Currency, CoreError> {
+    let dict = dict_arg(name, value, &["code", "minor_units"])?;
+    let doc = py_to_json(py, dict.as_any(), 0)?;
+    serde_json::from_value(doc).map_err(|e| input_error(format!("{name}: {e}")))
+}
+
+/// Schedule limits: any subset of the policy's fields; the rest keep the core's defaults.
+pub(crate) fn policy(
+    py: Python<'_>,
+    name: &str,
+    value: &Bound<'_, PyAny>,
+) -> Result<SchedulePolicy, CoreError> {
+    let dict = dict_arg(
+        name,
+        value,
+        &[
+            "max_tenure",
+            "max_annual_rate",
+            "min_first_due_gap_days",
+            "max_first_due_gap_days",
+        ],
+    )?;
+    let mut policy = SchedulePolicy::default();
+    let field = |f: &str| dict.get_item(f).map_err(|e| internal(&e));
+    if let Some(v) = field("max_tenure")? {
+        policy.max_tenure = u32_arg(&format!("{name}.max_tenure"), &v)?;
+    }
+    if let Some(v) = field("max_annual_rate")? {
+        policy.max_annual_rate = rate(py, &format!("{name}.max_annual_rate"), &v)?;
+    }
+    if let Some(v) = field("min_first_due_gap_days")? {
+        policy.min_first_due_gap_days = u32_arg(&format!("{name}.min_first_due_gap_days"), &v)?;
+    }
+    if let Some(v) = field("max_first_due_gap_days")? {
+        policy.max_first_due_gap_days = u32_arg(&format!("{name}.max_first_due_gap_days"), &v)?;
+    }
+    Ok(policy)
+}
+
+/// Converts plain Python data into JSON for the generic interface.
+///
+/// `None`, `bool`, `int`, `float`, `str`, `list`/`tuple` and `dict` (with `str` keys) keep their
+/// JSON types, so the core sees exactly what a JSON document would say (a `float` amount is a
+/// JSON number and is refused by the core like any other). `decimal.Decimal` becomes its plain
+/// decimal string and `datetime.date` its `YYYY-MM-DD` string, the wire forms of money and dates.
+pub(crate) fn py_to_json(
+    py: Python<'_>,
+    value: &Bound<'_, PyAny>,
+    depth: usize,
+) -> Result<Value, CoreError> {
+    if depth > MAX_DEPTH {
+        return Err(input_error(format!(
+            "input is nested more than {MAX_DEPTH} levels deep"
+        )));
+    }
+    if value.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(b) = value.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if value.is_instance_of::<PyInt>() {
+        if let Ok(i) = value.extract::<i64>() {
+            return Ok(Value::from(i));
+        }
+        if let Ok(u) = value.extract::<u64>() {
+            return Ok(Value::from(u));
+        }
+        return Err(input_error(format!(
+            "an int of {} bits does not fit in a JSON number",
+            bit_length(value)
+        )));
+    }
+    if let Ok(f) = value.cast::<PyFloat>() {
+        return Number::from_f64(f.value())
+            .map(Value::Number)
+            .ok_or_else(|| input_error(format!("{} is not a JSON number", f.value())));
+    }
+    if let Ok(s) = value.cast::<PyString>() {
+        return Ok(Value::String(
+            s.to_str().map_err(|e| internal(&e))?.to_owned(),
+        ));
+    }
+    if let Ok(dict) = value.cast::<PyDict>() {
+        let mut map = Map::with_capacity(dict.len());
+        for (k, v) in dict.iter() {
+            let Ok(key) = k.cast::<PyString>() else {
+                return Err(input_error(format!(
+                    "dict keys must be str, not {}",
+                    type_name(&k)
+                )));
+            };
+            let key = key.to_str().map_err(|e| internal(&e))?.to_owned();
+            map.insert(key, py_to_json(py, &v, depth + 1)?);
+        }
+        return Ok(Value::Object(map));
+    }
+    if let Ok(list) = value.cast::<PyList>() {
+        return list
+            .iter()
+            .map(|item| py_to_json(py, &item, depth + 1))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array);
+    }
+    if let Ok(tuple) = value.cast::<PyTuple>() {
+        return tuple
+            .iter()
+            .map(|item| py_to_json(py, &item, depth + 1))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array);
+    }
+    if value
+        .is_instance(decimal_type(py).map_err(|e| internal(&e))?)
+        .map_err(|e| internal(&e))?
+    {
+        // Plain text when it has one; otherwise the value's own text, which the core refuses
+        // with the code of whatever field it stands in.
+        return Ok(Value::String(
+            match decimal_text(py, value).map_err(|e| internal(&e))? {
+                DecimalText::Plain(t) | DecimalText::NotFinite(t) | DecimalText::OutOfRange(t) => t,
+                DecimalText::WrongType => value
+                    .str()
+                    .and_then(|s| s.extract::<String>())
+                    .map_err(|e| internal(&e))?,
+            },
+        ));
+    }
+    if value.is_instance_of::<PyDate>() && !value.is_instance_of::<PyDateTime>() {
+        let d = date("date", value)?;
+        return Ok(Value::String(windeep_core::format_date(d)));
+    }
+    Err(input_error(format!(
+        "cannot convert a {} to JSON (use dict, list, str, int, bool, None, Decimal or date)",
+        type_name(value)
+    )))
+}
+
+/// Converts the core's JSON output into plain Python data (money stays `str`).
+pub(crate) fn json_to_py(py: Python<'_>, value: &Value) -> PyResult<Py<PyAny>> {
+    Ok(match value {
+        Value::Null => py.None(),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any().unbind(),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                i.into_pyobject(py)?.into_any().unbind()
+            } else if let Some(u) = n.as_u64() {
+                u.into_pyobject(py)?.into_any().unbind()
+            } else {
+                // The core never writes a fractional JSON number (money is a string); keep the
+                // value's own text rather than passing it through a float.
+                PyString::new(py, &n.to_string()).into_any().unbind()
+            }
+        }
+        Value::String(s) => PyString::new(py, s).into_any().unbind(),
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(json_to_py(py, item)?)?;
+            }
+            list.into_any().unbind()
+        }
+        Value::Object(map) => {
+            let dict = PyDict::new(py);
+            for (k, v) in map {
+                dict.set_item(k, json_to_py(py, v)?)?;
+            }
+            dict.into_any().unbind()
+        }
+    })
+}
