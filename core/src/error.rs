@@ -186,6 +186,80 @@ pub enum CoreError {
         /// What was being computed.
         context: &'static str,
     },
+    /// An installment number that the loan does not have (or that owes nothing).
+    #[error("installment {installment} does not exist or owes nothing")]
+    UnknownInstallment {
+        /// The installment number given.
+        installment: u32,
+    },
+    /// The same idempotency key was used with a different event body.
+    #[error("idempotency key {key:?} was already used for a different event")]
+    IdempotencyConflict {
+        /// The key.
+        key: String,
+    },
+    /// An event does not fit the account (first event not a disbursement, repeated sequence …).
+    #[error("invalid event: {reason}")]
+    InvalidEvent {
+        /// What is wrong.
+        reason: String,
+    },
+    /// An event refers to an event id the account does not have.
+    #[error("no event with id {id:?}")]
+    UnknownEvent {
+        /// The id given.
+        id: String,
+    },
+    /// An event arrived after the loan was closed.
+    #[error("loan {loan_id} is closed ({closure})")]
+    LoanClosed {
+        /// The loan.
+        loan_id: String,
+        /// How it closed.
+        closure: String,
+    },
+    /// An operation is not allowed on this loan or installment in its current state.
+    #[error("not eligible: {reason}")]
+    NotEligible {
+        /// Why.
+        reason: String,
+    },
+    /// A per-loan maximum of a restructure has been reached.
+    #[error("the loan has used its maximum of {max} {what}")]
+    RestructureLimit {
+        /// What is limited.
+        what: &'static str,
+        /// The maximum.
+        max: u32,
+    },
+    /// Dues up to the date must be cleared first (part payment).
+    #[error("installments or fines due on or before the date are unpaid; clear them first")]
+    ArrearsOutstanding,
+    /// A part payment is not above the accrued interest, not below the outstanding principal,
+    /// or below the minimum.
+    #[error(
+        "part payment {amount} must exceed the accrued interest, stay below the outstanding principal {outstanding} and meet the minimum"
+    )]
+    PartPaymentAmount {
+        /// The amount.
+        amount: String,
+        /// Outstanding principal.
+        outstanding: String,
+    },
+    /// The EMI would not cover a period's interest (negative amortisation).
+    #[error("an EMI of {emi} would not repay the loan (negative amortisation)")]
+    NegativeAmortisation {
+        /// The EMI.
+        emi: String,
+    },
+    /// A foreclosure payment differs from the quote of its date.
+    #[error("foreclosure payment {paid} differs from the quote {quote}")]
+    ForeclosureAmount {
+        /// Paid.
+        paid: String,
+        /// Quote total.
+        quote: String,
+    },
     /// The operation name is not known.
     #[error("unknown operation {name:?}")]
     UnknownOperation {
@@ -230,6 +304,17 @@ impl CoreError {
             Self::NetDisbursementNotPositive { .. } => "E_NET_DISBURSEMENT_NOT_POSITIVE",
             Self::DateOutOfRange => "E_DATE_OUT_OF_RANGE",
             Self::Overflow { .. } => "E_OVERFLOW",
+            Self::UnknownInstallment { .. } => "E_UNKNOWN_INSTALLMENT",
+            Self::IdempotencyConflict { .. } => "E_IDEMPOTENCY_CONFLICT",
+            Self::InvalidEvent { .. } => "E_INVALID_EVENT",
+            Self::UnknownEvent { .. } => "E_UNKNOWN_EVENT",
+            Self::LoanClosed { .. } => "E_LOAN_CLOSED",
+            Self::NotEligible { .. } => "E_NOT_ELIGIBLE",
+            Self::RestructureLimit { .. } => "E_RESTRUCTURE_LIMIT",
+            Self::ArrearsOutstanding => "E_ARREARS_OUTSTANDING",
+            Self::PartPaymentAmount { .. } => "E_PART_PAYMENT_AMOUNT",
+            Self::NegativeAmortisation { .. } => "E_NEGATIVE_AMORTISATION",
+            Self::ForeclosureAmount { .. } => "E_FORECLOSURE_AMOUNT",
             Self::UnknownOperation { .. } => "E_UNKNOWN_OPERATION",
         }
     }
@@ -261,9 +346,33 @@ impl CoreError {
         "E_NET_DISBURSEMENT_NOT_POSITIVE",
         "E_DATE_OUT_OF_RANGE",
         "E_OVERFLOW",
+        "E_UNKNOWN_INSTALLMENT",
+        "E_IDEMPOTENCY_CONFLICT",
+        "E_INVALID_EVENT",
+        "E_UNKNOWN_EVENT",
+        "E_LOAN_CLOSED",
+        "E_NOT_ELIGIBLE",
+        "E_RESTRUCTURE_LIMIT",
+        "E_ARREARS_OUTSTANDING",
+        "E_PART_PAYMENT_AMOUNT",
+        "E_NEGATIVE_AMORTISATION",
+        "E_FORECLOSURE_AMOUNT",
         "E_UNKNOWN_OPERATION",
     ];
 }
 
 /// Shorthand for results of windeep-core.
 pub type Result<T, E = CoreError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::CoreError;
+
+    #[test]
+    fn codes_are_unique() {
+        let mut codes = CoreError::CODES.to_vec();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), CoreError::CODES.len());
+    }
+}

@@ -30,6 +30,8 @@
 )]
 #![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 
+pub mod account;
+mod allocation;
 mod calendar;
 mod decimal;
 mod error;
@@ -38,6 +40,16 @@ pub mod ops;
 mod rounding;
 mod schedule;
 
+pub use account::{
+    AccountPolicy, Applied, ChainReport, ChangedAllocation, Closure, ClosureType, EventBody,
+    EventOutcome, FineView, ForeclosureQuote, ForeclosureRule, InstallmentStatus, InstallmentView,
+    InterestOnlyMode, LoanEvent, LoanState, PartPaymentMode, RateChangeMode, Replay, SkipMode,
+    TopUpQuote, apply_event, foreclosure_quote, replay, topup_quote, verify_chain,
+};
+pub use allocation::{
+    Allocation, AllocationLine, AllocationPolicy, AllocationPreset, Component, ExcessPolicy,
+    InstallmentDues, Style, allocate,
+};
 pub use calendar::{
     ACTUAL_ACTUAL_DENOMINATOR, DueDates, Frequency, InterestBasis, actual_actual_numerator,
     days_30e_360, days_between, is_leap, snap_to_fixed_day,

@@ -4,16 +4,30 @@
 //! string, dates are `YYYY-MM-DD`. The golden fixtures in `fixtures/` are cases of exactly this
 //! interface, so every language replays them through it.
 
-use serde::Serialize;
+use chrono::NaiveDate;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::account::{
+    LoanEvent, apply_event, foreclosure_quote, replay, topup_quote, verify_chain,
+};
+use crate::allocation::{Allocation, AllocationPolicy, InstallmentDues, allocate};
 use crate::error::{CoreError, Result};
 use crate::money::error_from_serde;
+use crate::money::{Currency, Money};
 use crate::schedule::{LoanTerms, Schedule, annual_percentage_rate, generate_schedule};
 
 /// Every operation name [`call`] knows, in a stable order.
-pub const OPERATIONS: &[&str] = &["schedule"];
+pub const OPERATIONS: &[&str] = &[
+    "schedule",
+    "allocate",
+    "loan_statement",
+    "loan_apply",
+    "foreclosure_quote",
+    "topup_quote",
+    "verify_chain",
+];
 
 /// The `schedule` operation's output: the schedule plus its APR.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -43,6 +57,95 @@ pub fn schedule(terms: &LoanTerms) -> Result<ScheduleReport> {
     Ok(ScheduleReport { schedule, apr })
 }
 
+/// Input of the `allocate` operation.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AllocateInput {
+    amount: Money,
+    #[serde(with = "crate::money::iso_date")]
+    paid_on: NaiveDate,
+    #[serde(default)]
+    installment: Option<u32>,
+    dues: Vec<InstallmentDues>,
+    #[serde(default)]
+    policy: AllocationPolicy,
+    #[serde(default)]
+    currency: Currency,
+}
+
+fn allocate_op(input: AllocateInput) -> Result<Allocation> {
+    let c = &input.currency;
+    c.validate()?;
+    let dues = input
+        .dues
+        .iter()
+        .map(|d| {
+            Ok(InstallmentDues {
+                interest: non_negative(c.amount(d.interest)?)?,
+                principal: non_negative(c.amount(d.principal)?)?,
+                fine: non_negative(c.amount(d.fine)?)?,
+                ..*d
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    allocate(
+        c.amount(input.amount)?,
+        input.paid_on,
+        input.installment,
+        &dues,
+        input.policy,
+    )
+}
+
+fn non_negative(m: Money) -> Result<Money> {
+    if m.value() < rust_decimal::Decimal::ZERO {
+        return Err(CoreError::InvalidAmount {
+            reason: format!("a due amount cannot be negative: {m}"),
+        });
+    }
+    Ok(m)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatementInput {
+    events: Vec<LoanEvent>,
+    #[serde(with = "crate::money::iso_date")]
+    as_of: NaiveDate,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApplyInput {
+    events: Vec<LoanEvent>,
+    event: LoanEvent,
+    #[serde(with = "crate::money::iso_date")]
+    as_of: NaiveDate,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuoteInput {
+    events: Vec<LoanEvent>,
+    #[serde(with = "crate::money::iso_date")]
+    settlement_on: NaiveDate,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TopUpInput {
+    events: Vec<LoanEvent>,
+    #[serde(with = "crate::money::iso_date")]
+    on: NaiveDate,
+    amount: Money,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChainInput {
+    events: Vec<LoanEvent>,
+}
+
 fn parse<T: DeserializeOwned>(input: &str) -> Result<T> {
     serde_json::from_str(input).map_err(|e| error_from_serde(&e))
 }
@@ -69,6 +172,24 @@ fn to_value<T: Serialize>(value: &T) -> Result<Value> {
 pub fn call(name: &str, input: &str) -> Result<Value> {
     match name {
         "schedule" => to_value(&schedule(&parse::<LoanTerms>(input)?)?),
+        "allocate" => to_value(&allocate_op(parse(input)?)?),
+        "loan_statement" => {
+            let i: StatementInput = parse(input)?;
+            to_value(&replay(&i.events, i.as_of)?)
+        }
+        "loan_apply" => {
+            let i: ApplyInput = parse(input)?;
+            to_value(&apply_event(&i.events, i.event, i.as_of)?)
+        }
+        "foreclosure_quote" => {
+            let i: QuoteInput = parse(input)?;
+            to_value(&foreclosure_quote(&i.events, i.settlement_on)?)
+        }
+        "topup_quote" => {
+            let i: TopUpInput = parse(input)?;
+            to_value(&topup_quote(&i.events, i.on, i.amount)?)
+        }
+        "verify_chain" => to_value(&verify_chain(&parse::<ChainInput>(input)?.events)),
         _ => Err(CoreError::UnknownOperation {
             name: name.to_owned(),
         }),

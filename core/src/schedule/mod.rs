@@ -598,3 +598,92 @@ pub fn generate_schedule(t: &LoanTerms) -> Result<Schedule> {
         },
     })
 }
+
+/// The schedule's own rules, reused to re-amortise a reducing balance after a restructure
+/// (skip, interest-only month, part payment, rate reset): the same due-date anchor, interest
+/// basis, exact-fraction interest and rounding policies as the original schedule.
+pub(crate) struct Amortizer {
+    rule: InterestRule,
+    row: RoundingPolicy,
+    emi: RoundingPolicy,
+    step: i128,
+    currency: Currency,
+    dues: DueDates,
+    rate: Decimal,
+    ppy: u32,
+}
+
+impl Amortizer {
+    /// Rules of `terms` (already validated by a successful [`generate_schedule`]) at `rate`.
+    pub(crate) fn new(terms: &LoanTerms, rate: Rate) -> Result<Self> {
+        let v = resolve(terms)?;
+        let step = v.row.step(&v.currency)?;
+        let r = rate.percent();
+        let ppy = terms.frequency.periods_per_year();
+        Ok(Self {
+            rule: InterestRule {
+                basis: terms.interest_basis,
+                rate_num: r.mantissa(),
+                rate_den: 10_i128.pow(r.scale()),
+                ppy: i128::from(ppy),
+            },
+            row: v.row,
+            emi: v.emi,
+            step,
+            dues: DueDates::new(v.first_due, terms.frequency),
+            currency: v.currency,
+            rate: r,
+            ppy,
+        })
+    }
+
+    /// Due date of installment `k` (1-based; 0 is the regular start of period 1).
+    pub(crate) fn due(&self, k: u32) -> Result<NaiveDate> {
+        self.dues.due(k)
+    }
+
+    /// Rounded interest on `balance` minor units for `[from, to)` under the schedule's basis.
+    pub(crate) fn interest(&self, balance: i128, from: NaiveDate, to: NaiveDate) -> Result<i128> {
+        let (n, d) = self.rule.period(balance, from, to)?;
+        self.round(n, d)
+    }
+
+    /// Rounds the exact fraction `n / d` minor units with the row policy.
+    pub(crate) fn round(&self, n: i128, d: i128) -> Result<i128> {
+        self.row.round_ratio(n, d, self.step).and_then(bounded)
+    }
+
+    /// Rounded interest on `balance` for `days` days at actual/365 (accrual and foreclosure).
+    pub(crate) fn actual_365(&self, balance: i128, days: i64) -> Result<i128> {
+        let n = checked(checked(balance, self.rule.rate_num)?, i128::from(days))?;
+        self.round(n, checked(self.rule.rate_den, 36_500)?)
+    }
+
+    /// One period's nominal interest on `balance` (`balance × a / (100 × ppy)`), rounded.
+    pub(crate) fn one_period(&self, balance: i128) -> Result<i128> {
+        let n = checked(balance, self.rule.rate_num)?;
+        self.round(n, checked(self.rule.rate_den, 100 * self.rule.ppy)?)
+    }
+
+    /// The EMI that amortises `balance` minor units over `count` periods, rounded by the EMI
+    /// policy.
+    pub(crate) fn emi(&self, balance: i128, count: u32) -> Result<i128> {
+        let scale = self.currency.minor_units();
+        let b = Decimal::try_from_i128_with_scale(balance, scale)
+            .map_err(|_| CoreError::Overflow { context: "EMI" })?;
+        let periodic = div(
+            self.rate,
+            mul(Decimal::ONE_HUNDRED, Decimal::from(self.ppy), "EMI")?,
+            "EMI",
+        )?;
+        Ok(self
+            .emi
+            .round_value(pmt(b, periodic, count.max(1))?, &self.currency)?
+            .mantissa())
+    }
+
+    /// Decimal places of the currency.
+    pub(crate) fn scale(&self) -> u32 {
+        self.currency.minor_units()
+    }
+}

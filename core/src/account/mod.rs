@@ -1,0 +1,359 @@
+//! The loan account: a fold over ordered events.
+//!
+//! State is never stored: [`replay`] derives it from the disbursement terms and the events
+//! with a value date on or before `as_of`, in (value date, sequence) order. Repeating an
+//! idempotency key changes nothing; a reversal makes the reversed payment disappear from the
+//! fold, so the account is exactly as if it had never been received. The rules are written out
+//! in `docs/account.md`.
+
+mod events;
+mod state;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+pub use events::{
+    AccountPolicy, EventBody, ForeclosureRule, InterestOnlyMode, LoanEvent, PartPaymentMode,
+    RateChangeMode, SkipMode,
+};
+pub use state::{
+    Closure, ClosureType, FineView, ForeclosureQuote, InstallmentStatus, InstallmentView,
+    LoanState, TopUpQuote,
+};
+
+use crate::allocation::Allocation;
+use crate::error::{CoreError, Result};
+use crate::money::{Money, format_date};
+use state::Account;
+
+/// What applying one event did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventOutcome {
+    /// The event's id.
+    pub event_id: String,
+    /// `applied`, `duplicate` (its idempotency key was applied before), `reversed` (a payment
+    /// later reversed, so it has no effect) or `not_yet_effective` (value date after `as_of`).
+    pub result: String,
+    /// For a duplicate: the id of the event that applied the key first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<String>,
+    /// For a payment: how it was allocated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allocation: Option<Allocation>,
+    /// For a payment with excess: where the excess went (the excess policy's name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub excess_to: Option<String>,
+    /// Interest collected outside the schedule (part-payment accrual, foreclosure interest).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interest_collected: Option<Money>,
+    /// Charges collected (foreclosure prepayment charge).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub charge_collected: Option<Money>,
+}
+
+/// The account as of a date, and what each event did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Replay {
+    /// Derived state.
+    pub state: LoanState,
+    /// One outcome per input event, in (value date, sequence) order.
+    pub outcomes: Vec<EventOutcome>,
+}
+
+fn invalid(reason: impl Into<String>) -> CoreError {
+    CoreError::InvalidEvent {
+        reason: reason.into(),
+    }
+}
+
+/// Replays a loan's events and derives its state as of `as_of`.
+///
+/// # Errors
+/// `E_INVALID_EVENT` (no or repeated disbursement, repeated sequence, event before the
+/// disbursement), `E_IDEMPOTENCY_CONFLICT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, and every
+/// refusal of an individual event (see `docs/account.md`).
+///
+/// # Example
+/// ```
+/// use windeep_core::{replay, parse_date, LoanEvent};
+/// let events: Vec<LoanEvent> = serde_json::from_str(r#"[
+///   {"id": "d", "sequence": 1, "value_date": "2026-01-05", "idempotency_key": "d",
+///    "body": {"type": "disbursed", "loan_id": "LN1", "terms": {"principal": "100000",
+///      "annual_rate": "12", "tenure": 12, "disbursed_on": "2026-01-05",
+///      "first_due_on": "2026-02-05"}}},
+///   {"id": "p1", "sequence": 2, "value_date": "2026-02-05", "idempotency_key": "utr-1",
+///    "body": {"type": "payment_received", "amount": "8884.88"}}]"#).unwrap();
+/// let r = replay(&events, parse_date("2026-02-28").unwrap()).unwrap();
+/// assert_eq!(r.state.outstanding_principal.to_string(), "92115.12");
+/// ```
+pub fn replay(events: &[LoanEvent], as_of: NaiveDate) -> Result<Replay> {
+    let (account, outcomes) = fold(events, as_of)?;
+    Ok(Replay {
+        state: account.view(as_of)?,
+        outcomes,
+    })
+}
+
+/// The foreclosure quote of a loan for a settlement date (events up to that date applied).
+///
+/// # Errors
+/// As [`replay`]; `E_LOAN_CLOSED` for a closed loan.
+pub fn foreclosure_quote(
+    events: &[LoanEvent],
+    settlement_on: NaiveDate,
+) -> Result<ForeclosureQuote> {
+    let (account, _) = fold(events, settlement_on)?;
+    account.open_quote(settlement_on)
+}
+
+/// What a top-up of `amount` on `on` settles on the parent and where the new loan starts.
+///
+/// # Errors
+/// As [`replay`]; `E_LOAN_CLOSED` for a closed loan; `E_INVALID_AMOUNT` for a non-positive
+/// amount.
+pub fn topup_quote(events: &[LoanEvent], on: NaiveDate, amount: Money) -> Result<TopUpQuote> {
+    let (account, _) = fold(events, on)?;
+    account.topup_quote(on, amount)
+}
+
+fn fold(events: &[LoanEvent], as_of: NaiveDate) -> Result<(Account, Vec<EventOutcome>)> {
+    // Arrival (sequence) order decides idempotency; value-date order decides the fold.
+    let mut by_sequence: Vec<&LoanEvent> = events.iter().collect();
+    by_sequence.sort_by_key(|e| e.sequence);
+    let mut seen_keys: BTreeMap<&str, (&LoanEvent, String)> = BTreeMap::new();
+    let mut duplicate_of: BTreeMap<&str, String> = BTreeMap::new();
+    let mut ids = BTreeSet::new();
+    let mut last_sequence = None;
+    for e in &by_sequence {
+        if last_sequence == Some(e.sequence) {
+            return Err(invalid(format!("sequence {} is used twice", e.sequence)));
+        }
+        last_sequence = Some(e.sequence);
+        if !ids.insert(e.id.as_str()) {
+            return Err(invalid(format!("event id {:?} is used twice", e.id)));
+        }
+        let body = e.body_json();
+        match seen_keys.get(e.idempotency_key.as_str()) {
+            Some((first, first_body)) if *first_body == body => {
+                duplicate_of.insert(e.id.as_str(), first.id.clone());
+            }
+            Some(_) => {
+                return Err(CoreError::IdempotencyConflict {
+                    key: e.idempotency_key.clone(),
+                });
+            }
+            None => {
+                seen_keys.insert(e.idempotency_key.as_str(), (e, body));
+            }
+        }
+    }
+    let Some(first) = by_sequence.first() else {
+        return Err(invalid("an account needs a disbursed event"));
+    };
+    let EventBody::Disbursed {
+        loan_id,
+        terms,
+        policy,
+        guarantors,
+    } = &first.body
+    else {
+        return Err(invalid(
+            "the first event (lowest sequence) must be disbursed",
+        ));
+    };
+
+    // Reversals in effect as of the date: their payments drop out of the fold.
+    let mut reversed = BTreeSet::new();
+    for e in &by_sequence {
+        if let EventBody::PaymentReversed { event_id, reason } = &e.body {
+            if duplicate_of.contains_key(e.id.as_str()) || e.value_date > as_of {
+                continue;
+            }
+            if reason.trim().is_empty() {
+                return Err(invalid("a reversal needs a reason"));
+            }
+            let target = events.iter().find(|t| &t.id == event_id).ok_or_else(|| {
+                CoreError::UnknownEvent {
+                    id: event_id.clone(),
+                }
+            })?;
+            let is_payment = matches!(
+                target.body,
+                EventBody::PaymentReceived { .. }
+                    | EventBody::InterestOnlyPayment { .. }
+                    | EventBody::PartPayment { .. }
+            );
+            if !is_payment || target.sequence > e.sequence || target.value_date > e.value_date {
+                return Err(invalid(format!(
+                    "{} can only reverse an earlier payment, not {event_id:?}",
+                    e.id
+                )));
+            }
+            reversed.insert(event_id.as_str());
+        }
+    }
+
+    let mut account = Account::open(loan_id, terms, policy, guarantors, first.value_date)?;
+    let mut order: Vec<&LoanEvent> = events.iter().collect();
+    order.sort_by_key(|e| (e.value_date, e.sequence));
+    let mut outcomes = Vec::with_capacity(order.len());
+    for e in order {
+        let mut outcome = EventOutcome {
+            event_id: e.id.clone(),
+            result: "applied".to_owned(),
+            duplicate_of: None,
+            allocation: None,
+            excess_to: None,
+            interest_collected: None,
+            charge_collected: None,
+        };
+        if let Some(first_id) = duplicate_of.get(e.id.as_str()) {
+            outcome.result = "duplicate".to_owned();
+            outcome.duplicate_of = Some(first_id.clone());
+        } else if e.value_date > as_of {
+            outcome.result = "not_yet_effective".to_owned();
+        } else if reversed.contains(e.id.as_str()) {
+            outcome.result = "reversed".to_owned();
+        } else if e.sequence == first.sequence {
+            // The disbursement opened the account.
+        } else {
+            if e.value_date < first.value_date {
+                return Err(invalid(format!(
+                    "{} is dated {} before the disbursement",
+                    e.id,
+                    format_date(e.value_date)
+                )));
+            }
+            account.apply(e, &mut outcome)?;
+        }
+        outcomes.push(outcome);
+    }
+    Ok((account, outcomes))
+}
+
+/// A payment whose allocation changed because an event was inserted before it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangedAllocation {
+    /// The payment event.
+    pub event_id: String,
+    /// Its allocation before: to be reversed.
+    pub reversal: Allocation,
+    /// Its allocation now: to be posted instead.
+    pub replacement: Allocation,
+}
+
+/// The result of appending an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applied {
+    /// State and outcomes after the event.
+    pub replay: Replay,
+    /// Earlier payments whose allocation a back-dated event changed (reversal + replacement).
+    pub changed: Vec<ChangedAllocation>,
+}
+
+/// Appends `event` to `events` and replays; reports earlier allocations that changed.
+///
+/// # Errors
+/// As [`replay`].
+pub fn apply_event(events: &[LoanEvent], event: LoanEvent, as_of: NaiveDate) -> Result<Applied> {
+    let before = replay(events, as_of)?;
+    let mut all = events.to_vec();
+    all.push(event);
+    let after = replay(&all, as_of)?;
+    let mut changed = Vec::new();
+    for old in &before.outcomes {
+        let Some(old_alloc) = &old.allocation else {
+            continue;
+        };
+        let new = after.outcomes.iter().find(|o| o.event_id == old.event_id);
+        let new_alloc = new.and_then(|o| o.allocation.clone());
+        match new_alloc {
+            Some(a) if &a == old_alloc => {}
+            Some(a) => changed.push(ChangedAllocation {
+                event_id: old.event_id.clone(),
+                reversal: old_alloc.clone(),
+                replacement: a,
+            }),
+            None => changed.push(ChangedAllocation {
+                event_id: old.event_id.clone(),
+                reversal: old_alloc.clone(),
+                replacement: Allocation {
+                    lines: Vec::new(),
+                    excess: Money::ZERO,
+                    ..old_alloc.clone()
+                },
+            }),
+        }
+    }
+    Ok(Applied {
+        replay: after,
+        changed,
+    })
+}
+
+/// The result of checking an account's hash chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainReport {
+    /// `ok`, `broken` (a `prev_hash` does not match) or `reordered` (sequence not increasing).
+    pub status: String,
+    /// Number of events checked.
+    pub events: usize,
+    /// For a problem: the position (0-based) and id of the first bad event.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<usize>,
+    /// For a problem: the id of the first bad event.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    /// For `broken`: the hash the event should carry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    /// The hash of the last event (to anchor the next one), when `ok`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub head: Option<String>,
+}
+
+/// Verifies the tamper-evidence chain of events in stored (append) order.
+///
+/// # Example
+/// ```
+/// use windeep_core::{verify_chain, LoanEvent};
+/// let mut a: LoanEvent = serde_json::from_str(r#"{"id": "a", "sequence": 1,
+///   "value_date": "2026-01-05", "idempotency_key": "a",
+///   "body": {"type": "written_off", "reason": "test"}}"#).unwrap();
+/// let mut b = a.clone();
+/// b.id = "b".into(); b.sequence = 2; b.prev_hash = Some(a.hash());
+/// assert_eq!(verify_chain(&[a.clone(), b.clone()]).status, "ok");
+/// a.idempotency_key = "tampered".into();
+/// assert_eq!(verify_chain(&[a, b]).status, "broken");
+/// ```
+#[must_use]
+pub fn verify_chain(events: &[LoanEvent]) -> ChainReport {
+    let mut report = ChainReport {
+        status: "ok".to_owned(),
+        events: events.len(),
+        at: None,
+        event_id: None,
+        expected: None,
+        head: None,
+    };
+    let mut prev: Option<&LoanEvent> = None;
+    for (i, e) in events.iter().enumerate() {
+        let expected = prev.map(LoanEvent::hash);
+        if prev.is_some_and(|p| e.sequence <= p.sequence) {
+            report.status = "reordered".to_owned();
+        } else if e.prev_hash != expected {
+            report.status = "broken".to_owned();
+            report.expected = expected;
+        }
+        if report.status != "ok" {
+            report.at = Some(i);
+            report.event_id = Some(e.id.clone());
+            return report;
+        }
+        prev = Some(e);
+    }
+    report.head = prev.map(LoanEvent::hash);
+    report
+}
