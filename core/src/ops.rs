@@ -211,3 +211,24 @@ pub fn call_json(name: &str, input: &str) -> std::result::Result<String, String>
 pub fn error_json(err: &CoreError) -> String {
     serde_json::json!({ "code": err.code(), "message": err.to_string() }).to_string()
 }
+
+/// Sums decimal amount strings exactly (for totals in reports); the result keeps the largest
+/// scale of its inputs, so amounts at the currency scale sum to the currency scale.
+///
+/// # Errors
+/// `E_INVALID_AMOUNT` for a string that is not a plain decimal; `E_OVERFLOW`.
+///
+/// # Example
+/// ```
+/// assert_eq!(windeep_core::ops::sum_amounts(&["0.10", "0.20"]).unwrap(), "0.30");
+/// ```
+pub fn sum_amounts(amounts: &[&str]) -> Result<String> {
+    let mut total = rust_decimal::Decimal::ZERO;
+    for a in amounts {
+        let m: Money = a.parse()?;
+        total = total
+            .checked_add(m.value())
+            .ok_or(CoreError::Overflow { context: "sum" })?;
+    }
+    Ok(total.to_string())
+}

@@ -27,6 +27,9 @@ USAGE:
                    [--rounding INCREMENT:MODE] [--emi-rounding INCREMENT:MODE]
                    [--fee-percent PERCENT | --fee-fixed AMOUNT] [--apr-decimals N]
                    [--format table|json|csv]
+  windeep loan --events EVENTS.json --as-of DATE [--format table|json]
+                   prints the loan statement: every installment with what is due and paid,
+                   the fines and the totals (EVENTS.json: a JSON array of loan events)
   windeep call OPERATION < input.json      (operations: see `windeep operations`)
   windeep operations
   windeep help
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("schedule") => schedule(args.get(1..).unwrap_or_default()),
         Some("call") => call(args.get(1).map(String::as_str)),
+        Some("loan") => loan(args.get(1..).unwrap_or_default()),
         Some("operations") => {
             println!("{}", ops::OPERATIONS.join("\n"));
             Ok(())
@@ -272,5 +276,192 @@ fn table(out: &Value) -> String {
     }
     text += &rule;
     text += &render(&total_line);
+    text
+}
+
+fn loan(args: &[String]) -> Result<(), String> {
+    let (mut events_path, mut as_of, mut format) = (None, None, "table".to_owned());
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let value = it
+            .next()
+            .ok_or_else(|| usage_error(&format!("{flag} needs a value")))?;
+        match flag.as_str() {
+            "--events" => events_path = Some(value.clone()),
+            "--as-of" => as_of = Some(value.clone()),
+            "--format" => format.clone_from(value),
+            _ => return Err(usage_error(&format!("unknown flag {flag}"))),
+        }
+    }
+    let path = events_path.ok_or_else(|| usage_error("`loan` needs --events FILE"))?;
+    let as_of = as_of.ok_or_else(|| usage_error("`loan` needs --as-of YYYY-MM-DD"))?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| usage_error(&format!("cannot read {path}: {e}")))?;
+    let events: Value = serde_json::from_str(&text)
+        .map_err(|e| usage_error(&format!("{path} is not JSON: {e}")))?;
+    let input = json!({ "events": events, "as_of": as_of });
+    let out = ops::call("loan_statement", &input.to_string()).map_err(|e| ops::error_json(&e))?;
+    let text = match format.as_str() {
+        "json" => serde_json::to_string_pretty(&out).unwrap_or_default() + "\n",
+        "table" => statement(&out),
+        other => return Err(usage_error(&format!("unknown format {other}"))),
+    };
+    std::io::stdout()
+        .write_all(text.as_bytes())
+        .map_err(|e| e.to_string())
+}
+
+/// Renders a table with right-aligned columns (the second column left-aligned).
+fn grid(lines: &[Vec<String>]) -> String {
+    let cols = lines.iter().map(Vec::len).max().unwrap_or(0);
+    let mut widths = vec![0usize; cols];
+    for line in lines {
+        for (w, cell) in widths.iter_mut().zip(line) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut text = String::new();
+    for (n, line) in lines.iter().enumerate() {
+        let cells: Vec<String> = line
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (c, w))| {
+                if i == 1 {
+                    format!("{c:<w$}")
+                } else {
+                    format!("{c:>w$}")
+                }
+            })
+            .collect();
+        text += cells.join("  ").trim_end();
+        text.push('\n');
+        if n == 0 {
+            text += &widths
+                .iter()
+                .map(|w| "-".repeat(*w))
+                .collect::<Vec<_>>()
+                .join("  ");
+            text.push('\n');
+        }
+    }
+    text
+}
+
+fn statement(out: &Value) -> String {
+    let st = out.get("state").cloned().unwrap_or(Value::Null);
+    let mut text = format!(
+        "Loan {}  status {}  as of {}  rate {}% p.a.  EMI {}\n",
+        s(&st, "loan_id"),
+        s(&st, "status"),
+        s(&st, "as_of"),
+        s(&st, "annual_rate"),
+        s(&st, "emi"),
+    );
+    text += &format!(
+        "Outstanding principal {}   interest due {}   future interest {}   fines due {}   DPD {}   next due {}\n",
+        s(&st, "outstanding_principal"),
+        s(&st, "interest_due"),
+        s(&st, "future_interest"),
+        s(&st, "fines_due"),
+        s(&st, "days_past_due"),
+        s(&st, "next_due_on"),
+    );
+    if let Some(c) = st.get("closure").filter(|c| !c.is_null()) {
+        text += &format!(
+            "Closed ({}) on {}; guarantors released: {}\n",
+            s(c, "type"),
+            s(c, "closed_on"),
+            c.get("guarantors_released")
+                .map_or_else(String::new, Value::to_string),
+        );
+    }
+    text.push('\n');
+    let cols = [
+        "number",
+        "due_on",
+        "status",
+        "principal",
+        "interest",
+        "principal_paid",
+        "interest_paid",
+        "waived",
+        "unpaid",
+        "fines_due",
+        "days_past_due",
+    ];
+    let mut lines = vec![
+        [
+            "#",
+            "Due date",
+            "Status",
+            "Principal",
+            "Interest",
+            "Principal paid",
+            "Interest paid",
+            "Waived",
+            "Unpaid",
+            "Fines due",
+            "DPD",
+        ]
+        .iter()
+        .map(|h| (*h).to_owned())
+        .collect::<Vec<_>>(),
+    ];
+    let rows = st
+        .get("installments")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for row in &rows {
+        lines.push(cols.iter().map(|c| s(row, c)).collect());
+    }
+    let total = |key: &str| -> String {
+        let sum: Vec<&str> = rows
+            .iter()
+            .filter_map(|r| r.get(key).and_then(Value::as_str))
+            .collect();
+        ops::sum_amounts(&sum).unwrap_or_else(|_| "-".to_owned())
+    };
+    lines.push(
+        [
+            "Total".to_owned(),
+            String::new(),
+            String::new(),
+            total("principal"),
+            total("interest"),
+            total("principal_paid"),
+            total("interest_paid"),
+            total("waived"),
+            total("unpaid"),
+            total("fines_due"),
+            String::new(),
+        ]
+        .to_vec(),
+    );
+    text += &grid(&lines);
+    let fines = st
+        .get("fines")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if !fines.is_empty() {
+        text += "\nFines\n";
+        let mut f = vec![
+            ["Key", "Installment", "Amount", "Paid", "Waived", "Balance"]
+                .iter()
+                .map(|h| (*h).to_owned())
+                .collect::<Vec<_>>(),
+        ];
+        for fine in &fines {
+            f.push(
+                ["key", "installment", "amount", "paid", "waived", "balance"]
+                    .iter()
+                    .map(|c| s(fine, c))
+                    .collect(),
+            );
+        }
+        text += &grid(&f);
+    }
     text
 }

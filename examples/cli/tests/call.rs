@@ -133,3 +133,51 @@ fn schedule_prints_a_table_json_and_csv() {
     assert_eq!(code, 2);
     assert!(err.contains("E_USAGE"));
 }
+
+#[test]
+fn loan_prints_a_statement() {
+    let events = Path::new(env!("CARGO_MANIFEST_DIR")).join("../loans/LN2026000001.json");
+    let events = events.to_str().unwrap();
+    let (code, text, err) = run(&["loan", "--events", events, "--as-of", "2026-06-30"], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(text.contains("Outstanding principal 76108.02"), "{text}");
+    assert!(text.contains("DPD 56"), "{text}");
+    let row4 = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("4 "))
+        .unwrap();
+    assert!(
+        row4.contains("overdue") && row4.contains("8884.88"),
+        "{row4}"
+    );
+    assert!(text.contains("FR-2026-0001"), "fines are listed: {text}");
+
+    let (_, json, _) = run(
+        &[
+            "loan",
+            "--events",
+            events,
+            "--as-of",
+            "2026-06-30",
+            "--format",
+            "json",
+        ],
+        "",
+    );
+    let v: Value = serde_json::from_str(&json).unwrap();
+    let outcomes = v["outcomes"].as_array().unwrap();
+    assert!(
+        outcomes
+            .iter()
+            .any(|o| o["event_id"] == "p1-again" && o["result"] == "duplicate")
+    );
+    assert!(
+        outcomes
+            .iter()
+            .any(|o| o["event_id"] == "p3" && o["result"] == "reversed")
+    );
+
+    let (code, _, err) = run(&["loan", "--events", events], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("E_USAGE"));
+}
