@@ -10,6 +10,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::decimal::pad;
 use crate::error::{CoreError, Result};
 use crate::money::Money;
 
@@ -121,16 +122,6 @@ pub struct InstallmentDues {
     pub fine: Money,
 }
 
-impl InstallmentDues {
-    fn get(&self, c: Component) -> Money {
-        match c {
-            Component::Interest => self.interest,
-            Component::Principal => self.principal,
-            Component::Fine => self.fine,
-        }
-    }
-}
-
 /// One amount applied to one component of one installment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AllocationLine {
@@ -169,6 +160,93 @@ impl Allocation {
     }
 }
 
+/// Dues of one installment in minor units, indexed by [`Component`] (interest, principal,
+/// fine).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MinorDue {
+    pub(crate) installment: u32,
+    pub(crate) due_on: NaiveDate,
+    pub(crate) owed: [i128; 3],
+}
+
+impl MinorDue {
+    fn owed(&self, c: Component) -> i128 {
+        let [interest, principal, fine] = self.owed;
+        match c {
+            Component::Interest => interest,
+            Component::Principal => principal,
+            Component::Fine => fine,
+        }
+    }
+}
+
+/// Allocation lines in minor units: (installment, component, amount).
+pub(crate) type MinorLines = Vec<(u32, Component, i128)>;
+
+/// The waterfall in minor units over dues sorted by (due date, installment): the lines
+/// `(installment, component, amount)` in order, and the excess. Stops as soon as the money is
+/// used up.
+pub(crate) fn allocate_minor(
+    amount: i128,
+    paid_on: NaiveDate,
+    target: Option<u32>,
+    dues: &[MinorDue],
+    policy: AllocationPolicy,
+) -> Result<(MinorLines, i128)> {
+    let (style, order) = policy.preset.order();
+    let mut left = amount;
+    let mut lines = Vec::new();
+    let mut pay = |d: &MinorDue, c: Component, left: &mut i128| {
+        let take = d.owed(c).min(*left);
+        if take > 0 {
+            *left -= take;
+            lines.push((d.installment, c, take));
+        }
+    };
+    if let Some(k) = target {
+        let d = dues
+            .iter()
+            .find(|d| d.installment == k)
+            .ok_or(CoreError::UnknownInstallment { installment: k })?;
+        for c in order {
+            pay(d, c, &mut left);
+        }
+        return Ok((lines, left));
+    }
+    let split = dues.partition_point(|d| d.due_on <= paid_on);
+    let (due, future) = dues.split_at(split);
+    match style {
+        Style::Vertical => {
+            for c in order {
+                for d in due {
+                    if left == 0 {
+                        break;
+                    }
+                    pay(d, c, &mut left);
+                }
+            }
+        }
+        Style::Horizontal => {
+            for d in due {
+                for c in order {
+                    pay(d, c, &mut left);
+                }
+            }
+        }
+    }
+    if policy.excess == ExcessPolicy::AdvanceNextInstallments {
+        for d in future {
+            if left == 0 {
+                break;
+            }
+            for c in [Component::Interest, Component::Principal, Component::Fine] {
+                pay(d, c, &mut left);
+            }
+        }
+    }
+    Ok((lines, left))
+}
+
 /// Allocates `amount` paid on `paid_on` over `dues` (any order; sorted by due date here).
 ///
 /// A `target` installment receives the whole payment (its components in the policy's order)
@@ -204,61 +282,46 @@ pub fn allocate(
             reason: format!("a payment must be greater than zero, got {amount}"),
         });
     }
-    let mut sorted: Vec<InstallmentDues> = dues.to_vec();
-    sorted.sort_by_key(|d| (d.due_on, d.installment));
-    let (style, order) = policy.preset.order();
-    let mut left = amount.value();
-    let mut lines = Vec::new();
-    let mut pay = |d: &InstallmentDues, c: Component, left: &mut rust_decimal::Decimal| {
-        let owed = d.get(c).value();
-        let take = owed.min(*left);
-        if take > rust_decimal::Decimal::ZERO {
-            *left -= take;
-            lines.push(AllocationLine {
+    let scale = dues
+        .iter()
+        .flat_map(|d| [d.interest, d.principal, d.fine])
+        .chain(std::iter::once(amount))
+        .map(|m| m.value().scale())
+        .max()
+        .unwrap_or(0);
+    let minor = |m: Money| -> Result<i128> { Ok(pad(m.value(), scale).mantissa()) };
+    let mut sorted = dues
+        .iter()
+        .map(|d| {
+            Ok(MinorDue {
                 installment: d.installment,
-                component: c,
-                amount: Money::from_decimal(take),
-            });
-        }
+                due_on: d.due_on,
+                owed: [minor(d.interest)?, minor(d.principal)?, minor(d.fine)?],
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    sorted.sort_by_key(|d| (d.due_on, d.installment));
+    let (lines, left) = allocate_minor(minor(amount)?, paid_on, target, &sorted, policy)?;
+    let money = |v: i128| {
+        rust_decimal::Decimal::try_from_i128_with_scale(v, scale)
+            .map(Money::from_decimal)
+            .map_err(|_| CoreError::Overflow {
+                context: "allocation",
+            })
     };
-    if let Some(k) = target {
-        let d = sorted
-            .iter()
-            .find(|d| d.installment == k)
-            .ok_or(CoreError::UnknownInstallment { installment: k })?;
-        for c in order {
-            pay(d, c, &mut left);
-        }
-    } else {
-        let (due, future): (Vec<_>, Vec<_>) = sorted.iter().partition(|d| d.due_on <= paid_on);
-        match style {
-            Style::Vertical => {
-                for c in order {
-                    for d in &due {
-                        pay(d, c, &mut left);
-                    }
-                }
-            }
-            Style::Horizontal => {
-                for d in &due {
-                    for c in order {
-                        pay(d, c, &mut left);
-                    }
-                }
-            }
-        }
-        if policy.excess == ExcessPolicy::AdvanceNextInstallments {
-            for d in &future {
-                for c in [Component::Interest, Component::Principal, Component::Fine] {
-                    pay(d, c, &mut left);
-                }
-            }
-        }
-    }
     Ok(Allocation {
         policy,
         target,
-        lines,
-        excess: Money::from_decimal(left),
+        lines: lines
+            .into_iter()
+            .map(|(installment, component, v)| {
+                Ok(AllocationLine {
+                    installment,
+                    component,
+                    amount: money(v)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?,
+        excess: money(left)?,
     })
 }

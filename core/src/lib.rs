@@ -43,8 +43,9 @@ mod schedule;
 pub use account::{
     AccountPolicy, Applied, ChainReport, ChangedAllocation, Closure, ClosureType, EventBody,
     EventOutcome, FineView, ForeclosureQuote, ForeclosureRule, InstallmentStatus, InstallmentView,
-    InterestOnlyMode, LoanEvent, LoanState, PartPaymentMode, RateChangeMode, Replay, SkipMode,
-    TopUpQuote, apply_event, foreclosure_quote, replay, topup_quote, verify_chain,
+    InterestOnlyMode, LoanAccount, LoanEvent, LoanState, LoanSummary, OverdueInstallment,
+    PartPaymentMode, RateChangeMode, Replay, SkipMode, TopUpQuote, apply_event, end_of_day,
+    foreclosure_quote, replay, topup_quote, verify_chain,
 };
 pub use allocation::{
     Allocation, AllocationLine, AllocationPolicy, AllocationPreset, Component, ExcessPolicy,

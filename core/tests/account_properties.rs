@@ -3,7 +3,7 @@
 use chrono::{Days, NaiveDate};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
-use windeep_core::{EventBody, LoanEvent, LoanState, Replay, replay};
+use windeep_core::{EventBody, LoanAccount, LoanEvent, LoanState, Replay, end_of_day, replay};
 
 fn d(s: &str) -> NaiveDate {
     windeep_core::parse_date(s).unwrap()
@@ -195,5 +195,24 @@ proptest! {
         }
         let Some(r) = try_replay(&again) else { return Ok(()) };
         prop_assert_eq!(&r.state.fines, &base.state.fines);
+    }
+
+    #[test]
+    fn pushing_events_one_by_one_equals_replaying_them(events in scenario(), shuffle in any::<u64>()) {
+        let Some(expected) = try_replay(&events) else { return Ok(()) };
+        // Arrival order differs from value-date order: some events arrive late (back-dated).
+        let mut arrival: Vec<LoanEvent> = events[1..].to_vec();
+        let len = arrival.len();
+        if len > 1 {
+            let swap = usize::try_from(shuffle % (len as u64)).unwrap();
+            arrival.swap(0, swap);
+        }
+        let mut account = LoanAccount::new(vec![events[0].clone()]).unwrap();
+        for e in arrival {
+            account.push(e).unwrap();
+        }
+        let got = account.statement(as_of()).unwrap();
+        prop_assert_eq!(&got.state, &expected.state);
+        prop_assert_eq!(account.summary(as_of()).unwrap(), end_of_day(&events, as_of()).unwrap());
     }
 }

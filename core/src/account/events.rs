@@ -278,11 +278,4 @@ impl LoanEvent {
         let digest = Sha256::digest(canonical.as_bytes());
         digest.iter().map(|b| format!("{b:02x}")).collect()
     }
-
-    /// The canonical JSON of the body, used to tell a repeated key from a conflicting one.
-    pub(crate) fn body_json(&self) -> String {
-        serde_json::to_value(&self.body)
-            .map(|v| v.to_string())
-            .unwrap_or_default()
-    }
 }

@@ -9,7 +9,7 @@
 mod events;
 mod state;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -20,7 +20,7 @@ pub use events::{
 };
 pub use state::{
     Closure, ClosureType, FineView, ForeclosureQuote, InstallmentStatus, InstallmentView,
-    LoanState, TopUpQuote,
+    LoanState, LoanSummary, OverdueInstallment, TopUpQuote,
 };
 
 use crate::allocation::Allocation;
@@ -89,7 +89,7 @@ fn invalid(reason: impl Into<String>) -> CoreError {
 /// assert_eq!(r.state.outstanding_principal.to_string(), "92115.12");
 /// ```
 pub fn replay(events: &[LoanEvent], as_of: NaiveDate) -> Result<Replay> {
-    let (account, outcomes) = fold(events, as_of)?;
+    let (account, outcomes) = fold(events, as_of, true)?;
     Ok(Replay {
         state: account.view(as_of)?,
         outcomes,
@@ -104,7 +104,7 @@ pub fn foreclosure_quote(
     events: &[LoanEvent],
     settlement_on: NaiveDate,
 ) -> Result<ForeclosureQuote> {
-    let (account, _) = fold(events, settlement_on)?;
+    let (account, _) = fold(events, settlement_on, false)?;
     account.open_quote(settlement_on)
 }
 
@@ -114,17 +114,44 @@ pub fn foreclosure_quote(
 /// As [`replay`]; `E_LOAN_CLOSED` for a closed loan; `E_INVALID_AMOUNT` for a non-positive
 /// amount.
 pub fn topup_quote(events: &[LoanEvent], on: NaiveDate, amount: Money) -> Result<TopUpQuote> {
-    let (account, _) = fold(events, on)?;
+    let (account, _) = fold(events, on, false)?;
     account.topup_quote(on, amount)
 }
 
-fn fold(events: &[LoanEvent], as_of: NaiveDate) -> Result<(Account, Vec<EventOutcome>)> {
+/// The end-of-day figures of one loan: what a daily job needs, without the full statement.
+///
+/// # Errors
+/// As [`replay`].
+///
+/// # Example
+/// ```
+/// use windeep_core::{end_of_day, parse_date, LoanEvent};
+/// let events: Vec<LoanEvent> = serde_json::from_str(r#"[
+///   {"id": "d", "sequence": 1, "value_date": "2026-01-05", "idempotency_key": "d",
+///    "body": {"type": "disbursed", "loan_id": "LN1", "terms": {"principal": "100000",
+///      "annual_rate": "12", "tenure": 12, "disbursed_on": "2026-01-05",
+///      "first_due_on": "2026-02-05"}}}]"#).unwrap();
+/// let s = end_of_day(&events, parse_date("2026-03-07").unwrap()).unwrap();
+/// assert_eq!(s.days_past_due, 30);
+/// assert_eq!(s.overdue.len(), 2);
+/// ```
+pub fn end_of_day(events: &[LoanEvent], as_of: NaiveDate) -> Result<LoanSummary> {
+    let (account, _) = fold(events, as_of, false)?;
+    account.summary(as_of)
+}
+
+/// Folds the events; `record` keeps a per-event outcome (statements) or not (end of day).
+fn fold(
+    events: &[LoanEvent],
+    as_of: NaiveDate,
+    record: bool,
+) -> Result<(Account, Vec<EventOutcome>)> {
     // Arrival (sequence) order decides idempotency; value-date order decides the fold.
     let mut by_sequence: Vec<&LoanEvent> = events.iter().collect();
     by_sequence.sort_by_key(|e| e.sequence);
-    let mut seen_keys: BTreeMap<&str, (&LoanEvent, String)> = BTreeMap::new();
-    let mut duplicate_of: BTreeMap<&str, String> = BTreeMap::new();
-    let mut ids = BTreeSet::new();
+    let mut seen_keys: HashMap<&str, &LoanEvent> = HashMap::with_capacity(events.len());
+    let mut duplicate_of: HashMap<&str, String> = HashMap::new();
+    let mut ids = HashSet::with_capacity(events.len());
     let mut last_sequence = None;
     for e in &by_sequence {
         if last_sequence == Some(e.sequence) {
@@ -134,9 +161,8 @@ fn fold(events: &[LoanEvent], as_of: NaiveDate) -> Result<(Account, Vec<EventOut
         if !ids.insert(e.id.as_str()) {
             return Err(invalid(format!("event id {:?} is used twice", e.id)));
         }
-        let body = e.body_json();
         match seen_keys.get(e.idempotency_key.as_str()) {
-            Some((first, first_body)) if *first_body == body => {
+            Some(first) if first.body == e.body => {
                 duplicate_of.insert(e.id.as_str(), first.id.clone());
             }
             Some(_) => {
@@ -145,7 +171,7 @@ fn fold(events: &[LoanEvent], as_of: NaiveDate) -> Result<(Account, Vec<EventOut
                 });
             }
             None => {
-                seen_keys.insert(e.idempotency_key.as_str(), (e, body));
+                seen_keys.insert(e.idempotency_key.as_str(), e);
             }
         }
     }
@@ -165,7 +191,7 @@ fn fold(events: &[LoanEvent], as_of: NaiveDate) -> Result<(Account, Vec<EventOut
     };
 
     // Reversals in effect as of the date: their payments drop out of the fold.
-    let mut reversed = BTreeSet::new();
+    let mut reversed = HashSet::new();
     for e in &by_sequence {
         if let EventBody::PaymentReversed { event_id, reason } = &e.body {
             if duplicate_of.contains_key(e.id.as_str()) || e.value_date > as_of {
@@ -195,7 +221,7 @@ fn fold(events: &[LoanEvent], as_of: NaiveDate) -> Result<(Account, Vec<EventOut
         }
     }
 
-    let mut account = Account::open(loan_id, terms, policy, guarantors, first.value_date)?;
+    let mut account = Account::open(loan_id, terms, policy, guarantors, record)?;
     let mut order: Vec<&LoanEvent> = events.iter().collect();
     order.sort_by_key(|e| (e.value_date, e.sequence));
     let mut outcomes = Vec::with_capacity(order.len());
@@ -228,9 +254,164 @@ fn fold(events: &[LoanEvent], as_of: NaiveDate) -> Result<(Account, Vec<EventOut
             }
             account.apply(e, &mut outcome)?;
         }
-        outcomes.push(outcome);
+        if record {
+            outcomes.push(outcome);
+        }
     }
     Ok((account, outcomes))
+}
+
+/// A loan account held in memory: its events and their fold, kept current as events arrive.
+///
+/// [`LoanAccount::push`] applies an event in place when it comes after every event already
+/// applied (the usual case: today's payment) and replays everything otherwise (a back-dated
+/// event or a reversal), so a server or a daily job does not re-fold a loan's whole history for
+/// each new event. The result is always identical to [`replay`] over the same events.
+///
+/// # Example
+/// ```
+/// use windeep_core::{LoanAccount, LoanEvent, parse_date};
+/// let events: Vec<LoanEvent> = serde_json::from_str(r#"[
+///   {"id": "d", "sequence": 1, "value_date": "2026-01-05", "idempotency_key": "d",
+///    "body": {"type": "disbursed", "loan_id": "LN1", "terms": {"principal": "100000",
+///      "annual_rate": "12", "tenure": 12, "disbursed_on": "2026-01-05",
+///      "first_due_on": "2026-02-05"}}}]"#).unwrap();
+/// let mut account = LoanAccount::new(events).unwrap();
+/// let pay: LoanEvent = serde_json::from_str(r#"{"id": "p1", "sequence": 2,
+///   "value_date": "2026-02-05", "idempotency_key": "utr-1",
+///   "body": {"type": "payment_received", "amount": "8884.88"}}"#).unwrap();
+/// account.push(pay.clone()).unwrap();
+/// let again = account.push(LoanEvent { id: "p1-again".into(), sequence: 3, ..pay }).unwrap();
+/// assert_eq!(again.result, "duplicate");
+/// let s = account.summary(parse_date("2026-03-06").unwrap()).unwrap();
+/// assert_eq!(s.days_past_due, 1);
+/// ```
+pub struct LoanAccount {
+    events: Vec<LoanEvent>,
+    account: Account,
+    last: (NaiveDate, u64),
+}
+
+impl LoanAccount {
+    /// Folds `events` (all of them, whatever their value dates).
+    ///
+    /// # Errors
+    /// As [`replay`].
+    pub fn new(events: Vec<LoanEvent>) -> Result<Self> {
+        let last = events
+            .iter()
+            .map(|e| (e.value_date, e.sequence))
+            .max()
+            .unwrap_or_default();
+        let (account, _) = fold(&events, last.0, false)?;
+        Ok(Self {
+            events,
+            account,
+            last,
+        })
+    }
+
+    /// Applies one more event and says what it did.
+    ///
+    /// # Errors
+    /// As [`replay`]; on error the account is unchanged.
+    pub fn push(&mut self, event: LoanEvent) -> Result<EventOutcome> {
+        let mut outcome = EventOutcome {
+            event_id: event.id.clone(),
+            result: "applied".to_owned(),
+            duplicate_of: None,
+            allocation: None,
+            excess_to: None,
+            interest_collected: None,
+            charge_collected: None,
+        };
+        // The first event (by sequence) that used the key: a loan has few events, so a scan
+        // costs less memory than an index.
+        let first = self
+            .events
+            .iter()
+            .filter(|e| e.idempotency_key == event.idempotency_key)
+            .min_by_key(|e| e.sequence);
+        if let Some(first) = first {
+            if first.body != event.body {
+                return Err(CoreError::IdempotencyConflict {
+                    key: event.idempotency_key.clone(),
+                });
+            }
+            outcome.result = "duplicate".to_owned();
+            outcome.duplicate_of = Some(first.id.clone());
+            if self
+                .events
+                .iter()
+                .any(|e| e.id == event.id || e.sequence == event.sequence)
+            {
+                return Err(invalid("event id or sequence is used twice"));
+            }
+            self.events.push(event);
+            return Ok(outcome);
+        }
+        let in_order = (event.value_date, event.sequence) > self.last
+            && !matches!(
+                event.body,
+                EventBody::PaymentReversed { .. } | EventBody::Disbursed { .. }
+            );
+        if self
+            .events
+            .iter()
+            .any(|e| e.id == event.id || e.sequence == event.sequence)
+        {
+            return Err(invalid("event id or sequence is used twice"));
+        }
+        if in_order {
+            // Apply to a copy so that a refused event leaves the account unchanged.
+            let mut next = self.account.clone();
+            next.apply(&event, &mut outcome)?;
+            self.account = next;
+            self.last = (event.value_date, event.sequence);
+        } else {
+            let mut all = self.events.clone();
+            all.push(event.clone());
+            let date = all
+                .iter()
+                .map(|e| e.value_date)
+                .max()
+                .unwrap_or(event.value_date);
+            let (account, outcomes) = fold(&all, date, true)?;
+            if let Some(o) = outcomes.into_iter().find(|o| o.event_id == event.id) {
+                outcome = o;
+            }
+            self.account = account;
+            self.last = self.last.max((event.value_date, event.sequence));
+        }
+        self.events.push(event);
+        Ok(outcome)
+    }
+
+    /// End-of-day figures as of `as_of` (re-folds only if some event is dated after it).
+    ///
+    /// # Errors
+    /// As [`replay`].
+    pub fn summary(&self, as_of: NaiveDate) -> Result<LoanSummary> {
+        if as_of >= self.last.0 {
+            self.account.summary(as_of)
+        } else {
+            end_of_day(&self.events, as_of)
+        }
+    }
+
+    /// The full statement as of `as_of`.
+    ///
+    /// # Errors
+    /// As [`replay`].
+    pub fn statement(&self, as_of: NaiveDate) -> Result<Replay> {
+        replay(&self.events, as_of)
+    }
+
+    /// The events received so far, in arrival order.
+    #[must_use]
+    pub fn events(&self) -> &[LoanEvent] {
+        &self.events
+    }
 }
 
 /// A payment whose allocation changed because an event was inserted before it.

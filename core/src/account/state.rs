@@ -9,7 +9,9 @@ use super::events::{
     AccountPolicy, EventBody, ForeclosureRule, InterestOnlyMode, LoanEvent, PartPaymentMode,
     RateChangeMode, SkipMode,
 };
-use crate::allocation::{Component, ExcessPolicy, InstallmentDues, allocate};
+use crate::allocation::{
+    Allocation, AllocationLine, Component, ExcessPolicy, MinorDue, allocate_minor,
+};
 use crate::calendar::days_between;
 use crate::error::{CoreError, Result};
 use crate::money::{Money, Rate};
@@ -240,6 +242,39 @@ mod opt_date {
     }
 }
 
+/// An installment past its due date with something unpaid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverdueInstallment {
+    /// Installment number.
+    pub installment: u32,
+    /// Due date.
+    #[serde(with = "crate::money::iso_date")]
+    pub due_on: NaiveDate,
+    /// Unpaid principal + interest.
+    pub unpaid: Money,
+    /// Days past due at day-end.
+    pub days_past_due: i64,
+}
+
+/// End-of-day figures of one loan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoanSummary {
+    /// Loan id.
+    pub loan_id: String,
+    /// `active`, `closed`, `foreclosed`, `written_off` or `topped_up`.
+    pub status: String,
+    /// Days past due of the oldest unpaid installment.
+    pub days_past_due: i64,
+    /// Outstanding principal.
+    pub outstanding_principal: Money,
+    /// Unpaid interest due on or before the date.
+    pub interest_due: Money,
+    /// Σ fine balances.
+    pub fines_due: Money,
+    /// Installments past due with something unpaid, oldest first.
+    pub overdue: Vec<OverdueInstallment>,
+}
+
 /// A foreclosure quote for a settlement date; the components sum exactly to `total`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ForeclosureQuote {
@@ -284,6 +319,7 @@ pub struct TopUpQuote {
 const LIMIT_ROWS: usize = 10_000;
 
 /// The mutable fold state of one loan.
+#[derive(Clone)]
 pub(super) struct Account {
     loan_id: String,
     terms: LoanTerms,
@@ -301,6 +337,8 @@ pub(super) struct Account {
     skips: u32,
     interest_only: u32,
     closure: Option<Closure>,
+    /// Whether outcomes (allocations) are recorded.
+    record: bool,
 }
 
 fn money(minor: i128, scale: u32) -> Result<Money> {
@@ -315,7 +353,7 @@ impl Account {
         terms: &LoanTerms,
         policy: &AccountPolicy,
         guarantors: &[String],
-        _on: NaiveDate,
+        record: bool,
     ) -> Result<Self> {
         let schedule = generate_schedule(terms)?;
         let amort = Amortizer::new(terms, terms.annual_rate)?;
@@ -352,6 +390,7 @@ impl Account {
             skips: 0,
             interest_only: 0,
             closure: None,
+            record,
         })
     }
 
@@ -386,13 +425,13 @@ impl Account {
     }
 
     fn at(&self, i: usize) -> Result<&Row> {
-        self.rows.get(i).ok_or(CoreError::InvalidEvent {
+        self.rows.get(i).ok_or_else(|| CoreError::InvalidEvent {
             reason: "installment index".to_owned(),
         })
     }
 
     fn at_mut(&mut self, i: usize) -> Result<&mut Row> {
-        self.rows.get_mut(i).ok_or(CoreError::InvalidEvent {
+        self.rows.get_mut(i).ok_or_else(|| CoreError::InvalidEvent {
             reason: "installment index".to_owned(),
         })
     }
@@ -405,19 +444,25 @@ impl Account {
             .sum()
     }
 
-    fn dues(&self) -> Result<Vec<InstallmentDues>> {
+    /// Dues of the open installments in minor units, in due-date order.
+    fn dues(&self) -> Vec<MinorDue> {
+        let mut fines_by = vec![0_i128; self.rows.len() + 1];
+        for f in &self.fines {
+            if let Some(i) = self.rows.iter().position(|r| r.number == f.installment)
+                && let Some(slot) = fines_by.get_mut(i)
+            {
+                *slot += f.balance();
+            }
+        }
         self.rows
             .iter()
-            .filter(|r| {
-                r.unpaid_interest() > 0 || r.unpaid_principal() > 0 || self.fines_on(r.number) > 0
-            })
-            .map(|r| {
-                Ok(InstallmentDues {
+            .zip(fines_by)
+            .filter_map(|(r, fine)| {
+                let owed = [r.unpaid_interest(), r.unpaid_principal(), fine];
+                (owed != [0, 0, 0]).then_some(MinorDue {
                     installment: r.number,
                     due_on: r.due_on,
-                    interest: self.m(r.unpaid_interest())?,
-                    principal: self.m(r.unpaid_principal())?,
-                    fine: self.m(self.fines_on(r.number))?,
+                    owed,
                 })
             })
             .collect()
@@ -614,15 +659,14 @@ impl Account {
         target: Option<u32>,
         out: &mut EventOutcome,
     ) -> Result<()> {
-        let dues = self.dues()?;
-        let allocation = allocate(self.m(amount)?, date, target, &dues, self.policy.allocation)?;
-        for line in &allocation.lines {
-            let v = line.amount.value().mantissa();
-            match line.component {
+        let dues = self.dues();
+        let (lines, excess) = allocate_minor(amount, date, target, &dues, self.policy.allocation)?;
+        for &(installment, component, v) in &lines {
+            match component {
                 Component::Interest | Component::Principal => {
-                    let i = self.row_index(line.installment)?;
+                    let i = self.row_index(installment)?;
                     let row = self.at_mut(i)?;
-                    if line.component == Component::Interest {
+                    if component == Component::Interest {
                         row.interest_paid += v;
                     } else {
                         row.principal_paid += v;
@@ -633,7 +677,7 @@ impl Account {
                     for f in self
                         .fines
                         .iter_mut()
-                        .filter(|f| f.installment == line.installment)
+                        .filter(|f| f.installment == installment)
                     {
                         let take = f.balance().min(left);
                         f.paid += take;
@@ -642,7 +686,25 @@ impl Account {
                 }
             }
         }
-        let excess = allocation.excess.value().mantissa();
+        let allocation = if !self.record {
+            None
+        } else {
+            Some(Allocation {
+                policy: self.policy.allocation,
+                target,
+                lines: lines
+                    .iter()
+                    .map(|&(installment, component, v)| {
+                        Ok(AllocationLine {
+                            installment,
+                            component,
+                            amount: self.m(v)?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?,
+                excess: self.m(excess)?,
+            })
+        };
         if excess > 0 {
             let policy = self.policy.allocation.excess;
             let to = match policy {
@@ -675,7 +737,7 @@ impl Account {
             };
             out.excess_to = Some(to.to_owned());
         }
-        out.allocation = Some(allocation);
+        out.allocation = allocation;
         Ok(())
     }
 
@@ -1060,6 +1122,45 @@ impl Account {
         })
     }
 
+    fn status_word(&self) -> &'static str {
+        match self.closure.as_ref().map(|c| c.closure_type) {
+            None => "active",
+            Some(ClosureType::Regular) => "closed",
+            Some(ClosureType::Foreclosure) => "foreclosed",
+            Some(ClosureType::WriteOff) => "written_off",
+            Some(ClosureType::Topup) => "topped_up",
+        }
+    }
+
+    pub(super) fn summary(&self, as_of: NaiveDate) -> Result<LoanSummary> {
+        let mut overdue = Vec::new();
+        let (mut principal, mut interest_due) = (0, 0);
+        for r in &self.rows {
+            let unpaid = r.unpaid_interest() + r.unpaid_principal();
+            principal += r.unpaid_principal();
+            if r.due_on <= as_of {
+                interest_due += r.unpaid_interest();
+            }
+            if unpaid > 0 && r.due_on < as_of {
+                overdue.push(OverdueInstallment {
+                    installment: r.number,
+                    due_on: r.due_on,
+                    unpaid: self.m(unpaid)?,
+                    days_past_due: days_between(r.due_on, as_of),
+                });
+            }
+        }
+        Ok(LoanSummary {
+            loan_id: self.loan_id.clone(),
+            status: self.status_word().to_owned(),
+            days_past_due: overdue.first().map_or(0, |o| o.days_past_due),
+            outstanding_principal: self.m(principal)?,
+            interest_due: self.m(interest_due)?,
+            fines_due: self.m(self.fines.iter().map(Fine::balance).sum())?,
+            overdue,
+        })
+    }
+
     pub(super) fn view(&self, as_of: NaiveDate) -> Result<LoanState> {
         let mut installments = Vec::with_capacity(self.rows.len());
         let mut dpd = 0;
@@ -1117,13 +1218,7 @@ impl Account {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let status = match self.closure.as_ref().map(|c| c.closure_type) {
-            None => "active",
-            Some(ClosureType::Regular) => "closed",
-            Some(ClosureType::Foreclosure) => "foreclosed",
-            Some(ClosureType::WriteOff) => "written_off",
-            Some(ClosureType::Topup) => "topped_up",
-        };
+        let status = self.status_word();
         let open = |r: &&Row| r.unpaid_interest() > 0 || r.unpaid_principal() > 0;
         Ok(LoanState {
             loan_id: self.loan_id.clone(),

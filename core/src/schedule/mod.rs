@@ -298,6 +298,7 @@ fn resolve(t: &LoanTerms) -> Result<Resolved> {
 ///
 /// The rate `a` percent is `rate_num / rate_den` exactly, so every period's interest is an
 /// exact fraction `numerator / denominator` that is rounded once, ties included.
+#[derive(Clone, Copy)]
 struct InterestRule {
     basis: InterestBasis,
     rate_num: i128,
@@ -602,6 +603,7 @@ pub fn generate_schedule(t: &LoanTerms) -> Result<Schedule> {
 /// The schedule's own rules, reused to re-amortise a reducing balance after a restructure
 /// (skip, interest-only month, part payment, rate reset): the same due-date anchor, interest
 /// basis, exact-fraction interest and rounding policies as the original schedule.
+#[derive(Clone)]
 pub(crate) struct Amortizer {
     rule: InterestRule,
     row: RoundingPolicy,
