@@ -198,7 +198,9 @@ fn fold(
                 continue;
             }
             if reason.trim().is_empty() {
-                return Err(invalid("a reversal needs a reason"));
+                return Err(CoreError::NotEligible {
+                    reason: "a reversal needs a reason".to_owned(),
+                });
             }
             let target = events.iter().find(|t| &t.id == event_id).ok_or_else(|| {
                 CoreError::UnknownEvent {
@@ -421,8 +423,9 @@ pub struct ChangedAllocation {
     pub event_id: String,
     /// Its allocation before: to be reversed.
     pub reversal: Allocation,
-    /// Its allocation now: to be posted instead.
-    pub replacement: Allocation,
+    /// Its allocation now, to be posted instead; null when the payment no longer applies
+    /// (it was reversed).
+    pub replacement: Option<Allocation>,
 }
 
 /// The result of appending an event.
@@ -455,16 +458,12 @@ pub fn apply_event(events: &[LoanEvent], event: LoanEvent, as_of: NaiveDate) -> 
             Some(a) => changed.push(ChangedAllocation {
                 event_id: old.event_id.clone(),
                 reversal: old_alloc.clone(),
-                replacement: a,
+                replacement: Some(a),
             }),
             None => changed.push(ChangedAllocation {
                 event_id: old.event_id.clone(),
                 reversal: old_alloc.clone(),
-                replacement: Allocation {
-                    lines: Vec::new(),
-                    excess: Money::ZERO,
-                    ..old_alloc.clone()
-                },
+                replacement: None,
             }),
         }
     }

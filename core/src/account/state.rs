@@ -330,6 +330,8 @@ pub(super) struct Account {
     rows: Vec<Row>,
     fines: Vec<Fine>,
     principal: i128,
+    /// The level EMI in force (minor units).
+    emi: i128,
     capitalised: i128,
     prepaid: i128,
     member_credit: i128,
@@ -383,6 +385,10 @@ impl Account {
             rows,
             fines: Vec::new(),
             principal: schedule.principal.value().mantissa(),
+            emi: schedule
+                .emi
+                .or_else(|| schedule.installments.first().map(|r| r.installment))
+                .map_or(0, |e| e.value().mantissa()),
             capitalised: 0,
             prepaid: 0,
             member_credit: 0,
@@ -659,7 +665,18 @@ impl Account {
         target: Option<u32>,
         out: &mut EventOutcome,
     ) -> Result<()> {
-        let dues = self.dues();
+        let mut dues = self.dues();
+        if let Some(k) = target
+            && !dues.iter().any(|d| d.installment == k)
+        {
+            // A settled installment owes nothing: the whole payment is excess.
+            let row = self.at(self.row_index(k)?)?;
+            dues.push(MinorDue {
+                installment: k,
+                due_on: row.due_on,
+                owed: [0, 0, 0],
+            });
+        }
         let (lines, excess) = allocate_minor(amount, date, target, &dues, self.policy.allocation)?;
         for &(installment, component, v) in &lines {
             match component {
@@ -723,15 +740,20 @@ impl Account {
                     } else {
                         PartPaymentMode::ReduceTenure
                     };
-                    if excess >= self.outstanding_principal()
-                        || self.require_reducing("prepayment").is_err()
-                    {
-                        self.member_credit += excess;
-                        "member_credit"
-                    } else {
-                        let accrued = self.part_payment(excess, date, mode)?;
-                        out.interest_collected = Some(self.m(accrued)?);
-                        "principal_prepayment"
+                    // A prepayment the loan cannot take (a flat loan, an amount that would
+                    // repay everything or not exceed the accrued interest, the minimum …)
+                    // is held as member credit: the payment itself never fails for it.
+                    let mut next = self.clone();
+                    match next.part_payment(excess, date, mode) {
+                        Ok(accrued) => {
+                            *self = next;
+                            out.interest_collected = Some(self.m(accrued)?);
+                            "principal_prepayment"
+                        }
+                        Err(_) => {
+                            self.member_credit += excess;
+                            "member_credit"
+                        }
                     }
                 }
             };
@@ -760,6 +782,7 @@ impl Account {
             Some(e) => e,
             None => self.amort.emi(balance, count)?,
         };
+        self.emi = emi;
         let mut b = balance;
         let mut k = first_number;
         let mut made = 0_u32;
@@ -773,7 +796,12 @@ impl Account {
             let prev = self.amort.due(k - 1)?;
             let mut interest = self.amort.interest(b, prev, due)?;
             if made == 0 {
-                interest = (interest - first_interest_credit).max(0);
+                if first_interest_credit > interest {
+                    return Err(CoreError::NotEligible {
+                        reason: "the part payment's interest credit exceeds the next installment's interest".to_owned(),
+                    });
+                }
+                interest -= first_interest_credit;
             }
             made += 1;
             let last = made >= count;
@@ -814,12 +842,9 @@ impl Account {
         }
     }
 
-    fn current_emi(&self, from: usize) -> i128 {
-        self.rows
-            .iter()
-            .skip(from)
-            .find(|r| r.kind == RowKind::Regular)
-            .map_or(0, |r| r.principal + r.interest)
+    /// The level EMI in force: the schedule's, or the last re-amortisation's.
+    fn current_emi(&self, _from: usize) -> i128 {
+        self.emi
     }
 
     fn skip(&mut self, k: u32, mode: SkipMode) -> Result<()> {
@@ -963,7 +988,9 @@ impl Account {
         // The new balance's interest for the days already elapsed was collected as `accrued`
         // on the old balance, so the next installment charges only the rest of its period.
         let new_balance = outstanding - principal_part;
-        let credit = self.amort.actual_365(new_balance, days)?;
+        let period_start = self.amort.due(self.at(from)?.number.saturating_sub(1))?;
+        let credit_days = days_between(last_due.max(period_start), date).max(0);
+        let credit = self.amort.actual_365(new_balance, credit_days)?;
         self.prepaid += principal_part;
         match mode {
             PartPaymentMode::ReduceEmi => {
@@ -978,9 +1005,12 @@ impl Account {
 
     fn rate_change(&mut self, rate: Rate, date: NaiveDate, mode: RateChangeMode) -> Result<()> {
         self.require_reducing("a rate reset")?;
-        if rate.percent() < Decimal::ZERO
-            || rate.percent() > self.terms.policy.max_annual_rate.percent()
-        {
+        if rate.percent() < Decimal::ZERO {
+            return Err(CoreError::NegativeRate {
+                value: rate.to_string(),
+            });
+        }
+        if rate.percent() > self.terms.policy.max_annual_rate.percent() {
             return Err(CoreError::RateExceedsCap {
                 value: rate.to_string(),
                 cap: self.terms.policy.max_annual_rate.to_string(),
@@ -1043,13 +1073,24 @@ impl Account {
         }
     }
 
+    pub(super) fn before_disbursement(&self, date: NaiveDate) -> Result<()> {
+        if date < self.terms.disbursed_on {
+            return Err(CoreError::NotEligible {
+                reason: "the date is before the disbursement".to_owned(),
+            });
+        }
+        Ok(())
+    }
+
     pub(super) fn open_quote(&self, date: NaiveDate) -> Result<ForeclosureQuote> {
         self.closed_error()?;
+        self.before_disbursement(date)?;
         self.quote(date)
     }
 
     pub(super) fn topup_quote(&self, date: NaiveDate, amount: Money) -> Result<TopUpQuote> {
         self.closed_error()?;
+        self.before_disbursement(date)?;
         let amount = self.amount(amount, "a top-up")?;
         let principal = self.outstanding_principal();
         let interest_due: i128 = self
@@ -1133,6 +1174,7 @@ impl Account {
     }
 
     pub(super) fn summary(&self, as_of: NaiveDate) -> Result<LoanSummary> {
+        self.before_disbursement(as_of)?;
         let mut overdue = Vec::new();
         let (mut principal, mut interest_due) = (0, 0);
         for r in &self.rows {
@@ -1162,6 +1204,7 @@ impl Account {
     }
 
     pub(super) fn view(&self, as_of: NaiveDate) -> Result<LoanState> {
+        self.before_disbursement(as_of)?;
         let mut installments = Vec::with_capacity(self.rows.len());
         let mut dpd = 0;
         for r in &self.rows {
