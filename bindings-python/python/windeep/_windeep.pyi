@@ -42,6 +42,13 @@ __all__ = [
     "DateOutOfRangeError",
     "OverflowError",
     "UnknownOperationError",
+    "InvalidFineRuleError",
+    "DuplicateFineRuleError",
+    "InvalidFineSnapshotError",
+    "FineBalanceNegativeError",
+    "InvalidApplicationError",
+    "InvalidOverrideError",
+    "OverrideWithoutReasonError",
     "InternalError",
     "ERRORS",
 ]
@@ -229,4 +236,11 @@ class NetDisbursementNotPositiveError(WindeepError): ...  # E_NET_DISBURSEMENT_N
 class DateOutOfRangeError(WindeepError): ...  # E_DATE_OUT_OF_RANGE
 class OverflowError(WindeepError): ...  # E_OVERFLOW
 class UnknownOperationError(WindeepError): ...  # E_UNKNOWN_OPERATION
+class InvalidFineRuleError(WindeepError): ...  # E_INVALID_FINE_RULE
+class DuplicateFineRuleError(WindeepError): ...  # E_DUPLICATE_FINE_RULE
+class InvalidFineSnapshotError(WindeepError): ...  # E_INVALID_FINE_SNAPSHOT
+class FineBalanceNegativeError(WindeepError): ...  # E_FINE_BALANCE_NEGATIVE
+class InvalidApplicationError(WindeepError): ...  # E_INVALID_APPLICATION
+class InvalidOverrideError(WindeepError): ...  # E_INVALID_OVERRIDE
+class OverrideWithoutReasonError(WindeepError): ...  # E_OVERRIDE_WITHOUT_REASON
 class InternalError(WindeepError): ...  # E_INTERNAL
