@@ -33,6 +33,7 @@
 mod calendar;
 mod decimal;
 mod error;
+mod fines;
 mod money;
 pub mod ops;
 mod rounding;
@@ -43,6 +44,10 @@ pub use calendar::{
     days_30e_360, days_between, is_leap, snap_to_fixed_day,
 };
 pub use error::{CoreError, Result};
+pub use fines::{
+    AccountType, FineAction, FineAssessment, FineFormula, FineKey, FineRule, FineSnapshot,
+    LeviedFine, MAX_FINE_OCCURRENCES, OverdueInstallment, Slab, assess_fines,
+};
 pub use money::{Currency, MAX_AMOUNT, Money, Rate, format_date, iso_date, parse_date};
 pub use rounding::{RoundingMode, RoundingPolicy};
 pub use schedule::{

@@ -348,6 +348,29 @@ pub mod iso_date {
     }
 }
 
+/// Serde helpers for an optional ISO date: `null` (or an absent field, with `#[serde(default)]`)
+/// is `None`.
+pub(crate) mod iso_date_opt {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    #[derive(Deserialize)]
+    struct Iso(#[serde(with = "super::iso_date")] NaiveDate);
+
+    pub(crate) fn serialize<S: Serializer>(v: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(d) => s.collect_str(&d.format("%Y-%m-%d")),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<NaiveDate>, D::Error> {
+        Ok(Option::<Iso>::deserialize(d)?.map(|w| w.0))
+    }
+}
+
 /// Parses exactly `YYYY-MM-DD` (years 0001–9999) into a calendar date.
 ///
 /// # Errors
