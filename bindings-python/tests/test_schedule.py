@@ -522,7 +522,7 @@ def test_call_json_text() -> None:
 
 
 def test_call_errors() -> None:
-    assert windeep.OPERATIONS == ("schedule", "assess_fines")
+    assert windeep.OPERATIONS == ("schedule", "assess_fines", "approve_loan")
     with pytest.raises(windeep.UnknownOperationError) as info:
         windeep.call("nope", {})
     assert info.value.code == "E_UNKNOWN_OPERATION"

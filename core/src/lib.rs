@@ -30,6 +30,7 @@
 )]
 #![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 
+mod approval;
 mod calendar;
 mod decimal;
 mod error;
@@ -39,6 +40,10 @@ pub mod ops;
 mod rounding;
 mod schedule;
 
+pub use approval::{
+    ApprovalCode, ApprovalDecision, ApprovalRequest, Consent, Guarantor, GuarantorPolicy,
+    LoanApplication, MemberFacts, Override, ProductBounds, RecordedOverride, Refusal, approve_loan,
+};
 pub use calendar::{
     ACTUAL_ACTUAL_DENOMINATOR, DueDates, Frequency, InterestBasis, actual_actual_numerator,
     days_30e_360, days_between, is_leap, snap_to_fixed_day,

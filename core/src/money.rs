@@ -324,6 +324,28 @@ pub(crate) mod decimal_str {
     }
 }
 
+/// Serde helpers for an optional [`Decimal`] as a plain decimal string (`null` is `None`).
+pub(crate) mod decimal_str_opt {
+    use rust_decimal::Decimal;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    #[derive(Deserialize)]
+    struct Plain(#[serde(with = "super::decimal_str")] Decimal);
+
+    pub(crate) fn serialize<S: Serializer>(v: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(d) => super::decimal_str::serialize(d, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Decimal>, D::Error> {
+        Ok(Option::<Plain>::deserialize(d)?.map(|p| p.0))
+    }
+}
+
 /// Serde helpers for ISO `YYYY-MM-DD` calendar dates (years 0001–9999).
 pub mod iso_date {
     use chrono::NaiveDate;

@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::approval::{ApprovalRequest, approve_loan};
 use crate::error::{CoreError, Result};
 use crate::fines::{FineAssessment, FineRule, FineSnapshot};
 use crate::money::error_from_serde;
@@ -16,7 +17,7 @@ use crate::rounding::RoundingPolicy;
 use crate::schedule::{LoanTerms, Schedule, annual_percentage_rate, generate_schedule};
 
 /// Every operation name [`call`] knows, in a stable order.
-pub const OPERATIONS: &[&str] = &["schedule", "assess_fines"];
+pub const OPERATIONS: &[&str] = &["schedule", "assess_fines", "approve_loan"];
 
 /// The `schedule` operation's output: the schedule plus its APR.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -138,6 +139,7 @@ pub fn call(name: &str, input: &str) -> Result<Value> {
     match name {
         "schedule" => to_value(&schedule(&parse::<LoanTerms>(input)?)?),
         "assess_fines" => to_value(&assess_fines(&parse::<AssessFinesInput>(input)?)?),
+        "approve_loan" => to_value(&approve_loan(&parse::<ApprovalRequest>(input)?)?),
         _ => Err(CoreError::UnknownOperation {
             name: name.to_owned(),
         }),
