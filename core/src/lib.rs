@@ -1,8 +1,9 @@
 //! # windeep-core
 //!
 //! Exact, deterministic lending calculations for a member-owned lending and savings society:
-//! repayment schedules with exact rounding, and (as the library grows) payment allocation,
-//! fines, restructures, ledgers, bank import and asset classification.
+//! repayment schedules with exact rounding, late-payment fines ([`assess_fines`]), loan approval
+//! checks ([`approve_loan`]), and (as the library grows) payment allocation, restructures,
+//! ledgers, bank import and asset classification.
 //!
 //! The core is pure: deterministic functions over terms and ordered events, with no I/O and no
 //! clock. Money and rates are [`rust_decimal::Decimal`] values behind the [`Money`] and [`Rate`]
