@@ -83,6 +83,13 @@ pub enum ApprovalCode {
 
 impl ApprovalCode {
     /// Every approval code, in the order the checks run.
+    ///
+    /// # Example
+    /// ```
+    /// use windeep_core::ApprovalCode;
+    /// assert_eq!(ApprovalCode::ALL.len(), 15);
+    /// assert_eq!(ApprovalCode::ALL[0], ApprovalCode::AmountBelowMin);
+    /// ```
     pub const ALL: &'static [Self] = &[
         Self::AmountBelowMin,
         Self::AmountAboveMax,
@@ -102,6 +109,12 @@ impl ApprovalCode {
     ];
 
     /// Every approval code's text, in the order of [`Self::ALL`].
+    ///
+    /// # Example
+    /// ```
+    /// use windeep_core::ApprovalCode;
+    /// assert!(ApprovalCode::CODES.iter().all(|c| c.starts_with("E_APPROVAL_")));
+    /// ```
     pub const CODES: &'static [&'static str] = &[
         "E_APPROVAL_AMOUNT_BELOW_MIN",
         "E_APPROVAL_AMOUNT_ABOVE_MAX",

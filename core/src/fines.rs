@@ -38,6 +38,12 @@ use crate::rounding::RoundingPolicy;
 
 /// Most fine occurrences one installment may produce in one assessment (a bound on output
 /// size; exceeding it is `E_OVERFLOW`).
+///
+/// # Example
+/// ```
+/// // A 1 % fine recurring every day reaches the bound after 10,000 late days (27 years).
+/// assert_eq!(windeep_core::MAX_FINE_OCCURRENCES, 10_000);
+/// ```
 pub const MAX_FINE_OCCURRENCES: usize = 10_000;
 
 /// Most decimal places of a fine percentage.

@@ -69,6 +69,14 @@ pub struct AssessFinesInput {
 }
 
 /// The `assess_fines` operation's output.
+///
+/// # Example
+/// ```
+/// let out = windeep_core::ops::call("assess_fines", r#"{"as_of": "2026-01-20",
+///     "snapshot": {"loan_id": "LN1", "installments": []}, "rules": []}"#).unwrap();
+/// assert_eq!(out["rounding"]["increment"], "0.01");
+/// assert_eq!(out["assessments"].as_array().unwrap().len(), 0);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AssessFinesReport {
     /// The loan (or savings account) assessed.
