@@ -522,7 +522,17 @@ def test_call_json_text() -> None:
 
 
 def test_call_errors() -> None:
-    assert windeep.OPERATIONS == ("schedule",)
+    assert windeep.OPERATIONS == (
+        "schedule",
+        "allocate",
+        "loan_statement",
+        "loan_apply",
+        "foreclosure_quote",
+        "topup_quote",
+        "verify_chain",
+        "assess_fines",
+        "approve_loan",
+    )
     with pytest.raises(windeep.UnknownOperationError) as info:
         windeep.call("nope", {})
     assert info.value.code == "E_UNKNOWN_OPERATION"

@@ -266,6 +266,61 @@ pub enum CoreError {
         /// The name as given.
         name: String,
     },
+    /// A fine rule is not usable (an amount not above zero, a window or slab table out of
+    /// order, a percentage outside 0–100, …).
+    #[error("fine rule {rule_id} is invalid: {reason}")]
+    InvalidFineRule {
+        /// The rule's id.
+        rule_id: u32,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Two fine rules have the same id, so their precedence would not be deterministic.
+    #[error("fine rule id {rule_id} is used more than once")]
+    DuplicateFineRule {
+        /// The repeated id.
+        rule_id: u32,
+    },
+    /// A fines snapshot is inconsistent (a settled installment with an unpaid amount, a fine
+    /// filed under another installment, a repeated key, …).
+    #[error("invalid fines snapshot: {reason}")]
+    InvalidFineSnapshot {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A fine in the snapshot has more paid and waived than its amount.
+    #[error("fine {key}: paid {paid} + waived {waived} exceed the amount {amount}")]
+    FineBalanceNegative {
+        /// The fine's key, as `loan/installment/rule/occurrence`.
+        key: String,
+        /// The fine's amount.
+        amount: String,
+        /// Paid so far.
+        paid: String,
+        /// Waived so far.
+        waived: String,
+    },
+    /// A loan application or a member's facts are not usable (a negative balance, a repeated
+    /// guarantor, …).
+    #[error("invalid application: {reason}")]
+    InvalidApplication {
+        /// What is wrong.
+        reason: String,
+    },
+    /// An override names no overridable approval refusal, or names one twice.
+    #[error("invalid override {code:?}: {reason}")]
+    InvalidOverride {
+        /// The code the override names, as given.
+        code: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An override gives no reason (an empty or blank `reason`).
+    #[error("the override of {code} needs a reason")]
+    OverrideWithoutReason {
+        /// The code the override names.
+        code: String,
+    },
 }
 
 impl CoreError {
@@ -316,6 +371,13 @@ impl CoreError {
             Self::NegativeAmortisation { .. } => "E_NEGATIVE_AMORTISATION",
             Self::ForeclosureAmount { .. } => "E_FORECLOSURE_AMOUNT",
             Self::UnknownOperation { .. } => "E_UNKNOWN_OPERATION",
+            Self::InvalidFineRule { .. } => "E_INVALID_FINE_RULE",
+            Self::DuplicateFineRule { .. } => "E_DUPLICATE_FINE_RULE",
+            Self::InvalidFineSnapshot { .. } => "E_INVALID_FINE_SNAPSHOT",
+            Self::FineBalanceNegative { .. } => "E_FINE_BALANCE_NEGATIVE",
+            Self::InvalidApplication { .. } => "E_INVALID_APPLICATION",
+            Self::InvalidOverride { .. } => "E_INVALID_OVERRIDE",
+            Self::OverrideWithoutReason { .. } => "E_OVERRIDE_WITHOUT_REASON",
         }
     }
 
@@ -358,6 +420,13 @@ impl CoreError {
         "E_NEGATIVE_AMORTISATION",
         "E_FORECLOSURE_AMOUNT",
         "E_UNKNOWN_OPERATION",
+        "E_INVALID_FINE_RULE",
+        "E_DUPLICATE_FINE_RULE",
+        "E_INVALID_FINE_SNAPSHOT",
+        "E_FINE_BALANCE_NEGATIVE",
+        "E_INVALID_APPLICATION",
+        "E_INVALID_OVERRIDE",
+        "E_OVERRIDE_WITHOUT_REASON",
     ];
 }
 
@@ -368,11 +437,168 @@ pub type Result<T, E = CoreError> = std::result::Result<T, E>;
 mod tests {
     use super::CoreError;
 
+    /// One value of every variant. The match below has no wildcard, so adding a variant does not
+    /// compile until it is listed here too.
+    fn one_of_each() -> Vec<CoreError> {
+        let s = String::new;
+        let all = vec![
+            CoreError::InvalidInput { reason: s() },
+            CoreError::InvalidAmount { reason: s() },
+            CoreError::AmountScale {
+                value: s(),
+                minor_units: 2,
+            },
+            CoreError::AmountOutOfRange { value: s() },
+            CoreError::NonPositivePrincipal { value: s() },
+            CoreError::InvalidRate { reason: s() },
+            CoreError::NegativeRate { value: s() },
+            CoreError::RateExceedsCap {
+                value: s(),
+                cap: s(),
+            },
+            CoreError::InvalidDate { reason: s() },
+            CoreError::InvalidCurrency { reason: s() },
+            CoreError::InvalidRounding { reason: s() },
+            CoreError::InvalidPolicy { reason: s() },
+            CoreError::InvalidTenure,
+            CoreError::TenureExceedsPolicy { tenure: 1, max: 1 },
+            CoreError::InvalidGrace {
+                kind: "principal",
+                grace: 1,
+                tenure: 1,
+            },
+            CoreError::InvalidFixedDueDay { reason: s() },
+            CoreError::FirstDueNotAfterDisbursement {
+                first_due: s(),
+                disbursed: s(),
+            },
+            CoreError::FirstDueGapOutOfPolicy {
+                first_due: s(),
+                gap: 0,
+                min: 0,
+                max: 0,
+            },
+            CoreError::InvalidFee { reason: s() },
+            CoreError::EmiBelowInterest {
+                emi: s(),
+                interest: s(),
+                installment: 1,
+            },
+            CoreError::EmiRoundingOverpays { installment: 1 },
+            CoreError::NegativeInterest { installment: 1 },
+            CoreError::NetDisbursementNotPositive { value: s() },
+            CoreError::DateOutOfRange,
+            CoreError::Overflow { context: "" },
+            CoreError::UnknownInstallment { installment: 1 },
+            CoreError::IdempotencyConflict { key: s() },
+            CoreError::InvalidEvent { reason: s() },
+            CoreError::UnknownEvent { id: s() },
+            CoreError::LoanClosed {
+                loan_id: s(),
+                closure: s(),
+            },
+            CoreError::NotEligible { reason: s() },
+            CoreError::RestructureLimit { what: "", max: 0 },
+            CoreError::ArrearsOutstanding,
+            CoreError::PartPaymentAmount {
+                amount: s(),
+                outstanding: s(),
+            },
+            CoreError::NegativeAmortisation { emi: s() },
+            CoreError::ForeclosureAmount {
+                paid: s(),
+                quote: s(),
+            },
+            CoreError::UnknownOperation { name: s() },
+            CoreError::InvalidFineRule {
+                rule_id: 1,
+                reason: s(),
+            },
+            CoreError::DuplicateFineRule { rule_id: 1 },
+            CoreError::InvalidFineSnapshot { reason: s() },
+            CoreError::FineBalanceNegative {
+                key: s(),
+                amount: s(),
+                paid: s(),
+                waived: s(),
+            },
+            CoreError::InvalidApplication { reason: s() },
+            CoreError::InvalidOverride {
+                code: s(),
+                reason: s(),
+            },
+            CoreError::OverrideWithoutReason { code: s() },
+        ];
+        for e in &all {
+            match e {
+                CoreError::InvalidInput { .. }
+                | CoreError::InvalidAmount { .. }
+                | CoreError::AmountScale { .. }
+                | CoreError::AmountOutOfRange { .. }
+                | CoreError::NonPositivePrincipal { .. }
+                | CoreError::InvalidRate { .. }
+                | CoreError::NegativeRate { .. }
+                | CoreError::RateExceedsCap { .. }
+                | CoreError::InvalidDate { .. }
+                | CoreError::InvalidCurrency { .. }
+                | CoreError::InvalidRounding { .. }
+                | CoreError::InvalidPolicy { .. }
+                | CoreError::InvalidTenure
+                | CoreError::TenureExceedsPolicy { .. }
+                | CoreError::InvalidGrace { .. }
+                | CoreError::InvalidFixedDueDay { .. }
+                | CoreError::FirstDueNotAfterDisbursement { .. }
+                | CoreError::FirstDueGapOutOfPolicy { .. }
+                | CoreError::InvalidFee { .. }
+                | CoreError::EmiBelowInterest { .. }
+                | CoreError::EmiRoundingOverpays { .. }
+                | CoreError::NegativeInterest { .. }
+                | CoreError::NetDisbursementNotPositive { .. }
+                | CoreError::DateOutOfRange
+                | CoreError::Overflow { .. }
+                | CoreError::UnknownInstallment { .. }
+                | CoreError::IdempotencyConflict { .. }
+                | CoreError::InvalidEvent { .. }
+                | CoreError::UnknownEvent { .. }
+                | CoreError::LoanClosed { .. }
+                | CoreError::NotEligible { .. }
+                | CoreError::RestructureLimit { .. }
+                | CoreError::ArrearsOutstanding
+                | CoreError::PartPaymentAmount { .. }
+                | CoreError::NegativeAmortisation { .. }
+                | CoreError::ForeclosureAmount { .. }
+                | CoreError::UnknownOperation { .. }
+                | CoreError::InvalidFineRule { .. }
+                | CoreError::DuplicateFineRule { .. }
+                | CoreError::InvalidFineSnapshot { .. }
+                | CoreError::FineBalanceNegative { .. }
+                | CoreError::InvalidApplication { .. }
+                | CoreError::InvalidOverride { .. }
+                | CoreError::OverrideWithoutReason { .. } => {}
+            }
+        }
+        all
+    }
+
     #[test]
-    fn codes_are_unique() {
-        let mut codes = CoreError::CODES.to_vec();
-        codes.sort_unstable();
-        codes.dedup();
-        assert_eq!(codes.len(), CoreError::CODES.len());
+    fn codes_are_unique_well_formed_and_complete() {
+        let codes = CoreError::CODES;
+        let mut seen = std::collections::BTreeSet::new();
+        for code in codes {
+            assert!(seen.insert(*code), "{code} is listed twice");
+            assert!(
+                code.starts_with("E_")
+                    && code[2..]
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'),
+                "{code} is not an E_UPPER_SNAKE code"
+            );
+        }
+        let variants = one_of_each();
+        let from_variants: Vec<&str> = variants.iter().map(CoreError::code).collect();
+        assert_eq!(
+            from_variants, codes,
+            "CODES must list every variant's code, in declaration order"
+        );
     }
 }

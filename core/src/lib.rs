@@ -1,8 +1,9 @@
 //! # windeep-core
 //!
 //! Exact, deterministic lending calculations for a member-owned lending and savings society:
-//! repayment schedules with exact rounding, and (as the library grows) payment allocation,
-//! fines, restructures, ledgers, bank import and asset classification.
+//! repayment schedules with exact rounding, late-payment fines ([`assess_fines`]), loan approval
+//! checks ([`approve_loan`]), and (as the library grows) payment allocation, restructures,
+//! ledgers, bank import and asset classification.
 //!
 //! The core is pure: deterministic functions over terms and ordered events, with no I/O and no
 //! clock. Money and rates are [`rust_decimal::Decimal`] values behind the [`Money`] and [`Rate`]
@@ -32,9 +33,11 @@
 
 pub mod account;
 mod allocation;
+mod approval;
 mod calendar;
 mod decimal;
 mod error;
+mod fines;
 mod money;
 pub mod ops;
 mod rounding;
@@ -43,19 +46,27 @@ mod schedule;
 pub use account::{
     AccountPolicy, Applied, ChainReport, ChangedAllocation, Closure, ClosureType, EventBody,
     EventOutcome, FineView, ForeclosureQuote, ForeclosureRule, InstallmentStatus, InstallmentView,
-    InterestOnlyMode, LoanAccount, LoanEvent, LoanState, LoanSummary, OverdueInstallment,
-    PartPaymentMode, RateChangeMode, Replay, SkipMode, TopUpQuote, apply_event, end_of_day,
+    InterestOnlyMode, LoanAccount, LoanEvent, LoanState, LoanSummary, PartPaymentMode,
+    PastDueInstallment, RateChangeMode, Replay, SkipMode, TopUpQuote, apply_event, end_of_day,
     foreclosure_quote, replay, topup_quote, verify_chain,
 };
 pub use allocation::{
     Allocation, AllocationLine, AllocationPolicy, AllocationPreset, Component, ExcessPolicy,
     InstallmentDues, Style, allocate,
 };
+pub use approval::{
+    ApprovalCode, ApprovalDecision, ApprovalRequest, Consent, Guarantor, GuarantorPolicy,
+    LoanApplication, MemberFacts, Override, ProductBounds, RecordedOverride, Refusal, approve_loan,
+};
 pub use calendar::{
     ACTUAL_ACTUAL_DENOMINATOR, DueDates, Frequency, InterestBasis, actual_actual_numerator,
     days_30e_360, days_between, is_leap, snap_to_fixed_day,
 };
 pub use error::{CoreError, Result};
+pub use fines::{
+    AccountType, FineAction, FineAssessment, FineFormula, FineKey, FineRule, FineSnapshot,
+    LeviedFine, MAX_FINE_OCCURRENCES, OverdueInstallment, Slab, assess_fines,
+};
 pub use money::{Currency, MAX_AMOUNT, Money, Rate, format_date, iso_date, parse_date};
 pub use rounding::{RoundingMode, RoundingPolicy};
 pub use schedule::{

@@ -324,6 +324,28 @@ pub(crate) mod decimal_str {
     }
 }
 
+/// Serde helpers for an optional [`Decimal`] as a plain decimal string (`null` is `None`).
+pub(crate) mod decimal_str_opt {
+    use rust_decimal::Decimal;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    #[derive(Deserialize)]
+    struct Plain(#[serde(with = "super::decimal_str")] Decimal);
+
+    pub(crate) fn serialize<S: Serializer>(v: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(d) => super::decimal_str::serialize(d, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Decimal>, D::Error> {
+        Ok(Option::<Plain>::deserialize(d)?.map(|p| p.0))
+    }
+}
+
 /// Serde helpers for ISO `YYYY-MM-DD` calendar dates (years 0001–9999).
 pub mod iso_date {
     use chrono::NaiveDate;
@@ -345,6 +367,29 @@ pub mod iso_date {
         let text = super::strict_string(d, "E_INVALID_DATE", "a date")?;
         super::parse_date(&text)
             .map_err(|e| serde::de::Error::custom(format!("E_INVALID_DATE: {e}")))
+    }
+}
+
+/// Serde helpers for an optional ISO date: `null` (or an absent field, with `#[serde(default)]`)
+/// is `None`.
+pub(crate) mod iso_date_opt {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    #[derive(Deserialize)]
+    struct Iso(#[serde(with = "super::iso_date")] NaiveDate);
+
+    pub(crate) fn serialize<S: Serializer>(v: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(d) => s.collect_str(&d.format("%Y-%m-%d")),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<NaiveDate>, D::Error> {
+        Ok(Option::<Iso>::deserialize(d)?.map(|w| w.0))
     }
 }
 

@@ -13,9 +13,12 @@ use crate::account::{
     LoanEvent, apply_event, foreclosure_quote, replay, topup_quote, verify_chain,
 };
 use crate::allocation::{Allocation, AllocationPolicy, InstallmentDues, allocate};
+use crate::approval::{ApprovalRequest, approve_loan};
 use crate::error::{CoreError, Result};
+use crate::fines::{FineAssessment, FineRule, FineSnapshot};
 use crate::money::error_from_serde;
 use crate::money::{Currency, Money};
+use crate::rounding::RoundingPolicy;
 use crate::schedule::{LoanTerms, Schedule, annual_percentage_rate, generate_schedule};
 
 /// Every operation name [`call`] knows, in a stable order.
@@ -27,6 +30,8 @@ pub const OPERATIONS: &[&str] = &[
     "foreclosure_quote",
     "topup_quote",
     "verify_chain",
+    "assess_fines",
+    "approve_loan",
 ];
 
 /// The `schedule` operation's output: the schedule plus its APR.
@@ -146,6 +151,79 @@ struct ChainInput {
     events: Vec<LoanEvent>,
 }
 
+/// The `assess_fines` operation's input (see `docs/fines.md`).
+///
+/// # Example
+/// ```
+/// use windeep_core::ops::AssessFinesInput;
+/// let input: AssessFinesInput = serde_json::from_str(r#"{"as_of": "2026-01-20",
+///     "snapshot": {"loan_id": "LN1", "installments": []}, "rules": []}"#).unwrap();
+/// assert!(input.rules.is_empty());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssessFinesInput {
+    /// The assessment date: the last calendar day that counts as late.
+    #[serde(with = "crate::money::iso_date")]
+    pub as_of: NaiveDate,
+    /// The loan's overdue installments and the fines already levied on them.
+    pub snapshot: FineSnapshot,
+    /// Every fine rule in force at any time (the order does not matter).
+    pub rules: Vec<FineRule>,
+}
+
+/// The `assess_fines` operation's output.
+///
+/// # Example
+/// ```
+/// let out = windeep_core::ops::call("assess_fines", r#"{"as_of": "2026-01-20",
+///     "snapshot": {"loan_id": "LN1", "installments": []}, "rules": []}"#).unwrap();
+/// assert_eq!(out["rounding"]["increment"], "0.01");
+/// assert_eq!(out["assessments"].as_array().unwrap().len(), 0);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AssessFinesReport {
+    /// The loan (or savings account) assessed.
+    pub loan_id: String,
+    /// The assessment date.
+    #[serde(with = "crate::money::iso_date")]
+    pub as_of: NaiveDate,
+    /// The rounding policy every amount was rounded with.
+    pub rounding: RoundingPolicy,
+    /// What to levy and what to re-amount, by installment, rule id and occurrence.
+    pub assessments: Vec<FineAssessment>,
+}
+
+/// Assesses fines: the typed form of the `assess_fines` operation.
+///
+/// # Errors
+/// As [`crate::assess_fines`].
+///
+/// # Example
+/// ```
+/// use windeep_core::ops::{AssessFinesInput, assess_fines};
+/// let input: AssessFinesInput = serde_json::from_str(r#"{"as_of": "2026-01-20",
+///     "snapshot": {"loan_id": "LN1", "installments": [{"number": 1, "due_on": "2026-01-05",
+///         "unpaid_principal": "7884.88", "unpaid_interest": "1000"}]},
+///     "rules": [{"id": 1, "applies_to": "loan", "grace_days": 5,
+///         "formula": {"kind": "per_day", "initial": "100", "per_day": "10"}}]}"#).unwrap();
+/// assert_eq!(assess_fines(&input).unwrap().assessments[0].amount.to_string(), "200.00");
+/// ```
+pub fn assess_fines(input: &AssessFinesInput) -> Result<AssessFinesReport> {
+    let assessments = crate::fines::assess_fines(&input.snapshot, &input.rules, input.as_of)?;
+    let currency = &input.snapshot.currency;
+    let rounding = input
+        .snapshot
+        .rounding
+        .unwrap_or_else(|| RoundingPolicy::minor_unit(currency));
+    Ok(AssessFinesReport {
+        loan_id: input.snapshot.loan_id.clone(),
+        as_of: input.as_of,
+        rounding,
+        assessments,
+    })
+}
+
 fn parse<T: DeserializeOwned>(input: &str) -> Result<T> {
     serde_json::from_str(input).map_err(|e| error_from_serde(&e))
 }
@@ -190,6 +268,8 @@ pub fn call(name: &str, input: &str) -> Result<Value> {
             to_value(&topup_quote(&i.events, i.on, i.amount)?)
         }
         "verify_chain" => to_value(&verify_chain(&parse::<ChainInput>(input)?.events)),
+        "assess_fines" => to_value(&assess_fines(&parse::<AssessFinesInput>(input)?)?),
+        "approve_loan" => to_value(&approve_loan(&parse::<ApprovalRequest>(input)?)?),
         _ => Err(CoreError::UnknownOperation {
             name: name.to_owned(),
         }),

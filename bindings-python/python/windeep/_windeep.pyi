@@ -41,7 +41,25 @@ __all__ = [
     "NetDisbursementNotPositiveError",
     "DateOutOfRangeError",
     "OverflowError",
+    "UnknownInstallmentError",
+    "IdempotencyConflictError",
+    "InvalidEventError",
+    "UnknownEventError",
+    "LoanClosedError",
+    "NotEligibleError",
+    "RestructureLimitError",
+    "ArrearsOutstandingError",
+    "PartPaymentAmountError",
+    "NegativeAmortisationError",
+    "ForeclosureAmountError",
     "UnknownOperationError",
+    "InvalidFineRuleError",
+    "DuplicateFineRuleError",
+    "InvalidFineSnapshotError",
+    "FineBalanceNegativeError",
+    "InvalidApplicationError",
+    "InvalidOverrideError",
+    "OverrideWithoutReasonError",
     "InternalError",
     "ERRORS",
 ]
@@ -228,5 +246,23 @@ class NegativeInterestError(WindeepError): ...  # E_NEGATIVE_INTEREST
 class NetDisbursementNotPositiveError(WindeepError): ...  # E_NET_DISBURSEMENT_NOT_POSITIVE
 class DateOutOfRangeError(WindeepError): ...  # E_DATE_OUT_OF_RANGE
 class OverflowError(WindeepError): ...  # E_OVERFLOW
+class UnknownInstallmentError(WindeepError): ...  # E_UNKNOWN_INSTALLMENT
+class IdempotencyConflictError(WindeepError): ...  # E_IDEMPOTENCY_CONFLICT
+class InvalidEventError(WindeepError): ...  # E_INVALID_EVENT
+class UnknownEventError(WindeepError): ...  # E_UNKNOWN_EVENT
+class LoanClosedError(WindeepError): ...  # E_LOAN_CLOSED
+class NotEligibleError(WindeepError): ...  # E_NOT_ELIGIBLE
+class RestructureLimitError(WindeepError): ...  # E_RESTRUCTURE_LIMIT
+class ArrearsOutstandingError(WindeepError): ...  # E_ARREARS_OUTSTANDING
+class PartPaymentAmountError(WindeepError): ...  # E_PART_PAYMENT_AMOUNT
+class NegativeAmortisationError(WindeepError): ...  # E_NEGATIVE_AMORTISATION
+class ForeclosureAmountError(WindeepError): ...  # E_FORECLOSURE_AMOUNT
 class UnknownOperationError(WindeepError): ...  # E_UNKNOWN_OPERATION
+class InvalidFineRuleError(WindeepError): ...  # E_INVALID_FINE_RULE
+class DuplicateFineRuleError(WindeepError): ...  # E_DUPLICATE_FINE_RULE
+class InvalidFineSnapshotError(WindeepError): ...  # E_INVALID_FINE_SNAPSHOT
+class FineBalanceNegativeError(WindeepError): ...  # E_FINE_BALANCE_NEGATIVE
+class InvalidApplicationError(WindeepError): ...  # E_INVALID_APPLICATION
+class InvalidOverrideError(WindeepError): ...  # E_INVALID_OVERRIDE
+class OverrideWithoutReasonError(WindeepError): ...  # E_OVERRIDE_WITHOUT_REASON
 class InternalError(WindeepError): ...  # E_INTERNAL

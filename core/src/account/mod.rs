@@ -20,7 +20,7 @@ pub use events::{
 };
 pub use state::{
     Closure, ClosureType, FineView, ForeclosureQuote, InstallmentStatus, InstallmentView,
-    LoanState, LoanSummary, OverdueInstallment, TopUpQuote,
+    LoanState, LoanSummary, PastDueInstallment, TopUpQuote,
 };
 
 use crate::allocation::Allocation;

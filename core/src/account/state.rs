@@ -244,7 +244,7 @@ mod opt_date {
 
 /// An installment past its due date with something unpaid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OverdueInstallment {
+pub struct PastDueInstallment {
     /// Installment number.
     pub installment: u32,
     /// Due date.
@@ -272,7 +272,7 @@ pub struct LoanSummary {
     /// Σ fine balances.
     pub fines_due: Money,
     /// Installments past due with something unpaid, oldest first.
-    pub overdue: Vec<OverdueInstallment>,
+    pub overdue: Vec<PastDueInstallment>,
 }
 
 /// A foreclosure quote for a settlement date; the components sum exactly to `total`.
@@ -1184,7 +1184,7 @@ impl Account {
                 interest_due += r.unpaid_interest();
             }
             if unpaid > 0 && r.due_on < as_of {
-                overdue.push(OverdueInstallment {
+                overdue.push(PastDueInstallment {
                     installment: r.number,
                     due_on: r.due_on,
                     unpaid: self.m(unpaid)?,

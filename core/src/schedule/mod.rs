@@ -212,40 +212,13 @@ fn resolve(t: &LoanTerms) -> Result<Resolved> {
         }
     }
 
-    if let Some(day) = t.fixed_due_day {
-        if !(1..=28).contains(&day) {
-            return Err(CoreError::InvalidFixedDueDay {
-                reason: format!("{day} must be between 1 and 28"),
-            });
-        }
-        if !t.frequency.is_calendar_month_based() {
-            return Err(CoreError::InvalidFixedDueDay {
-                reason: "a fixed due day applies to monthly and quarterly schedules only"
-                    .to_owned(),
-            });
-        }
-    }
-
-    if t.first_due_on <= t.disbursed_on {
-        return Err(CoreError::FirstDueNotAfterDisbursement {
-            first_due: format_date(t.first_due_on),
-            disbursed: format_date(t.disbursed_on),
-        });
-    }
-    let first_due = match t.fixed_due_day {
-        Some(day) => snap_to_fixed_day(t.first_due_on, day)?,
-        None => t.first_due_on,
-    };
-    let gap = days_between(t.disbursed_on, first_due);
-    let (min, max) = (p.min_first_due_gap_days, p.max_first_due_gap_days);
-    if gap < i64::from(min) || gap > i64::from(max) {
-        return Err(CoreError::FirstDueGapOutOfPolicy {
-            first_due: format_date(first_due),
-            gap,
-            min,
-            max,
-        });
-    }
+    let first_due = first_due_date(
+        t.disbursed_on,
+        t.first_due_on,
+        t.fixed_due_day,
+        t.frequency,
+        p,
+    )?;
 
     let fee = match t.processing_fee {
         None => Decimal::ZERO,
@@ -292,6 +265,61 @@ fn resolve(t: &LoanTerms) -> Result<Resolved> {
         first_due,
         fee,
     })
+}
+
+/// Checks a loan's first due date and returns it snapped to any fixed due day: steps 9 and 10
+/// of the validation in `docs/schedule.md`, shared by schedules and loan approval.
+///
+/// `fixed_due_day` must be 1–28 and is allowed with monthly and quarterly frequencies only;
+/// the chosen first due date must be after the disbursement date; the gap in calendar days
+/// from disbursement to the **snapped** date must lie within the policy's
+/// `[min_first_due_gap_days, max_first_due_gap_days]`.
+///
+/// # Errors
+/// `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_DATE_OUT_OF_RANGE`
+/// (snapping past 9999-12), `E_FIRST_DUE_GAP_OUT_OF_POLICY`, in this order.
+pub(crate) fn first_due_date(
+    disbursed_on: NaiveDate,
+    first_due_on: NaiveDate,
+    fixed_due_day: Option<u32>,
+    frequency: Frequency,
+    policy: &SchedulePolicy,
+) -> Result<NaiveDate> {
+    if let Some(day) = fixed_due_day {
+        if !(1..=28).contains(&day) {
+            return Err(CoreError::InvalidFixedDueDay {
+                reason: format!("{day} must be between 1 and 28"),
+            });
+        }
+        if !frequency.is_calendar_month_based() {
+            return Err(CoreError::InvalidFixedDueDay {
+                reason: "a fixed due day applies to monthly and quarterly schedules only"
+                    .to_owned(),
+            });
+        }
+    }
+
+    if first_due_on <= disbursed_on {
+        return Err(CoreError::FirstDueNotAfterDisbursement {
+            first_due: format_date(first_due_on),
+            disbursed: format_date(disbursed_on),
+        });
+    }
+    let first_due = match fixed_due_day {
+        Some(day) => snap_to_fixed_day(first_due_on, day)?,
+        None => first_due_on,
+    };
+    let gap = days_between(disbursed_on, first_due);
+    let (min, max) = (policy.min_first_due_gap_days, policy.max_first_due_gap_days);
+    if gap < i64::from(min) || gap > i64::from(max) {
+        return Err(CoreError::FirstDueGapOutOfPolicy {
+            first_due: format_date(first_due),
+            gap,
+            min,
+            max,
+        });
+    }
+    Ok(first_due)
 }
 
 /// Interest of a period as an exact fraction of minor units, under a basis.

@@ -1,0 +1,145 @@
+//! `assess_fines` and `approve_loan` never panic: every golden input, with any of its values
+//! replaced by an extreme or ill-typed one, is answered or refused with a known code.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use proptest::prelude::*;
+use serde_json::{Value, json};
+use windeep_core::{CoreError, ops};
+
+/// The inputs of every fixture of the two operations, read once.
+fn inputs() -> &'static [(String, Value)] {
+    static INPUTS: OnceLock<Vec<(String, Value)>> = OnceLock::new();
+    INPUTS.get_or_init(read_inputs)
+}
+
+fn read_inputs() -> Vec<(String, Value)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+    let mut out = Vec::new();
+    for dir in ["fines", "approval"] {
+        let mut files: Vec<_> = std::fs::read_dir(root.join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        for f in files {
+            let case: Value = serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
+            out.push((
+                case["operation"].as_str().unwrap().to_owned(),
+                case["input"].clone(),
+            ));
+        }
+    }
+    out
+}
+
+/// Pointers to every value inside `v`.
+fn paths(v: &Value, at: String, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                let p = format!("{at}/{k}");
+                out.push(p.clone());
+                paths(x, p, out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                let p = format!("{at}/{i}");
+                out.push(p.clone());
+                paths(x, p, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn extreme() -> Vec<Value> {
+    vec![
+        json!("0"),
+        json!("-1"),
+        json!("0.001"),
+        json!("1000000000000"),
+        json!("79228162514264337593543950335"),
+        json!("0.0000000000000000000000000001"),
+        json!("1e5"),
+        json!(""),
+        json!("9999-12-31"),
+        json!("0001-01-01"),
+        json!("2026-02-29"),
+        json!(0),
+        json!(1),
+        json!(u32::MAX),
+        json!(u64::MAX),
+        json!(-1),
+        json!(1.5),
+        json!(null),
+        json!(true),
+        json!([]),
+        json!({}),
+        json!("E_APPROVAL_TENURE_ABOVE_MAX"),
+        json!("savings"),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn mutated_inputs_never_panic(
+        case in any::<prop::sample::Index>(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<prop::sample::Index>()), 1..4),
+    ) {
+        let all = inputs();
+        let (op, mut input) = all[case.index(all.len())].clone();
+        let pool = extreme();
+        for (where_, what) in edits {
+            let mut ps = Vec::new();
+            paths(&input, String::new(), &mut ps);
+            if ps.is_empty() {
+                break;
+            }
+            let p = &ps[where_.index(ps.len())];
+            if let Some(slot) = input.pointer_mut(p) {
+                *slot = pool[what.index(pool.len())].clone();
+            }
+        }
+        match ops::call(&op, &input.to_string()) {
+            Ok(out) => prop_assert!(out.is_object()),
+            Err(e) => prop_assert!(CoreError::CODES.contains(&e.code()), "unknown code {}", e.code()),
+        }
+    }
+}
+
+#[test]
+fn far_dates_and_huge_windows_are_answered() {
+    let rules = [
+        json!({"id": 1, "applies_to": "loan", "max_days": u32::MAX,
+               "formula": {"kind": "per_day", "initial": "1000000000000",
+                           "per_day": "1000000000000"}}),
+        json!({"id": 2, "applies_to": "loan", "cap": "0.01",
+               "formula": {"kind": "percentage", "percent": "100",
+                           "recur_every_days": u32::MAX}}),
+        json!({"id": 3, "applies_to": "loan", "grace_days": u32::MAX,
+               "formula": {"kind": "slab", "slabs": [{"from_days": u32::MAX, "amount": "1"}]}}),
+    ];
+    let mut amounts = Vec::new();
+    for rule in rules {
+        let input = json!({
+            "as_of": "9999-12-31",
+            "snapshot": {"loan_id": "L", "installments": [
+                {"number": 1, "due_on": "0001-01-01", "unpaid_principal": "1000000000000",
+                 "unpaid_interest": "1000000000000"}]},
+            "rules": [rule]
+        });
+        let out = ops::call("assess_fines", &input.to_string()).unwrap();
+        let list = out["assessments"].as_array().unwrap();
+        amounts.push(list.iter().map(|a| a["amount"].clone()).collect::<Vec<_>>());
+    }
+    // 3,652,058 days late: 10^12 + 10^12 × 3,652,058; 100 % of 2 × 10^12 capped at 0.01; a slab
+    // that starts after the last possible day charges nothing.
+    assert_eq!(amounts[0], [json!("3652059000000000000.00")]);
+    assert_eq!(amounts[1], [json!("0.01")]);
+    assert!(amounts[2].is_empty());
+}
