@@ -3,7 +3,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use windeep_benches::{loan_events, portfolio_day};
+use windeep_benches::{accounts_day, fine_rules, loan_events, portfolio_day};
+use windeep_core::LoanAccount;
 use windeep_core::{parse_date, replay};
 
 fn account(c: &mut Criterion) {
@@ -13,11 +14,19 @@ fn account(c: &mut Criterion) {
         b.iter(|| replay(black_box(&events), as_of).unwrap());
     });
     let loans: Vec<_> = (0..1_000)
-        .map(|i| loan_events(&format!("LN{i}"), 24, 12, 2))
+        .map(|i| loan_events(&format!("LN{i}"), 24, if i.is_multiple_of(5) { 10 } else { 13 }, 2))
         .collect();
     let day = parse_date("2027-02-20").unwrap();
-    c.bench_function("end_of_day/1000_loans_24_installments", |b| {
-        b.iter(|| portfolio_day(black_box(&loans), day));
+    let rules = fine_rules();
+    c.bench_function("end_of_day_refold/1000_loans_24_installments", |b| {
+        b.iter(|| portfolio_day(black_box(&loans), day, &rules));
+    });
+    let accounts: Vec<LoanAccount> = loans
+        .iter()
+        .map(|e| LoanAccount::new(e.clone()).unwrap())
+        .collect();
+    c.bench_function("end_of_day_accounts/1000_loans_24_installments", |b| {
+        b.iter(|| accounts_day(black_box(&accounts), day, &rules));
     });
 }
 

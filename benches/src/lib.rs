@@ -2,11 +2,12 @@
 
 use chrono::NaiveDate;
 use windeep_core::{
-    EventBody, LoanAccount, LoanEvent, LoanSummary, LoanTerms, Money, end_of_day, parse_date,
+    EventBody, FineAssessment, FineRule, LoanAccount, LoanEvent, LoanSummary, LoanTerms, Money,
+    assess_fines, end_of_day, fine_snapshot, parse_date,
 };
 
-/// A reducing loan of `tenure` months disbursed 2026-01-05 with `payments` on-time EMIs and
-/// `fines` fines levied on the first installments.
+/// A reducing loan of ₹2,50,000 at 13.5 % over `tenure` months, disbursed 2026-01-05, with its
+/// first `payments` installments paid, the first `fines` of them late with a fine.
 ///
 /// # Panics
 /// Never for the sizes the benchmarks use.
@@ -35,33 +36,34 @@ pub fn loan_events(loan_id: &str, tenure: u32, payments: u32, fines: u32) -> Vec
             guarantors: vec!["MEMB000001".into()],
         },
     }];
+    // The first `fines` installments are paid six days late with the fine the daily job
+    // levied for them (rule 1: 100 + 10 a day after 5 days' grace → 110); the rest on time.
     let mut seq = 1;
     for row in schedule.installments.iter().take(payments as usize) {
-        seq += 1;
-        if seq <= u64::from(fines) + 1 {
+        let late = row.number <= fines;
+        let mut amount = row.installment.value();
+        let mut paid_on = row.due_on;
+        if late {
+            seq += 1;
+            paid_on = row.due_on + chrono::Days::new(6);
             events.push(event(
                 loan_id,
                 seq,
-                row.due_on + chrono::Days::new(5),
+                paid_on,
                 EventBody::FineLevied {
                     installment: row.number,
-                    rule_id: "FR1".into(),
+                    rule_id: "1".into(),
                     occurrence: 1,
-                    amount: "150".parse().unwrap(),
+                    amount: "110".parse().unwrap(),
                 },
             ));
-            seq += 1;
+            amount += rust_decimal::Decimal::from(110);
         }
-        let amount = row.installment.value()
-            + if seq <= 2 * u64::from(fines) + 2 {
-                rust_decimal::Decimal::from(150)
-            } else {
-                rust_decimal::Decimal::ZERO
-            };
+        seq += 1;
         events.push(event(
             loan_id,
             seq,
-            row.due_on + chrono::Days::new(6),
+            paid_on,
             EventBody::PaymentReceived {
                 amount: Money::from_decimal(amount),
                 installment: None,
@@ -82,18 +84,56 @@ fn event(loan_id: &str, seq: u64, date: NaiveDate, body: EventBody) -> LoanEvent
     }
 }
 
-/// End of day over a portfolio: every loan's summary (status, DPD, dues) as of `day`.
+/// The fine rules the end-of-day benchmarks assess: 100 + 10 a day after 5 days' grace,
+/// capped at 500.
+///
+/// # Panics
+/// Never: the rules are literals.
 #[must_use]
-pub fn portfolio_day(loans: &[Vec<LoanEvent>], day: NaiveDate) -> Vec<LoanSummary> {
+pub fn fine_rules() -> Vec<FineRule> {
+    serde_json::from_str(
+        r#"[{"id": 1, "applies_to": "loan", "grace_days": 5, "cap": "500",
+             "formula": {"kind": "per_day", "initial": "100", "per_day": "10"}}]"#,
+    )
+    .unwrap()
+}
+
+/// One loan's end of day: its summary (status, DPD, dues) and the fines to levy or re-amount.
+pub type DayResult = (LoanSummary, Vec<FineAssessment>);
+
+/// End of day over a portfolio, re-folding every loan's events.
+#[must_use]
+pub fn portfolio_day(
+    loans: &[Vec<LoanEvent>],
+    day: NaiveDate,
+    rules: &[FineRule],
+) -> Vec<DayResult> {
     loans
         .iter()
-        .map(|events| end_of_day(events, day).unwrap())
+        .map(|events| {
+            let summary = end_of_day(events, day).unwrap();
+            let snapshot = fine_snapshot(events, day, None).unwrap();
+            (summary, assess_fines(&snapshot, rules, day).unwrap())
+        })
         .collect()
 }
 
 /// End of day over accounts held in memory (folded once when loaded, kept current by
 /// [`LoanAccount::push`]).
 #[must_use]
-pub fn accounts_day(accounts: &[LoanAccount], day: NaiveDate) -> Vec<LoanSummary> {
-    accounts.iter().map(|a| a.summary(day).unwrap()).collect()
+pub fn accounts_day(
+    accounts: &[LoanAccount],
+    day: NaiveDate,
+    rules: &[FineRule],
+) -> Vec<DayResult> {
+    accounts
+        .iter()
+        .map(|a| {
+            let snapshot = a.fine_snapshot(day, None).unwrap();
+            (
+                a.summary(day).unwrap(),
+                assess_fines(&snapshot, rules, day).unwrap(),
+            )
+        })
+        .collect()
 }

@@ -532,6 +532,7 @@ def test_call_errors() -> None:
         "verify_chain",
         "assess_fines",
         "approve_loan",
+        "loan_fines",
     )
     with pytest.raises(windeep.UnknownOperationError) as info:
         windeep.call("nope", {})

@@ -48,7 +48,7 @@ pub use account::{
     EventOutcome, FineView, ForeclosureQuote, ForeclosureRule, InstallmentStatus, InstallmentView,
     InterestOnlyMode, LoanAccount, LoanEvent, LoanState, LoanSummary, PartPaymentMode,
     PastDueInstallment, RateChangeMode, Replay, SkipMode, TopUpQuote, apply_event, end_of_day,
-    foreclosure_quote, replay, topup_quote, verify_chain,
+    fine_events, fine_snapshot, foreclosure_quote, replay, topup_quote, verify_chain,
 };
 pub use allocation::{
     Allocation, AllocationLine, AllocationPolicy, AllocationPreset, Component, ExcessPolicy,

@@ -32,6 +32,7 @@ pub const OPERATIONS: &[&str] = &[
     "verify_chain",
     "assess_fines",
     "approve_loan",
+    "loan_fines",
 ];
 
 /// The `schedule` operation's output: the schedule plus its APR.
@@ -149,6 +150,49 @@ struct TopUpInput {
 #[serde(deny_unknown_fields)]
 struct ChainInput {
     events: Vec<LoanEvent>,
+}
+
+/// The `loan_fines` operation's input: a loan's events, the fine rules and the date.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoanFinesInput {
+    events: Vec<LoanEvent>,
+    #[serde(with = "crate::money::iso_date")]
+    as_of: NaiveDate,
+    rules: Vec<FineRule>,
+    #[serde(default)]
+    product: Option<String>,
+}
+
+/// The `loan_fines` operation's output: what the daily fine job does to one loan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoanFinesReport {
+    /// The assessments (levy or re-amount), as `assess_fines` returns them.
+    pub assessments: Vec<FineAssessment>,
+    /// The `fine_levied` events that carry them out, to append to the loan's events. Their
+    /// idempotency keys make a second run on the same day a no-op.
+    pub events: Vec<LoanEvent>,
+}
+
+/// Runs the fine assessment on a loan's own state: snapshot, assessment and the events to
+/// append, the typed form of the `loan_fines` operation.
+///
+/// # Errors
+/// As [`replay`] and [`crate::assess_fines`].
+pub fn loan_fines(
+    events: &[LoanEvent],
+    as_of: NaiveDate,
+    rules: &[FineRule],
+    product: Option<String>,
+) -> Result<LoanFinesReport> {
+    let snapshot = crate::account::fine_snapshot(events, as_of, product)?;
+    let assessments = crate::fines::assess_fines(&snapshot, rules, as_of)?;
+    let next = events.iter().map(|e| e.sequence).max().unwrap_or(0) + 1;
+    let events = crate::account::fine_events(&assessments, as_of, next);
+    Ok(LoanFinesReport {
+        assessments,
+        events,
+    })
 }
 
 /// The `assess_fines` operation's input (see `docs/fines.md`).
@@ -270,6 +314,10 @@ pub fn call(name: &str, input: &str) -> Result<Value> {
         "verify_chain" => to_value(&verify_chain(&parse::<ChainInput>(input)?.events)),
         "assess_fines" => to_value(&assess_fines(&parse::<AssessFinesInput>(input)?)?),
         "approve_loan" => to_value(&approve_loan(&parse::<ApprovalRequest>(input)?)?),
+        "loan_fines" => {
+            let i: LoanFinesInput = parse(input)?;
+            to_value(&loan_fines(&i.events, i.as_of, &i.rules, i.product)?)
+        }
         _ => Err(CoreError::UnknownOperation {
             name: name.to_owned(),
         }),

@@ -223,3 +223,39 @@ proptest! {
         prop_assert_eq!(account.summary(as_of()).unwrap(), end_of_day(&accepted, as_of()).unwrap());
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// The daily fine job on a loan's own events: a second run on the same day levies nothing,
+    /// and running every day for a month gives the same fines as the last day's state implies.
+    #[test]
+    fn the_daily_fine_job_is_idempotent(events in scenario(), days in 1_u64..40) {
+        let Some(_) = try_replay(&events) else { return Ok(()) };
+        let rules: Vec<windeep_core::FineRule> = serde_json::from_value(serde_json::json!([
+            {"id": 1, "applies_to": "loan", "grace_days": 3,
+             "formula": {"kind": "per_day", "initial": "50", "per_day": "5"}, "cap": "400"}
+        ])).unwrap();
+        let mut log = events.clone();
+        let last = events.iter().map(|e| e.value_date).max().unwrap();
+        for day in 1..=days {
+            let today = last + Days::new(day);
+            let Ok(first) = windeep_core::ops::loan_fines(&log, today, &rules, None) else { return Ok(()) };
+            log.extend(first.events.clone());
+            let second = windeep_core::ops::loan_fines(&log, today, &rules, None).unwrap();
+            prop_assert!(second.assessments.is_empty(), "a second run on {today} assessed {:?}", second.assessments);
+            // Re-appending the first run's events changes nothing (idempotency keys).
+            let mut again = log.clone();
+            for (i, e) in first.events.iter().enumerate() {
+                let mut copy = e.clone();
+                copy.id = format!("{}-again", e.id);
+                copy.sequence = 900_000 + u64::try_from(i).unwrap() + day * 1_000;
+                again.push(copy);
+            }
+            prop_assert_eq!(
+                replay(&again, today).unwrap().state,
+                replay(&log, today).unwrap().state
+            );
+        }
+    }
+}

@@ -2,14 +2,27 @@
 //! `cargo build --release -p windeep-benches --bin eod && /usr/bin/time -v target/release/eod 100000`.
 //!
 //! Loans are generated and folded into in-memory accounts one by one (what a server does once
-//! at start); the end of day (status, DPD, dues of every loan) then runs over the accounts.
-//! For comparison the first 10,000 loans' end of day is also computed by re-folding their whole
-//! event history, and the two results are checked to agree.
+//! at start); the end of day (status, DPD, dues and fine assessment of every loan) then runs
+//! over the accounts. For comparison, the end of day of the first 10,000 loans is first
+//! computed by re-folding their whole event history, and checked to agree with the accounts.
 
 use std::time::{Duration, Instant};
 
-use windeep_benches::{accounts_day, loan_events, portfolio_day};
-use windeep_core::LoanAccount;
+use windeep_benches::{accounts_day, fine_rules, loan_events, portfolio_day};
+use windeep_core::{LoanAccount, LoanEvent};
+
+/// Loan `i` of the portfolio: one loan in five is three installments behind, so the day has
+/// fines to assess.
+fn loan(i: usize) -> Vec<LoanEvent> {
+    let paid = if i.is_multiple_of(5) { 10 } else { 13 };
+    loan_events(&format!("LN{i:08}"), 24, paid, 2)
+}
+
+/// Microseconds per loan with two decimals, in integer arithmetic.
+fn per_loan(t: Duration, n: usize) -> String {
+    let ns = t.as_nanos() / u128::try_from(n.max(1)).unwrap_or(1);
+    format!("{}.{:02}", ns / 1000, (ns % 1000) / 10)
+}
 
 fn main() {
     let loans: usize = std::env::args()
@@ -17,17 +30,20 @@ fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(100_000);
     let day = windeep_core::parse_date("2027-02-20").unwrap_or_default();
-    // Microseconds per loan with two decimals, in integer arithmetic.
-    let per_loan = |t: Duration, n: usize| {
-        let ns = t.as_nanos() / u128::try_from(n.max(1)).unwrap_or(1);
-        format!("{}.{:02}", ns / 1000, (ns % 1000) / 10)
-    };
+    let rules = fine_rules();
+
+    let sample = loans.min(10_000);
+    let book: Vec<_> = (0..sample).map(loan).collect();
+    let start = Instant::now();
+    let refolded = portfolio_day(&book, day, &rules);
+    let refold = start.elapsed();
+    drop(book);
 
     let mut load = Duration::ZERO;
     let mut events_total = 0;
     let accounts: Vec<LoanAccount> = (0..loans)
         .map(|i| {
-            let events = loan_events(&format!("LN{i:08}"), 24, 13, 2);
+            let events = loan(i);
             events_total += events.len();
             let start = Instant::now();
             let account = LoanAccount::new(events).unwrap();
@@ -37,26 +53,17 @@ fn main() {
         .collect();
 
     let start = Instant::now();
-    let summaries = accounts_day(&accounts, day);
+    let results = accounts_day(&accounts, day, &rules);
     let eod = start.elapsed();
-
-    let sample = loans.min(10_000);
-    let book: Vec<_> = accounts
-        .iter()
-        .take(sample)
-        .map(|a| a.events().to_vec())
-        .collect();
-    let start = Instant::now();
-    let refolded = portfolio_day(&book, day);
-    let refold = start.elapsed();
     assert_eq!(
-        summaries[..sample],
+        results[..sample],
         refolded[..],
         "accounts and re-folded events agree"
     );
 
-    let overdue = summaries.iter().filter(|s| s.days_past_due > 0).count();
-    println!("loans {loans}, events {events_total}, overdue {overdue}");
+    let overdue = results.iter().filter(|(s, _)| s.days_past_due > 0).count();
+    let fines: usize = results.iter().map(|(_, f)| f.len()).sum();
+    println!("loans {loans}, events {events_total}, overdue {overdue}, fines assessed {fines}");
     println!(
         "fold events into accounts:      {load:.3?} ({} µs/loan)",
         per_loan(load, loans)

@@ -25,6 +25,7 @@ pub use state::{
 
 use crate::allocation::Allocation;
 use crate::error::{CoreError, Result};
+use crate::fines::{FineAssessment, FineSnapshot};
 use crate::money::{Money, format_date};
 use state::Account;
 
@@ -299,7 +300,8 @@ impl LoanAccount {
     ///
     /// # Errors
     /// As [`replay`].
-    pub fn new(events: Vec<LoanEvent>) -> Result<Self> {
+    pub fn new(mut events: Vec<LoanEvent>) -> Result<Self> {
+        events.shrink_to_fit();
         let last = events
             .iter()
             .map(|e| (e.value_date, e.sequence))
@@ -409,11 +411,76 @@ impl LoanAccount {
         replay(&self.events, as_of)
     }
 
+    /// What the fine assessment reads as of `as_of` (re-folds only if some event is dated after
+    /// it).
+    ///
+    /// # Errors
+    /// As [`replay`].
+    pub fn fine_snapshot(&self, as_of: NaiveDate, product: Option<String>) -> Result<FineSnapshot> {
+        if as_of >= self.last.0 {
+            self.account.fine_snapshot(as_of, product)
+        } else {
+            fine_snapshot(&self.events, as_of, product)
+        }
+    }
+
     /// The events received so far, in arrival order.
     #[must_use]
     pub fn events(&self) -> &[LoanEvent] {
         &self.events
     }
+}
+
+/// What the fine assessment reads about a loan as of a date (see [`crate::assess_fines`]).
+///
+/// # Errors
+/// As [`replay`].
+pub fn fine_snapshot(
+    events: &[LoanEvent],
+    as_of: NaiveDate,
+    product: Option<String>,
+) -> Result<FineSnapshot> {
+    let (account, _) = fold(events, as_of, false)?;
+    account.fine_snapshot(as_of, product)
+}
+
+/// The `fine_levied` events that carry out fine assessments on a loan.
+///
+/// Each event's idempotency key is derived from the fine's key and the amount, so running the
+/// daily job twice (or on two copies of the same data) produces events that are duplicates of
+/// each other: nothing is levied twice. Sequences start at `next_sequence`; ids are the keys.
+///
+/// # Example
+/// ```
+/// use windeep_core::{fine_events, parse_date};
+/// assert!(fine_events(&[], parse_date("2026-03-01").unwrap(), 10).is_empty());
+/// ```
+#[must_use]
+pub fn fine_events(
+    assessments: &[FineAssessment],
+    on: NaiveDate,
+    next_sequence: u64,
+) -> Vec<LoanEvent> {
+    assessments
+        .iter()
+        .zip(next_sequence..)
+        .map(|(a, sequence)| {
+            let key = format!("fine:{}:{}", a.key, a.amount);
+            LoanEvent {
+                id: key.clone(),
+                sequence,
+                value_date: on,
+                idempotency_key: key,
+                prev_hash: None,
+                body: EventBody::FineLevied {
+                    installment: a.key.installment,
+                    rule_id: a.key.rule_id.to_string(),
+                    occurrence: a.key.occurrence,
+                    amount: a.amount,
+                },
+            }
+        })
+        .collect()
 }
 
 /// A payment whose allocation changed because an event was inserted before it.

@@ -14,6 +14,9 @@ use crate::allocation::{
 };
 use crate::calendar::days_between;
 use crate::error::{CoreError, Result};
+use crate::fines::{
+    AccountType, FineKey, FineSnapshot, LeviedFine, OverdueInstallment as FineInstallment,
+};
 use crate::money::{Money, Rate};
 use crate::schedule::{Amortizer, LoanTerms, Method, generate_schedule};
 
@@ -37,6 +40,8 @@ struct Row {
     principal_waived: i128,
     interest_waived: i128,
     deferred_principal: i128,
+    /// The value date of the event that left nothing unpaid (per-day fines stop there).
+    settled_on: Option<NaiveDate>,
 }
 
 impl Row {
@@ -373,6 +378,7 @@ impl Account {
                 principal_waived: 0,
                 interest_waived: 0,
                 deferred_principal: 0,
+                settled_on: None,
             })
             .collect();
         Ok(Self {
@@ -637,6 +643,14 @@ impl Account {
                 self.close(ClosureType::WriteOff, date, None);
             }
         }
+        for r in &mut self.rows {
+            let open = r.unpaid_interest() > 0 || r.unpaid_principal() > 0;
+            if open {
+                r.settled_on = None;
+            } else if r.settled_on.is_none() {
+                r.settled_on = Some(date);
+            }
+        }
         if self.closure.is_none()
             && self
                 .rows
@@ -825,6 +839,7 @@ impl Account {
                 principal_waived: 0,
                 interest_waived: 0,
                 deferred_principal: 0,
+                settled_on: None,
             });
             b -= principal;
             k += 1;
@@ -1200,6 +1215,69 @@ impl Account {
             interest_due: self.m(interest_due)?,
             fines_due: self.m(self.fines.iter().map(Fine::balance).sum())?,
             overdue,
+        })
+    }
+
+    /// What the fine assessment reads: every installment due before `as_of` that is unpaid,
+    /// was settled late, or carries fines (none once the loan is closed). Fines whose rule id is not a number (manual fines)
+    /// are not assessed and are left out.
+    pub(super) fn fine_snapshot(
+        &self,
+        as_of: NaiveDate,
+        product: Option<String>,
+    ) -> Result<FineSnapshot> {
+        self.before_disbursement(as_of)?;
+        let mut installments = Vec::new();
+        // A closed loan is not fined: nothing is overdue and a levy would be refused.
+        let open = self.closure.is_none();
+        for r in self.rows.iter().filter(|r| open && r.due_on < as_of) {
+            let unpaid = r.unpaid_interest() + r.unpaid_principal();
+            let fines: Vec<LeviedFine> = self
+                .fines
+                .iter()
+                .filter(|f| f.installment == r.number)
+                .filter_map(|f| {
+                    let rule_id = f.rule_id.parse::<u32>().ok()?;
+                    Some((f, rule_id))
+                })
+                .map(|(f, rule_id)| {
+                    Ok(LeviedFine {
+                        key: FineKey {
+                            loan_id: self.loan_id.clone(),
+                            installment: f.installment,
+                            rule_id,
+                            occurrence: f.occurrence,
+                        },
+                        amount: self.m(f.amount)?,
+                        paid: self.m(f.paid)?,
+                        waived: self.m(f.waived)?,
+                    })
+                })
+                .collect::<Result<_>>()?;
+            let late_settlement = r.settled_on.is_some_and(|d| d > r.due_on);
+            if unpaid == 0 && !late_settlement && fines.is_empty() {
+                continue;
+            }
+            installments.push(FineInstallment {
+                number: r.number,
+                due_on: r.due_on,
+                unpaid_principal: self.m(r.unpaid_principal())?,
+                unpaid_interest: self.m(r.unpaid_interest())?,
+                settled_on: if unpaid == 0 {
+                    Some(r.settled_on.unwrap_or(r.due_on).min(as_of))
+                } else {
+                    None
+                },
+                fines,
+            });
+        }
+        Ok(FineSnapshot {
+            loan_id: self.loan_id.clone(),
+            account_type: AccountType::Loan,
+            product,
+            currency: self.terms.currency.clone(),
+            rounding: self.terms.rounding,
+            installments,
         })
     }
 
