@@ -13,8 +13,15 @@ fn account(c: &mut Criterion) {
     c.bench_function("replay/60_installments_60_payments_10_fines", |b| {
         b.iter(|| replay(black_box(&events), as_of).unwrap());
     });
-    let loans: Vec<_> = (0..1_000)
-        .map(|i| loan_events(&format!("LN{i}"), 24, if i.is_multiple_of(5) { 10 } else { 13 }, 2))
+    let loans: Vec<_> = (0..1_000_u32)
+        .map(|i| {
+            loan_events(
+                &format!("LN{i}"),
+                24,
+                if i.is_multiple_of(5) { 10 } else { 13 },
+                2,
+            )
+        })
         .collect();
     let day = parse_date("2027-02-20").unwrap();
     let rules = fine_rules();
