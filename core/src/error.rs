@@ -186,6 +186,58 @@ pub enum CoreError {
         /// What was being computed.
         context: &'static str,
     },
+    /// A bank statement cannot be read at all (not base64, not an XLSX workbook, no such sheet …).
+    #[error("the statement cannot be read: {reason}")]
+    StatementUnreadable {
+        /// What is wrong.
+        reason: String,
+    },
+    /// No header row with the statement's columns was found near the top of the statement.
+    #[error("no header row found: {reason}")]
+    StatementHeaderNotFound {
+        /// What was looked for.
+        reason: String,
+    },
+    /// A column preset name is not known.
+    #[error("unknown column preset {name:?}")]
+    UnknownPreset {
+        /// The name as given.
+        name: String,
+    },
+    /// A column mapping is inconsistent (no date, no amount, a column used twice …).
+    #[error("invalid column mapping: {reason}")]
+    InvalidColumns {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The parts of a split do not add up exactly to the bank amount.
+    #[error("the parts total {parts} but the transaction has {available} left to map")]
+    SplitNotBalanced {
+        /// The total of the new parts.
+        parts: String,
+        /// The amount of the transaction not yet mapped by active parts.
+        available: String,
+    },
+    /// A loan, savings or fine target was given for money that left the account (a debit).
+    #[error("a {kind} can only be mapped from a credit")]
+    MappingDirection {
+        /// The target kind.
+        kind: String,
+    },
+    /// The operation does not fit the mapping's current state (mapping an ignored transaction,
+    /// ignoring a mapped one, unmapping a part that is not active …).
+    #[error("mapping conflict: {reason}")]
+    MappingConflict {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A mapping given as input is not one this library produced (a status, part number or
+    /// idempotency key that does not follow from its content).
+    #[error("invalid mapping: {reason}")]
+    InvalidMapping {
+        /// What is wrong.
+        reason: String,
+    },
     /// The operation name is not known.
     #[error("unknown operation {name:?}")]
     UnknownOperation {
@@ -230,6 +282,14 @@ impl CoreError {
             Self::NetDisbursementNotPositive { .. } => "E_NET_DISBURSEMENT_NOT_POSITIVE",
             Self::DateOutOfRange => "E_DATE_OUT_OF_RANGE",
             Self::Overflow { .. } => "E_OVERFLOW",
+            Self::StatementUnreadable { .. } => "E_STATEMENT_UNREADABLE",
+            Self::StatementHeaderNotFound { .. } => "E_STATEMENT_HEADER_NOT_FOUND",
+            Self::UnknownPreset { .. } => "E_UNKNOWN_PRESET",
+            Self::InvalidColumns { .. } => "E_INVALID_COLUMNS",
+            Self::SplitNotBalanced { .. } => "E_SPLIT_NOT_BALANCED",
+            Self::MappingDirection { .. } => "E_MAPPING_DIRECTION",
+            Self::MappingConflict { .. } => "E_MAPPING_CONFLICT",
+            Self::InvalidMapping { .. } => "E_INVALID_MAPPING",
             Self::UnknownOperation { .. } => "E_UNKNOWN_OPERATION",
         }
     }
@@ -261,9 +321,103 @@ impl CoreError {
         "E_NET_DISBURSEMENT_NOT_POSITIVE",
         "E_DATE_OUT_OF_RANGE",
         "E_OVERFLOW",
+        "E_STATEMENT_UNREADABLE",
+        "E_STATEMENT_HEADER_NOT_FOUND",
+        "E_UNKNOWN_PRESET",
+        "E_INVALID_COLUMNS",
+        "E_SPLIT_NOT_BALANCED",
+        "E_MAPPING_DIRECTION",
+        "E_MAPPING_CONFLICT",
+        "E_INVALID_MAPPING",
         "E_UNKNOWN_OPERATION",
     ];
 }
 
 /// Shorthand for results of windeep-core.
 pub type Result<T, E = CoreError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::CoreError;
+
+    #[test]
+    fn codes_are_unique_listed_and_well_formed() {
+        let mut seen = std::collections::HashSet::new();
+        for code in CoreError::CODES {
+            assert!(seen.insert(code), "{code} is listed twice");
+            assert!(code.starts_with("E_"), "{code}");
+            assert!(
+                code.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'),
+                "{code}"
+            );
+        }
+        let s = String::new;
+        let one_of_each = [
+            CoreError::InvalidInput { reason: s() },
+            CoreError::InvalidAmount { reason: s() },
+            CoreError::AmountScale {
+                value: s(),
+                minor_units: 2,
+            },
+            CoreError::AmountOutOfRange { value: s() },
+            CoreError::NonPositivePrincipal { value: s() },
+            CoreError::InvalidRate { reason: s() },
+            CoreError::NegativeRate { value: s() },
+            CoreError::RateExceedsCap {
+                value: s(),
+                cap: s(),
+            },
+            CoreError::InvalidDate { reason: s() },
+            CoreError::InvalidCurrency { reason: s() },
+            CoreError::InvalidRounding { reason: s() },
+            CoreError::InvalidPolicy { reason: s() },
+            CoreError::InvalidTenure,
+            CoreError::TenureExceedsPolicy { tenure: 1, max: 1 },
+            CoreError::InvalidGrace {
+                kind: "principal",
+                grace: 1,
+                tenure: 1,
+            },
+            CoreError::InvalidFixedDueDay { reason: s() },
+            CoreError::FirstDueNotAfterDisbursement {
+                first_due: s(),
+                disbursed: s(),
+            },
+            CoreError::FirstDueGapOutOfPolicy {
+                first_due: s(),
+                gap: 0,
+                min: 0,
+                max: 0,
+            },
+            CoreError::InvalidFee { reason: s() },
+            CoreError::EmiBelowInterest {
+                emi: s(),
+                interest: s(),
+                installment: 1,
+            },
+            CoreError::EmiRoundingOverpays { installment: 1 },
+            CoreError::NegativeInterest { installment: 1 },
+            CoreError::NetDisbursementNotPositive { value: s() },
+            CoreError::DateOutOfRange,
+            CoreError::Overflow { context: "" },
+            CoreError::StatementUnreadable { reason: s() },
+            CoreError::StatementHeaderNotFound { reason: s() },
+            CoreError::UnknownPreset { name: s() },
+            CoreError::InvalidColumns { reason: s() },
+            CoreError::SplitNotBalanced {
+                parts: s(),
+                available: s(),
+            },
+            CoreError::MappingDirection { kind: s() },
+            CoreError::MappingConflict { reason: s() },
+            CoreError::InvalidMapping { reason: s() },
+            CoreError::UnknownOperation { name: s() },
+        ];
+        let codes: Vec<&str> = one_of_each.iter().map(CoreError::code).collect();
+        assert_eq!(
+            codes,
+            CoreError::CODES,
+            "CODES lists every variant in order"
+        );
+    }
+}

@@ -30,6 +30,7 @@
 )]
 #![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 
+pub mod bank;
 mod calendar;
 mod decimal;
 mod error;
