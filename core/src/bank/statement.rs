@@ -465,12 +465,13 @@ impl<'a> StatementReader<'a> {
         let has_amount = amount_cells
             .iter()
             .any(|i| cells.get(*i).is_some_and(|c| !c.trim().is_empty()));
-        match (date_text.is_empty(), has_amount) {
-            (true, false) => ParsedRow::Skipped {
+        let has_digit = date_text.bytes().any(|b| b.is_ascii_digit());
+        match (date_text.is_empty(), has_digit, has_amount) {
+            (_, false, false) => ParsedRow::Skipped {
                 reason: "no date and no amount",
             },
-            (true, true) => rejected(Problem::MissingDate, "no date".to_owned()),
-            (false, _) => rejected(
+            (true, _, true) => rejected(Problem::MissingDate, "no date".to_owned()),
+            _ => rejected(
                 Problem::InvalidDate,
                 format!("date {date_text:?} is not a date"),
             ),
