@@ -522,7 +522,15 @@ def test_call_json_text() -> None:
 
 
 def test_call_errors() -> None:
-    assert windeep.OPERATIONS == ("schedule",)
+    assert windeep.OPERATIONS == (
+        "schedule",
+        "bank_import",
+        "bank_match",
+        "bank_split",
+        "bank_unmap",
+        "bank_ignore",
+        "bank_reconcile",
+    )
     with pytest.raises(windeep.UnknownOperationError) as info:
         windeep.call("nope", {})
     assert info.value.code == "E_UNKNOWN_OPERATION"

@@ -41,6 +41,14 @@ __all__ = [
     "NetDisbursementNotPositiveError",
     "DateOutOfRangeError",
     "OverflowError",
+    "StatementUnreadableError",
+    "StatementHeaderNotFoundError",
+    "UnknownPresetError",
+    "InvalidColumnsError",
+    "SplitNotBalancedError",
+    "MappingDirectionError",
+    "MappingConflictError",
+    "InvalidMappingError",
     "UnknownOperationError",
     "InternalError",
     "ERRORS",
@@ -228,5 +236,13 @@ class NegativeInterestError(WindeepError): ...  # E_NEGATIVE_INTEREST
 class NetDisbursementNotPositiveError(WindeepError): ...  # E_NET_DISBURSEMENT_NOT_POSITIVE
 class DateOutOfRangeError(WindeepError): ...  # E_DATE_OUT_OF_RANGE
 class OverflowError(WindeepError): ...  # E_OVERFLOW
+class StatementUnreadableError(WindeepError): ...  # E_STATEMENT_UNREADABLE
+class StatementHeaderNotFoundError(WindeepError): ...  # E_STATEMENT_HEADER_NOT_FOUND
+class UnknownPresetError(WindeepError): ...  # E_UNKNOWN_PRESET
+class InvalidColumnsError(WindeepError): ...  # E_INVALID_COLUMNS
+class SplitNotBalancedError(WindeepError): ...  # E_SPLIT_NOT_BALANCED
+class MappingDirectionError(WindeepError): ...  # E_MAPPING_DIRECTION
+class MappingConflictError(WindeepError): ...  # E_MAPPING_CONFLICT
+class InvalidMappingError(WindeepError): ...  # E_INVALID_MAPPING
 class UnknownOperationError(WindeepError): ...  # E_UNKNOWN_OPERATION
 class InternalError(WindeepError): ...  # E_INTERNAL

@@ -34,6 +34,48 @@ pub struct PriorKey {
     pub row: u64,
 }
 
+impl PriorKey {
+    /// The keys an earlier import's JSON output (`bank_import`) contributes: one per `new` row,
+    /// named by that output's `import_id`.
+    ///
+    /// # Errors
+    /// `E_INVALID_INPUT` when the value is not such an output or has no `import_id`.
+    pub fn from_report(report: &serde_json::Value) -> Result<Vec<Self>> {
+        let bad = |reason: &str| CoreError::InvalidInput {
+            reason: format!("not a bank_import output: {reason}"),
+        };
+        let import_id = report
+            .get("import_id")
+            .and_then(serde_json::Value::as_str)
+            .ok_or_else(|| bad("it has no import_id"))?;
+        let rows = report
+            .get("rows")
+            .and_then(serde_json::Value::as_array)
+            .ok_or_else(|| bad("it has no rows"))?;
+        let mut keys = Vec::new();
+        for r in rows {
+            if r.get("status").and_then(serde_json::Value::as_str) != Some("new") {
+                continue;
+            }
+            let key = r
+                .get("transaction")
+                .and_then(|t| t.get("key"))
+                .and_then(serde_json::Value::as_str)
+                .ok_or_else(|| bad("a new row has no transaction key"))?;
+            let row = r
+                .get("row")
+                .and_then(serde_json::Value::as_u64)
+                .ok_or_else(|| bad("a new row has no row number"))?;
+            keys.push(Self {
+                key: key.to_owned(),
+                import_id: import_id.to_owned(),
+                row,
+            });
+        }
+        Ok(keys)
+    }
+}
+
 /// The row a duplicate repeats: a row of this statement, or of an earlier import.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DuplicateOf {

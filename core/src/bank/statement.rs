@@ -138,32 +138,116 @@ trait Rows {
     fn next_row(&mut self) -> Option<Result<(u64, Vec<String>)>>;
 }
 
+/// CSV records with the line each starts on (blank lines and line breaks inside quoted
+/// fields counted; `\r\n`, `\n` and a lone `\r` each end a line), read with csv-core so
+/// that the numbering is exact whatever the line endings.
 struct CsvRows<R: Read> {
-    reader: csv::Reader<R>,
-    record: csv::ByteRecord,
-    number: u64,
+    input: R,
+    core: csv_core::Reader,
+    buf: Vec<u8>,
+    pos: usize,
+    len: usize,
+    eof: bool,
+    line: u64,
+    prev_cr: bool,
+    out: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl<R: Read> CsvRows<R> {
+    fn new(input: R, delimiter: u8) -> Self {
+        Self {
+            input,
+            core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            buf: vec![0; 1 << 16],
+            pos: 0,
+            len: 0,
+            eof: false,
+            line: 1,
+            prev_cr: false,
+            out: vec![0; 1 << 12],
+            ends: vec![0; 64],
+        }
+    }
+
+    fn refill(&mut self) -> Result<()> {
+        loop {
+            match self.input.read(&mut self.buf) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => {
+                    self.pos = 0;
+                    self.len = n;
+                    break;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    return Err(CoreError::StatementUnreadable {
+                        reason: format!("at line {}: {e}", self.line),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 impl<R: Read> Rows for CsvRows<R> {
     fn next_row(&mut self) -> Option<Result<(u64, Vec<String>)>> {
-        match self.reader.read_byte_record(&mut self.record) {
-            Ok(false) => None,
-            Ok(true) => {
-                // the line the record starts on: blank lines count, as in a text editor
-                self.number = self
-                    .record
-                    .position()
-                    .map_or(self.number.saturating_add(1), csv::Position::line);
-                let cells = self
-                    .record
-                    .iter()
-                    .map(|c| String::from_utf8_lossy(c).into_owned())
-                    .collect();
-                Some(Ok((self.number, cells)))
+        use csv_core::ReadRecordResult as R;
+        let (mut nout, mut nends) = (0, 0);
+        let mut start = None;
+        loop {
+            if self.pos >= self.len
+                && !self.eof
+                && let Err(e) = self.refill()
+            {
+                return Some(Err(e));
             }
-            Err(e) => Some(Err(CoreError::StatementUnreadable {
-                reason: format!("after row {}: {e}", self.number),
-            })),
+            let input = self.buf.get(self.pos..self.len).unwrap_or_default();
+            let (res, nin, o, e) = self.core.read_record(
+                input,
+                self.out.get_mut(nout..).unwrap_or_default(),
+                self.ends.get_mut(nends..).unwrap_or_default(),
+            );
+            for &b in input.get(..nin).unwrap_or_default() {
+                if start.is_none() && b != b'\n' && b != b'\r' {
+                    start = Some(self.line);
+                }
+                match b {
+                    b'\r' => self.line = self.line.saturating_add(1),
+                    b'\n' if !self.prev_cr => self.line = self.line.saturating_add(1),
+                    _ => {}
+                }
+                self.prev_cr = b == b'\r';
+            }
+            self.pos = self.pos.saturating_add(nin);
+            nout = nout.saturating_add(o);
+            nends = nends.saturating_add(e);
+            match res {
+                R::InputEmpty => {}
+                R::OutputFull => {
+                    let n = self.out.len().saturating_mul(2);
+                    self.out.resize(n, 0);
+                }
+                R::OutputEndsFull => {
+                    let n = self.ends.len().saturating_mul(2);
+                    self.ends.resize(n, 0);
+                }
+                R::Record => {
+                    let mut cells = Vec::with_capacity(nends);
+                    let mut from = 0;
+                    for &to in self.ends.get(..nends).unwrap_or_default() {
+                        let field = self.out.get(from..to).unwrap_or_default();
+                        cells.push(String::from_utf8_lossy(field).into_owned());
+                        from = to;
+                    }
+                    return Some(Ok((start.unwrap_or(self.line), cells)));
+                }
+                R::End => return None,
+            }
         }
     }
 }
@@ -208,17 +292,7 @@ pub fn csv_reader<'a, R: Read + 'a>(
     reader: R,
     options: &StatementOptions,
 ) -> Result<StatementReader<'a>> {
-    let reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(options.delimiter)
-        .from_reader(reader);
-    let rows = CsvRows {
-        reader,
-        record: csv::ByteRecord::new(),
-        number: 0,
-    };
-    StatementReader::open(Box::new(rows), options)
+    StatementReader::open(Box::new(CsvRows::new(reader, options.delimiter)), options)
 }
 
 /// Opens an XLSX statement from its bytes (the first sheet, or `options.sheet`) and locates
