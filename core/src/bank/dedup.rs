@@ -216,7 +216,9 @@ pub fn fingerprint(
     let digest = h.finalize();
     let mut out = String::with_capacity(32);
     for b in digest.iter().take(16) {
-        out.push_str(&format!("{b:02x}"));
+        for nibble in [b >> 4, b & 0x0f] {
+            out.extend(char::from_digit(u32::from(nibble), 16));
+        }
     }
     out
 }
@@ -245,25 +247,31 @@ pub struct Importer {
 }
 
 impl Importer {
-    /// An importer for `account_id` that already knows the keys of earlier imports.
+    /// An importer for `account_id` that already knows the keys of earlier imports (taken by
+    /// value: their keys move into the importer's index).
     ///
     /// # Errors
     /// `E_INVALID_INPUT` for an empty account id or one with control characters.
-    pub fn new(account_id: &str, minor_units: u32, prior: &[PriorKey]) -> Result<Self> {
+    pub fn new(
+        account_id: &str,
+        minor_units: u32,
+        prior: impl IntoIterator<Item = PriorKey>,
+    ) -> Result<Self> {
         check_id(account_id, "account_id")?;
         let mut imports: Vec<String> = Vec::new();
-        let mut ids: HashMap<&str, u32> = HashMap::new();
-        let mut seen = HashMap::with_capacity(prior.len());
+        let mut ids: HashMap<String, u32> = HashMap::new();
+        let prior = prior.into_iter();
+        let mut seen = HashMap::with_capacity(prior.size_hint().0);
         let mut prior_fingerprints = HashMap::new();
         for p in prior {
-            let idx = match ids.get(p.import_id.as_str()) {
+            let idx = match ids.get(&p.import_id) {
                 Some(i) => *i,
                 None => {
                     let i = u32::try_from(imports.len()).map_err(|_| CoreError::InvalidInput {
                         reason: "too many prior imports".to_owned(),
                     })?;
                     imports.push(p.import_id.clone());
-                    ids.insert(&p.import_id, i);
+                    ids.insert(p.import_id, i);
                     i
                 }
             };
@@ -271,10 +279,10 @@ impl Importer {
                 import: Some(idx),
                 row: p.row,
             };
-            seen.entry(p.key.clone()).or_insert(origin);
             if let Some(fp) = fingerprint_of_key(&p.key) {
                 prior_fingerprints.entry(fp.to_owned()).or_insert(origin);
             }
+            seen.entry(p.key).or_insert(origin);
         }
         let zero = Money::from_decimal(crate::decimal::pad(Decimal::ZERO, minor_units));
         Ok(Self {
@@ -439,7 +447,7 @@ pub fn stream_statement<R: Read>(
     format: Format,
     options: &StatementOptions,
     account_id: &str,
-    prior: &[PriorKey],
+    prior: impl IntoIterator<Item = PriorKey>,
     mut sink: impl FnMut(ImportedRow) -> Result<()>,
 ) -> Result<(LayoutReport, ImportSummary)> {
     let mut importer = Importer::new(account_id, options.currency.minor_units(), prior)?;
@@ -494,10 +502,17 @@ pub fn import_statement(
         check_id(id, "import_id")?;
     }
     let mut rows = Vec::new();
-    let (layout, summary) = stream_statement(input, format, options, account_id, prior, |r| {
-        rows.push(r);
-        Ok(())
-    })?;
+    let (layout, summary) = stream_statement(
+        input,
+        format,
+        options,
+        account_id,
+        prior.iter().cloned(),
+        |r| {
+            rows.push(r);
+            Ok(())
+        },
+    )?;
     Ok(ImportReport {
         account_id: account_id.to_owned(),
         import_id: import_id.map(str::to_owned),

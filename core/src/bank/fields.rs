@@ -252,10 +252,13 @@ pub fn parse_statement_amount(
         return Ok(None);
     }
     let mut suffix = None;
-    let lower = t.to_ascii_lowercase();
-    let stem = lower.strip_suffix('.').unwrap_or(&lower);
+    let stem = t.strip_suffix('.').unwrap_or(t);
+    let cut = stem.len().checked_sub(2);
+    let tail = cut.and_then(|i| stem.get(i..)).unwrap_or_default();
     for (word, dir) in [("cr", Direction::Credit), ("dr", Direction::Debit)] {
-        if let Some(before) = stem.strip_suffix(word) {
+        if tail.eq_ignore_ascii_case(word)
+            && let Some(before) = cut.and_then(|i| stem.get(..i))
+        {
             // only a suffix after a digit, a space or a closing parenthesis
             if before
                 .chars()
@@ -299,8 +302,12 @@ pub fn parse_statement_amount(
     if !t.starts_with(|c: char| c.is_ascii_digit()) {
         return Err(AmountProblem::Invalid);
     }
-    let digits = strip_grouping(t).ok_or(AmountProblem::Invalid)?;
-    let value = parse_plain(&digits).map_err(|_| AmountProblem::Invalid)?;
+    let value = if t.contains(',') {
+        parse_plain(&strip_grouping(t).ok_or(AmountProblem::Invalid)?)
+    } else {
+        parse_plain(t)
+    }
+    .map_err(|_| AmountProblem::Invalid)?;
     if used_scale(value) > minor_units {
         return Err(AmountProblem::Scale);
     }

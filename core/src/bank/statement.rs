@@ -133,9 +133,38 @@ pub enum ParsedRow {
     Blank,
 }
 
-/// A source of raw rows: 1-based row number and the cells.
+/// One raw row, reused from row to row: its number and its cells, stored end to end in one
+/// string (`ends` holds where each cell ends).
+#[derive(Debug, Default)]
+struct Record {
+    number: u64,
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Record {
+    fn cells(&self) -> Vec<&str> {
+        let mut from = 0;
+        self.ends
+            .iter()
+            .map(|&to| {
+                let cell = self.text.get(from..to).unwrap_or_default();
+                from = to;
+                cell
+            })
+            .collect()
+    }
+
+    fn push(&mut self, cell: &str) {
+        self.text.push_str(cell);
+        self.ends.push(self.text.len());
+    }
+}
+
+/// A source of raw rows.
 trait Rows {
-    fn next_row(&mut self) -> Option<Result<(u64, Vec<String>)>>;
+    /// Fills `record` with the next row; None at the end.
+    fn next_row(&mut self, record: &mut Record) -> Option<Result<()>>;
 }
 
 /// CSV records with the line each starts on (blank lines and line breaks inside quoted
@@ -195,7 +224,7 @@ impl<R: Read> CsvRows<R> {
 }
 
 impl<R: Read> Rows for CsvRows<R> {
-    fn next_row(&mut self) -> Option<Result<(u64, Vec<String>)>> {
+    fn next_row(&mut self, record: &mut Record) -> Option<Result<()>> {
         use csv_core::ReadRecordResult as R;
         let (mut nout, mut nends) = (0, 0);
         let mut start = None;
@@ -237,14 +266,27 @@ impl<R: Read> Rows for CsvRows<R> {
                     self.ends.resize(n, 0);
                 }
                 R::Record => {
-                    let mut cells = Vec::with_capacity(nends);
+                    record.number = start.unwrap_or(self.line);
+                    record.text.clear();
+                    record.ends.clear();
+                    let bytes = self.out.get(..nout).unwrap_or_default();
+                    let ends = self.ends.get(..nends).unwrap_or_default();
+                    if let Ok(text) = std::str::from_utf8(bytes) {
+                        // valid UTF-8 as a whole: cell boundaries are byte offsets, but one
+                        // may still split a character; check each cell as it is cut
+                        if ends.iter().all(|&e| text.is_char_boundary(e)) {
+                            record.text.push_str(text);
+                            record.ends.extend_from_slice(ends);
+                            return Some(Ok(()));
+                        }
+                    }
                     let mut from = 0;
-                    for &to in self.ends.get(..nends).unwrap_or_default() {
-                        let field = self.out.get(from..to).unwrap_or_default();
-                        cells.push(String::from_utf8_lossy(field).into_owned());
+                    for &to in ends {
+                        let field = bytes.get(from..to).unwrap_or_default();
+                        record.push(&String::from_utf8_lossy(field));
                         from = to;
                     }
-                    return Some(Ok((start.unwrap_or(self.line), cells)));
+                    return Some(Ok(()));
                 }
                 R::End => return None,
             }
@@ -257,8 +299,15 @@ struct XlsxRows {
 }
 
 impl Rows for XlsxRows {
-    fn next_row(&mut self) -> Option<Result<(u64, Vec<String>)>> {
-        self.rows.next().map(Ok)
+    fn next_row(&mut self, record: &mut Record) -> Option<Result<()>> {
+        let (number, cells) = self.rows.next()?;
+        record.number = number;
+        record.text.clear();
+        record.ends.clear();
+        for c in &cells {
+            record.push(c);
+        }
+        Some(Ok(()))
     }
 }
 
@@ -267,6 +316,7 @@ impl Rows for XlsxRows {
 /// Built by [`csv_reader`] or [`xlsx_reader`]; iterate it to get `(row number, ParsedRow)`.
 pub struct StatementReader<'a> {
     rows: Box<dyn Rows + 'a>,
+    record: Record,
     columns: Columns,
     header_norm: Vec<String>,
     layout: LayoutReport,
@@ -378,9 +428,14 @@ impl<'a> StatementReader<'a> {
         let wanted: Wanted = wanted(preset, spec)?;
         options.currency.validate()?;
         let mut searched = 0;
+        let mut record = Record::default();
         while searched < HEADER_SEARCH_ROWS {
-            let Some(next) = rows.next_row() else { break };
-            let (number, cells) = next?;
+            let Some(next) = rows.next_row(&mut record) else {
+                break;
+            };
+            next?;
+            let number = record.number;
+            let cells: Vec<String> = record.cells().into_iter().map(str::to_owned).collect();
             searched += 1;
             if let Some(columns) = wanted.locate(&cells) {
                 let layout = LayoutReport {
@@ -390,6 +445,7 @@ impl<'a> StatementReader<'a> {
                 };
                 return Ok(Self {
                     rows,
+                    record,
                     columns,
                     header_norm: cells.iter().map(|c| normalise_header(c)).collect(),
                     layout,
@@ -412,7 +468,7 @@ impl<'a> StatementReader<'a> {
         &self.layout
     }
 
-    fn classify(&mut self, cells: &[String]) -> ParsedRow {
+    fn classify(&mut self, cells: &[&str]) -> ParsedRow {
         let cell = |i: usize| cells.get(i).map_or("", |c| c.trim());
         if cells.iter().all(|c| c.trim().is_empty()) {
             return ParsedRow::Blank;
@@ -424,7 +480,7 @@ impl<'a> StatementReader<'a> {
             && cells
                 .iter()
                 .zip(&self.header_norm)
-                .all(|(c, h)| normalise_header(c) == *h)
+                .all(|(c, h)| header_is(c, h))
         {
             return ParsedRow::Skipped {
                 reason: "repeated header",
@@ -475,14 +531,15 @@ impl<'a> StatementReader<'a> {
             },
             None => None,
         };
-        let narration = self
-            .columns
-            .narration
-            .iter()
-            .map(|i| cell(*i))
-            .filter(|t| !t.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let narration = match self.columns.narration.as_slice() {
+            [one] => cell(*one).to_owned(),
+            many => many
+                .iter()
+                .map(|i| cell(*i))
+                .filter(|t| !t.is_empty())
+                .collect::<Vec<_>>()
+                .join(" "),
+        };
         let reference = self
             .columns
             .reference
@@ -502,7 +559,7 @@ impl<'a> StatementReader<'a> {
 
     /// A row whose date cell is not a date: a text line, a balance line, the footer, or a
     /// rejected transaction.
-    fn not_a_date(&mut self, cells: &[String], date_text: &str) -> ParsedRow {
+    fn not_a_date(&mut self, cells: &[&str], date_text: &str) -> ParsedRow {
         let label = date_text.to_ascii_lowercase();
         let label = label.trim();
         const FOOTER: &[&str] = &[
@@ -553,7 +610,7 @@ impl<'a> StatementReader<'a> {
     }
 
     /// The direction and positive amount of a row, or the rejected row.
-    fn amount(&self, cells: &[String]) -> std::result::Result<(Direction, Money), ParsedRow> {
+    fn amount(&self, cells: &[&str]) -> std::result::Result<(Direction, Money), ParsedRow> {
         let units = self.currency.minor_units();
         let parse =
             |field: &str, i: usize| -> std::result::Result<(&str, Option<AmountCell>), ParsedRow> {
@@ -647,6 +704,14 @@ impl<'a> StatementReader<'a> {
     }
 }
 
+/// Whether a cell normalises to the header name `norm` (without allocating).
+fn header_is(cell: &str, norm: &str) -> bool {
+    cell.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .eq(norm.chars())
+}
+
 fn rejected(problem: Problem, reason: String) -> ParsedRow {
     ParsedRow::Rejected { problem, reason }
 }
@@ -664,10 +729,13 @@ impl Iterator for StatementReader<'_> {
     type Item = Result<(u64, ParsedRow)>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let (number, cells) = match self.rows.next_row()? {
-            Ok(r) => r,
-            Err(e) => return Some(Err(e)),
-        };
-        Some(Ok((number, self.classify(&cells))))
+        let mut record = std::mem::take(&mut self.record);
+        if let Err(e) = self.rows.next_row(&mut record)? {
+            return Some(Err(e));
+        }
+        let parsed = self.classify(&record.cells());
+        let number = record.number;
+        self.record = record;
+        Some(Ok((number, parsed)))
     }
 }

@@ -7,12 +7,10 @@
 
 use super::Channel;
 
-/// Splits upper-cased text into runs of ASCII letters and digits.
-fn tokens(text: &str) -> Vec<String> {
+/// The runs of ASCII letters and digits of a text, as they are (compare case-insensitively).
+fn tokens(text: &str) -> impl Iterator<Item = &str> + Clone {
     text.split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|t| !t.is_empty())
-        .map(str::to_ascii_uppercase)
-        .collect()
 }
 
 /// `XXXXR` + 17 digits: the RBI format of an RTGS UTR (bank code, `R`, channel, date, serial).
@@ -28,8 +26,8 @@ fn is_neft(t: &str) -> bool {
 fn shape(t: &str, len: usize, marker: u8) -> bool {
     let b = t.as_bytes();
     b.len() == len
-        && b.iter().take(4).all(u8::is_ascii_uppercase)
-        && b.get(4) == Some(&marker)
+        && b.iter().take(4).all(u8::is_ascii_alphabetic)
+        && b.get(4).map(u8::to_ascii_uppercase) == Some(marker)
         && b.iter().skip(5).all(u8::is_ascii_digit)
 }
 
@@ -39,11 +37,15 @@ fn is_rrn(t: &str) -> bool {
 }
 
 /// The first IMPS or UPI keyword among the narration's tokens.
-fn rrn_channel(tokens: &[String]) -> Option<Channel> {
-    tokens.iter().find_map(|t| match t.as_str() {
-        "IMPS" => Some(Channel::Imps),
-        "UPI" => Some(Channel::Upi),
-        _ => None,
+fn rrn_channel<'a>(mut tokens: impl Iterator<Item = &'a str>) -> Option<Channel> {
+    tokens.find_map(|t| {
+        if t.eq_ignore_ascii_case("IMPS") {
+            Some(Channel::Imps)
+        } else if t.eq_ignore_ascii_case("UPI") {
+            Some(Channel::Upi)
+        } else {
+            None
+        }
     })
 }
 
@@ -68,9 +70,9 @@ fn rrn_channel(tokens: &[String]) -> Option<Channel> {
 #[must_use]
 pub fn extract_utr(narration: &str, reference: Option<&str>) -> Option<(String, Channel)> {
     let words = tokens(narration);
-    let rrn = rrn_channel(&words);
+    let rrn = rrn_channel(words.clone());
     if let Some(r) = reference {
-        let joined: String = tokens(r).concat();
+        let joined: String = tokens(r).collect::<String>().to_ascii_uppercase();
         if is_rtgs(&joined) {
             return Some((joined, Channel::Rtgs));
         }
@@ -89,14 +91,17 @@ pub fn extract_utr(narration: &str, reference: Option<&str>) -> Option<(String, 
             }
         }
     }
-    if let Some(t) = words.iter().find(|t| is_rtgs(t)) {
-        return Some((t.clone(), Channel::Rtgs));
+    if let Some(t) = words.clone().find(|t| is_rtgs(t)) {
+        return Some((t.to_ascii_uppercase(), Channel::Rtgs));
     }
-    if let Some(t) = words.iter().find(|t| is_neft(t)) {
-        return Some((t.clone(), Channel::Neft));
+    if let Some(t) = words.clone().find(|t| is_neft(t)) {
+        return Some((t.to_ascii_uppercase(), Channel::Neft));
     }
     let ch = rrn?;
-    words.iter().find(|t| is_rrn(t)).map(|t| (t.clone(), ch))
+    words
+        .clone()
+        .find(|t| is_rrn(t))
+        .map(|t| (t.to_owned(), ch))
 }
 
 #[cfg(test)]

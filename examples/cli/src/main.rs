@@ -362,7 +362,8 @@ fn import_args(args: &[String]) -> Result<ImportArgs, String> {
 }
 
 fn import(args: &[String]) -> Result<(), String> {
-    let a = import_args(args)?;
+    let mut a = import_args(args)?;
+    let prior = std::mem::take(&mut a.prior);
     let format = a.format.unwrap_or_else(|| {
         if a.file.to_ascii_lowercase().ends_with(".xlsx") {
             Format::Xlsx
@@ -390,7 +391,7 @@ fn import(args: &[String]) -> Result<(), String> {
         )
         .map_err(|e| e.to_string())?;
     }
-    let result = bank::stream_statement(reader, format, &a.options, &a.account, &a.prior, |row| {
+    let result = bank::stream_statement(reader, format, &a.options, &a.account, prior, |row| {
         if a.json {
             if !first {
                 out.write_all(b",").map_err(io)?;
