@@ -35,44 +35,52 @@ pub struct PriorKey {
 }
 
 impl PriorKey {
-    /// The keys an earlier import's JSON output (`bank_import`) contributes: one per `new` row,
-    /// named by that output's `import_id`.
+    /// The keys an earlier import's JSON output (`bank_import`, read from `reader`) contributes: one per
+    /// `new` row, named by that output's `import_id`. Only the fields needed are kept, so a
+    /// large output is read without holding it whole as a JSON tree.
     ///
     /// # Errors
-    /// `E_INVALID_INPUT` when the value is not such an output or has no `import_id`.
-    pub fn from_report(report: &serde_json::Value) -> Result<Vec<Self>> {
-        let bad = |reason: &str| CoreError::InvalidInput {
+    /// `E_INVALID_INPUT` when the text is not such an output or has no `import_id`.
+    pub fn from_report_json(reader: impl Read) -> Result<Vec<Self>> {
+        #[derive(Deserialize)]
+        struct Txn {
+            key: String,
+        }
+        #[derive(Deserialize)]
+        struct Row {
+            row: u64,
+            status: String,
+            #[serde(default)]
+            transaction: Option<Txn>,
+        }
+        #[derive(Deserialize)]
+        struct Report {
+            #[serde(default)]
+            import_id: Option<String>,
+            rows: Vec<Row>,
+        }
+        let bad = |reason: String| CoreError::InvalidInput {
             reason: format!("not a bank_import output: {reason}"),
         };
+        let report: Report = serde_json::from_reader(reader).map_err(|e| bad(e.to_string()))?;
         let import_id = report
-            .get("import_id")
-            .and_then(serde_json::Value::as_str)
-            .ok_or_else(|| bad("it has no import_id"))?;
-        let rows = report
-            .get("rows")
-            .and_then(serde_json::Value::as_array)
-            .ok_or_else(|| bad("it has no rows"))?;
-        let mut keys = Vec::new();
-        for r in rows {
-            if r.get("status").and_then(serde_json::Value::as_str) != Some("new") {
-                continue;
-            }
-            let key = r
-                .get("transaction")
-                .and_then(|t| t.get("key"))
-                .and_then(serde_json::Value::as_str)
-                .ok_or_else(|| bad("a new row has no transaction key"))?;
-            let row = r
-                .get("row")
-                .and_then(serde_json::Value::as_u64)
-                .ok_or_else(|| bad("a new row has no row number"))?;
-            keys.push(Self {
-                key: key.to_owned(),
-                import_id: import_id.to_owned(),
-                row,
-            });
-        }
-        Ok(keys)
+            .import_id
+            .ok_or_else(|| bad("it has no import_id".to_owned()))?;
+        report
+            .rows
+            .into_iter()
+            .filter(|r| r.status == "new")
+            .map(|r| {
+                let t = r
+                    .transaction
+                    .ok_or_else(|| bad(format!("new row {} has no transaction", r.row)))?;
+                Ok(Self {
+                    key: t.key,
+                    import_id: import_id.clone(),
+                    row: r.row,
+                })
+            })
+            .collect()
     }
 }
 

@@ -332,18 +332,25 @@ fn import_args(args: &[String]) -> Result<ImportArgs, String> {
                 _ => return Err(usage_error("--delimiter takes one ASCII character")),
             },
             "--prior" => {
-                let text = std::fs::read_to_string(value)
+                use std::io::BufRead;
+                let file = std::fs::File::open(value)
                     .map_err(|e| usage_error(&format!("cannot read {value}: {e}")))?;
-                let v: Value = serde_json::from_str(&text)
-                    .map_err(|e| usage_error(&format!("{value} is not JSON: {e}")))?;
-                let keys = if v.is_array() {
-                    serde_json::from_value::<Vec<PriorKey>>(v).map_err(|e| {
+                let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+                let head = reader
+                    .fill_buf()
+                    .map_err(|e| usage_error(&format!("cannot read {value}: {e}")))?;
+                let list = head
+                    .iter()
+                    .find(|b| !b.is_ascii_whitespace())
+                    .is_some_and(|b| *b == b'[');
+                let keys = if list {
+                    serde_json::from_reader::<_, Vec<PriorKey>>(reader).map_err(|e| {
                         usage_error(&format!(
                             "{value}: not a list of {{key, import_id, row}}: {e}"
                         ))
                     })?
                 } else {
-                    PriorKey::from_report(&v).map_err(|e| ops::error_json(&e))?
+                    PriorKey::from_report_json(reader).map_err(|e| ops::error_json(&e))?
                 };
                 prior.extend(keys);
             }
