@@ -533,6 +533,12 @@ def test_call_errors() -> None:
         "assess_fines",
         "approve_loan",
         "loan_fines",
+        "bank_import",
+        "bank_match",
+        "bank_split",
+        "bank_unmap",
+        "bank_ignore",
+        "bank_reconcile",
     )
     with pytest.raises(windeep.UnknownOperationError) as info:
         windeep.call("nope", {})

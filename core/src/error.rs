@@ -321,6 +321,58 @@ pub enum CoreError {
         /// The code the override names.
         code: String,
     },
+    /// A bank statement cannot be read at all (not base64, not an XLSX workbook, no such sheet …).
+    #[error("the statement cannot be read: {reason}")]
+    StatementUnreadable {
+        /// What is wrong.
+        reason: String,
+    },
+    /// No header row with the statement's columns was found near the top of the statement.
+    #[error("no header row found: {reason}")]
+    StatementHeaderNotFound {
+        /// What was looked for.
+        reason: String,
+    },
+    /// A column preset name is not known.
+    #[error("unknown column preset {name:?}")]
+    UnknownPreset {
+        /// The name as given.
+        name: String,
+    },
+    /// A column mapping is inconsistent (no date, no amount, a column used twice …).
+    #[error("invalid column mapping: {reason}")]
+    InvalidColumns {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The parts of a split do not add up exactly to the bank amount.
+    #[error("the parts total {parts} but the transaction has {available} left to map")]
+    SplitNotBalanced {
+        /// The total of the new parts.
+        parts: String,
+        /// The amount of the transaction not yet mapped by active parts.
+        available: String,
+    },
+    /// A loan, savings or fine target was given for money that left the account (a debit).
+    #[error("a {kind} can only be mapped from a credit")]
+    MappingDirection {
+        /// The target kind.
+        kind: String,
+    },
+    /// The operation does not fit the mapping's current state (mapping an ignored transaction,
+    /// ignoring a mapped one, unmapping a part that is not active …).
+    #[error("mapping conflict: {reason}")]
+    MappingConflict {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A mapping given as input is not one this library produced (a status, part number or
+    /// idempotency key that does not follow from its content).
+    #[error("invalid mapping: {reason}")]
+    InvalidMapping {
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 impl CoreError {
@@ -378,6 +430,14 @@ impl CoreError {
             Self::InvalidApplication { .. } => "E_INVALID_APPLICATION",
             Self::InvalidOverride { .. } => "E_INVALID_OVERRIDE",
             Self::OverrideWithoutReason { .. } => "E_OVERRIDE_WITHOUT_REASON",
+            Self::StatementUnreadable { .. } => "E_STATEMENT_UNREADABLE",
+            Self::StatementHeaderNotFound { .. } => "E_STATEMENT_HEADER_NOT_FOUND",
+            Self::UnknownPreset { .. } => "E_UNKNOWN_PRESET",
+            Self::InvalidColumns { .. } => "E_INVALID_COLUMNS",
+            Self::SplitNotBalanced { .. } => "E_SPLIT_NOT_BALANCED",
+            Self::MappingDirection { .. } => "E_MAPPING_DIRECTION",
+            Self::MappingConflict { .. } => "E_MAPPING_CONFLICT",
+            Self::InvalidMapping { .. } => "E_INVALID_MAPPING",
         }
     }
 
@@ -427,6 +487,14 @@ impl CoreError {
         "E_INVALID_APPLICATION",
         "E_INVALID_OVERRIDE",
         "E_OVERRIDE_WITHOUT_REASON",
+        "E_STATEMENT_UNREADABLE",
+        "E_STATEMENT_HEADER_NOT_FOUND",
+        "E_UNKNOWN_PRESET",
+        "E_INVALID_COLUMNS",
+        "E_SPLIT_NOT_BALANCED",
+        "E_MAPPING_DIRECTION",
+        "E_MAPPING_CONFLICT",
+        "E_INVALID_MAPPING",
     ];
 }
 
@@ -528,6 +596,17 @@ mod tests {
                 reason: s(),
             },
             CoreError::OverrideWithoutReason { code: s() },
+            CoreError::StatementUnreadable { reason: s() },
+            CoreError::StatementHeaderNotFound { reason: s() },
+            CoreError::UnknownPreset { name: s() },
+            CoreError::InvalidColumns { reason: s() },
+            CoreError::SplitNotBalanced {
+                parts: s(),
+                available: s(),
+            },
+            CoreError::MappingDirection { kind: s() },
+            CoreError::MappingConflict { reason: s() },
+            CoreError::InvalidMapping { reason: s() },
         ];
         for e in &all {
             match e {
@@ -574,7 +653,15 @@ mod tests {
                 | CoreError::FineBalanceNegative { .. }
                 | CoreError::InvalidApplication { .. }
                 | CoreError::InvalidOverride { .. }
-                | CoreError::OverrideWithoutReason { .. } => {}
+                | CoreError::OverrideWithoutReason { .. }
+                | CoreError::StatementUnreadable { .. }
+                | CoreError::StatementHeaderNotFound { .. }
+                | CoreError::UnknownPreset { .. }
+                | CoreError::InvalidColumns { .. }
+                | CoreError::SplitNotBalanced { .. }
+                | CoreError::MappingDirection { .. }
+                | CoreError::MappingConflict { .. }
+                | CoreError::InvalidMapping { .. } => {}
             }
         }
         all

@@ -34,6 +34,7 @@
 pub mod account;
 mod allocation;
 mod approval;
+pub mod bank;
 mod calendar;
 mod decimal;
 mod error;

@@ -4,6 +4,7 @@
 //! string, dates are `YYYY-MM-DD`. The golden fixtures in `fixtures/` are cases of exactly this
 //! interface, so every language replays them through it.
 
+use base64::Engine as _;
 use chrono::NaiveDate;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -14,6 +15,10 @@ use crate::account::{
 };
 use crate::allocation::{Allocation, AllocationPolicy, InstallmentDues, allocate};
 use crate::approval::{ApprovalRequest, approve_loan};
+use crate::bank::{
+    self, ColumnSpec, Format, LayoutChoice, Mapping, MatchInput, MatchResult, PartInput, PriorKey,
+    ReconcileInput, StatementOptions,
+};
 use crate::error::{CoreError, Result};
 use crate::fines::{FineAssessment, FineRule, FineSnapshot};
 use crate::money::error_from_serde;
@@ -33,6 +38,12 @@ pub const OPERATIONS: &[&str] = &[
     "assess_fines",
     "approve_loan",
     "loan_fines",
+    "bank_import",
+    "bank_match",
+    "bank_split",
+    "bank_unmap",
+    "bank_ignore",
+    "bank_reconcile",
 ];
 
 /// The `schedule` operation's output: the schedule plus its APR.
@@ -268,6 +279,158 @@ pub fn assess_fines(input: &AssessFinesInput) -> Result<AssessFinesReport> {
     })
 }
 
+/// The input of the `bank_import` operation (see `docs/bank.md`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportRequest {
+    /// The society's bank account the statement belongs to.
+    pub account_id: String,
+    /// This import's id, used by later imports to name the rows they repeat.
+    #[serde(default)]
+    pub import_id: Option<String>,
+    /// `csv` (default) or `xlsx`.
+    #[serde(default)]
+    pub format: Format,
+    /// The statement as text (CSV only).
+    #[serde(default)]
+    pub content: Option<String>,
+    /// The statement's bytes in standard base64 (CSV or XLSX).
+    #[serde(default)]
+    pub content_base64: Option<String>,
+    /// A column preset name.
+    #[serde(default)]
+    pub preset: Option<String>,
+    /// An explicit column mapping.
+    #[serde(default)]
+    pub columns: Option<ColumnSpec>,
+    /// The CSV delimiter: one ASCII character, `,` by default.
+    #[serde(default)]
+    pub delimiter: Option<String>,
+    /// The XLSX sheet name (the first sheet by default).
+    #[serde(default)]
+    pub sheet: Option<String>,
+    /// The account's currency (INR by default).
+    #[serde(default)]
+    pub currency: Currency,
+    /// Keys of earlier imports of the same account.
+    #[serde(default)]
+    pub prior: Vec<PriorKey>,
+}
+
+impl ImportRequest {
+    /// The statement options these fields describe.
+    ///
+    /// # Errors
+    /// `E_INVALID_INPUT` for a delimiter that is not one ASCII character, `E_INVALID_COLUMNS`
+    /// for both a preset and a mapping.
+    pub fn options(&self) -> Result<StatementOptions> {
+        let delimiter = match self.delimiter.as_deref() {
+            None => b',',
+            Some(d) => match d.as_bytes() {
+                [b] if b.is_ascii() && *b != b'"' && *b != b'\n' && *b != b'\r' => *b,
+                _ => {
+                    return Err(CoreError::InvalidInput {
+                        reason: format!("delimiter {d:?} must be one ASCII character"),
+                    });
+                }
+            },
+        };
+        let layout = match (&self.preset, &self.columns) {
+            (Some(_), Some(_)) => {
+                return Err(CoreError::InvalidColumns {
+                    reason: "give a preset or a column mapping, not both".to_owned(),
+                });
+            }
+            (Some(p), None) => LayoutChoice::Preset(p.clone()),
+            (None, Some(c)) => LayoutChoice::Columns(c.clone()),
+            (None, None) => LayoutChoice::Detect,
+        };
+        if self.format == Format::Xlsx && self.delimiter.is_some() {
+            return Err(CoreError::InvalidInput {
+                reason: "delimiter applies to CSV statements only".to_owned(),
+            });
+        }
+        if self.format == Format::Csv && self.sheet.is_some() {
+            return Err(CoreError::InvalidInput {
+                reason: "sheet applies to XLSX statements only".to_owned(),
+            });
+        }
+        Ok(StatementOptions {
+            layout,
+            delimiter,
+            sheet: self.sheet.clone(),
+            currency: self.currency.clone(),
+        })
+    }
+}
+
+/// Runs the `bank_import` operation.
+///
+/// # Errors
+/// `E_INVALID_INPUT` for missing or doubled content, or XLSX given as text;
+/// `E_STATEMENT_UNREADABLE` for content that is not base64; [`bank::import_statement`]'s errors.
+pub fn bank_import(request: &ImportRequest) -> Result<bank::ImportReport> {
+    let options = request.options()?;
+    let decoded;
+    let bytes: &[u8] = match (&request.content, &request.content_base64, request.format) {
+        (Some(_), Some(_), _) | (None, None, _) => {
+            return Err(CoreError::InvalidInput {
+                reason: "give exactly one of content and content_base64".to_owned(),
+            });
+        }
+        (Some(_), None, Format::Xlsx) => {
+            return Err(CoreError::InvalidInput {
+                reason: "an XLSX statement is given as content_base64".to_owned(),
+            });
+        }
+        (Some(text), None, Format::Csv) => text.as_bytes(),
+        (None, Some(b64), _) => {
+            decoded = base64::engine::general_purpose::STANDARD
+                .decode(b64.trim())
+                .map_err(|e| CoreError::StatementUnreadable {
+                    reason: format!("content_base64 is not base64: {e}"),
+                })?;
+            &decoded
+        }
+    };
+    bank::import_statement(
+        bytes,
+        request.format,
+        &options,
+        &request.account_id,
+        request.import_id.as_deref(),
+        &request.prior,
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SplitRequest {
+    mapping: Mapping,
+    parts: Vec<PartInput>,
+    #[serde(default)]
+    currency: Currency,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UnmapRequest {
+    mapping: Mapping,
+    #[serde(default)]
+    parts: Option<Vec<u32>>,
+    #[serde(default)]
+    currency: Currency,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IgnoreRequest {
+    mapping: Mapping,
+    reason: String,
+    #[serde(default)]
+    currency: Currency,
+}
+
 fn parse<T: DeserializeOwned>(input: &str) -> Result<T> {
     serde_json::from_str(input).map_err(|e| error_from_serde(&e))
 }
@@ -318,6 +481,24 @@ pub fn call(name: &str, input: &str) -> Result<Value> {
             let i: LoanFinesInput = parse(input)?;
             to_value(&loan_fines(&i.events, i.as_of, &i.rules, i.product)?)
         }
+        "bank_import" => to_value(&bank_import(&parse::<ImportRequest>(input)?)?),
+        "bank_match" => {
+            let results: Vec<MatchResult> = bank::suggest(&parse::<MatchInput>(input)?)?;
+            Ok(serde_json::json!({ "results": to_value(&results)? }))
+        }
+        "bank_split" => {
+            let r = parse::<SplitRequest>(input)?;
+            to_value(&bank::split(r.mapping, &r.parts, &r.currency)?)
+        }
+        "bank_unmap" => {
+            let r = parse::<UnmapRequest>(input)?;
+            to_value(&bank::unmap(r.mapping, r.parts.as_deref(), &r.currency)?)
+        }
+        "bank_ignore" => {
+            let r = parse::<IgnoreRequest>(input)?;
+            to_value(&bank::ignore(r.mapping, &r.reason, &r.currency)?)
+        }
+        "bank_reconcile" => to_value(&bank::reconcile(&parse::<ReconcileInput>(input)?)?),
         _ => Err(CoreError::UnknownOperation {
             name: name.to_owned(),
         }),

@@ -52,6 +52,14 @@ __all__ = [
     "PartPaymentAmountError",
     "NegativeAmortisationError",
     "ForeclosureAmountError",
+    "StatementUnreadableError",
+    "StatementHeaderNotFoundError",
+    "UnknownPresetError",
+    "InvalidColumnsError",
+    "SplitNotBalancedError",
+    "MappingDirectionError",
+    "MappingConflictError",
+    "InvalidMappingError",
     "UnknownOperationError",
     "InvalidFineRuleError",
     "DuplicateFineRuleError",
@@ -257,6 +265,14 @@ class ArrearsOutstandingError(WindeepError): ...  # E_ARREARS_OUTSTANDING
 class PartPaymentAmountError(WindeepError): ...  # E_PART_PAYMENT_AMOUNT
 class NegativeAmortisationError(WindeepError): ...  # E_NEGATIVE_AMORTISATION
 class ForeclosureAmountError(WindeepError): ...  # E_FORECLOSURE_AMOUNT
+class StatementUnreadableError(WindeepError): ...  # E_STATEMENT_UNREADABLE
+class StatementHeaderNotFoundError(WindeepError): ...  # E_STATEMENT_HEADER_NOT_FOUND
+class UnknownPresetError(WindeepError): ...  # E_UNKNOWN_PRESET
+class InvalidColumnsError(WindeepError): ...  # E_INVALID_COLUMNS
+class SplitNotBalancedError(WindeepError): ...  # E_SPLIT_NOT_BALANCED
+class MappingDirectionError(WindeepError): ...  # E_MAPPING_DIRECTION
+class MappingConflictError(WindeepError): ...  # E_MAPPING_CONFLICT
+class InvalidMappingError(WindeepError): ...  # E_INVALID_MAPPING
 class UnknownOperationError(WindeepError): ...  # E_UNKNOWN_OPERATION
 class InvalidFineRuleError(WindeepError): ...  # E_INVALID_FINE_RULE
 class DuplicateFineRuleError(WindeepError): ...  # E_DUPLICATE_FINE_RULE

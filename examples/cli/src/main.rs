@@ -5,6 +5,9 @@
 //! * `windeep call <operation>` reads an operation's JSON input on stdin and prints its JSON
 //!   output (the machine interface the golden fixtures describe).
 //!
+//! * `windeep import FILE --account ID [--format csv|xlsx] [--format text|json] …` imports a
+//!   bank statement (streamed, so a file of any length) and prints its summary.
+//!
 //! The command line decides nothing: it turns flags into the operation's JSON input and formats
 //! the JSON output.
 
@@ -12,6 +15,7 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use serde_json::{Map, Value, json};
+use windeep_core::bank::{self, Format, ImportedRow, LayoutChoice, PriorKey, StatementOptions};
 use windeep_core::ops;
 
 const USAGE: &str = "\
@@ -30,12 +34,17 @@ USAGE:
   windeep loan --events EVENTS.json --as-of DATE [--format table|json]
                    prints the loan statement: every installment with what is due and paid,
                    the fines and the totals (EVENTS.json: a JSON array of loan events)
+  windeep import FILE --account ID [--format csv|xlsx] [--format text|json]
+                 [--preset sbi|hdfc|icici|axis|kotak|windeep] [--import-id ID]
+                 [--prior KEYS.json ...] [--delimiter C] [--sheet NAME]
   windeep call OPERATION < input.json      (operations: see `windeep operations`)
   windeep operations
   windeep help
 
 Amounts and rates are plain decimals (12.5), dates YYYY-MM-DD, MODE one of
-half_up, half_even, up, down. Errors print {\"code\", \"message\"} JSON on stderr and exit 2.
+half_up, half_even, up, down. `import` reads CSV or XLSX by the file's extension unless
+--format says; --format json prints the bank_import operation's output; --prior takes a JSON
+list of {key, import_id, row} or an earlier `import --format json` output. Errors print {\"code\", \"message\"} JSON on stderr and exit 2.
 ";
 
 fn main() -> ExitCode {
@@ -43,6 +52,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("schedule") => schedule(args.get(1..).unwrap_or_default()),
         Some("call") => call(args.get(1).map(String::as_str)),
+        Some("import") => import(args.get(1..).unwrap_or_default()),
         Some("loan") => loan(args.get(1..).unwrap_or_default()),
         Some("operations") => {
             println!("{}", ops::OPERATIONS.join("\n"));
@@ -464,4 +474,216 @@ fn statement(out: &Value) -> String {
         text += &grid(&f);
     }
     text
+}
+
+/// The options of `windeep import`.
+struct ImportArgs {
+    file: String,
+    account: String,
+    import_id: Option<String>,
+    format: Option<Format>,
+    json: bool,
+    options: StatementOptions,
+    prior: Vec<PriorKey>,
+}
+
+fn import_args(args: &[String]) -> Result<ImportArgs, String> {
+    let mut file = None;
+    let mut account = None;
+    let mut import_id = None;
+    let mut format = None;
+    let mut json = false;
+    let mut options = StatementOptions::default();
+    let mut prior = Vec::new();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        if !arg.starts_with("--") {
+            if file.replace(arg.clone()).is_some() {
+                return Err(usage_error("`import` takes one file"));
+            }
+            continue;
+        }
+        let value = it
+            .next()
+            .ok_or_else(|| usage_error(&format!("{arg} needs a value")))?;
+        match arg.as_str() {
+            "--account" => account = Some(value.clone()),
+            "--import-id" => import_id = Some(value.clone()),
+            "--format" => match value.as_str() {
+                "csv" => format = Some(Format::Csv),
+                "xlsx" => format = Some(Format::Xlsx),
+                "json" => json = true,
+                "text" => json = false,
+                other => return Err(usage_error(&format!("unknown format {other}"))),
+            },
+            "--preset" => options.layout = LayoutChoice::Preset(value.clone()),
+            "--sheet" => options.sheet = Some(value.clone()),
+            "--delimiter" => match value.as_bytes() {
+                [b] if b.is_ascii() => options.delimiter = *b,
+                _ => return Err(usage_error("--delimiter takes one ASCII character")),
+            },
+            "--prior" => {
+                use std::io::BufRead;
+                let file = std::fs::File::open(value)
+                    .map_err(|e| usage_error(&format!("cannot read {value}: {e}")))?;
+                let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+                let head = reader
+                    .fill_buf()
+                    .map_err(|e| usage_error(&format!("cannot read {value}: {e}")))?;
+                let list = head
+                    .iter()
+                    .find(|b| !b.is_ascii_whitespace())
+                    .is_some_and(|b| *b == b'[');
+                let keys = if list {
+                    serde_json::from_reader::<_, Vec<PriorKey>>(reader).map_err(|e| {
+                        usage_error(&format!(
+                            "{value}: not a list of {{key, import_id, row}}: {e}"
+                        ))
+                    })?
+                } else {
+                    PriorKey::from_report_json(reader).map_err(|e| ops::error_json(&e))?
+                };
+                prior.extend(keys);
+            }
+            other => return Err(usage_error(&format!("unknown flag {other}"))),
+        }
+    }
+    Ok(ImportArgs {
+        file: file.ok_or_else(|| usage_error("`import` needs a statement file"))?,
+        account: account.ok_or_else(|| usage_error("`import` needs --account"))?,
+        import_id,
+        format,
+        json,
+        options,
+        prior,
+    })
+}
+
+fn import(args: &[String]) -> Result<(), String> {
+    let mut a = import_args(args)?;
+    let prior = std::mem::take(&mut a.prior);
+    let format = a.format.unwrap_or_else(|| {
+        if a.file.to_ascii_lowercase().ends_with(".xlsx") {
+            Format::Xlsx
+        } else {
+            Format::Csv
+        }
+    });
+    let file = std::fs::File::open(&a.file)
+        .map_err(|e| usage_error(&format!("cannot open {}: {e}", a.file)))?;
+    let reader = std::io::BufReader::with_capacity(1 << 16, file);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let io = |e: std::io::Error| windeep_core::CoreError::InvalidInput {
+        reason: format!("cannot write the output: {e}"),
+    };
+    let mut rejected = Vec::new();
+    let mut duplicates = Vec::new();
+    let mut first = true;
+    if a.json {
+        write!(
+            out,
+            "{{\"account_id\":{},\"import_id\":{},\"rows\":[",
+            json!(a.account),
+            json!(a.import_id)
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    let result = bank::stream_statement(reader, format, &a.options, &a.account, prior, |row| {
+        if a.json {
+            if !first {
+                out.write_all(b",").map_err(io)?;
+            }
+            first = false;
+            serde_json::to_writer(&mut out, &row).map_err(|e| {
+                windeep_core::CoreError::InvalidInput {
+                    reason: e.to_string(),
+                }
+            })?;
+            return Ok(());
+        }
+        match row {
+            ImportedRow::Rejected {
+                row,
+                problem,
+                reason,
+            } => rejected.push(format!(
+                "  row {row:>7}  {:<20}  {reason}",
+                json!(problem).as_str().unwrap_or_default()
+            )),
+            ImportedRow::Duplicate {
+                row,
+                transaction,
+                duplicate_of,
+            } => duplicates.push(format!(
+                "  row {row:>7}  {}  duplicate of row {}{}",
+                transaction.key,
+                duplicate_of.row,
+                duplicate_of
+                    .import_id
+                    .map(|i| format!(" of import {i}"))
+                    .unwrap_or_default()
+            )),
+            _ => {}
+        }
+        Ok(())
+    });
+    let (layout, summary) = result.map_err(|e| ops::error_json(&e))?;
+    if a.json {
+        write!(
+            out,
+            "],\"layout\":{},\"summary\":{}}}",
+            json!(layout),
+            json!(summary)
+        )
+        .map_err(|e| e.to_string())?;
+        writeln!(out).map_err(|e| e.to_string())?;
+        return out.flush().map_err(|e| e.to_string());
+    }
+    let columns = serde_json::to_value(&layout.columns).unwrap_or_default();
+    let named: Vec<String> = columns
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(_, v)| !v.is_null() && *v != &json!([]))
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    let mut text = format!(
+        "Statement {} for account {}{}\nHeader on row {}: {}\n\n",
+        a.file,
+        a.account,
+        a.import_id
+            .as_ref()
+            .map(|i| format!(" (import {i})"))
+            .unwrap_or_default(),
+        layout.header_row,
+        named.join(", ")
+    );
+    text += &format!(
+        "{} rows: {} new, {} duplicate, {} rejected, {} skipped, {} blank\n",
+        summary.rows,
+        summary.new,
+        summary.duplicates,
+        summary.rejected,
+        summary.skipped,
+        summary.blank
+    );
+    text += &format!(
+        "new credits: {} totalling {}\nnew debits:  {} totalling {}\n",
+        summary.new_credits.count,
+        summary.new_credits.total,
+        summary.new_debits.count,
+        summary.new_debits.total
+    );
+    if !rejected.is_empty() {
+        text += &format!("\nRejected rows ({}):\n", rejected.len());
+        text += &(rejected.join("\n") + "\n");
+    }
+    if !duplicates.is_empty() {
+        text += &format!("\nDuplicates ({}):\n", duplicates.len());
+        text += &(duplicates.join("\n") + "\n");
+    }
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| e.to_string())
 }

@@ -181,3 +181,76 @@ fn loan_prints_a_statement() {
     assert_eq!(code, 2);
     assert!(err.contains("E_USAGE"));
 }
+
+#[test]
+fn import_prints_a_summary_and_finds_a_reimport_duplicate() {
+    let dir = std::env::temp_dir().join(format!("windeep-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let statement = dir.join("statement.csv");
+    std::fs::write(
+        &statement,
+        "Bank statement\n\nTxn Date,Description,Debit,Credit\n\
+         05/01/2026,UPI/CR/601512345678/RAMESH,,500.00\n\
+         06/01/2026,CASH DEPOSIT,,200.00\n\
+         07/01/2026,BANK CHARGES,abc,\n",
+    )
+    .unwrap();
+    let file = statement.to_str().unwrap();
+    let (code, text, err) = run(&["import", file, "--account", "SBI-1"], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        text.contains("3 rows: 2 new, 0 duplicate, 1 rejected"),
+        "{text}"
+    );
+    assert!(text.contains("row       6  invalid_amount"), "{text}");
+
+    let (code, json, _) = run(
+        &[
+            "import",
+            file,
+            "--account",
+            "SBI-1",
+            "--import-id",
+            "IMP-1",
+            "--format",
+            "json",
+        ],
+        "",
+    );
+    assert_eq!(code, 0);
+    let first: Value = serde_json::from_str(&json).unwrap();
+    let content = std::fs::read_to_string(&statement).unwrap();
+    let (_, via_call, _) = run(
+        &["call", "bank_import"],
+        &serde_json::json!({"account_id": "SBI-1", "import_id": "IMP-1", "content": content})
+            .to_string(),
+    );
+    assert_eq!(first, serde_json::from_str::<Value>(&via_call).unwrap());
+    let prior = dir.join("imp1.json");
+    std::fs::write(&prior, &json).unwrap();
+    let (code, text, _) = run(
+        &[
+            "import",
+            file,
+            "--account",
+            "SBI-1",
+            "--prior",
+            prior.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code, 0);
+    assert!(text.contains("0 new, 2 duplicate"), "{text}");
+    assert!(
+        text.contains("duplicate of row 4 of import IMP-1"),
+        "{text}"
+    );
+
+    let (code, _, err) = run(&["import", file], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("E_USAGE"));
+    let (code, _, err) = run(&["import", file, "--account", "A", "--preset", "nope"], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("E_UNKNOWN_PRESET"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

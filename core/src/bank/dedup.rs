@@ -1,0 +1,552 @@
+//! Keys, de-duplication and the import of a whole statement.
+//!
+//! A transaction's key is `utr:<UTR>` when it carries a UTR, else `fp:<fingerprint>:<ordinal>`,
+//! where the fingerprint is the first 16 bytes (32 hex digits) of the SHA-256 of its content
+//! and the ordinal counts identical rows within the file (decisions §18). Keys of earlier
+//! imports are an explicit input, so de-duplication is a pure function of the statement and
+//! what came before it.
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::statement::{
+    Format, ParsedRow, Problem, StatementLine, StatementOptions, StatementReader, csv_reader,
+    xlsx_reader,
+};
+use super::{BankTransaction, Direction, LayoutReport, check_id, extract_utr, normalise_narration};
+use crate::decimal::add;
+use crate::error::{CoreError, Result};
+use crate::money::{Money, format_date};
+
+/// A key of an earlier import of the same bank account: where it was first seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriorKey {
+    /// The transaction key (`utr:…` or `fp:…:n`).
+    pub key: String,
+    /// The import it came from.
+    pub import_id: String,
+    /// Its row in that import's statement.
+    pub row: u64,
+}
+
+impl PriorKey {
+    /// The keys an earlier import's JSON output (`bank_import`, read from `reader`) contributes: one per
+    /// `new` row, named by that output's `import_id`. Only the fields needed are kept, so a
+    /// large output is read without holding it whole as a JSON tree.
+    ///
+    /// # Errors
+    /// `E_INVALID_INPUT` when the text is not such an output or has no `import_id`.
+    pub fn from_report_json(reader: impl Read) -> Result<Vec<Self>> {
+        #[derive(Deserialize)]
+        struct Txn {
+            key: String,
+        }
+        #[derive(Deserialize)]
+        struct Row {
+            row: u64,
+            status: String,
+            #[serde(default)]
+            transaction: Option<Txn>,
+        }
+        #[derive(Deserialize)]
+        struct Report {
+            #[serde(default)]
+            import_id: Option<String>,
+            rows: Vec<Row>,
+        }
+        let bad = |reason: String| CoreError::InvalidInput {
+            reason: format!("not a bank_import output: {reason}"),
+        };
+        let report: Report = serde_json::from_reader(reader).map_err(|e| bad(e.to_string()))?;
+        let import_id = report
+            .import_id
+            .ok_or_else(|| bad("it has no import_id".to_owned()))?;
+        report
+            .rows
+            .into_iter()
+            .filter(|r| r.status == "new")
+            .map(|r| {
+                let t = r
+                    .transaction
+                    .ok_or_else(|| bad(format!("new row {} has no transaction", r.row)))?;
+                Ok(Self {
+                    key: t.key,
+                    import_id: import_id.clone(),
+                    row: r.row,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The row a duplicate repeats: a row of this statement, or of an earlier import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DuplicateOf {
+    /// The earlier import, or absent for a row of this statement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub import_id: Option<String>,
+    /// The row.
+    pub row: u64,
+}
+
+/// The outcome of one row after the header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ImportedRow {
+    /// A transaction seen for the first time.
+    New {
+        /// 1-based row number in the statement.
+        row: u64,
+        /// The transaction, with its key.
+        transaction: BankTransaction,
+        /// Set when an earlier import has a row with the same content but another ordinal
+        /// (no UTR): probably the same transfer seen in an overlapping statement. It is kept
+        /// as new and flagged for a person to review.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        review: Option<DuplicateOf>,
+    },
+    /// A transaction already imported (same key).
+    Duplicate {
+        /// 1-based row number.
+        row: u64,
+        /// The transaction.
+        transaction: BankTransaction,
+        /// The original.
+        duplicate_of: DuplicateOf,
+    },
+    /// A row that looks like a transaction but cannot be read.
+    Rejected {
+        /// 1-based row number.
+        row: u64,
+        /// The stable word.
+        problem: Problem,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A line that is not a transaction.
+    Skipped {
+        /// 1-based row number.
+        row: u64,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Count and total of some transactions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    /// How many.
+    pub count: u64,
+    /// Their total.
+    pub total: Money,
+}
+
+/// The counts of an import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    /// Rows after the header, blank ones included.
+    pub rows: u64,
+    /// New transactions.
+    pub new: u64,
+    /// Duplicates.
+    pub duplicates: u64,
+    /// Rejected rows.
+    pub rejected: u64,
+    /// Skipped lines (text, balance lines, repeated headers, footer).
+    pub skipped: u64,
+    /// Empty rows.
+    pub blank: u64,
+    /// New credits.
+    pub new_credits: Tally,
+    /// New debits.
+    pub new_debits: Tally,
+}
+
+/// The whole result of an import (the `bank_import` operation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    /// The bank account.
+    pub account_id: String,
+    /// This import's id, as given.
+    pub import_id: Option<String>,
+    /// The layout found.
+    pub layout: LayoutReport,
+    /// Counts.
+    pub summary: ImportSummary,
+    /// Every row after the header except blank ones, in order.
+    pub rows: Vec<ImportedRow>,
+}
+
+/// The fingerprint of a transaction without a UTR: 32 lower-case hex digits, the first half of
+/// the SHA-256 of
+/// `windeep-bank-v1 ␟ account ␟ date ␟ direction ␟ amount ␟ narration ␟ balance`
+/// (␟ is U+001F; the date is `YYYY-MM-DD`; the amount and balance at the currency's scale;
+/// the narration normalised by [`normalise_narration`]; an absent balance is empty).
+///
+/// # Example
+/// ```
+/// use windeep_core::bank::fingerprint;
+/// let fp = fingerprint("SBI-1", "2026-01-05", "credit", "5000.00", "MEMB000001 SAVINGS", None);
+/// assert_eq!(fp.len(), 32);
+/// ```
+#[must_use]
+pub fn fingerprint(
+    account_id: &str,
+    date: &str,
+    direction: &str,
+    amount: &str,
+    narration: &str,
+    balance: Option<&str>,
+) -> String {
+    let mut h = Sha256::new();
+    for (i, part) in [
+        "windeep-bank-v1",
+        account_id,
+        date,
+        direction,
+        amount,
+        &normalise_narration(narration),
+        balance.unwrap_or(""),
+    ]
+    .iter()
+    .enumerate()
+    {
+        if i > 0 {
+            h.update([0x1f]);
+        }
+        h.update(part.as_bytes());
+    }
+    let digest = h.finalize();
+    let mut out = String::with_capacity(32);
+    for b in digest.iter().take(16) {
+        for nibble in [b >> 4, b & 0x0f] {
+            out.extend(char::from_digit(u32::from(nibble), 16));
+        }
+    }
+    out
+}
+
+/// Where a key was first seen: an index into the prior import ids (or none: this file) and
+/// the row.
+#[derive(Debug, Clone, Copy)]
+struct Origin {
+    import: Option<u32>,
+    row: u64,
+}
+
+/// De-duplicates transactions of one bank account, one statement at a time, row by row.
+///
+/// Feed it rows with [`Importer::row`]; it keeps only the keys seen (not the rows), so a
+/// statement of any length can be streamed through it.
+#[derive(Debug)]
+pub struct Importer {
+    account_id: String,
+    minor_units: u32,
+    imports: Vec<String>,
+    seen: HashMap<String, Origin>,
+    ordinals: HashMap<String, u32>,
+    prior_fingerprints: HashMap<String, Origin>,
+    summary: ImportSummary,
+}
+
+impl Importer {
+    /// An importer for `account_id` that already knows the keys of earlier imports (taken by
+    /// value: their keys move into the importer's index).
+    ///
+    /// # Errors
+    /// `E_INVALID_INPUT` for an empty account id or one with control characters.
+    pub fn new(
+        account_id: &str,
+        minor_units: u32,
+        prior: impl IntoIterator<Item = PriorKey>,
+    ) -> Result<Self> {
+        check_id(account_id, "account_id")?;
+        let mut imports: Vec<String> = Vec::new();
+        let mut ids: HashMap<String, u32> = HashMap::new();
+        let prior = prior.into_iter();
+        let mut seen = HashMap::with_capacity(prior.size_hint().0);
+        let mut prior_fingerprints = HashMap::new();
+        for p in prior {
+            let idx = match ids.get(&p.import_id) {
+                Some(i) => *i,
+                None => {
+                    let i = u32::try_from(imports.len()).map_err(|_| CoreError::InvalidInput {
+                        reason: "too many prior imports".to_owned(),
+                    })?;
+                    imports.push(p.import_id.clone());
+                    ids.insert(p.import_id, i);
+                    i
+                }
+            };
+            let origin = Origin {
+                import: Some(idx),
+                row: p.row,
+            };
+            if let Some(fp) = fingerprint_of_key(&p.key) {
+                prior_fingerprints.entry(fp.to_owned()).or_insert(origin);
+            }
+            seen.entry(p.key).or_insert(origin);
+        }
+        let zero = Money::from_decimal(crate::decimal::pad(Decimal::ZERO, minor_units));
+        Ok(Self {
+            account_id: account_id.to_owned(),
+            minor_units,
+            imports,
+            seen,
+            ordinals: HashMap::new(),
+            prior_fingerprints,
+            summary: ImportSummary {
+                rows: 0,
+                new: 0,
+                duplicates: 0,
+                rejected: 0,
+                skipped: 0,
+                blank: 0,
+                new_credits: Tally {
+                    count: 0,
+                    total: zero,
+                },
+                new_debits: Tally {
+                    count: 0,
+                    total: zero,
+                },
+            },
+        })
+    }
+
+    /// The counts so far.
+    #[must_use]
+    pub fn summary(&self) -> &ImportSummary {
+        &self.summary
+    }
+
+    /// Classifies one parsed row; `None` for a blank row (counted, not listed).
+    ///
+    /// # Errors
+    /// `E_OVERFLOW` if a running total overflows.
+    pub fn row(&mut self, row: u64, parsed: ParsedRow) -> Result<Option<ImportedRow>> {
+        self.summary.rows = self.summary.rows.saturating_add(1);
+        let out = match parsed {
+            ParsedRow::Blank => {
+                self.summary.blank = self.summary.blank.saturating_add(1);
+                return Ok(None);
+            }
+            ParsedRow::Skipped { reason } => {
+                self.summary.skipped = self.summary.skipped.saturating_add(1);
+                ImportedRow::Skipped {
+                    row,
+                    reason: reason.to_owned(),
+                }
+            }
+            ParsedRow::Rejected { problem, reason } => {
+                self.summary.rejected = self.summary.rejected.saturating_add(1);
+                ImportedRow::Rejected {
+                    row,
+                    problem,
+                    reason,
+                }
+            }
+            ParsedRow::Line(line) => self.line(row, line)?,
+        };
+        Ok(Some(out))
+    }
+
+    fn line(&mut self, row: u64, line: StatementLine) -> Result<ImportedRow> {
+        let utr = extract_utr(&line.narration, line.reference.as_deref());
+        let mut fp = None;
+        let key = match &utr {
+            Some((u, _)) => format!("utr:{u}"),
+            None => {
+                let f = fingerprint(
+                    &self.account_id,
+                    &format_date(line.date),
+                    line.direction.as_str(),
+                    &line.amount.to_string(),
+                    &line.narration,
+                    line.balance.map(|b| b.to_string()).as_deref(),
+                );
+                let n = self.ordinals.entry(f.clone()).or_insert(0);
+                *n = n.saturating_add(1);
+                let key = format!("fp:{f}:{n}");
+                fp = Some(f);
+                key
+            }
+        };
+        let transaction = BankTransaction {
+            key,
+            date: line.date,
+            value_date: line.value_date,
+            direction: line.direction,
+            amount: line.amount,
+            narration: line.narration,
+            reference: line.reference,
+            balance: line.balance,
+            utr: utr.as_ref().map(|(u, _)| u.clone()),
+            channel: utr.map(|(_, c)| c),
+        };
+        if let Some(origin) = self.seen.get(&transaction.key) {
+            self.summary.duplicates = self.summary.duplicates.saturating_add(1);
+            return Ok(ImportedRow::Duplicate {
+                row,
+                duplicate_of: self.describe(*origin),
+                transaction,
+            });
+        }
+        self.seen
+            .insert(transaction.key.clone(), Origin { import: None, row });
+        self.summary.new = self.summary.new.saturating_add(1);
+        let tally = match transaction.direction {
+            Direction::Credit => &mut self.summary.new_credits,
+            Direction::Debit => &mut self.summary.new_debits,
+        };
+        tally.count = tally.count.saturating_add(1);
+        tally.total = Money::from_decimal(add(
+            tally.total.value(),
+            transaction.amount.value(),
+            "import totals",
+        )?);
+        let review = fp
+            .and_then(|f| self.prior_fingerprints.get(&f).copied())
+            .map(|o| self.describe(o));
+        Ok(ImportedRow::New {
+            row,
+            transaction,
+            review,
+        })
+    }
+
+    fn describe(&self, origin: Origin) -> DuplicateOf {
+        DuplicateOf {
+            import_id: origin
+                .import
+                .and_then(|i| self.imports.get(usize::try_from(i).ok()?).cloned()),
+            row: origin.row,
+        }
+    }
+
+    /// The minor units this importer pads amounts to.
+    #[must_use]
+    pub fn minor_units(&self) -> u32 {
+        self.minor_units
+    }
+}
+
+/// The fingerprint part of an `fp:<hex>:<n>` key.
+fn fingerprint_of_key(key: &str) -> Option<&str> {
+    let rest = key.strip_prefix("fp:")?;
+    let (fp, n) = rest.rsplit_once(':')?;
+    (n.bytes().all(|c| c.is_ascii_digit()) && !n.is_empty()).then_some(fp)
+}
+
+/// Reads and de-duplicates a whole statement, calling `sink` for every listed row in order,
+/// and returns the layout and the counts. Only the keys are kept in memory, so a CSV of any
+/// length is streamed.
+///
+/// # Errors
+/// As [`csv_reader`] / [`xlsx_reader`] and [`Importer::new`]; `E_STATEMENT_UNREADABLE` when the
+/// reader fails part-way. A malformed row is never an error: it is listed as rejected.
+pub fn stream_statement<R: Read>(
+    input: R,
+    format: Format,
+    options: &StatementOptions,
+    account_id: &str,
+    prior: impl IntoIterator<Item = PriorKey>,
+    mut sink: impl FnMut(ImportedRow) -> Result<()>,
+) -> Result<(LayoutReport, ImportSummary)> {
+    let mut importer = Importer::new(account_id, options.currency.minor_units(), prior)?;
+    let reader: StatementReader<'_> = match format {
+        Format::Csv => csv_reader(input, options)?,
+        Format::Xlsx => {
+            let mut bytes = Vec::new();
+            let mut input = input;
+            input
+                .read_to_end(&mut bytes)
+                .map_err(|e| CoreError::StatementUnreadable {
+                    reason: e.to_string(),
+                })?;
+            xlsx_reader(&bytes, options)?
+        }
+    };
+    let layout = reader.layout().clone();
+    for item in reader {
+        let (row, parsed) = item?;
+        if let Some(out) = importer.row(row, parsed)? {
+            sink(out)?;
+        }
+    }
+    Ok((layout, importer.summary))
+}
+
+/// Reads and de-duplicates a whole statement held in memory and lists every row.
+///
+/// # Errors
+/// As [`stream_statement`].
+///
+/// # Example
+/// ```
+/// use windeep_core::bank::{import_statement, Format, StatementOptions};
+/// let csv = "Txn Date,Description,Debit,Credit\n05/01/2026,UPI/CR/601512345678/A,,500.00\n";
+/// let options = StatementOptions::default();
+/// let first = import_statement(csv.as_bytes(), Format::Csv, &options, "SBI-1", None, &[]).unwrap();
+/// assert_eq!(first.summary.new, 1);
+/// let prior = first.prior_keys("IMP-1");
+/// let again = import_statement(csv.as_bytes(), Format::Csv, &options, "SBI-1", None, &prior).unwrap();
+/// assert_eq!(again.summary.duplicates, 1);
+/// ```
+pub fn import_statement(
+    input: &[u8],
+    format: Format,
+    options: &StatementOptions,
+    account_id: &str,
+    import_id: Option<&str>,
+    prior: &[PriorKey],
+) -> Result<ImportReport> {
+    if let Some(id) = import_id {
+        check_id(id, "import_id")?;
+    }
+    let mut rows = Vec::new();
+    let (layout, summary) = stream_statement(
+        input,
+        format,
+        options,
+        account_id,
+        prior.iter().cloned(),
+        |r| {
+            rows.push(r);
+            Ok(())
+        },
+    )?;
+    Ok(ImportReport {
+        account_id: account_id.to_owned(),
+        import_id: import_id.map(str::to_owned),
+        layout,
+        summary,
+        rows,
+    })
+}
+
+impl ImportReport {
+    /// The keys of this import's new transactions, to pass as `prior` to the next import of
+    /// the same account.
+    #[must_use]
+    pub fn prior_keys(&self, import_id: &str) -> Vec<PriorKey> {
+        self.rows
+            .iter()
+            .filter_map(|r| match r {
+                ImportedRow::New {
+                    row, transaction, ..
+                } => Some(PriorKey {
+                    key: transaction.key.clone(),
+                    import_id: import_id.to_owned(),
+                    row: *row,
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,741 @@
+//! Reading a statement: CSV (streamed from any reader) or XLSX (from bytes), the header row,
+//! and each following row as a transaction, a rejected row or a skipped line.
+
+use std::io::{Cursor, Read};
+
+use calamine::{Data, Reader as _, Xlsx};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::Direction;
+use super::columns::{AmountColumns, ColumnSpec, Columns, LayoutReport, Wanted, report, wanted};
+use super::fields::{
+    AmountCell, AmountProblem, normalise_header, parse_statement_amount, parse_statement_date,
+};
+use crate::decimal::pad;
+use crate::error::{CoreError, Result};
+use crate::money::{Currency, Money};
+
+/// How many rows from the top are searched for the header row.
+pub const HEADER_SEARCH_ROWS: u64 = 50;
+
+/// The file format of a statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// Comma- (or otherwise) separated text, UTF-8 (invalid bytes are replaced).
+    #[default]
+    Csv,
+    /// An Excel 2007+ workbook.
+    Xlsx,
+}
+
+/// How the columns are found.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum LayoutChoice {
+    /// By header names (the union of every preset's names and common synonyms).
+    #[default]
+    Detect,
+    /// A named preset (`sbi`, `hdfc`, `icici`, `axis`, `kotak`, `windeep`).
+    Preset(String),
+    /// An explicit mapping of fields to header texts.
+    Columns(ColumnSpec),
+}
+
+/// Options for reading a statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementOptions {
+    /// How the columns are found.
+    pub layout: LayoutChoice,
+    /// The CSV field delimiter (`b','` by default).
+    pub delimiter: u8,
+    /// The XLSX sheet to read (the first one when None).
+    pub sheet: Option<String>,
+    /// The account's currency: amounts may have at most its number of decimals.
+    pub currency: Currency,
+}
+
+impl Default for StatementOptions {
+    fn default() -> Self {
+        Self {
+            layout: LayoutChoice::Detect,
+            delimiter: b',',
+            sheet: None,
+            currency: Currency::inr(),
+        }
+    }
+}
+
+/// One transaction line of a statement, before it gets its key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementLine {
+    /// Transaction date.
+    pub date: NaiveDate,
+    /// Value date.
+    pub value_date: Option<NaiveDate>,
+    /// Narration (narration columns joined by a space, each trimmed).
+    pub narration: String,
+    /// The reference column's text, when present and not empty.
+    pub reference: Option<String>,
+    /// Credit or debit.
+    pub direction: Direction,
+    /// Positive amount at the currency's scale.
+    pub amount: Money,
+    /// Running balance at the currency's scale (negative when overdrawn).
+    pub balance: Option<Money>,
+}
+
+/// Why a row was rejected, as a stable word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Problem {
+    /// The date cell is empty but the row has an amount.
+    MissingDate,
+    /// The date cell is not a date.
+    InvalidDate,
+    /// The value date cell is not a date.
+    InvalidValueDate,
+    /// An amount cell is not a number.
+    InvalidAmount,
+    /// An amount has more decimals than the currency.
+    AmountScale,
+    /// An amount is beyond ±10^12.
+    AmountOutOfRange,
+    /// Neither a debit nor a credit amount (or a zero amount).
+    NoAmount,
+    /// Both a debit and a credit amount.
+    BothAmounts,
+    /// The direction cannot be told or contradicts itself (a negative deposit, `Dr` in the
+    /// credit column, an unknown indicator).
+    InvalidDirection,
+    /// The balance cell is not an amount.
+    InvalidBalance,
+}
+
+/// What one row after the header is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParsedRow {
+    /// A transaction.
+    Line(StatementLine),
+    /// A row that looks like a transaction but cannot be read.
+    Rejected {
+        /// The stable word.
+        problem: Problem,
+        /// What is wrong, naming the cell.
+        reason: String,
+    },
+    /// A line that is not a transaction (text, a balance line, a repeated header, the footer).
+    Skipped {
+        /// Why.
+        reason: &'static str,
+    },
+    /// An empty row.
+    Blank,
+}
+
+/// One raw row, reused from row to row: its number and its cells, stored end to end in one
+/// string (`ends` holds where each cell ends).
+#[derive(Debug, Default)]
+struct Record {
+    number: u64,
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Record {
+    fn cells(&self) -> Vec<&str> {
+        let mut from = 0;
+        self.ends
+            .iter()
+            .map(|&to| {
+                let cell = self.text.get(from..to).unwrap_or_default();
+                from = to;
+                cell
+            })
+            .collect()
+    }
+
+    fn push(&mut self, cell: &str) {
+        self.text.push_str(cell);
+        self.ends.push(self.text.len());
+    }
+}
+
+/// A source of raw rows.
+trait Rows {
+    /// Fills `record` with the next row; None at the end.
+    fn next_row(&mut self, record: &mut Record) -> Option<Result<()>>;
+}
+
+/// CSV records with the line each starts on (blank lines and line breaks inside quoted
+/// fields counted; `\r\n`, `\n` and a lone `\r` each end a line), read with csv-core so
+/// that the numbering is exact whatever the line endings.
+struct CsvRows<R: Read> {
+    input: R,
+    core: csv_core::Reader,
+    buf: Vec<u8>,
+    pos: usize,
+    len: usize,
+    eof: bool,
+    line: u64,
+    prev_cr: bool,
+    out: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl<R: Read> CsvRows<R> {
+    fn new(input: R, delimiter: u8) -> Self {
+        Self {
+            input,
+            core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            buf: vec![0; 1 << 16],
+            pos: 0,
+            len: 0,
+            eof: false,
+            line: 1,
+            prev_cr: false,
+            out: vec![0; 1 << 12],
+            ends: vec![0; 64],
+        }
+    }
+
+    fn refill(&mut self) -> Result<()> {
+        loop {
+            match self.input.read(&mut self.buf) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => {
+                    self.pos = 0;
+                    self.len = n;
+                    break;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    return Err(CoreError::StatementUnreadable {
+                        reason: format!("at line {}: {e}", self.line),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> Rows for CsvRows<R> {
+    fn next_row(&mut self, record: &mut Record) -> Option<Result<()>> {
+        use csv_core::ReadRecordResult as R;
+        let (mut nout, mut nends) = (0, 0);
+        let mut start = None;
+        loop {
+            if self.pos >= self.len
+                && !self.eof
+                && let Err(e) = self.refill()
+            {
+                return Some(Err(e));
+            }
+            let input = self.buf.get(self.pos..self.len).unwrap_or_default();
+            let (res, nin, o, e) = self.core.read_record(
+                input,
+                self.out.get_mut(nout..).unwrap_or_default(),
+                self.ends.get_mut(nends..).unwrap_or_default(),
+            );
+            for &b in input.get(..nin).unwrap_or_default() {
+                if start.is_none() && b != b'\n' && b != b'\r' {
+                    start = Some(self.line);
+                }
+                match b {
+                    b'\r' => self.line = self.line.saturating_add(1),
+                    b'\n' if !self.prev_cr => self.line = self.line.saturating_add(1),
+                    _ => {}
+                }
+                self.prev_cr = b == b'\r';
+            }
+            self.pos = self.pos.saturating_add(nin);
+            nout = nout.saturating_add(o);
+            nends = nends.saturating_add(e);
+            match res {
+                R::InputEmpty => {}
+                R::OutputFull => {
+                    let n = self.out.len().saturating_mul(2);
+                    self.out.resize(n, 0);
+                }
+                R::OutputEndsFull => {
+                    let n = self.ends.len().saturating_mul(2);
+                    self.ends.resize(n, 0);
+                }
+                R::Record => {
+                    record.number = start.unwrap_or(self.line);
+                    record.text.clear();
+                    record.ends.clear();
+                    let bytes = self.out.get(..nout).unwrap_or_default();
+                    let ends = self.ends.get(..nends).unwrap_or_default();
+                    if let Ok(text) = std::str::from_utf8(bytes) {
+                        // valid UTF-8 as a whole: cell boundaries are byte offsets, but one
+                        // may still split a character; check each cell as it is cut
+                        if ends.iter().all(|&e| text.is_char_boundary(e)) {
+                            record.text.push_str(text);
+                            record.ends.extend_from_slice(ends);
+                            return Some(Ok(()));
+                        }
+                    }
+                    let mut from = 0;
+                    for &to in ends {
+                        let field = bytes.get(from..to).unwrap_or_default();
+                        record.push(&String::from_utf8_lossy(field));
+                        from = to;
+                    }
+                    return Some(Ok(()));
+                }
+                R::End => return None,
+            }
+        }
+    }
+}
+
+struct XlsxRows {
+    rows: std::vec::IntoIter<(u64, Vec<String>)>,
+}
+
+impl Rows for XlsxRows {
+    fn next_row(&mut self, record: &mut Record) -> Option<Result<()>> {
+        let (number, cells) = self.rows.next()?;
+        record.number = number;
+        record.text.clear();
+        record.ends.clear();
+        for c in &cells {
+            record.push(c);
+        }
+        Some(Ok(()))
+    }
+}
+
+/// Reads a statement row by row after locating its header.
+///
+/// Built by [`csv_reader`] or [`xlsx_reader`]; iterate it to get `(row number, ParsedRow)`.
+pub struct StatementReader<'a> {
+    rows: Box<dyn Rows + 'a>,
+    record: Record,
+    columns: Columns,
+    header_norm: Vec<String>,
+    layout: LayoutReport,
+    currency: Currency,
+    footer: bool,
+}
+
+impl std::fmt::Debug for StatementReader<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StatementReader")
+            .field("layout", &self.layout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Opens a CSV statement streamed from `reader` and locates its header row.
+///
+/// # Errors
+/// `E_UNKNOWN_PRESET`, `E_INVALID_COLUMNS` for bad options; `E_STATEMENT_UNREADABLE` when the
+/// reader fails; `E_STATEMENT_HEADER_NOT_FOUND` when none of the first
+/// [`HEADER_SEARCH_ROWS`] rows is the header.
+pub fn csv_reader<'a, R: Read + 'a>(
+    reader: R,
+    options: &StatementOptions,
+) -> Result<StatementReader<'a>> {
+    StatementReader::open(Box::new(CsvRows::new(reader, options.delimiter)), options)
+}
+
+/// Opens an XLSX statement from its bytes (the first sheet, or `options.sheet`) and locates
+/// its header row.
+///
+/// Cells are read as text: a text cell as it is; a number through its shortest exact decimal
+/// spelling (the digits Excel stored, e.g. `1234.5`), so that an amount with more decimals
+/// than the currency (`0.30000000000000004`) is rejected rather than rounded; a date cell as
+/// its calendar date.
+///
+/// # Errors
+/// As [`csv_reader`]; `E_STATEMENT_UNREADABLE` when the bytes are not a workbook or the sheet
+/// is missing.
+pub fn xlsx_reader(bytes: &[u8], options: &StatementOptions) -> Result<StatementReader<'static>> {
+    let unreadable = |reason: String| CoreError::StatementUnreadable { reason };
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
+        .map_err(|e| unreadable(format!("not an XLSX workbook: {e}")))?;
+    let names = book.sheet_names();
+    let sheet = match &options.sheet {
+        Some(s) if names.contains(s) => s.clone(),
+        Some(s) => return Err(unreadable(format!("the workbook has no sheet {s:?}"))),
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| unreadable("the workbook has no sheet".to_owned()))?,
+    };
+    let range = book
+        .worksheet_range(&sheet)
+        .map_err(|e| unreadable(format!("sheet {sheet:?}: {e}")))?;
+    let (first_row, first_col) = range.start().unwrap_or((0, 0));
+    let lead = usize::try_from(first_col).unwrap_or(0);
+    let mut rows = Vec::new();
+    for (i, cells) in range.rows().enumerate() {
+        let number = u64::from(first_row)
+            .saturating_add(u64::try_from(i).unwrap_or(u64::MAX))
+            .saturating_add(1);
+        let mut text: Vec<String> = Vec::with_capacity(lead.saturating_add(cells.len()));
+        text.resize(lead, String::new());
+        text.extend(cells.iter().map(cell_text));
+        rows.push((number, text));
+    }
+    StatementReader::open(
+        Box::new(XlsxRows {
+            rows: rows.into_iter(),
+        }),
+        options,
+    )
+}
+
+/// The text of a spreadsheet cell (see [`xlsx_reader`]).
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        // Display of an f64 is the shortest decimal that reads back as the same float,
+        // never in exponent form: 1234.5 → "1234.5", 0.1 + 0.2 → "0.30000000000000004".
+        Data::Float(f) if f.is_finite() => f.to_string(),
+        Data::Float(_) => "#NUM!".to_owned(),
+        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
+        Data::DateTime(dt) => {
+            let v = dt.as_f64();
+            // Excel's calendar: serial 1 is 1900-01-01, 2958465 is 9999-12-31.
+            if dt.is_datetime() && (1.0..2_958_466.0).contains(&v) {
+                let (y, m, d, ..) = dt.to_ymd_hms_milli();
+                NaiveDate::from_ymd_opt(i32::from(y), u32::from(m), u32::from(d))
+                    .map_or_else(|| v.to_string(), |date| date.format("%Y-%m-%d").to_string())
+            } else {
+                v.to_string()
+            }
+        }
+        Data::Error(e) => e.to_string(),
+    }
+}
+
+impl<'a> StatementReader<'a> {
+    fn open(mut rows: Box<dyn Rows + 'a>, options: &StatementOptions) -> Result<Self> {
+        let (preset, spec) = match &options.layout {
+            LayoutChoice::Detect => (None, None),
+            LayoutChoice::Preset(p) => (Some(p.as_str()), None),
+            LayoutChoice::Columns(c) => (None, Some(c)),
+        };
+        let wanted: Wanted = wanted(preset, spec)?;
+        options.currency.validate()?;
+        let mut searched = 0;
+        let mut record = Record::default();
+        while searched < HEADER_SEARCH_ROWS {
+            let Some(next) = rows.next_row(&mut record) else {
+                break;
+            };
+            next?;
+            let number = record.number;
+            let cells: Vec<String> = record.cells().into_iter().map(str::to_owned).collect();
+            searched += 1;
+            if let Some(columns) = wanted.locate(&cells) {
+                let layout = LayoutReport {
+                    preset: preset.map(str::to_owned),
+                    header_row: number,
+                    columns: report(&cells, &columns),
+                };
+                return Ok(Self {
+                    rows,
+                    record,
+                    columns,
+                    header_norm: cells.iter().map(|c| normalise_header(c)).collect(),
+                    layout,
+                    currency: options.currency.clone(),
+                    footer: false,
+                });
+            }
+        }
+        Err(CoreError::StatementHeaderNotFound {
+            reason: format!(
+                "looked for {} in the first {searched} rows",
+                wanted.describe()
+            ),
+        })
+    }
+
+    /// The header row and the columns found.
+    #[must_use]
+    pub fn layout(&self) -> &LayoutReport {
+        &self.layout
+    }
+
+    fn classify(&mut self, cells: &[&str]) -> ParsedRow {
+        let cell = |i: usize| cells.get(i).map_or("", |c| c.trim());
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            return ParsedRow::Blank;
+        }
+        if self.footer {
+            return ParsedRow::Skipped { reason: "footer" };
+        }
+        if cells.len() == self.header_norm.len()
+            && cells
+                .iter()
+                .zip(&self.header_norm)
+                .all(|(c, h)| header_is(c, h))
+        {
+            return ParsedRow::Skipped {
+                reason: "repeated header",
+            };
+        }
+        let date_text = cell(self.columns.date);
+        let Some(date) = parse_statement_date(date_text) else {
+            return self.not_a_date(cells, date_text);
+        };
+        let value_date = match self.columns.value_date.map(cell) {
+            Some(t) if !t.is_empty() => match parse_statement_date(t) {
+                Some(d) => Some(d),
+                None => {
+                    return rejected(
+                        Problem::InvalidValueDate,
+                        format!("value date {t:?} is not a date"),
+                    );
+                }
+            },
+            _ => None,
+        };
+        let (direction, amount) = match self.amount(cells) {
+            Ok(v) => v,
+            Err(row) => return row,
+        };
+        let balance = match self.columns.balance.map(cell) {
+            Some(t) => match parse_statement_amount(t, self.currency.minor_units()) {
+                Ok(None) => None,
+                Ok(Some(a)) => {
+                    let v = match a.suffix {
+                        Some(Direction::Debit) if a.value.is_sign_positive() => -a.value,
+                        Some(_) if a.value.is_sign_negative() => {
+                            return rejected(
+                                Problem::InvalidBalance,
+                                format!("balance: {t:?} has both a sign and Cr/Dr"),
+                            );
+                        }
+                        _ => a.value,
+                    };
+                    Some(Money::from_decimal(pad(v, self.currency.minor_units())))
+                }
+                Err(p) => {
+                    return rejected(
+                        Problem::InvalidBalance,
+                        format!("balance: {}", p.describe(t, self.currency.minor_units())),
+                    );
+                }
+            },
+            None => None,
+        };
+        let narration = match self.columns.narration.as_slice() {
+            [one] => cell(*one).to_owned(),
+            many => many
+                .iter()
+                .map(|i| cell(*i))
+                .filter(|t| !t.is_empty())
+                .collect::<Vec<_>>()
+                .join(" "),
+        };
+        let reference = self
+            .columns
+            .reference
+            .map(cell)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned);
+        ParsedRow::Line(StatementLine {
+            date,
+            value_date,
+            narration,
+            reference,
+            direction,
+            amount,
+            balance,
+        })
+    }
+
+    /// A row whose date cell is not a date: a text line, a balance line, the footer, or a
+    /// rejected transaction.
+    fn not_a_date(&mut self, cells: &[&str], date_text: &str) -> ParsedRow {
+        let label = date_text.to_ascii_lowercase();
+        let label = label.trim();
+        const FOOTER: &[&str] = &[
+            "statement summary",
+            "end of statement",
+            "closing balance",
+            "grand total",
+            "total",
+            "**",
+        ];
+        const BALANCE: &[&str] = &[
+            "opening balance",
+            "balance b/f",
+            "balance brought forward",
+            "brought forward",
+            "b/f",
+            "balance c/f",
+            "carried forward",
+            "c/f",
+        ];
+        if FOOTER.iter().any(|m| label.starts_with(m)) {
+            self.footer = true;
+            return ParsedRow::Skipped { reason: "footer" };
+        }
+        if BALANCE.iter().any(|m| label.starts_with(m)) {
+            return ParsedRow::Skipped {
+                reason: "balance line",
+            };
+        }
+        let amount_cells: Vec<usize> = match self.columns.amounts {
+            AmountColumns::DebitCredit { debit, credit } => vec![debit, credit],
+            AmountColumns::Signed { amount, .. } => vec![amount],
+        };
+        let has_amount = amount_cells
+            .iter()
+            .any(|i| cells.get(*i).is_some_and(|c| !c.trim().is_empty()));
+        let has_digit = date_text.bytes().any(|b| b.is_ascii_digit());
+        match (date_text.is_empty(), has_digit, has_amount) {
+            (_, false, false) => ParsedRow::Skipped {
+                reason: "no date and no amount",
+            },
+            (true, _, true) => rejected(Problem::MissingDate, "no date".to_owned()),
+            _ => rejected(
+                Problem::InvalidDate,
+                format!("date {date_text:?} is not a date"),
+            ),
+        }
+    }
+
+    /// The direction and positive amount of a row, or the rejected row.
+    fn amount(&self, cells: &[&str]) -> std::result::Result<(Direction, Money), ParsedRow> {
+        let units = self.currency.minor_units();
+        let parse =
+            |field: &str, i: usize| -> std::result::Result<(&str, Option<AmountCell>), ParsedRow> {
+                let t = cells.get(i).map_or("", |c| c.trim());
+                parse_statement_amount(t, units)
+                    .map(|a| (t, a))
+                    .map_err(|p| amount_problem(field, t, &p, units))
+            };
+        let (direction, value) = match self.columns.amounts {
+            AmountColumns::DebitCredit { debit, credit } => {
+                let (dt, d) = parse("debit", debit)?;
+                let (ct, c) = parse("credit", credit)?;
+                let nonzero = |a: Option<AmountCell>| a.filter(|a| !a.value.is_zero());
+                for (field, text, cell, dir) in [
+                    ("debit", dt, d, Direction::Debit),
+                    ("credit", ct, c, Direction::Credit),
+                ] {
+                    if let Some(a) = cell {
+                        if a.value.is_sign_negative() && !a.value.is_zero() {
+                            return Err(rejected(
+                                Problem::InvalidDirection,
+                                format!("{field}: {text:?} is negative"),
+                            ));
+                        }
+                        if a.suffix.is_some_and(|s| s != dir) {
+                            return Err(rejected(
+                                Problem::InvalidDirection,
+                                format!("{field}: {text:?} is marked as the other direction"),
+                            ));
+                        }
+                    }
+                }
+                match (nonzero(d), nonzero(c)) {
+                    (Some(a), None) => (Direction::Debit, a.value),
+                    (None, Some(a)) => (Direction::Credit, a.value),
+                    (None, None) => {
+                        return Err(rejected(
+                            Problem::NoAmount,
+                            "no debit or credit amount".to_owned(),
+                        ));
+                    }
+                    (Some(_), Some(_)) => {
+                        return Err(rejected(
+                            Problem::BothAmounts,
+                            format!("both debit {dt:?} and credit {ct:?} are set"),
+                        ));
+                    }
+                }
+            }
+            AmountColumns::Signed { amount, dr_cr } => {
+                let (at, a) = parse("amount", amount)?;
+                let Some(a) = a.filter(|a| !a.value.is_zero()) else {
+                    return Err(rejected(Problem::NoAmount, "no amount".to_owned()));
+                };
+                let indicator = match dr_cr.map(|i| cells.get(i).map_or("", |c| c.trim())) {
+                    None | Some("") => None,
+                    Some(t) => match normalise_header(t).as_str() {
+                        "cr" | "c" | "credit" => Some(Direction::Credit),
+                        "dr" | "d" | "debit" => Some(Direction::Debit),
+                        _ => {
+                            return Err(rejected(
+                                Problem::InvalidDirection,
+                                format!("dr_cr: {t:?} is neither Cr nor Dr"),
+                            ));
+                        }
+                    },
+                };
+                let marked = match (indicator, a.suffix) {
+                    (Some(i), Some(s)) if i != s => {
+                        return Err(rejected(
+                            Problem::InvalidDirection,
+                            format!("amount: {at:?} contradicts the Cr/Dr column"),
+                        ));
+                    }
+                    (i, s) => i.or(s),
+                };
+                match marked {
+                    Some(_) if a.value.is_sign_negative() => {
+                        return Err(rejected(
+                            Problem::InvalidDirection,
+                            format!("amount: {at:?} has both a sign and Cr/Dr"),
+                        ));
+                    }
+                    Some(dir) => (dir, a.value),
+                    None if a.value.is_sign_negative() => (Direction::Debit, -a.value),
+                    None => (Direction::Credit, a.value),
+                }
+            }
+        };
+        Ok((direction, Money::from_decimal(pad(value, units))))
+    }
+}
+
+/// Whether a cell normalises to the header name `norm` (without allocating).
+fn header_is(cell: &str, norm: &str) -> bool {
+    cell.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .eq(norm.chars())
+}
+
+fn rejected(problem: Problem, reason: String) -> ParsedRow {
+    ParsedRow::Rejected { problem, reason }
+}
+
+fn amount_problem(field: &str, text: &str, p: &AmountProblem, units: u32) -> ParsedRow {
+    let problem = match p {
+        AmountProblem::Invalid => Problem::InvalidAmount,
+        AmountProblem::Scale => Problem::AmountScale,
+        AmountProblem::Range => Problem::AmountOutOfRange,
+    };
+    rejected(problem, format!("{field}: {}", p.describe(text, units)))
+}
+
+impl Iterator for StatementReader<'_> {
+    type Item = Result<(u64, ParsedRow)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut record = std::mem::take(&mut self.record);
+        if let Err(e) = self.rows.next_row(&mut record)? {
+            return Some(Err(e));
+        }
+        let parsed = self.classify(&record.cells());
+        let number = record.number;
+        self.record = record;
+        Some(Ok((number, parsed)))
+    }
+}
