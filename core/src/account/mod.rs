@@ -54,6 +54,21 @@ pub struct EventOutcome {
     pub charge_collected: Option<Money>,
 }
 
+impl EventOutcome {
+    /// The outcome of an event applied with nothing further to report (yet).
+    fn applied(event_id: &str) -> Self {
+        Self {
+            event_id: event_id.to_owned(),
+            result: "applied".to_owned(),
+            duplicate_of: None,
+            allocation: None,
+            excess_to: None,
+            interest_collected: None,
+            charge_collected: None,
+        }
+    }
+}
+
 /// The account as of a date, and what each event did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Replay {
@@ -229,15 +244,7 @@ fn fold(
     order.sort_by_key(|e| (e.value_date, e.sequence));
     let mut outcomes = Vec::with_capacity(order.len());
     for e in order {
-        let mut outcome = EventOutcome {
-            event_id: e.id.clone(),
-            result: "applied".to_owned(),
-            duplicate_of: None,
-            allocation: None,
-            excess_to: None,
-            interest_collected: None,
-            charge_collected: None,
-        };
+        let mut outcome = EventOutcome::applied(&e.id);
         if let Some(first_id) = duplicate_of.get(e.id.as_str()) {
             outcome.result = "duplicate".to_owned();
             outcome.duplicate_of = Some(first_id.clone());
@@ -320,15 +327,7 @@ impl LoanAccount {
     /// # Errors
     /// As [`replay`]; on error the account is unchanged.
     pub fn push(&mut self, event: LoanEvent) -> Result<EventOutcome> {
-        let mut outcome = EventOutcome {
-            event_id: event.id.clone(),
-            result: "applied".to_owned(),
-            duplicate_of: None,
-            allocation: None,
-            excess_to: None,
-            interest_collected: None,
-            charge_collected: None,
-        };
+        let mut outcome = EventOutcome::applied(&event.id);
         // The first event (by sequence) that used the key: a loan has few events, so a scan
         // costs less memory than an index.
         let first = self
