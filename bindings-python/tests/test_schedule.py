@@ -533,6 +533,7 @@ def test_call_errors() -> None:
         "assess_fines",
         "approve_loan",
         "loan_fines",
+        "audit_loan",
     )
     with pytest.raises(windeep.UnknownOperationError) as info:
         windeep.call("nope", {})

@@ -14,6 +14,9 @@ use crate::account::{
 };
 use crate::allocation::{Allocation, AllocationPolicy, InstallmentDues, allocate};
 use crate::approval::{ApprovalRequest, approve_loan};
+use crate::audit::{
+    LegacyFineRow, LegacyInstallmentRow, LegacyLoan, LegacyLoanRow, LegacyPaymentRow, audit_loan,
+};
 use crate::error::{CoreError, Result};
 use crate::fines::{FineAssessment, FineRule, FineSnapshot};
 use crate::money::error_from_serde;
@@ -33,6 +36,7 @@ pub const OPERATIONS: &[&str] = &[
     "assess_fines",
     "approve_loan",
     "loan_fines",
+    "audit_loan",
 ];
 
 /// The `schedule` operation's output: the schedule plus its APR.
@@ -268,6 +272,22 @@ pub fn assess_fines(input: &AssessFinesInput) -> Result<AssessFinesReport> {
     })
 }
 
+/// The `audit_loan` operation's input: one legacy loan's rows and the audit date (see
+/// `docs/audit.md`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditLoanInput {
+    #[serde(with = "crate::money::iso_date")]
+    as_of: NaiveDate,
+    loan: LegacyLoanRow,
+    #[serde(default)]
+    installments: Vec<LegacyInstallmentRow>,
+    #[serde(default)]
+    payments: Vec<LegacyPaymentRow>,
+    #[serde(default)]
+    fines: Vec<LegacyFineRow>,
+}
+
 fn parse<T: DeserializeOwned>(input: &str) -> Result<T> {
     serde_json::from_str(input).map_err(|e| error_from_serde(&e))
 }
@@ -317,6 +337,16 @@ pub fn call(name: &str, input: &str) -> Result<Value> {
         "loan_fines" => {
             let i: LoanFinesInput = parse(input)?;
             to_value(&loan_fines(&i.events, i.as_of, &i.rules, i.product)?)
+        }
+        "audit_loan" => {
+            let i: AuditLoanInput = parse(input)?;
+            let loan = LegacyLoan {
+                loan: i.loan,
+                installments: i.installments,
+                payments: i.payments,
+                fines: i.fines,
+            };
+            to_value(&audit_loan(&loan, i.as_of))
         }
         _ => Err(CoreError::UnknownOperation {
             name: name.to_owned(),
