@@ -116,6 +116,30 @@ struct Reader<'a, 'py> {
 }
 
 impl Reader<'_, '_> {
+    /// Walks the values of fixed `width` bytes: `f(row, None)` for a null, `f(row, Some(bytes))`
+    /// otherwise.
+    fn walk(
+        &self,
+        column: &str,
+        expected: &str,
+        width: usize,
+        mut f: impl FnMut(usize, Option<&[u8]>) -> Result<(), String>,
+    ) -> Result<usize, CoreError> {
+        let b = buffers(self.table, self.arrays, column, expected)?;
+        let values = b
+            .offset
+            .checked_mul(width)
+            .and_then(|from| Some((from, from.checked_add(b.len.checked_mul(width)?)?)))
+            .and_then(|(from, to)| b.values.get(from..to))
+            .ok_or_else(|| invalid(format!("{}.{column}: truncated buffer", self.table)))?;
+        for (i, slot) in values.chunks_exact(width).enumerate() {
+            let slot = (b.validity.is_none() || b.valid(i)).then_some(slot);
+            f(i, slot).map_err(|e| invalid(format!("{}.{column}, row {i}: {e}", self.table)))?;
+        }
+        Ok(b.len)
+    }
+
+    /// A nullable column.
     fn optional<T>(
         &self,
         column: &str,
@@ -123,40 +147,38 @@ impl Reader<'_, '_> {
         width: usize,
         decode: impl Fn(&[u8]) -> Result<T, String>,
     ) -> Result<Vec<Option<T>>, CoreError> {
-        let b = buffers(self.table, self.arrays, column, expected)?;
-        (0..b.len)
-            .map(|i| {
-                if !b.valid(i) {
-                    return Ok(None);
-                }
-                let slot = b
-                    .slot(i, width)
-                    .ok_or_else(|| invalid(format!("{}.{column}: truncated buffer", self.table)))?;
-                decode(slot)
-                    .map(Some)
-                    .map_err(|e| invalid(format!("{}.{column}, row {i}: {e}", self.table)))
-            })
-            .collect()
+        let mut out = Vec::new();
+        self.walk(column, expected, width, |_, slot| {
+            out.push(slot.map(&decode).transpose()?);
+            Ok(())
+        })?;
+        Ok(out)
     }
 
-    fn required<T>(&self, column: &str, values: Vec<Option<T>>) -> Result<Vec<T>, CoreError> {
-        values
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| {
-                v.ok_or_else(|| invalid(format!("{}.{column} is null in row {i}", self.table)))
-            })
-            .collect()
+    /// A column without nulls.
+    fn values<T>(
+        &self,
+        column: &str,
+        expected: &str,
+        width: usize,
+        decode: impl Fn(&[u8]) -> Result<T, String>,
+    ) -> Result<Vec<T>, CoreError> {
+        let mut out = Vec::new();
+        self.walk(column, expected, width, |_, slot| {
+            out.push(decode(
+                slot.ok_or("null in a column that must have a value")?,
+            )?);
+            Ok(())
+        })?;
+        Ok(out)
     }
 
     fn opt_int(&self, column: &str) -> Result<Vec<Option<i64>>, CoreError> {
-        self.optional(column, "int64", 8, |s| {
-            Ok(i64::from_le_bytes(s.try_into().map_err(|_| "width")?))
-        })
+        self.optional(column, "int64", 8, int64)
     }
 
     fn int(&self, column: &str) -> Result<Vec<i64>, CoreError> {
-        self.required(column, self.opt_int(column)?)
+        self.values(column, "int64", 8, int64)
     }
 
     fn count(&self, column: &str) -> Result<Vec<u32>, CoreError> {
@@ -174,21 +196,19 @@ impl Reader<'_, '_> {
     }
 
     fn flag(&self, column: &str) -> Result<Vec<bool>, CoreError> {
-        let v = self.optional(column, "int8", 1, |s| match s {
+        self.values(column, "int8", 1, |s| match s {
             [0] => Ok(false),
             [1] => Ok(true),
             _ => Err("a flag is 0 or 1".to_owned()),
-        })?;
-        self.required(column, v)
+        })
     }
 
     fn decimal(&self, column: &str, expected: &str, scale: u32) -> Result<Vec<Decimal>, CoreError> {
-        let v = self.optional(column, expected, 16, |s| {
+        self.values(column, expected, 16, |s| {
             let raw = i128::from_le_bytes(s.try_into().map_err(|_| "width")?);
             Decimal::try_from_i128_with_scale(raw, scale)
                 .map_err(|_| format!("{raw}e-{scale} is outside the supported range"))
-        })?;
-        self.required(column, v)
+        })
     }
 
     fn money(&self, column: &str) -> Result<Vec<Money>, CoreError> {
@@ -207,18 +227,11 @@ impl Reader<'_, '_> {
     }
 
     fn opt_date(&self, column: &str) -> Result<Vec<Option<NaiveDate>>, CoreError> {
-        self.optional(column, "date32[day]", 4, |s| {
-            let days = i32::from_le_bytes(s.try_into().map_err(|_| "width")?);
-            // 719,163 days from 0001-01-01 (day 1) to 1970-01-01.
-            days.checked_add(719_163)
-                .and_then(NaiveDate::from_num_days_from_ce_opt)
-                .filter(|d| (1..=9999).contains(&chrono::Datelike::year(d)))
-                .ok_or_else(|| format!("day {days} is outside the years 0001-9999"))
-        })
+        self.optional(column, "date32[day]", 4, date32)
     }
 
     fn date(&self, column: &str) -> Result<Vec<NaiveDate>, CoreError> {
-        self.required(column, self.opt_date(column)?)
+        self.values(column, "date32[day]", 4, date32)
     }
 
     fn text(&self, column: &str) -> Result<Vec<String>, CoreError> {
@@ -246,6 +259,20 @@ impl Reader<'_, '_> {
         }
         Ok(out)
     }
+}
+
+fn int64(s: &[u8]) -> Result<i64, String> {
+    Ok(i64::from_le_bytes(s.try_into().map_err(|_| "width")?))
+}
+
+/// A date32 value: days since 1970-01-01, within the years 0001–9999.
+fn date32(s: &[u8]) -> Result<NaiveDate, String> {
+    let days = i32::from_le_bytes(s.try_into().map_err(|_| "width")?);
+    // 719,163 days from 0001-01-01 (day 1) to 1970-01-01.
+    days.checked_add(719_163)
+        .and_then(NaiveDate::from_num_days_from_ce_opt)
+        .filter(|d| (1..=9999).contains(&chrono::Datelike::year(d)))
+        .ok_or_else(|| format!("day {days} is outside the years 0001-9999"))
 }
 
 /// The `loans` table, column by column.
@@ -617,26 +644,37 @@ impl Book {
         };
         let inst_owner = owner(&installments.loan_id);
         let pay_owner = owner(&payments.loan_id);
-        let mut loan_of_installment = HashMap::with_capacity(installments.id.len());
-        for (&id, &k) in installments.id.iter().zip(&inst_owner) {
-            if let Some(k) = k
-                && loan_of_installment.insert(id, k).is_some()
-            {
-                return Err(invalid(format!("loan_installments.id {id} appears twice")));
-            }
-        }
         let loan_fines: Vec<bool> = fines
             .related_type
             .iter()
             .map(|t| LOAN_FINE_TYPES.contains(&t.as_str()))
             .collect();
+        // The loan of each installment a loan fine refers to (a few ids, not every
+        // installment's).
+        let mut loan_of_installment: HashMap<i64, Option<usize>> = fines
+            .related_id
+            .iter()
+            .zip(&loan_fines)
+            .filter(|(_, is_loan)| **is_loan)
+            .map(|(&id, _)| (id, None))
+            .collect();
+        for (&id, &k) in installments.id.iter().zip(&inst_owner) {
+            if let (Some(k), Some(slot)) = (k, loan_of_installment.get_mut(&id)) {
+                if slot.is_some() {
+                    return Err(invalid(format!(
+                        "loan_installments.id {id}, which a fine refers to, appears twice"
+                    )));
+                }
+                *slot = Some(k);
+            }
+        }
         let fine_owner: Vec<Option<usize>> = fines
             .related_id
             .iter()
             .zip(&loan_fines)
             .map(|(id, &is_loan)| {
                 is_loan
-                    .then(|| loan_of_installment.get(id).copied())
+                    .then(|| loan_of_installment.get(id).copied().flatten())
                     .flatten()
             })
             .collect();

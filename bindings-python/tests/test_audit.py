@@ -171,7 +171,7 @@ def test_dates_columns_and_nulls_are_checked() -> None:
                                 pays, fines, as_of=AS_OF)
     with pytest.raises(windeep.InvalidInputError, match="lacks the columns status"):
         windeep.audit_loan_book(loans, inst.drop(columns="status"), pays, fines, as_of=AS_OF)
-    with pytest.raises(windeep.InvalidInputError, match="null in row 0"):
+    with pytest.raises(windeep.InvalidInputError, match="row 0: null"):
         windeep.audit_loan_book(loans.assign(emi_amount=[None]), inst, pays, fines, as_of=AS_OF)
     with pytest.raises(windeep.InvalidInputError, match="appears twice"):
         windeep.audit_loan_book(pd.concat([loans, loans]), inst, pays, fines, as_of=AS_OF)
