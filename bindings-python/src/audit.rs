@@ -116,14 +116,14 @@ struct Reader<'a, 'py> {
 }
 
 impl Reader<'_, '_> {
-    /// Walks the values of fixed `width` bytes: `f(row, None)` for a null, `f(row, Some(bytes))`
-    /// otherwise.
+    /// Walks the values of fixed `width` bytes: `f(row, rows, None)` for a null,
+    /// `f(row, rows, Some(bytes))` otherwise, where `rows` is the column's length.
     fn walk(
         &self,
         column: &str,
         expected: &str,
         width: usize,
-        mut f: impl FnMut(usize, Option<&[u8]>) -> Result<(), String>,
+        mut f: impl FnMut(usize, usize, Option<&[u8]>) -> Result<(), String>,
     ) -> Result<usize, CoreError> {
         let b = buffers(self.table, self.arrays, column, expected)?;
         let values = b
@@ -134,7 +134,8 @@ impl Reader<'_, '_> {
             .ok_or_else(|| invalid(format!("{}.{column}: truncated buffer", self.table)))?;
         for (i, slot) in values.chunks_exact(width).enumerate() {
             let slot = (b.validity.is_none() || b.valid(i)).then_some(slot);
-            f(i, slot).map_err(|e| invalid(format!("{}.{column}, row {i}: {e}", self.table)))?;
+            f(i, b.len, slot)
+                .map_err(|e| invalid(format!("{}.{column}, row {i}: {e}", self.table)))?;
         }
         Ok(b.len)
     }
@@ -148,7 +149,10 @@ impl Reader<'_, '_> {
         decode: impl Fn(&[u8]) -> Result<T, String>,
     ) -> Result<Vec<Option<T>>, CoreError> {
         let mut out = Vec::new();
-        self.walk(column, expected, width, |_, slot| {
+        self.walk(column, expected, width, |_, rows, slot| {
+            if out.capacity() == 0 {
+                out.reserve_exact(rows);
+            }
             out.push(slot.map(&decode).transpose()?);
             Ok(())
         })?;
@@ -164,7 +168,10 @@ impl Reader<'_, '_> {
         decode: impl Fn(&[u8]) -> Result<T, String>,
     ) -> Result<Vec<T>, CoreError> {
         let mut out = Vec::new();
-        self.walk(column, expected, width, |_, slot| {
+        self.walk(column, expected, width, |_, rows, slot| {
+            if out.capacity() == 0 {
+                out.reserve_exact(rows);
+            }
             out.push(decode(
                 slot.ok_or("null in a column that must have a value")?,
             )?);
