@@ -137,3 +137,79 @@ pub fn accounts_day(
         })
         .collect()
 }
+
+/// A legacy loan of ₹2,50,000 at 13.5 % over `tenure` months as the legacy tables would hold it
+/// when every figure is right, with its first `paid` installments paid on their due dates.
+///
+/// # Panics
+/// Never for the sizes the benchmarks use.
+#[must_use]
+pub fn legacy_loan(id: i64, tenure: u32, paid: u32) -> windeep_core::LegacyLoan {
+    use windeep_core::{LegacyInstallmentRow, LegacyLoan, LegacyLoanRow, LegacyPaymentRow};
+    let disbursed = parse_date("2026-01-05").unwrap();
+    let terms = LoanTerms::new(
+        "250000".parse().unwrap(),
+        "13.5".parse().unwrap(),
+        tenure,
+        disbursed,
+        parse_date("2026-02-05").unwrap(),
+    );
+    let s = windeep_core::generate_schedule(&terms).unwrap();
+    let zero = Money::ZERO;
+    let mut installments = Vec::new();
+    let mut payments = Vec::new();
+    let (mut out_p, mut out_i) = (s.totals.principal.value(), s.totals.interest.value());
+    for row in &s.installments {
+        let is_paid = row.number <= paid;
+        let row_id = id * 1000 + i64::from(row.number);
+        installments.push(LegacyInstallmentRow {
+            id: row_id,
+            installment_number: row.number,
+            due_date: row.due_on,
+            principal_amount: row.principal,
+            interest_amount: row.interest,
+            emi_amount: row.installment,
+            principal_paid: if is_paid { row.principal } else { zero },
+            interest_paid: if is_paid { row.interest } else { zero },
+            status: if is_paid { "paid" } else { "upcoming" }.to_owned(),
+        });
+        if is_paid {
+            out_p -= row.principal.value();
+            out_i -= row.interest.value();
+            payments.push(LegacyPaymentRow {
+                id: row_id,
+                installment_id: Some(row_id),
+                payment_date: row.due_on,
+                payment_type: "emi".to_owned(),
+                total_amount: row.installment,
+                principal_component: row.principal,
+                interest_component: row.interest,
+                fine_component: zero,
+                excess_amount: zero,
+                is_reversed: false,
+            });
+        }
+    }
+    LegacyLoan {
+        loan: LegacyLoanRow {
+            id,
+            loan_number: format!("LN2026{id:06}"),
+            principal_amount: terms.principal,
+            interest_rate: terms.annual_rate,
+            interest_type: "reducing".to_owned(),
+            tenure_months: tenure,
+            disbursement_date: disbursed,
+            first_emi_date: s.first_due_on,
+            last_emi_date: Some(s.maturity_on),
+            emi_amount: s.emi.unwrap(),
+            total_interest: s.totals.interest,
+            total_payable: s.totals.payable,
+            outstanding_principal: Money::from_decimal(out_p),
+            outstanding_interest: Money::from_decimal(out_i),
+            outstanding_fine: zero,
+        },
+        installments,
+        payments,
+        fines: Vec::new(),
+    }
+}

@@ -5,6 +5,7 @@
 //! only as `decimal.Decimal` or `int`, dates only as `datetime.date`, and every refusal is a
 //! `windeep.WindeepError` subclass carrying the core's stable code.
 
+mod audit;
 mod convert;
 mod errors;
 mod types;
@@ -264,6 +265,7 @@ fn _windeep(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(call, m)?)?;
     add_name("call");
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
+    m.add_function(wrap_pyfunction!(audit::_audit_loan_book, m)?)?;
 
     m.add_class::<Schedule>()?;
     add_name("Schedule");
@@ -276,6 +278,12 @@ fn _windeep(m: &Bound<'_, PyModule>) -> PyResult<()> {
 
     m.add("OPERATIONS", PyTuple::new(py, ops::OPERATIONS)?)?;
     add_name("OPERATIONS");
+    let rules = PyDict::new(py);
+    for rule in windeep_core::AUDIT_RULES {
+        rules.set_item(rule.id, rule.message)?;
+    }
+    m.add("AUDIT_RULES", PyMappingProxy::new(py, rules.as_mapping()))?;
+    add_name("AUDIT_RULES");
 
     let registry = errors::registry(py)?;
     m.add("WindeepError", registry.base.clone_ref(py))?;

@@ -539,6 +539,7 @@ def test_call_errors() -> None:
         "bank_unmap",
         "bank_ignore",
         "bank_reconcile",
+        "audit_loan",
     )
     with pytest.raises(windeep.UnknownOperationError) as info:
         windeep.call("nope", {})

@@ -2,7 +2,7 @@
 //!
 //! Exact, deterministic lending calculations for a member-owned lending and savings society:
 //! repayment schedules with exact rounding, late-payment fines ([`assess_fines`]), loan approval
-//! checks ([`approve_loan`]), and (as the library grows) payment allocation, restructures,
+//! checks ([`approve_loan`]), the audit of loans kept by the legacy system ([`audit_loan`]), and (as the library grows) payment allocation, restructures,
 //! ledgers, bank import and asset classification.
 //!
 //! The core is pure: deterministic functions over terms and ordered events, with no I/O and no
@@ -34,6 +34,7 @@
 pub mod account;
 mod allocation;
 mod approval;
+mod audit;
 pub mod bank;
 mod calendar;
 mod decimal;
@@ -58,6 +59,10 @@ pub use allocation::{
 pub use approval::{
     ApprovalCode, ApprovalDecision, ApprovalRequest, Consent, Guarantor, GuarantorPolicy,
     LoanApplication, MemberFacts, Override, ProductBounds, RecordedOverride, Refusal, approve_loan,
+};
+pub use audit::{
+    AUDIT_RULES, AuditRule, AuditSummary, Discrepancy, LegacyFineRow, LegacyInstallmentRow,
+    LegacyLoan, LegacyLoanRow, LegacyPaymentRow, LoanAudit, audit_loan,
 };
 pub use calendar::{
     ACTUAL_ACTUAL_DENOMINATOR, DueDates, Frequency, InterestBasis, actual_actual_numerator,

@@ -15,6 +15,9 @@ use crate::account::{
 };
 use crate::allocation::{Allocation, AllocationPolicy, InstallmentDues, allocate};
 use crate::approval::{ApprovalRequest, approve_loan};
+use crate::audit::{
+    LegacyFineRow, LegacyInstallmentRow, LegacyLoan, LegacyLoanRow, LegacyPaymentRow, audit_loan,
+};
 use crate::bank::{
     self, ColumnSpec, Format, LayoutChoice, Mapping, MatchInput, MatchResult, PartInput, PriorKey,
     ReconcileInput, StatementOptions,
@@ -44,6 +47,7 @@ pub const OPERATIONS: &[&str] = &[
     "bank_unmap",
     "bank_ignore",
     "bank_reconcile",
+    "audit_loan",
 ];
 
 /// The `schedule` operation's output: the schedule plus its APR.
@@ -431,6 +435,22 @@ struct IgnoreRequest {
     currency: Currency,
 }
 
+/// The `audit_loan` operation's input: one legacy loan's rows and the audit date (see
+/// `docs/audit.md`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditLoanInput {
+    #[serde(with = "crate::money::iso_date")]
+    as_of: NaiveDate,
+    loan: LegacyLoanRow,
+    #[serde(default)]
+    installments: Vec<LegacyInstallmentRow>,
+    #[serde(default)]
+    payments: Vec<LegacyPaymentRow>,
+    #[serde(default)]
+    fines: Vec<LegacyFineRow>,
+}
+
 fn parse<T: DeserializeOwned>(input: &str) -> Result<T> {
     serde_json::from_str(input).map_err(|e| error_from_serde(&e))
 }
@@ -499,6 +519,16 @@ pub fn call(name: &str, input: &str) -> Result<Value> {
             to_value(&bank::ignore(r.mapping, &r.reason, &r.currency)?)
         }
         "bank_reconcile" => to_value(&bank::reconcile(&parse::<ReconcileInput>(input)?)?),
+        "audit_loan" => {
+            let i: AuditLoanInput = parse(input)?;
+            let loan = LegacyLoan {
+                loan: i.loan,
+                installments: i.installments,
+                payments: i.payments,
+                fines: i.fines,
+            };
+            to_value(&audit_loan(&loan, i.as_of))
+        }
         _ => Err(CoreError::UnknownOperation {
             name: name.to_owned(),
         }),

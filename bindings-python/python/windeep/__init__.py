@@ -25,6 +25,10 @@ Two interfaces:
   ``str``), exactly as the golden fixtures spell it.
 
 Every refusal raises a subclass of :class:`WindeepError` with the core's stable ``code``.
+
+:func:`audit_loan_book` recomputes a legacy loan book (pandas DataFrames or pyarrow Tables of
+the legacy tables) and returns every discrepancy with the rule it breaks; see
+``docs/audit.md``. :mod:`windeep.testing` generates legacy-style books with planted errors.
 """
 
 from windeep._windeep import (
@@ -90,7 +94,15 @@ from windeep._windeep import (
     OverrideWithoutReasonError,
     InternalError,
     ERRORS,
+    AUDIT_RULES,
     __version__,
+)
+from windeep.audit import (
+    AuditResult,
+    AuditSummary,
+    Discrepancies,
+    Discrepancy,
+    audit_loan_book,
 )
 
 __all__ = [
@@ -156,5 +168,11 @@ __all__ = [
     "OverrideWithoutReasonError",
     "InternalError",
     "ERRORS",
+    "AUDIT_RULES",
+    "audit_loan_book",
+    "AuditResult",
+    "AuditSummary",
+    "Discrepancies",
+    "Discrepancy",
     "__version__",
 ]

@@ -70,12 +70,15 @@ __all__ = [
     "OverrideWithoutReasonError",
     "InternalError",
     "ERRORS",
+    "AUDIT_RULES",
 ]
 
 #: Every operation name ``call`` knows, in a stable order.
 OPERATIONS: Final[tuple[str, ...]]
 #: The exception class of every error code (core codes plus ``E_INTERNAL``).
 ERRORS: Final[Mapping[str, type[WindeepError]]]
+#: Every audit rule id and the sentence it enforces (``docs/audit.md``).
+AUDIT_RULES: Final[Mapping[str, str]]
 
 _Amount: TypeAlias = Decimal | int
 _Method: TypeAlias = Literal["reducing", "flat", "equal_principal", "bullet"]
@@ -125,6 +128,13 @@ def schedule(
 ) -> Schedule: ...
 def call(operation: str, input: dict[str, Any] | str) -> dict[str, Any]: ...
 def _panic_for_tests(message: str) -> None: ...
+def _audit_loan_book(
+    loans: dict[str, Any],
+    installments: dict[str, Any],
+    payments: dict[str, Any],
+    fines: dict[str, Any],
+    as_of: datetime.date,
+) -> tuple[dict[str, list[Any]], dict[str, Any]]: ...
 @final
 class RoundingPolicy:
     def __new__(cls, increment: _Amount, mode: _RoundingMode) -> RoundingPolicy: ...

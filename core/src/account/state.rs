@@ -18,7 +18,7 @@ use crate::fines::{
     AccountType, FineKey, FineSnapshot, LeviedFine, OverdueInstallment as FineInstallment,
 };
 use crate::money::{Money, Rate};
-use crate::schedule::{Amortizer, LoanTerms, Method, generate_schedule};
+use crate::schedule::{Amortizer, LoanTerms, Method, Schedule, generate_schedule};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum RowKind {
@@ -363,6 +363,18 @@ impl Account {
         record: bool,
     ) -> Result<Self> {
         let schedule = generate_schedule(terms)?;
+        Self::from_schedule(loan_id, terms, &schedule, policy, guarantors, record)
+    }
+
+    /// Opens the account on `schedule`, which must be the schedule of `terms`.
+    pub(super) fn from_schedule(
+        loan_id: &str,
+        terms: &LoanTerms,
+        schedule: &Schedule,
+        policy: &AccountPolicy,
+        guarantors: &[String],
+        record: bool,
+    ) -> Result<Self> {
         let amort = Amortizer::new(terms, terms.annual_rate)?;
         let rows = schedule
             .installments
@@ -471,7 +483,9 @@ impl Account {
             .zip(fines_by)
             .filter_map(|(r, fine)| {
                 let owed = [r.unpaid_interest(), r.unpaid_principal(), fine];
-                (owed != [0, 0, 0]).then_some(MinorDue {
+                // Element by element: comparing the arrays whole goes through memcmp, which
+                // showed in profiles of long replays.
+                owed.iter().any(|&v| v != 0).then_some(MinorDue {
                     installment: r.number,
                     due_on: r.due_on,
                     owed,

@@ -1,0 +1,345 @@
+"""Batch audit of a legacy loan book: :func:`audit_loan_book`.
+
+The legacy system's tables (``loans``, ``loan_installments``, ``loan_payments``, ``fines``) go
+in as pandas DataFrames or pyarrow Tables; every loan is recomputed by ``windeep-core``
+(``docs/audit.md``) outside the GIL, in parallel over loans, and the result lists every stored
+figure that differs from what the rules give, with the rule it breaks.
+
+This module only converts columns: exact money goes to Arrow ``decimal128(38, 2)``, dates to
+``date32``, ids to ``int64``. Every rule is the core's.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any, Literal, NamedTuple
+
+from windeep import _windeep
+
+__all__ = ["AuditResult", "AuditSummary", "Discrepancies", "Discrepancy", "audit_loan_book"]
+
+#: Columns of the discrepancy table, in order.
+COLUMNS = ("loan", "installment", "field", "stored", "correct", "rule", "message")
+
+_MONEY = "money"
+_RATE = "rate"
+_INT = "int"
+_OPT_INT = "int?"
+_DATE = "date"
+_OPT_DATE = "date?"
+_TEXT = "text"
+_FLAG = "flag"
+
+#: The columns each table must have, and their kinds. Other columns are ignored.
+TABLES: dict[str, dict[str, str]] = {
+    "loans": {
+        "id": _INT, "loan_number": _TEXT, "principal_amount": _MONEY, "interest_rate": _RATE,
+        "interest_type": _TEXT, "tenure_months": _INT, "disbursement_date": _DATE,
+        "first_emi_date": _DATE, "last_emi_date": _OPT_DATE, "emi_amount": _MONEY,
+        "total_interest": _MONEY, "total_payable": _MONEY, "outstanding_principal": _MONEY,
+        "outstanding_interest": _MONEY, "outstanding_fine": _MONEY,
+    },
+    "loan_installments": {
+        "id": _INT, "loan_id": _INT, "installment_number": _INT, "due_date": _DATE,
+        "principal_amount": _MONEY, "interest_amount": _MONEY, "emi_amount": _MONEY,
+        "principal_paid": _MONEY, "interest_paid": _MONEY, "status": _TEXT,
+    },
+    "loan_payments": {
+        "id": _INT, "loan_id": _INT, "installment_id": _OPT_INT, "payment_date": _DATE,
+        "payment_type": _TEXT, "total_amount": _MONEY, "principal_component": _MONEY,
+        "interest_component": _MONEY, "fine_component": _MONEY, "excess_amount": _MONEY,
+        "is_reversed": _FLAG,
+    },
+    "fines": {
+        "id": _INT, "related_type": _TEXT, "related_id": _INT, "fine_rule_id": _OPT_INT,
+        "fine_date": _DATE, "fine_amount": _MONEY, "paid_amount": _MONEY,
+        "waived_amount": _MONEY, "balance_amount": _MONEY, "status": _TEXT,
+    },
+}
+
+_CENT = Decimal("0.01")
+
+#: The Arrow type each kind of column is converted to.
+_TARGETS = {
+    _MONEY: lambda pa: pa.decimal128(38, 2), _RATE: lambda pa: pa.decimal128(38, 8),
+    _INT: lambda pa: pa.int64(), _OPT_INT: lambda pa: pa.int64(),
+    _DATE: lambda pa: pa.date32(), _OPT_DATE: lambda pa: pa.date32(),
+    _TEXT: lambda pa: pa.string(), _FLAG: lambda pa: pa.int8(),
+}
+
+
+def _error(cls: type[_windeep.WindeepError], message: str) -> _windeep.WindeepError:
+    err = cls(message)
+    err.message = message
+    return err
+
+
+def _pyarrow() -> Any:
+    try:
+        return importlib.import_module("pyarrow")
+    except ImportError as exc:  # pragma: no cover - exercised only without pyarrow
+        raise ImportError("audit_loan_book() needs pyarrow: pip install 'windeep[arrow]'") from exc
+
+
+def _as_table(pa: Any, name: str, value: Any) -> Any:
+    if isinstance(value, pa.Table):
+        return value
+    if type(value).__module__.startswith("pandas") and type(value).__name__ == "DataFrame":
+        return pa.Table.from_pandas(value, preserve_index=False)
+    raise _error(
+        _windeep.InvalidInputError,
+        f"{name} must be a pandas DataFrame or a pyarrow Table, not {type(value).__name__}",
+    )
+
+
+def _float_money(pa: Any, where: str, array: Any) -> Any:
+    """Floats read through their shortest repr, refused unless exactly at 2 decimals."""
+    out = []
+    for i, x in enumerate(array.to_pylist()):
+        if x is None or not math.isfinite(x):
+            raise _error(_windeep.InvalidAmountError, f"{where}: {x!r} in row {i} is not an amount")
+        d = Decimal(repr(x))
+        if d != d.quantize(_CENT):
+            raise _error(
+                _windeep.InvalidAmountError,
+                f"{where}: {x!r} in row {i} is not exactly representable at 2 decimals",
+            )
+        out.append(d)
+    return pa.array(out, pa.decimal128(38, 2))
+
+
+def _column(pa: Any, pc: Any, table: str, name: str, kind: str, array: Any,
+            money_from_float: str | None) -> Any:
+    where = f"{table}.{name}"
+    t = array.type
+    if len(array) == 0:
+        # An empty table's columns may have any type (pandas gives them object or float64).
+        return pa.array([], _TARGETS[kind](pa))
+    try:
+        if kind in (_MONEY, _RATE):
+            target = pa.decimal128(38, 2 if kind == _MONEY else 8)
+            if pa.types.is_floating(t):
+                if money_from_float != "round2":
+                    raise _error(
+                        _windeep.InvalidAmountError,
+                        f"{where} holds floats, which may already have lost paise: pass "
+                        "Decimal, exact strings or integers, or money_from_float='round2'",
+                    )
+                array = _float_money(pa, where, array)
+                return array if kind == _MONEY else pc.cast(array, target)
+            if pa.types.is_decimal(t) or pa.types.is_integer(t) or pa.types.is_string(t) \
+                    or pa.types.is_large_string(t):
+                return pc.cast(array, target)
+            if pa.types.is_null(t):
+                return pa.array([None] * len(array), target)
+        elif kind in (_INT, _OPT_INT):
+            if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_null(t):
+                return pc.cast(array, pa.int64())
+        elif kind in (_DATE, _OPT_DATE):
+            if pa.types.is_date(t) or pa.types.is_null(t):
+                return pc.cast(array, pa.date32())
+            if pa.types.is_timestamp(t):
+                dates = pc.cast(array, pa.date32())
+                if pc.all(pc.equal(pc.cast(dates, t), array)).as_py() is False:
+                    raise _error(
+                        _windeep.InvalidDateError,
+                        f"{where} holds times of day; a date column holds midnights only",
+                    )
+                return dates
+            if pa.types.is_string(t) or pa.types.is_large_string(t):
+                return pc.cast(array, pa.date32())
+        elif kind == _TEXT:
+            if pa.types.is_string(t) or pa.types.is_large_string(t) \
+                    or pa.types.is_dictionary(t) or pa.types.is_null(t):
+                return pc.cast(array, pa.string())
+        elif kind == _FLAG:
+            if pa.types.is_boolean(t) or pa.types.is_integer(t) or pa.types.is_null(t):
+                return pc.cast(array, pa.int8())
+    except pa.ArrowInvalid as exc:
+        cls = {_MONEY: _windeep.InvalidAmountError, _RATE: _windeep.InvalidRateError,
+               _DATE: _windeep.InvalidDateError, _OPT_DATE: _windeep.InvalidDateError}
+        raise _error(cls.get(kind, _windeep.InvalidInputError), f"{where}: {exc}") from None
+    raise _error(_windeep.InvalidInputError, f"{where} is {t}, which cannot hold {kind} values")
+
+
+def _arrays(pa: Any, pc: Any, table: str, data: Any, money_from_float: str | None
+            ) -> dict[str, Any]:
+    missing = [c for c in TABLES[table] if c not in data.column_names]
+    if missing:
+        raise _error(_windeep.InvalidInputError, f"{table} lacks the columns {', '.join(missing)}")
+    return {
+        name: _column(pa, pc, table, name, kind, data.column(name).combine_chunks(),
+                      money_from_float)
+        for name, kind in TABLES[table].items()
+    }
+
+
+class Discrepancy(NamedTuple):
+    """One stored figure that differs from what the rules give."""
+
+    loan: str
+    installment: int | None
+    field: str
+    stored: str | None
+    correct: str | None
+    rule: str
+    message: str
+
+
+class Discrepancies:
+    """The discrepancy table: immutable, iterable, convertible to pandas and Arrow.
+
+    ``stored`` and ``correct`` are text exactly as the core wrote them (money at 2 places,
+    dates ``YYYY-MM-DD``), ``None`` where there is none.
+    """
+
+    __slots__ = ("_columns",)
+    _columns: Mapping[str, tuple[Any, ...]]
+
+    def __init__(self, columns: Mapping[str, list[Any]]) -> None:
+        object.__setattr__(
+            self, "_columns", MappingProxyType({c: tuple(columns[c]) for c in COLUMNS})
+        )
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Discrepancies is immutable")
+
+    def __len__(self) -> int:
+        return len(self._columns["loan"])
+
+    def __iter__(self) -> Iterator[Discrepancy]:
+        return (Discrepancy(*row) for row in zip(*(self._columns[c] for c in COLUMNS)))
+
+    def __getitem__(self, i: int) -> Discrepancy:
+        return Discrepancy(*(self._columns[c][i] for c in COLUMNS))
+
+    def __repr__(self) -> str:
+        return f"<Discrepancies: {len(self)} rows>"
+
+    def column(self, name: str) -> tuple[Any, ...]:
+        """One column as a tuple."""
+        return self._columns[name]
+
+    def to_pandas(self) -> Any:
+        """A DataFrame with the columns ``loan, installment, field, stored, correct, rule,
+        message``; ``installment`` is a nullable ``Int64``, the rest hold ``str`` (or None)."""
+        try:
+            pd = importlib.import_module("pandas")
+        except ImportError as exc:  # pragma: no cover - exercised only without pandas
+            raise ImportError("to_pandas() needs pandas: pip install 'windeep[pandas]'") from exc
+        return pd.DataFrame({
+            c: pd.Series(self._columns[c], dtype="Int64" if c == "installment" else object)
+            for c in COLUMNS
+        })
+
+    def to_arrow(self) -> Any:
+        """A pyarrow Table: ``installment`` as ``uint32``, every other column ``string``."""
+        pa = _pyarrow()
+        return pa.Table.from_arrays(
+            [pa.array(self._columns[c], pa.uint32() if c == "installment" else pa.string())
+             for c in COLUMNS],
+            names=list(COLUMNS),
+        )
+
+
+@dataclass(frozen=True)
+class AuditSummary:
+    """Counts over the audit of a book."""
+
+    #: Loans audited (rows of ``loans``).
+    loans_audited: int
+    #: Loans with at least one discrepancy.
+    loans_with_discrepancies: int
+    #: Discrepancies in all.
+    discrepancies: int
+    #: Discrepancies per rule id (rules with none are left out).
+    by_rule: Mapping[str, int]
+    #: Rows that belong to no loan of ``loans``: installments and payments whose ``loan_id``,
+    #: loan fines whose ``related_id`` matches nothing. They are not audited.
+    unmatched_rows: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """The result of :func:`audit_loan_book`."""
+
+    #: The audit date.
+    as_of: datetime.date
+    #: Every discrepancy, loan by loan in the order of ``loans``.
+    discrepancies: Discrepancies
+    #: Counts.
+    summary: AuditSummary
+
+    def to_pandas(self) -> Any:
+        """The discrepancy table as a DataFrame (``discrepancies.to_pandas()``)."""
+        return self.discrepancies.to_pandas()
+
+    def to_arrow(self) -> Any:
+        """The discrepancy table as a pyarrow Table (``discrepancies.to_arrow()``)."""
+        return self.discrepancies.to_arrow()
+
+    def _repr_html_(self) -> str:
+        s = self.summary
+        rows = "".join(
+            f"<tr><td><code>{rule}</code></td><td style='text-align:right'>{n}</td></tr>"
+            for rule, n in s.by_rule.items()
+        )
+        return (
+            f"<p>Audit as of {self.as_of.isoformat()}: {s.loans_audited} loans, "
+            f"{s.loans_with_discrepancies} with discrepancies, {s.discrepancies} "
+            f"discrepancies.</p><table><tr><th>rule</th><th>count</th></tr>{rows}</table>"
+        )
+
+
+def audit_loan_book(
+    loans: Any,
+    installments: Any,
+    payments: Any,
+    fines: Any,
+    *,
+    as_of: datetime.date,
+    money_from_float: Literal["round2"] | None = None,
+) -> AuditResult:
+    """Recomputes every loan of a legacy book and lists every stored figure that differs.
+
+    ``loans``, ``installments``, ``payments`` and ``fines`` are pandas DataFrames or pyarrow
+    Tables of the legacy ``loans``, ``loan_installments``, ``loan_payments`` and ``fines``
+    tables, with their column names (``docs/audit.md``; extra columns are ignored). Money
+    columns must hold ``decimal.Decimal`` values, exact decimal strings, integers or Arrow
+    decimals. A float column is refused unless ``money_from_float="round2"``: each float is
+    then read through its shortest ``repr`` and refused unless that is exact at 2 decimals.
+    ``as_of`` is the audit date (statuses and outstanding figures are as of its end).
+
+    Raises a :class:`windeep.WindeepError` subclass for a missing column, a column of the wrong
+    kind, a null in a required column or a value that is not exact.
+    """
+    if not isinstance(as_of, datetime.date) or isinstance(as_of, datetime.datetime):
+        raise _error(_windeep.InvalidDateError, "as_of must be a datetime.date")
+    if money_from_float not in (None, "round2"):
+        raise _error(_windeep.InvalidInputError,
+                     f"money_from_float must be None or 'round2', not {money_from_float!r}")
+    pa = _pyarrow()
+    pc = importlib.import_module("pyarrow.compute")
+    args = {}
+    for table, value in zip(TABLES, (loans, installments, payments, fines)):
+        args[table] = _arrays(pa, pc, table, _as_table(pa, table, value), money_from_float)
+    columns, summary = _windeep._audit_loan_book(
+        args["loans"], args["loan_installments"], args["loan_payments"], args["fines"], as_of
+    )
+    return AuditResult(
+        as_of=as_of,
+        discrepancies=Discrepancies(columns),
+        summary=AuditSummary(
+            loans_audited=summary["loans_audited"],
+            loans_with_discrepancies=summary["loans_with_discrepancies"],
+            discrepancies=summary["discrepancies"],
+            by_rule=MappingProxyType(dict(summary["by_rule"])),
+            unmatched_rows=MappingProxyType(dict(summary["unmatched_rows"])),
+        ),
+    )

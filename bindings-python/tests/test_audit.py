@@ -1,0 +1,215 @@
+"""The batch audit: ``windeep.audit_loan_book`` over legacy tables, and ``windeep.testing``."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+import windeep
+from windeep.testing import KINDS, legacy_book
+
+from conftest import fixture_files, fixture_id, load
+
+AS_OF = datetime.date(2026, 1, 20)
+
+
+def keys(result: windeep.AuditResult) -> list[tuple[Any, ...]]:
+    return [(d.loan, d.installment, d.field, d.rule) for d in result.discrepancies]
+
+
+# --- a generated book with planted errors ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("seed", "tenure"), [(0, 24), (1, 12), (2, 36), (3, 3)])
+def test_the_audit_finds_exactly_the_planted_errors(seed: int, tenure: int) -> None:
+    book = legacy_book(1500, errors=400, seed=seed, tenure=tenure)
+    result = windeep.audit_loan_book(*book.tables(), as_of=book.as_of)
+    found = keys(result)
+    assert len(found) == len(set(found)), "a discrepancy is reported twice"
+    assert sorted(found, key=repr) == sorted(book.planted, key=repr)
+    s = result.summary
+    assert s.loans_audited == 1500
+    assert s.loans_with_discrepancies == len({p.loan for p in book.planted}) == 400
+    assert s.discrepancies == len(book.planted)
+    assert sum(s.by_rule.values()) == s.discrepancies
+    assert dict(s.unmatched_rows) == {"loan_installments": 0, "loan_payments": 0, "fines": 0}
+
+
+def test_every_kind_of_planted_error_is_dealt_out() -> None:
+    book = legacy_book(600, errors=300, seed=5)
+    rules = {p.rule for p in book.planted}
+    # One rule per kind, the flat remainder adding R_ROW_EMI beside R_FLAT_REMAINDER.
+    assert len(rules) == len(KINDS)
+    assert rules <= set(windeep.AUDIT_RULES)
+
+
+def test_a_clean_book_has_no_discrepancy_and_pandas_equals_arrow() -> None:
+    book = legacy_book(300, errors=0, seed=7)
+    assert len(windeep.audit_loan_book(*book.tables(), as_of=book.as_of).discrepancies) == 0
+    planted = legacy_book(300, errors=60, seed=8)
+    frames = planted.to_pandas()
+    assert isinstance(frames[0]["emi_amount"].iloc[0], Decimal)
+    from_pandas = windeep.audit_loan_book(*frames, as_of=planted.as_of)
+    from_arrow = windeep.audit_loan_book(*planted.tables(), as_of=planted.as_of)
+    assert list(from_pandas.discrepancies) == list(from_arrow.discrepancies)
+    assert from_pandas.summary == from_arrow.summary
+
+
+def test_rows_of_no_loan_are_counted_not_audited() -> None:
+    book = legacy_book(20, seed=3)
+    loans = book.loans.slice(0, 10)
+    result = windeep.audit_loan_book(loans, book.installments, book.payments, book.fines,
+                                     as_of=book.as_of)
+    assert result.summary.loans_audited == 10
+    assert result.summary.unmatched_rows["loan_installments"] == 10 * 24
+    assert result.summary.unmatched_rows["loan_payments"] == sum(
+        1 for i in book.payments.column("loan_id").to_pylist() if i > 10)
+    assert len(result.discrepancies) == 0
+
+
+# --- the golden fixtures through the batch interface ----------------------------------------------
+
+AUDIT_FILES = [p for p in fixture_files() if load(p)["operation"] == "audit_loan"
+               and "expected" in load(p)]
+
+
+def _frame(rows: list[dict[str, Any]], columns: list[str], money: set[str]) -> pd.DataFrame:
+    data = {c: [r.get(c) for r in rows] for c in columns}
+    for c in columns:
+        if c in money:
+            data[c] = [None if v is None else Decimal(v) for v in data[c]]
+        elif c.endswith("_date"):
+            data[c] = [None if v is None else datetime.date.fromisoformat(v) for v in data[c]]
+    return pd.DataFrame(data, columns=columns)
+
+
+def tables_of(case_input: dict[str, Any]) -> tuple[pd.DataFrame, ...]:
+    """One loan's JSON input as the four legacy tables, with loan_id and related_type added."""
+    t = windeep.audit.TABLES
+    money = {c for spec in t.values() for c, k in spec.items() if k in ("money", "rate")}
+    loan = case_input["loan"]
+    lid = loan["id"]
+    installments = [{**r, "loan_id": lid} for r in case_input.get("installments", [])]
+    payments = [{**r, "loan_id": lid} for r in case_input.get("payments", [])]
+    fines = [{**r, "related_type": "loan"} for r in case_input.get("fines", [])]
+    frames = (
+        _frame([loan], list(t["loans"]), money),
+        _frame(installments, list(t["loan_installments"]), money),
+        _frame(payments, list(t["loan_payments"]), money),
+        _frame(fines, list(t["fines"]), money),
+    )
+    return frames
+
+
+@pytest.mark.parametrize("path", AUDIT_FILES, ids=fixture_id)
+def test_batch_audit_matches_the_golden_fixture(path: Path) -> None:
+    case = load(path)
+    inp = case["input"]
+    result = windeep.audit_loan_book(
+        *tables_of(inp), as_of=datetime.date.fromisoformat(inp["as_of"])
+    )
+    got = [d._asdict() for d in result.discrepancies]
+    assert got == case["expected"]["discrepancies"]
+    assert windeep.call("audit_loan", inp) == case["expected"]
+
+
+# --- conversion is strict -------------------------------------------------------------------------
+
+
+def small_book() -> tuple[pd.DataFrame, ...]:
+    return tables_of(load(AUDIT_FILES[0])["input"])
+
+
+def test_float_money_is_refused_unless_asked_for_and_exact() -> None:
+    loans, inst, pays, fines = small_book()
+    floats = loans.assign(emi_amount=[float(v) for v in loans["emi_amount"]])
+    with pytest.raises(windeep.InvalidAmountError, match="money_from_float"):
+        windeep.audit_loan_book(floats, inst, pays, fines, as_of=AS_OF)
+    exact = windeep.audit_loan_book(floats, inst, pays, fines, as_of=AS_OF,
+                                    money_from_float="round2")
+    assert list(exact.discrepancies) == list(
+        windeep.audit_loan_book(loans, inst, pays, fines, as_of=AS_OF).discrepancies)
+    for bad in (0.1 + 0.2, 1.005, float("nan"), float("inf")):
+        with pytest.raises(windeep.InvalidAmountError):
+            windeep.audit_loan_book(loans.assign(emi_amount=[bad]), inst, pays, fines,
+                                    as_of=AS_OF, money_from_float="round2")
+    with pytest.raises(windeep.InvalidInputError):
+        windeep.audit_loan_book(floats, inst, pays, fines, as_of=AS_OF,
+                                money_from_float="round")  # type: ignore[arg-type]
+
+
+def test_exact_strings_and_integers_are_money() -> None:
+    loans, inst, pays, fines = small_book()
+    want = list(windeep.audit_loan_book(loans, inst, pays, fines, as_of=AS_OF).discrepancies)
+    as_text = loans.assign(emi_amount=[str(v) for v in loans["emi_amount"]],
+                           principal_amount=[int(v) for v in loans["principal_amount"]])
+    assert list(windeep.audit_loan_book(as_text, inst, pays, fines,
+                                        as_of=AS_OF).discrepancies) == want
+    with pytest.raises(windeep.InvalidAmountError):
+        windeep.audit_loan_book(loans.assign(emi_amount=["8884.885"]), inst, pays, fines,
+                                as_of=AS_OF)
+    with pytest.raises(windeep.InvalidAmountError):
+        windeep.audit_loan_book(loans.assign(emi_amount=[Decimal("8884.885")]), inst, pays,
+                                fines, as_of=AS_OF)
+
+
+def test_dates_columns_and_nulls_are_checked() -> None:
+    loans, inst, pays, fines = small_book()
+    midnight = inst.assign(due_date=pd.to_datetime(inst["due_date"]))
+    ok = windeep.audit_loan_book(loans, midnight, pays, fines, as_of=AS_OF)
+    assert len(ok.discrepancies) == len(windeep.audit_loan_book(
+        loans, inst, pays, fines, as_of=AS_OF).discrepancies)
+    with pytest.raises(windeep.InvalidDateError, match="times of day"):
+        windeep.audit_loan_book(loans, inst.assign(due_date=midnight["due_date"]
+                                                   + pd.Timedelta(hours=10)),
+                                pays, fines, as_of=AS_OF)
+    with pytest.raises(windeep.InvalidInputError, match="lacks the columns status"):
+        windeep.audit_loan_book(loans, inst.drop(columns="status"), pays, fines, as_of=AS_OF)
+    with pytest.raises(windeep.InvalidInputError, match="row 0: null"):
+        windeep.audit_loan_book(loans.assign(emi_amount=[None]), inst, pays, fines, as_of=AS_OF)
+    with pytest.raises(windeep.InvalidInputError, match="appears twice"):
+        windeep.audit_loan_book(pd.concat([loans, loans]), inst, pays, fines, as_of=AS_OF)
+    with pytest.raises(windeep.InvalidInputError, match="DataFrame"):
+        windeep.audit_loan_book([], inst, pays, fines, as_of=AS_OF)
+    with pytest.raises(windeep.InvalidDateError):
+        windeep.audit_loan_book(loans, inst, pays, fines,
+                                as_of=datetime.datetime(2026, 1, 20))
+    with pytest.raises(windeep.InvalidDateError):
+        windeep.audit_loan_book(loans.assign(first_emi_date=["2026-02-30"]), inst, pays, fines,
+                                as_of=AS_OF)
+    extra = loans.assign(created_at="2026-01-05 10:00:00")  # columns the audit does not read
+    assert len(windeep.audit_loan_book(extra, inst, pays, fines, as_of=AS_OF).discrepancies) \
+        == len(windeep.audit_loan_book(loans, inst, pays, fines, as_of=AS_OF).discrepancies)
+
+
+# --- the result -----------------------------------------------------------------------------------
+
+
+def test_the_result_is_immutable_and_converts() -> None:
+    book = legacy_book(50, errors=20, seed=11)
+    result = windeep.audit_loan_book(*book.tables(), as_of=book.as_of)
+    with pytest.raises(AttributeError):
+        result.summary = None  # type: ignore[misc, assignment]
+    with pytest.raises(AttributeError):
+        result.discrepancies._columns = {}
+    with pytest.raises(TypeError):
+        result.summary.by_rule["R_EMI"] = 0  # type: ignore[index]
+    frame = result.to_pandas()
+    assert list(frame.columns) == list(windeep.audit.COLUMNS)
+    assert str(frame["installment"].dtype) == "Int64"
+    assert len(frame) == len(result.discrepancies) == result.summary.discrepancies
+    table = result.to_arrow()
+    assert table.schema.field("installment").type == pa.uint32()
+    assert table.schema.field("stored").type == pa.string()
+    assert table.num_rows == len(frame)
+    first = result.discrepancies[0]
+    assert first == next(iter(result.discrepancies))
+    assert first.message.startswith(windeep.AUDIT_RULES[first.rule])
+    assert "rule" in result._repr_html_()
+    assert repr(result.discrepancies) == f"<Discrepancies: {len(frame)} rows>"
