@@ -17,7 +17,8 @@ use super::statement::{
     Format, ParsedRow, Problem, StatementLine, StatementOptions, StatementReader, csv_reader,
     xlsx_reader,
 };
-use super::{BankTransaction, Direction, LayoutReport, check_id, extract_utr, normalise_narration};
+use super::utr::find_utr;
+use super::{BankTransaction, Direction, LayoutReport, check_id, normalise_narration};
 use crate::decimal::add;
 use crate::error::{CoreError, Result};
 use crate::money::{Money, format_date};
@@ -357,10 +358,10 @@ impl Importer {
     }
 
     fn line(&mut self, row: u64, line: StatementLine) -> Result<ImportedRow> {
-        let utr = extract_utr(&line.narration, line.reference.as_deref());
+        let utr = find_utr(&line.narration, line.reference.as_deref());
         let mut fp = None;
         let key = match &utr {
-            Some((u, _)) => format!("utr:{u}"),
+            Some((u, _)) => format!("utr:{}", u.as_str()),
             None => {
                 let f = fingerprint(
                     &self.account_id,
@@ -386,7 +387,7 @@ impl Importer {
             narration: line.narration,
             reference: line.reference,
             balance: line.balance,
-            utr: utr.as_ref().map(|(u, _)| u.clone()),
+            utr: utr.map(|(u, _)| u.as_str().to_owned()),
             channel: utr.map(|(_, c)| c),
         };
         if let Some(origin) = self.seen.get(&transaction.key) {
