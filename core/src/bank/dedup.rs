@@ -7,17 +7,22 @@
 //! what came before it.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::fmt::Write as _;
 use std::io::Read;
 
+use chrono::Datelike;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::index::{FoldMap, FpKey, pack_hex, pack_ordinal, pack_utr};
 use super::statement::{
     Format, ParsedRow, Problem, StatementLine, StatementOptions, StatementReader, csv_reader,
     xlsx_reader,
 };
-use super::{BankTransaction, Direction, LayoutReport, check_id, extract_utr, normalise_narration};
+use super::utr::find_utr;
+use super::{BankTransaction, Direction, LayoutReport, check_id, normalise_narration};
 use crate::decimal::add;
 use crate::error::{CoreError, Result};
 use crate::money::{Money, format_date};
@@ -221,14 +226,53 @@ pub fn fingerprint(
         }
         h.update(part.as_bytes());
     }
-    let digest = h.finalize();
     let mut out = String::with_capacity(32);
-    for b in digest.iter().take(16) {
-        for nibble in [b >> 4, b & 0x0f] {
-            out.extend(char::from_digit(u32::from(nibble), 16));
+    push_hex(&mut out, fingerprint_bits(&h.finalize()));
+    out
+}
+
+/// The fingerprint: the first 16 bytes of a SHA-256 digest, as a number.
+fn fingerprint_bits(digest: &[u8]) -> u128 {
+    let mut first = [0; 16];
+    for (f, d) in first.iter_mut().zip(digest) {
+        *f = *d;
+    }
+    u128::from_be_bytes(first)
+}
+
+/// Appends a fingerprint as 32 lower-case hex digits.
+fn push_hex(out: &mut String, fp: u128) {
+    for shift in (0..32).rev() {
+        let nibble = (fp >> (shift * 4)) as u32 & 0x0f;
+        out.extend(char::from_digit(nibble, 16));
+    }
+}
+
+/// Appends the narration as [`normalise_narration`] gives it, without allocating.
+fn push_normalised(out: &mut String, text: &str) {
+    let start = out.len();
+    let mut gap = false;
+    for &b in text.as_bytes() {
+        if b.is_ascii_alphanumeric() {
+            if gap && out.len() > start {
+                out.push(' ');
+            }
+            gap = false;
+            out.push(char::from(b.to_ascii_uppercase()));
+        } else {
+            gap = true;
         }
     }
-    out
+}
+
+/// Appends a date as `YYYY-MM-DD` (as [`format_date`]).
+fn push_date(out: &mut String, date: chrono::NaiveDate) {
+    let (y, m, d) = (date.year(), date.month(), date.day());
+    if (1..=9999).contains(&y) {
+        let _ = write!(out, "{y:04}-{m:02}-{d:02}");
+    } else {
+        out.push_str(&format_date(date));
+    }
 }
 
 /// Where a key was first seen: an index into the prior import ids (or none: this file) and
@@ -239,18 +283,29 @@ struct Origin {
     row: u64,
 }
 
+/// What is known of one fingerprint: how many rows of this file had it, and the first key of
+/// an earlier import with it (whatever its ordinal), for review.
+#[derive(Debug, Clone, Copy, Default)]
+struct FpState {
+    ordinal: u32,
+    prior: Option<Origin>,
+}
+
 /// De-duplicates transactions of one bank account, one statement at a time, row by row.
 ///
 /// Feed it rows with [`Importer::row`]; it keeps only the keys seen (not the rows), so a
-/// statement of any length can be streamed through it.
+/// statement of any length can be streamed through it. Each key is held packed in 16 to 24
+/// bytes (see `index.rs`): `utr:` keys by their UTR, `fp:` keys by fingerprint and ordinal.
 #[derive(Debug)]
 pub struct Importer {
     account_id: String,
     minor_units: u32,
     imports: Vec<String>,
-    seen: HashMap<String, Origin>,
-    ordinals: HashMap<String, u32>,
-    prior_fingerprints: HashMap<String, Origin>,
+    utrs: FoldMap<u128, Origin>,
+    fps: FoldMap<FpKey, Origin>,
+    fingerprints: FoldMap<u128, FpState>,
+    /// The text a fingerprint is the hash of, reused from row to row.
+    scratch: String,
     summary: ImportSummary,
 }
 
@@ -268,12 +323,20 @@ impl Importer {
         check_id(account_id, "account_id")?;
         let mut imports: Vec<String> = Vec::new();
         let mut ids: HashMap<String, u32> = HashMap::new();
-        let prior = prior.into_iter();
-        let mut seen = HashMap::with_capacity(prior.size_hint().0);
-        let mut prior_fingerprints = HashMap::new();
+        let mut last: Option<u32> = None;
+        let mut utrs = FoldMap::default();
+        let mut fps = FoldMap::default();
+        let mut fingerprints = FoldMap::default();
         for p in prior {
-            let idx = match ids.get(&p.import_id) {
-                Some(i) => *i,
+            // consecutive keys usually come from the same import
+            let same = last.filter(|i| {
+                usize::try_from(*i)
+                    .ok()
+                    .and_then(|i| imports.get(i))
+                    .is_some_and(|id| *id == p.import_id)
+            });
+            let idx = match same.or_else(|| ids.get(&p.import_id).copied()) {
+                Some(i) => i,
                 None => {
                     let i = u32::try_from(imports.len()).map_err(|_| CoreError::InvalidInput {
                         reason: "too many prior imports".to_owned(),
@@ -283,23 +346,35 @@ impl Importer {
                     i
                 }
             };
+            last = Some(idx);
             let origin = Origin {
                 import: Some(idx),
                 row: p.row,
             };
-            if let Some(fp) = fingerprint_of_key(&p.key) {
-                prior_fingerprints.entry(fp.to_owned()).or_insert(origin);
+            // a key listed more than once keeps the origin listed first
+            if let Some(utr) = p.key.strip_prefix("utr:") {
+                if let Some(packed) = pack_utr(utr.as_bytes()) {
+                    utrs.entry(packed).or_insert(origin);
+                }
+            } else if let Some((fp, n)) = split_fingerprint_key(&p.key)
+                && let Some(fp) = pack_hex(fp.as_bytes())
+            {
+                let state: &mut FpState = fingerprints.entry(fp).or_default();
+                state.prior.get_or_insert(origin);
+                if let Some(n) = pack_ordinal(n.as_bytes()) {
+                    fps.entry(FpKey::new(fp, n)).or_insert(origin);
+                }
             }
-            seen.entry(p.key).or_insert(origin);
         }
         let zero = Money::from_decimal(crate::decimal::pad(Decimal::ZERO, minor_units));
         Ok(Self {
             account_id: account_id.to_owned(),
             minor_units,
             imports,
-            seen,
-            ordinals: HashMap::new(),
-            prior_fingerprints,
+            utrs,
+            fps,
+            fingerprints,
+            scratch: String::with_capacity(256),
             summary: ImportSummary {
                 rows: 0,
                 new: 0,
@@ -357,26 +432,33 @@ impl Importer {
     }
 
     fn line(&mut self, row: u64, line: StatementLine) -> Result<ImportedRow> {
-        let utr = extract_utr(&line.narration, line.reference.as_deref());
-        let mut fp = None;
-        let key = match &utr {
-            Some((u, _)) => format!("utr:{u}"),
-            None => {
-                let f = fingerprint(
-                    &self.account_id,
-                    &format_date(line.date),
-                    line.direction.as_str(),
-                    &line.amount.to_string(),
-                    &line.narration,
-                    line.balance.map(|b| b.to_string()).as_deref(),
-                );
-                let n = self.ordinals.entry(f.clone()).or_insert(0);
-                *n = n.saturating_add(1);
-                let key = format!("fp:{f}:{n}");
-                fp = Some(f);
-                key
-            }
-        };
+        let here = Origin { import: None, row };
+        let (key, utr, channel, seen, review) =
+            match find_utr(&line.narration, line.reference.as_deref()) {
+                Some((u, channel)) => {
+                    let mut key = String::with_capacity(4 + u.as_str().len());
+                    key.push_str("utr:");
+                    key.push_str(u.as_str());
+                    // a recognised UTR is always 12 to 22 upper-case letters and digits
+                    let seen = match pack_utr(u.as_bytes()) {
+                        Some(packed) => first_seen(self.utrs.entry(packed), here),
+                        None => None,
+                    };
+                    (key, Some(u.as_str().to_owned()), Some(channel), seen, None)
+                }
+                None => {
+                    let fp = self.fingerprint_of(&line);
+                    let state = self.fingerprints.entry(fp).or_default();
+                    state.ordinal = state.ordinal.saturating_add(1);
+                    let (n, prior) = (state.ordinal, state.prior);
+                    let mut key = String::with_capacity(3 + 32 + 1 + 10);
+                    key.push_str("fp:");
+                    push_hex(&mut key, fp);
+                    let _ = write!(key, ":{n}");
+                    let seen = first_seen(self.fps.entry(FpKey::new(fp, n)), here);
+                    (key, None, None, seen, prior)
+                }
+            };
         let transaction = BankTransaction {
             key,
             date: line.date,
@@ -386,19 +468,17 @@ impl Importer {
             narration: line.narration,
             reference: line.reference,
             balance: line.balance,
-            utr: utr.as_ref().map(|(u, _)| u.clone()),
-            channel: utr.map(|(_, c)| c),
+            utr,
+            channel,
         };
-        if let Some(origin) = self.seen.get(&transaction.key) {
+        if let Some(origin) = seen {
             self.summary.duplicates = self.summary.duplicates.saturating_add(1);
             return Ok(ImportedRow::Duplicate {
                 row,
-                duplicate_of: self.describe(*origin),
+                duplicate_of: self.describe(origin),
                 transaction,
             });
         }
-        self.seen
-            .insert(transaction.key.clone(), Origin { import: None, row });
         self.summary.new = self.summary.new.saturating_add(1);
         let tally = match transaction.direction {
             Direction::Credit => &mut self.summary.new_credits,
@@ -410,14 +490,31 @@ impl Importer {
             transaction.amount.value(),
             "import totals",
         )?);
-        let review = fp
-            .and_then(|f| self.prior_fingerprints.get(&f).copied())
-            .map(|o| self.describe(o));
+        let review = review.map(|o| self.describe(o));
         Ok(ImportedRow::New {
             row,
             transaction,
             review,
         })
+    }
+
+    /// The fingerprint of a line (see [`fingerprint`]), hashed from a reused buffer.
+    fn fingerprint_of(&mut self, line: &StatementLine) -> u128 {
+        let s = &mut self.scratch;
+        s.clear();
+        s.push_str("windeep-bank-v1\u{1f}");
+        s.push_str(&self.account_id);
+        s.push('\u{1f}');
+        push_date(s, line.date);
+        s.push('\u{1f}');
+        s.push_str(line.direction.as_str());
+        let _ = write!(s, "\u{1f}{}\u{1f}", line.amount);
+        push_normalised(s, &line.narration);
+        s.push('\u{1f}');
+        if let Some(b) = line.balance {
+            let _ = write!(s, "{b}");
+        }
+        fingerprint_bits(&Sha256::digest(s.as_bytes()))
     }
 
     fn describe(&self, origin: Origin) -> DuplicateOf {
@@ -436,11 +533,22 @@ impl Importer {
     }
 }
 
-/// The fingerprint part of an `fp:<hex>:<n>` key.
-fn fingerprint_of_key(key: &str) -> Option<&str> {
+/// Where a key was first seen, or None after recording `here` for a key not seen before.
+fn first_seen<K>(entry: Entry<'_, K, Origin>, here: Origin) -> Option<Origin> {
+    match entry {
+        Entry::Occupied(o) => Some(*o.get()),
+        Entry::Vacant(v) => {
+            v.insert(here);
+            None
+        }
+    }
+}
+
+/// The fingerprint and the ordinal of an `fp:<hex>:<n>` key (`n` of digits only).
+fn split_fingerprint_key(key: &str) -> Option<(&str, &str)> {
     let rest = key.strip_prefix("fp:")?;
     let (fp, n) = rest.rsplit_once(':')?;
-    (n.bytes().all(|c| c.is_ascii_digit()) && !n.is_empty()).then_some(fp)
+    (n.bytes().all(|c| c.is_ascii_digit()) && !n.is_empty()).then_some((fp, n))
 }
 
 /// Reads and de-duplicates a whole statement, calling `sink` for every listed row in order,

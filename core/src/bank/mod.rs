@@ -15,6 +15,7 @@
 mod columns;
 mod dedup;
 mod fields;
+mod index;
 mod mapping;
 mod matching;
 mod reconcile;

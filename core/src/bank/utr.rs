@@ -8,23 +8,24 @@
 use super::Channel;
 
 /// The runs of ASCII letters and digits of a text, as they are (compare case-insensitively).
-fn tokens(text: &str) -> impl Iterator<Item = &str> + Clone {
-    text.split(|c: char| !c.is_ascii_alphanumeric())
+/// Every other byte separates them (the bytes of a non-ASCII character are all above 0x7F).
+fn tokens(text: &str) -> impl Iterator<Item = &[u8]> {
+    text.as_bytes()
+        .split(|c| !c.is_ascii_alphanumeric())
         .filter(|t| !t.is_empty())
 }
 
 /// `XXXXR` + 17 digits: the RBI format of an RTGS UTR (bank code, `R`, channel, date, serial).
-fn is_rtgs(t: &str) -> bool {
+fn is_rtgs(t: &[u8]) -> bool {
     shape(t, 22, b'R')
 }
 
 /// `XXXXN` + 11 digits: the RBI format of a NEFT UTR (bank code, `N`, year-day, serial).
-fn is_neft(t: &str) -> bool {
+fn is_neft(t: &[u8]) -> bool {
     shape(t, 16, b'N')
 }
 
-fn shape(t: &str, len: usize, marker: u8) -> bool {
-    let b = t.as_bytes();
+fn shape(b: &[u8], len: usize, marker: u8) -> bool {
     b.len() == len
         && b.iter().take(4).all(u8::is_ascii_alphabetic)
         && b.get(4).map(u8::to_ascii_uppercase) == Some(marker)
@@ -32,21 +33,60 @@ fn shape(t: &str, len: usize, marker: u8) -> bool {
 }
 
 /// A 12-digit retrieval reference number (IMPS and UPI).
-fn is_rrn(t: &str) -> bool {
-    t.len() == 12 && t.bytes().all(|c| c.is_ascii_digit())
+fn is_rrn(t: &[u8]) -> bool {
+    t.len() == 12 && t.iter().all(u8::is_ascii_digit)
 }
 
-/// The first IMPS or UPI keyword among the narration's tokens.
-fn rrn_channel<'a>(mut tokens: impl Iterator<Item = &'a str>) -> Option<Channel> {
-    tokens.find_map(|t| {
-        if t.eq_ignore_ascii_case("IMPS") {
-            Some(Channel::Imps)
-        } else if t.eq_ignore_ascii_case("UPI") {
-            Some(Channel::Upi)
-        } else {
-            None
+/// The longest UTR (RTGS).
+const MAX_UTR: usize = 22;
+
+/// A recognised UTR: at most 22 upper-case ASCII letters and digits, held without allocating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Utr {
+    bytes: [u8; MAX_UTR],
+    len: u8,
+}
+
+impl Utr {
+    /// The UTR of a token (upper-cased); None when longer than any UTR.
+    fn of(token: &[u8]) -> Option<Self> {
+        let mut bytes = [0; MAX_UTR];
+        bytes.get_mut(..token.len())?.copy_from_slice(token);
+        bytes.make_ascii_uppercase();
+        Some(Self {
+            bytes,
+            len: u8::try_from(token.len()).ok()?,
+        })
+    }
+
+    /// The UTR as bytes.
+    pub(super) fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
+    }
+
+    /// The UTR as text.
+    pub(super) fn as_str(&self) -> &str {
+        // only ASCII letters and digits are ever stored
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
+}
+
+/// The reference column's ASCII letters and digits joined and upper-cased (the text with its
+/// separators removed), when they are few enough to be a UTR.
+fn joined_reference(reference: &str) -> Option<Utr> {
+    let mut out = Utr {
+        bytes: [0; MAX_UTR],
+        len: 0,
+    };
+    let mut len = 0;
+    for &b in reference.as_bytes() {
+        if b.is_ascii_alphanumeric() {
+            *out.bytes.get_mut(len)? = b.to_ascii_uppercase();
+            len += 1;
         }
-    })
+    }
+    out.len = u8::try_from(len).ok()?;
+    Some(out)
 }
 
 /// Finds the UTR of a transaction, normalised (upper-case letters and digits only), and its
@@ -69,39 +109,63 @@ fn rrn_channel<'a>(mut tokens: impl Iterator<Item = &'a str>) -> Option<Channel>
 /// ```
 #[must_use]
 pub fn extract_utr(narration: &str, reference: Option<&str>) -> Option<(String, Channel)> {
-    let words = tokens(narration);
-    let rrn = rrn_channel(words.clone());
-    if let Some(r) = reference {
-        let joined: String = tokens(r).collect::<String>().to_ascii_uppercase();
-        if is_rtgs(&joined) {
-            return Some((joined, Channel::Rtgs));
-        }
-        if is_neft(&joined) {
-            return Some((joined, Channel::Neft));
-        }
-        if let Some(ch) = rrn {
-            if is_rrn(&joined) {
-                return Some((joined, ch));
-            }
-            if joined.len() == 16 && joined.starts_with("0000") {
-                let tail = joined.get(4..).unwrap_or_default();
-                if is_rrn(tail) {
-                    return Some((tail.to_owned(), ch));
+    find_utr(narration, reference).map(|(u, c)| (u.as_str().to_owned(), c))
+}
+
+/// [`extract_utr`] without allocating: the narration is read once, noting the first RTGS UTR,
+/// the first NEFT UTR, the first RRN and the first IMPS / UPI keyword, then the rules are
+/// applied in their order.
+pub(super) fn find_utr(narration: &str, reference: Option<&str>) -> Option<(Utr, Channel)> {
+    let (mut rtgs, mut neft, mut rrn, mut channel) = (None, None, None, None);
+    for t in tokens(narration) {
+        match t.len() {
+            3 | 4 if channel.is_none() => {
+                if t.eq_ignore_ascii_case(b"IMPS") {
+                    channel = Some(Channel::Imps);
+                } else if t.eq_ignore_ascii_case(b"UPI") {
+                    channel = Some(Channel::Upi);
                 }
             }
+            12 if rrn.is_none() && is_rrn(t) => rrn = Some(t),
+            16 if neft.is_none() && is_neft(t) => neft = Some(t),
+            22 if rtgs.is_none() && is_rtgs(t) => {
+                rtgs = Some(t);
+                if channel.is_some() || reference.is_none() {
+                    // nothing later can change the answer
+                    break;
+                }
+            }
+            _ => {}
         }
     }
-    if let Some(t) = words.clone().find(|t| is_rtgs(t)) {
-        return Some((t.to_ascii_uppercase(), Channel::Rtgs));
+    if let Some(joined) = reference.and_then(joined_reference) {
+        let j = joined.as_bytes();
+        if is_rtgs(j) {
+            return Some((joined, Channel::Rtgs));
+        }
+        if is_neft(j) {
+            return Some((joined, Channel::Neft));
+        }
+        if let Some(ch) = channel {
+            if is_rrn(j) {
+                return Some((joined, ch));
+            }
+            if j.len() == 16
+                && j.starts_with(b"0000")
+                && let Some(tail) = j.get(4..).filter(|t| is_rrn(t))
+            {
+                return Utr::of(tail).map(|u| (u, ch));
+            }
+        }
     }
-    if let Some(t) = words.clone().find(|t| is_neft(t)) {
-        return Some((t.to_ascii_uppercase(), Channel::Neft));
+    if let Some(t) = rtgs {
+        return Utr::of(t).map(|u| (u, Channel::Rtgs));
     }
-    let ch = rrn?;
-    words
-        .clone()
-        .find(|t| is_rrn(t))
-        .map(|t| (t.to_owned(), ch))
+    if let Some(t) = neft {
+        return Utr::of(t).map(|u| (u, Channel::Neft));
+    }
+    let ch = channel?;
+    rrn.and_then(Utr::of).map(|u| (u, ch))
 }
 
 #[cfg(test)]
