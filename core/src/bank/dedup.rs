@@ -301,8 +301,11 @@ pub struct Importer {
     account_id: String,
     minor_units: u32,
     imports: Vec<String>,
+    /// Every `utr:` key, of earlier imports and of this file.
     utrs: FoldMap<u128, Origin>,
+    /// The `fp:` keys of earlier imports (this file's never repeat, see [`Importer::line`]).
     fps: FoldMap<FpKey, Origin>,
+    /// Per fingerprint: this file's ordinal and the first earlier key with it.
     fingerprints: FoldMap<u128, FpState>,
     /// The text a fingerprint is the hash of, reused from row to row.
     scratch: String,
@@ -455,7 +458,16 @@ impl Importer {
                     key.push_str("fp:");
                     push_hex(&mut key, fp);
                     let _ = write!(key, ":{n}");
-                    let seen = first_seen(self.fps.entry(FpKey::new(fp, n)), here);
+                    // This file's earlier rows with this fingerprint had lower ordinals, so
+                    // only an earlier import can have this key, unless the ordinal is stuck
+                    // at its maximum and repeats.
+                    let seen = if n == u32::MAX {
+                        first_seen(self.fps.entry(FpKey::new(fp, n)), here)
+                    } else if prior.is_some() {
+                        self.fps.get(&FpKey::new(fp, n)).copied()
+                    } else {
+                        None
+                    };
                     (key, None, None, seen, prior)
                 }
             };
@@ -656,5 +668,63 @@ impl ImportReport {
                 _ => None,
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cash(row: u64) -> (u64, ParsedRow) {
+        let line = StatementLine {
+            date: chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
+            value_date: None,
+            narration: "CASH DEPOSIT".to_owned(),
+            reference: None,
+            direction: Direction::Credit,
+            amount: Money::from_decimal(Decimal::new(50000, 2)),
+            balance: None,
+        };
+        (row, ParsedRow::Line(line))
+    }
+
+    fn outcome(r: Option<ImportedRow>) -> (String, String) {
+        match r.unwrap() {
+            ImportedRow::New { transaction, .. } => ("new".to_owned(), transaction.key),
+            ImportedRow::Duplicate {
+                transaction,
+                duplicate_of,
+                ..
+            } => (
+                format!("duplicate of {}", duplicate_of.row),
+                transaction.key,
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_ordinal_stuck_at_its_maximum_repeats_its_key() {
+        let mut importer = Importer::new("ACC-1", 2, []).unwrap();
+        let (row, line) = cash(1);
+        let (status, key) = outcome(importer.row(row, line).unwrap());
+        assert_eq!((status.as_str(), key.ends_with(":1")), ("new", true));
+        for state in importer.fingerprints.values_mut() {
+            state.ordinal = u32::MAX - 1;
+        }
+        let stuck = format!("{}:{}", key.trim_end_matches(":1"), u32::MAX);
+        let mut got = Vec::new();
+        for row in 2..5 {
+            let (row, line) = cash(row);
+            got.push(outcome(importer.row(row, line).unwrap()));
+        }
+        assert_eq!(
+            got,
+            vec![
+                ("new".to_owned(), stuck.clone()),
+                ("duplicate of 2".to_owned(), stuck.clone()),
+                ("duplicate of 2".to_owned(), stuck),
+            ]
+        );
     }
 }
