@@ -267,11 +267,57 @@ fn push_normalised(out: &mut String, text: &str) {
 
 /// Appends a date as `YYYY-MM-DD` (as [`format_date`]).
 fn push_date(out: &mut String, date: chrono::NaiveDate) {
-    let (y, m, d) = (date.year(), date.month(), date.day());
-    if (1..=9999).contains(&y) {
-        let _ = write!(out, "{y:04}-{m:02}-{d:02}");
-    } else {
-        out.push_str(&format_date(date));
+    match u64::try_from(date.year()) {
+        Ok(y @ 1..=9999) => {
+            push_digits(out, y, 4);
+            out.push('-');
+            push_digits(out, u64::from(date.month()), 2);
+            out.push('-');
+            push_digits(out, u64::from(date.day()), 2);
+        }
+        _ => out.push_str(&format_date(date)),
+    }
+}
+
+/// Appends `n` in decimal, with leading zeros up to `width` digits.
+fn push_digits(out: &mut String, mut n: u64, width: usize) {
+    let mut reversed = [0_u8; 20];
+    let mut len = 0;
+    while let Some(d) = reversed.get_mut(len) {
+        *d = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for _ in len..width {
+        out.push('0');
+    }
+    for &d in reversed.get(..len).unwrap_or_default().iter().rev() {
+        out.push(char::from(d));
+    }
+}
+
+/// Appends an amount as its `Display` writes it: the sign of a negative value (even of a
+/// negative zero), the digits with at least one before the point, and exactly `scale`
+/// decimals.
+fn push_amount(out: &mut String, amount: Money) {
+    let value = amount.value();
+    let scale = value.scale() as usize;
+    match u64::try_from(value.mantissa().unsigned_abs()) {
+        Ok(m) if scale < 20 => {
+            if value.is_sign_negative() {
+                out.push('-');
+            }
+            push_digits(out, m, scale + 1);
+            if scale > 0 {
+                out.insert(out.len() - scale, '.');
+            }
+        }
+        _ => {
+            let _ = write!(out, "{amount}");
+        }
     }
 }
 
@@ -457,7 +503,8 @@ impl Importer {
                     let mut key = String::with_capacity(3 + 32 + 1 + 10);
                     key.push_str("fp:");
                     push_hex(&mut key, fp);
-                    let _ = write!(key, ":{n}");
+                    key.push(':');
+                    push_digits(&mut key, u64::from(n), 1);
                     // This file's earlier rows with this fingerprint had lower ordinals, so
                     // only an earlier import can have this key, unless the ordinal is stuck
                     // at its maximum and repeats.
@@ -520,11 +567,13 @@ impl Importer {
         push_date(s, line.date);
         s.push('\u{1f}');
         s.push_str(line.direction.as_str());
-        let _ = write!(s, "\u{1f}{}\u{1f}", line.amount);
+        s.push('\u{1f}');
+        push_amount(s, line.amount);
+        s.push('\u{1f}');
         push_normalised(s, &line.narration);
         s.push('\u{1f}');
         if let Some(b) = line.balance {
-            let _ = write!(s, "{b}");
+            push_amount(s, b);
         }
         fingerprint_bits(&Sha256::digest(s.as_bytes()))
     }
@@ -726,5 +775,54 @@ mod tests {
                 ("duplicate of 2".to_owned(), stuck),
             ]
         );
+    }
+
+    #[test]
+    fn amounts_dates_and_ordinals_are_written_as_display_writes_them() {
+        let mut values: Vec<Decimal> = [
+            "0",
+            "0.00",
+            "-0.00",
+            "5",
+            "0.05",
+            "0.5",
+            "12.345",
+            "-12.30",
+            "100000.00",
+            "999999999999.9999",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-18446744073709551616.5",
+            "0.0000000000000000000001",
+            "79228162514264337593543950335",
+        ]
+        .iter()
+        .map(|t| t.parse().unwrap())
+        .collect();
+        values.push(-Decimal::ZERO);
+        values.push(Decimal::new(-0, 3));
+        values.push(-Decimal::new(0, 2));
+        assert!(values.iter().any(|v| v.is_zero() && v.is_sign_negative()));
+        for v in values {
+            let mut out = String::new();
+            push_amount(&mut out, Money::from_decimal(v));
+            assert_eq!(out, v.to_string(), "{v:?}");
+        }
+        for (y, m, d) in [(1, 1, 1), (999, 12, 31), (2026, 1, 5), (9999, 12, 31)] {
+            let date = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            let mut out = String::new();
+            push_date(&mut out, date);
+            assert_eq!(out, format_date(date));
+        }
+        for date in [chrono::NaiveDate::MIN, chrono::NaiveDate::MAX] {
+            let mut out = String::new();
+            push_date(&mut out, date);
+            assert_eq!(out, format_date(date));
+        }
+        for n in [0, 1, 9, 10, 4_294_967_295, u64::MAX] {
+            let mut out = String::new();
+            push_digits(&mut out, n, 1);
+            assert_eq!(out, n.to_string());
+        }
     }
 }
