@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::Direction;
 use super::columns::{AmountColumns, ColumnSpec, Columns, LayoutReport, Wanted, report, wanted};
 use super::fields::{
-    AmountCell, AmountProblem, normalise_header, parse_statement_amount, parse_statement_date,
+    AmountCell, AmountProblem, normalise_header, parse_statement_amount, parse_statement_date, trim,
 };
 use crate::decimal::pad;
 use crate::error::{CoreError, Result};
@@ -574,8 +574,8 @@ impl<'a> StatementReader<'a> {
     }
 
     fn classify(&mut self, cells: Cells<'_>) -> ParsedRow {
-        let cell = |i: usize| cells.get(i).map_or("", str::trim);
-        if cells.iter().all(|c| c.trim().is_empty()) {
+        let cell = |i: usize| cells.get(i).map_or("", trim);
+        if cells.iter().all(|c| trim(c).is_empty()) {
             return ParsedRow::Blank;
         }
         if self.footer {
@@ -700,7 +700,7 @@ impl<'a> StatementReader<'a> {
         };
         let has_amount = amount_cells
             .iter()
-            .any(|i| cells.get(*i).is_some_and(|c| !c.trim().is_empty()));
+            .any(|i| cells.get(*i).is_some_and(|c| !trim(c).is_empty()));
         let has_digit = date_text.bytes().any(|b| b.is_ascii_digit());
         match (date_text.is_empty(), has_digit, has_amount) {
             (_, false, false) => ParsedRow::Skipped {
@@ -719,7 +719,7 @@ impl<'a> StatementReader<'a> {
         let units = self.currency.minor_units();
         let parse =
             |field: &str, i: usize| -> std::result::Result<(&str, Option<AmountCell>), ParsedRow> {
-                let t = cells.get(i).map_or("", str::trim);
+                let t = cells.get(i).map_or("", trim);
                 parse_statement_amount(t, units)
                     .map(|a| (t, a))
                     .map_err(|p| amount_problem(field, t, &p, units))
@@ -770,7 +770,7 @@ impl<'a> StatementReader<'a> {
                 let Some(a) = a.filter(|a| !a.value.is_zero()) else {
                     return Err(rejected(Problem::NoAmount, "no amount".to_owned()));
                 };
-                let indicator = match dr_cr.map(|i| cells.get(i).map_or("", str::trim)) {
+                let indicator = match dr_cr.map(|i| cells.get(i).map_or("", trim)) {
                     None | Some("") => None,
                     Some(t) => match normalise_header(t).as_str() {
                         "cr" | "c" | "credit" => Some(Direction::Credit),
