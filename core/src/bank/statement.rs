@@ -278,15 +278,7 @@ impl<R: Read> CsvRows<R> {
             skip = 1;
         }
         self.cuts.clear();
-        let mut end = None;
-        for (i, &b) in rest.iter().enumerate() {
-            if b == delimiter {
-                self.cuts.push(i);
-            } else if matches!(b, b'\n' | b'\r' | b'"') {
-                end = Some((i, b));
-                break;
-            }
-        }
+        let end = scan_line(rest, delimiter, &mut self.cuts);
         let Some((end, b'\n' | b'\r')) = end.filter(|&(end, _)| end > 0) else {
             return false;
         };
@@ -310,6 +302,59 @@ impl<R: Read> CsvRows<R> {
         self.line = self.line.saturating_add(1);
         self.prev_cr = term == Some(b'\r');
         true
+    }
+}
+
+/// Eight copies of a byte.
+const fn splat(b: u8) -> u64 {
+    u64::from_ne_bytes([b; 8])
+}
+
+/// The bytes of `word` that are zero, as their high bits (exact: no borrow between bytes).
+fn zero_bytes(word: u64) -> u64 {
+    const LOW7: u64 = splat(0x7f);
+    !(((word & LOW7).wrapping_add(LOW7)) | word | LOW7)
+}
+
+/// Finds where a line ends (the first `\n`, `\r` or quote, and which) and notes the position of
+/// every delimiter before it in `cuts`; eight bytes at a time.
+fn scan_line(bytes: &[u8], delimiter: u8, cuts: &mut Vec<usize>) -> Option<(usize, u8)> {
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let stops = zero_bytes(word ^ splat(b'\n'))
+            | zero_bytes(word ^ splat(b'\r'))
+            | zero_bytes(word ^ splat(b'"'));
+        let mut delimiters = zero_bytes(word ^ splat(delimiter));
+        if stops != 0 {
+            // little-endian: the lowest bit is the first byte
+            let stop = (stops.trailing_zeros() / 8) as usize;
+            delimiters &= (1_u64 << (stop * 8)).wrapping_sub(1);
+            push_cuts(cuts, at, delimiters);
+            let end = at + stop;
+            return bytes.get(end).map(|&b| (end, b));
+        }
+        push_cuts(cuts, at, delimiters);
+        at += 8;
+    }
+    for (i, &b) in chunks.remainder().iter().enumerate() {
+        if b == delimiter {
+            cuts.push(at + i);
+        } else if matches!(b, b'\n' | b'\r' | b'"') {
+            return Some((at + i, b));
+        }
+    }
+    None
+}
+
+/// Notes the delimiters flagged in `found` (high bits of a word read at `at`).
+fn push_cuts(cuts: &mut Vec<usize>, at: usize, mut found: u64) {
+    while found != 0 {
+        cuts.push(at + (found.trailing_zeros() / 8) as usize);
+        found &= found - 1;
     }
 }
 
@@ -900,6 +945,31 @@ mod tests {
                 records(&bytes, step, delimiter, true),
                 records(&bytes, step, delimiter, false)
             );
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_word_scan_finds_what_a_byte_loop_finds(
+            bytes in prop::collection::vec(
+                prop::sample::select(vec![b'a', b',', b';', b'"', b'\r', b'\n', 0x80, 0xff, 0x00]),
+                0..80,
+            ),
+            delimiter in prop::sample::select(vec![b',', b';', b'\t']),
+        ) {
+            let mut want_cuts = Vec::new();
+            let mut want = None;
+            for (i, &b) in bytes.iter().enumerate() {
+                if b == delimiter {
+                    want_cuts.push(i);
+                } else if matches!(b, b'\n' | b'\r' | b'"') {
+                    want = Some((i, b));
+                    break;
+                }
+            }
+            let mut cuts = Vec::new();
+            prop_assert_eq!(scan_line(&bytes, delimiter, &mut cuts), want);
+            prop_assert_eq!(cuts, want_cuts);
         }
     }
 
