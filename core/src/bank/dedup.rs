@@ -825,4 +825,80 @@ mod tests {
             assert_eq!(out, n.to_string());
         }
     }
+
+    #[test]
+    fn a_row_is_fingerprinted_as_fingerprint_says() {
+        let mut importer = Importer::new("SBI-1 ₹/x", 2, []).unwrap();
+        for (narration, balance) in [
+            ("CASH DEPOSIT", None),
+            ("  upi/CR/6015--Ramesh@ybl ", Some("-1250.50")),
+            ("₹ नमस्ते  café--x", Some("0.00")),
+            ("", Some("12345678901.25")),
+        ] {
+            let mut line = match cash(1).1 {
+                ParsedRow::Line(line) => line,
+                _ => unreachable!(),
+            };
+            line.narration = narration.to_owned();
+            line.balance = balance.map(|b| Money::from_decimal(b.parse().unwrap()));
+            let mut normalised = String::new();
+            push_normalised(&mut normalised, narration);
+            assert_eq!(normalised, normalise_narration(narration));
+            let want = fingerprint(
+                "SBI-1 ₹/x",
+                &format_date(line.date),
+                line.direction.as_str(),
+                &line.amount.to_string(),
+                narration,
+                balance,
+            );
+            let mut got = String::new();
+            push_hex(&mut got, importer.fingerprint_of(&line));
+            assert_eq!(got, want, "{narration:?}");
+        }
+    }
+
+    #[test]
+    fn a_prior_key_of_another_spelling_matches_nothing() {
+        let csv = "Txn Date,Description,Debit,Credit\n\
+                   05/01/2026,UPI/CR/601512345678/A,,500.00\n\
+                   05/01/2026,CASH DEPOSIT,,100.00\n";
+        let options = StatementOptions::default();
+        let import = |prior: &[PriorKey]| {
+            import_statement(csv.as_bytes(), Format::Csv, &options, "ACC-1", None, prior).unwrap()
+        };
+        let keys = import(&[]).prior_keys("IMP-1");
+        let (utr, fp) = (keys[0].key.clone(), keys[1].key.clone());
+        assert_eq!(utr, "utr:601512345678");
+        let respelt = |key: String| PriorKey {
+            key,
+            import_id: "IMP-0".to_owned(),
+            row: 7,
+        };
+        let odd = [
+            respelt(utr.replace("utr:", "UTR:")),
+            respelt(format!("{utr} ")),
+            respelt(format!("{}:01", fp.strip_suffix(":1").unwrap())),
+            respelt(fp.to_ascii_uppercase()),
+        ];
+        let rows = import(&odd).rows;
+        assert!(matches!(rows[0], ImportedRow::New { review: None, .. }));
+        // the fingerprint of `fp:<hex>:01` is still recognised for review
+        let ImportedRow::New {
+            review: Some(review),
+            ..
+        } = &rows[1]
+        else {
+            panic!("{:?}", rows[1]);
+        };
+        assert_eq!(
+            (review.import_id.as_deref(), review.row),
+            (Some("IMP-0"), 7)
+        );
+        let rows = import(&keys).rows;
+        assert!(
+            rows.iter()
+                .all(|r| matches!(r, ImportedRow::Duplicate { .. }))
+        );
+    }
 }
