@@ -267,11 +267,57 @@ fn push_normalised(out: &mut String, text: &str) {
 
 /// Appends a date as `YYYY-MM-DD` (as [`format_date`]).
 fn push_date(out: &mut String, date: chrono::NaiveDate) {
-    let (y, m, d) = (date.year(), date.month(), date.day());
-    if (1..=9999).contains(&y) {
-        let _ = write!(out, "{y:04}-{m:02}-{d:02}");
-    } else {
-        out.push_str(&format_date(date));
+    match u64::try_from(date.year()) {
+        Ok(y @ 1..=9999) => {
+            push_digits(out, y, 4);
+            out.push('-');
+            push_digits(out, u64::from(date.month()), 2);
+            out.push('-');
+            push_digits(out, u64::from(date.day()), 2);
+        }
+        _ => out.push_str(&format_date(date)),
+    }
+}
+
+/// Appends `n` in decimal, with leading zeros up to `width` digits.
+fn push_digits(out: &mut String, mut n: u64, width: usize) {
+    let mut reversed = [0_u8; 20];
+    let mut len = 0;
+    while let Some(d) = reversed.get_mut(len) {
+        *d = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for _ in len..width {
+        out.push('0');
+    }
+    for &d in reversed.get(..len).unwrap_or_default().iter().rev() {
+        out.push(char::from(d));
+    }
+}
+
+/// Appends an amount as its `Display` writes it: the sign of a negative value (even of a
+/// negative zero), the digits with at least one before the point, and exactly `scale`
+/// decimals.
+fn push_amount(out: &mut String, amount: Money) {
+    let value = amount.value();
+    let scale = value.scale() as usize;
+    match u64::try_from(value.mantissa().unsigned_abs()) {
+        Ok(m) if scale < 20 => {
+            if value.is_sign_negative() {
+                out.push('-');
+            }
+            push_digits(out, m, scale + 1);
+            if scale > 0 {
+                out.insert(out.len() - scale, '.');
+            }
+        }
+        _ => {
+            let _ = write!(out, "{amount}");
+        }
     }
 }
 
@@ -301,8 +347,11 @@ pub struct Importer {
     account_id: String,
     minor_units: u32,
     imports: Vec<String>,
+    /// Every `utr:` key, of earlier imports and of this file.
     utrs: FoldMap<u128, Origin>,
+    /// The `fp:` keys of earlier imports (this file's never repeat, see [`Importer::line`]).
     fps: FoldMap<FpKey, Origin>,
+    /// Per fingerprint: this file's ordinal and the first earlier key with it.
     fingerprints: FoldMap<u128, FpState>,
     /// The text a fingerprint is the hash of, reused from row to row.
     scratch: String,
@@ -454,8 +503,18 @@ impl Importer {
                     let mut key = String::with_capacity(3 + 32 + 1 + 10);
                     key.push_str("fp:");
                     push_hex(&mut key, fp);
-                    let _ = write!(key, ":{n}");
-                    let seen = first_seen(self.fps.entry(FpKey::new(fp, n)), here);
+                    key.push(':');
+                    push_digits(&mut key, u64::from(n), 1);
+                    // This file's earlier rows with this fingerprint had lower ordinals, so
+                    // only an earlier import can have this key, unless the ordinal is stuck
+                    // at its maximum and repeats.
+                    let seen = if n == u32::MAX {
+                        first_seen(self.fps.entry(FpKey::new(fp, n)), here)
+                    } else if prior.is_some() {
+                        self.fps.get(&FpKey::new(fp, n)).copied()
+                    } else {
+                        None
+                    };
                     (key, None, None, seen, prior)
                 }
             };
@@ -508,11 +567,13 @@ impl Importer {
         push_date(s, line.date);
         s.push('\u{1f}');
         s.push_str(line.direction.as_str());
-        let _ = write!(s, "\u{1f}{}\u{1f}", line.amount);
+        s.push('\u{1f}');
+        push_amount(s, line.amount);
+        s.push('\u{1f}');
         push_normalised(s, &line.narration);
         s.push('\u{1f}');
         if let Some(b) = line.balance {
-            let _ = write!(s, "{b}");
+            push_amount(s, b);
         }
         fingerprint_bits(&Sha256::digest(s.as_bytes()))
     }
@@ -656,5 +717,188 @@ impl ImportReport {
                 _ => None,
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cash(row: u64) -> (u64, ParsedRow) {
+        let line = StatementLine {
+            date: chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
+            value_date: None,
+            narration: "CASH DEPOSIT".to_owned(),
+            reference: None,
+            direction: Direction::Credit,
+            amount: Money::from_decimal(Decimal::new(50000, 2)),
+            balance: None,
+        };
+        (row, ParsedRow::Line(line))
+    }
+
+    fn outcome(r: Option<ImportedRow>) -> (String, String) {
+        match r.unwrap() {
+            ImportedRow::New { transaction, .. } => ("new".to_owned(), transaction.key),
+            ImportedRow::Duplicate {
+                transaction,
+                duplicate_of,
+                ..
+            } => (
+                format!("duplicate of {}", duplicate_of.row),
+                transaction.key,
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_ordinal_stuck_at_its_maximum_repeats_its_key() {
+        let mut importer = Importer::new("ACC-1", 2, []).unwrap();
+        let (row, line) = cash(1);
+        let (status, key) = outcome(importer.row(row, line).unwrap());
+        assert_eq!((status.as_str(), key.ends_with(":1")), ("new", true));
+        for state in importer.fingerprints.values_mut() {
+            state.ordinal = u32::MAX - 1;
+        }
+        let stuck = format!("{}:{}", key.trim_end_matches(":1"), u32::MAX);
+        let mut got = Vec::new();
+        for row in 2..5 {
+            let (row, line) = cash(row);
+            got.push(outcome(importer.row(row, line).unwrap()));
+        }
+        assert_eq!(
+            got,
+            vec![
+                ("new".to_owned(), stuck.clone()),
+                ("duplicate of 2".to_owned(), stuck.clone()),
+                ("duplicate of 2".to_owned(), stuck),
+            ]
+        );
+    }
+
+    #[test]
+    fn amounts_dates_and_ordinals_are_written_as_display_writes_them() {
+        let mut values: Vec<Decimal> = [
+            "0",
+            "0.00",
+            "-0.00",
+            "5",
+            "0.05",
+            "0.5",
+            "12.345",
+            "-12.30",
+            "100000.00",
+            "999999999999.9999",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-18446744073709551616.5",
+            "0.0000000000000000000001",
+            "79228162514264337593543950335",
+        ]
+        .iter()
+        .map(|t| t.parse().unwrap())
+        .collect();
+        values.push(-Decimal::ZERO);
+        values.push(Decimal::new(-0, 3));
+        values.push(-Decimal::new(0, 2));
+        assert!(values.iter().any(|v| v.is_zero() && v.is_sign_negative()));
+        for v in values {
+            let mut out = String::new();
+            push_amount(&mut out, Money::from_decimal(v));
+            assert_eq!(out, v.to_string(), "{v:?}");
+        }
+        for (y, m, d) in [(1, 1, 1), (999, 12, 31), (2026, 1, 5), (9999, 12, 31)] {
+            let date = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            let mut out = String::new();
+            push_date(&mut out, date);
+            assert_eq!(out, format_date(date));
+        }
+        for date in [chrono::NaiveDate::MIN, chrono::NaiveDate::MAX] {
+            let mut out = String::new();
+            push_date(&mut out, date);
+            assert_eq!(out, format_date(date));
+        }
+        for n in [0, 1, 9, 10, 4_294_967_295, u64::MAX] {
+            let mut out = String::new();
+            push_digits(&mut out, n, 1);
+            assert_eq!(out, n.to_string());
+        }
+    }
+
+    #[test]
+    fn a_row_is_fingerprinted_as_fingerprint_says() {
+        let mut importer = Importer::new("SBI-1 ₹/x", 2, []).unwrap();
+        for (narration, balance) in [
+            ("CASH DEPOSIT", None),
+            ("  upi/CR/6015--Ramesh@ybl ", Some("-1250.50")),
+            ("₹ नमस्ते  café--x", Some("0.00")),
+            ("", Some("12345678901.25")),
+        ] {
+            let mut line = match cash(1).1 {
+                ParsedRow::Line(line) => line,
+                _ => unreachable!(),
+            };
+            line.narration = narration.to_owned();
+            line.balance = balance.map(|b| Money::from_decimal(b.parse().unwrap()));
+            let mut normalised = String::new();
+            push_normalised(&mut normalised, narration);
+            assert_eq!(normalised, normalise_narration(narration));
+            let want = fingerprint(
+                "SBI-1 ₹/x",
+                &format_date(line.date),
+                line.direction.as_str(),
+                &line.amount.to_string(),
+                narration,
+                balance,
+            );
+            let mut got = String::new();
+            push_hex(&mut got, importer.fingerprint_of(&line));
+            assert_eq!(got, want, "{narration:?}");
+        }
+    }
+
+    #[test]
+    fn a_prior_key_of_another_spelling_matches_nothing() {
+        let csv = "Txn Date,Description,Debit,Credit\n\
+                   05/01/2026,UPI/CR/601512345678/A,,500.00\n\
+                   05/01/2026,CASH DEPOSIT,,100.00\n";
+        let options = StatementOptions::default();
+        let import = |prior: &[PriorKey]| {
+            import_statement(csv.as_bytes(), Format::Csv, &options, "ACC-1", None, prior).unwrap()
+        };
+        let keys = import(&[]).prior_keys("IMP-1");
+        let (utr, fp) = (keys[0].key.clone(), keys[1].key.clone());
+        assert_eq!(utr, "utr:601512345678");
+        let respelt = |key: String| PriorKey {
+            key,
+            import_id: "IMP-0".to_owned(),
+            row: 7,
+        };
+        let odd = [
+            respelt(utr.replace("utr:", "UTR:")),
+            respelt(format!("{utr} ")),
+            respelt(format!("{}:01", fp.strip_suffix(":1").unwrap())),
+            respelt(fp.to_ascii_uppercase()),
+        ];
+        let rows = import(&odd).rows;
+        assert!(matches!(rows[0], ImportedRow::New { review: None, .. }));
+        // the fingerprint of `fp:<hex>:01` is still recognised for review
+        let ImportedRow::New {
+            review: Some(review),
+            ..
+        } = &rows[1]
+        else {
+            panic!("{:?}", rows[1]);
+        };
+        assert_eq!(
+            (review.import_id.as_deref(), review.row),
+            (Some("IMP-0"), 7)
+        );
+        let rows = import(&keys).rows;
+        assert!(
+            rows.iter()
+                .all(|r| matches!(r, ImportedRow::Duplicate { .. }))
+        );
     }
 }

@@ -41,7 +41,7 @@ const FULL_MONTHS: [&str; 12] = [
 /// ```
 #[must_use]
 pub fn parse_statement_date(text: &str) -> Option<NaiveDate> {
-    let t = text.trim();
+    let t = trim(text);
     let (date, rest) = split_date_and_time(t)?;
     if !rest.is_empty() && !is_time(rest) {
         return None;
@@ -247,7 +247,7 @@ pub fn parse_statement_amount(
     text: &str,
     minor_units: u32,
 ) -> Result<Option<AmountCell>, AmountProblem> {
-    let mut t = text.trim();
+    let mut t = trim(text);
     if t.is_empty() || t == "-" || t == "--" {
         return Ok(None);
     }
@@ -302,13 +302,19 @@ pub fn parse_statement_amount(
     if !t.starts_with(|c: char| c.is_ascii_digit()) {
         return Err(AmountProblem::Invalid);
     }
-    let value = if t.contains(',') {
-        parse_plain(&strip_grouping(t).ok_or(AmountProblem::Invalid)?)
-    } else {
-        parse_plain(t)
-    }
-    .map_err(|_| AmountProblem::Invalid)?;
-    if used_scale(value) > minor_units {
+    let (value, used) = match short_plain(t) {
+        Some(v) => v,
+        None => {
+            let value = if t.contains(',') {
+                parse_plain(&strip_grouping(t).ok_or(AmountProblem::Invalid)?)
+            } else {
+                parse_plain(t)
+            }
+            .map_err(|_| AmountProblem::Invalid)?;
+            (value, used_scale(value))
+        }
+    };
+    if used > minor_units {
         return Err(AmountProblem::Scale);
     }
     if value > MAX_AMOUNT {
@@ -318,6 +324,32 @@ pub fn parse_statement_amount(
         value: if negative { -value } else { value },
         suffix,
     }))
+}
+
+/// The usual amount, digits with an optional point and decimals and at most 18 digits in
+/// all, read straight into the value `parse_plain` would give (same digits, same scale), with
+/// its used scale (decimals without trailing zeros). None for any other text.
+fn short_plain(t: &str) -> Option<(Decimal, u32)> {
+    let (int, frac) = match t.split_once('.') {
+        Some((i, f)) => (i, f),
+        None => (t, ""),
+    };
+    let plain = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty()
+        || !plain(int)
+        || !plain(frac)
+        || (frac.is_empty() && t.len() != int.len())
+        || int.len() + frac.len() > 18
+    {
+        return None;
+    }
+    let mut mantissa: i64 = 0;
+    for b in int.bytes().chain(frac.bytes()) {
+        mantissa = mantissa * 10 + i64::from(b - b'0');
+    }
+    let scale = u32::try_from(frac.len()).ok()?;
+    let used = u32::try_from(frac.trim_end_matches('0').len()).ok()?;
+    Some((Decimal::new(mantissa, scale), used))
 }
 
 /// Removes thousands separators: commas only between digits of the integer part.
@@ -361,6 +393,17 @@ pub fn normalise_narration(text: &str) -> String {
         }
     }
     out
+}
+
+/// `text.trim()`, answered at once for the usual cell that begins and ends with a visible
+/// ASCII character (which is not white space) or is empty.
+pub(crate) fn trim(text: &str) -> &str {
+    let b = text.as_bytes();
+    match (b.first(), b.last()) {
+        (None, _) => text,
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        _ => text.trim(),
+    }
 }
 
 /// A header cell as it is matched: ASCII letters and digits only, lower-cased.
@@ -468,6 +511,48 @@ mod tests {
         }
         assert_eq!(amount("10.005"), Err(AmountProblem::Scale));
         assert_eq!(amount("1000000000000.01"), Err(AmountProblem::Range));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn short_amounts_read_as_parse_plain_reads_them(
+            text in "[0-9]{0,12}(\\.[0-9]{0,8})?[0-9,.]?",
+        ) {
+            let slow = parse_plain(&text).ok().map(|v| (v, used_scale(v)));
+            if let Some((fast, used)) = short_plain(&text) {
+                let (slow, slow_used) = slow.unwrap();
+                proptest::prop_assert_eq!(
+                    (fast.mantissa(), fast.scale(), fast.is_sign_negative(), used),
+                    (slow.mantissa(), slow.scale(), slow.is_sign_negative(), slow_used)
+                );
+            } else {
+                proptest::prop_assert!(
+                    slow.is_none() || text.len() > 18,
+                    "{text:?} is plain and short but was not read"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn trimming_agrees_with_str_trim() {
+        let chars = [
+            'a', '1', ' ', '\t', '\n', '\r', '\u{b}', '\u{c}', '\u{1c}', '\u{7f}', '\u{85}',
+            '\u{a0}', '\u{2003}', '\u{3000}', '₹', '~', '!',
+        ];
+        for a in chars {
+            for b in chars {
+                for text in [
+                    String::new(),
+                    a.to_string(),
+                    format!("{a}{b}"),
+                    format!("{a}x y{b}"),
+                    format!("{a}{a}5{b}{b}"),
+                ] {
+                    assert_eq!(trim(&text), text.trim(), "{text:?}");
+                }
+            }
+        }
     }
 
     #[test]

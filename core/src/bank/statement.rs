@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::Direction;
 use super::columns::{AmountColumns, ColumnSpec, Columns, LayoutReport, Wanted, report, wanted};
 use super::fields::{
-    AmountCell, AmountProblem, normalise_header, parse_statement_amount, parse_statement_date,
+    AmountCell, AmountProblem, normalise_header, parse_statement_amount, parse_statement_date, trim,
 };
 use crate::decimal::pad;
 use crate::error::{CoreError, Result};
@@ -142,17 +142,44 @@ struct Record {
     ends: Vec<usize>,
 }
 
-impl Record {
-    fn cells(&self) -> Vec<&str> {
+/// The cells of a [`Record`], read in place.
+#[derive(Debug, Clone, Copy)]
+struct Cells<'a> {
+    text: &'a str,
+    ends: &'a [usize],
+}
+
+impl<'a> Cells<'a> {
+    fn len(self) -> usize {
+        self.ends.len()
+    }
+
+    /// Cell `i`, or None past the last one.
+    fn get(self, i: usize) -> Option<&'a str> {
+        let to = *self.ends.get(i)?;
+        let from = match i.checked_sub(1) {
+            Some(before) => *self.ends.get(before)?,
+            None => 0,
+        };
+        Some(self.text.get(from..to).unwrap_or_default())
+    }
+
+    fn iter(self) -> impl Iterator<Item = &'a str> {
         let mut from = 0;
-        self.ends
-            .iter()
-            .map(|&to| {
-                let cell = self.text.get(from..to).unwrap_or_default();
-                from = to;
-                cell
-            })
-            .collect()
+        self.ends.iter().map(move |&to| {
+            let cell = self.text.get(from..to).unwrap_or_default();
+            from = to;
+            cell
+        })
+    }
+}
+
+impl Record {
+    fn cells(&self) -> Cells<'_> {
+        Cells {
+            text: &self.text,
+            ends: &self.ends,
+        }
     }
 
     fn push(&mut self, cell: &str) {
@@ -170,9 +197,21 @@ trait Rows {
 /// CSV records with the line each starts on (blank lines and line breaks inside quoted
 /// fields counted; `\r\n`, `\n` and a lone `\r` each end a line), read with csv-core so
 /// that the numbering is exact whatever the line endings.
+///
+/// A record that is one plain line (no quote, valid UTF-8, the whole line in the buffer) is
+/// split at its delimiters directly; csv-core, which would read it the same way, is left
+/// between records, where it already was.
 struct CsvRows<R: Read> {
     input: R,
     core: csv_core::Reader,
+    /// The delimiter, when plain lines may be split without csv-core (an ASCII byte other
+    /// than a quote or a line break).
+    plain: Option<u8>,
+    /// Where the delimiters of a plain line are, reused from line to line.
+    cuts: Vec<usize>,
+    /// Whether csv-core has returned a record and read nothing since (it always reads the
+    /// first record itself, so it sees the start of the file and its byte-order mark).
+    between: bool,
     buf: Vec<u8>,
     pos: usize,
     len: usize,
@@ -188,6 +227,10 @@ impl<R: Read> CsvRows<R> {
         Self {
             input,
             core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            plain: (delimiter.is_ascii() && !matches!(delimiter, b'"' | b'\r' | b'\n'))
+                .then_some(delimiter),
+            cuts: Vec::with_capacity(64),
+            between: false,
             buf: vec![0; 1 << 16],
             pos: 0,
             len: 0,
@@ -221,11 +264,117 @@ impl<R: Read> CsvRows<R> {
         }
         Ok(())
     }
+
+    /// Reads the next record when it is one plain line: it starts at once (no blank line
+    /// before it), has no quote, ends with `\n` or `\r` inside the buffer and is valid UTF-8.
+    /// csv-core would give exactly its delimiter-separated parts, and would be left between
+    /// records again. Returns false, having read nothing, for any other record.
+    fn plain_row(&mut self, delimiter: u8, record: &mut Record) -> bool {
+        let mut rest = self.buf.get(self.pos..self.len).unwrap_or_default();
+        let mut skip = 0;
+        if self.prev_cr && rest.first() == Some(&b'\n') {
+            // the rest of a `\r\n`: csv-core drops it and it starts no line
+            rest = rest.get(1..).unwrap_or_default();
+            skip = 1;
+        }
+        self.cuts.clear();
+        let end = scan_line(rest, delimiter, &mut self.cuts);
+        let Some((end, b'\n' | b'\r')) = end.filter(|&(end, _)| end > 0) else {
+            return false;
+        };
+        let Some(line) = rest
+            .get(..end)
+            .and_then(|line| std::str::from_utf8(line).ok())
+        else {
+            return false;
+        };
+        let term = rest.get(end).copied();
+        record.number = self.line;
+        record.text.clear();
+        record.ends.clear();
+        let mut from = 0;
+        for &cut in self.cuts.iter().chain(std::iter::once(&end)) {
+            // the delimiter is ASCII, so every cut is at a character boundary
+            record.push(line.get(from..cut).unwrap_or_default());
+            from = cut.saturating_add(1);
+        }
+        self.pos = self.pos.saturating_add(skip + end + 1);
+        self.line = self.line.saturating_add(1);
+        self.prev_cr = term == Some(b'\r');
+        true
+    }
+}
+
+/// Eight copies of a byte.
+const fn splat(b: u8) -> u64 {
+    u64::from_ne_bytes([b; 8])
+}
+
+/// The bytes of `word` that are zero, as their high bits (exact: no borrow between bytes).
+fn zero_bytes(word: u64) -> u64 {
+    const LOW7: u64 = splat(0x7f);
+    !(((word & LOW7).wrapping_add(LOW7)) | word | LOW7)
+}
+
+/// Finds where a line ends (the first `\n`, `\r` or quote, and which) and notes the position of
+/// every delimiter before it in `cuts`; eight bytes at a time.
+fn scan_line(bytes: &[u8], delimiter: u8, cuts: &mut Vec<usize>) -> Option<(usize, u8)> {
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let stops = zero_bytes(word ^ splat(b'\n'))
+            | zero_bytes(word ^ splat(b'\r'))
+            | zero_bytes(word ^ splat(b'"'));
+        let mut delimiters = zero_bytes(word ^ splat(delimiter));
+        if stops != 0 {
+            // little-endian: the lowest bit is the first byte
+            let stop = (stops.trailing_zeros() / 8) as usize;
+            delimiters &= (1_u64 << (stop * 8)).wrapping_sub(1);
+            push_cuts(cuts, at, delimiters);
+            let end = at + stop;
+            return bytes.get(end).map(|&b| (end, b));
+        }
+        push_cuts(cuts, at, delimiters);
+        at += 8;
+    }
+    for (i, &b) in chunks.remainder().iter().enumerate() {
+        if b == delimiter {
+            cuts.push(at + i);
+        } else if matches!(b, b'\n' | b'\r' | b'"') {
+            return Some((at + i, b));
+        }
+    }
+    None
+}
+
+/// Notes the delimiters flagged in `found` (high bits of a word read at `at`).
+fn push_cuts(cuts: &mut Vec<usize>, at: usize, mut found: u64) {
+    while found != 0 {
+        cuts.push(at + (found.trailing_zeros() / 8) as usize);
+        found &= found - 1;
+    }
 }
 
 impl<R: Read> Rows for CsvRows<R> {
     fn next_row(&mut self, record: &mut Record) -> Option<Result<()>> {
         use csv_core::ReadRecordResult as R;
+        if self.between
+            && let Some(delimiter) = self.plain
+        {
+            if self.pos >= self.len
+                && !self.eof
+                && let Err(e) = self.refill()
+            {
+                return Some(Err(e));
+            }
+            if self.plain_row(delimiter, record) {
+                return Some(Ok(()));
+            }
+        }
+        self.between = false;
         let (mut nout, mut nends) = (0, 0);
         let mut start = None;
         loop {
@@ -266,6 +415,7 @@ impl<R: Read> Rows for CsvRows<R> {
                     self.ends.resize(n, 0);
                 }
                 R::Record => {
+                    self.between = true;
                     record.number = start.unwrap_or(self.line);
                     record.text.clear();
                     record.ends.clear();
@@ -435,7 +585,7 @@ impl<'a> StatementReader<'a> {
             };
             next?;
             let number = record.number;
-            let cells: Vec<String> = record.cells().into_iter().map(str::to_owned).collect();
+            let cells: Vec<String> = record.cells().iter().map(str::to_owned).collect();
             searched += 1;
             if let Some(columns) = wanted.locate(&cells) {
                 let layout = LayoutReport {
@@ -468,9 +618,9 @@ impl<'a> StatementReader<'a> {
         &self.layout
     }
 
-    fn classify(&mut self, cells: &[&str]) -> ParsedRow {
-        let cell = |i: usize| cells.get(i).map_or("", |c| c.trim());
-        if cells.iter().all(|c| c.trim().is_empty()) {
+    fn classify(&mut self, cells: Cells<'_>) -> ParsedRow {
+        let cell = |i: usize| cells.get(i).map_or("", trim);
+        if cells.iter().all(|c| trim(c).is_empty()) {
             return ParsedRow::Blank;
         }
         if self.footer {
@@ -559,7 +709,7 @@ impl<'a> StatementReader<'a> {
 
     /// A row whose date cell is not a date: a text line, a balance line, the footer, or a
     /// rejected transaction.
-    fn not_a_date(&mut self, cells: &[&str], date_text: &str) -> ParsedRow {
+    fn not_a_date(&mut self, cells: Cells<'_>, date_text: &str) -> ParsedRow {
         let label = date_text.to_ascii_lowercase();
         let label = label.trim();
         const FOOTER: &[&str] = &[
@@ -595,7 +745,7 @@ impl<'a> StatementReader<'a> {
         };
         let has_amount = amount_cells
             .iter()
-            .any(|i| cells.get(*i).is_some_and(|c| !c.trim().is_empty()));
+            .any(|i| cells.get(*i).is_some_and(|c| !trim(c).is_empty()));
         let has_digit = date_text.bytes().any(|b| b.is_ascii_digit());
         match (date_text.is_empty(), has_digit, has_amount) {
             (_, false, false) => ParsedRow::Skipped {
@@ -610,11 +760,11 @@ impl<'a> StatementReader<'a> {
     }
 
     /// The direction and positive amount of a row, or the rejected row.
-    fn amount(&self, cells: &[&str]) -> std::result::Result<(Direction, Money), ParsedRow> {
+    fn amount(&self, cells: Cells<'_>) -> std::result::Result<(Direction, Money), ParsedRow> {
         let units = self.currency.minor_units();
         let parse =
             |field: &str, i: usize| -> std::result::Result<(&str, Option<AmountCell>), ParsedRow> {
-                let t = cells.get(i).map_or("", |c| c.trim());
+                let t = cells.get(i).map_or("", trim);
                 parse_statement_amount(t, units)
                     .map(|a| (t, a))
                     .map_err(|p| amount_problem(field, t, &p, units))
@@ -665,7 +815,7 @@ impl<'a> StatementReader<'a> {
                 let Some(a) = a.filter(|a| !a.value.is_zero()) else {
                     return Err(rejected(Problem::NoAmount, "no amount".to_owned()));
                 };
-                let indicator = match dr_cr.map(|i| cells.get(i).map_or("", |c| c.trim())) {
+                let indicator = match dr_cr.map(|i| cells.get(i).map_or("", trim)) {
                     None | Some("") => None,
                     Some(t) => match normalise_header(t).as_str() {
                         "cr" | "c" | "credit" => Some(Direction::Credit),
@@ -733,9 +883,106 @@ impl Iterator for StatementReader<'_> {
         if let Err(e) = self.rows.next_row(&mut record)? {
             return Some(Err(e));
         }
-        let parsed = self.classify(&record.cells());
+        let parsed = self.classify(record.cells());
         let number = record.number;
         self.record = record;
         Some(Ok((number, parsed)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Gives its bytes a few at a time, so that lines straddle refills.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.step.min(out.len()).min(self.data.len());
+            let (head, tail) = self.data.split_at(n);
+            out[..n].copy_from_slice(head);
+            self.data = tail;
+            Ok(n)
+        }
+    }
+
+    fn records(data: &[u8], step: usize, delimiter: u8, plain: bool) -> Vec<(u64, Vec<String>)> {
+        let mut rows = CsvRows::new(Trickle { data, step }, delimiter);
+        if !plain {
+            rows.plain = None;
+        }
+        let mut record = Record::default();
+        let mut out = Vec::new();
+        while let Some(r) = rows.next_row(&mut record) {
+            r.unwrap();
+            out.push((
+                record.number,
+                record.cells().iter().map(str::to_owned).collect(),
+            ));
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn plain_lines_read_as_csv_core_reads_them(
+            bytes in prop::collection::vec(
+                prop::sample::select(vec![
+                    b'a', b'1', b' ', b',', b';', b'"', b'\r', b'\n', 0xc3, 0xa9, 0xff, 0xef,
+                    0xbb, 0xbf,
+                ]),
+                0..200,
+            ),
+            step in 1_usize..40,
+            delimiter in prop::sample::select(vec![b',', b';', b'\t']),
+        ) {
+            prop_assert_eq!(
+                records(&bytes, step, delimiter, true),
+                records(&bytes, step, delimiter, false)
+            );
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_word_scan_finds_what_a_byte_loop_finds(
+            bytes in prop::collection::vec(
+                prop::sample::select(vec![b'a', b',', b';', b'"', b'\r', b'\n', 0x80, 0xff, 0x00]),
+                0..80,
+            ),
+            delimiter in prop::sample::select(vec![b',', b';', b'\t']),
+        ) {
+            let mut want_cuts = Vec::new();
+            let mut want = None;
+            for (i, &b) in bytes.iter().enumerate() {
+                if b == delimiter {
+                    want_cuts.push(i);
+                } else if matches!(b, b'\n' | b'\r' | b'"') {
+                    want = Some((i, b));
+                    break;
+                }
+            }
+            let mut cuts = Vec::new();
+            prop_assert_eq!(scan_line(&bytes, delimiter, &mut cuts), want);
+            prop_assert_eq!(cuts, want_cuts);
+        }
+    }
+
+    #[test]
+    fn line_endings_and_quotes_keep_their_numbers() {
+        let data = b"a,b\r\nc,d\r\n\r\ne,\"f\ng\"\rh,i\n\nj\r\n";
+        let want = records(data, 1 << 16, b',', false);
+        assert_eq!(
+            want.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+            vec![1, 2, 4, 6, 8]
+        );
+        for step in [1, 2, 3, 5, 7, 64] {
+            assert_eq!(records(data, step, b',', true), want, "step {step}");
+        }
     }
 }
