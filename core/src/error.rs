@@ -321,6 +321,45 @@ pub enum CoreError {
         /// The code the override names.
         code: String,
     },
+    /// A journal entry's debits and credits differ (or it has no usable lines); such an entry
+    /// cannot be constructed.
+    #[error("journal entry {id} does not balance: debits {debit}, credits {credit} ({reason})")]
+    UnbalancedEntry {
+        /// The entry's id.
+        id: String,
+        /// Σ debits.
+        debit: String,
+        /// Σ credits.
+        credit: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An account code is not a postable account of the chart (unknown, or a group).
+    #[error("account {code:?} is not a postable account of the chart")]
+    UnknownAccount {
+        /// The code given.
+        code: String,
+    },
+    /// A posting is dated in a closed financial year.
+    #[error("the financial year {year} is closed: nothing can be posted on {date}")]
+    PeriodClosed {
+        /// The closed year's code.
+        year: String,
+        /// The posting date.
+        date: String,
+    },
+    /// A withdrawal (or a reversal) would take a savings balance below zero.
+    #[error("savings account {account}: {amount} exceeds the balance {balance} on {date}")]
+    InsufficientBalance {
+        /// The savings account.
+        account: String,
+        /// The balance available.
+        balance: String,
+        /// The amount asked for.
+        amount: String,
+        /// The date.
+        date: String,
+    },
 }
 
 impl CoreError {
@@ -378,6 +417,10 @@ impl CoreError {
             Self::InvalidApplication { .. } => "E_INVALID_APPLICATION",
             Self::InvalidOverride { .. } => "E_INVALID_OVERRIDE",
             Self::OverrideWithoutReason { .. } => "E_OVERRIDE_WITHOUT_REASON",
+            Self::UnbalancedEntry { .. } => "E_UNBALANCED_ENTRY",
+            Self::UnknownAccount { .. } => "E_UNKNOWN_ACCOUNT",
+            Self::PeriodClosed { .. } => "E_PERIOD_CLOSED",
+            Self::InsufficientBalance { .. } => "E_INSUFFICIENT_BALANCE",
         }
     }
 
@@ -427,6 +470,10 @@ impl CoreError {
         "E_INVALID_APPLICATION",
         "E_INVALID_OVERRIDE",
         "E_OVERRIDE_WITHOUT_REASON",
+        "E_UNBALANCED_ENTRY",
+        "E_UNKNOWN_ACCOUNT",
+        "E_PERIOD_CLOSED",
+        "E_INSUFFICIENT_BALANCE",
     ];
 }
 
@@ -528,6 +575,23 @@ mod tests {
                 reason: s(),
             },
             CoreError::OverrideWithoutReason { code: s() },
+            CoreError::UnbalancedEntry {
+                id: s(),
+                debit: s(),
+                credit: s(),
+                reason: s(),
+            },
+            CoreError::UnknownAccount { code: s() },
+            CoreError::PeriodClosed {
+                year: s(),
+                date: s(),
+            },
+            CoreError::InsufficientBalance {
+                account: s(),
+                balance: s(),
+                amount: s(),
+                date: s(),
+            },
         ];
         for e in &all {
             match e {
@@ -574,7 +638,11 @@ mod tests {
                 | CoreError::FineBalanceNegative { .. }
                 | CoreError::InvalidApplication { .. }
                 | CoreError::InvalidOverride { .. }
-                | CoreError::OverrideWithoutReason { .. } => {}
+                | CoreError::OverrideWithoutReason { .. }
+                | CoreError::UnbalancedEntry { .. }
+                | CoreError::UnknownAccount { .. }
+                | CoreError::PeriodClosed { .. }
+                | CoreError::InsufficientBalance { .. } => {}
             }
         }
         all

@@ -34,13 +34,17 @@
 pub mod account;
 mod allocation;
 mod approval;
+mod books;
 mod calendar;
 mod decimal;
 mod error;
 mod fines;
+mod ledger;
 mod money;
 pub mod ops;
+mod reconcile;
 mod rounding;
+mod savings;
 mod schedule;
 
 pub use account::{
@@ -58,6 +62,10 @@ pub use approval::{
     ApprovalCode, ApprovalDecision, ApprovalRequest, Consent, Guarantor, GuarantorPolicy,
     LoanApplication, MemberFacts, Override, ProductBounds, RecordedOverride, Refusal, approve_loan,
 };
+pub use books::{
+    BookLoan, Books, CachedLoan, MemberLedger, MemberLedgerRow, NpaPeriod, journal, member_ledger,
+    post_event,
+};
 pub use calendar::{
     ACTUAL_ACTUAL_DENOMINATOR, DueDates, Frequency, InterestBasis, actual_actual_numerator,
     days_30e_360, days_between, is_leap, snap_to_fixed_day,
@@ -67,8 +75,22 @@ pub use fines::{
     AccountType, FineAction, FineAssessment, FineFormula, FineKey, FineRule, FineSnapshot,
     LeviedFine, MAX_FINE_OCCURRENCES, OverdueInstallment, Slab, assess_fines,
 };
+pub use ledger::{
+    AccountKind, BalanceSheet, Basis, Chart, EntryHeader, FinancialYear, Funds, JournalEntry,
+    LedgerAccount, LedgerAccountReport, LedgerLine, ManualEntry, ManualLine, PostingConfig,
+    PostingLine, PostingRole, ProfitAndLoss, StatementLine, TrialBalance, TrialBalanceRow,
+    balance_sheet, general_ledger, profit_and_loss, trial_balance,
+};
 pub use money::{Currency, MAX_AMOUNT, Money, Rate, format_date, iso_date, parse_date};
+pub use reconcile::{AuditRecord, BankTransaction, StoredEntry, StoredLedgerRow, StoredLine};
 pub use rounding::{RoundingMode, RoundingPolicy};
+pub use savings::{
+    BonusMethod, BonusPart, BonusRecipient, BonusReport, CreditFrequency, InterestBalanceBasis,
+    InterestCredit, InterestMonth, InterestReport, MemberSavings, Month, MonthPaid, PassbookLine,
+    SavingsAccount, SavingsApplied, SavingsBody, SavingsEvent, SavingsFineView, SavingsMode,
+    SavingsOutcome, SavingsScheme, SavingsStatement, ScheduleRow, distribute_bonus, member_savings,
+    savings_apply, savings_interest, savings_statement,
+};
 pub use schedule::{
     BrokenPeriod, Installment, LoanTerms, MAX_TENURE_LIMIT, Method, ProcessingFee, Schedule,
     SchedulePolicy, Totals, annual_percentage_rate, generate_schedule,

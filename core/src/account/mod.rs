@@ -18,6 +18,7 @@ pub use events::{
     AccountPolicy, EventBody, ForeclosureRule, InterestOnlyMode, LoanEvent, PartPaymentMode,
     RateChangeMode, SkipMode,
 };
+pub(crate) use state::{Account, Figures};
 pub use state::{
     Closure, ClosureType, FineView, ForeclosureQuote, InstallmentStatus, InstallmentView,
     LoanState, LoanSummary, PastDueInstallment, TopUpQuote,
@@ -27,7 +28,28 @@ use crate::allocation::Allocation;
 use crate::error::{CoreError, Result};
 use crate::fines::{FineAssessment, FineSnapshot};
 use crate::money::{Money, format_date};
-use state::Account;
+
+/// Watches a fold event by event: the books post from what each event moved.
+pub(crate) trait Observer {
+    /// Before an event is applied, with the account as it stands (not called for the
+    /// disbursement, which opens the account).
+    fn before(&mut self, event: &LoanEvent, account: &Account) -> Result<()>;
+    /// After an event was applied (for the disbursement: right after the account opened).
+    fn after(&mut self, event: &LoanEvent, account: &Account, outcome: &EventOutcome)
+    -> Result<()>;
+}
+
+/// Folds the events dated on or before `as_of`, reporting each applied event to `observer`.
+///
+/// # Errors
+/// As [`replay`].
+pub(crate) fn fold_observed(
+    events: &[LoanEvent],
+    as_of: NaiveDate,
+    observer: &mut dyn Observer,
+) -> Result<Account> {
+    fold_with(events, as_of, false, Some(observer)).map(|(a, _)| a)
+}
 
 /// What applying one event did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,6 +169,15 @@ fn fold(
     as_of: NaiveDate,
     record: bool,
 ) -> Result<(Account, Vec<EventOutcome>)> {
+    fold_with(events, as_of, record, None)
+}
+
+fn fold_with(
+    events: &[LoanEvent],
+    as_of: NaiveDate,
+    record: bool,
+    mut observer: Option<&mut dyn Observer>,
+) -> Result<(Account, Vec<EventOutcome>)> {
     // Arrival (sequence) order decides idempotency; value-date order decides the fold.
     let mut by_sequence: Vec<&LoanEvent> = events.iter().collect();
     by_sequence.sort_by_key(|e| e.sequence);
@@ -247,6 +278,9 @@ fn fold(
             outcome.result = "reversed".to_owned();
         } else if e.sequence == first.sequence {
             // The disbursement opened the account.
+            if let Some(o) = observer.as_deref_mut() {
+                o.after(e, &account, &outcome)?;
+            }
         } else {
             if e.value_date < first.value_date {
                 return Err(invalid(format!(
@@ -255,13 +289,30 @@ fn fold(
                     format_date(e.value_date)
                 )));
             }
+            if let Some(o) = observer.as_deref_mut() {
+                o.before(e, &account)?;
+            }
             account.apply(e, &mut outcome)?;
+            if let Some(o) = observer.as_deref_mut() {
+                o.after(e, &account, &outcome)?;
+            }
         }
         if record {
             outcomes.push(outcome);
         }
     }
     Ok((account, outcomes))
+}
+
+/// How [`LoanAccount::push_with`] took an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pushed {
+    /// Applied in place after every earlier event.
+    InOrder,
+    /// A duplicate of an earlier event: nothing changed.
+    Duplicate,
+    /// Back-dated or a reversal: the account was re-folded.
+    Refolded,
 }
 
 /// A loan account held in memory: its events and their fold, kept current as events arrive.
@@ -320,6 +371,41 @@ impl LoanAccount {
     /// # Errors
     /// As [`replay`]; on error the account is unchanged.
     pub fn push(&mut self, event: LoanEvent) -> Result<EventOutcome> {
+        self.push_with(event, None).map(|(o, _)| o)
+    }
+
+    /// Folds the events like [`LoanAccount::new`], reporting each applied event.
+    pub(crate) fn new_observed(
+        mut events: Vec<LoanEvent>,
+        observer: &mut dyn Observer,
+    ) -> Result<Self> {
+        events.shrink_to_fit();
+        let last = events
+            .iter()
+            .map(|e| (e.value_date, e.sequence))
+            .max()
+            .unwrap_or_default();
+        let (account, _) = fold_with(&events, last.0, false, Some(observer))?;
+        Ok(Self {
+            events,
+            account,
+            last,
+        })
+    }
+
+    /// The fold state.
+    pub(crate) fn account(&self) -> &Account {
+        &self.account
+    }
+
+    /// Like [`LoanAccount::push`]; an event applied in place is reported to `observer`. Says
+    /// whether the event was applied in place, was a duplicate, or made a re-fold necessary
+    /// (a back-dated event or a reversal: then nothing was reported).
+    pub(crate) fn push_with(
+        &mut self,
+        event: LoanEvent,
+        mut observer: Option<&mut dyn Observer>,
+    ) -> Result<(EventOutcome, Pushed)> {
         let mut outcome = EventOutcome {
             event_id: event.id.clone(),
             result: "applied".to_owned(),
@@ -352,7 +438,7 @@ impl LoanAccount {
                 return Err(invalid("event id or sequence is used twice"));
             }
             self.events.push(event);
-            return Ok(outcome);
+            return Ok((outcome, Pushed::Duplicate));
         }
         let in_order = (event.value_date, event.sequence) > self.last
             && !matches!(
@@ -366,12 +452,19 @@ impl LoanAccount {
         {
             return Err(invalid("event id or sequence is used twice"));
         }
-        if in_order {
+        let path = if in_order {
             // Apply to a copy so that a refused event leaves the account unchanged.
             let mut next = self.account.clone();
+            if let Some(o) = observer.as_deref_mut() {
+                o.before(&event, &next)?;
+            }
             next.apply(&event, &mut outcome)?;
+            if let Some(o) = observer {
+                o.after(&event, &next, &outcome)?;
+            }
             self.account = next;
             self.last = (event.value_date, event.sequence);
+            Pushed::InOrder
         } else {
             let mut all = self.events.clone();
             all.push(event.clone());
@@ -386,9 +479,10 @@ impl LoanAccount {
             }
             self.account = account;
             self.last = self.last.max((event.value_date, event.sequence));
-        }
+            Pushed::Refolded
+        };
         self.events.push(event);
-        Ok(outcome)
+        Ok((outcome, path))
     }
 
     /// End-of-day figures as of `as_of` (re-folds only if some event is dated after it).
