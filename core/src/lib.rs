@@ -2,8 +2,9 @@
 //!
 //! Exact, deterministic lending calculations for a member-owned lending and savings society:
 //! repayment schedules with exact rounding, late-payment fines ([`assess_fines`]), loan approval
-//! checks ([`approve_loan`]), and (as the library grows) payment allocation, restructures,
-//! ledgers, bank import and asset classification.
+//! checks ([`approve_loan`]), loan accounts (allocation, restructures), the books
+//! (double-entry postings, member ledger, savings, [`journal`]), asset classification
+//! ([`classify`]) and portfolio figures.
 //!
 //! The core is pure: deterministic functions over terms and ordered events, with no I/O and no
 //! clock. Money and rates are [`rust_decimal::Decimal`] values behind the [`Money`] and [`Rate`]
@@ -36,12 +37,14 @@ mod allocation;
 mod approval;
 mod books;
 mod calendar;
+mod classification;
 mod decimal;
 mod error;
 mod fines;
 mod ledger;
 mod money;
 pub mod ops;
+mod portfolio;
 mod reconcile;
 mod rounding;
 mod savings;
@@ -70,6 +73,10 @@ pub use calendar::{
     ACTUAL_ACTUAL_DENOMINATOR, DueDates, Frequency, InterestBasis, actual_actual_numerator,
     days_30e_360, days_between, is_leap, snap_to_fixed_day,
 };
+pub use classification::{
+    AssetClass, ClassTotal, Classification, ClassificationPolicy, LoanClass, MemberClass, NpaBand,
+    PreviousClass, Sma, classify,
+};
 pub use error::{CoreError, Result};
 pub use fines::{
     AccountType, FineAction, FineAssessment, FineFormula, FineKey, FineRule, FineSnapshot,
@@ -82,6 +89,10 @@ pub use ledger::{
     balance_sheet, general_ledger, profit_and_loss, trial_balance,
 };
 pub use money::{Currency, MAX_AMOUNT, Money, Rate, format_date, iso_date, parse_date};
+pub use portfolio::{
+    Bucket, ClassShare, Efficiency, MonthBuckets, NpaFigures, Par, PortfolioOptions,
+    PortfolioReport, portfolio_report,
+};
 pub use reconcile::{AuditRecord, BankTransaction, StoredEntry, StoredLedgerRow, StoredLine};
 pub use rounding::{RoundingMode, RoundingPolicy};
 pub use savings::{

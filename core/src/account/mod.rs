@@ -18,7 +18,7 @@ pub use events::{
     AccountPolicy, EventBody, ForeclosureRule, InterestOnlyMode, LoanEvent, PartPaymentMode,
     RateChangeMode, SkipMode,
 };
-pub(crate) use state::{Account, Figures};
+pub(crate) use state::{Account, Figures, RowFigures};
 pub use state::{
     Closure, ClosureType, FineView, ForeclosureQuote, InstallmentStatus, InstallmentView,
     LoanState, LoanSummary, PastDueInstallment, TopUpQuote,

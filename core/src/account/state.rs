@@ -345,6 +345,17 @@ pub(crate) struct Figures {
     pub(crate) outstanding: i128,
 }
 
+/// One installment's amounts (minor units), for portfolio reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RowFigures {
+    pub(crate) number: u32,
+    pub(crate) due_on: NaiveDate,
+    pub(crate) principal: i128,
+    pub(crate) interest: i128,
+    pub(crate) paid: i128,
+    pub(crate) waived: i128,
+}
+
 /// The mutable fold state of one loan.
 #[derive(Clone)]
 pub(crate) struct Account {
@@ -461,6 +472,21 @@ impl Account {
             .iter()
             .filter(|r| after.is_none_or(|a| r.due_on > a) && r.due_on <= upto)
             .map(|r| (r.number, r.due_on, r.unpaid_interest()))
+            .collect()
+    }
+
+    /// Every installment's amounts.
+    pub(crate) fn row_figures(&self) -> Vec<RowFigures> {
+        self.rows
+            .iter()
+            .map(|r| RowFigures {
+                number: r.number,
+                due_on: r.due_on,
+                principal: r.principal,
+                interest: r.interest,
+                paid: r.principal_paid + r.interest_paid,
+                waived: r.principal_waived + r.interest_waived,
+            })
             .collect()
     }
 
