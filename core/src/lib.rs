@@ -4,7 +4,7 @@
 //! repayment schedules with exact rounding, late-payment fines ([`assess_fines`]), loan approval
 //! checks ([`approve_loan`]), loan accounts (allocation, restructures), the books
 //! (double-entry postings, member ledger, savings, [`journal`]), asset classification
-//! ([`classify`]) and portfolio figures.
+//! ([`classify`]), portfolio figures and reconciliation checks ([`check_books`]).
 //!
 //! The core is pure: deterministic functions over terms and ordered events, with no I/O and no
 //! clock. Money and rates are [`rust_decimal::Decimal`] values behind the [`Money`] and [`Rate`]
@@ -93,7 +93,10 @@ pub use portfolio::{
     Bucket, ClassShare, Efficiency, MonthBuckets, NpaFigures, Par, PortfolioOptions,
     PortfolioReport, portfolio_report,
 };
-pub use reconcile::{AuditRecord, BankTransaction, StoredEntry, StoredLedgerRow, StoredLine};
+pub use reconcile::{
+    Alert, AlertConfig, AuditRecord, BankTransaction, CheckReport, CheckSummary, CreditScore,
+    RiskBand, StoredEntry, StoredLedgerRow, StoredLine, UnmappedDay, Violation, check_books,
+};
 pub use rounding::{RoundingMode, RoundingPolicy};
 pub use savings::{
     BonusMethod, BonusPart, BonusRecipient, BonusReport, CreditFrequency, InterestBalanceBasis,

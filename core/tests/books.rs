@@ -253,3 +253,55 @@ fn savings_never_go_below_zero() {
     .unwrap();
     assert_eq!(journal(&bad).unwrap_err().code(), "E_INSUFFICIENT_BALANCE");
 }
+
+#[test]
+fn the_daily_checks_find_what_is_wrong() {
+    use windeep_core::{AlertConfig, check_books};
+    let b: Books = serde_json::from_value(json!({
+        "as_of": "2026-03-31",
+        "members": ["M1"],
+        "loans": [{"member": "M1", "events": [
+            disbursed("LN1", "100000", "2026-01-05", "2026-02-05"),
+            event("p1", 2, "2026-02-05", json!({"type": "payment_received", "amount": "8884.88"})),
+        ], "cached": {"outstanding_principal": "-5.00"}}],
+        "savings": [{"account_id": "S1", "member": "M9", "opened_on": "2026-01-01",
+            "scheme": {"monthly_amount": "1000"}, "events": [
+            event("d1", 1, "2026-01-10", json!({"type": "deposit", "amount": "1000"})),
+            event("d2", 2, "2026-01-10", json!({"type": "deposit", "amount": "500"}))]}],
+        // Two postings that arrived together, each computed from the same previous balance:
+        // the legacy race (bug #13).
+        "stored_member_ledger": [
+            {"id": "r1", "member": "M9", "date": "2026-01-10", "credit": "1000", "balance": "-1000"},
+            {"id": "r2", "member": "M9", "date": "2026-01-10", "credit": "500", "balance": "-500"}],
+        "bank_transactions": [
+            {"id": "B1", "bank_account": "SBI", "date": "2026-03-01", "direction": "credit",
+             "amount": "100", "utr": "utr 1", "status": "unmapped"},
+            {"id": "B2", "bank_account": "SBI", "date": "2026-03-02", "direction": "credit",
+             "amount": "100", "utr": "UTR1", "status": "mapped", "mapped_amount": "100"}]
+    }))
+    .unwrap();
+    let alerts: AlertConfig = serde_json::from_value(json!({"unmapped_max_count": 0})).unwrap();
+    let r = check_books(&b, &alerts).unwrap();
+    assert!(!r.ok);
+    let found: std::collections::BTreeSet<&str> =
+        r.violations.iter().map(|v| v.check.as_str()).collect();
+    for check in [
+        "cached_loan_figures",
+        "negative_amounts",
+        "orphans",
+        "member_ledger_chain",
+        "duplicate_utr",
+    ] {
+        assert!(found.contains(check), "{check} not in {found:?}");
+    }
+    assert!(!found.contains("subledger_loans") && !found.contains("trial_balance"));
+    let chain = r
+        .violations
+        .iter()
+        .find(|v| v.check == "member_ledger_chain")
+        .unwrap();
+    assert_eq!(chain.ids, ["M9", "r2"]);
+    assert_eq!(chain.amounts["expected"].to_string(), "-1500.00");
+    let rules: Vec<&str> = r.alerts.iter().map(|a| a.rule.as_str()).collect();
+    assert_eq!(rules, ["negative_balance", "unmapped_transactions"]);
+}
