@@ -24,10 +24,13 @@ pub enum AssetClass {
     /// NPA for up to the first doubtful threshold.
     SubStandard,
     /// Doubtful, first band.
+    #[serde(rename = "doubtful_1")]
     Doubtful1,
     /// Doubtful, second band.
+    #[serde(rename = "doubtful_2")]
     Doubtful2,
     /// Doubtful, third band.
+    #[serde(rename = "doubtful_3")]
     Doubtful3,
     /// Identified as loss.
     Loss,
@@ -40,10 +43,13 @@ pub enum Sma {
     /// Nothing past due.
     Current,
     /// 1 to `sma_0_max` days.
+    #[serde(rename = "sma_0")]
     Sma0,
     /// Up to `sma_1_max` days.
+    #[serde(rename = "sma_1")]
     Sma1,
     /// Up to the NPA threshold.
+    #[serde(rename = "sma_2")]
     Sma2,
     /// Above the NPA threshold.
     Npa,

@@ -142,7 +142,8 @@ pub struct Violation {
     pub check: String,
     /// `critical` or `warning`.
     pub severity: String,
-    /// What is wrong.
+    /// What is wrong, in words (for people: the command line prints it; not serialised).
+    #[serde(skip)]
     pub message: String,
     /// The ids concerned (loan, event, account, entry, member …).
     pub ids: Vec<String>,
@@ -159,7 +160,8 @@ pub struct Alert {
     pub threshold: String,
     /// The value found.
     pub value: String,
-    /// What it means.
+    /// What it means, in words (for people; not serialised).
+    #[serde(skip)]
     pub message: String,
     /// The items concerned.
     pub items: Vec<String>,

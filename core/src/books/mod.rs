@@ -317,13 +317,20 @@ impl<'c> LoanRun<'_, 'c> {
                 tick = Some(t);
             }
             keeper.guard = guarded(e.sequence);
-            if e.value_date >= horizon {
+            // An idempotency duplicate changes nothing, not even the books' clock.
+            let duplicate = account
+                .events()
+                .iter()
+                .any(|x| x.idempotency_key == e.idempotency_key);
+            if !duplicate && e.value_date >= horizon {
                 // Time passes up to the event's day before it takes effect, even when the event
                 // then changes the past (a reversal).
                 poster.advance(account.account(), e.value_date, false)?;
                 keeper.append(poster.drain(), &e.id)?;
             }
-            horizon = horizon.max(e.value_date);
+            if !duplicate {
+                horizon = horizon.max(e.value_date);
+            }
             seen.push(e);
             let (_, path) = account.push_with((*e).clone(), Some(&mut poster))?;
             let stale = tick.is_some_and(|t| e.value_date <= t);
