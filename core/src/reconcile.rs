@@ -347,7 +347,7 @@ fn body_amount(e: &LoanEvent) -> Option<Money> {
 fn member_balances(d: &Derived) -> BTreeMap<String, i128> {
     let mut out = BTreeMap::new();
     for (member, _, debit, credit, _) in member_rows(d) {
-        *out.entry(member).or_insert(0) += debit - credit;
+        *out.entry(member.to_string()).or_insert(0) += debit - credit;
     }
     out
 }

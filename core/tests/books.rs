@@ -305,3 +305,24 @@ fn the_daily_checks_find_what_is_wrong() {
     let rules: Vec<&str> = r.alerts.iter().map(|a| a.rule.as_str()).collect();
     assert_eq!(rules, ["negative_balance", "unmapped_transactions"]);
 }
+
+#[test]
+fn entry_ids_never_collide() {
+    // An event named like a derived entry: "accrual/1" on loan LN1 would be LN1/accrual/1.
+    let b = books(
+        json!([{"member": "M1", "events": [
+            disbursed("LN1", "100000", "2026-01-05", "2026-02-05"),
+            event("accrual/1", 2, "2026-02-05",
+                json!({"type": "payment_received", "amount": "100"})),
+        ]}]),
+        json!({"config": {"basis": "accrual"}}),
+    );
+    assert_eq!(journal(&b).unwrap_err().code(), "E_INVALID_INPUT");
+    let manual = books(
+        json!([]),
+        json!({"journal": [
+            {"id": "J1", "date": "2026-01-01", "lines": [{"account": "1102", "debit": "1"}, {"account": "5100", "credit": "1"}]},
+            {"id": "J1", "date": "2026-01-02", "lines": [{"account": "1102", "debit": "1"}, {"account": "5100", "credit": "1"}]}]}),
+    );
+    assert_eq!(journal(&manual).unwrap_err().code(), "E_INVALID_INPUT");
+}

@@ -304,17 +304,6 @@ fn fold_with(
     Ok((account, outcomes))
 }
 
-/// How [`LoanAccount::push_with`] took an event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Pushed {
-    /// Applied in place after every earlier event.
-    InOrder,
-    /// A duplicate of an earlier event: nothing changed.
-    Duplicate,
-    /// Back-dated or a reversal: the account was re-folded.
-    Refolded,
-}
-
 /// A loan account held in memory: its events and their fold, kept current as events arrive.
 ///
 /// [`LoanAccount::push`] applies an event in place when it comes after every event already
@@ -371,41 +360,6 @@ impl LoanAccount {
     /// # Errors
     /// As [`replay`]; on error the account is unchanged.
     pub fn push(&mut self, event: LoanEvent) -> Result<EventOutcome> {
-        self.push_with(event, None).map(|(o, _)| o)
-    }
-
-    /// Folds the events like [`LoanAccount::new`], reporting each applied event.
-    pub(crate) fn new_observed(
-        mut events: Vec<LoanEvent>,
-        observer: &mut dyn Observer,
-    ) -> Result<Self> {
-        events.shrink_to_fit();
-        let last = events
-            .iter()
-            .map(|e| (e.value_date, e.sequence))
-            .max()
-            .unwrap_or_default();
-        let (account, _) = fold_with(&events, last.0, false, Some(observer))?;
-        Ok(Self {
-            events,
-            account,
-            last,
-        })
-    }
-
-    /// The fold state.
-    pub(crate) fn account(&self) -> &Account {
-        &self.account
-    }
-
-    /// Like [`LoanAccount::push`]; an event applied in place is reported to `observer`. Says
-    /// whether the event was applied in place, was a duplicate, or made a re-fold necessary
-    /// (a back-dated event or a reversal: then nothing was reported).
-    pub(crate) fn push_with(
-        &mut self,
-        event: LoanEvent,
-        mut observer: Option<&mut dyn Observer>,
-    ) -> Result<(EventOutcome, Pushed)> {
         let mut outcome = EventOutcome {
             event_id: event.id.clone(),
             result: "applied".to_owned(),
@@ -438,7 +392,7 @@ impl LoanAccount {
                 return Err(invalid("event id or sequence is used twice"));
             }
             self.events.push(event);
-            return Ok((outcome, Pushed::Duplicate));
+            return Ok(outcome);
         }
         let in_order = (event.value_date, event.sequence) > self.last
             && !matches!(
@@ -452,19 +406,12 @@ impl LoanAccount {
         {
             return Err(invalid("event id or sequence is used twice"));
         }
-        let path = if in_order {
+        if in_order {
             // Apply to a copy so that a refused event leaves the account unchanged.
             let mut next = self.account.clone();
-            if let Some(o) = observer.as_deref_mut() {
-                o.before(&event, &next)?;
-            }
             next.apply(&event, &mut outcome)?;
-            if let Some(o) = observer {
-                o.after(&event, &next, &outcome)?;
-            }
             self.account = next;
             self.last = (event.value_date, event.sequence);
-            Pushed::InOrder
         } else {
             let mut all = self.events.clone();
             all.push(event.clone());
@@ -479,10 +426,9 @@ impl LoanAccount {
             }
             self.account = account;
             self.last = self.last.max((event.value_date, event.sequence));
-            Pushed::Refolded
-        };
+        }
         self.events.push(event);
-        Ok((outcome, path))
+        Ok(outcome)
     }
 
     /// End-of-day figures as of `as_of` (re-folds only if some event is dated after it).

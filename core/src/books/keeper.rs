@@ -3,23 +3,33 @@
 //! reversed by a mirrored entry and replaced, and every entry that no longer applies is
 //! reversed. Nothing posted is ever edited or deleted.
 
-use std::collections::{HashMap, HashSet};
-
 use chrono::NaiveDate;
 
+use super::{FxMap, FxSet};
 use crate::error::{CoreError, Result};
 use crate::ledger::{EntryHeader, FinancialYear, JournalEntry, closed_year};
 use crate::money::format_date;
+
+/// What the journal holds for one ideal entry.
+struct Slot {
+    /// The ideal entry, when it differs from the version in force (a correction or a renamed
+    /// entry); otherwise the version in force is the ideal entry.
+    ideal: Option<JournalEntry>,
+    /// The version in force (an index into `out`); none once reversed away.
+    current: Option<usize>,
+}
 
 /// The journal of one account.
 pub(crate) struct Keeper<'y> {
     /// Every entry posted, in posting order.
     pub(crate) out: Vec<JournalEntry>,
-    /// Ideal id → (the ideal entry, the version of it currently in force); None once
-    /// reversed away.
-    effective: Vec<(String, Option<(JournalEntry, JournalEntry)>)>,
-    index: HashMap<String, usize>,
-    used: HashSet<String>,
+    slots: Vec<Slot>,
+    /// Ideal id → slot. Entries appended in order are indexed lazily, when a correction needs
+    /// them.
+    index: FxMap<String, usize>,
+    indexed: usize,
+    /// Ids posted that are not their ideal entry's own id (mirrors, replacements).
+    extra: FxSet<String>,
     years: &'y [FinancialYear],
     /// When set, an entry dated in a closed year is refused (`E_PERIOD_CLOSED`).
     pub(crate) guard: bool,
@@ -29,15 +39,16 @@ impl<'y> Keeper<'y> {
     pub(crate) fn new(years: &'y [FinancialYear]) -> Self {
         Self {
             out: Vec::new(),
-            effective: Vec::new(),
-            index: HashMap::new(),
-            used: HashSet::new(),
+            slots: Vec::new(),
+            index: FxMap::default(),
+            indexed: 0,
+            extra: FxSet::default(),
             years,
             guard: false,
         }
     }
 
-    fn emit(&mut self, e: JournalEntry) -> Result<()> {
+    fn emit(&mut self, e: JournalEntry) -> Result<usize> {
         if self.guard
             && let Some(y) = closed_year(self.years, e.date())
         {
@@ -46,59 +57,49 @@ impl<'y> Keeper<'y> {
                 date: format_date(e.date()),
             });
         }
-        self.used.insert(e.id().to_owned());
         self.out.push(e);
+        Ok(self.out.len() - 1)
+    }
+
+    /// Appends entries produced in order (their ids are new), leaving `ideal` empty.
+    pub(crate) fn append(&mut self, ideal: &mut Vec<JournalEntry>) -> Result<()> {
+        for e in ideal.drain(..) {
+            self.emit(e)?;
+        }
         Ok(())
     }
 
-    /// Posts an ideal entry that did not exist before, dated no earlier than `not_before`.
-    fn post_new(&mut self, e: JournalEntry, trigger: &str, not_before: NaiveDate) -> Result<()> {
-        let id = e.id().to_owned();
-        let ideal = e.clone();
-        let actual = if self.used.contains(&id) || e.date() < not_before {
-            let mut h = e.header().clone();
-            h.date = h.date.max(not_before);
-            if self.used.contains(&id) {
-                h.id = format!("{id}/re/{trigger}");
-                h.replaces = Some(id.clone());
-            }
-            e.with_header(h)
-        } else {
-            e
+    /// Indexes the entries appended since the last correction.
+    fn catch_up(&mut self) {
+        while let Some(e) = self.out.get(self.indexed) {
+            self.index.insert(e.id().to_owned(), self.slots.len());
+            self.slots.push(Slot {
+                ideal: None,
+                current: Some(self.indexed),
+            });
+            self.indexed += 1;
+        }
+    }
+
+    fn used(&self, id: &str) -> bool {
+        self.index.contains_key(id) || self.extra.contains(id)
+    }
+
+    fn mirror(&mut self, current: usize, trigger: &str, on: NaiveDate) -> Result<()> {
+        let Some(c) = self.out.get(current) else {
+            return Ok(());
         };
-        match self.index.get(&id) {
-            Some(&i) => {
-                if let Some(slot) = self.effective.get_mut(i) {
-                    slot.1 = Some((ideal, actual.clone()));
-                }
-            }
-            None => {
-                self.index.insert(id.clone(), self.effective.len());
-                self.effective.push((id, Some((ideal, actual.clone()))));
-            }
-        }
-        self.emit(actual)
-    }
-
-    /// Appends entries produced in order (their ids are new).
-    pub(crate) fn append(&mut self, ideal: Vec<JournalEntry>, trigger: &str) -> Result<()> {
-        for e in ideal {
-            let date = e.date();
-            self.post_new(e, trigger, date)?;
-        }
-        Ok(())
-    }
-
-    fn mirror(&mut self, current: &JournalEntry, trigger: &str, on: NaiveDate) -> Result<()> {
-        let h = current.header();
-        let m = current.mirrored(EntryHeader {
+        let h = c.header();
+        let m = c.mirrored(EntryHeader {
             id: format!("{}/rev/{trigger}", h.id),
             date: h.date.max(on),
-            reverses: Some(h.id.clone()),
+            reverses: Some(h.id.as_str().into()),
             replaces: None,
             ..h.clone()
         });
-        self.emit(m)
+        self.extra.insert(m.id().to_owned());
+        self.emit(m)?;
+        Ok(())
     }
 
     /// Brings the journal in line with the ideal journal of the events so far, after the
@@ -109,43 +110,78 @@ impl<'y> Keeper<'y> {
         trigger: &str,
         on: NaiveDate,
     ) -> Result<()> {
-        let mut seen = HashSet::with_capacity(ideal.len());
+        self.catch_up();
+        let mut seen = vec![false; self.slots.len()];
         for e in ideal {
             let id = e.id().to_owned();
-            seen.insert(id.clone());
-            let current = self
-                .index
-                .get(&id)
-                .and_then(|&i| self.effective.get(i))
-                .and_then(|(_, c)| c.clone());
+            let slot = self.index.get(&id).copied();
+            if let Some(i) = slot
+                && let Some(s) = seen.get_mut(i)
+            {
+                *s = true;
+            }
+            let current = slot
+                .and_then(|i| self.slots.get(i))
+                .and_then(|s| s.current.map(|c| (c, s.ideal.as_ref())));
             match current {
-                Some((was, _)) if was.date() == e.date() && was.same_lines(&e) => {}
-                Some((_, c)) => {
-                    self.mirror(&c, trigger, on)?;
+                Some((c, was)) => {
+                    let was = was.or_else(|| self.out.get(c));
+                    if was.is_some_and(|w| w.date() == e.date() && w.same_lines(&e)) {
+                        continue;
+                    }
+                    self.mirror(c, trigger, on)?;
                     let mut h = e.header().clone();
                     h.id = format!("{id}/re/{trigger}");
-                    h.replaces = Some(id.clone());
+                    h.replaces = Some(id.as_str().into());
                     h.date = h.date.max(on);
                     let r = e.with_header(h);
-                    if let Some(&i) = self.index.get(&id)
-                        && let Some(slot) = self.effective.get_mut(i)
-                    {
-                        slot.1 = Some((e, r.clone()));
+                    self.extra.insert(r.id().to_owned());
+                    let at = self.emit(r)?;
+                    if let Some(s) = slot.and_then(|i| self.slots.get_mut(i)) {
+                        *s = Slot {
+                            ideal: Some(e),
+                            current: Some(at),
+                        };
                     }
-                    self.emit(r)?;
                 }
-                None => self.post_new(e, trigger, on)?,
+                None => {
+                    let mut h = e.header().clone();
+                    if self.used(&id) {
+                        h.id = format!("{id}/re/{trigger}");
+                        h.replaces = Some(id.as_str().into());
+                        self.extra.insert(h.id.clone());
+                    }
+                    h.date = h.date.max(on);
+                    let at = self.emit(e.with_header(h))?;
+                    let new = Slot {
+                        ideal: Some(e),
+                        current: Some(at),
+                    };
+                    match slot.and_then(|i| self.slots.get_mut(i)) {
+                        Some(s) => *s = new,
+                        None => {
+                            self.index.insert(id, self.slots.len());
+                            self.slots.push(new);
+                            seen.push(true);
+                        }
+                    }
+                }
             }
         }
-        let gone: Vec<JournalEntry> = self
-            .effective
-            .iter_mut()
-            .filter(|(id, c)| c.is_some() && !seen.contains(id))
-            .filter_map(|(_, c)| c.take().map(|(_, current)| current))
+        let gone: Vec<(usize, usize)> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| s.current.is_some() && !seen.get(*i).copied().unwrap_or(false))
+            .filter_map(|(i, s)| s.current.map(|c| (i, c)))
             .collect();
-        for c in gone {
-            self.mirror(&c, trigger, on)?;
+        for (i, c) in gone {
+            self.mirror(c, trigger, on)?;
+            if let Some(s) = self.slots.get_mut(i) {
+                s.current = None;
+            }
         }
+        self.indexed = self.out.len();
         Ok(())
     }
 }

@@ -1,6 +1,8 @@
 //! Posting rules for loan events, read from what the account fold computed: each event's
 //! entry is the difference of the loan's cumulative figures across it.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -32,8 +34,8 @@ pub struct NpaPeriod {
 /// from the start, with interest accruals and NPA moves interleaved by date.
 pub(crate) struct LoanPoster<'c> {
     ctx: &'c Ctx,
-    loan_id: String,
-    member: String,
+    loan_id: Arc<str>,
+    member: Arc<str>,
     /// For a top-up loan: what its proceeds settled on the parent.
     carried: i128,
     transitions: Vec<(NaiveDate, bool)>,
@@ -67,6 +69,15 @@ fn diff(a: &Figures, b: &Figures) -> Figures {
         savings_credit: a.savings_credit - b.savings_credit,
         outstanding: a.outstanding - b.outstanding,
     }
+}
+
+/// `<account>/<event>`, without the formatting machinery (it is on the hot path).
+pub(crate) fn join(account: &str, event: &str) -> String {
+    let mut id = String::with_capacity(account.len() + 1 + event.len());
+    id.push_str(account);
+    id.push('/');
+    id.push_str(event);
+    id
 }
 
 pub(crate) fn event_kind(body: &EventBody) -> &'static str {
@@ -105,8 +116,8 @@ impl<'c> LoanPoster<'c> {
         transitions.sort();
         Self {
             ctx,
-            loan_id: loan_id.to_owned(),
-            member: member.to_owned(),
+            loan_id: Arc::from(loan_id),
+            member: Arc::from(member),
             carried,
             transitions,
             next_transition: 0,
@@ -133,11 +144,11 @@ impl<'c> LoanPoster<'c> {
         &mut self,
         id: String,
         date: NaiveDate,
-        kind: &str,
+        kind: &'static str,
         event_id: Option<&str>,
         legs: &Legs,
     ) -> Result<()> {
-        let lines = legs.lines(&self.ctx.chart);
+        let lines = legs.lines(&self.ctx.chart)?;
         if lines.is_empty() {
             return Ok(());
         }
@@ -145,10 +156,10 @@ impl<'c> LoanPoster<'c> {
             EntryHeader {
                 id,
                 date,
-                kind: kind.to_owned(),
-                account: Some(self.loan_id.clone()),
+                kind,
+                account: Some(Arc::clone(&self.loan_id)),
                 event_id: event_id.map(str::to_owned),
-                member: Some(self.member.clone()),
+                member: Some(Arc::clone(&self.member)),
                 ..EntryHeader::default()
             },
             lines,
@@ -255,7 +266,7 @@ impl<'c> LoanPoster<'c> {
             .credit(R::InterestIncome, upfront)
             .credit(R::TopupClearing, self.carried)
             .credit(self.ctx.funds, net - self.carried);
-        let id = format!("{}/{}", self.loan_id, e.id);
+        let id = join(&self.loan_id, &e.id);
         self.push(id, e.value_date, "disbursed", Some(&e.id), &legs)
     }
 
@@ -357,7 +368,7 @@ impl<'c> LoanPoster<'c> {
         {
             self.topped_up = Some((next.clone(), cash_in));
         }
-        let id = format!("{}/{}", self.loan_id, e.id);
+        let id = join(&self.loan_id, &e.id);
         self.push(id, t, event_kind(&e.body), Some(&e.id), &legs)
     }
 }

@@ -9,18 +9,20 @@
 //! derive from the account, the event and the purpose of the entry, so a replay produces the
 //! same journal. The exact rules are in `docs/books.md`.
 
+mod fxhash;
 mod keeper;
 mod loan;
 mod savings;
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 pub use loan::NpaPeriod;
 
-use crate::account::{EventBody, LoanAccount, LoanEvent, Pushed, fold_observed};
+use crate::account::{EventBody, EventOutcome, LoanEvent, Observer, fold_observed};
 use crate::error::{CoreError, Result};
 use crate::fines::FineRule;
 use crate::ledger::{
@@ -30,6 +32,7 @@ use crate::ledger::{
 use crate::money::{Currency, Money};
 use crate::reconcile::{AuditRecord, BankTransaction, StoredEntry, StoredLedgerRow};
 use crate::savings::{SavingsAccount, SavingsLedger, fold as savings_fold};
+pub(crate) use fxhash::{FxMap, FxSet};
 use keeper::Keeper;
 use loan::LoanPoster;
 use savings::SavingsPoster;
@@ -154,7 +157,7 @@ pub(crate) struct Derived {
     pub(crate) ctx: Ctx,
     pub(crate) entries: Vec<JournalEntry>,
     /// Parallel to `entries`: (source account, position in that account's journal).
-    pub(crate) order: Vec<(String, usize)>,
+    pub(crate) order: Vec<(Arc<str>, usize)>,
 }
 
 /// An event that is being appended: postings it causes into a closed year are refused.
@@ -298,9 +301,16 @@ impl<'c> LoanRun<'_, 'c> {
             });
         };
         keeper.guard = guarded(first.sequence);
-        let mut account = LoanAccount::new_observed(vec![(*first).clone()], &mut poster)?;
-        keeper.append(poster.drain(), &first.id)?;
+        let mut account =
+            fold_observed(std::slice::from_ref(*first), first.value_date, &mut poster)?;
+        keeper.append(&mut poster.entries)?;
         let mut horizon = first.value_date;
+        let mut last = (first.value_date, first.sequence);
+        let mut keys: FxMap<&str, &LoanEvent> = FxMap::default();
+        keys.insert(first.idempotency_key.as_str(), first);
+        let mut ids: FxSet<&str> = FxSet::default();
+        ids.insert(first.id.as_str());
+        let mut previous_sequence = first.sequence;
         // When an event is appended to stored books, the books' own day-end (accruals and NPA
         // moves up to `as_of`) was posted before it arrived.
         let mut tick: Option<NaiveDate> = None;
@@ -312,68 +322,92 @@ impl<'c> LoanRun<'_, 'c> {
             {
                 keeper.guard = false;
                 let t = t.max(horizon);
-                poster.advance(account.account(), t, true)?;
-                keeper.append(poster.drain(), "books")?;
+                poster.advance(&account, t, true)?;
+                keeper.append(&mut poster.entries)?;
                 tick = Some(t);
             }
             keeper.guard = guarded(e.sequence);
-            // An idempotency duplicate changes nothing, not even the books' clock.
-            let duplicate = account
-                .events()
-                .iter()
-                .any(|x| x.idempotency_key == e.idempotency_key);
-            if !duplicate && e.value_date >= horizon {
-                // Time passes up to the event's day before it takes effect, even when the event
-                // then changes the past (a reversal).
-                poster.advance(account.account(), e.value_date, false)?;
-                keeper.append(poster.drain(), &e.id)?;
-            }
-            if !duplicate {
-                horizon = horizon.max(e.value_date);
+            // In arrival order the sequences are sorted: a repeat is the one before. (A run in
+            // value order only replays events that passed this check.)
+            let repeated = !by_value && e.sequence == previous_sequence;
+            previous_sequence = e.sequence;
+            if repeated || !ids.insert(e.id.as_str()) {
+                return Err(CoreError::InvalidEvent {
+                    reason: format!(
+                        "event id {:?} or sequence {} is used twice",
+                        e.id, e.sequence
+                    ),
+                });
             }
             seen.push(e);
-            let (_, path) = account.push_with((*e).clone(), Some(&mut poster))?;
-            let stale = tick.is_some_and(|t| e.value_date <= t);
-            match path {
-                Pushed::InOrder if !stale => keeper.append(poster.drain(), &e.id)?,
-                Pushed::Duplicate => {}
-                _ if by_value => {
-                    let mut fresh = self.poster();
-                    let folded = fold_observed(account.events(), horizon, &mut fresh)?;
-                    fresh.advance(&folded, horizon, false)?;
-                    keeper.reconcile(fresh.drain(), &e.id, e.value_date)?;
-                    poster = fresh;
+            // An idempotency duplicate changes nothing, not even the books' clock.
+            match keys.get(e.idempotency_key.as_str()) {
+                Some(f) if f.body == e.body => continue,
+                Some(_) => {
+                    return Err(CoreError::IdempotencyConflict {
+                        key: e.idempotency_key.clone(),
+                    });
                 }
-                _ => {
-                    let ideal = self.ideal(&seen, years, tick)?;
-                    keeper.reconcile(ideal, &e.id, e.value_date)?;
-                    // Continue from the state the ideal run ends in.
-                    let mut fresh = self.poster();
-                    let folded = fold_observed(account.events(), horizon, &mut fresh)?;
-                    match tick {
-                        Some(t) if t >= horizon => fresh.advance(&folded, t, true)?,
-                        _ => fresh.advance(&folded, horizon, false)?,
-                    }
-                    fresh.drain();
-                    poster = fresh;
+                None => {
+                    keys.insert(e.idempotency_key.as_str(), e);
                 }
             }
+            if e.value_date >= horizon {
+                // Time passes up to the event's day before it takes effect, even when the event
+                // then changes the past (a reversal).
+                poster.advance(&account, e.value_date, false)?;
+                keeper.append(&mut poster.entries)?;
+            }
+            horizon = horizon.max(e.value_date);
+            let in_order = (e.value_date, e.sequence) > last
+                && !matches!(
+                    e.body,
+                    EventBody::PaymentReversed { .. } | EventBody::Disbursed { .. }
+                );
+            last = last.max((e.value_date, e.sequence));
+            let stale = tick.is_some_and(|t| e.value_date <= t);
+            if in_order && !stale {
+                let mut outcome = EventOutcome {
+                    event_id: String::new(),
+                    result: String::new(),
+                    duplicate_of: None,
+                    allocation: None,
+                    excess_to: None,
+                    interest_collected: None,
+                    charge_collected: None,
+                };
+                poster.before(e, &account)?;
+                account.apply(e, &mut outcome)?;
+                poster.after(e, &account, &outcome)?;
+                keeper.append(&mut poster.entries)?;
+                continue;
+            }
+            let owned: Vec<LoanEvent> = seen.iter().map(|x| (*x).clone()).collect();
+            let mut fresh = self.poster();
+            account = fold_observed(&owned, horizon, &mut fresh)?;
+            if by_value {
+                fresh.advance(&account, horizon, false)?;
+                keeper.reconcile(fresh.drain(), &e.id, e.value_date)?;
+            } else {
+                let ideal = self.ideal(&seen, years, tick)?;
+                keeper.reconcile(ideal, &e.id, e.value_date)?;
+                // Continue from the state the ideal run ends in.
+                match tick {
+                    Some(t) if t >= horizon => fresh.advance(&account, t, true)?,
+                    _ => fresh.advance(&account, horizon, false)?,
+                }
+                fresh.drain();
+            }
+            poster = fresh;
         }
         keeper.guard = false;
-        match end {
-            End::Books(as_of) => {
-                poster.advance(account.account(), as_of.max(horizon), true)?;
-                keeper.append(poster.drain(), "books")?;
-            }
-            End::Ideal(Some(t)) if t >= horizon => {
-                poster.advance(account.account(), t, true)?;
-                keeper.append(poster.drain(), "books")?;
-            }
-            End::Ideal(_) => {
-                poster.advance(account.account(), horizon, false)?;
-                keeper.append(poster.drain(), "books")?;
-            }
-        }
+        let (upto, day_end) = match end {
+            End::Books(as_of) => (as_of.max(horizon), true),
+            End::Ideal(Some(t)) if t >= horizon => (t, true),
+            End::Ideal(_) => (horizon, false),
+        };
+        poster.advance(&account, upto, day_end)?;
+        keeper.append(&mut poster.entries)?;
         Ok((keeper, poster, horizon))
     }
 }
@@ -437,7 +471,7 @@ fn post_savings<'y>(
         keeper.guard = guarded(e.sequence);
         horizon = horizon.max(e.value_date);
         match ledger.push(e, &mut poster)? {
-            crate::savings::Pushed::Applied => keeper.append(poster.drain(), &e.id)?,
+            crate::savings::Pushed::Applied => keeper.append(&mut poster.entries)?,
             crate::savings::Pushed::Duplicate => {}
             crate::savings::Pushed::Refolded => {
                 let mut fresh = SavingsPoster::new(ctx, &account.account_id, &account.member);
@@ -467,13 +501,16 @@ pub(crate) fn derive(books: &Books, guard: Option<&Guard<'_>>) -> Result<Derived
             *slot = Some(keeper.out);
         }
     }
-    let mut entries = Vec::new();
-    let mut order = Vec::new();
+    let count = books.loans.iter().map(|l| l.events.len()).sum::<usize>()
+        + books.savings.iter().map(|a| a.events.len()).sum::<usize>()
+        + books.journal.len();
+    let mut entries = Vec::with_capacity(count + count / 2);
+    let mut order = Vec::with_capacity(count + count / 2);
     for (loan, out) in books.loans.iter().zip(per_loan) {
-        let id = loan.loan_id()?.to_owned();
+        let id: Arc<str> = Arc::from(loan.loan_id()?);
         for (pos, e) in out.unwrap_or_default().into_iter().enumerate() {
             entries.push(e);
-            order.push((id.clone(), pos));
+            order.push((Arc::clone(&id), pos));
         }
     }
     let mut savings_ids = BTreeSet::new();
@@ -484,25 +521,53 @@ pub(crate) fn derive(books: &Books, guard: Option<&Guard<'_>>) -> Result<Derived
             });
         }
         let keeper = post_savings(&ctx, a, &books.periods, guard)?;
+        let id: Arc<str> = Arc::from(a.account_id.as_str());
         for (pos, e) in keeper.out.into_iter().enumerate() {
             entries.push(e);
-            order.push((a.account_id.clone(), pos));
+            order.push((Arc::clone(&id), pos));
         }
     }
-    let mut manual_ids = BTreeSet::new();
+    let manual: Arc<str> = Arc::from("");
     for (pos, m) in books.journal.iter().enumerate() {
-        if !manual_ids.insert(m.id.as_str()) || entries.iter().any(|e| e.id() == m.id) {
-            return Err(CoreError::InvalidInput {
-                reason: format!("journal entry id {:?} is used twice", m.id),
-            });
-        }
         entries.push(m.into_entry(&ctx.currency, &ctx.chart)?);
-        order.push((String::new(), pos));
+        order.push((Arc::clone(&manual), pos));
     }
     let closing = closing_entries(&entries, &books.periods, &ctx.chart, ctx.scale)?;
+    let close: Arc<str> = Arc::from("~close");
     for (pos, e) in closing.into_iter().enumerate() {
         entries.push(e);
-        order.push(("~close".to_owned(), pos));
+        order.push((Arc::clone(&close), pos));
+    }
+    // Entry ids are unique by construction (`<account>/<event>`, `<account>/accrual/<k>`,
+    // corrections with `/rev/` and `/re/` segments, `close/<year>`) unless an account id, an
+    // event id, a manual entry id or a year code contains a slash, or an account is called
+    // `close`: then they are checked one by one.
+    let slash = |s: &str| s.contains('/');
+    let risky = books.loans.iter().any(|l| {
+        l.loan_id().is_ok_and(|id| slash(id) || id == "close")
+            || l.events.iter().any(|e| slash(&e.id))
+    }) || books.savings.iter().any(|a| {
+        slash(&a.account_id) || a.account_id == "close" || a.events.iter().any(|e| slash(&e.id))
+    }) || books.journal.iter().any(|m| slash(&m.id))
+        || books.periods.iter().any(|y| slash(&y.code));
+    if risky {
+        let mut ids: FxSet<&str> = FxSet::default();
+        for e in &entries {
+            if !ids.insert(e.id()) {
+                return Err(CoreError::InvalidInput {
+                    reason: format!("journal entry id {:?} is used twice", e.id()),
+                });
+            }
+        }
+    } else {
+        let mut manual: FxSet<&str> = FxSet::default();
+        for m in &books.journal {
+            if !manual.insert(m.id.as_str()) {
+                return Err(CoreError::InvalidInput {
+                    reason: format!("journal entry id {:?} is used twice", m.id),
+                });
+            }
+        }
     }
     Ok(Derived {
         ctx,
@@ -576,7 +641,7 @@ pub struct MemberLedgerRow {
     /// The journal entry.
     pub entry_id: String,
     /// What happened.
-    pub kind: String,
+    pub kind: &'static str,
     /// What the member came to owe (loan principal, receivables) or the society ceased to
     /// owe (savings withdrawn).
     pub debit: Money,
@@ -620,7 +685,7 @@ pub(crate) fn member_codes(chart: &Chart) -> BTreeSet<String> {
 
 /// One member-ledger row before its running balance: (member, sort key (date, account,
 /// place in the account's journal), debit, credit, index of the entry).
-pub(crate) type MemberRow = (String, (NaiveDate, String, usize), i128, i128, usize);
+pub(crate) type MemberRow = (Arc<str>, (NaiveDate, Arc<str>, usize), i128, i128, usize);
 
 /// Every member's rows, sorted by member then sort key.
 pub(crate) fn member_rows(d: &Derived) -> Vec<MemberRow> {
@@ -639,8 +704,8 @@ pub(crate) fn member_rows(d: &Derived) -> Vec<MemberRow> {
             continue;
         }
         rows.push((
-            member.clone(),
-            (e.date(), source.clone(), *pos),
+            Arc::clone(member),
+            (e.date(), Arc::clone(source), *pos),
             debit,
             credit,
             i,
@@ -660,7 +725,7 @@ pub(crate) fn member_ledger_of(
     let (mut opening, mut balance, mut td, mut tc) = (0_i128, 0_i128, 0_i128, 0_i128);
     let mut rows = Vec::new();
     for (who, (date, source, _), debit, credit, i) in member_rows(d) {
-        if who != member || date > to {
+        if &*who != member || date > to {
             continue;
         }
         balance += debit - credit;
@@ -675,9 +740,9 @@ pub(crate) fn member_ledger_of(
         };
         rows.push(MemberLedgerRow {
             date,
-            account: source,
+            account: source.to_string(),
             entry_id: e.id().to_owned(),
-            kind: e.header().kind.clone(),
+            kind: e.header().kind,
             debit: m(debit)?,
             credit: m(credit)?,
             balance: m(balance)?,

@@ -1,5 +1,7 @@
 //! Posting rules for savings events.
 
+use std::sync::Arc;
+
 use super::Ctx;
 use crate::error::Result;
 use crate::ledger::{Basis, EntryHeader, JournalEntry, Legs, PostingRole as R};
@@ -7,8 +9,8 @@ use crate::savings::{SavingsBody, SavingsEvent, SavingsMode, SavingsObserver, St
 
 pub(crate) struct SavingsPoster<'c> {
     ctx: &'c Ctx,
-    account: String,
-    member: String,
+    account: Arc<str>,
+    member: Arc<str>,
     pub(crate) entries: Vec<JournalEntry>,
 }
 
@@ -37,8 +39,8 @@ impl<'c> SavingsPoster<'c> {
     pub(crate) fn new(ctx: &'c Ctx, account: &str, member: &str) -> Self {
         Self {
             ctx,
-            account: account.to_owned(),
-            member: member.to_owned(),
+            account: Arc::from(account),
+            member: Arc::from(member),
             entries: Vec::new(),
         }
     }
@@ -88,18 +90,18 @@ impl SavingsObserver for SavingsPoster<'_> {
             }
             _ => {}
         }
-        let lines = legs.lines(&self.ctx.chart);
+        let lines = legs.lines(&self.ctx.chart)?;
         if lines.is_empty() {
             return Ok(());
         }
         self.entries.push(JournalEntry::new(
             EntryHeader {
-                id: format!("{}/{}", self.account, e.id),
+                id: super::loan::join(&self.account, &e.id),
                 date: e.value_date,
-                kind: savings_kind(&e.body).to_owned(),
-                account: Some(self.account.clone()),
+                kind: savings_kind(&e.body),
+                account: Some(Arc::clone(&self.account)),
                 event_id: Some(e.id.clone()),
-                member: Some(self.member.clone()),
+                member: Some(Arc::clone(&self.member)),
                 ..EntryHeader::default()
             },
             lines,

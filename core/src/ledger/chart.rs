@@ -1,6 +1,7 @@
 //! The chart of accounts and the mapping of posting roles to accounts.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -201,7 +202,7 @@ impl PostingRole {
         }
     }
 
-    fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         Self::ALL.iter().position(|r| *r == self).unwrap_or(0)
     }
 }
@@ -219,6 +220,8 @@ impl PostingRole {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chart {
     accounts: Vec<LedgerAccount>,
+    /// The codes, shared by every posting line.
+    codes: Vec<Arc<str>>,
     by_code: BTreeMap<String, usize>,
     roles: [usize; 20],
 }
@@ -287,6 +290,7 @@ impl Default for Chart {
         // The seed maps every role: building it cannot fail.
         Self::build(accounts, &BTreeMap::new()).unwrap_or_else(|_| Self {
             accounts: Vec::new(),
+            codes: Vec::new(),
             by_code: BTreeMap::new(),
             roles: [0; 20],
         })
@@ -348,10 +352,24 @@ impl Chart {
             }
         }
         Ok(Self {
+            codes: accounts
+                .iter()
+                .map(|a| Arc::from(a.code.as_str()))
+                .collect(),
             accounts,
             by_code,
             roles,
         })
+    }
+
+    /// The chart position of the account of the role with index `role`.
+    pub(crate) fn role_account(&self, role: usize) -> usize {
+        self.roles.get(role).copied().unwrap_or(usize::MAX)
+    }
+
+    /// The shared code of the account at chart position `i`.
+    pub(crate) fn shared_code(&self, i: usize) -> Arc<str> {
+        self.codes.get(i).cloned().unwrap_or_else(|| Arc::from(""))
     }
 
     /// Every account, in chart order.

@@ -1,5 +1,7 @@
 //! Journal entries: balanced by construction.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
@@ -11,10 +13,10 @@ use crate::money::{Currency, Money};
 /// One leg of a journal entry: an account and either a debit or a credit (minor units).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostingLine {
-    account: String,
+    account: Arc<str>,
+    /// Debit (> 0) or credit (< 0), never 0 in an entry.
+    amount: i64,
     role: Option<PostingRole>,
-    debit: i128,
-    credit: i128,
 }
 
 impl PostingLine {
@@ -33,19 +35,31 @@ impl PostingLine {
     /// Debit, minor units (0 on a credit line).
     #[must_use]
     pub fn debit(&self) -> i128 {
-        self.debit
+        i128::from(self.amount.max(0))
     }
 
     /// Credit, minor units (0 on a debit line).
     #[must_use]
     pub fn credit(&self) -> i128 {
-        self.credit
+        -i128::from(self.amount.min(0))
     }
 
     /// Debit − credit.
     #[must_use]
     pub fn signed(&self) -> i128 {
-        self.debit - self.credit
+        i128::from(self.amount)
+    }
+
+    /// A line of `signed` minor units (a debit when positive); `E_OVERFLOW` beyond ±2⁶³.
+    fn new(account: Arc<str>, role: Option<PostingRole>, signed: i128) -> Result<Self> {
+        let amount = i64::try_from(signed).map_err(|_| CoreError::Overflow {
+            context: "posting line",
+        })?;
+        Ok(Self {
+            account,
+            amount,
+            role,
+        })
     }
 }
 
@@ -56,20 +70,20 @@ pub struct EntryHeader {
     pub id: String,
     /// Posting date.
     pub date: NaiveDate,
-    /// What happened, e.g. `payment_received`, `accrual`, `year_closing`, `manual`.
-    pub kind: String,
+    /// What happened, e.g. `payment_received`, `interest_accrual`, `year_closing`, `manual`.
+    pub kind: &'static str,
     /// The loan or savings account, if any.
-    pub account: Option<String>,
+    pub account: Option<Arc<str>>,
     /// The event, if any.
     pub event_id: Option<String>,
     /// The member, if any.
-    pub member: Option<String>,
+    pub member: Option<Arc<str>>,
     /// For a reversing entry: the entry it mirrors.
-    pub reverses: Option<String>,
+    pub reverses: Option<Box<str>>,
     /// For a correction: the entry (by its first id) it replaces.
-    pub replaces: Option<String>,
+    pub replaces: Option<Box<str>>,
     /// Free text (manual entries).
-    pub narration: Option<String>,
+    pub narration: Option<Box<str>>,
 }
 
 /// A journal entry. It cannot be constructed unless its debits equal its credits.
@@ -113,20 +127,11 @@ impl JournalEntry {
         }
         let (mut d, mut c) = (0_i128, 0_i128);
         for l in &lines {
-            let one_side = (l.debit > 0 && l.credit == 0) || (l.credit > 0 && l.debit == 0);
-            if !one_side {
-                return Err(unbalanced(
-                    l.debit,
-                    l.credit,
-                    "a line is one positive debit or credit",
-                ));
+            if l.amount == 0 {
+                return Err(unbalanced(0, 0, "a line is one positive debit or credit"));
             }
-            d = d.checked_add(l.debit).ok_or(CoreError::Overflow {
-                context: "journal entry",
-            })?;
-            c = c.checked_add(l.credit).ok_or(CoreError::Overflow {
-                context: "journal entry",
-            })?;
+            d += l.debit();
+            c += l.credit();
         }
         if d != c {
             return Err(unbalanced(d, c, "debits and credits differ"));
@@ -165,7 +170,7 @@ impl JournalEntry {
     /// Σ debits (= Σ credits), minor units.
     #[must_use]
     pub fn total(&self) -> i128 {
-        self.lines.iter().map(|l| l.debit).sum()
+        self.lines.iter().map(|l| l.debit()).sum()
     }
 
     /// Decimal places of the amounts.
@@ -181,12 +186,11 @@ impl JournalEntry {
             .iter()
             .map(|l| PostingLine {
                 account: l.account.clone(),
+                amount: -l.amount,
                 role: l.role,
-                debit: l.credit,
-                credit: l.debit,
             })
             .collect();
-        lines.sort_by_key(|l| l.debit == 0);
+        lines.sort_by_key(|l| l.amount < 0);
         Self {
             header,
             lines,
@@ -228,32 +232,32 @@ impl Serialize for JournalEntry {
                 Ok(LineOut {
                     account: &l.account,
                     role: l.role,
-                    debit: m(l.debit)?,
-                    credit: m(l.credit)?,
+                    debit: m(l.debit())?,
+                    credit: m(l.credit())?,
                 })
             })
             .collect::<std::result::Result<Vec<_>, S::Error>>()?;
         let mut st = s.serialize_struct("JournalEntry", 10)?;
         st.serialize_field("id", &h.id)?;
         st.serialize_field("date", &h.date.format("%Y-%m-%d").to_string())?;
-        st.serialize_field("kind", &h.kind)?;
+        st.serialize_field("kind", h.kind)?;
         if let Some(v) = &h.account {
-            st.serialize_field("account", v)?;
+            st.serialize_field("account", &**v)?;
         }
         if let Some(v) = &h.event_id {
             st.serialize_field("event_id", v)?;
         }
         if let Some(v) = &h.member {
-            st.serialize_field("member", v)?;
+            st.serialize_field("member", &**v)?;
         }
         if let Some(v) = &h.reverses {
-            st.serialize_field("reverses", v)?;
+            st.serialize_field("reverses", &**v)?;
         }
         if let Some(v) = &h.replaces {
-            st.serialize_field("replaces", v)?;
+            st.serialize_field("replaces", &**v)?;
         }
         if let Some(v) = &h.narration {
-            st.serialize_field("narration", v)?;
+            st.serialize_field("narration", &**v)?;
         }
         st.serialize_field("lines", &lines)?;
         st.end()
@@ -264,60 +268,64 @@ impl Serialize for JournalEntry {
 /// (roles mapped to the same account are netted), debits first, each side in role order.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Legs {
-    legs: Vec<(PostingRole, i128)>,
+    /// Net debit − credit per role, indexed by the role's place in [`PostingRole::ALL`].
+    net: [i128; PostingRole::ALL.len()],
 }
 
 impl Legs {
     pub(crate) fn debit(&mut self, role: PostingRole, amount: i128) -> &mut Self {
-        if amount != 0 {
-            self.legs.push((role, amount));
+        if let Some(v) = self.net.get_mut(role.index()) {
+            *v += amount;
         }
         self
     }
 
     pub(crate) fn credit(&mut self, role: PostingRole, amount: i128) -> &mut Self {
-        if amount != 0 {
-            self.legs.push((role, -amount));
-        }
-        self
-    }
-
-    fn lines_net(&self) -> Vec<(PostingRole, i128)> {
-        let mut by_role: Vec<(PostingRole, i128)> = Vec::new();
-        for &(role, v) in &self.legs {
-            match by_role.iter_mut().find(|(r, _)| *r == role) {
-                Some((_, t)) => *t += v,
-                None => by_role.push((role, v)),
-            }
-        }
-        by_role.retain(|(_, v)| *v != 0);
-        by_role
+        self.debit(role, -amount)
     }
 
     /// The lines, or none when everything nets to zero.
-    pub(crate) fn lines(&self, chart: &Chart) -> Vec<PostingLine> {
-        let mut by_account: Vec<(String, PostingRole, i128)> = Vec::new();
-        let mut net = self.lines_net();
-        net.sort_by_key(|(r, _)| *r);
-        for (role, v) in net {
-            let code = chart.code(role);
-            match by_account.iter_mut().find(|(c, _, _)| c == code) {
+    ///
+    /// # Errors
+    /// `E_OVERFLOW` for a line beyond ±2⁶³ minor units.
+    pub(crate) fn lines(&self, chart: &Chart) -> Result<Vec<PostingLine>> {
+        // (account index in the chart, first role, net) in role order.
+        let mut by_account: [(usize, usize, i128); PostingRole::ALL.len()] =
+            [(usize::MAX, 0, 0); PostingRole::ALL.len()];
+        let mut n = 0;
+        for (r, &v) in self.net.iter().enumerate() {
+            if v == 0 {
+                continue;
+            }
+            let account = chart.role_account(r);
+            match by_account
+                .iter_mut()
+                .take(n)
+                .find(|(a, _, _)| *a == account)
+            {
                 Some((_, _, t)) => *t += v,
-                None => by_account.push((code.to_owned(), role, v)),
+                None => {
+                    if let Some(slot) = by_account.get_mut(n) {
+                        *slot = (account, r, v);
+                        n += 1;
+                    }
+                }
             }
         }
-        let mut lines: Vec<PostingLine> = by_account
-            .into_iter()
-            .filter(|(_, _, v)| *v != 0)
-            .map(|(account, role, v)| PostingLine {
-                account,
-                role: Some(role),
-                debit: v.max(0),
-                credit: (-v).max(0),
-            })
-            .collect();
-        lines.sort_by_key(|l| l.debit == 0);
-        lines
+        let mut lines = Vec::with_capacity(n);
+        for debit_side in [true, false] {
+            for &(account, r, v) in by_account.iter().take(n) {
+                if v == 0 || (v > 0) != debit_side {
+                    continue;
+                }
+                lines.push(PostingLine::new(
+                    chart.shared_code(account),
+                    PostingRole::ALL.get(r).copied(),
+                    v,
+                )?);
+            }
+        }
+        Ok(lines)
     }
 }
 
@@ -373,20 +381,28 @@ impl ManualEntry {
                 }
                 Ok(v)
             };
-            lines.push(PostingLine {
-                account: l.account.clone(),
-                role: None,
-                debit: amount(l.debit)?,
-                credit: amount(l.credit)?,
-            });
+            let (debit, credit) = (amount(l.debit)?, amount(l.credit)?);
+            if (debit > 0) == (credit > 0) {
+                return Err(CoreError::UnbalancedEntry {
+                    id: self.id.clone(),
+                    debit: currency.money(debit)?.to_string(),
+                    credit: currency.money(credit)?.to_string(),
+                    reason: "a line is one positive debit or credit".to_owned(),
+                });
+            }
+            lines.push(PostingLine::new(
+                Arc::from(l.account.as_str()),
+                None,
+                debit - credit,
+            )?);
         }
         JournalEntry::new(
             EntryHeader {
                 id: self.id.clone(),
                 date: self.date,
-                kind: "manual".to_owned(),
-                member: self.member.clone(),
-                narration: self.narration.clone(),
+                kind: "manual",
+                member: self.member.as_deref().map(Arc::from),
+                narration: self.narration.as_deref().map(Box::from),
                 ..EntryHeader::default()
             },
             lines,
@@ -396,13 +412,8 @@ impl ManualEntry {
 }
 
 /// A line built by the core from an account and a signed amount (debit > 0).
-pub(crate) fn line(account: &str, role: Option<PostingRole>, signed: i128) -> PostingLine {
-    PostingLine {
-        account: account.to_owned(),
-        role,
-        debit: signed.max(0),
-        credit: (-signed).max(0),
-    }
+pub(crate) fn line(account: &str, role: Option<PostingRole>, signed: i128) -> Result<PostingLine> {
+    PostingLine::new(Arc::from(account), role, signed)
 }
 
 #[cfg(test)]
@@ -422,7 +433,10 @@ mod tests {
         };
         let err = JournalEntry::new(
             header.clone(),
-            vec![line("1102", None, 100), line("3100", None, -99)],
+            vec![
+                line("1102", None, 100).unwrap(),
+                line("3100", None, -99).unwrap(),
+            ],
             2,
         )
         .unwrap_err();
@@ -431,14 +445,20 @@ mod tests {
         assert!(
             JournalEntry::new(
                 header.clone(),
-                vec![line("1102", None, 0), line("3100", None, 0)],
+                vec![
+                    line("1102", None, 0).unwrap(),
+                    line("3100", None, 0).unwrap()
+                ],
                 2
             )
             .is_err()
         );
         let ok = JournalEntry::new(
             header,
-            vec![line("1102", None, 100), line("3100", None, -100)],
+            vec![
+                line("1102", None, 100).unwrap(),
+                line("3100", None, -100).unwrap(),
+            ],
             2,
         )
         .unwrap();
@@ -456,7 +476,7 @@ mod tests {
             .debit(PostingRole::Bank, 1000)
             .credit(PostingRole::LoanPortfolio, 700)
             .debit(PostingRole::CapitalisedInterest, 0);
-        let lines = legs.lines(&chart);
+        let lines = legs.lines(&chart).unwrap();
         let shape: Vec<_> = lines
             .iter()
             .map(|l| (l.account(), l.debit(), l.credit()))
@@ -468,6 +488,11 @@ mod tests {
         let mut net = Legs::default();
         net.credit(PostingRole::InterestIncome, 5)
             .debit(PostingRole::CapitalisedInterest, 5);
-        assert!(net.lines(&chart).is_empty());
+        assert!(net.lines(&chart).unwrap().is_empty());
+        let mut twice = Legs::default();
+        twice
+            .credit(PostingRole::InterestIncome, 5)
+            .credit(PostingRole::InterestIncome, 7);
+        assert_eq!(twice.lines(&chart).unwrap()[0].credit(), 12);
     }
 }

@@ -104,7 +104,7 @@ pub(crate) fn closing_entries(
         let mut total = 0_i128;
         for (_, (code, v)) in net {
             if v != 0 {
-                lines.push(line(&code, None, -v));
+                lines.push(line(&code, None, -v)?);
                 total += v;
             }
         }
@@ -115,13 +115,13 @@ pub(crate) fn closing_entries(
             chart.code(PostingRole::RetainedEarnings),
             Some(PostingRole::RetainedEarnings),
             total,
-        ));
+        )?);
         lines.sort_by_key(|l| l.debit() == 0);
         out.push(JournalEntry::new(
             EntryHeader {
                 id: format!("close/{}", y.code),
                 date: y.end,
-                kind: "year_closing".to_owned(),
+                kind: "year_closing",
                 ..EntryHeader::default()
             },
             lines,
@@ -176,16 +176,40 @@ pub(crate) fn account_totals(
     chart: &Chart,
     mut keep: impl FnMut(&JournalEntry) -> bool,
 ) -> Vec<(String, i128, i128)> {
-    let mut by: BTreeMap<(usize, String), (i128, i128)> = BTreeMap::new();
+    // Accounts of the chart by position; anything else (never produced by the core) by code.
+    let mut known: Vec<(i128, i128, bool)> = vec![(0, 0, false); chart.accounts().len()];
+    let mut other: BTreeMap<String, (i128, i128)> = BTreeMap::new();
+    let mut last: Option<(&str, usize)> = None;
     for e in entries.iter().filter(|e| keep(e)) {
         for l in e.lines() {
-            let pos = chart.position(l.account()).unwrap_or(usize::MAX);
-            let t = by.entry((pos, l.account().to_owned())).or_insert((0, 0));
-            t.0 += l.debit();
-            t.1 += l.credit();
+            let code = l.account();
+            let pos = match last {
+                Some((c, p)) if std::ptr::eq(c, code) || c == code => Some(p),
+                _ => chart.position(code),
+            };
+            match pos.and_then(|p| known.get_mut(p).map(|t| (p, t))) {
+                Some((p, t)) => {
+                    t.0 += l.debit();
+                    t.1 += l.credit();
+                    t.2 = true;
+                    last = Some((code, p));
+                }
+                None => {
+                    let t = other.entry(code.to_owned()).or_insert((0, 0));
+                    t.0 += l.debit();
+                    t.1 += l.credit();
+                }
+            }
         }
     }
-    by.into_iter().map(|((_, c), (d, k))| (c, d, k)).collect()
+    let mut out: Vec<(String, i128, i128)> = known
+        .iter()
+        .zip(chart.accounts())
+        .filter(|((_, _, used), _)| *used)
+        .map(|((d, c, _), a)| (a.code.clone(), *d, *c))
+        .collect();
+    out.extend(other.into_iter().map(|(code, (d, c))| (code, d, c)));
+    out
 }
 
 fn name_kind(chart: &Chart, code: &str) -> (String, AccountKind) {
@@ -245,7 +269,7 @@ pub struct LedgerLine {
     /// The entry.
     pub entry_id: String,
     /// What happened.
-    pub kind: String,
+    pub kind: &'static str,
     /// Member, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub member: Option<String>,
@@ -321,8 +345,8 @@ pub fn general_ledger(
                 lines.push(LedgerLine {
                     date: e.date(),
                     entry_id: e.id().to_owned(),
-                    kind: e.header().kind.clone(),
-                    member: e.header().member.clone(),
+                    kind: e.header().kind,
+                    member: e.header().member.as_deref().map(str::to_owned),
                     debit: m(l.debit())?,
                     credit: m(l.credit())?,
                     balance: m(balance)?,

@@ -8,6 +8,7 @@ mod bonus;
 mod interest;
 mod month;
 
+use std::borrow::Borrow;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDate;
@@ -17,6 +18,7 @@ pub use bonus::{BonusMethod, BonusPart, BonusRecipient, BonusReport, distribute_
 pub use interest::{InterestCredit, InterestMonth, InterestReport, savings_interest};
 pub use month::Month;
 
+use crate::books::{FxMap, FxSet};
 use crate::calendar::days_between;
 use crate::error::{CoreError, Result};
 use crate::fines::OverdueInstallment;
@@ -674,14 +676,14 @@ fn reversible(body: &SavingsBody) -> bool {
 }
 
 /// Folds the events dated on or before `as_of`.
-pub(crate) fn fold(
+pub(crate) fn fold<E: Borrow<SavingsEvent>>(
     account: &SavingsAccount,
-    events: &[SavingsEvent],
+    events: &[E],
     as_of: NaiveDate,
     mut observer: Option<&mut dyn SavingsObserver>,
 ) -> Result<(State, Vec<SavingsOutcome>)> {
     let mut state = State::new(account)?;
-    let mut by_sequence: Vec<&SavingsEvent> = events.iter().collect();
+    let mut by_sequence: Vec<&SavingsEvent> = events.iter().map(Borrow::borrow).collect();
     by_sequence.sort_by_key(|e| e.sequence);
     let mut ids = HashSet::with_capacity(events.len());
     let mut keys: HashMap<&str, &SavingsEvent> = HashMap::with_capacity(events.len());
@@ -722,11 +724,13 @@ pub(crate) fn fold(
                 continue;
             }
             require_reason(reason)?;
-            let target = events.iter().find(|t| &t.id == event_id).ok_or_else(|| {
-                CoreError::UnknownEvent {
+            let target = events
+                .iter()
+                .map(Borrow::borrow)
+                .find(|t: &&SavingsEvent| &t.id == event_id)
+                .ok_or_else(|| CoreError::UnknownEvent {
                     id: event_id.clone(),
-                }
-            })?;
+                })?;
             if !reversible(&target.body)
                 || target.sequence > e.sequence
                 || target.value_date > e.value_date
@@ -786,11 +790,11 @@ pub(crate) fn fold(
 /// place; a back-dated event or a reversal: re-folded).
 pub(crate) struct SavingsLedger<'a> {
     account: &'a SavingsAccount,
-    events: Vec<SavingsEvent>,
+    events: Vec<&'a SavingsEvent>,
     state: State,
-    keys: HashMap<String, usize>,
-    ids: HashSet<String>,
-    sequences: HashSet<u64>,
+    keys: FxMap<&'a str, &'a SavingsEvent>,
+    ids: FxSet<&'a str>,
+    sequences: FxSet<u64>,
     last: Option<(NaiveDate, u64)>,
 }
 
@@ -810,42 +814,40 @@ impl<'a> SavingsLedger<'a> {
             account,
             events: Vec::new(),
             state: State::new(account)?,
-            keys: HashMap::new(),
-            ids: HashSet::new(),
-            sequences: HashSet::new(),
+            keys: FxMap::default(),
+            ids: FxSet::default(),
+            sequences: FxSet::default(),
             last: None,
         })
     }
 
-    pub(crate) fn events(&self) -> &[SavingsEvent] {
+    pub(crate) fn events(&self) -> &[&'a SavingsEvent] {
         &self.events
     }
 
     /// Appends an event; an in-order event is applied in place and reported to `observer`.
     pub(crate) fn push(
         &mut self,
-        e: &SavingsEvent,
+        e: &'a SavingsEvent,
         observer: &mut dyn SavingsObserver,
     ) -> Result<Pushed> {
-        if !self.ids.insert(e.id.clone()) || !self.sequences.insert(e.sequence) {
+        if !self.ids.insert(e.id.as_str()) || !self.sequences.insert(e.sequence) {
             return Err(invalid("event id or sequence is used twice"));
         }
-        if let Some(&i) = self.keys.get(&e.idempotency_key) {
-            let same = self.events.get(i).is_some_and(|f| f.body == e.body);
-            if !same {
+        if let Some(first) = self.keys.get(e.idempotency_key.as_str()) {
+            if first.body != e.body {
                 return Err(CoreError::IdempotencyConflict {
                     key: e.idempotency_key.clone(),
                 });
             }
-            self.events.push(e.clone());
+            self.events.push(e);
             return Ok(Pushed::Duplicate);
         }
         let in_order = self.last.is_none_or(|l| (e.value_date, e.sequence) > l)
             && !matches!(e.body, SavingsBody::Reversed { .. })
             && e.value_date >= self.account.opened_on;
-        self.keys
-            .insert(e.idempotency_key.clone(), self.events.len());
-        self.events.push(e.clone());
+        self.keys.insert(e.idempotency_key.as_str(), e);
+        self.events.push(e);
         self.last = Some(self.last.map_or((e.value_date, e.sequence), |l| {
             l.max((e.value_date, e.sequence))
         }));
