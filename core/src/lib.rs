@@ -100,10 +100,10 @@ pub use reconcile::{
 pub use rounding::{RoundingMode, RoundingPolicy};
 pub use savings::{
     BonusMethod, BonusPart, BonusRecipient, BonusReport, CreditFrequency, InterestBalanceBasis,
-    InterestCredit, InterestMonth, InterestReport, MemberSavings, Month, MonthPaid, PassbookLine,
-    SavingsAccount, SavingsApplied, SavingsBody, SavingsEvent, SavingsFineView, SavingsMode,
-    SavingsOutcome, SavingsScheme, SavingsStatement, ScheduleRow, distribute_bonus, member_savings,
-    savings_apply, savings_interest, savings_statement,
+    InterestCredit, InterestMonth, InterestReport, MAX_SCHEDULE_MONTHS, MemberSavings, Month,
+    MonthPaid, PassbookLine, SavingsAccount, SavingsApplied, SavingsBody, SavingsEvent,
+    SavingsFineView, SavingsMode, SavingsOutcome, SavingsScheme, SavingsStatement, ScheduleRow,
+    distribute_bonus, member_savings, savings_apply, savings_interest, savings_statement,
 };
 pub use schedule::{
     BrokenPeriod, Installment, LoanTerms, MAX_TENURE_LIMIT, Method, ProcessingFee, Schedule,

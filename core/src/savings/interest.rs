@@ -123,7 +123,16 @@ pub fn savings_interest(account: &SavingsAccount, through: NaiveDate) -> Result<
         CreditFrequency::Quarterly => m.quarter_end(),
     };
     let mut events = account.events.clone();
-    let mut next_sequence = events.iter().map(|e| e.sequence).max().unwrap_or(0) + 1;
+    let overflow = || CoreError::Overflow {
+        context: "event sequence",
+    };
+    let mut next_sequence = events
+        .iter()
+        .map(|e| e.sequence)
+        .max()
+        .unwrap_or(0)
+        .checked_add(1)
+        .ok_or_else(overflow)?;
     let credited = |events: &[SavingsEvent], p: Month| {
         events.iter().any(
             |e| matches!(&e.body, SavingsBody::InterestCredited { period, .. } if *period == p),
@@ -132,6 +141,14 @@ pub fn savings_interest(account: &SavingsAccount, through: NaiveDate) -> Result<
     let mut credits = Vec::new();
     let mut new_events = Vec::new();
     let mut period = period_of(opening);
+    if opening.until(Month::of(through)) as usize > super::MAX_SCHEDULE_MONTHS {
+        return Err(CoreError::InvalidInput {
+            reason: format!(
+                "interest is computed over at most {} months",
+                super::MAX_SCHEDULE_MONTHS
+            ),
+        });
+    }
     while period.last_day() <= through {
         if !credited(&events, period) {
             let (state, _) = fold(account, &events, through, None)?;
@@ -166,7 +183,7 @@ pub fn savings_interest(account: &SavingsAccount, through: NaiveDate) -> Result<
                     idempotency_key: key,
                     body: SavingsBody::InterestCredited { period, amount },
                 };
-                next_sequence += 1;
+                next_sequence = next_sequence.checked_add(1).ok_or_else(overflow)?;
                 events.push(event.clone());
                 new_events.push(event);
             }

@@ -26,6 +26,9 @@ use crate::fines::{AccountType, FineAssessment, FineKey, FineRule, FineSnapshot,
 use crate::money::{Currency, Money, Rate, format_date};
 use crate::rounding::RoundingPolicy;
 
+/// The most months a deposit schedule (or an interest computation) covers: a century.
+pub const MAX_SCHEDULE_MONTHS: usize = 1_200;
+
 /// The balance a month's interest is computed on (decisions §15).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -394,7 +397,7 @@ impl State {
         if month < self.first_month {
             return None;
         }
-        let k = self.first_month.until(month) + 1;
+        let k = self.first_month.until(month).saturating_add(1);
         match self.maturity {
             Some(n) if k > n => None,
             _ => Some(k),
@@ -402,14 +405,22 @@ impl State {
     }
 
     /// Makes sure rows exist through `month` (or the maturity).
-    pub(crate) fn extend_to(&mut self, month: Month) {
+    ///
+    /// # Errors
+    /// `E_INVALID_INPUT` beyond [`MAX_SCHEDULE_MONTHS`] rows.
+    pub(crate) fn extend_to(&mut self, month: Month) -> Result<()> {
         loop {
             let next = self
                 .rows
                 .last()
                 .map_or(self.first_month, |r| r.month.next());
-            if next > month || self.row_number(next).is_none() || self.rows.len() > 1_200 {
-                return;
+            if next > month || self.row_number(next).is_none() {
+                return Ok(());
+            }
+            if self.rows.len() >= MAX_SCHEDULE_MONTHS {
+                return Err(CoreError::InvalidInput {
+                    reason: format!("a deposit schedule has at most {MAX_SCHEDULE_MONTHS} months"),
+                });
             }
             self.rows.push(Row {
                 month: next,
@@ -446,7 +457,7 @@ impl State {
                     if self.row_number(*m).is_none() {
                         return Err(if *m > self.first_month {
                             CoreError::UnknownInstallment {
-                                installment: self.first_month.until(*m) + 1,
+                                installment: self.first_month.until(*m).saturating_add(1),
                             }
                         } else {
                             invalid(format!("{m} is before the first month of the schedule"))
@@ -454,7 +465,7 @@ impl State {
                     }
                     limit = limit.max(*m);
                 }
-                self.extend_to(limit);
+                self.extend_to(limit)?;
                 let mut left = amount;
                 let pay = |r: &mut Row, left: &mut i128, step: &mut Step| {
                     let take = (r.due - r.paid).min(*left);
@@ -1024,7 +1035,7 @@ impl State {
         as_of: NaiveDate,
         outcomes: Vec<SavingsOutcome>,
     ) -> Result<SavingsStatement> {
-        self.extend_to(Month::of(as_of));
+        self.extend_to(Month::of(as_of))?;
         let m = |v: i128| Money::from_minor(v, self.scale);
         let mut schedule = Vec::new();
         let mut dues_unpaid = 0;
