@@ -402,3 +402,40 @@ fn two_same_day_payments_give_the_same_balance_in_either_order() {
         net(&journal(&b2).unwrap(), d("2099-12-31"))
     );
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// Savings money only moves by deposits and withdrawals: reversing all of them returns
+    /// every account of the books to zero, whatever the order the reversals arrive in.
+    #[test]
+    fn reversing_every_deposit_and_withdrawal_returns_every_account_to_zero(
+        steps in proptest::collection::vec((0_u64..40, any::<u8>(), 1_i64..2_000_000), 1..12),
+        shuffle in any::<u64>(),
+    ) {
+        let only_money: Vec<Step> = steps.into_iter().map(|(g, k, a)| (g, k % 4, a)).collect();
+        let events = savings_events("S0", &only_money);
+        let mut all = events.clone();
+        let n = all.len();
+        // Reversals in the reverse order of the money they undo, so that no balance dips below
+        // zero on the way.
+        for (i, e) in events.iter().rev().enumerate() {
+            let id = e["id"].as_str().unwrap();
+            all.push(json!({"id": format!("{id}-rev"), "value_date": format!("2028-01-{:02}", 1 + i % 28),
+                "body": {"type": "reversed", "event_id": id, "reason": "undo"}}));
+        }
+        let mut seq_events = arrive(all[..n].to_vec(), shuffle);
+        for (k, e) in all[n..].iter().enumerate() {
+            let mut e = e.clone();
+            e["sequence"] = json!(n + k + 1);
+            e["idempotency_key"] = e["id"].clone();
+            seq_events.push(e);
+        }
+        let b = parse(&books(&[], &[("M1".to_owned(), seq_events)], "cash"));
+        let mut b = b;
+        b.journal.clear();
+        b.as_of = d("2028-12-31");
+        let Ok(entries) = journal(&b) else { return Ok(()); };
+        prop_assert!(net(&entries, d("2099-12-31")).is_empty(), "{:?}", net(&entries, d("2099-12-31")));
+    }
+}
