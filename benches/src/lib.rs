@@ -213,3 +213,96 @@ pub fn legacy_loan(id: i64, tenure: u32, paid: u32) -> windeep_core::LegacyLoan 
         fines: Vec::new(),
     }
 }
+
+/// A savings account opened on 1 January 2026 with `months` monthly deposits of 2,000 (every
+/// third in cash), a withdrawal of 1,500 every sixth month and a quarterly interest credit.
+///
+/// # Panics
+/// Never for the sizes the benchmarks use.
+#[must_use]
+pub fn savings_account(
+    account_id: &str,
+    member: &str,
+    months: u32,
+) -> windeep_core::SavingsAccount {
+    use windeep_core::{Month, SavingsBody, SavingsEvent, SavingsMode};
+    let mut events = Vec::new();
+    let mut seq = 0;
+    let mut push = |date: NaiveDate, body: SavingsBody| {
+        seq += 1;
+        events.push(SavingsEvent {
+            id: format!("{account_id}-{seq}"),
+            sequence: seq,
+            value_date: date,
+            idempotency_key: format!("{account_id}-{seq}"),
+            body,
+        });
+    };
+    let mut month: Month = "2026-01".parse().unwrap();
+    for k in 1..=months {
+        let mode = if k % 3 == 0 {
+            SavingsMode::Cash
+        } else {
+            SavingsMode::Bank
+        };
+        push(
+            month.day(10),
+            SavingsBody::Deposit {
+                amount: "2000".parse().unwrap(),
+                mode,
+                month: None,
+            },
+        );
+        if k % 6 == 0 {
+            push(
+                month.day(20),
+                SavingsBody::Withdrawal {
+                    amount: "1500".parse().unwrap(),
+                    mode: SavingsMode::Cash,
+                },
+            );
+        }
+        if month.quarter_end() == month {
+            push(
+                month.last_day(),
+                SavingsBody::InterestCredited {
+                    period: month,
+                    amount: "55.25".parse().unwrap(),
+                },
+            );
+        }
+        month = month.next();
+    }
+    serde_json::from_value(serde_json::json!({
+        "account_id": account_id, "member": member, "opened_on": "2026-01-01",
+        "scheme": {"monthly_amount": "2000", "due_day": 10, "annual_rate": "4"},
+        "events": events,
+    }))
+    .unwrap()
+}
+
+/// A books snapshot of `loans` 24-month loans (23 installments paid, 2 of them late with a
+/// fine: 26 events each) and `savings` accounts of 24 months (34 events each), on the given
+/// basis.
+///
+/// # Panics
+/// Never for the sizes the benchmarks use.
+#[must_use]
+pub fn books(loans: usize, savings: usize, basis: &str) -> windeep_core::Books {
+    let mut b: windeep_core::Books = serde_json::from_value(serde_json::json!({
+        "as_of": "2028-01-31", "config": {"basis": basis}
+    }))
+    .unwrap();
+    b.loans = (0..loans)
+        .map(|i| windeep_core::BookLoan {
+            member: format!("MEMB{i:06}"),
+            events: loan_events(&format!("LN{i:08}"), 24, 23, 2),
+            npa: Vec::new(),
+            cached: None,
+        })
+        .collect();
+    b.savings = (0..savings)
+        .map(|i| savings_account(&format!("SAV{i:08}"), &format!("MEMB{i:06}"), 24))
+        .collect();
+    b
+}

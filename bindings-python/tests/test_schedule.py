@@ -540,6 +540,21 @@ def test_call_errors() -> None:
         "bank_ignore",
         "bank_reconcile",
         "audit_loan",
+        "postings",
+        "post_event",
+        "general_ledger",
+        "trial_balance",
+        "profit_and_loss",
+        "balance_sheet",
+        "member_ledger",
+        "savings_schedule",
+        "savings_apply",
+        "savings_interest",
+        "distribute_bonus",
+        "member_savings",
+        "classify",
+        "portfolio_report",
+        "check_books",
     )
     with pytest.raises(windeep.UnknownOperationError) as info:
         windeep.call("nope", {})

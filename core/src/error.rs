@@ -373,6 +373,45 @@ pub enum CoreError {
         /// What is wrong.
         reason: String,
     },
+    /// A journal entry's debits and credits differ (or it has no usable lines); such an entry
+    /// cannot be constructed.
+    #[error("journal entry {id} does not balance: debits {debit}, credits {credit} ({reason})")]
+    UnbalancedEntry {
+        /// The entry's id.
+        id: String,
+        /// Σ debits.
+        debit: String,
+        /// Σ credits.
+        credit: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An account code is not a postable account of the chart (unknown, or a group).
+    #[error("account {code:?} is not a postable account of the chart")]
+    UnknownAccount {
+        /// The code given.
+        code: String,
+    },
+    /// A posting is dated in a closed financial year.
+    #[error("the financial year {year} is closed: nothing can be posted on {date}")]
+    PeriodClosed {
+        /// The closed year's code.
+        year: String,
+        /// The posting date.
+        date: String,
+    },
+    /// A withdrawal (or a reversal) would take a savings balance below zero.
+    #[error("savings account {account}: {amount} exceeds the balance {balance} on {date}")]
+    InsufficientBalance {
+        /// The savings account.
+        account: String,
+        /// The balance available.
+        balance: String,
+        /// The amount asked for.
+        amount: String,
+        /// The date.
+        date: String,
+    },
 }
 
 impl CoreError {
@@ -438,6 +477,10 @@ impl CoreError {
             Self::MappingDirection { .. } => "E_MAPPING_DIRECTION",
             Self::MappingConflict { .. } => "E_MAPPING_CONFLICT",
             Self::InvalidMapping { .. } => "E_INVALID_MAPPING",
+            Self::UnbalancedEntry { .. } => "E_UNBALANCED_ENTRY",
+            Self::UnknownAccount { .. } => "E_UNKNOWN_ACCOUNT",
+            Self::PeriodClosed { .. } => "E_PERIOD_CLOSED",
+            Self::InsufficientBalance { .. } => "E_INSUFFICIENT_BALANCE",
         }
     }
 
@@ -495,6 +538,10 @@ impl CoreError {
         "E_MAPPING_DIRECTION",
         "E_MAPPING_CONFLICT",
         "E_INVALID_MAPPING",
+        "E_UNBALANCED_ENTRY",
+        "E_UNKNOWN_ACCOUNT",
+        "E_PERIOD_CLOSED",
+        "E_INSUFFICIENT_BALANCE",
     ];
 }
 
@@ -607,6 +654,23 @@ mod tests {
             CoreError::MappingDirection { kind: s() },
             CoreError::MappingConflict { reason: s() },
             CoreError::InvalidMapping { reason: s() },
+            CoreError::UnbalancedEntry {
+                id: s(),
+                debit: s(),
+                credit: s(),
+                reason: s(),
+            },
+            CoreError::UnknownAccount { code: s() },
+            CoreError::PeriodClosed {
+                year: s(),
+                date: s(),
+            },
+            CoreError::InsufficientBalance {
+                account: s(),
+                balance: s(),
+                amount: s(),
+                date: s(),
+            },
         ];
         for e in &all {
             match e {
@@ -661,7 +725,11 @@ mod tests {
                 | CoreError::SplitNotBalanced { .. }
                 | CoreError::MappingDirection { .. }
                 | CoreError::MappingConflict { .. }
-                | CoreError::InvalidMapping { .. } => {}
+                | CoreError::InvalidMapping { .. }
+                | CoreError::UnbalancedEntry { .. }
+                | CoreError::UnknownAccount { .. }
+                | CoreError::PeriodClosed { .. }
+                | CoreError::InsufficientBalance { .. } => {}
             }
         }
         all

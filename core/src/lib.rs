@@ -2,8 +2,10 @@
 //!
 //! Exact, deterministic lending calculations for a member-owned lending and savings society:
 //! repayment schedules with exact rounding, late-payment fines ([`assess_fines`]), loan approval
-//! checks ([`approve_loan`]), the audit of loans kept by the legacy system ([`audit_loan`]), and (as the library grows) payment allocation, restructures,
-//! ledgers, bank import and asset classification.
+//! checks ([`approve_loan`]), loan accounts (allocation, restructures), bank statement import
+//! ([`bank`]), the audit of loans kept by the legacy system ([`audit_loan`]), the books
+//! (double-entry postings, member ledger, savings, [`journal`]), asset classification
+//! ([`classify`]), portfolio figures and reconciliation checks ([`check_books`]).
 //!
 //! The core is pure: deterministic functions over terms and ordered events, with no I/O and no
 //! clock. Money and rates are [`rust_decimal::Decimal`] values behind the [`Money`] and [`Rate`]
@@ -36,13 +38,19 @@ mod allocation;
 mod approval;
 mod audit;
 pub mod bank;
+mod books;
 mod calendar;
+mod classification;
 mod decimal;
 mod error;
 mod fines;
+mod ledger;
 mod money;
 pub mod ops;
+mod portfolio;
+mod reconcile;
 mod rounding;
+mod savings;
 mod schedule;
 
 pub use account::{
@@ -64,17 +72,46 @@ pub use audit::{
     AUDIT_RULES, AuditRule, AuditSummary, Discrepancy, LegacyFineRow, LegacyInstallmentRow,
     LegacyLoan, LegacyLoanRow, LegacyPaymentRow, LoanAudit, audit_loan,
 };
+pub use books::{
+    BookLoan, Books, CachedLoan, MemberLedger, MemberLedgerRow, NpaPeriod, journal, member_ledger,
+    post_event,
+};
 pub use calendar::{
     ACTUAL_ACTUAL_DENOMINATOR, DueDates, Frequency, InterestBasis, actual_actual_numerator,
     days_30e_360, days_between, is_leap, snap_to_fixed_day,
+};
+pub use classification::{
+    AssetClass, ClassTotal, Classification, ClassificationPolicy, LoanClass, MemberClass, NpaBand,
+    PreviousClass, Sma, classify,
 };
 pub use error::{CoreError, Result};
 pub use fines::{
     AccountType, FineAction, FineAssessment, FineFormula, FineKey, FineRule, FineSnapshot,
     LeviedFine, MAX_FINE_OCCURRENCES, OverdueInstallment, Slab, assess_fines,
 };
+pub use ledger::{
+    AccountKind, BalanceSheet, Basis, Chart, EntryHeader, FinancialYear, Funds, JournalEntry,
+    LedgerAccount, LedgerAccountReport, LedgerLine, ManualEntry, ManualLine, PostingConfig,
+    PostingLine, PostingRole, ProfitAndLoss, StatementLine, TrialBalance, TrialBalanceRow,
+    balance_sheet, general_ledger, profit_and_loss, trial_balance,
+};
 pub use money::{Currency, MAX_AMOUNT, Money, Rate, format_date, iso_date, parse_date};
+pub use portfolio::{
+    Bucket, ClassShare, Efficiency, MonthBuckets, NpaFigures, Par, PortfolioOptions,
+    PortfolioReport, portfolio_report,
+};
+pub use reconcile::{
+    Alert, AlertConfig, AuditRecord, BankTransaction, CheckReport, CheckSummary, CreditScore,
+    RiskBand, StoredEntry, StoredLedgerRow, StoredLine, UnmappedDay, Violation, check_books,
+};
 pub use rounding::{RoundingMode, RoundingPolicy};
+pub use savings::{
+    BonusMethod, BonusPart, BonusRecipient, BonusReport, CreditFrequency, InterestBalanceBasis,
+    InterestCredit, InterestMonth, InterestReport, MAX_SCHEDULE_MONTHS, MemberSavings, Month,
+    MonthPaid, PassbookLine, SavingsAccount, SavingsApplied, SavingsBody, SavingsEvent,
+    SavingsFineView, SavingsMode, SavingsOutcome, SavingsScheme, SavingsStatement, ScheduleRow,
+    distribute_bonus, member_savings, savings_apply, savings_interest, savings_statement,
+};
 pub use schedule::{
     BrokenPeriod, Installment, LoanTerms, MAX_TENURE_LIMIT, Method, ProcessingFee, Schedule,
     SchedulePolicy, Totals, annual_percentage_rate, generate_schedule,

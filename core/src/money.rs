@@ -118,6 +118,22 @@ impl Currency {
         }
         Ok(Money(pad(v, self.minor_units)))
     }
+
+    /// Checks an input amount like [`Self::amount`] and returns it in whole minor units.
+    ///
+    /// # Errors
+    /// As [`Self::amount`].
+    pub(crate) fn minor(&self, value: Money) -> Result<i128> {
+        Ok(self.amount(value)?.0.mantissa())
+    }
+
+    /// An amount of `minor` whole minor units of this currency.
+    ///
+    /// # Errors
+    /// `E_OVERFLOW` beyond the range of a decimal.
+    pub(crate) fn money(&self, minor: i128) -> Result<Money> {
+        Money::from_minor(minor, self.minor_units)
+    }
 }
 
 /// An amount of money in currency units (rupees, not paise), exact.
@@ -154,6 +170,16 @@ impl Money {
     #[must_use]
     pub fn value(self) -> Decimal {
         self.0
+    }
+
+    /// An amount of `minor` whole minor units at `scale` decimal places.
+    ///
+    /// # Errors
+    /// `E_OVERFLOW` beyond the range of a decimal.
+    pub(crate) fn from_minor(minor: i128, scale: u32) -> Result<Self> {
+        Decimal::try_from_i128_with_scale(minor, scale)
+            .map(Self)
+            .map_err(|_| CoreError::Overflow { context: "amount" })
     }
 }
 

@@ -22,11 +22,23 @@ use crate::bank::{
     self, ColumnSpec, Format, LayoutChoice, Mapping, MatchInput, MatchResult, PartInput, PriorKey,
     ReconcileInput, StatementOptions,
 };
+use crate::books::{BookLoan, Books, journal, member_ledger, post_event};
+use crate::classification::{ClassificationPolicy, PreviousClass, classify};
 use crate::error::{CoreError, Result};
 use crate::fines::{FineAssessment, FineRule, FineSnapshot};
+use crate::ledger::{
+    Basis, Chart, JournalEntry, PostingRole, balance_sheet, general_ledger, profit_and_loss,
+    trial_balance,
+};
 use crate::money::error_from_serde;
 use crate::money::{Currency, Money};
+use crate::portfolio::{PortfolioOptions, portfolio_report};
+use crate::reconcile::{AlertConfig, check_books};
 use crate::rounding::RoundingPolicy;
+use crate::savings::{
+    BonusMethod, BonusRecipient, SavingsAccount, SavingsEvent, distribute_bonus, member_savings,
+    savings_apply, savings_interest, savings_statement,
+};
 use crate::schedule::{LoanTerms, Schedule, annual_percentage_rate, generate_schedule};
 
 /// Every operation name [`call`] knows, in a stable order.
@@ -48,6 +60,21 @@ pub const OPERATIONS: &[&str] = &[
     "bank_ignore",
     "bank_reconcile",
     "audit_loan",
+    "postings",
+    "post_event",
+    "general_ledger",
+    "trial_balance",
+    "profit_and_loss",
+    "balance_sheet",
+    "member_ledger",
+    "savings_schedule",
+    "savings_apply",
+    "savings_interest",
+    "distribute_bonus",
+    "member_savings",
+    "classify",
+    "portfolio_report",
+    "check_books",
 ];
 
 /// The `schedule` operation's output: the schedule plus its APR.
@@ -451,6 +478,178 @@ struct AuditLoanInput {
     fines: Vec<LegacyFineRow>,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BooksOnly {
+    books: Books,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PostEventInput {
+    books: Books,
+    account: String,
+    event: Value,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LedgerInput {
+    books: Books,
+    #[serde(default)]
+    account: Option<String>,
+    #[serde(default, with = "crate::money::iso_date_opt")]
+    from: Option<NaiveDate>,
+    #[serde(default, with = "crate::money::iso_date_opt")]
+    to: Option<NaiveDate>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AsOfInput {
+    books: Books,
+    #[serde(default, with = "crate::money::iso_date_opt")]
+    as_of: Option<NaiveDate>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PeriodInput {
+    books: Books,
+    #[serde(with = "crate::money::iso_date")]
+    from: NaiveDate,
+    #[serde(default, with = "crate::money::iso_date_opt")]
+    to: Option<NaiveDate>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MemberLedgerInput {
+    books: Books,
+    member: String,
+    #[serde(default, with = "crate::money::iso_date_opt")]
+    from: Option<NaiveDate>,
+    #[serde(default, with = "crate::money::iso_date_opt")]
+    to: Option<NaiveDate>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavingsInput {
+    account: SavingsAccount,
+    #[serde(with = "crate::money::iso_date")]
+    as_of: NaiveDate,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavingsApplyInput {
+    account: SavingsAccount,
+    event: SavingsEvent,
+    #[serde(with = "crate::money::iso_date")]
+    as_of: NaiveDate,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavingsInterestInput {
+    account: SavingsAccount,
+    #[serde(with = "crate::money::iso_date")]
+    through: NaiveDate,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BonusInput {
+    bonus_id: String,
+    pool: Money,
+    #[serde(default)]
+    method: BonusMethod,
+    recipients: Vec<BonusRecipient>,
+    #[serde(default)]
+    currency: Currency,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MemberSavingsInput {
+    accounts: Vec<SavingsAccount>,
+    member: String,
+    #[serde(with = "crate::money::iso_date")]
+    as_of: NaiveDate,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClassifyInput {
+    loans: Vec<BookLoan>,
+    #[serde(with = "crate::money::iso_date")]
+    as_of: NaiveDate,
+    #[serde(default)]
+    policy: ClassificationPolicy,
+    #[serde(default)]
+    previous: Vec<PreviousClass>,
+    #[serde(default)]
+    loss: Vec<String>,
+    #[serde(default)]
+    currency: Currency,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PortfolioInput {
+    loans: Vec<BookLoan>,
+    #[serde(with = "crate::money::iso_date")]
+    as_of: NaiveDate,
+    #[serde(default)]
+    options: PortfolioOptions,
+    #[serde(default)]
+    currency: Currency,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckInput {
+    books: Books,
+    #[serde(default)]
+    alerts: AlertConfig,
+}
+
+/// The `postings` operation's output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PostingsReport {
+    /// Cash or accrual.
+    pub basis: Basis,
+    /// The role → account mapping in force.
+    pub accounts: std::collections::BTreeMap<PostingRole, String>,
+    /// Every journal entry, account by account in posting order, then manual entries, then
+    /// the closing entries of closed years.
+    pub entries: Vec<JournalEntry>,
+}
+
+/// The journal of a books snapshot with its basis and role mapping: the typed form of the
+/// `postings` operation.
+///
+/// # Errors
+/// As [`crate::journal`].
+pub fn postings(books: &Books) -> Result<PostingsReport> {
+    let chart = books.config.chart()?;
+    Ok(PostingsReport {
+        basis: books.config.basis,
+        accounts: chart.mapping(),
+        entries: journal(books)?,
+    })
+}
+
+fn books_report<T>(
+    books: &Books,
+    f: impl FnOnce(&[JournalEntry], &Chart, &Currency) -> Result<T>,
+) -> Result<T> {
+    let entries = journal(books)?;
+    let chart = books.config.chart()?;
+    f(&entries, &chart, &books.currency)
+}
+
 fn parse<T: DeserializeOwned>(input: &str) -> Result<T> {
     serde_json::from_str(input).map_err(|e| error_from_serde(&e))
 }
@@ -528,6 +727,95 @@ pub fn call(name: &str, input: &str) -> Result<Value> {
                 fines: i.fines,
             };
             to_value(&audit_loan(&loan, i.as_of))
+        }
+        "postings" => to_value(&postings(&parse::<BooksOnly>(input)?.books)?),
+        "post_event" => {
+            let i: PostEventInput = parse(input)?;
+            let entries = post_event(&i.books, &i.account, &i.event)?;
+            to_value(&serde_json::json!({ "entries": entries }))
+        }
+        "general_ledger" => {
+            let i: LedgerInput = parse(input)?;
+            let to = i.to.unwrap_or(i.books.as_of);
+            let accounts = books_report(&i.books, |e, c, cur| {
+                general_ledger(e, c, cur, i.account.as_deref(), i.from, to)
+            })?;
+            to_value(&serde_json::json!({ "accounts": accounts }))
+        }
+        "trial_balance" => {
+            let i: AsOfInput = parse(input)?;
+            let as_of = i.as_of.unwrap_or(i.books.as_of);
+            to_value(&books_report(&i.books, |e, c, cur| {
+                trial_balance(e, c, cur, as_of)
+            })?)
+        }
+        "profit_and_loss" => {
+            let i: PeriodInput = parse(input)?;
+            let to = i.to.unwrap_or(i.books.as_of);
+            to_value(&books_report(&i.books, |e, c, cur| {
+                profit_and_loss(e, c, cur, i.from, to)
+            })?)
+        }
+        "balance_sheet" => {
+            let i: AsOfInput = parse(input)?;
+            let as_of = i.as_of.unwrap_or(i.books.as_of);
+            to_value(&books_report(&i.books, |e, c, cur| {
+                balance_sheet(e, c, cur, as_of)
+            })?)
+        }
+        "member_ledger" => {
+            let i: MemberLedgerInput = parse(input)?;
+            to_value(&member_ledger(&i.books, &i.member, i.from, i.to)?)
+        }
+        "savings_schedule" => {
+            let i: SavingsInput = parse(input)?;
+            to_value(&savings_statement(&i.account, i.as_of)?)
+        }
+        "savings_apply" => {
+            let i: SavingsApplyInput = parse(input)?;
+            to_value(&savings_apply(&i.account, i.event, i.as_of)?)
+        }
+        "savings_interest" => {
+            let i: SavingsInterestInput = parse(input)?;
+            to_value(&savings_interest(&i.account, i.through)?)
+        }
+        "distribute_bonus" => {
+            let i: BonusInput = parse(input)?;
+            to_value(&distribute_bonus(
+                &i.bonus_id,
+                i.pool,
+                i.method,
+                &i.recipients,
+                &i.currency,
+            )?)
+        }
+        "member_savings" => {
+            let i: MemberSavingsInput = parse(input)?;
+            to_value(&member_savings(&i.accounts, &i.member, i.as_of)?)
+        }
+        "classify" => {
+            let i: ClassifyInput = parse(input)?;
+            to_value(&classify(
+                &i.loans,
+                i.as_of,
+                &i.policy,
+                &i.previous,
+                &i.loss,
+                &i.currency,
+            )?)
+        }
+        "portfolio_report" => {
+            let i: PortfolioInput = parse(input)?;
+            to_value(&portfolio_report(
+                &i.loans,
+                i.as_of,
+                &i.options,
+                &i.currency,
+            )?)
+        }
+        "check_books" => {
+            let i: CheckInput = parse(input)?;
+            to_value(&check_books(&i.books, &i.alerts)?)
         }
         _ => Err(CoreError::UnknownOperation {
             name: name.to_owned(),

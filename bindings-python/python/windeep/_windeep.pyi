@@ -68,6 +68,10 @@ __all__ = [
     "InvalidApplicationError",
     "InvalidOverrideError",
     "OverrideWithoutReasonError",
+    "UnbalancedEntryError",
+    "UnknownAccountError",
+    "PeriodClosedError",
+    "InsufficientBalanceError",
     "InternalError",
     "ERRORS",
     "AUDIT_RULES",
@@ -291,4 +295,8 @@ class FineBalanceNegativeError(WindeepError): ...  # E_FINE_BALANCE_NEGATIVE
 class InvalidApplicationError(WindeepError): ...  # E_INVALID_APPLICATION
 class InvalidOverrideError(WindeepError): ...  # E_INVALID_OVERRIDE
 class OverrideWithoutReasonError(WindeepError): ...  # E_OVERRIDE_WITHOUT_REASON
+class UnbalancedEntryError(WindeepError): ...  # E_UNBALANCED_ENTRY
+class UnknownAccountError(WindeepError): ...  # E_UNKNOWN_ACCOUNT
+class PeriodClosedError(WindeepError): ...  # E_PERIOD_CLOSED
+class InsufficientBalanceError(WindeepError): ...  # E_INSUFFICIENT_BALANCE
 class InternalError(WindeepError): ...  # E_INTERNAL

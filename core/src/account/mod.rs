@@ -18,6 +18,7 @@ pub use events::{
     AccountPolicy, EventBody, ForeclosureRule, InterestOnlyMode, LoanEvent, PartPaymentMode,
     RateChangeMode, SkipMode,
 };
+pub(crate) use state::{Account, Figures, RowFigures};
 pub use state::{
     Closure, ClosureType, FineView, ForeclosureQuote, InstallmentStatus, InstallmentView,
     LoanState, LoanSummary, PastDueInstallment, TopUpQuote,
@@ -28,7 +29,28 @@ use crate::error::{CoreError, Result};
 use crate::fines::{FineAssessment, FineSnapshot};
 use crate::money::{Money, format_date};
 use crate::schedule::Schedule;
-use state::Account;
+
+/// Watches a fold event by event: the books post from what each event moved.
+pub(crate) trait Observer {
+    /// Before an event is applied, with the account as it stands (not called for the
+    /// disbursement, which opens the account).
+    fn before(&mut self, event: &LoanEvent, account: &Account) -> Result<()>;
+    /// After an event was applied (for the disbursement: right after the account opened).
+    fn after(&mut self, event: &LoanEvent, account: &Account, outcome: &EventOutcome)
+    -> Result<()>;
+}
+
+/// Folds the events dated on or before `as_of`, reporting each applied event to `observer`.
+///
+/// # Errors
+/// As [`replay`].
+pub(crate) fn fold_observed(
+    events: &[LoanEvent],
+    as_of: NaiveDate,
+    observer: &mut dyn Observer,
+) -> Result<Account> {
+    fold_with(events, as_of, false, None, Some(observer)).map(|(a, _)| a)
+}
 
 /// What applying one event did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,7 +143,7 @@ pub(crate) fn state_as_of(
     as_of: NaiveDate,
     schedule: &Schedule,
 ) -> Result<LoanState> {
-    let (account, _) = fold_from(events, as_of, false, Some(schedule))?;
+    let (account, _) = fold_with(events, as_of, false, Some(schedule), None)?;
     account.view(as_of)
 }
 
@@ -175,15 +197,17 @@ fn fold(
     as_of: NaiveDate,
     record: bool,
 ) -> Result<(Account, Vec<EventOutcome>)> {
-    fold_from(events, as_of, record, None)
+    fold_with(events, as_of, record, None, None)
 }
 
-/// [`fold`], with the schedule of the disbursement's terms when the caller has it already.
-fn fold_from(
+/// [`fold`], with the schedule of the disbursement's terms when the caller has it already,
+/// and an observer that watches every applied event (the books).
+fn fold_with(
     events: &[LoanEvent],
     as_of: NaiveDate,
     record: bool,
     schedule: Option<&Schedule>,
+    mut observer: Option<&mut dyn Observer>,
 ) -> Result<(Account, Vec<EventOutcome>)> {
     // Arrival (sequence) order decides idempotency; value-date order decides the fold.
     let mut by_sequence: Vec<&LoanEvent> = events.iter().collect();
@@ -282,6 +306,9 @@ fn fold_from(
             outcome.result = "reversed".to_owned();
         } else if e.sequence == first.sequence {
             // The disbursement opened the account.
+            if let Some(o) = observer.as_deref_mut() {
+                o.after(e, &account, &outcome)?;
+            }
         } else {
             if e.value_date < first.value_date {
                 return Err(invalid(format!(
@@ -290,7 +317,13 @@ fn fold_from(
                     format_date(e.value_date)
                 )));
             }
+            if let Some(o) = observer.as_deref_mut() {
+                o.before(e, &account)?;
+            }
             account.apply(e, &mut outcome)?;
+            if let Some(o) = observer.as_deref_mut() {
+                o.after(e, &account, &outcome)?;
+            }
         }
         if record {
             outcomes.push(outcome);

@@ -323,9 +323,42 @@ pub struct TopUpQuote {
 
 const LIMIT_ROWS: usize = 10_000;
 
+/// Cumulative amounts of one loan at a date, in minor units: what the books post from (the
+/// difference across an event is what the event moved). "Due" means installments due on or
+/// before the date, "ahead" the later ones.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Figures {
+    pub(crate) principal_paid: i128,
+    pub(crate) principal_waived: i128,
+    pub(crate) prepaid: i128,
+    pub(crate) capitalised: i128,
+    pub(crate) interest_paid_due: i128,
+    pub(crate) interest_paid_ahead: i128,
+    pub(crate) interest_waived_due: i128,
+    pub(crate) interest_waived_ahead: i128,
+    pub(crate) interest_due_unpaid: i128,
+    pub(crate) fines_levied: i128,
+    pub(crate) fines_paid: i128,
+    pub(crate) fines_waived: i128,
+    pub(crate) member_credit: i128,
+    pub(crate) savings_credit: i128,
+    pub(crate) outstanding: i128,
+}
+
+/// One installment's amounts (minor units), for portfolio reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RowFigures {
+    pub(crate) number: u32,
+    pub(crate) due_on: NaiveDate,
+    pub(crate) principal: i128,
+    pub(crate) interest: i128,
+    pub(crate) paid: i128,
+    pub(crate) waived: i128,
+}
+
 /// The mutable fold state of one loan.
 #[derive(Clone)]
-pub(super) struct Account {
+pub(crate) struct Account {
     loan_id: String,
     terms: LoanTerms,
     rate: Rate,
@@ -346,6 +379,10 @@ pub(super) struct Account {
     closure: Option<Closure>,
     /// Whether outcomes (allocations) are recorded.
     record: bool,
+    /// Processing fee, upfront interest and net disbursement of the schedule.
+    fee: i128,
+    upfront: i128,
+    net: i128,
 }
 
 fn money(minor: i128, scale: u32) -> Result<Money> {
@@ -415,7 +452,84 @@ impl Account {
             interest_only: 0,
             closure: None,
             record,
+            fee: schedule.processing_fee.value().mantissa(),
+            upfront: schedule.upfront_interest.value().mantissa(),
+            net: schedule.net_disbursement.value().mantissa(),
         })
+    }
+
+    /// (principal disbursed, processing fee, upfront interest, net disbursement).
+    pub(crate) fn disbursement(&self) -> (i128, i128, i128, i128) {
+        (self.principal, self.fee, self.upfront, self.net)
+    }
+
+    /// The closure, once closed.
+    pub(crate) fn closure(&self) -> Option<&Closure> {
+        self.closure.as_ref()
+    }
+
+    /// The due date of installment `k`.
+    pub(crate) fn due_on(&self, k: u32) -> Option<NaiveDate> {
+        self.rows.iter().find(|r| r.number == k).map(|r| r.due_on)
+    }
+
+    /// Installments due after `after` and on or before `upto` with unpaid interest:
+    /// (number, due date, unpaid interest).
+    pub(crate) fn unpaid_interest_due(
+        &self,
+        after: Option<NaiveDate>,
+        upto: NaiveDate,
+    ) -> Vec<(u32, NaiveDate, i128)> {
+        self.rows
+            .iter()
+            .filter(|r| after.is_none_or(|a| r.due_on > a) && r.due_on <= upto)
+            .map(|r| (r.number, r.due_on, r.unpaid_interest()))
+            .collect()
+    }
+
+    /// Every installment's amounts.
+    pub(crate) fn row_figures(&self) -> Vec<RowFigures> {
+        self.rows
+            .iter()
+            .map(|r| RowFigures {
+                number: r.number,
+                due_on: r.due_on,
+                principal: r.principal,
+                interest: r.interest,
+                paid: r.principal_paid + r.interest_paid,
+                waived: r.principal_waived + r.interest_waived,
+            })
+            .collect()
+    }
+
+    /// The cumulative figures as of `date`.
+    pub(crate) fn figures(&self, date: NaiveDate) -> Figures {
+        let mut f = Figures {
+            prepaid: self.prepaid,
+            capitalised: self.capitalised,
+            member_credit: self.member_credit,
+            savings_credit: self.savings_credit,
+            ..Figures::default()
+        };
+        for r in &self.rows {
+            f.principal_paid += r.principal_paid;
+            f.principal_waived += r.principal_waived;
+            f.outstanding += r.unpaid_principal();
+            if r.due_on <= date {
+                f.interest_paid_due += r.interest_paid;
+                f.interest_waived_due += r.interest_waived;
+                f.interest_due_unpaid += r.unpaid_interest();
+            } else {
+                f.interest_paid_ahead += r.interest_paid;
+                f.interest_waived_ahead += r.interest_waived;
+            }
+        }
+        for x in &self.fines {
+            f.fines_levied += x.amount;
+            f.fines_paid += x.paid;
+            f.fines_waived += x.waived;
+        }
+        f
     }
 
     fn scale(&self) -> u32 {
@@ -504,7 +618,7 @@ impl Account {
         }
     }
 
-    pub(super) fn apply(&mut self, e: &LoanEvent, out: &mut EventOutcome) -> Result<()> {
+    pub(crate) fn apply(&mut self, e: &LoanEvent, out: &mut EventOutcome) -> Result<()> {
         if let Some(c) = &self.closure
             && !matches!(e.body, EventBody::PaymentReversed { .. })
         {
@@ -1102,7 +1216,7 @@ impl Account {
         }
     }
 
-    pub(super) fn before_disbursement(&self, date: NaiveDate) -> Result<()> {
+    pub(crate) fn before_disbursement(&self, date: NaiveDate) -> Result<()> {
         if date < self.terms.disbursed_on {
             return Err(CoreError::NotEligible {
                 reason: "the date is before the disbursement".to_owned(),

@@ -16,7 +16,7 @@ use std::process::ExitCode;
 
 use serde_json::{Map, Value, json};
 use windeep_core::bank::{self, Format, ImportedRow, LayoutChoice, PriorKey, StatementOptions};
-use windeep_core::ops;
+use windeep_core::{AlertConfig, Books, CheckReport, ops};
 
 const USAGE: &str = "\
 windeep — exact lending calculations
@@ -37,6 +37,10 @@ USAGE:
   windeep import FILE --account ID [--format csv|xlsx] [--format text|json]
                  [--preset sbi|hdfc|icici|axis|kotak|windeep] [--import-id ID]
                  [--prior KEYS.json ...] [--delimiter C] [--sheet NAME]
+  windeep check SNAPSHOT.json [--format text|json]
+                   runs every reconciliation check and alert rule over a books snapshot
+                   (docs/books.md; the file is a snapshot, or {\"books\": …, \"alerts\": …});
+                   prints the report and exits 1 when anything is wrong — one line of cron
   windeep call OPERATION < input.json      (operations: see `windeep operations`)
   windeep operations
   windeep help
@@ -54,6 +58,11 @@ fn main() -> ExitCode {
         Some("call") => call(args.get(1).map(String::as_str)),
         Some("import") => import(args.get(1..).unwrap_or_default()),
         Some("loan") => loan(args.get(1..).unwrap_or_default()),
+        Some("check") => match check(args.get(1..).unwrap_or_default()) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::from(1),
+            Err(e) => Err(e),
+        },
         Some("operations") => {
             println!("{}", ops::OPERATIONS.join("\n"));
             Ok(())
@@ -686,4 +695,116 @@ fn import(args: &[String]) -> Result<(), String> {
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
         .map_err(|e| e.to_string())
+}
+
+/// `windeep check SNAPSHOT.json`: the daily reconciliation. Returns whether the books are
+/// clean.
+fn check(args: &[String]) -> Result<bool, String> {
+    let (mut path, mut format) = (None, "text".to_owned());
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        if arg == "--format" {
+            format.clone_from(
+                it.next()
+                    .ok_or_else(|| usage_error("--format needs a value"))?,
+            );
+        } else if path.is_none() {
+            path = Some(arg.clone());
+        } else {
+            return Err(usage_error(&format!("unexpected argument {arg}")));
+        }
+    }
+    let path = path.ok_or_else(|| usage_error("`check` needs a snapshot file"))?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| usage_error(&format!("cannot read {path}: {e}")))?;
+    let value: Value = serde_json::from_str(&text)
+        .map_err(|e| usage_error(&format!("{path} is not JSON: {e}")))?;
+    let input = if value.get("books").is_some() {
+        value
+    } else {
+        json!({ "books": value })
+    };
+    // The operation validates the input and gives the exact error code; the typed call then
+    // gives the sentences for people.
+    let out = ops::call("check_books", &input.to_string()).map_err(|e| ops::error_json(&e))?;
+    let books: Books =
+        serde_json::from_value(input["books"].clone()).map_err(|e| usage_error(&e.to_string()))?;
+    let alerts: AlertConfig = match input.get("alerts") {
+        Some(a) => serde_json::from_value(a.clone()).map_err(|e| usage_error(&e.to_string()))?,
+        None => AlertConfig::default(),
+    };
+    let report = windeep_core::check_books(&books, &alerts).map_err(|e| ops::error_json(&e))?;
+    let text = match format.as_str() {
+        "json" => serde_json::to_string_pretty(&out).unwrap_or_default() + "\n",
+        "text" => render_check(&report),
+        other => return Err(usage_error(&format!("unknown format {other}"))),
+    };
+    std::io::stdout()
+        .write_all(text.as_bytes())
+        .map_err(|e| e.to_string())?;
+    Ok(report.ok)
+}
+
+fn render_check(r: &CheckReport) -> String {
+    let s = &r.summary;
+    let mut t = format!(
+        "Books as of {}: {} — {} violation(s), {} alert(s)\n\n",
+        r.as_of,
+        if r.ok { "OK" } else { "NOT OK" },
+        r.violations.len(),
+        r.alerts.len()
+    );
+    t += &format!(
+        "Active loans {} (outstanding {}), overdue {} ({}), pending fines {} ({}),\n\
+         savings {}, unmapped bank transactions {} ({}), active members {}, journal entries {}\n",
+        s.active_loans,
+        s.outstanding_principal,
+        s.overdue_loans,
+        s.overdue_amount,
+        s.pending_fines,
+        s.pending_fine_amount,
+        s.savings_balance,
+        s.unmapped_transactions,
+        s.unmapped_amount,
+        s.active_members,
+        s.journal_entries,
+    );
+    t += &format!("Checks run: {}\n", r.checks.join(", "));
+    if !r.violations.is_empty() {
+        t += "\nViolations\n";
+        for v in &r.violations {
+            let amounts: Vec<String> = v.amounts.iter().map(|(k, a)| format!("{k} {a}")).collect();
+            t += &format!("  {:<8}  {:<28}  {}", v.severity, v.check, v.message);
+            if !amounts.is_empty() {
+                t += &format!("  ({})", amounts.join(", "));
+            }
+            t.push('\n');
+        }
+    }
+    if !r.alerts.is_empty() {
+        t += "\nAlerts\n";
+        for a in &r.alerts {
+            t += &format!(
+                "  {}: {} (threshold {}, found {}): {}\n",
+                a.rule,
+                a.message,
+                a.threshold,
+                a.value,
+                a.items.join(", ")
+            );
+        }
+    }
+    if !r.risk_bands.is_empty() {
+        t += "\nOverdue loans by risk band\n";
+        for b in &r.risk_bands {
+            t += &format!(
+                "  {:<9} {} loan(s), overdue {}: {}\n",
+                b.band,
+                b.loans,
+                b.overdue,
+                b.loan_ids.join(", ")
+            );
+        }
+    }
+    t
 }

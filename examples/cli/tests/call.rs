@@ -254,3 +254,39 @@ fn import_prints_a_summary_and_finds_a_reimport_duplicate() {
     assert!(err.contains("E_UNKNOWN_PRESET"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn check_reports_clean_books_and_exits_zero() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../books/snapshot.json");
+    let (code, stdout, stderr) = run(&["check", sample.to_str().unwrap()], "");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("Books as of 2026-06-30: OK"), "{stdout}");
+    assert!(stdout.contains("subledger_loans"), "{stdout}");
+    let (code, stdout, _) = run(&["check", sample.to_str().unwrap(), "--format", "json"], "");
+    assert_eq!(code, 0);
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["ok"], true);
+}
+
+#[test]
+fn check_exits_one_on_a_violation_or_an_alert() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../books/snapshot.json");
+    let mut input: Value = serde_json::from_str(&std::fs::read_to_string(sample).unwrap()).unwrap();
+    // A stored balance that the events do not give, and a stricter alert threshold.
+    input["books"]["savings"][0]["cached_balance"] = Value::String("6400.00".into());
+    input["alerts"]["unmapped_older_than_days"] = Value::from(0);
+    input["alerts"]["unmapped_max_count"] = Value::from(0);
+    let path = std::env::temp_dir().join(format!("windeep-check-{}.json", std::process::id()));
+    std::fs::write(&path, input.to_string()).unwrap();
+    let (code, stdout, _) = run(&["check", path.to_str().unwrap()], "");
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("NOT OK — 1 violation(s), 1 alert(s)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("cached_savings_balance"), "{stdout}");
+    assert!(stdout.contains("unmapped_transactions"), "{stdout}");
+    let (code, _, stderr) = run(&["check"], "");
+    assert_eq!(code, 2, "{stderr}");
+}

@@ -1,0 +1,779 @@
+//! The society's books: every loan and savings event turned into double-entry postings, the
+//! member ledger, and the reports built on them.
+//!
+//! A [`Books`] snapshot holds the accounts (loans with their events, savings accounts with
+//! theirs), manual journal entries and the financial years. [`journal`] derives the journal:
+//! each account's events are posted in arrival (sequence) order; an event that arrives in
+//! order adds its entries, a back-dated event or a reversal changes history, and then every
+//! earlier entry whose content changed is reversed by a mirrored entry and replaced. Entry ids
+//! derive from the account, the event and the purpose of the entry, so a replay produces the
+//! same journal. The exact rules are in `docs/books.md`.
+
+mod fxhash;
+mod keeper;
+mod loan;
+mod savings;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+pub use loan::NpaPeriod;
+
+use crate::account::{EventBody, EventOutcome, LoanEvent, Observer, fold_observed};
+use crate::error::{CoreError, Result};
+use crate::fines::FineRule;
+use crate::ledger::{
+    Basis, Chart, FinancialYear, JournalEntry, ManualEntry, PostingConfig, PostingRole,
+    check_years, closing_entries,
+};
+use crate::money::{Currency, Money};
+use crate::reconcile::{AuditRecord, BankTransaction, StoredEntry, StoredLedgerRow};
+use crate::savings::{SavingsAccount, SavingsLedger, fold as savings_fold};
+pub(crate) use fxhash::{FxMap, FxSet};
+use keeper::Keeper;
+use loan::LoanPoster;
+use savings::SavingsPoster;
+
+/// Loan figures stored elsewhere (a server's cache), to be checked against the events.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CachedLoan {
+    /// Outstanding principal.
+    #[serde(default)]
+    pub outstanding_principal: Option<Money>,
+    /// Interest due.
+    #[serde(default)]
+    pub interest_due: Option<Money>,
+    /// Fines due.
+    #[serde(default)]
+    pub fines_due: Option<Money>,
+    /// Status word.
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// A loan in the books: its member, its events and its NPA periods.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookLoan {
+    /// The borrower.
+    pub member: String,
+    /// The loan's events (the first by sequence is the disbursement).
+    pub events: Vec<LoanEvent>,
+    /// Periods of non-performance (accrual basis: unrealised interest in suspense).
+    #[serde(default)]
+    pub npa: Vec<NpaPeriod>,
+    /// Figures stored elsewhere, checked by `check_books`.
+    #[serde(default)]
+    pub cached: Option<CachedLoan>,
+}
+
+impl BookLoan {
+    /// The loan id, from the disbursement (the event with the lowest sequence).
+    ///
+    /// # Errors
+    /// `E_INVALID_EVENT` when that event is not a disbursement.
+    pub fn loan_id(&self) -> Result<&str> {
+        match self
+            .events
+            .iter()
+            .min_by_key(|e| e.sequence)
+            .map(|e| &e.body)
+        {
+            Some(EventBody::Disbursed { loan_id, .. }) => Ok(loan_id),
+            _ => Err(CoreError::InvalidEvent {
+                reason: "the first event (lowest sequence) of a loan must be disbursed".to_owned(),
+            }),
+        }
+    }
+}
+
+/// A snapshot of the society's books.
+///
+/// # Example
+/// ```
+/// let b: windeep_core::Books = serde_json::from_str(r#"{"as_of": "2026-03-31"}"#).unwrap();
+/// assert!(b.loans.is_empty());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Books {
+    /// The books date: accruals run to its day-end; checks are as of it.
+    #[serde(with = "crate::money::iso_date")]
+    pub as_of: NaiveDate,
+    /// The currency (default INR).
+    #[serde(default)]
+    pub currency: Currency,
+    /// Basis, chart and role mapping.
+    #[serde(default)]
+    pub config: PostingConfig,
+    /// Financial years (closed ones take no postings and are closed to retained earnings).
+    #[serde(default)]
+    pub periods: Vec<FinancialYear>,
+    /// The members, when known (an account of anyone else is an orphan).
+    #[serde(default)]
+    pub members: Option<Vec<String>>,
+    /// The loans.
+    #[serde(default)]
+    pub loans: Vec<BookLoan>,
+    /// The savings accounts.
+    #[serde(default)]
+    pub savings: Vec<SavingsAccount>,
+    /// Journal entries written by hand (capital, expenses …).
+    #[serde(default)]
+    pub journal: Vec<ManualEntry>,
+    /// Bank statement lines and their mapping state.
+    #[serde(default)]
+    pub bank_transactions: Vec<BankTransaction>,
+    /// Fine rules in force (checked against the fines levied).
+    #[serde(default)]
+    pub fine_rules: Vec<FineRule>,
+    /// A journal stored elsewhere, checked against the derived one.
+    #[serde(default)]
+    pub stored_journal: Option<Vec<StoredEntry>>,
+    /// A member ledger stored elsewhere with its running balances, checked row by row.
+    #[serde(default)]
+    pub stored_member_ledger: Option<Vec<StoredLedgerRow>>,
+    /// The audit log, when it is to be checked for completeness.
+    #[serde(default)]
+    pub audit_log: Option<Vec<AuditRecord>>,
+}
+
+/// What the posting rules need besides the events.
+pub(crate) struct Ctx {
+    pub(crate) chart: Chart,
+    pub(crate) basis: Basis,
+    pub(crate) funds: PostingRole,
+    pub(crate) currency: Currency,
+    pub(crate) scale: u32,
+}
+
+/// The journal of the books, with the place of each entry in its account's journal (the
+/// member ledger's order).
+pub(crate) struct Derived {
+    pub(crate) ctx: Ctx,
+    pub(crate) entries: Vec<JournalEntry>,
+    /// Parallel to `entries`: (source account, position in that account's journal).
+    pub(crate) order: Vec<(Arc<str>, usize)>,
+}
+
+/// An event that is being appended: postings it causes into a closed year are refused.
+pub(crate) struct Guard<'a> {
+    pub(crate) account: &'a str,
+    pub(crate) sequence: u64,
+}
+
+fn ctx(books: &Books) -> Result<Ctx> {
+    books.currency.validate()?;
+    check_years(&books.periods)?;
+    Ok(Ctx {
+        chart: books.config.chart()?,
+        basis: books.config.basis,
+        funds: books.config.loan_funds.role(),
+        currency: books.currency.clone(),
+        scale: books.currency.minor_units(),
+    })
+}
+
+/// Loans in an order where a top-up's parent comes before the top-up loan.
+fn topup_order(books: &Books) -> Result<(Vec<usize>, HashMap<String, usize>)> {
+    let mut ids = HashMap::new();
+    for (i, l) in books.loans.iter().enumerate() {
+        if ids.insert(l.loan_id()?.to_owned(), i).is_some() {
+            return Err(CoreError::InvalidInput {
+                reason: format!("loan {} appears twice in the books", l.loan_id()?),
+            });
+        }
+    }
+    let mut parent: HashMap<usize, usize> = HashMap::new();
+    for (i, l) in books.loans.iter().enumerate() {
+        for e in &l.events {
+            if let EventBody::ToppedUp { new_loan_id } = &e.body
+                && let Some(&child) = ids.get(new_loan_id)
+            {
+                parent.insert(child, i);
+            }
+        }
+    }
+    let mut order = Vec::with_capacity(books.loans.len());
+    let mut done = BTreeSet::new();
+    for start in 0..books.loans.len() {
+        let mut chain = vec![start];
+        let mut at = start;
+        while let Some(&p) = parent.get(&at) {
+            if chain.contains(&p) {
+                return Err(CoreError::InvalidInput {
+                    reason: "top-up loans form a cycle".to_owned(),
+                });
+            }
+            chain.push(p);
+            at = p;
+        }
+        for &i in chain.iter().rev() {
+            if done.insert(i) {
+                order.push(i);
+            }
+        }
+    }
+    Ok((order, ids))
+}
+
+/// One loan's posting run.
+struct LoanRun<'a, 'c> {
+    ctx: &'c Ctx,
+    loan: &'a BookLoan,
+    loan_id: String,
+    carried: i128,
+}
+
+/// How a run ends.
+#[derive(Clone, Copy)]
+enum End {
+    /// The ideal journal of the events: accruals through the horizon (its day still open), or
+    /// through a books day-end `t` that was posted before the last events arrived.
+    Ideal(Option<NaiveDate>),
+    /// The books as of a date: accruals and NPA moves through its day-end.
+    Books(NaiveDate),
+}
+
+impl<'c> LoanRun<'_, 'c> {
+    fn poster(&self) -> LoanPoster<'c> {
+        LoanPoster::new(
+            self.ctx,
+            &self.loan_id,
+            &self.loan.member,
+            &self.loan.npa,
+            self.carried,
+        )
+    }
+
+    /// The journal of the events dated by value: every event posted on its value date as if it
+    /// had arrived then; a reversal (the only event that changes the past) reverses and
+    /// replaces what it changed on its own date. This is what the journal would be had every
+    /// event arrived on its value date, and what a later-arriving event is reconciled to.
+    fn ideal(
+        &self,
+        events: &[&LoanEvent],
+        years: &[FinancialYear],
+        tick: Option<NaiveDate>,
+    ) -> Result<Vec<JournalEntry>> {
+        // Idempotency is decided in arrival (sequence) order; duplicates have no effect.
+        let mut by_seq: Vec<&LoanEvent> = events.to_vec();
+        by_seq.sort_by_key(|e| e.sequence);
+        let mut first_by_key: HashMap<&str, &LoanEvent> = HashMap::new();
+        let mut keep: Vec<&LoanEvent> = Vec::with_capacity(by_seq.len());
+        for e in by_seq {
+            match first_by_key.get(e.idempotency_key.as_str()) {
+                Some(f) if f.body == e.body => {}
+                _ => {
+                    first_by_key.entry(e.idempotency_key.as_str()).or_insert(e);
+                    keep.push(e);
+                }
+            }
+        }
+        keep.sort_by_key(|e| (e.value_date, e.sequence));
+        let (keeper, _, _) = self.run(&keep, years, None, End::Ideal(tick), None, true)?;
+        Ok(keeper.out)
+    }
+
+    /// Posts `events` in the order given. In arrival order (`by_value` false) a back-dated
+    /// event is reconciled to the ideal journal; in value order only a reversal changes the
+    /// past, and it is reconciled to the fold without the reversed payment.
+    fn run<'y>(
+        &self,
+        events: &[&LoanEvent],
+        years: &'y [FinancialYear],
+        guard: Option<&Guard<'_>>,
+        end: End,
+        as_of_tick: Option<NaiveDate>,
+        by_value: bool,
+    ) -> Result<(Keeper<'y>, LoanPoster<'c>, NaiveDate)> {
+        let guarded =
+            |seq: u64| guard.is_some_and(|g| g.account == self.loan_id && seq >= g.sequence);
+        let mut keeper = Keeper::new(years);
+        let mut poster = self.poster();
+        let Some((first, rest)) = events.split_first() else {
+            return Err(CoreError::InvalidEvent {
+                reason: "a loan needs a disbursed event".to_owned(),
+            });
+        };
+        keeper.guard = guarded(first.sequence);
+        let mut account =
+            fold_observed(std::slice::from_ref(*first), first.value_date, &mut poster)?;
+        keeper.append(&mut poster.entries)?;
+        let mut horizon = first.value_date;
+        let mut last = (first.value_date, first.sequence);
+        let mut keys: FxMap<&str, &LoanEvent> = FxMap::default();
+        keys.insert(first.idempotency_key.as_str(), first);
+        let mut ids: FxSet<&str> = FxSet::default();
+        ids.insert(first.id.as_str());
+        let mut previous_sequence = first.sequence;
+        // When an event is appended to stored books, the books' own day-end (accruals and NPA
+        // moves up to `as_of`) was posted before it arrived.
+        let mut tick: Option<NaiveDate> = None;
+        let mut seen: Vec<&LoanEvent> = vec![*first];
+        for e in rest {
+            if guarded(e.sequence)
+                && tick.is_none()
+                && let Some(t) = as_of_tick
+            {
+                keeper.guard = false;
+                let t = t.max(horizon);
+                poster.advance(&account, t, true)?;
+                keeper.append(&mut poster.entries)?;
+                tick = Some(t);
+            }
+            keeper.guard = guarded(e.sequence);
+            // In arrival order the sequences are sorted: a repeat is the one before. (A run in
+            // value order only replays events that passed this check.)
+            let repeated = !by_value && e.sequence == previous_sequence;
+            previous_sequence = e.sequence;
+            if repeated || !ids.insert(e.id.as_str()) {
+                return Err(CoreError::InvalidEvent {
+                    reason: format!(
+                        "event id {:?} or sequence {} is used twice",
+                        e.id, e.sequence
+                    ),
+                });
+            }
+            seen.push(e);
+            // An idempotency duplicate changes nothing, not even the books' clock.
+            match keys.get(e.idempotency_key.as_str()) {
+                Some(f) if f.body == e.body => continue,
+                Some(_) => {
+                    return Err(CoreError::IdempotencyConflict {
+                        key: e.idempotency_key.clone(),
+                    });
+                }
+                None => {
+                    keys.insert(e.idempotency_key.as_str(), e);
+                }
+            }
+            if e.value_date >= horizon {
+                // Time passes up to the event's day before it takes effect, even when the event
+                // then changes the past (a reversal).
+                poster.advance(&account, e.value_date, false)?;
+                keeper.append(&mut poster.entries)?;
+            }
+            horizon = horizon.max(e.value_date);
+            let in_order = (e.value_date, e.sequence) > last
+                && !matches!(
+                    e.body,
+                    EventBody::PaymentReversed { .. } | EventBody::Disbursed { .. }
+                );
+            last = last.max((e.value_date, e.sequence));
+            let stale = tick.is_some_and(|t| e.value_date <= t);
+            if in_order && !stale {
+                let mut outcome = EventOutcome {
+                    event_id: String::new(),
+                    result: String::new(),
+                    duplicate_of: None,
+                    allocation: None,
+                    excess_to: None,
+                    interest_collected: None,
+                    charge_collected: None,
+                };
+                poster.before(e, &account)?;
+                account.apply(e, &mut outcome)?;
+                poster.after(e, &account, &outcome)?;
+                keeper.append(&mut poster.entries)?;
+                continue;
+            }
+            let owned: Vec<LoanEvent> = seen.iter().map(|x| (*x).clone()).collect();
+            let mut fresh = self.poster();
+            account = fold_observed(&owned, horizon, &mut fresh)?;
+            if by_value {
+                fresh.advance(&account, horizon, false)?;
+                keeper.reconcile(fresh.drain(), &e.id, e.value_date)?;
+            } else {
+                let ideal = self.ideal(&seen, years, tick)?;
+                keeper.reconcile(ideal, &e.id, e.value_date)?;
+                // Continue from the state the ideal run ends in.
+                match tick {
+                    Some(t) if t >= horizon => fresh.advance(&account, t, true)?,
+                    _ => fresh.advance(&account, horizon, false)?,
+                }
+                fresh.drain();
+            }
+            poster = fresh;
+        }
+        keeper.guard = false;
+        let (upto, day_end) = match end {
+            End::Books(as_of) => (as_of.max(horizon), true),
+            End::Ideal(Some(t)) if t >= horizon => (t, true),
+            End::Ideal(_) => (horizon, false),
+        };
+        poster.advance(&account, upto, day_end)?;
+        keeper.append(&mut poster.entries)?;
+        Ok((keeper, poster, horizon))
+    }
+}
+
+fn post_loan<'y>(
+    ctx: &Ctx,
+    loan: &BookLoan,
+    carried: i128,
+    years: &'y [FinancialYear],
+    as_of: NaiveDate,
+    guard: Option<&Guard<'_>>,
+) -> Result<(Keeper<'y>, Option<(String, i128)>)> {
+    let loan_id = loan.loan_id()?.to_owned();
+    if let Some(EventBody::Disbursed { terms, .. }) = loan
+        .events
+        .iter()
+        .min_by_key(|e| e.sequence)
+        .map(|e| &e.body)
+        && terms.currency != ctx.currency
+    {
+        return Err(CoreError::InvalidCurrency {
+            reason: format!("loan {loan_id} is not in the books' currency"),
+        });
+    }
+    let run = LoanRun {
+        ctx,
+        loan,
+        loan_id,
+        carried,
+    };
+    let mut events: Vec<&LoanEvent> = loan.events.iter().collect();
+    events.sort_by_key(|e| e.sequence);
+    let tick = guard.map(|_| as_of);
+    let (keeper, mut poster, _) = run.run(&events, years, guard, End::Books(as_of), tick, false)?;
+    Ok((keeper, poster.topped_up.take()))
+}
+
+fn post_savings<'y>(
+    ctx: &Ctx,
+    account: &SavingsAccount,
+    years: &'y [FinancialYear],
+    guard: Option<&Guard<'_>>,
+) -> Result<Keeper<'y>> {
+    if account.currency != ctx.currency {
+        return Err(CoreError::InvalidCurrency {
+            reason: format!(
+                "savings account {} is not in the books' currency",
+                account.account_id
+            ),
+        });
+    }
+    let guarded =
+        |seq: u64| guard.is_some_and(|g| g.account == account.account_id && seq >= g.sequence);
+    let mut events: Vec<_> = account.events.iter().collect();
+    events.sort_by_key(|e| e.sequence);
+    let mut keeper = Keeper::new(years);
+    let mut poster = SavingsPoster::new(ctx, &account.account_id, &account.member);
+    let mut ledger = SavingsLedger::new(account)?;
+    let mut horizon = account.opened_on;
+    for e in events {
+        keeper.guard = guarded(e.sequence);
+        horizon = horizon.max(e.value_date);
+        match ledger.push(e, &mut poster)? {
+            crate::savings::Pushed::Applied => keeper.append(&mut poster.entries)?,
+            crate::savings::Pushed::Duplicate => {}
+            crate::savings::Pushed::Refolded => {
+                let mut fresh = SavingsPoster::new(ctx, &account.account_id, &account.member);
+                savings_fold(account, ledger.events(), horizon, Some(&mut fresh))?;
+                keeper.reconcile(fresh.drain(), &e.id, e.value_date)?;
+            }
+        }
+    }
+    Ok(keeper)
+}
+
+pub(crate) fn derive(books: &Books, guard: Option<&Guard<'_>>) -> Result<Derived> {
+    let ctx = ctx(books)?;
+    let (order, _) = topup_order(books)?;
+    let mut per_loan: Vec<Option<Vec<JournalEntry>>> = vec![None; books.loans.len()];
+    let mut carried: HashMap<String, i128> = HashMap::new();
+    for i in order {
+        let Some(loan) = books.loans.get(i) else {
+            continue;
+        };
+        let c = carried.get(loan.loan_id()?).copied().unwrap_or(0);
+        let (keeper, topped) = post_loan(&ctx, loan, c, &books.periods, books.as_of, guard)?;
+        if let Some((next, amount)) = topped {
+            carried.insert(next, amount);
+        }
+        if let Some(slot) = per_loan.get_mut(i) {
+            *slot = Some(keeper.out);
+        }
+    }
+    let count = books.loans.iter().map(|l| l.events.len()).sum::<usize>()
+        + books.savings.iter().map(|a| a.events.len()).sum::<usize>()
+        + books.journal.len();
+    let mut entries = Vec::with_capacity(count + count / 2);
+    let mut order = Vec::with_capacity(count + count / 2);
+    for (loan, out) in books.loans.iter().zip(per_loan) {
+        let id: Arc<str> = Arc::from(loan.loan_id()?);
+        for (pos, e) in out.unwrap_or_default().into_iter().enumerate() {
+            entries.push(e);
+            order.push((Arc::clone(&id), pos));
+        }
+    }
+    let mut savings_ids = BTreeSet::new();
+    for a in &books.savings {
+        if !savings_ids.insert(a.account_id.as_str()) {
+            return Err(CoreError::InvalidInput {
+                reason: format!("savings account {} appears twice", a.account_id),
+            });
+        }
+        let keeper = post_savings(&ctx, a, &books.periods, guard)?;
+        let id: Arc<str> = Arc::from(a.account_id.as_str());
+        for (pos, e) in keeper.out.into_iter().enumerate() {
+            entries.push(e);
+            order.push((Arc::clone(&id), pos));
+        }
+    }
+    let manual: Arc<str> = Arc::from("");
+    for (pos, m) in books.journal.iter().enumerate() {
+        entries.push(m.into_entry(&ctx.currency, &ctx.chart)?);
+        order.push((Arc::clone(&manual), pos));
+    }
+    let closing = closing_entries(&entries, &books.periods, &ctx.chart, ctx.scale)?;
+    let close: Arc<str> = Arc::from("~close");
+    for (pos, e) in closing.into_iter().enumerate() {
+        entries.push(e);
+        order.push((Arc::clone(&close), pos));
+    }
+    // Entry ids are unique by construction (`<account>/<event>`, `<account>/accrual/<k>`,
+    // corrections with `/rev/` and `/re/` segments, `close/<year>`) unless an account id, an
+    // event id, a manual entry id or a year code contains a slash, or an account is called
+    // `close`: then they are checked one by one.
+    let slash = |s: &str| s.contains('/');
+    let risky = books.loans.iter().any(|l| {
+        l.loan_id().is_ok_and(|id| slash(id) || id == "close")
+            || l.events.iter().any(|e| slash(&e.id))
+    }) || books.savings.iter().any(|a| {
+        slash(&a.account_id) || a.account_id == "close" || a.events.iter().any(|e| slash(&e.id))
+    }) || books.journal.iter().any(|m| slash(&m.id))
+        || books.periods.iter().any(|y| slash(&y.code));
+    if risky {
+        let mut ids: FxSet<&str> = FxSet::default();
+        for e in &entries {
+            if !ids.insert(e.id()) {
+                return Err(CoreError::InvalidInput {
+                    reason: format!("journal entry id {:?} is used twice", e.id()),
+                });
+            }
+        }
+    } else {
+        let mut manual: FxSet<&str> = FxSet::default();
+        for m in &books.journal {
+            if !manual.insert(m.id.as_str()) {
+                return Err(CoreError::InvalidInput {
+                    reason: format!("journal entry id {:?} is used twice", m.id),
+                });
+            }
+        }
+    }
+    Ok(Derived {
+        ctx,
+        entries,
+        order,
+    })
+}
+
+/// The journal of the books: every entry the loan and savings events, the manual entries and
+/// the closing of closed years produce (the `postings` operation).
+///
+/// # Errors
+/// Every error of the loan and savings folds; `E_UNKNOWN_ACCOUNT`, `E_INVALID_POLICY` for the
+/// chart; `E_UNBALANCED_ENTRY` for a manual entry; `E_INVALID_INPUT` for repeated ids;
+/// `E_INVALID_CURRENCY` for an account in another currency.
+pub fn journal(books: &Books) -> Result<Vec<JournalEntry>> {
+    Ok(derive(books, None)?.entries)
+}
+
+/// The entries that appending `event` to account `account` (a loan id or a savings account
+/// id) causes: its own and the corrections of earlier entries (the `post_event` operation).
+///
+/// # Errors
+/// `E_PERIOD_CLOSED` when one of them would be dated in a closed financial year;
+/// `E_UNKNOWN_EVENT` for an account the books do not have; as [`journal`].
+pub fn post_event(
+    books: &Books,
+    account: &str,
+    event: &serde_json::Value,
+) -> Result<Vec<JournalEntry>> {
+    let before = derive(books, None)?;
+    let mut next = books.clone();
+    let sequence;
+    if let Some(loan) = next
+        .loans
+        .iter_mut()
+        .find(|l| l.loan_id().is_ok_and(|id| id == account))
+    {
+        let e: LoanEvent = serde_json::from_value(event.clone())
+            .map_err(|e| crate::money::error_from_serde(&e))?;
+        sequence = e.sequence;
+        loan.events.push(e);
+    } else if let Some(a) = next.savings.iter_mut().find(|a| a.account_id == account) {
+        let e: crate::savings::SavingsEvent = serde_json::from_value(event.clone())
+            .map_err(|e| crate::money::error_from_serde(&e))?;
+        sequence = e.sequence;
+        a.events.push(e);
+    } else {
+        return Err(CoreError::UnknownEvent {
+            id: account.to_owned(),
+        });
+    }
+    let guard = Guard { account, sequence };
+    let after = derive(&next, Some(&guard))?;
+    let had: BTreeSet<&str> = before.entries.iter().map(JournalEntry::id).collect();
+    Ok(after
+        .entries
+        .into_iter()
+        .filter(|e| !had.contains(e.id()) && e.header().kind != "year_closing")
+        .collect())
+}
+
+/// One row of a member's ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MemberLedgerRow {
+    /// Posting date.
+    #[serde(with = "crate::money::iso_date")]
+    pub date: NaiveDate,
+    /// The loan or savings account (empty for a manual entry).
+    pub account: String,
+    /// The journal entry.
+    pub entry_id: String,
+    /// What happened.
+    pub kind: &'static str,
+    /// What the member came to owe (loan principal, receivables) or the society ceased to
+    /// owe (savings withdrawn).
+    pub debit: Money,
+    /// The opposite.
+    pub credit: Money,
+    /// Running balance: positive when the member owes the society net.
+    pub balance: Money,
+}
+
+/// A member's ledger over a period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MemberLedger {
+    /// The member.
+    pub member: String,
+    /// First day (none: from the beginning).
+    #[serde(with = "crate::money::iso_date_opt")]
+    pub from: Option<NaiveDate>,
+    /// Last day.
+    #[serde(with = "crate::money::iso_date")]
+    pub to: NaiveDate,
+    /// Balance before `from`.
+    pub opening: Money,
+    /// The rows, by (date, account, place in the account's journal).
+    pub rows: Vec<MemberLedgerRow>,
+    /// Σ debits of the rows.
+    pub total_debit: Money,
+    /// Σ credits of the rows.
+    pub total_credit: Money,
+    /// Balance at the end.
+    pub closing: Money,
+}
+
+/// The member-linked account codes (loans, receivables, savings, member credit, clearing).
+pub(crate) fn member_codes(chart: &Chart) -> BTreeSet<String> {
+    PostingRole::ALL
+        .iter()
+        .filter(|r| r.member_linked())
+        .map(|r| chart.code(*r).to_owned())
+        .collect()
+}
+
+/// One member-ledger row before its running balance: (member, sort key (date, account,
+/// place in the account's journal), debit, credit, index of the entry).
+pub(crate) type MemberRow = (Arc<str>, (NaiveDate, Arc<str>, usize), i128, i128, usize);
+
+/// Every member's rows, sorted by member then sort key.
+pub(crate) fn member_rows(d: &Derived) -> Vec<MemberRow> {
+    let codes = member_codes(&d.ctx.chart);
+    let mut rows = Vec::new();
+    for (i, (e, (source, pos))) in d.entries.iter().zip(&d.order).enumerate() {
+        let Some(member) = &e.header().member else {
+            continue;
+        };
+        let (mut debit, mut credit) = (0, 0);
+        for l in e.lines().iter().filter(|l| codes.contains(l.account())) {
+            debit += l.debit();
+            credit += l.credit();
+        }
+        if debit == 0 && credit == 0 {
+            continue;
+        }
+        rows.push((
+            Arc::clone(member),
+            (e.date(), Arc::clone(source), *pos),
+            debit,
+            credit,
+            i,
+        ));
+    }
+    rows.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    rows
+}
+
+pub(crate) fn member_ledger_of(
+    d: &Derived,
+    member: &str,
+    from: Option<NaiveDate>,
+    to: NaiveDate,
+) -> Result<MemberLedger> {
+    let m = |v: i128| d.ctx.currency.money(v);
+    let (mut opening, mut balance, mut td, mut tc) = (0_i128, 0_i128, 0_i128, 0_i128);
+    let mut rows = Vec::new();
+    for (who, (date, source, _), debit, credit, i) in member_rows(d) {
+        if &*who != member || date > to {
+            continue;
+        }
+        balance += debit - credit;
+        if from.is_some_and(|f| date < f) {
+            opening = balance;
+            continue;
+        }
+        td += debit;
+        tc += credit;
+        let Some(e) = d.entries.get(i) else {
+            continue;
+        };
+        rows.push(MemberLedgerRow {
+            date,
+            account: source.to_string(),
+            entry_id: e.id().to_owned(),
+            kind: e.header().kind,
+            debit: m(debit)?,
+            credit: m(credit)?,
+            balance: m(balance)?,
+        });
+    }
+    Ok(MemberLedger {
+        member: member.to_owned(),
+        from,
+        to,
+        opening: m(opening)?,
+        rows,
+        total_debit: m(td)?,
+        total_credit: m(tc)?,
+        closing: m(balance)?,
+    })
+}
+
+/// A member's ledger: one row per entry that moves the member's own accounts (loan principal,
+/// receivables, savings, member credit), with a running balance that is a fold over
+/// (date, account, place in the account's journal) — never read from a previous row — so the
+/// order in which accounts' events arrive does not change it (legacy bug #13). Positive means
+/// the member owes the society net (the `member_ledger` operation).
+///
+/// # Errors
+/// As [`journal`].
+pub fn member_ledger(
+    books: &Books,
+    member: &str,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<MemberLedger> {
+    let d = derive(books, None)?;
+    member_ledger_of(&d, member, from, to.unwrap_or(books.as_of))
+}
