@@ -212,6 +212,7 @@ pub struct LoanClass {
     /// Unpaid principal and interest past due.
     pub overdue: Money,
     /// Provision percentage.
+    #[serde(serialize_with = "crate::money::serialize_decimal_text")]
     pub provision_pct: String,
     /// `R(outstanding × pct / 100)`.
     pub provision: Money,
@@ -263,6 +264,7 @@ pub struct Classification {
     /// Per class, in class order.
     pub totals: Vec<ClassTotal>,
     /// The NPA periods to give the books (per NPA loan: `{"from": npa_since}`).
+    #[serde(serialize_with = "crate::money::serialize_date_map")]
     pub npa_periods: BTreeMap<String, NaiveDate>,
 }
 

@@ -52,6 +52,7 @@ mod reconcile;
 mod rounding;
 mod savings;
 mod schedule;
+pub mod typed;
 
 pub use account::{
     AccountPolicy, Applied, ChainReport, ChangedAllocation, Closure, ClosureType, EventBody,

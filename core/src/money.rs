@@ -12,6 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::decimal::{ParseProblem, pad, parse_plain, used_scale};
 use crate::error::{CoreError, Result};
+use crate::typed::Marked;
 
 /// The largest amount the core accepts as input, in currency units (10^12).
 pub const MAX_AMOUNT: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
@@ -203,8 +204,9 @@ impl fmt::Display for Money {
 }
 
 impl Serialize for Money {
+    /// A decimal string, marked as money for [`crate::typed`] (JSON shows only the string).
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
+        Marked(crate::typed::MONEY, &self.0).serialize(s)
     }
 }
 
@@ -275,8 +277,9 @@ impl fmt::Display for Rate {
 }
 
 impl Serialize for Rate {
+    /// A decimal string, marked as a rate for [`crate::typed`] (JSON shows only the string).
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
+        Marked(crate::typed::RATE, &self.0).serialize(s)
     }
 }
 
@@ -334,12 +337,12 @@ fn strict_string<'de, D: Deserializer<'de>>(
 /// Serde helpers for a bare [`Decimal`] as a plain decimal string (amount-like values).
 pub(crate) mod decimal_str {
     use rust_decimal::Decimal;
-    use serde::{Deserializer, Serializer};
+    use serde::{Deserializer, Serialize, Serializer};
 
     use crate::decimal::parse_plain;
 
     pub(crate) fn serialize<S: Serializer>(v: &Decimal, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&v.normalize())
+        crate::typed::Marked(crate::typed::DECIMAL, &v.normalize()).serialize(s)
     }
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
@@ -375,14 +378,15 @@ pub(crate) mod decimal_str_opt {
 /// Serde helpers for ISO `YYYY-MM-DD` calendar dates (years 0001–9999).
 pub mod iso_date {
     use chrono::NaiveDate;
-    use serde::{Deserializer, Serializer};
+    use serde::{Deserializer, Serialize, Serializer};
 
-    /// Writes `YYYY-MM-DD`.
+    /// Writes `YYYY-MM-DD`, marked as a date for [`crate::typed`] (JSON shows only the
+    /// string).
     ///
     /// # Errors
     /// Only the serializer's own.
     pub fn serialize<S: Serializer>(v: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&v.format("%Y-%m-%d"))
+        crate::typed::Marked(crate::typed::DATE, &v.format("%Y-%m-%d")).serialize(s)
     }
 
     /// Reads exactly `YYYY-MM-DD`.
@@ -407,7 +411,7 @@ pub(crate) mod iso_date_opt {
 
     pub(crate) fn serialize<S: Serializer>(v: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
         match v {
-            Some(d) => s.collect_str(&d.format("%Y-%m-%d")),
+            Some(d) => super::iso_date::serialize(d, s),
             None => s.serialize_none(),
         }
     }
@@ -416,6 +420,53 @@ pub(crate) mod iso_date_opt {
         d: D,
     ) -> Result<Option<NaiveDate>, D::Error> {
         Ok(Option::<Iso>::deserialize(d)?.map(|w| w.0))
+    }
+}
+
+/// A date that serializes like [`iso_date`] (for hand-written `Serialize` impls).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct IsoDate(pub(crate) NaiveDate);
+
+impl Serialize for IsoDate {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        iso_date::serialize(&self.0, s)
+    }
+}
+
+/// Serializes a map of ISO dates, each value marked as a date like [`iso_date`].
+pub(crate) fn serialize_date_map<S: Serializer>(
+    v: &std::collections::BTreeMap<String, NaiveDate>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_map(v.iter().map(|(k, d)| (k, IsoDate(*d))))
+}
+
+/// Serializes decimal text the core has already formatted (a rate at fixed decimals, such as
+/// the APR `"12.00"`) unchanged, marked as a rate for [`crate::typed`].
+pub(crate) fn serialize_rate_text<S: Serializer>(
+    v: &str,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    Marked(crate::typed::RATE, &v).serialize(s)
+}
+
+/// Serializes decimal text the core has already formatted (a percentage or ratio such as
+/// `"2.50"`) unchanged, marked as an exact decimal for [`crate::typed`].
+pub(crate) fn serialize_decimal_text<S: Serializer>(
+    v: &str,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    Marked(crate::typed::DECIMAL, &v).serialize(s)
+}
+
+/// [`serialize_decimal_text`] for an optional value (`None` is `null`).
+pub(crate) fn serialize_decimal_text_opt<S: Serializer>(
+    v: &Option<String>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match v {
+        Some(t) => serialize_decimal_text(t, s),
+        None => s.serialize_none(),
     }
 }
 

@@ -27,8 +27,8 @@ use crate::classification::{ClassificationPolicy, PreviousClass, classify};
 use crate::error::{CoreError, Result};
 use crate::fines::{FineAssessment, FineRule, FineSnapshot};
 use crate::ledger::{
-    Basis, Chart, JournalEntry, PostingRole, balance_sheet, general_ledger, profit_and_loss,
-    trial_balance,
+    Basis, Chart, JournalEntry, LedgerAccountReport, PostingRole, balance_sheet, general_ledger,
+    profit_and_loss, trial_balance,
 };
 use crate::money::error_from_serde;
 use crate::money::{Currency, Money};
@@ -40,6 +40,7 @@ use crate::savings::{
     savings_apply, savings_interest, savings_statement,
 };
 use crate::schedule::{LoanTerms, Schedule, annual_percentage_rate, generate_schedule};
+use crate::typed::{Typed, to_typed};
 
 /// Every operation name [`call`] knows, in a stable order.
 pub const OPERATIONS: &[&str] = &[
@@ -84,6 +85,7 @@ pub struct ScheduleReport {
     #[serde(flatten)]
     pub schedule: Schedule,
     /// Annual percentage rate (RBI KFS), percent, at the requested decimals.
+    #[serde(serialize_with = "crate::money::serialize_rate_text")]
     pub apr: String,
 }
 
@@ -654,7 +656,7 @@ fn parse<T: DeserializeOwned>(input: &str) -> Result<T> {
     serde_json::from_str(input).map_err(|e| error_from_serde(&e))
 }
 
-fn to_value<T: Serialize>(value: &T) -> Result<Value> {
+fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<Value> {
     serde_json::to_value(value).map_err(|e| CoreError::InvalidInput {
         reason: e.to_string(),
     })
@@ -674,50 +676,124 @@ fn to_value<T: Serialize>(value: &T) -> Result<Value> {
 /// assert_eq!(err.code(), "E_UNKNOWN_OPERATION");
 /// ```
 pub fn call(name: &str, input: &str) -> Result<Value> {
+    dispatch(&JsonSink, name, input)
+}
+
+/// Runs operation `name` like [`call`], keeping which output values are money, rates, other
+/// exact decimals and dates (see [`crate::typed`]).
+///
+/// `call_typed(name, input)?.to_json()` equals `call(name, input)?`, and the errors are the
+/// same.
+///
+/// # Errors
+/// As [`call`].
+///
+/// # Example
+/// ```
+/// use windeep_core::typed::Typed;
+/// let out = windeep_core::ops::call_typed("schedule", r#"{"principal": "100000",
+///     "annual_rate": "12", "tenure": 12, "disbursed_on": "2026-01-05",
+///     "first_due_on": "2026-02-05"}"#).unwrap();
+/// let Typed::Map(fields) = &out else { unreachable!() };
+/// let emi = fields.iter().find(|(k, _)| k == "emi").map(|(_, v)| v);
+/// assert_eq!(emi, Some(&Typed::Money("8884.88".to_owned())));
+/// ```
+pub fn call_typed(name: &str, input: &str) -> Result<Typed> {
+    dispatch(&TypedSink, name, input)
+}
+
+/// Where an operation's output goes: a JSON value or a [`Typed`] tree.
+trait Sink {
+    type Out;
+    fn emit<T: Serialize + ?Sized>(&self, value: &T) -> Result<Self::Out>;
+}
+
+/// Output as `serde_json::Value`.
+struct JsonSink;
+
+impl Sink for JsonSink {
+    type Out = Value;
+    fn emit<T: Serialize + ?Sized>(&self, value: &T) -> Result<Value> {
+        to_value(value)
+    }
+}
+
+/// Output as a [`Typed`] tree.
+struct TypedSink;
+
+impl Sink for TypedSink {
+    type Out = Typed;
+    fn emit<T: Serialize + ?Sized>(&self, value: &T) -> Result<Typed> {
+        to_typed(value).map_err(|e| CoreError::InvalidInput {
+            reason: e.to_string(),
+        })
+    }
+}
+
+/// `{"results": …}`: the `bank_match` operation's output.
+#[derive(Serialize)]
+struct MatchOutput<'a> {
+    results: &'a [MatchResult],
+}
+
+/// `{"entries": …}`: the `post_event` operation's output.
+#[derive(Serialize)]
+struct EntriesOutput<'a> {
+    entries: &'a [JournalEntry],
+}
+
+/// `{"accounts": …}`: the `general_ledger` operation's output.
+#[derive(Serialize)]
+struct AccountsOutput<'a> {
+    accounts: &'a [LedgerAccountReport],
+}
+
+/// The operations, over any output sink.
+fn dispatch<S: Sink>(sink: &S, name: &str, input: &str) -> Result<S::Out> {
     match name {
-        "schedule" => to_value(&schedule(&parse::<LoanTerms>(input)?)?),
-        "allocate" => to_value(&allocate_op(parse(input)?)?),
+        "schedule" => sink.emit(&schedule(&parse::<LoanTerms>(input)?)?),
+        "allocate" => sink.emit(&allocate_op(parse(input)?)?),
         "loan_statement" => {
             let i: StatementInput = parse(input)?;
-            to_value(&replay(&i.events, i.as_of)?)
+            sink.emit(&replay(&i.events, i.as_of)?)
         }
         "loan_apply" => {
             let i: ApplyInput = parse(input)?;
-            to_value(&apply_event(&i.events, i.event, i.as_of)?)
+            sink.emit(&apply_event(&i.events, i.event, i.as_of)?)
         }
         "foreclosure_quote" => {
             let i: QuoteInput = parse(input)?;
-            to_value(&foreclosure_quote(&i.events, i.settlement_on)?)
+            sink.emit(&foreclosure_quote(&i.events, i.settlement_on)?)
         }
         "topup_quote" => {
             let i: TopUpInput = parse(input)?;
-            to_value(&topup_quote(&i.events, i.on, i.amount)?)
+            sink.emit(&topup_quote(&i.events, i.on, i.amount)?)
         }
-        "verify_chain" => to_value(&verify_chain(&parse::<ChainInput>(input)?.events)),
-        "assess_fines" => to_value(&assess_fines(&parse::<AssessFinesInput>(input)?)?),
-        "approve_loan" => to_value(&approve_loan(&parse::<ApprovalRequest>(input)?)?),
+        "verify_chain" => sink.emit(&verify_chain(&parse::<ChainInput>(input)?.events)),
+        "assess_fines" => sink.emit(&assess_fines(&parse::<AssessFinesInput>(input)?)?),
+        "approve_loan" => sink.emit(&approve_loan(&parse::<ApprovalRequest>(input)?)?),
         "loan_fines" => {
             let i: LoanFinesInput = parse(input)?;
-            to_value(&loan_fines(&i.events, i.as_of, &i.rules, i.product)?)
+            sink.emit(&loan_fines(&i.events, i.as_of, &i.rules, i.product)?)
         }
-        "bank_import" => to_value(&bank_import(&parse::<ImportRequest>(input)?)?),
+        "bank_import" => sink.emit(&bank_import(&parse::<ImportRequest>(input)?)?),
         "bank_match" => {
             let results: Vec<MatchResult> = bank::suggest(&parse::<MatchInput>(input)?)?;
-            Ok(serde_json::json!({ "results": to_value(&results)? }))
+            sink.emit(&MatchOutput { results: &results })
         }
         "bank_split" => {
             let r = parse::<SplitRequest>(input)?;
-            to_value(&bank::split(r.mapping, &r.parts, &r.currency)?)
+            sink.emit(&bank::split(r.mapping, &r.parts, &r.currency)?)
         }
         "bank_unmap" => {
             let r = parse::<UnmapRequest>(input)?;
-            to_value(&bank::unmap(r.mapping, r.parts.as_deref(), &r.currency)?)
+            sink.emit(&bank::unmap(r.mapping, r.parts.as_deref(), &r.currency)?)
         }
         "bank_ignore" => {
             let r = parse::<IgnoreRequest>(input)?;
-            to_value(&bank::ignore(r.mapping, &r.reason, &r.currency)?)
+            sink.emit(&bank::ignore(r.mapping, &r.reason, &r.currency)?)
         }
-        "bank_reconcile" => to_value(&bank::reconcile(&parse::<ReconcileInput>(input)?)?),
+        "bank_reconcile" => sink.emit(&bank::reconcile(&parse::<ReconcileInput>(input)?)?),
         "audit_loan" => {
             let i: AuditLoanInput = parse(input)?;
             let loan = LegacyLoan {
@@ -726,13 +802,13 @@ pub fn call(name: &str, input: &str) -> Result<Value> {
                 payments: i.payments,
                 fines: i.fines,
             };
-            to_value(&audit_loan(&loan, i.as_of))
+            sink.emit(&audit_loan(&loan, i.as_of))
         }
-        "postings" => to_value(&postings(&parse::<BooksOnly>(input)?.books)?),
+        "postings" => sink.emit(&postings(&parse::<BooksOnly>(input)?.books)?),
         "post_event" => {
             let i: PostEventInput = parse(input)?;
             let entries = post_event(&i.books, &i.account, &i.event)?;
-            to_value(&serde_json::json!({ "entries": entries }))
+            sink.emit(&EntriesOutput { entries: &entries })
         }
         "general_ledger" => {
             let i: LedgerInput = parse(input)?;
@@ -740,48 +816,50 @@ pub fn call(name: &str, input: &str) -> Result<Value> {
             let accounts = books_report(&i.books, |e, c, cur| {
                 general_ledger(e, c, cur, i.account.as_deref(), i.from, to)
             })?;
-            to_value(&serde_json::json!({ "accounts": accounts }))
+            sink.emit(&AccountsOutput {
+                accounts: &accounts,
+            })
         }
         "trial_balance" => {
             let i: AsOfInput = parse(input)?;
             let as_of = i.as_of.unwrap_or(i.books.as_of);
-            to_value(&books_report(&i.books, |e, c, cur| {
+            sink.emit(&books_report(&i.books, |e, c, cur| {
                 trial_balance(e, c, cur, as_of)
             })?)
         }
         "profit_and_loss" => {
             let i: PeriodInput = parse(input)?;
             let to = i.to.unwrap_or(i.books.as_of);
-            to_value(&books_report(&i.books, |e, c, cur| {
+            sink.emit(&books_report(&i.books, |e, c, cur| {
                 profit_and_loss(e, c, cur, i.from, to)
             })?)
         }
         "balance_sheet" => {
             let i: AsOfInput = parse(input)?;
             let as_of = i.as_of.unwrap_or(i.books.as_of);
-            to_value(&books_report(&i.books, |e, c, cur| {
+            sink.emit(&books_report(&i.books, |e, c, cur| {
                 balance_sheet(e, c, cur, as_of)
             })?)
         }
         "member_ledger" => {
             let i: MemberLedgerInput = parse(input)?;
-            to_value(&member_ledger(&i.books, &i.member, i.from, i.to)?)
+            sink.emit(&member_ledger(&i.books, &i.member, i.from, i.to)?)
         }
         "savings_schedule" => {
             let i: SavingsInput = parse(input)?;
-            to_value(&savings_statement(&i.account, i.as_of)?)
+            sink.emit(&savings_statement(&i.account, i.as_of)?)
         }
         "savings_apply" => {
             let i: SavingsApplyInput = parse(input)?;
-            to_value(&savings_apply(&i.account, i.event, i.as_of)?)
+            sink.emit(&savings_apply(&i.account, i.event, i.as_of)?)
         }
         "savings_interest" => {
             let i: SavingsInterestInput = parse(input)?;
-            to_value(&savings_interest(&i.account, i.through)?)
+            sink.emit(&savings_interest(&i.account, i.through)?)
         }
         "distribute_bonus" => {
             let i: BonusInput = parse(input)?;
-            to_value(&distribute_bonus(
+            sink.emit(&distribute_bonus(
                 &i.bonus_id,
                 i.pool,
                 i.method,
@@ -791,11 +869,11 @@ pub fn call(name: &str, input: &str) -> Result<Value> {
         }
         "member_savings" => {
             let i: MemberSavingsInput = parse(input)?;
-            to_value(&member_savings(&i.accounts, &i.member, i.as_of)?)
+            sink.emit(&member_savings(&i.accounts, &i.member, i.as_of)?)
         }
         "classify" => {
             let i: ClassifyInput = parse(input)?;
-            to_value(&classify(
+            sink.emit(&classify(
                 &i.loans,
                 i.as_of,
                 &i.policy,
@@ -806,7 +884,7 @@ pub fn call(name: &str, input: &str) -> Result<Value> {
         }
         "portfolio_report" => {
             let i: PortfolioInput = parse(input)?;
-            to_value(&portfolio_report(
+            sink.emit(&portfolio_report(
                 &i.loans,
                 i.as_of,
                 &i.options,
@@ -815,7 +893,7 @@ pub fn call(name: &str, input: &str) -> Result<Value> {
         }
         "check_books" => {
             let i: CheckInput = parse(input)?;
-            to_value(&check_books(&i.books, &i.alerts)?)
+            sink.emit(&check_books(&i.books, &i.alerts)?)
         }
         _ => Err(CoreError::UnknownOperation {
             name: name.to_owned(),

@@ -62,6 +62,7 @@ pub struct Par {
     /// Their outstanding principal.
     pub outstanding_principal: Money,
     /// As a percentage of the whole portfolio (2 decimals, half-up); null for no portfolio.
+    #[serde(serialize_with = "crate::money::serialize_decimal_text_opt")]
     pub ratio: Option<String>,
 }
 
@@ -75,8 +76,10 @@ pub struct NpaFigures {
     /// Provision held against them.
     pub provision: Money,
     /// NPA outstanding ÷ portfolio × 100.
+    #[serde(serialize_with = "crate::money::serialize_decimal_text_opt")]
     pub gross_npa_ratio: Option<String>,
     /// (NPA outstanding − provision) ÷ (portfolio − provision) × 100.
+    #[serde(serialize_with = "crate::money::serialize_decimal_text_opt")]
     pub net_npa_ratio: Option<String>,
 }
 
@@ -100,8 +103,10 @@ pub struct Efficiency {
     /// Collected in the month against installments due after it.
     pub collected_advance: Money,
     /// collected_current ÷ demand × 100.
+    #[serde(serialize_with = "crate::money::serialize_decimal_text_opt")]
     pub current_efficiency: Option<String>,
     /// (collected_current + collected_arrears) ÷ (demand + arrears_opening) × 100.
+    #[serde(serialize_with = "crate::money::serialize_decimal_text_opt")]
     pub overall_efficiency: Option<String>,
 }
 
@@ -127,6 +132,7 @@ pub struct ClassShare {
     /// Outstanding principal.
     pub outstanding_principal: Money,
     /// Share of the portfolio, percent.
+    #[serde(serialize_with = "crate::money::serialize_decimal_text_opt")]
     pub share: Option<String>,
 }
 

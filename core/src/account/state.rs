@@ -233,7 +233,7 @@ mod opt_date {
 
     pub(super) fn serialize<S: Serializer>(v: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
         match v {
-            Some(d) => s.collect_str(&d.format("%Y-%m-%d")),
+            Some(d) => crate::money::iso_date::serialize(d, s),
             None => s.serialize_none(),
         }
     }

@@ -239,7 +239,7 @@ impl Serialize for JournalEntry {
             .collect::<std::result::Result<Vec<_>, S::Error>>()?;
         let mut st = s.serialize_struct("JournalEntry", 10)?;
         st.serialize_field("id", &h.id)?;
-        st.serialize_field("date", &h.date.format("%Y-%m-%d").to_string())?;
+        st.serialize_field("date", &crate::money::IsoDate(h.date))?;
         st.serialize_field("kind", h.kind)?;
         if let Some(v) = &h.account {
             st.serialize_field("account", &**v)?;
