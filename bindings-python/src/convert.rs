@@ -16,6 +16,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Number, Value};
+use windeep_core::typed::Typed;
 use windeep_core::{
     CoreError, Currency, Money, ProcessingFee, Rate, RoundingMode, RoundingPolicy, SchedulePolicy,
 };
@@ -541,6 +542,44 @@ pub(crate) fn json_to_py(py: Python<'_>, value: &Value) -> PyResult<Py<PyAny>> {
             let dict = PyDict::new(py);
             for (k, v) in map {
                 dict.set_item(k, json_to_py(py, v)?)?;
+            }
+            dict.into_any().unbind()
+        }
+    })
+}
+
+/// Converts the core's typed output into native Python values.
+///
+/// Money, rates and other exact decimals become `decimal.Decimal` built from the core's exact
+/// text (`Decimal("1234.50")` keeps its two places); dates become `datetime.date`; maps become
+/// `dict` (keys in the order written), lists `list`, and the rest their plain Python types.
+pub(crate) fn typed_to_py(py: Python<'_>, value: &Typed) -> PyResult<Py<PyAny>> {
+    Ok(match value {
+        Typed::Null => py.None(),
+        Typed::Bool(b) => PyBool::new(py, *b).to_owned().into_any().unbind(),
+        Typed::Int(i) => i.into_pyobject(py)?.into_any().unbind(),
+        Typed::UInt(u) => u.into_pyobject(py)?.into_any().unbind(),
+        Typed::Str(s) => PyString::new(py, s).into_any().unbind(),
+        Typed::Money(s) | Typed::Rate(s) | Typed::Decimal(s) => {
+            decimal_type(py)?.call1((s.as_str(),))?.unbind()
+        }
+        Typed::Date(s) => {
+            let d = windeep_core::parse_date(s).map_err(|e| {
+                pyo3::exceptions::PyValueError::new_err(format!("the core wrote a bad date: {e}"))
+            })?;
+            d.into_pyobject(py)?.into_any().unbind()
+        }
+        Typed::List(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(typed_to_py(py, item)?)?;
+            }
+            list.into_any().unbind()
+        }
+        Typed::Map(entries) => {
+            let dict = PyDict::new(py);
+            for (k, v) in entries {
+                dict.set_item(k, typed_to_py(py, v)?)?;
             }
             dict.into_any().unbind()
         }

@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyMappingProxy, PyString, PyTuple};
 use windeep_core::{CoreError, LoanTerms, ops};
 
-use crate::convert::{json_to_py, py_to_json};
+use crate::convert::{json_to_py, py_to_json, typed_to_py};
 use crate::errors::{core_err, guarded, invalid_input};
 use crate::types::{Installment, RoundingPolicy, Schedule, Totals};
 
@@ -196,6 +196,40 @@ fn rounding_arg(
     convert::rounding(py, name, value)
 }
 
+/// Reads a `call`/`call_typed` argument pair: the operation name and the input as JSON text.
+fn operation_input(
+    py: Python<'_>,
+    operation: &Bound<'_, PyAny>,
+    input: &Bound<'_, PyAny>,
+) -> PyResult<(String, String)> {
+    let Ok(op) = operation.cast::<PyString>() else {
+        return Err(invalid_input(
+            py,
+            format!(
+                "operation must be a str, not {}",
+                convert::type_name(operation)
+            ),
+        ));
+    };
+    let unreadable = |e: PyErr| invalid_input(py, format!("unreadable text: {e}"));
+    let op = op.to_str().map_err(unreadable)?.to_owned();
+    let text = if let Ok(s) = input.cast::<PyString>() {
+        s.to_str().map_err(unreadable)?.to_owned()
+    } else if input.is_instance_of::<PyDict>() {
+        let value = py_to_json(py, input, 0).map_err(|e| core_err(py, &e))?;
+        value.to_string()
+    } else {
+        return Err(invalid_input(
+            py,
+            format!(
+                "input must be a dict or a JSON str, not {}",
+                convert::type_name(input)
+            ),
+        ));
+    };
+    Ok((op, text))
+}
+
 /// Runs a windeep-core operation through its JSON interface.
 ///
 /// `input` is the operation's JSON document, as a `dict` (converted to JSON: `Decimal` and
@@ -210,35 +244,33 @@ fn call(
     input: &Bound<'_, PyAny>,
 ) -> PyResult<Py<PyAny>> {
     guarded(py, || {
-        let Ok(op) = operation.cast::<PyString>() else {
-            return Err(invalid_input(
-                py,
-                format!(
-                    "operation must be a str, not {}",
-                    convert::type_name(operation)
-                ),
-            ));
-        };
-        let unreadable = |e: PyErr| invalid_input(py, format!("unreadable text: {e}"));
-        let op = op.to_str().map_err(unreadable)?.to_owned();
-        let text = if let Ok(s) = input.cast::<PyString>() {
-            s.to_str().map_err(unreadable)?.to_owned()
-        } else if input.is_instance_of::<PyDict>() {
-            let value = py_to_json(py, input, 0).map_err(|e| core_err(py, &e))?;
-            value.to_string()
-        } else {
-            return Err(invalid_input(
-                py,
-                format!(
-                    "input must be a dict or a JSON str, not {}",
-                    convert::type_name(input)
-                ),
-            ));
-        };
+        let (op, text) = operation_input(py, operation, input)?;
         let out = py
             .detach(|| ops::call(&op, &text))
             .map_err(|e| core_err(py, &e))?;
         json_to_py(py, &out)
+    })
+}
+
+/// Runs a windeep-core operation like `call`, returning native Python values.
+///
+/// The input is read exactly as by `call`. In the output, every value the core marks as money,
+/// a rate or another exact decimal is a `decimal.Decimal` built from the core's own digits, and
+/// every date is a `datetime.date`; the rest is plain data (`dict`, `list`, `str`, `int`,
+/// `bool`, `None`). Which values are which is decided by the core, never guessed here.
+#[pyfunction]
+#[pyo3(signature = (operation, input), text_signature = "(operation, input)")]
+fn call_typed(
+    py: Python<'_>,
+    operation: &Bound<'_, PyAny>,
+    input: &Bound<'_, PyAny>,
+) -> PyResult<Py<PyAny>> {
+    guarded(py, || {
+        let (op, text) = operation_input(py, operation, input)?;
+        let out = py
+            .detach(|| ops::call_typed(&op, &text))
+            .map_err(|e| core_err(py, &e))?;
+        typed_to_py(py, &out)
     })
 }
 
@@ -264,6 +296,8 @@ fn _windeep(m: &Bound<'_, PyModule>) -> PyResult<()> {
     add_name("schedule");
     m.add_function(wrap_pyfunction!(call, m)?)?;
     add_name("call");
+    m.add_function(wrap_pyfunction!(call_typed, m)?)?;
+    add_name("call_typed");
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     m.add_function(wrap_pyfunction!(audit::_audit_loan_book, m)?)?;
 

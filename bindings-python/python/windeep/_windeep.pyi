@@ -10,6 +10,7 @@ __version__: Final[str]
 __all__ = [
     "schedule",
     "call",
+    "call_typed",
     "Schedule",
     "Installment",
     "Totals",
@@ -131,6 +132,7 @@ def schedule(
     apr_decimals: int = 2,
 ) -> Schedule: ...
 def call(operation: str, input: dict[str, Any] | str) -> dict[str, Any]: ...
+def call_typed(operation: str, input: dict[str, Any] | str) -> dict[str, Any]: ...
 def _panic_for_tests(message: str) -> None: ...
 def _audit_loan_book(
     loans: dict[str, Any],
