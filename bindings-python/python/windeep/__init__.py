@@ -17,12 +17,19 @@ Decimal('8884.85')
 >>> s.totals.interest
 Decimal('6618.53')
 
-Two interfaces:
+Three interfaces:
 
 * :func:`schedule` takes typed keyword arguments and returns an immutable :class:`Schedule`.
+* Every other operation of the core has its own function with keyword arguments
+  (:func:`trial_balance`, :func:`loan_statement`, :func:`allocate` … one per name in
+  :data:`OPERATIONS`, listed in :data:`OPERATION_FUNCTIONS`). Each returns an immutable
+  :class:`Result`: a mapping with attribute access whose money, rates and dates are ``Decimal``
+  and ``date`` as the core typed them, with ``to_dict()``, ``to_pandas()``, ``to_arrow()`` and
+  an HTML view in Jupyter.
 * :func:`call` is the generic JSON interface shared by every windeep binding and the command
   line: ``call("schedule", {...})`` returns the operation's JSON output as plain data (money as
-  ``str``), exactly as the golden fixtures spell it.
+  ``str``), exactly as the golden fixtures spell it. :func:`call_typed` runs the same interface
+  and returns native values (``Decimal``, ``date``) as plain ``dict`` and ``list``.
 
 Every refusal raises a subclass of :class:`WindeepError` with the core's stable ``code``.
 
@@ -34,6 +41,7 @@ the legacy tables) and returns every discrepancy with the rule it breaks; see
 from windeep._windeep import (
     schedule,
     call,
+    call_typed,
     Schedule,
     Installment,
     Totals,
@@ -101,6 +109,41 @@ from windeep._windeep import (
     AUDIT_RULES,
     __version__,
 )
+from windeep._operations import (
+    OPERATION_FUNCTIONS,
+    Result,
+    allocate,
+    loan_statement,
+    loan_apply,
+    foreclosure_quote,
+    topup_quote,
+    verify_chain,
+    assess_fines,
+    approve_loan,
+    loan_fines,
+    bank_import,
+    bank_match,
+    bank_split,
+    bank_unmap,
+    bank_ignore,
+    bank_reconcile,
+    audit_loan,
+    postings,
+    post_event,
+    general_ledger,
+    trial_balance,
+    profit_and_loss,
+    balance_sheet,
+    member_ledger,
+    savings_schedule,
+    savings_apply,
+    savings_interest,
+    distribute_bonus,
+    member_savings,
+    classify,
+    portfolio_report,
+    check_books,
+)
 from windeep.audit import (
     AuditResult,
     AuditSummary,
@@ -112,6 +155,40 @@ from windeep.audit import (
 __all__ = [
     "schedule",
     "call",
+    "call_typed",
+    "Result",
+    "OPERATION_FUNCTIONS",
+    "allocate",
+    "loan_statement",
+    "loan_apply",
+    "foreclosure_quote",
+    "topup_quote",
+    "verify_chain",
+    "assess_fines",
+    "approve_loan",
+    "loan_fines",
+    "bank_import",
+    "bank_match",
+    "bank_split",
+    "bank_unmap",
+    "bank_ignore",
+    "bank_reconcile",
+    "audit_loan",
+    "postings",
+    "post_event",
+    "general_ledger",
+    "trial_balance",
+    "profit_and_loss",
+    "balance_sheet",
+    "member_ledger",
+    "savings_schedule",
+    "savings_apply",
+    "savings_interest",
+    "distribute_bonus",
+    "member_savings",
+    "classify",
+    "portfolio_report",
+    "check_books",
     "Schedule",
     "Installment",
     "Totals",
