@@ -289,3 +289,22 @@ def test_missing_pandas_or_pyarrow_is_a_clear_import_error(
         tb.to_pandas()
     with pytest.raises(ImportError, match="windeep\\[arrow\\]"):
         tb.to_arrow()
+
+
+def test_call_typed_agrees_with_call_on_every_fixture() -> None:
+    """``call_typed`` (JSON text input) gives ``call``'s output with native values, and the
+    same refusals, for every fixture, ``schedule`` included."""
+    import json
+
+    for path in fixture_files():
+        case = load(path)
+        text = json.dumps(case["input"])
+        try:
+            want = windeep.call(case["operation"], text)
+        except windeep.WindeepError as exc:
+            with pytest.raises(type(exc)) as info:
+                windeep.call_typed(case["operation"], text)
+            assert info.value.message == exc.message, fixture_id(path)
+            continue
+        got = windeep.call_typed(case["operation"], text)
+        assert as_json(got) == want, fixture_id(path)
