@@ -231,6 +231,16 @@ def test_result_is_immutable() -> None:
     assert tb.difference == Decimal("0.00") and len(tb.accounts) == 2
 
 
+def test_result_copies_and_pickles() -> None:
+    import copy
+    import pickle
+
+    tb = windeep.trial_balance(books=BOOKS)
+    for twin in (copy.copy(tb), copy.deepcopy(tb), pickle.loads(pickle.dumps(tb))):
+        assert twin == tb and twin.operation == "trial_balance"
+        assert isinstance(twin.accounts, tuple) and twin is not tb
+
+
 def test_result_repr_and_html() -> None:
     tb = windeep.trial_balance(books=BOOKS)
     text = repr(tb)

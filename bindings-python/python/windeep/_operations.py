@@ -192,6 +192,10 @@ class Result(Mapping[str, Any]):
         """Refused: a result is immutable."""
         raise AttributeError("a windeep Result is immutable")
 
+    def __reduce__(self) -> tuple[type[Result], tuple[dict[str, Any], str | None]]:
+        """Pickles and copies as the plain data and the operation name."""
+        return (Result, (self.to_dict(), self._operation))
+
     def __dir__(self) -> list[str]:
         """Attributes and fields, for completion."""
         return sorted(set(super().__dir__()) | {k for k in self._data if k.isidentifier()})
