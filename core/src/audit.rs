@@ -18,7 +18,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::account::{EventBody, InstallmentStatus, LoanEvent, LoanState};
+use crate::account::InstallmentStatus;
 use crate::decimal::{pad, used_scale};
 use crate::error::CoreError;
 use crate::money::{Money, Rate, format_date};
@@ -478,6 +478,21 @@ fn legacy_terms(loan: &LegacyLoan, first_due: NaiveDate) -> Result<LoanTerms, Co
 /// ```
 #[must_use]
 pub fn audit_loan(loan: &LegacyLoan, as_of: NaiveDate) -> LoanAudit {
+    audit_loan_by(loan, as_of, Route::Direct).0
+}
+
+/// How the audit derives what the payments paid (see [`replay`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    /// The direct replay where it covers the loan, else the account's fold.
+    Direct,
+    /// The account's fold (the reference the direct replay is tested against).
+    Fold,
+}
+
+/// [`audit_loan`], trying the payments' replay by `route` first; also says which route gave
+/// the paid and outstanding figures (`None` when the payments were not replayed).
+fn audit_loan_by(loan: &LegacyLoan, as_of: NaiveDate, route: Route) -> (LoanAudit, Option<Route>) {
     let h = &loan.loan;
     let mut r = Report {
         loan: h.loan_number.clone(),
@@ -492,11 +507,20 @@ pub fn audit_loan(loan: &LegacyLoan, as_of: NaiveDate) -> LoanAudit {
 
     let number_of: HashMap<i64, u32> = rows.iter().map(|i| (i.id, i.installment_number)).collect();
     let schedule = legacy_terms(loan, first_due).and_then(|t| Ok((generate_schedule(&t)?, t)));
+    let mut replayed_by = None;
     match schedule {
         Err(e) => r.refused(TERMS_INVALID, "loans", &e),
         Ok((schedule, terms)) => {
             check_schedule(&mut r, loan, &rows, &schedule);
-            check_payments_replay(&mut r, loan, &rows, &number_of, terms, &schedule, as_of);
+            replayed_by = check_payments_replay(
+                &mut r,
+                loan,
+                &rows,
+                &number_of,
+                (terms, &schedule),
+                as_of,
+                route,
+            );
         }
     }
     check_payment_rows(&mut r, loan, &number_of);
@@ -512,11 +536,12 @@ pub fn audit_loan(loan: &LegacyLoan, as_of: NaiveDate) -> LoanAudit {
             _ => (3, 0),
         }
     });
-    LoanAudit {
+    let audit = LoanAudit {
         loan: h.loan_number.clone(),
         as_of,
         discrepancies: r.out,
-    }
+    };
+    (audit, replayed_by)
 }
 
 fn check_schedule(
@@ -627,16 +652,16 @@ fn extra_row(r: &mut Report, row: &LegacyInstallmentRow) {
 }
 
 /// Replays the payments on the recomputed schedule and compares what the rows and the header
-/// say is paid and outstanding.
+/// say is paid and outstanding. Returns the route that replayed them, if they were.
 fn check_payments_replay(
     r: &mut Report,
     loan: &LegacyLoan,
     rows: &[&LegacyInstallmentRow],
     number_of: &HashMap<i64, u32>,
-    terms: LoanTerms,
-    schedule: &Schedule,
+    (terms, schedule): (LoanTerms, &Schedule),
     as_of: NaiveDate,
-) {
+    route: Route,
+) -> Option<Route> {
     let h = &loan.loan;
     let mut payments = Vec::with_capacity(loan.payments.len());
     let mut restructured = rows
@@ -652,23 +677,10 @@ fn check_payments_replay(
     }
     if restructured {
         r.push(HISTORY_NOT_REPLAYED, None, "loan_payments", None, None);
-        return;
+        return None;
     }
     payments.sort_by_key(|p| (p.payment_date, p.id));
-    let mut events = Vec::with_capacity(payments.len() + 1);
-    events.push(LoanEvent {
-        id: "disbursed".to_owned(),
-        sequence: 0,
-        value_date: h.disbursement_date,
-        idempotency_key: "disbursed".to_owned(),
-        prev_hash: None,
-        body: EventBody::Disbursed {
-            loan_id: h.loan_number.clone(),
-            terms: Box::new(terms),
-            policy: crate::AccountPolicy::default(),
-            guarantors: Vec::new(),
-        },
-    });
+    let mut replayed = Vec::with_capacity(payments.len());
     for (sequence, p) in (1..).zip(&payments) {
         let Some(amount) = p
             .principal_component
@@ -682,39 +694,39 @@ fn check_payments_replay(
             // component is reported by R_NEGATIVE_AMOUNT.
             continue;
         }
-        // A target that is not an installment of this loan is refused by the replay.
-        let installment = p
-            .installment_id
-            .map(|id| number_of.get(&id).copied().unwrap_or(0));
-        // Ids and keys only need to be unique within the loan: the sequence is.
-        let id = sequence.to_string();
-        events.push(LoanEvent {
-            id: id.clone(),
+        replayed.push(replay::Payment {
             sequence,
-            value_date: p.payment_date,
-            idempotency_key: id,
-            prev_hash: None,
-            body: EventBody::PaymentReceived {
-                amount: Money::from_decimal(amount),
-                installment,
-            },
+            on: p.payment_date,
+            amount: Money::from_decimal(amount),
+            // A target that is not an installment of this loan is refused by the replay.
+            target: p
+                .installment_id
+                .map(|id| number_of.get(&id).copied().unwrap_or(0)),
         });
     }
-    let state = match crate::account::state_as_of(&events, as_of, schedule) {
-        Ok(s) => s,
-        Err(e) => {
-            r.refused(REPLAY_REFUSED, "loan_payments", &e);
-            return;
-        }
+    let direct = match route {
+        Route::Direct => replay::direct(&terms, schedule, &replayed, as_of),
+        Route::Fold => None,
     };
-    compare_state(r, loan, rows, &state);
+    let (figures, by) = match direct {
+        Some(figures) => (figures, Route::Direct),
+        None => match replay::fold(&h.loan_number, terms, schedule, &replayed, as_of) {
+            Ok(figures) => (figures, Route::Fold),
+            Err(e) => {
+                r.refused(REPLAY_REFUSED, "loan_payments", &e);
+                return Some(Route::Fold);
+            }
+        },
+    };
+    compare_replayed(r, loan, rows, &figures);
+    Some(by)
 }
 
-fn compare_state(
+fn compare_replayed(
     r: &mut Report,
     loan: &LegacyLoan,
     rows: &[&LegacyInstallmentRow],
-    state: &LoanState,
+    figures: &replay::Replayed,
 ) {
     let h = &loan.loan;
     r.money(
@@ -722,14 +734,9 @@ fn compare_state(
         None,
         "loans.outstanding_principal",
         h.outstanding_principal,
-        state.outstanding_principal,
+        figures.outstanding_principal,
     );
-    let unpaid_interest = state
-        .interest_due
-        .value()
-        .checked_add(state.future_interest.value())
-        .map(Money::from_decimal);
-    if let Some(unpaid_interest) = unpaid_interest {
+    if let Some(unpaid_interest) = figures.unpaid_interest {
         r.money(
             OUTSTANDING_INTEREST,
             None,
@@ -739,7 +746,7 @@ fn compare_state(
         );
     }
     let mut stored = rows.iter().peekable();
-    for view in &state.installments {
+    for view in &figures.installments {
         while stored
             .next_if(|row| row.installment_number < view.number)
             .is_some()
@@ -901,5 +908,9 @@ fn check_fines(r: &mut Report, loan: &LegacyLoan, number_of: &HashMap<i64, u32>)
     r.out.extend(found.into_iter().map(|(_, d)| d));
 }
 
+mod replay;
+
+#[cfg(test)]
+mod equivalence_tests;
 #[cfg(test)]
 mod tests;
