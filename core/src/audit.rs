@@ -296,6 +296,16 @@ impl AuditSummary {
             *self.by_rule.entry(d.rule.clone()).or_default() += 1;
         }
     }
+
+    /// Adds the counts of other audits (of other loans) to these.
+    pub fn merge(&mut self, other: &Self) {
+        self.loans_audited += other.loans_audited;
+        self.loans_with_discrepancies += other.loans_with_discrepancies;
+        self.discrepancies += other.discrepancies;
+        for (rule, n) in &other.by_rule {
+            *self.by_rule.entry(rule.clone()).or_default() += n;
+        }
+    }
 }
 
 /// Money as text: padded to 2 places when it has at most 2, else exactly as stored.

@@ -327,3 +327,27 @@ fn payment_components_and_negative_payments() {
         ]
     );
 }
+
+#[test]
+fn summaries_of_parts_of_a_book_merge_into_the_summary_of_the_book() {
+    let clean = audit_loan(&clean_loan(), d("2026-01-20"));
+    let mut wrong = clean_loan();
+    wrong.loan.total_interest = m("6618.55");
+    wrong.loan.emi_amount = m("8884.89");
+    let wrong = audit_loan(&wrong, d("2026-01-20"));
+    let mut whole = AuditSummary::default();
+    let (mut first, mut second) = (AuditSummary::default(), AuditSummary::default());
+    for (audit, in_first) in [(&clean, true), (&wrong, false), (&wrong, false)] {
+        whole.add(audit);
+        if in_first {
+            first.add(audit);
+        } else {
+            second.add(audit);
+        }
+    }
+    first.merge(&second);
+    assert_eq!(first, whole);
+    assert_eq!(whole.loans_audited, 3);
+    assert_eq!(whole.loans_with_discrepancies, 2);
+    assert_eq!(whole.by_rule.get("R_EMI"), Some(&2));
+}
