@@ -331,6 +331,28 @@ fn status_word(s: InstallmentStatus) -> &'static str {
     }
 }
 
+/// The installment number of each `loan_installments.id` of a loan. Where rows repeat an id,
+/// the last of them in (installment number, id) order is the one named.
+struct NumberOf(Vec<(i64, u32)>);
+
+impl NumberOf {
+    fn new(rows: &[&LegacyInstallmentRow]) -> Self {
+        let mut ids: Vec<(i64, u32)> = rows.iter().map(|i| (i.id, i.installment_number)).collect();
+        ids.sort_unstable();
+        Self(ids)
+    }
+
+    /// The number of the installment with `id`, if the loan has one.
+    fn get(&self, id: i64) -> Option<u32> {
+        let after = self.0.partition_point(|&(i, _)| i <= id);
+        after
+            .checked_sub(1)
+            .and_then(|last| self.0.get(last))
+            .filter(|&&(i, _)| i == id)
+            .map(|&(_, number)| number)
+    }
+}
+
 /// Payment types replayed as `payment_received` events of principal + interest.
 const REPLAYED: &[&str] = &[
     "emi",
@@ -515,7 +537,7 @@ fn audit_loan_by(loan: &LegacyLoan, as_of: NaiveDate, route: Route) -> (LoanAudi
         .filter(|i| i.installment_number == 1)
         .map_or(h.first_emi_date, |i| i.due_date);
 
-    let number_of: HashMap<i64, u32> = rows.iter().map(|i| (i.id, i.installment_number)).collect();
+    let number_of = NumberOf::new(&rows);
     let schedule = legacy_terms(loan, first_due).and_then(|t| Ok((generate_schedule(&t)?, t)));
     let mut replayed_by = None;
     match schedule {
@@ -667,7 +689,7 @@ fn check_payments_replay(
     r: &mut Report,
     loan: &LegacyLoan,
     rows: &[&LegacyInstallmentRow],
-    number_of: &HashMap<i64, u32>,
+    number_of: &NumberOf,
     (terms, schedule): (LoanTerms, &Schedule),
     as_of: NaiveDate,
     route: Route,
@@ -709,9 +731,7 @@ fn check_payments_replay(
             on: p.payment_date,
             amount: Money::from_decimal(amount),
             // A target that is not an installment of this loan is refused by the replay.
-            target: p
-                .installment_id
-                .map(|id| number_of.get(&id).copied().unwrap_or(0)),
+            target: p.installment_id.map(|id| number_of.get(id).unwrap_or(0)),
         });
     }
     let direct = match route {
@@ -792,11 +812,11 @@ fn compare_replayed(
     }
 }
 
-fn check_payment_rows(r: &mut Report, loan: &LegacyLoan, number_of: &HashMap<i64, u32>) {
+fn check_payment_rows(r: &mut Report, loan: &LegacyLoan, number_of: &NumberOf) {
     let mut payments: Vec<&LegacyPaymentRow> = loan.payments.iter().collect();
     payments.sort_by_key(|p| p.id);
     for p in payments {
-        let i = p.installment_id.and_then(|id| number_of.get(&id).copied());
+        let i = p.installment_id.and_then(|id| number_of.get(id));
         let field = |column: &str| format!("loan_payments[{}].{column}", p.id);
         for (column, value) in [
             ("total_amount", p.total_amount),
@@ -830,7 +850,7 @@ fn check_payment_rows(r: &mut Report, loan: &LegacyLoan, number_of: &HashMap<i64
     }
 }
 
-fn check_fines(r: &mut Report, loan: &LegacyLoan, number_of: &HashMap<i64, u32>) {
+fn check_fines(r: &mut Report, loan: &LegacyLoan, number_of: &NumberOf) {
     let mut fines: Vec<&LegacyFineRow> = loan.fines.iter().collect();
     fines.sort_by_key(|f| (f.fine_date, f.id));
     let mut first_of: HashMap<(u32, Option<i64>), i64> = HashMap::new();
@@ -838,7 +858,7 @@ fn check_fines(r: &mut Report, loan: &LegacyLoan, number_of: &HashMap<i64, u32>)
     let mut found = Vec::with_capacity(fines.len());
     for f in fines {
         let field = |column: &str| format!("fines[{}].{column}", f.id);
-        let Some(&number) = number_of.get(&f.related_id) else {
+        let Some(number) = number_of.get(f.related_id) else {
             found.push((
                 f.id,
                 Discrepancy {
