@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import json
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -59,6 +62,76 @@ def test_a_clean_book_has_no_discrepancy_and_pandas_equals_arrow() -> None:
     from_arrow = windeep.audit_loan_book(*planted.tables(), as_of=planted.as_of)
     assert list(from_pandas.discrepancies) == list(from_arrow.discrepancies)
     assert from_pandas.summary == from_arrow.summary
+
+
+def _chunked(table: pa.Table, rows: int) -> pa.Table:
+    """The same table in chunks of `rows` rows, each a slice (non-zero offset) of one array."""
+    return pa.Table.from_batches(table.to_batches(max_chunksize=rows), schema=table.schema)
+
+
+def _with_nulls(book: Any) -> tuple[pa.Table, pa.Table, pa.Table, pa.Table]:
+    """The book's tables with a null in every 7th `installment_id` (loan-level payments) and
+    in every 5th `last_emi_date`, and `is_reversed` as int8."""
+    loans, installments, payments, fines = book.tables()
+    target = payments.column("installment_id").to_pylist()
+    payments = payments.set_column(
+        payments.schema.get_field_index("installment_id"), "installment_id",
+        pa.array([None if i % 7 == 0 else v for i, v in enumerate(target)], pa.int64()))
+    payments = payments.set_column(
+        payments.schema.get_field_index("is_reversed"), "is_reversed",
+        payments.column("is_reversed").cast(pa.int8()))
+    last = loans.column("last_emi_date").to_pylist()
+    loans = loans.set_column(
+        loans.schema.get_field_index("last_emi_date"), "last_emi_date",
+        pa.array([None if i % 5 == 0 else v for i, v in enumerate(last)], pa.date32()))
+    return loans, installments, payments, fines
+
+
+def test_chunked_and_sliced_columns_read_like_whole_ones() -> None:
+    book = legacy_book(400, errors=150, seed=11)
+    tables = _with_nulls(book)
+    whole = windeep.audit_loan_book(*tables, as_of=book.as_of)
+    assert whole.summary.by_rule.get("R_LAST_EMI_DATE", 0) >= 80
+    plain = windeep.audit_loan_book(*book.tables(), as_of=book.as_of)  # is_reversed: bool
+    for rows in (1, 7, 64, 1000):
+        chunked = windeep.audit_loan_book(*(_chunked(t, rows) for t in tables), as_of=book.as_of)
+        assert list(chunked.discrepancies) == list(whole.discrepancies)
+        assert chunked.summary == whole.summary
+        chunked = windeep.audit_loan_book(*(_chunked(t, rows) for t in book.tables()),
+                                          as_of=book.as_of)
+        assert list(chunked.discrepancies) == list(plain.discrepancies)
+    at = tables[2].schema.get_field_index("is_reversed")
+    sliced = pa.array([True, False, None], pa.bool_()).slice(1)  # [False, None], offset 1
+    for flags in (sliced, sliced.cast(pa.int8())):
+        payments = tables[2].slice(0, 2).set_column(at, "is_reversed", flags)
+        with pytest.raises(windeep.InvalidInputError,
+                           match=r"loan_payments.is_reversed, row 1: null"):
+            windeep.audit_loan_book(tables[0], tables[1], payments, tables[3], as_of=book.as_of)
+    payments = payments.set_column(
+        at, "is_reversed", pa.array([0, 1, 2], pa.int8()).slice(1))
+    with pytest.raises(windeep.InvalidInputError, match=r"is_reversed, row 1: a flag is 0 or 1"):
+        windeep.audit_loan_book(tables[0], tables[1], payments, tables[3], as_of=book.as_of)
+
+
+def test_the_columns_are_read_without_numpy(tmp_path: Path) -> None:
+    book = legacy_book(200, errors=60, seed=12)
+    for name, table in zip(("loans", "installments", "payments", "fines"), book.tables()):
+        with pa.OSFile(str(tmp_path / f"{name}.arrow"), "wb") as sink:
+            with pa.ipc.new_file(sink, table.schema) as writer:
+                writer.write_table(_chunked(table, 50))
+    expected = windeep.audit_loan_book(*book.tables(), as_of=book.as_of)
+    script = f"""
+import sys, datetime, json
+sys.modules["numpy"] = None  # import numpy now fails
+import pyarrow as pa, windeep
+tables = [pa.ipc.open_file(r"{tmp_path}/" + n + ".arrow").read_all()
+          for n in ("loans", "installments", "payments", "fines")]
+r = windeep.audit_loan_book(*tables, as_of=datetime.date.fromisoformat("{book.as_of}"))
+print(json.dumps([list(d) for d in r.discrepancies]))
+"""
+    out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True,
+                         text=True).stdout
+    assert json.loads(out) == [list(d) for d in expected.discrepancies]
 
 
 def test_rows_of_no_loan_are_counted_not_audited() -> None:

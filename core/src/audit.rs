@@ -18,7 +18,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::account::{EventBody, InstallmentStatus, LoanEvent, LoanState};
+use crate::account::InstallmentStatus;
 use crate::decimal::{pad, used_scale};
 use crate::error::CoreError;
 use crate::money::{Money, Rate, format_date};
@@ -296,6 +296,16 @@ impl AuditSummary {
             *self.by_rule.entry(d.rule.clone()).or_default() += 1;
         }
     }
+
+    /// Adds the counts of other audits (of other loans) to these.
+    pub fn merge(&mut self, other: &Self) {
+        self.loans_audited += other.loans_audited;
+        self.loans_with_discrepancies += other.loans_with_discrepancies;
+        self.discrepancies += other.discrepancies;
+        for (rule, n) in &other.by_rule {
+            *self.by_rule.entry(rule.clone()).or_default() += n;
+        }
+    }
 }
 
 /// Money as text: padded to 2 places when it has at most 2, else exactly as stored.
@@ -318,6 +328,28 @@ fn status_word(s: InstallmentStatus) -> &'static str {
         InstallmentStatus::Skipped => "skipped",
         InstallmentStatus::InterestOnly => "interest_only",
         InstallmentStatus::Waived => "waived",
+    }
+}
+
+/// The installment number of each `loan_installments.id` of a loan. Where rows repeat an id,
+/// the last of them in (installment number, id) order is the one named.
+struct NumberOf(Vec<(i64, u32)>);
+
+impl NumberOf {
+    fn new(rows: &[&LegacyInstallmentRow]) -> Self {
+        let mut ids: Vec<(i64, u32)> = rows.iter().map(|i| (i.id, i.installment_number)).collect();
+        ids.sort_unstable();
+        Self(ids)
+    }
+
+    /// The number of the installment with `id`, if the loan has one.
+    fn get(&self, id: i64) -> Option<u32> {
+        let after = self.0.partition_point(|&(i, _)| i <= id);
+        after
+            .checked_sub(1)
+            .and_then(|last| self.0.get(last))
+            .filter(|&&(i, _)| i == id)
+            .map(|&(_, number)| number)
     }
 }
 
@@ -478,6 +510,21 @@ fn legacy_terms(loan: &LegacyLoan, first_due: NaiveDate) -> Result<LoanTerms, Co
 /// ```
 #[must_use]
 pub fn audit_loan(loan: &LegacyLoan, as_of: NaiveDate) -> LoanAudit {
+    audit_loan_by(loan, as_of, Route::Direct).0
+}
+
+/// How the audit derives what the payments paid (see [`replay`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    /// The direct replay where it covers the loan, else the account's fold.
+    Direct,
+    /// The account's fold (the reference the direct replay is tested against).
+    Fold,
+}
+
+/// [`audit_loan`], trying the payments' replay by `route` first; also says which route gave
+/// the paid and outstanding figures (`None` when the payments were not replayed).
+fn audit_loan_by(loan: &LegacyLoan, as_of: NaiveDate, route: Route) -> (LoanAudit, Option<Route>) {
     let h = &loan.loan;
     let mut r = Report {
         loan: h.loan_number.clone(),
@@ -490,13 +537,22 @@ pub fn audit_loan(loan: &LegacyLoan, as_of: NaiveDate) -> LoanAudit {
         .filter(|i| i.installment_number == 1)
         .map_or(h.first_emi_date, |i| i.due_date);
 
-    let number_of: HashMap<i64, u32> = rows.iter().map(|i| (i.id, i.installment_number)).collect();
+    let number_of = NumberOf::new(&rows);
     let schedule = legacy_terms(loan, first_due).and_then(|t| Ok((generate_schedule(&t)?, t)));
+    let mut replayed_by = None;
     match schedule {
         Err(e) => r.refused(TERMS_INVALID, "loans", &e),
         Ok((schedule, terms)) => {
             check_schedule(&mut r, loan, &rows, &schedule);
-            check_payments_replay(&mut r, loan, &rows, &number_of, terms, &schedule, as_of);
+            replayed_by = check_payments_replay(
+                &mut r,
+                loan,
+                &rows,
+                &number_of,
+                (terms, &schedule),
+                as_of,
+                route,
+            );
         }
     }
     check_payment_rows(&mut r, loan, &number_of);
@@ -512,11 +568,12 @@ pub fn audit_loan(loan: &LegacyLoan, as_of: NaiveDate) -> LoanAudit {
             _ => (3, 0),
         }
     });
-    LoanAudit {
+    let audit = LoanAudit {
         loan: h.loan_number.clone(),
         as_of,
         discrepancies: r.out,
-    }
+    };
+    (audit, replayed_by)
 }
 
 fn check_schedule(
@@ -627,16 +684,16 @@ fn extra_row(r: &mut Report, row: &LegacyInstallmentRow) {
 }
 
 /// Replays the payments on the recomputed schedule and compares what the rows and the header
-/// say is paid and outstanding.
+/// say is paid and outstanding. Returns the route that replayed them, if they were.
 fn check_payments_replay(
     r: &mut Report,
     loan: &LegacyLoan,
     rows: &[&LegacyInstallmentRow],
-    number_of: &HashMap<i64, u32>,
-    terms: LoanTerms,
-    schedule: &Schedule,
+    number_of: &NumberOf,
+    (terms, schedule): (LoanTerms, &Schedule),
     as_of: NaiveDate,
-) {
+    route: Route,
+) -> Option<Route> {
     let h = &loan.loan;
     let mut payments = Vec::with_capacity(loan.payments.len());
     let mut restructured = rows
@@ -652,23 +709,10 @@ fn check_payments_replay(
     }
     if restructured {
         r.push(HISTORY_NOT_REPLAYED, None, "loan_payments", None, None);
-        return;
+        return None;
     }
     payments.sort_by_key(|p| (p.payment_date, p.id));
-    let mut events = Vec::with_capacity(payments.len() + 1);
-    events.push(LoanEvent {
-        id: "disbursed".to_owned(),
-        sequence: 0,
-        value_date: h.disbursement_date,
-        idempotency_key: "disbursed".to_owned(),
-        prev_hash: None,
-        body: EventBody::Disbursed {
-            loan_id: h.loan_number.clone(),
-            terms: Box::new(terms),
-            policy: crate::AccountPolicy::default(),
-            guarantors: Vec::new(),
-        },
-    });
+    let mut replayed = Vec::with_capacity(payments.len());
     for (sequence, p) in (1..).zip(&payments) {
         let Some(amount) = p
             .principal_component
@@ -682,39 +726,37 @@ fn check_payments_replay(
             // component is reported by R_NEGATIVE_AMOUNT.
             continue;
         }
-        // A target that is not an installment of this loan is refused by the replay.
-        let installment = p
-            .installment_id
-            .map(|id| number_of.get(&id).copied().unwrap_or(0));
-        // Ids and keys only need to be unique within the loan: the sequence is.
-        let id = sequence.to_string();
-        events.push(LoanEvent {
-            id: id.clone(),
+        replayed.push(replay::Payment {
             sequence,
-            value_date: p.payment_date,
-            idempotency_key: id,
-            prev_hash: None,
-            body: EventBody::PaymentReceived {
-                amount: Money::from_decimal(amount),
-                installment,
-            },
+            on: p.payment_date,
+            amount: Money::from_decimal(amount),
+            // A target that is not an installment of this loan is refused by the replay.
+            target: p.installment_id.map(|id| number_of.get(id).unwrap_or(0)),
         });
     }
-    let state = match crate::account::state_as_of(&events, as_of, schedule) {
-        Ok(s) => s,
-        Err(e) => {
-            r.refused(REPLAY_REFUSED, "loan_payments", &e);
-            return;
-        }
+    let direct = match route {
+        Route::Direct => replay::direct(&terms, schedule, &replayed, as_of),
+        Route::Fold => None,
     };
-    compare_state(r, loan, rows, &state);
+    let (figures, by) = match direct {
+        Some(figures) => (figures, Route::Direct),
+        None => match replay::fold(&h.loan_number, terms, schedule, &replayed, as_of) {
+            Ok(figures) => (figures, Route::Fold),
+            Err(e) => {
+                r.refused(REPLAY_REFUSED, "loan_payments", &e);
+                return Some(Route::Fold);
+            }
+        },
+    };
+    compare_replayed(r, loan, rows, &figures);
+    Some(by)
 }
 
-fn compare_state(
+fn compare_replayed(
     r: &mut Report,
     loan: &LegacyLoan,
     rows: &[&LegacyInstallmentRow],
-    state: &LoanState,
+    figures: &replay::Replayed,
 ) {
     let h = &loan.loan;
     r.money(
@@ -722,14 +764,9 @@ fn compare_state(
         None,
         "loans.outstanding_principal",
         h.outstanding_principal,
-        state.outstanding_principal,
+        figures.outstanding_principal,
     );
-    let unpaid_interest = state
-        .interest_due
-        .value()
-        .checked_add(state.future_interest.value())
-        .map(Money::from_decimal);
-    if let Some(unpaid_interest) = unpaid_interest {
+    if let Some(unpaid_interest) = figures.unpaid_interest {
         r.money(
             OUTSTANDING_INTEREST,
             None,
@@ -739,7 +776,7 @@ fn compare_state(
         );
     }
     let mut stored = rows.iter().peekable();
-    for view in &state.installments {
+    for view in &figures.installments {
         while stored
             .next_if(|row| row.installment_number < view.number)
             .is_some()
@@ -775,11 +812,11 @@ fn compare_state(
     }
 }
 
-fn check_payment_rows(r: &mut Report, loan: &LegacyLoan, number_of: &HashMap<i64, u32>) {
+fn check_payment_rows(r: &mut Report, loan: &LegacyLoan, number_of: &NumberOf) {
     let mut payments: Vec<&LegacyPaymentRow> = loan.payments.iter().collect();
     payments.sort_by_key(|p| p.id);
     for p in payments {
-        let i = p.installment_id.and_then(|id| number_of.get(&id).copied());
+        let i = p.installment_id.and_then(|id| number_of.get(id));
         let field = |column: &str| format!("loan_payments[{}].{column}", p.id);
         for (column, value) in [
             ("total_amount", p.total_amount),
@@ -813,7 +850,7 @@ fn check_payment_rows(r: &mut Report, loan: &LegacyLoan, number_of: &HashMap<i64
     }
 }
 
-fn check_fines(r: &mut Report, loan: &LegacyLoan, number_of: &HashMap<i64, u32>) {
+fn check_fines(r: &mut Report, loan: &LegacyLoan, number_of: &NumberOf) {
     let mut fines: Vec<&LegacyFineRow> = loan.fines.iter().collect();
     fines.sort_by_key(|f| (f.fine_date, f.id));
     let mut first_of: HashMap<(u32, Option<i64>), i64> = HashMap::new();
@@ -821,7 +858,7 @@ fn check_fines(r: &mut Report, loan: &LegacyLoan, number_of: &HashMap<i64, u32>)
     let mut found = Vec::with_capacity(fines.len());
     for f in fines {
         let field = |column: &str| format!("fines[{}].{column}", f.id);
-        let Some(&number) = number_of.get(&f.related_id) else {
+        let Some(number) = number_of.get(f.related_id) else {
             found.push((
                 f.id,
                 Discrepancy {
@@ -901,5 +938,9 @@ fn check_fines(r: &mut Report, loan: &LegacyLoan, number_of: &HashMap<i64, u32>)
     r.out.extend(found.into_iter().map(|(_, d)| d));
 }
 
+mod replay;
+
+#[cfg(test)]
+mod equivalence_tests;
 #[cfg(test)]
 mod tests;

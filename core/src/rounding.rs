@@ -179,14 +179,15 @@ impl RoundingPolicy {
     /// # Errors
     /// `E_OVERFLOW` if the denominator times the step overflows.
     pub(crate) fn round_ratio(&self, n: i128, d: i128, step: i128) -> Result<i128> {
-        let overflow = CoreError::Overflow {
+        // Built only on failure: this runs for every row of every schedule.
+        let overflow = || CoreError::Overflow {
             context: "rounding",
         };
-        let den = d.checked_mul(step).ok_or_else(|| overflow.clone())?;
+        let den = d.checked_mul(step).ok_or_else(overflow)?;
         self.mode
             .div_round(n, den)?
             .checked_mul(step)
-            .ok_or(overflow)
+            .ok_or_else(overflow)
     }
 
     /// [`Self::round_value`] returning [`Money`].

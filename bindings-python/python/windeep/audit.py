@@ -6,7 +6,8 @@ in as pandas DataFrames or pyarrow Tables; every loan is recomputed by ``windeep
 figure that differs from what the rules give, with the rule it breaks.
 
 This module only converts columns: exact money goes to Arrow ``decimal128(38, 2)``, dates to
-``date32``, ids to ``int64``. Every rule is the core's.
+``date32``, ids to ``int64``; a column that already has the type the extension reads is passed
+as it is, chunk by chunk, without a copy. Every rule is the core's.
 """
 
 from __future__ import annotations
@@ -168,14 +169,27 @@ def _column(pa: Any, pc: Any, table: str, name: str, kind: str, array: Any,
     raise _error(_windeep.InvalidInputError, f"{where} is {t}, which cannot hold {kind} values")
 
 
+def _read_as_is(pa: Any, kind: str, t: Any) -> bool:
+    """Whether the extension reads a column of Arrow type `t` without a conversion."""
+    return bool(t == _TARGETS[kind](pa) or (kind == _FLAG and pa.types.is_boolean(t)))
+
+
+def _chunks(pa: Any, pc: Any, table: str, name: str, kind: str, column: Any,
+            money_from_float: str | None) -> Any:
+    """The column's chunks as they are when the extension reads their type, else the whole
+    column converted by :func:`_column`."""
+    if _read_as_is(pa, kind, column.type):
+        return column.chunks
+    return _column(pa, pc, table, name, kind, column.combine_chunks(), money_from_float)
+
+
 def _arrays(pa: Any, pc: Any, table: str, data: Any, money_from_float: str | None
             ) -> dict[str, Any]:
     missing = [c for c in TABLES[table] if c not in data.column_names]
     if missing:
         raise _error(_windeep.InvalidInputError, f"{table} lacks the columns {', '.join(missing)}")
     return {
-        name: _column(pa, pc, table, name, kind, data.column(name).combine_chunks(),
-                      money_from_float)
+        name: _chunks(pa, pc, table, name, kind, data.column(name), money_from_float)
         for name, kind in TABLES[table].items()
     }
 

@@ -327,3 +327,44 @@ fn payment_components_and_negative_payments() {
         ]
     );
 }
+
+#[test]
+fn summaries_of_parts_of_a_book_merge_into_the_summary_of_the_book() {
+    let clean = audit_loan(&clean_loan(), d("2026-01-20"));
+    let mut wrong = clean_loan();
+    wrong.loan.total_interest = m("6618.55");
+    wrong.loan.emi_amount = m("8884.89");
+    let wrong = audit_loan(&wrong, d("2026-01-20"));
+    let mut whole = AuditSummary::default();
+    let (mut first, mut second) = (AuditSummary::default(), AuditSummary::default());
+    for (audit, in_first) in [(&clean, true), (&wrong, false), (&wrong, false)] {
+        whole.add(audit);
+        if in_first {
+            first.add(audit);
+        } else {
+            second.add(audit);
+        }
+    }
+    first.merge(&second);
+    assert_eq!(first, whole);
+    assert_eq!(whole.loans_audited, 3);
+    assert_eq!(whole.loans_with_discrepancies, 2);
+    assert_eq!(whole.by_rule.get("R_EMI"), Some(&2));
+}
+
+#[test]
+fn a_repeated_installment_id_names_the_last_row_in_number_order() {
+    let mut loan = clean_loan();
+    loan.installments[4].id = 103;
+    loan.installments[7].id = 103;
+    let mut rows: Vec<&LegacyInstallmentRow> = loan.installments.iter().collect();
+    rows.sort_by_key(|i| (i.installment_number, i.id));
+    let numbers = NumberOf::new(&rows);
+    // What collecting the rows in that order into a map keeps.
+    let map: HashMap<i64, u32> = rows.iter().map(|i| (i.id, i.installment_number)).collect();
+    for id in 95..120 {
+        assert_eq!(numbers.get(id), map.get(&id).copied(), "id {id}");
+    }
+    assert_eq!(numbers.get(103), Some(8));
+    assert_eq!(numbers.get(99), None);
+}
