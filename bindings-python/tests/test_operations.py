@@ -185,6 +185,30 @@ def test_a_float_amount_is_refused() -> None:
                          dues=[{**dues[0], "interest": 10.0}])
 
 
+@pytest.mark.parametrize(
+    "amount, error",
+    [
+        (True, "InvalidAmountError"),
+        (10.5, "InvalidAmountError"),
+        (10, "InvalidAmountError"),
+        (Decimal("NaN"), "InvalidAmountError"),
+        (Decimal("sNaN"), "InvalidAmountError"),
+        (Decimal("Infinity"), "InvalidAmountError"),
+        (Decimal("-Infinity"), "InvalidAmountError"),
+        (Decimal("10.005"), "AmountScaleError"),
+    ],
+    ids=repr,
+)
+def test_money_that_is_not_an_exact_decimal_is_refused(amount: Any, error: str) -> None:
+    """A bool, a float, an int or a non-finite Decimal is never read as an amount."""
+    dues = [{"installment": 1, "due_on": datetime.date(2026, 2, 5), "interest": Decimal("10"),
+             "principal": Decimal("0"), "fine": Decimal("0")}]
+    cls = getattr(windeep, error)
+    with pytest.raises(cls) as raised:
+        windeep.allocate(amount=amount, paid_on=datetime.date(2026, 2, 5), dues=dues)
+    assert raised.value.code == cls.code
+
+
 def test_a_wrong_keyword_is_a_type_error() -> None:
     with pytest.raises(TypeError):
         windeep.trial_balance(books=BOOKS, as_on=datetime.date(2026, 1, 1))  # type: ignore[call-arg]
