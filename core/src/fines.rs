@@ -288,6 +288,31 @@ pub struct OverdueInstallment {
     pub fines: Vec<LeviedFine>,
 }
 
+impl OverdueInstallment {
+    /// Whether a fine snapshot holds an installment due before its date: something of it is
+    /// unpaid (`settled` false), it was settled after its due date, or it carries fines.
+    pub(crate) fn belongs_in_snapshot(
+        settled: bool,
+        due_on: NaiveDate,
+        settled_on: Option<NaiveDate>,
+        has_fines: bool,
+    ) -> bool {
+        !settled || settled_on.is_some_and(|d| d > due_on) || has_fines
+    }
+
+    /// The snapshot's `settled_on` of such an installment as of `as_of`: `None` while anything
+    /// is unpaid; otherwise its settlement date (its due date when none was recorded), never
+    /// after `as_of`.
+    pub(crate) fn settled_on_as_of(
+        settled: bool,
+        due_on: NaiveDate,
+        settled_on: Option<NaiveDate>,
+        as_of: NaiveDate,
+    ) -> Option<NaiveDate> {
+        settled.then(|| settled_on.unwrap_or(due_on).min(as_of))
+    }
+}
+
 /// Everything [`assess_fines`] reads about one loan (or savings account): plain data.
 ///
 /// # Example

@@ -1,37 +1,14 @@
 //! Replays every golden case in `fixtures/` through the JSON operation interface.
 
-use std::path::{Path, PathBuf};
+mod common;
 
 use serde_json::Value;
 use windeep_core::ops;
 
-fn fixture_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            if path.file_name().is_some_and(|n| n != "tools") {
-                fixture_files(&path, out);
-            }
-        } else if path.extension().is_some_and(|e| e == "json") {
-            out.push(path);
-        }
-    }
-}
-
 #[test]
 fn every_fixture_replays_exactly() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
-    let mut files = Vec::new();
-    fixture_files(&root, &mut files);
-    assert!(
-        !files.is_empty(),
-        "no fixtures found under {}",
-        root.display()
-    );
+    let root = common::fixtures_root();
+    let files = common::all_fixture_files();
     let mut failures = Vec::new();
     for path in &files {
         let case: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap())

@@ -1,7 +1,8 @@
 //! The books operations never panic: every golden input of `fixtures/books/`, with any of its
 //! values replaced by an extreme or ill-typed one, is answered or refused with a known code.
 
-use std::path::Path;
+mod common;
+
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
@@ -11,47 +12,12 @@ use windeep_core::{CoreError, ops};
 fn inputs() -> &'static [(String, Value)] {
     static INPUTS: OnceLock<Vec<(String, Value)>> = OnceLock::new();
     INPUTS.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/books");
-        let mut files: Vec<_> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        files.sort();
-        files
-            .into_iter()
-            .map(|f| {
-                let case: Value =
-                    serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
-                (
-                    case["operation"].as_str().unwrap().to_owned(),
-                    case["input"].clone(),
-                )
-            })
-            // The largest snapshots make a slow debug build slower still; the rest cover
-            // every operation.
-            .filter(|(_, input)| input.to_string().len() < 400_000)
-            .collect()
+        let mut all = common::fixture_inputs(&["books"]);
+        // The largest snapshots make a slow debug build slower still; the rest cover every
+        // operation.
+        all.retain(|(_, input)| input.to_string().len() < 400_000);
+        all
     })
-}
-
-fn paths(v: &Value, at: String, out: &mut Vec<String>) {
-    match v {
-        Value::Object(m) => {
-            for (k, x) in m {
-                let p = format!("{at}/{k}");
-                out.push(p.clone());
-                paths(x, p, out);
-            }
-        }
-        Value::Array(a) => {
-            for (i, x) in a.iter().enumerate() {
-                let p = format!("{at}/{i}");
-                out.push(p.clone());
-                paths(x, p, out);
-            }
-        }
-        _ => {}
-    }
 }
 
 fn extreme() -> Vec<Value> {
@@ -92,18 +58,7 @@ proptest! {
     ) {
         let all = inputs();
         let (op, mut input) = all[case.index(all.len())].clone();
-        let pool = extreme();
-        for (where_, what) in edits {
-            let mut ps = Vec::new();
-            paths(&input, String::new(), &mut ps);
-            if ps.is_empty() {
-                break;
-            }
-            let p = &ps[where_.index(ps.len())];
-            if let Some(slot) = input.pointer_mut(p) {
-                *slot = pool[what.index(pool.len())].clone();
-            }
-        }
+        common::mutate(&mut input, &edits, &extreme());
         match ops::call(&op, &input.to_string()) {
             Ok(out) => prop_assert!(out.is_object()),
             Err(e) => prop_assert!(CoreError::CODES.contains(&e.code()), "unknown code {}", e.code()),

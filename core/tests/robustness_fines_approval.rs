@@ -1,7 +1,8 @@
 //! `assess_fines` and `approve_loan` never panic: every golden input, with any of its values
 //! replaced by an extreme or ill-typed one, is answered or refused with a known code.
 
-use std::path::Path;
+mod common;
+
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
@@ -11,48 +12,7 @@ use windeep_core::{CoreError, ops};
 /// The inputs of every fixture of the two operations, read once.
 fn inputs() -> &'static [(String, Value)] {
     static INPUTS: OnceLock<Vec<(String, Value)>> = OnceLock::new();
-    INPUTS.get_or_init(read_inputs)
-}
-
-fn read_inputs() -> Vec<(String, Value)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
-    let mut out = Vec::new();
-    for dir in ["fines", "approval"] {
-        let mut files: Vec<_> = std::fs::read_dir(root.join(dir))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        files.sort();
-        for f in files {
-            let case: Value = serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
-            out.push((
-                case["operation"].as_str().unwrap().to_owned(),
-                case["input"].clone(),
-            ));
-        }
-    }
-    out
-}
-
-/// Pointers to every value inside `v`.
-fn paths(v: &Value, at: String, out: &mut Vec<String>) {
-    match v {
-        Value::Object(m) => {
-            for (k, x) in m {
-                let p = format!("{at}/{k}");
-                out.push(p.clone());
-                paths(x, p, out);
-            }
-        }
-        Value::Array(a) => {
-            for (i, x) in a.iter().enumerate() {
-                let p = format!("{at}/{i}");
-                out.push(p.clone());
-                paths(x, p, out);
-            }
-        }
-        _ => {}
-    }
+    INPUTS.get_or_init(|| common::fixture_inputs(&["fines", "approval"]))
 }
 
 fn extreme() -> Vec<Value> {
@@ -93,18 +53,7 @@ proptest! {
     ) {
         let all = inputs();
         let (op, mut input) = all[case.index(all.len())].clone();
-        let pool = extreme();
-        for (where_, what) in edits {
-            let mut ps = Vec::new();
-            paths(&input, String::new(), &mut ps);
-            if ps.is_empty() {
-                break;
-            }
-            let p = &ps[where_.index(ps.len())];
-            if let Some(slot) = input.pointer_mut(p) {
-                *slot = pool[what.index(pool.len())].clone();
-            }
-        }
+        common::mutate(&mut input, &edits, &extreme());
         match ops::call(&op, &input.to_string()) {
             Ok(out) => prop_assert!(out.is_object()),
             Err(e) => prop_assert!(CoreError::CODES.contains(&e.code()), "unknown code {}", e.code()),

@@ -1,35 +1,18 @@
 //! The typed output of every golden case: the same JSON as `ops::call`, with every date and
 //! every decimal marked.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use windeep_core::ops;
 use windeep_core::typed::Typed;
 
-fn fixture_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            if path.file_name().is_some_and(|n| n != "tools") {
-                fixture_files(&path, out);
-            }
-        } else if path.extension().is_some_and(|e| e == "json") {
-            out.push(path);
-        }
-    }
-}
-
 /// Every golden case as (name, operation, input text).
 fn cases() -> Vec<(String, String, String)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
-    let mut files = Vec::new();
-    fixture_files(&root, &mut files);
+    let root = common::fixtures_root();
+    let files = common::all_fixture_files();
     assert!(
         files.len() > 100,
         "fixtures not found under {}",

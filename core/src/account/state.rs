@@ -127,6 +127,29 @@ pub enum InstallmentStatus {
     Waived,
 }
 
+impl InstallmentStatus {
+    /// The status of a regular installment (neither skipped, interest-only nor settled by
+    /// waiver) as of `as_of`, from what is unpaid and what was paid on it, in minor units.
+    pub(crate) fn of_regular(
+        unpaid: i128,
+        paid: i128,
+        due_on: NaiveDate,
+        as_of: NaiveDate,
+    ) -> Self {
+        if unpaid == 0 {
+            Self::Paid
+        } else if due_on < as_of {
+            Self::Overdue
+        } else if paid > 0 {
+            Self::Partial
+        } else if due_on == as_of {
+            Self::Due
+        } else {
+            Self::Upcoming
+        }
+    }
+}
+
 /// One installment in a loan statement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InstallmentView {
@@ -1382,8 +1405,13 @@ impl Account {
                     })
                 })
                 .collect::<Result<_>>()?;
-            let late_settlement = r.settled_on.is_some_and(|d| d > r.due_on);
-            if unpaid == 0 && !late_settlement && fines.is_empty() {
+            let settled = unpaid == 0;
+            if !FineInstallment::belongs_in_snapshot(
+                settled,
+                r.due_on,
+                r.settled_on,
+                !fines.is_empty(),
+            ) {
                 continue;
             }
             installments.push(FineInstallment {
@@ -1391,11 +1419,12 @@ impl Account {
                 due_on: r.due_on,
                 unpaid_principal: self.m(r.unpaid_principal())?,
                 unpaid_interest: self.m(r.unpaid_interest())?,
-                settled_on: if unpaid == 0 {
-                    Some(r.settled_on.unwrap_or(r.due_on).min(as_of))
-                } else {
-                    None
-                },
+                settled_on: FineInstallment::settled_on_as_of(
+                    settled,
+                    r.due_on,
+                    r.settled_on,
+                    as_of,
+                ),
                 fines,
             });
         }
@@ -1421,11 +1450,7 @@ impl Account {
                 RowKind::Skipped => InstallmentStatus::Skipped,
                 RowKind::InterestOnly if unpaid == 0 => InstallmentStatus::InterestOnly,
                 _ if unpaid == 0 && paid == 0 && waived > 0 => InstallmentStatus::Waived,
-                _ if unpaid == 0 => InstallmentStatus::Paid,
-                _ if r.due_on < as_of => InstallmentStatus::Overdue,
-                _ if paid > 0 => InstallmentStatus::Partial,
-                _ if r.due_on == as_of => InstallmentStatus::Due,
-                _ => InstallmentStatus::Upcoming,
+                _ => InstallmentStatus::of_regular(unpaid, paid, r.due_on, as_of),
             };
             let row_dpd = if status == InstallmentStatus::Overdue {
                 days_between(r.due_on, as_of)

@@ -148,20 +148,14 @@ impl Row {
         self.unpaid_interest() == 0 && self.unpaid_principal() == 0
     }
 
-    /// The account's status of an installment that is neither skipped, interest-only nor
-    /// waived (`docs/account.md`, "State as of a date").
+    /// The account's status of the installment (`docs/account.md`, "State as of a date").
     fn status(&self, as_of: NaiveDate) -> InstallmentStatus {
-        if self.settled() {
-            InstallmentStatus::Paid
-        } else if self.due_on < as_of {
-            InstallmentStatus::Overdue
-        } else if self.interest_paid + self.principal_paid > 0 {
-            InstallmentStatus::Partial
-        } else if self.due_on == as_of {
-            InstallmentStatus::Due
-        } else {
-            InstallmentStatus::Upcoming
-        }
+        InstallmentStatus::of_regular(
+            self.unpaid_interest() + self.unpaid_principal(),
+            self.interest_paid + self.principal_paid,
+            self.due_on,
+            as_of,
+        )
     }
 }
 

@@ -1001,8 +1001,13 @@ impl State {
                     })
                 })
                 .collect::<Result<_>>()?;
-            let late = r.settled_on.is_some_and(|d| d > r.due_on);
-            if unpaid == 0 && !late && fines.is_empty() {
+            let settled = unpaid == 0;
+            if !OverdueInstallment::belongs_in_snapshot(
+                settled,
+                r.due_on,
+                r.settled_on,
+                !fines.is_empty(),
+            ) {
                 continue;
             }
             installments.push(OverdueInstallment {
@@ -1010,11 +1015,12 @@ impl State {
                 due_on: r.due_on,
                 unpaid_principal: self.money(unpaid)?,
                 unpaid_interest: Money::from_minor(0, self.scale)?,
-                settled_on: if unpaid == 0 {
-                    Some(r.settled_on.unwrap_or(r.due_on).min(as_of))
-                } else {
-                    None
-                },
+                settled_on: OverdueInstallment::settled_on_as_of(
+                    settled,
+                    r.due_on,
+                    r.settled_on,
+                    as_of,
+                ),
                 fines,
             });
         }
