@@ -32,6 +32,18 @@ MONEY_COLUMNS = ("opening_balance", "principal", "interest", "installment", "clo
 ARROW_PRECISION = 38
 
 
+def require(module: str, feature: str, extra: str) -> Any:
+    """Imports an optional dependency, or says which extra installs it.
+
+    ``feature`` names what needs it (``"Result.to_pandas()"``), ``extra`` the package extra
+    (``"pandas"`` for ``pip install 'windeep[pandas]'``).
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise ImportError(f"{feature} needs {module}: pip install 'windeep[{extra}]'") from exc
+
+
 def _summary(data: dict[str, Any]) -> dict[str, Any]:
     """Schedule-level fields (everything but the rows)."""
     return {k: v for k, v in data.items() if k != "installments"}
@@ -39,12 +51,7 @@ def _summary(data: dict[str, Any]) -> dict[str, Any]:
 
 def to_pandas(schedule: Schedule) -> Any:
     """The rows as a DataFrame; schedule-level fields go to ``DataFrame.attrs``."""
-    try:
-        pd = importlib.import_module("pandas")
-    except ImportError as exc:  # pragma: no cover - exercised only without pandas
-        raise ImportError(
-            "Schedule.to_pandas() needs pandas: pip install 'windeep[pandas]'"
-        ) from exc
+    pd = require("pandas", "Schedule.to_pandas()", "pandas")
     data = schedule.to_dict()
     rows = data["installments"]
     columns: dict[str, Any] = {}
@@ -62,12 +69,7 @@ def to_pandas(schedule: Schedule) -> Any:
 
 def to_arrow(schedule: Schedule) -> Any:
     """The rows as a pyarrow Table with ``decimal128`` money columns at the currency's scale."""
-    try:
-        pa = importlib.import_module("pyarrow")
-    except ImportError as exc:  # pragma: no cover - exercised only without pyarrow
-        raise ImportError(
-            "Schedule.to_arrow() needs pyarrow: pip install 'windeep[arrow]'"
-        ) from exc
+    pa = require("pyarrow", "Schedule.to_arrow()", "arrow")
     data = schedule.to_dict()
     rows = data["installments"]
     money = pa.decimal128(ARROW_PRECISION, schedule.minor_units)

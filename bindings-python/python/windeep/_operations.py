@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import datetime
 import html
-import importlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, NoReturn
 
+from windeep._frames import ARROW_PRECISION, require
 from windeep._windeep import call_typed, schedule
 
 __all__ = [
@@ -59,10 +59,6 @@ __all__ = [
     "portfolio_report",
     "check_books",
 ]
-
-#: Precision of Arrow decimal columns: the widest ``decimal128`` (38 digits), which holds any
-#: value of the core (at most 28 significant digits) at any scale it writes.
-ARROW_PRECISION = 38
 
 #: Most items of a list shown in an HTML table before the rest is summarised.
 HTML_MAX_ROWS = 200
@@ -114,11 +110,17 @@ def _cell(value: Any) -> str:
     return html.escape(str(value))
 
 
-def _records_html(rows: tuple[Result, ...]) -> str:
-    """A list of records as an HTML table, one column per field."""
+def _columns(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Every field of a list of records, in the order they first appear."""
     columns: list[str] = []
     for row in rows:
         columns.extend(k for k in row if k not in columns)
+    return columns
+
+
+def _records_html(rows: tuple[Result, ...]) -> str:
+    """A list of records as an HTML table, one column per field."""
+    columns = _columns(rows)
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
     body = []
     for row in rows[:HTML_MAX_ROWS]:
@@ -264,16 +266,9 @@ class Result(Mapping[str, Any]):
         their exact ``Decimal`` and ``date`` values in object columns; the result's top-level
         scalar fields go to ``DataFrame.attrs``. Needs pandas (``pip install 'windeep[pandas]'``).
         """
-        try:
-            pd = importlib.import_module("pandas")
-        except ImportError as exc:
-            raise ImportError(
-                "Result.to_pandas() needs pandas: pip install 'windeep[pandas]'"
-            ) from exc
+        pd = require("pandas", "Result.to_pandas()", "pandas")
         name, rows = self._records(field, "to_pandas")
-        columns: list[str] = []
-        for row in rows:
-            columns.extend(k for k in row if k not in columns)
+        columns = _columns(rows)
         frame = pd.DataFrame(
             {c: pd.Series([row.get(c) for row in rows], dtype=object) for c in columns},
             columns=columns,
@@ -295,16 +290,9 @@ class Result(Mapping[str, Any]):
         them. Top-level scalar fields go to the schema metadata as text. Needs pyarrow
         (``pip install 'windeep[arrow]'``).
         """
-        try:
-            pa = importlib.import_module("pyarrow")
-        except ImportError as exc:
-            raise ImportError(
-                "Result.to_arrow() needs pyarrow: pip install 'windeep[arrow]'"
-            ) from exc
+        pa = require("pyarrow", "Result.to_arrow()", "arrow")
         name, rows = self._records(field, "to_arrow")
-        columns: list[str] = []
-        for row in rows:
-            columns.extend(k for k in row if k not in columns)
+        columns = _columns(rows)
         arrays = []
         for c in columns:
             values = [row.get(c) for row in rows]

@@ -22,6 +22,7 @@ from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
 
 from windeep import _windeep
+from windeep._frames import require
 
 __all__ = ["AuditResult", "AuditSummary", "Discrepancies", "Discrepancy", "audit_loan_book"]
 
@@ -79,13 +80,6 @@ def _error(cls: type[_windeep.WindeepError], message: str) -> _windeep.WindeepEr
     err = cls(message)
     err.message = message
     return err
-
-
-def _pyarrow() -> Any:
-    try:
-        return importlib.import_module("pyarrow")
-    except ImportError as exc:  # pragma: no cover - exercised only without pyarrow
-        raise ImportError("audit_loan_book() needs pyarrow: pip install 'windeep[arrow]'") from exc
 
 
 def _as_table(pa: Any, name: str, value: Any) -> Any:
@@ -243,10 +237,7 @@ class Discrepancies:
     def to_pandas(self) -> Any:
         """A DataFrame with the columns ``loan, installment, field, stored, correct, rule,
         message``; ``installment`` is a nullable ``Int64``, the rest hold ``str`` (or None)."""
-        try:
-            pd = importlib.import_module("pandas")
-        except ImportError as exc:  # pragma: no cover - exercised only without pandas
-            raise ImportError("to_pandas() needs pandas: pip install 'windeep[pandas]'") from exc
+        pd = require("pandas", "to_pandas()", "pandas")
         return pd.DataFrame({
             c: pd.Series(self._columns[c], dtype="Int64" if c == "installment" else object)
             for c in COLUMNS
@@ -254,7 +245,7 @@ class Discrepancies:
 
     def to_arrow(self) -> Any:
         """A pyarrow Table: ``installment`` as ``uint32``, every other column ``string``."""
-        pa = _pyarrow()
+        pa = require("pyarrow", "audit_loan_book()", "arrow")
         return pa.Table.from_arrays(
             [pa.array(self._columns[c], pa.uint32() if c == "installment" else pa.string())
              for c in COLUMNS],
@@ -338,7 +329,7 @@ def audit_loan_book(
     if money_from_float not in (None, "round2"):
         raise _error(_windeep.InvalidInputError,
                      f"money_from_float must be None or 'round2', not {money_from_float!r}")
-    pa = _pyarrow()
+    pa = require("pyarrow", "audit_loan_book()", "arrow")
     pc = importlib.import_module("pyarrow.compute")
     args = {}
     for table, value in zip(TABLES, (loans, installments, payments, fines)):
