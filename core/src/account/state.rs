@@ -391,7 +391,7 @@ pub(crate) struct Account {
     rows: Vec<Row>,
     fines: Vec<Fine>,
     principal: i128,
-    /// The level EMI in force (minor units).
+    /// The level EMI in force, minor units: the schedule's, or the last re-amortisation's.
     emi: i128,
     capitalised: i128,
     prepaid: i128,
@@ -1008,11 +1008,6 @@ impl Account {
         }
     }
 
-    /// The level EMI in force: the schedule's, or the last re-amortisation's.
-    fn current_emi(&self, _from: usize) -> i128 {
-        self.emi
-    }
-
     fn skip(&mut self, k: u32, mode: SkipMode) -> Result<()> {
         self.require_reducing("a skip")?;
         if self.skips >= self.policy.max_skips {
@@ -1034,7 +1029,7 @@ impl Account {
                 reason: "the last installment cannot be skipped".to_owned(),
             });
         }
-        let emi = self.current_emi(i);
+        let emi = self.emi;
         let balance: i128 = self.rows.iter().skip(i).map(|r| r.principal).sum();
         let capitalised = self.at(i)?.interest;
         let row = self.at_mut(i)?;
@@ -1079,7 +1074,7 @@ impl Account {
             });
         }
         self.later_untouched(i + 1)?;
-        let emi = self.current_emi(i);
+        let emi = self.emi;
         let remaining_after = u32::try_from(self.rows.len() - i - 1).unwrap_or(0);
         let balance: i128 = self.rows.iter().skip(i).map(|r| r.principal).sum();
         let row = self.at_mut(i)?;
@@ -1150,7 +1145,7 @@ impl Account {
             });
         }
         let count = u32::try_from(self.rows.len() - from).unwrap_or(1);
-        let emi = self.current_emi(from);
+        let emi = self.emi;
         // The new balance's interest for the days already elapsed was collected as `accrued`
         // on the old balance, so the next installment charges only the rest of its period.
         let new_balance = outstanding - principal_part;
@@ -1190,7 +1185,7 @@ impl Account {
                 reason: "no untouched installment after the reset date".to_owned(),
             })?;
         self.later_untouched(from)?;
-        let emi = self.current_emi(from);
+        let emi = self.emi;
         let count = u32::try_from(self.rows.len() - from).unwrap_or(1);
         let balance: i128 = self.rows.iter().skip(from).map(|r| r.principal).sum();
         self.amort = Amortizer::new(&self.terms, rate)?;
