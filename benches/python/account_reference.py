@@ -67,8 +67,10 @@ PLAIN_DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 ISO_DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
 
 PRESETS = {
-    # name: (vertical?, component order)
-    "default": (True, ("interest", "principal", "fine")),
+    # name: (style, component order); "fines_last" walks each due installment's interest and
+    # principal oldest first, then every due installment's fine oldest first.
+    "default": ("fines_last", ("interest", "principal", "fine")),
+    "vertical": (True, ("interest", "principal", "fine")),
     "horizontal": (False, ("interest", "principal", "fine")),
     "legacy_fine_first": (True, ("fine", "interest", "principal")),
     "fineract_mifos": (False, ("fine", "interest", "principal")),
@@ -434,16 +436,26 @@ def _allocate(amount, paid_on, dues, preset, excess_policy, target):
             lines.append((d["number"], comp, x))
 
     if target is not None:
+        # The targeted installment first; what is left is allocated as an untargeted
+        # payment (overdue dues first), never held while anything is overdue.
         match = [d for d in dues if d["number"] == target]
         if not match:
             _fail("E_UNKNOWN_INSTALLMENT", f"installment {target} does not exist")
         for comp in order:
+            if comp == "fine" and vertical == "fines_last":
+                continue
             take(match[0], comp)
-        return lines, left
 
     due = [d for d in dues if d["due_on"] <= paid_on]
     later = [d for d in dues if d["due_on"] > paid_on]
-    if vertical:
+    if vertical == "fines_last":
+        for d in due:
+            for comp in order:
+                if comp != "fine":
+                    take(d, comp)
+        for d in due:
+            take(d, "fine")
+    elif vertical:
         for comp in order:
             for d in due:
                 take(d, comp)

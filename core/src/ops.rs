@@ -131,9 +131,9 @@ fn allocate_op(input: AllocateInput) -> Result<Allocation> {
         .iter()
         .map(|d| {
             Ok(InstallmentDues {
-                interest: non_negative(c.amount(d.interest)?)?,
-                principal: non_negative(c.amount(d.principal)?)?,
-                fine: non_negative(c.amount(d.fine)?)?,
+                interest: c.amount(d.interest)?,
+                principal: c.amount(d.principal)?,
+                fine: c.amount(d.fine)?,
                 ..*d
             })
         })
@@ -145,15 +145,6 @@ fn allocate_op(input: AllocateInput) -> Result<Allocation> {
         &dues,
         input.policy,
     )
-}
-
-fn non_negative(m: Money) -> Result<Money> {
-    if m.value() < rust_decimal::Decimal::ZERO {
-        return Err(CoreError::InvalidAmount {
-            reason: format!("a due amount cannot be negative: {m}"),
-        });
-    }
-    Ok(m)
 }
 
 #[derive(Debug, Deserialize)]

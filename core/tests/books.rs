@@ -96,8 +96,8 @@ fn a_payment_and_its_reversal_are_posted_and_mirrored() {
         ]
     );
     // The reversal mirrors p1 and re-posts p2: without p1, both installments are due on 5
-    // March, so p2 pays all their interest first (1,000.00 + 921.15), then 6,963.73 of
-    // principal. Corrections are dated on the reversal.
+    // March, so p2 pays the oldest one in full first (horizontal order: interest 1,000.00,
+    // principal 7,884.88). Corrections are dated on the reversal.
     let rev = find(&j, "LN1/p1/rev/r1");
     assert_eq!(rev.date().to_string(), "2026-03-20");
     assert_eq!(
@@ -122,12 +122,13 @@ fn a_payment_and_its_reversal_are_posted_and_mirrored() {
         lines(re),
         [
             l("1102", "8884.88", "0.00"),
-            l("1201", "0.00", "6963.73"),
-            l("3100", "0.00", "1921.15")
+            l("1201", "0.00", "7884.88"),
+            l("3100", "0.00", "1000.00")
         ]
     );
     let m = member_ledger(&b, "M1", None, None).unwrap();
-    assert_eq!(m.closing.to_string(), "93036.27");
+    // Principal still owed: 100,000 − 7,884.88 (installment 2's interest is due, not principal).
+    assert_eq!(m.closing.to_string(), "92115.12");
 }
 
 #[test]

@@ -834,13 +834,17 @@ impl Account {
         if let Some(k) = target
             && !dues.iter().any(|d| d.installment == k)
         {
-            // A settled installment owes nothing: the whole payment is excess.
+            // A settled installment owes nothing: the whole payment goes to the waterfall.
             let row = self.at(self.row_index(k)?)?;
-            dues.push(MinorDue {
-                installment: k,
-                due_on: row.due_on,
-                owed: [0, 0, 0],
-            });
+            let at = dues.partition_point(|d| (d.due_on, d.installment) < (row.due_on, k));
+            dues.insert(
+                at,
+                MinorDue {
+                    installment: k,
+                    due_on: row.due_on,
+                    owed: [0, 0, 0],
+                },
+            );
         }
         let (lines, excess) = allocate_minor(amount, date, target, &dues, self.policy.allocation)?;
         for &(installment, component, v) in &lines {
