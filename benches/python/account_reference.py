@@ -252,6 +252,7 @@ BODY_FIELDS = {
     "foreclosed": (("amount",), ()),
     "topped_up": (("new_loan_id",), ()),
     "written_off": (("reason",), ()),
+    "settled": (("amount", "reason"), ()),
 }
 EVENT_FIELDS = ("id", "sequence", "value_date", "idempotency_key", "prev_hash", "body")
 
@@ -564,8 +565,8 @@ class Loan:
                 "number": r["number"], "due_on": _dt.date.fromisoformat(r["due_on"]),
                 "principal": self.money.units(r["principal"], "p"),
                 "interest": self.money.units(r["interest"], "i"),
-                "pp": 0, "ip": 0, "pw": 0, "iw": 0, "deferred": 0, "kind": "regular",
-                "emi": self.emi,
+                "pp": 0, "ip": 0, "pw": 0, "iw": 0, "ic": 0, "pwo": 0, "iwo": 0,
+                "deferred": 0, "kind": "regular", "emi": self.emi,
             })
         self.fines = []  # in levy order
         self.member_credit = 0
@@ -576,18 +577,44 @@ class Loan:
         self.interest_only = 0
         self.closure = None
         self.status = "active"
+        # A technical write-off keeps the claim: recoveries and a settlement's waiver.
+        self.written_off_on = None
+        self.recovered = 0
+        self.settlement_waived = 0
 
     # ---- derived figures --------------------------------------------------
     @staticmethod
     def unpaid_p(r):
-        return r["principal"] - r["pp"] - r["pw"]
+        return r["principal"] - r["pp"] - r["pw"] - r["pwo"]
 
     @staticmethod
     def unpaid_i(r):
-        return r["interest"] - r["ip"] - r["iw"]
+        return r["interest"] - r["ip"] - r["iw"] - r["ic"] - r["iwo"]
 
     def fine_balance(self, f):
-        return f["amount"] - f["paid"] - f["waived"]
+        return f["amount"] - f["paid"] - f["waived"] - f["written_off"]
+
+    def claim_total(self):
+        return (sum(r["pwo"] + r["iwo"] for r in self.rows)
+                + sum(f["written_off"] for f in self.fines))
+
+    def claim_owed(self):
+        if self.closure is None or self.closure["type"] != "write_off":
+            return 0
+        return self.claim_total() - self.recovered - self.settlement_waived
+
+    def recover(self, amount, waive, on):
+        owed = self.claim_owed()
+        if amount > owed:
+            _fail("E_NOT_ELIGIBLE", "a recovery cannot exceed the written-off claim")
+        self.recovered += amount
+        self.settlement_waived += waive
+        if waive > 0:
+            self.closure["type"] = "settled"
+            self.closure["closed_on"] = on.isoformat()
+            self.status = "settled"
+        if amount + waive == owed:
+            self.closure["guarantors_released"] = list(self.guarantors)
 
     def fines_of(self, number):
         return [f for f in self.fines if f["installment"] == number]
@@ -672,6 +699,7 @@ class Loan:
                     principal = bal
             rows.append({"number": k, "due_on": self.due_date(k), "principal": principal,
                          "interest": interest, "pp": 0, "ip": 0, "pw": 0, "iw": 0,
+                         "ic": 0, "pwo": 0, "iwo": 0,
                          "deferred": 0, "kind": "regular", "emi": emi})
             bal -= principal
             k += 1
@@ -686,7 +714,7 @@ class Loan:
 
     def require_untouched(self, rows):
         for r in rows:
-            if r["pp"] or r["ip"] or r["pw"] or r["iw"]:
+            if r["pp"] or r["ip"] or r["pw"] or r["iw"] or r["ic"] or r["pwo"] or r["iwo"]:
                 _fail("E_NOT_ELIGIBLE", f"installment {r['number']} has been paid or waived")
 
     def close(self, on, kind, successor=None):
@@ -780,7 +808,23 @@ class Loan:
         t, body, on = e["type"], e["body"], e["value_date"]
         outcome = {"event_id": e["id"], "result": "applied"}
         if t == "payment_received":
+            if self.closure is not None:  # a recovery on a written-off loan
+                amount = self.money.units(body["amount"], "amount")
+                if amount <= 0:
+                    _fail("E_INVALID_AMOUNT", "a payment must be greater than zero")
+                self.recover(amount, 0, on)
+                return outcome
             return self.payment(e)
+        if t == "settled":
+            _require_reason(body)
+            if self.closure is None:
+                _fail("E_NOT_ELIGIBLE", "a compromise settlement is for a written-off loan")
+            amount = self.money.units(body["amount"], "amount", positive=True)
+            owed = self.claim_owed()
+            if amount > owed:
+                _fail("E_NOT_ELIGIBLE", "a settlement cannot exceed the claim still owed")
+            self.recover(amount, owed - amount, on)
+            return outcome
         if t == "fine_levied":
             number = _int(body["installment"], "installment")
             self.row(number)
@@ -796,7 +840,8 @@ class Loan:
                     break
             else:
                 self.fines.append({"installment": number, "rule_id": rule, "occurrence": occ,
-                                   "amount": amount, "paid": 0, "waived": 0})
+                                   "amount": amount, "paid": 0, "waived": 0,
+                                   "written_off": 0})
             return outcome
         if t == "fine_waived":
             _require_reason(body)
@@ -854,24 +899,31 @@ class Loan:
             return outcome
         if t == "written_off":
             _require_reason(body)
+            # Technical write-off: dues due by then and all principal stay a claim; future
+            # interest is cancelled; guarantors stay bound.
             for r in self.rows:
-                r["pw"] += self.unpaid_p(r)
-                r["iw"] += self.unpaid_i(r)
+                r["pwo"] += self.unpaid_p(r)
+                if r["due_on"] <= on:
+                    r["iwo"] += self.unpaid_i(r)
+                else:
+                    r["ic"] += self.unpaid_i(r)
             for f in self.fines:
-                f["waived"] += self.fine_balance(f)
+                f["written_off"] += self.fine_balance(f)
             self.close(on, "write_off")
+            self.closure["guarantors_released"] = []
+            self.written_off_on = on
             return outcome
         _fail("E_INVALID_EVENT", f"a second {t} event")
 
     def settle(self, on):
         """Settle every due: principal, interest due on or before `on` and fines are paid;
-        the interest of later installments is cancelled (shown as waived)."""
+        the interest of later installments is cancelled (shown as cancelled)."""
         for r in self.rows:
             r["pp"] += self.unpaid_p(r)
             if r["due_on"] <= on:
                 r["ip"] += self.unpaid_i(r)
             else:
-                r["iw"] += self.unpaid_i(r)
+                r["ic"] += self.unpaid_i(r)
         for f in self.fines:
             f["paid"] += self.fine_balance(f)
 
@@ -984,12 +1036,17 @@ class Loan:
             unpaid = self.unpaid_p(r) + self.unpaid_i(r)
             paid = r["pp"] + r["ip"]
             waived = r["pw"] + r["iw"]
+            written_off = r["pwo"] + r["iwo"]
             if r["kind"] == "skipped":
                 status = "skipped"
-            elif r["kind"] == "interest_only":
+            elif r["kind"] == "interest_only" and unpaid == 0:
                 status = "interest_only"
+            elif written_off > 0:
+                status = "written_off"
             elif unpaid == 0 and paid == 0 and waived > 0:
                 status = "waived"
+            elif unpaid == 0 and paid == 0 and r["ic"] > 0:
+                status = "cancelled"
             elif unpaid == 0:
                 status = "paid"
             elif r["due_on"] < as_of:
@@ -1007,6 +1064,7 @@ class Loan:
             if unpaid > 0 and r["kind"] == "regular" and emi is None:
                 emi = r["principal"] + r["interest"]
             rows.append({
+                "cancelled": t(r["ic"]),
                 "days_past_due": dpd,
                 "deferred_principal": t(r["deferred"]),
                 "due_on": r["due_on"].isoformat(),
@@ -1019,6 +1077,7 @@ class Loan:
                 "status": status,
                 "unpaid": t(unpaid),
                 "waived": t(waived),
+                "written_off": t(written_off),
             })
         return {
             "annual_rate": _rate_text(self.rate),
@@ -1032,7 +1091,7 @@ class Loan:
                 "installment": f["installment"],
                 "key": f"{self.loan_id}/{f['installment']}/{f['rule_id']}/{f['occurrence']}",
                 "occurrence": f["occurrence"], "paid": t(f["paid"]), "rule_id": f["rule_id"],
-                "waived": t(f["waived"]),
+                "waived": t(f["waived"]), "written_off": t(f["written_off"]),
             } for f in self.fines],
             "fines_due": t(self.fines_due()),
             "future_interest": t(sum(self.unpaid_i(r) for r in self.rows if r["due_on"] > as_of)),
@@ -1048,7 +1107,23 @@ class Loan:
             "principal_prepaid": t(self.prepaid),
             "skips_used": self.skips,
             "status": self.status,
+            **self.write_off_json(),
         }
+
+    def write_off_json(self):
+        if self.written_off_on is None:
+            return {}
+        t = self.money.text
+        p = sum(r["pwo"] for r in self.rows)
+        i = sum(r["iwo"] for r in self.rows)
+        f = sum(x["written_off"] for x in self.fines)
+        total = p + i + f
+        return {"write_off": {
+            "fines": t(f), "interest": t(i), "principal": t(p),
+            "recovered": t(self.recovered), "settlement_waived": t(self.settlement_waived),
+            "still_owed": t(total - self.recovered - self.settlement_waived),
+            "total": t(total), "written_off_on": self.written_off_on.isoformat(),
+        }}
 
 
 # --------------------------------------------------------------------------
@@ -1134,7 +1209,8 @@ def _fold(events, as_of):
             loan = Loan(e["body"], e["value_date"])
             outcomes.append({"event_id": e["id"], "result": "applied"})
             continue
-        if loan.closure is not None:
+        recovery = e["type"] in ("payment_received", "settled") and loan.claim_owed() > 0
+        if loan.closure is not None and not recovery:
             _fail("E_LOAN_CLOSED", f"loan {loan.loan_id} is closed")
         outcomes.append(loan.apply(e))
         if loan.closure is None and loan.everything_settled():

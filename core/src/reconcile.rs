@@ -528,7 +528,8 @@ pub fn check_books(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
             let (a, p, w, b) = (
                 c.minor(f.amount)?,
                 c.minor(f.paid)?,
-                c.minor(f.waived)?,
+                // Written off with the loan: no longer a balance, still a claim.
+                c.minor(f.waived)? + c.minor(f.written_off)?,
                 c.minor(f.balance)?,
             );
             if b != a - p - w || b < 0 {

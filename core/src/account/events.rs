@@ -124,7 +124,8 @@ pub enum EventBody {
         /// Account rules.
         #[serde(default)]
         policy: AccountPolicy,
-        /// Guarantor member codes (released on every closure).
+        /// Guarantor member codes (released on repayment, foreclosure, top-up and settlement;
+        /// never on write-off).
         #[serde(default)]
         guarantors: Vec<String>,
     },
@@ -209,8 +210,18 @@ pub enum EventBody {
         /// The new loan's id.
         new_loan_id: String,
     },
-    /// Everything outstanding is written off.
+    /// Technical write-off: the loan leaves the books but the member still owes its dues
+    /// (principal, interest due, fines); future interest is cancelled; guarantors stay bound.
+    /// Later `payment_received` events are recoveries.
     WrittenOff {
+        /// Why (required).
+        reason: String,
+    },
+    /// A compromise settlement of a written-off loan's claim: `amount` is received (a
+    /// recovery) and the rest of the claim is waived; guarantors are released.
+    Settled {
+        /// Amount received under the compromise (0 < amount ≤ the claim still owed).
+        amount: Money,
         /// Why (required).
         reason: String,
     },

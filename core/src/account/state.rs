@@ -39,6 +39,11 @@ struct Row {
     interest_paid: i128,
     principal_waived: i128,
     interest_waived: i128,
+    /// Future interest cancelled by a foreclosure, top-up or write-off (not a waiver).
+    interest_cancelled: i128,
+    /// Dues written off (still a claim on the member, recovered at the loan level).
+    principal_written_off: i128,
+    interest_written_off: i128,
     deferred_principal: i128,
     /// The value date of the event that left nothing unpaid (per-day fines stop there).
     settled_on: Option<NaiveDate>,
@@ -46,16 +51,23 @@ struct Row {
 
 impl Row {
     fn unpaid_interest(&self) -> i128 {
-        self.interest - self.interest_paid - self.interest_waived
+        self.interest
+            - self.interest_paid
+            - self.interest_waived
+            - self.interest_cancelled
+            - self.interest_written_off
     }
     fn unpaid_principal(&self) -> i128 {
-        self.principal - self.principal_paid - self.principal_waived
+        self.principal - self.principal_paid - self.principal_waived - self.principal_written_off
     }
     fn untouched(&self) -> bool {
         self.principal_paid == 0
             && self.interest_paid == 0
             && self.principal_waived == 0
             && self.interest_waived == 0
+            && self.interest_cancelled == 0
+            && self.principal_written_off == 0
+            && self.interest_written_off == 0
     }
 }
 
@@ -67,11 +79,13 @@ struct Fine {
     amount: i128,
     paid: i128,
     waived: i128,
+    /// Written off with the loan (still a claim).
+    written_off: i128,
 }
 
 impl Fine {
     fn balance(&self) -> i128 {
-        self.amount - self.paid - self.waived
+        self.amount - self.paid - self.waived - self.written_off
     }
 }
 
@@ -87,6 +101,8 @@ pub enum ClosureType {
     WriteOff,
     /// Closed into a top-up loan.
     Topup,
+    /// A written-off loan's claim closed by a compromise settlement (`settled`).
+    Settled,
 }
 
 /// A closure: its type, date and the guarantors it releases.
@@ -98,7 +114,8 @@ pub struct Closure {
     /// The value date of the closing event.
     #[serde(with = "crate::money::iso_date")]
     pub closed_on: NaiveDate,
-    /// Guarantors to release (all of them, on every closure type).
+    /// Guarantors released: all of them on repayment, foreclosure, top-up or settlement;
+    /// none on a write-off until its claim is recovered in full (decisions §20, revised).
     pub guarantors_released: Vec<String>,
     /// For a top-up: the new loan.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -123,8 +140,12 @@ pub enum InstallmentStatus {
     Skipped,
     /// Interest paid, principal deferred.
     InterestOnly,
-    /// Settled by waiver (or write-off / closure) without payment.
+    /// Settled by an explicit waiver without payment.
     Waived,
+    /// Its interest was cancelled by a foreclosure, top-up or write-off (not yet due then).
+    Cancelled,
+    /// Written off: still owed by the member as part of the write-off claim.
+    WrittenOff,
 }
 
 impl InstallmentStatus {
@@ -168,8 +189,12 @@ pub struct InstallmentView {
     pub principal_paid: Money,
     /// Interest paid.
     pub interest_paid: Money,
-    /// Principal and interest waived (or written off).
+    /// Principal and interest waived by explicit waivers.
     pub waived: Money,
+    /// Interest cancelled by a foreclosure, top-up or write-off (it was not yet due).
+    pub cancelled: Money,
+    /// Principal and interest written off (still a claim; see the loan's `write_off`).
+    pub written_off: Money,
     /// Principal + interest still unpaid.
     pub unpaid: Money,
     /// Principal moved to later rows by an interest-only month.
@@ -197,7 +222,9 @@ pub struct FineView {
     pub paid: Money,
     /// Waived.
     pub waived: Money,
-    /// amount − paid − waived.
+    /// Written off with the loan (still owed as part of the write-off claim).
+    pub written_off: Money,
+    /// amount − paid − waived − written off.
     pub balance: Money,
 }
 
@@ -248,6 +275,40 @@ pub struct LoanState {
     pub installments: Vec<InstallmentView>,
     /// The fines.
     pub fines: Vec<FineView>,
+    /// For a written-off loan: what was written off, recovered and is still owed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_off: Option<WriteOffView>,
+}
+
+/// A written-off loan's claim (decisions, revised 2026-12-03: a write-off is technical; the
+/// member still owes the dues and later payments are recoveries). Currency units.
+///
+/// # Example
+/// ```
+/// let w: windeep_core::WriteOffView = serde_json::from_str(r#"{"written_off_on": "2026-09-05",
+///   "principal": "90000.00", "interest": "2000.00", "fines": "0.00", "total": "92000.00",
+///   "recovered": "5000.00", "settlement_waived": "0.00", "still_owed": "87000.00"}"#).unwrap();
+/// assert_eq!(w.still_owed.to_string(), "87000.00");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WriteOffView {
+    /// The write-off's value date.
+    #[serde(with = "crate::money::iso_date")]
+    pub written_off_on: NaiveDate,
+    /// Principal written off (all outstanding principal).
+    pub principal: Money,
+    /// Interest written off (unpaid interest of installments due by then).
+    pub interest: Money,
+    /// Fine balances written off.
+    pub fines: Money,
+    /// principal + interest + fines.
+    pub total: Money,
+    /// Payments received since (bad debts recovered).
+    pub recovered: Money,
+    /// The part of the claim a `settled` compromise waived.
+    pub settlement_waived: Money,
+    /// total − recovered − settlement_waived.
+    pub still_owed: Money,
 }
 
 mod opt_date {
@@ -301,6 +362,10 @@ pub struct LoanSummary {
     pub fines_due: Money,
     /// Installments past due with something unpaid, oldest first.
     pub overdue: Vec<PastDueInstallment>,
+    /// For a written-off loan: the written-off dues still owed (arrears for contagion until
+    /// recovered or settled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written_off_owed: Option<Money>,
 }
 
 /// A foreclosure quote for a settlement date; the components sum exactly to `total`.
@@ -366,6 +431,8 @@ pub(crate) struct Figures {
     pub(crate) member_credit: i128,
     pub(crate) savings_credit: i128,
     pub(crate) outstanding: i128,
+    /// Payments received on the loan after its write-off (bad debts recovered).
+    pub(crate) recovered: i128,
 }
 
 /// One installment's amounts (minor units), for portfolio reports.
@@ -400,6 +467,12 @@ pub(crate) struct Account {
     skips: u32,
     interest_only: u32,
     closure: Option<Closure>,
+    /// Received after a write-off (minor units).
+    recovered: i128,
+    /// Waived by a `settled` compromise.
+    settlement_waived: i128,
+    /// The write-off's value date.
+    written_off_on: Option<NaiveDate>,
     /// Whether outcomes (allocations) are recorded.
     record: bool,
     /// Processing fee, upfront interest and net disbursement of the schedule.
@@ -449,6 +522,9 @@ impl Account {
                 interest_paid: 0,
                 principal_waived: 0,
                 interest_waived: 0,
+                interest_cancelled: 0,
+                principal_written_off: 0,
+                interest_written_off: 0,
                 deferred_principal: 0,
                 settled_on: None,
             })
@@ -474,6 +550,9 @@ impl Account {
             skips: 0,
             interest_only: 0,
             closure: None,
+            recovered: 0,
+            settlement_waived: 0,
+            written_off_on: None,
             record,
             fee: schedule.processing_fee.value().mantissa(),
             upfront: schedule.upfront_interest.value().mantissa(),
@@ -520,7 +599,11 @@ impl Account {
                 principal: r.principal,
                 interest: r.interest,
                 paid: r.principal_paid + r.interest_paid,
-                waived: r.principal_waived + r.interest_waived,
+                waived: r.principal_waived
+                    + r.interest_waived
+                    + r.interest_cancelled
+                    + r.principal_written_off
+                    + r.interest_written_off,
             })
             .collect()
     }
@@ -532,25 +615,29 @@ impl Account {
             capitalised: self.capitalised,
             member_credit: self.member_credit,
             savings_credit: self.savings_credit,
+            recovered: self.recovered,
             ..Figures::default()
         };
+        // The books see cancelled and written-off amounts as no longer receivable, like
+        // waived ones; recoveries post separately.
         for r in &self.rows {
             f.principal_paid += r.principal_paid;
-            f.principal_waived += r.principal_waived;
+            f.principal_waived += r.principal_waived + r.principal_written_off;
             f.outstanding += r.unpaid_principal();
+            let gone = r.interest_waived + r.interest_cancelled + r.interest_written_off;
             if r.due_on <= date {
                 f.interest_paid_due += r.interest_paid;
-                f.interest_waived_due += r.interest_waived;
+                f.interest_waived_due += gone;
                 f.interest_due_unpaid += r.unpaid_interest();
             } else {
                 f.interest_paid_ahead += r.interest_paid;
-                f.interest_waived_ahead += r.interest_waived;
+                f.interest_waived_ahead += gone;
             }
         }
         for x in &self.fines {
             f.fines_levied += x.amount;
             f.fines_paid += x.paid;
-            f.fines_waived += x.waived;
+            f.fines_waived += x.waived + x.written_off;
         }
         f
     }
@@ -642,8 +729,16 @@ impl Account {
     }
 
     pub(crate) fn apply(&mut self, e: &LoanEvent, out: &mut EventOutcome) -> Result<()> {
+        // A written-off loan still takes recoveries and a compromise settlement while its
+        // claim is owed.
+        let claim_open = self.claim_owed() > 0;
         if let Some(c) = &self.closure
             && !matches!(e.body, EventBody::PaymentReversed { .. })
+            && !(claim_open
+                && matches!(
+                    e.body,
+                    EventBody::PaymentReceived { .. } | EventBody::Settled { .. }
+                ))
         {
             return Err(CoreError::LoanClosed {
                 loan_id: self.loan_id.clone(),
@@ -660,7 +755,30 @@ impl Account {
                 installment,
             } => {
                 let amount = self.amount(*amount, "a payment")?;
-                self.pay(amount, date, *installment, out)?;
+                if self.closure.is_some() {
+                    self.recover(amount, 0, date)?;
+                } else {
+                    self.pay(amount, date, *installment, out)?;
+                }
+            }
+            EventBody::Settled { amount, reason } => {
+                require_reason(reason)?;
+                if self.closure.is_none() {
+                    return Err(CoreError::NotEligible {
+                        reason: "a compromise settlement is for a written-off loan".to_owned(),
+                    });
+                }
+                let amount = self.amount(*amount, "a settlement")?;
+                let owed = self.claim_owed();
+                if amount > owed {
+                    return Err(CoreError::NotEligible {
+                        reason: format!(
+                            "a settlement cannot exceed the claim still owed {}",
+                            self.m(owed)?
+                        ),
+                    });
+                }
+                self.recover(amount, owed - amount, date)?;
             }
             EventBody::FineLevied {
                 installment,
@@ -692,6 +810,7 @@ impl Account {
                         amount,
                         paid: 0,
                         waived: 0,
+                        written_off: 0,
                     }),
                 }
             }
@@ -792,6 +911,11 @@ impl Account {
                 require_reason(reason)?;
                 self.settle_all(date, false)?;
                 self.close(ClosureType::WriteOff, date, None);
+                self.written_off_on = Some(date);
+                // A technical write-off keeps the claim: guarantors stay bound.
+                if let Some(c) = &mut self.closure {
+                    c.guarantors_released.clear();
+                }
             }
         }
         for r in &mut self.rows {
@@ -810,6 +934,52 @@ impl Account {
             && self.fines.iter().all(|f| f.balance() == 0)
         {
             self.close(ClosureType::Regular, date, None);
+        }
+        Ok(())
+    }
+
+    /// What a written-off loan's claim still amounts to (0 for any other loan).
+    fn claim_owed(&self) -> i128 {
+        if self
+            .closure
+            .as_ref()
+            .is_none_or(|c| c.closure_type != ClosureType::WriteOff)
+        {
+            return 0;
+        }
+        let written_off: i128 = self
+            .rows
+            .iter()
+            .map(|r| r.principal_written_off + r.interest_written_off)
+            .sum::<i128>()
+            + self.fines.iter().map(|f| f.written_off).sum::<i128>();
+        written_off - self.recovered - self.settlement_waived
+    }
+
+    /// A recovery of `amount` on a written-off loan, and the part of the claim a settlement
+    /// waives. A recovery above the claim is refused; the claim fully met (or settled)
+    /// releases the guarantors.
+    fn recover(&mut self, amount: i128, waive: i128, date: NaiveDate) -> Result<()> {
+        let owed = self.claim_owed();
+        if amount > owed {
+            return Err(CoreError::NotEligible {
+                reason: format!(
+                    "a recovery cannot exceed the written-off claim still owed {}",
+                    self.m(owed)?
+                ),
+            });
+        }
+        self.recovered += amount;
+        self.settlement_waived += waive;
+        let guarantors = self.guarantors.clone();
+        if let Some(c) = &mut self.closure {
+            if waive > 0 {
+                c.closure_type = ClosureType::Settled;
+                c.closed_on = date;
+            }
+            if amount + waive == owed {
+                c.guarantors_released = guarantors;
+            }
         }
         Ok(())
     }
@@ -993,6 +1163,9 @@ impl Account {
                 interest_paid: 0,
                 principal_waived: 0,
                 interest_waived: 0,
+                interest_cancelled: 0,
+                principal_written_off: 0,
+                interest_written_off: 0,
                 deferred_principal: 0,
                 settled_on: None,
             });
@@ -1201,20 +1374,23 @@ impl Account {
     }
 
     /// Settles everything: `collected` marks dues paid (foreclosure, top-up), otherwise they
-    /// are written off. Interest of installments due after `date` is cancelled either way.
+    /// are written off (still a claim). Interest of installments due after `date` is cancelled
+    /// either way (shown as `cancelled`, never as waived).
     fn settle_all(&mut self, date: NaiveDate, collected: bool) -> Result<()> {
         for r in &mut self.rows {
             let ui = r.unpaid_interest();
             let up = r.unpaid_principal();
-            if r.due_on <= date && collected {
+            if r.due_on > date {
+                r.interest_cancelled += ui;
+            } else if collected {
                 r.interest_paid += ui;
             } else {
-                r.interest_waived += ui;
+                r.interest_written_off += ui;
             }
             if collected {
                 r.principal_paid += up;
             } else {
-                r.principal_waived += up;
+                r.principal_written_off += up;
             }
         }
         for f in &mut self.fines {
@@ -1222,7 +1398,7 @@ impl Account {
             if collected {
                 f.paid += b;
             } else {
-                f.waived += b;
+                f.written_off += b;
             }
         }
         Ok(())
@@ -1335,6 +1511,7 @@ impl Account {
             Some(ClosureType::Foreclosure) => "foreclosed",
             Some(ClosureType::WriteOff) => "written_off",
             Some(ClosureType::Topup) => "topped_up",
+            Some(ClosureType::Settled) => "settled",
         }
     }
 
@@ -1365,6 +1542,10 @@ impl Account {
             interest_due: self.m(interest_due)?,
             fines_due: self.m(self.fines.iter().map(Fine::balance).sum())?,
             overdue,
+            written_off_owed: self
+                .write_off_view()?
+                .map(|w| w.still_owed)
+                .filter(|m| m.value() != Decimal::ZERO),
         })
     }
 
@@ -1445,10 +1626,15 @@ impl Account {
             let unpaid = r.unpaid_interest() + r.unpaid_principal();
             let paid = r.interest_paid + r.principal_paid;
             let waived = r.interest_waived + r.principal_waived;
+            let written_off = r.principal_written_off + r.interest_written_off;
             let status = match r.kind {
                 RowKind::Skipped => InstallmentStatus::Skipped,
                 RowKind::InterestOnly if unpaid == 0 => InstallmentStatus::InterestOnly,
+                _ if written_off > 0 => InstallmentStatus::WrittenOff,
                 _ if unpaid == 0 && paid == 0 && waived > 0 => InstallmentStatus::Waived,
+                _ if unpaid == 0 && paid == 0 && r.interest_cancelled > 0 => {
+                    InstallmentStatus::Cancelled
+                }
                 _ => InstallmentStatus::of_regular(unpaid, paid, r.due_on, as_of),
             };
             let row_dpd = if status == InstallmentStatus::Overdue {
@@ -1466,6 +1652,8 @@ impl Account {
                 principal_paid: self.m(r.principal_paid)?,
                 interest_paid: self.m(r.interest_paid)?,
                 waived: self.m(waived)?,
+                cancelled: self.m(r.interest_cancelled)?,
+                written_off: self.m(written_off)?,
                 unpaid: self.m(unpaid)?,
                 deferred_principal: self.m(r.deferred_principal)?,
                 fines_due: self.m(self.fines_on(r.number))?,
@@ -1487,6 +1675,7 @@ impl Account {
                     amount: self.m(f.amount)?,
                     paid: self.m(f.paid)?,
                     waived: self.m(f.waived)?,
+                    written_off: self.m(f.written_off)?,
                     balance: self.m(f.balance())?,
                 })
             })
@@ -1531,7 +1720,33 @@ impl Account {
             interest_only_used: self.interest_only,
             installments,
             fines,
+            write_off: self.write_off_view()?,
         })
+    }
+
+    /// The claim of a written-off (or settled) loan.
+    fn write_off_view(&self) -> Result<Option<WriteOffView>> {
+        let Some(c) = self
+            .closure
+            .as_ref()
+            .filter(|c| matches!(c.closure_type, ClosureType::WriteOff | ClosureType::Settled))
+        else {
+            return Ok(None);
+        };
+        let principal: i128 = self.rows.iter().map(|r| r.principal_written_off).sum();
+        let interest: i128 = self.rows.iter().map(|r| r.interest_written_off).sum();
+        let fines: i128 = self.fines.iter().map(|f| f.written_off).sum();
+        let total = principal + interest + fines;
+        Ok(Some(WriteOffView {
+            written_off_on: self.written_off_on.unwrap_or(c.closed_on),
+            principal: self.m(principal)?,
+            interest: self.m(interest)?,
+            fines: self.m(fines)?,
+            total: self.m(total)?,
+            recovered: self.m(self.recovered)?,
+            settlement_waived: self.m(self.settlement_waived)?,
+            still_owed: self.m(total - self.recovered - self.settlement_waived)?,
+        }))
     }
 }
 

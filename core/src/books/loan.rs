@@ -68,6 +68,7 @@ fn diff(a: &Figures, b: &Figures) -> Figures {
         member_credit: a.member_credit - b.member_credit,
         savings_credit: a.savings_credit - b.savings_credit,
         outstanding: a.outstanding - b.outstanding,
+        recovered: a.recovered - b.recovered,
     }
 }
 
@@ -94,6 +95,7 @@ pub(crate) fn event_kind(body: &EventBody) -> &'static str {
         EventBody::Foreclosed { .. } => "foreclosed",
         EventBody::ToppedUp { .. } => "topped_up",
         EventBody::WrittenOff { .. } => "written_off",
+        EventBody::Settled { .. } => "settled",
         EventBody::Waiver { .. } => "waiver",
     }
 }
@@ -298,7 +300,8 @@ impl<'c> LoanPoster<'c> {
             EventBody::PaymentReceived { amount, .. }
             | EventBody::InterestOnlyPayment { amount, .. }
             | EventBody::PartPayment { amount, .. }
-            | EventBody::Foreclosed { amount } => {
+            | EventBody::Foreclosed { amount }
+            | EventBody::Settled { amount, .. } => {
                 legs.debit(self.ctx.funds, self.ctx.currency.minor(*amount)?);
             }
             EventBody::ToppedUp { .. } => {
@@ -308,6 +311,7 @@ impl<'c> LoanPoster<'c> {
         }
         legs.credit(R::LoanPortfolio, principal_in)
             .credit(R::PrepaymentChargeIncome, charge)
+            .credit(R::BadDebtsRecovered, d.recovered)
             .credit(R::MemberCredit, d.member_credit)
             .credit(R::SavingsClearing, d.savings_credit);
         if accrual {
