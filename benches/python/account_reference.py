@@ -236,8 +236,12 @@ TERMS_POLICY_DEFAULTS = {
 }
 ACCOUNT_POLICY_FIELDS = (
     "allocation", "skip_mode", "max_skips", "interest_only_mode", "max_interest_only",
-    "foreclosure", "prepayment_charge_pct", "min_part_payment",
+    "foreclosure", "prepayment_charge_pct", "min_part_payment", "floating",
+    "topup_min_emis_paid", "topup_max_overdue", "npa_after_days",
 )
+# Policy fields added later: written (and hashed) only when not at their default.
+LATER_POLICY_DEFAULTS = {"floating": False, "topup_min_emis_paid": 6, "topup_max_overdue": 0,
+                         "npa_after_days": 90}
 BODY_FIELDS = {
     "disbursed": (("loan_id", "terms", "guarantors"), ("policy",)),
     "payment_received": (("amount",), ("installment",)),
@@ -283,7 +287,7 @@ def _canonical_policy(policy) -> dict:
     foreclosure = {"rule": p["foreclosure_rule"]}
     if p["foreclosure_rule"] == "pct_of_remaining_scheduled":
         foreclosure["pct"] = _rate_text(p["foreclosure_pct"])
-    return {
+    out = {
         "allocation": {"preset": p["preset"], "excess": p["excess"]},
         "skip_mode": p["skip_mode"], "max_skips": p["max_skips"],
         "interest_only_mode": p["interest_only_mode"],
@@ -292,6 +296,10 @@ def _canonical_policy(policy) -> dict:
         "prepayment_charge_pct": _rate_text(p["prepayment_charge_pct"]),
         "min_part_payment": p["min_part_payment_text"],
     }
+    for key, default in LATER_POLICY_DEFAULTS.items():
+        if p[key] != default:
+            out[key] = p[key]
+    return out
 
 
 def canonical_event(event: dict) -> dict:
@@ -358,7 +366,28 @@ def _policy(raw) -> dict:
                                             "policy.prepayment_charge_pct", "E_INVALID_RATE"),
         "min_part_payment_text": _amount_text(min_pp),
         "min_part_payment": Decimal(min_pp),
+        "floating": _bool(raw.get("floating", False), "policy.floating"),
+        "topup_min_emis_paid": _int(raw.get("topup_min_emis_paid", 6),
+                                    "policy.topup_min_emis_paid"),
+        "topup_max_overdue": _int(raw.get("topup_max_overdue", 0), "policy.topup_max_overdue"),
+        "npa_after_days": _int(raw.get("npa_after_days", 90), "policy.npa_after_days"),
     }
+
+
+def _bool(v, name):
+    if not isinstance(v, bool):
+        _fail("E_INVALID_INPUT", f"{name} must be true or false")
+    return v
+
+
+def _check_percentages(p):
+    """Every percentage of the account policy is within 0..=100 (docs/account.md)."""
+    checks = [("policy.prepayment_charge_pct", p["prepayment_charge_pct"])]
+    if p["foreclosure_rule"] == "pct_of_remaining_scheduled":
+        checks.append(("policy.foreclosure.pct", p["foreclosure_pct"]))
+    for name, v in checks:
+        if v < 0 or v > 100:
+            _fail("E_PERCENT_OUT_OF_RANGE", f"{name} must be from 0 to 100")
 
 
 def _parse_event(raw, index):
@@ -544,6 +573,8 @@ class Loan:
         except reference.ReferenceError_ as err:
             raise AccountError(err.code, err.message) from None
         self.terms = terms
+        _check_percentages(self.policy)
+        self.floating = self.policy["floating"]
         mu = parsed["minor_units"]
         self.money = Money(mu)
         scale = 10 ** mu
@@ -1006,12 +1037,14 @@ class Loan:
             new = self.amortise(B, j, after[0]["emi"], rate=rate)
         self.replace_from(j, new)
         self.rate = rate
+        self.floating = True  # the first reset makes the loan floating
 
     # ---- quotes --------------------------------------------------------
     def quote(self, on):
         P = self.outstanding_principal()
         interest_due = sum(self.unpaid_i(r) for r in self.rows if r["due_on"] <= on)
-        rule = self.policy["foreclosure_rule"]
+        # A floating-rate loan to an individual: no foreclosure or prepayment charge.
+        rule = "accrued_to_date" if self.floating else self.policy["foreclosure_rule"]
         if rule == "accrued_to_date":
             fi = self.accrued(P, (on - self.last_due_on_or_before(on)).days)
         elif rule == "pct_of_remaining_scheduled":
@@ -1019,7 +1052,8 @@ class Loan:
             fi = self.R(Fraction(self.policy["foreclosure_pct"]) / 100 * later)
         else:
             fi = self.R(P * Fraction(self.rate) / (100 * self.ppy))
-        charge = self.R(P * Fraction(self.policy["prepayment_charge_pct"]) / 100)
+        pct = 0 if self.floating else Fraction(self.policy["prepayment_charge_pct"])
+        charge = self.R(P * pct / 100)
         fines = self.fines_due()
         return {"principal": P, "interest_due": interest_due, "foreclosure_interest": fi,
                 "prepayment_charge": charge, "fines": fines,
@@ -1268,10 +1302,12 @@ def foreclosure_quote(inp):
         _fail("E_LOAN_CLOSED", f"loan {loan.loan_id} is closed")
     q = loan.quote(on)
     t = loan.money.text
-    rule = {"rule": loan.policy["foreclosure_rule"]}
+    rule = {"rule": "accrued_to_date" if loan.floating else loan.policy["foreclosure_rule"]}
     if rule["rule"] == "pct_of_remaining_scheduled":
         rule["pct"] = _rate_text(loan.policy["foreclosure_pct"])
+    floating = {"floating": True} if loan.floating else {}
     return {
+        **floating,
         "fines": t(q["fines"]),
         "foreclosure_interest": t(q["foreclosure_interest"]),
         "interest_due": t(q["interest_due"]),

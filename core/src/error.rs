@@ -224,6 +224,28 @@ pub enum CoreError {
         /// Why.
         reason: String,
     },
+    /// A percentage of an account policy is outside 0..=100.
+    #[error("{field} must be a percentage from 0 to 100, got {value}")]
+    PercentOutOfRange {
+        /// The policy field.
+        field: &'static str,
+        /// The value given.
+        value: String,
+    },
+    /// A top-up the parent loan is not eligible for (too few installments paid, installments
+    /// past due, fines unpaid, or an NPA parent without an explicit restructure).
+    #[error("top-up not eligible: {reason}")]
+    TopupNotEligible {
+        /// Why.
+        reason: String,
+    },
+    /// A skip, interest-only month or reschedule on an installment already past due, or on an
+    /// SMA/NPA loan, without an explicit `restructure` and reason.
+    #[error("restructure required: {reason}")]
+    RestructureRequired {
+        /// Why.
+        reason: String,
+    },
     /// A per-loan maximum of a restructure has been reached.
     #[error("the loan has used its maximum of {max} {what}")]
     RestructureLimit {
@@ -457,6 +479,9 @@ impl CoreError {
             Self::LoanClosed { .. } => "E_LOAN_CLOSED",
             Self::NotEligible { .. } => "E_NOT_ELIGIBLE",
             Self::RestructureLimit { .. } => "E_RESTRUCTURE_LIMIT",
+            Self::PercentOutOfRange { .. } => "E_PERCENT_OUT_OF_RANGE",
+            Self::TopupNotEligible { .. } => "E_TOPUP_NOT_ELIGIBLE",
+            Self::RestructureRequired { .. } => "E_RESTRUCTURE_REQUIRED",
             Self::ArrearsOutstanding => "E_ARREARS_OUTSTANDING",
             Self::PartPaymentAmount { .. } => "E_PART_PAYMENT_AMOUNT",
             Self::NegativeAmortisation { .. } => "E_NEGATIVE_AMORTISATION",
@@ -518,6 +543,9 @@ impl CoreError {
         "E_LOAN_CLOSED",
         "E_NOT_ELIGIBLE",
         "E_RESTRUCTURE_LIMIT",
+        "E_PERCENT_OUT_OF_RANGE",
+        "E_TOPUP_NOT_ELIGIBLE",
+        "E_RESTRUCTURE_REQUIRED",
         "E_ARREARS_OUTSTANDING",
         "E_PART_PAYMENT_AMOUNT",
         "E_NEGATIVE_AMORTISATION",
@@ -614,6 +642,12 @@ mod tests {
             },
             CoreError::NotEligible { reason: s() },
             CoreError::RestructureLimit { what: "", max: 0 },
+            CoreError::PercentOutOfRange {
+                field: "",
+                value: s(),
+            },
+            CoreError::TopupNotEligible { reason: s() },
+            CoreError::RestructureRequired { reason: s() },
             CoreError::ArrearsOutstanding,
             CoreError::PartPaymentAmount {
                 amount: s(),
@@ -706,6 +740,9 @@ mod tests {
                 | CoreError::LoanClosed { .. }
                 | CoreError::NotEligible { .. }
                 | CoreError::RestructureLimit { .. }
+                | CoreError::PercentOutOfRange { .. }
+                | CoreError::TopupNotEligible { .. }
+                | CoreError::RestructureRequired { .. }
                 | CoreError::ArrearsOutstanding
                 | CoreError::PartPaymentAmount { .. }
                 | CoreError::NegativeAmortisation { .. }

@@ -49,6 +49,9 @@ __all__ = [
     "LoanClosedError",
     "NotEligibleError",
     "RestructureLimitError",
+    "PercentOutOfRangeError",
+    "TopupNotEligibleError",
+    "RestructureRequiredError",
     "ArrearsOutstandingError",
     "PartPaymentAmountError",
     "NegativeAmortisationError",
@@ -277,6 +280,9 @@ class UnknownEventError(WindeepError): ...  # E_UNKNOWN_EVENT
 class LoanClosedError(WindeepError): ...  # E_LOAN_CLOSED
 class NotEligibleError(WindeepError): ...  # E_NOT_ELIGIBLE
 class RestructureLimitError(WindeepError): ...  # E_RESTRUCTURE_LIMIT
+class PercentOutOfRangeError(WindeepError): ...  # E_PERCENT_OUT_OF_RANGE
+class TopupNotEligibleError(WindeepError): ...  # E_TOPUP_NOT_ELIGIBLE
+class RestructureRequiredError(WindeepError): ...  # E_RESTRUCTURE_REQUIRED
 class ArrearsOutstandingError(WindeepError): ...  # E_ARREARS_OUTSTANDING
 class PartPaymentAmountError(WindeepError): ...  # E_PART_PAYMENT_AMOUNT
 class NegativeAmortisationError(WindeepError): ...  # E_NEGATIVE_AMORTISATION

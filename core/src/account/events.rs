@@ -94,6 +94,75 @@ pub struct AccountPolicy {
     pub prepayment_charge_pct: Decimal,
     /// Smallest part payment accepted (currency units).
     pub min_part_payment: Money,
+    /// A floating-rate loan from disbursement (the product's term). A loan also becomes
+    /// floating with its first `rate_changed`. A floating loan to an individual carries no
+    /// foreclosure or prepayment charge.
+    #[serde(skip_serializing_if = "is_false")]
+    pub floating: bool,
+    /// Top-up: fewest installments the parent must have fully paid (legacy
+    /// `topup_min_emis_paid`, default 6).
+    #[serde(skip_serializing_if = "is_six")]
+    pub topup_min_emis_paid: u32,
+    /// Top-up: most installments the parent may have past due (legacy `topup_max_overdue`,
+    /// default 0).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub topup_max_overdue: u32,
+    /// Days past due after which the loan is NPA (default 90; the classification policy's
+    /// `npa_after_days`).
+    #[serde(skip_serializing_if = "is_ninety")]
+    pub npa_after_days: u32,
+}
+
+// Defaults are left out of the serialised policy, so an event's hash does not change with
+// fields added after it was written.
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_false(v: &bool) -> bool {
+    !*v
+}
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_six(v: &u32) -> bool {
+    *v == 6
+}
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero(v: &u32) -> bool {
+    *v == 0
+}
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_ninety(v: &u32) -> bool {
+    *v == 90
+}
+
+impl AccountPolicy {
+    /// Checks the policy's ranges: every percentage (`prepayment_charge_pct`, the foreclosure
+    /// rule's `pct`) within 0..=100.
+    ///
+    /// # Errors
+    /// `E_PERCENT_OUT_OF_RANGE` naming the field.
+    ///
+    /// # Example
+    /// ```
+    /// let p: windeep_core::AccountPolicy =
+    ///     serde_json::from_str(r#"{"prepayment_charge_pct": "101"}"#).unwrap();
+    /// assert_eq!(p.validate().unwrap_err().code(), "E_PERCENT_OUT_OF_RANGE");
+    /// ```
+    pub fn validate(&self) -> crate::error::Result<()> {
+        let hundred = Decimal::ONE_HUNDRED;
+        let check = |field: &'static str, v: Decimal| {
+            if v < Decimal::ZERO || v > hundred {
+                Err(crate::error::CoreError::PercentOutOfRange {
+                    field,
+                    value: v.to_string(),
+                })
+            } else {
+                Ok(())
+            }
+        };
+        check("policy.prepayment_charge_pct", self.prepayment_charge_pct)?;
+        if let ForeclosureRule::PctOfRemainingScheduled { pct } = self.foreclosure {
+            check("policy.foreclosure.pct", pct)?;
+        }
+        Ok(())
+    }
 }
 
 impl Default for AccountPolicy {
@@ -107,6 +176,10 @@ impl Default for AccountPolicy {
             foreclosure: ForeclosureRule::default(),
             prepayment_charge_pct: Decimal::ZERO,
             min_part_payment: Money::ZERO,
+            floating: false,
+            topup_min_emis_paid: 6,
+            topup_max_overdue: 0,
+            npa_after_days: 90,
         }
     }
 }

@@ -388,6 +388,9 @@ pub struct ForeclosureQuote {
     pub fines: Money,
     /// The sum.
     pub total: Money,
+    /// A floating-rate loan: no prepayment charge, interest accrued to date only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub floating: bool,
 }
 
 /// What a top-up settles on the parent loan and what the new loan starts from (decisions §11).
@@ -473,6 +476,9 @@ pub(crate) struct Account {
     settlement_waived: i128,
     /// The write-off's value date.
     written_off_on: Option<NaiveDate>,
+    /// Floating rate (the product's term, or set by the first rate reset): no foreclosure or
+    /// prepayment charge.
+    floating: bool,
     /// Whether outcomes (allocations) are recorded.
     record: bool,
     /// Processing fee, upfront interest and net disbursement of the schedule.
@@ -508,6 +514,7 @@ impl Account {
         guarantors: &[String],
         record: bool,
     ) -> Result<Self> {
+        policy.validate()?;
         let amort = Amortizer::new(terms, terms.annual_rate)?;
         let rows = schedule
             .installments
@@ -553,6 +560,7 @@ impl Account {
             recovered: 0,
             settlement_waived: 0,
             written_off_on: None,
+            floating: policy.floating,
             record,
             fee: schedule.processing_fee.value().mantissa(),
             upfront: schedule.upfront_interest.value().mantissa(),
@@ -887,7 +895,8 @@ impl Account {
             }
             EventBody::PaymentReversed { .. } => {}
             EventBody::RateChanged { annual_rate, mode } => {
-                self.rate_change(*annual_rate, date, *mode)?
+                self.rate_change(*annual_rate, date, *mode)?;
+                self.floating = true;
             }
             EventBody::Foreclosed { amount } => {
                 let amount = self.amount(*amount, "a foreclosure payment")?;
@@ -1474,7 +1483,13 @@ impl Account {
             .map(|r| r.due_on)
             .max()
             .unwrap_or(self.terms.disbursed_on);
-        let rule = self.policy.foreclosure;
+        // A floating-rate loan to an individual carries no foreclosure charge: only the
+        // interest accrued to the date, whatever the policy's rule.
+        let rule = if self.floating {
+            ForeclosureRule::AccruedToDate
+        } else {
+            self.policy.foreclosure
+        };
         let foreclosure_interest = match rule {
             ForeclosureRule::AccruedToDate => self
                 .amort
@@ -1486,7 +1501,11 @@ impl Account {
             }
             ForeclosureRule::OneMonthInterest => self.amort.one_period(principal)?,
         };
-        let pc = self.policy.prepayment_charge_pct.normalize();
+        let pc = if self.floating {
+            Decimal::ZERO
+        } else {
+            self.policy.prepayment_charge_pct.normalize()
+        };
         let prepayment_charge = self
             .amort
             .round(principal * pc.mantissa(), 100 * 10_i128.pow(pc.scale()))?;
@@ -1501,6 +1520,7 @@ impl Account {
             prepayment_charge: self.m(prepayment_charge)?,
             fines: self.m(fines)?,
             total: self.m(total)?,
+            floating: self.floating,
         })
     }
 
