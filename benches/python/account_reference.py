@@ -254,7 +254,7 @@ BODY_FIELDS = {
     "payment_reversed": (("event_id", "reason"), ()),
     "rate_changed": (("annual_rate", "mode"), ()),
     "foreclosed": (("amount",), ()),
-    "topped_up": (("new_loan_id",), ()),
+    "topped_up": (("new_loan_id",), ("restructure",)),
     "written_off": (("reason",), ()),
     "settled": (("amount", "reason"), ()),
 }
@@ -315,6 +315,8 @@ def canonical_event(event: dict) -> dict:
         body.setdefault(key, None)
     if t in ("fine_levied", "fine_waived") and body["occurrence"] is None:
         body["occurrence"] = 1
+    if t == "topped_up" and body["restructure"] is None:
+        del body["restructure"]  # a field added later: hashed only when given
     if t == "disbursed":
         body["terms"] = _canonical_terms(body["terms"])
         body["policy"] = _canonical_policy(body["policy"])
@@ -625,6 +627,29 @@ class Loan:
     def fine_balance(self, f):
         return f["amount"] - f["paid"] - f["waived"] - f["written_off"]
 
+    def topup_eligible(self, on, restructure):
+        """Top-up eligibility (docs/account.md "Top-up"); returns whether the parent is NPA."""
+        if restructure is not None:
+            _str(restructure, "restructure")
+            if restructure.strip() == "":
+                _fail("E_NOT_ELIGIBLE", "a reason is required and must not be blank")
+        if self.fines_due() > 0:
+            _fail("E_TOPUP_NOT_ELIGIBLE", "fines are never paid from a new loan's proceeds")
+        paid = [r for r in self.rows if r["kind"] == "regular" and self.unpaid_p(r) == 0
+                and self.unpaid_i(r) == 0 and r["pp"] + r["ip"] > 0]
+        if len(paid) < self.policy["topup_min_emis_paid"]:
+            _fail("E_TOPUP_NOT_ELIGIBLE", "too few installments paid")
+        past_due = [r for r in self.rows
+                    if r["due_on"] < on and (self.unpaid_p(r) or self.unpaid_i(r))]
+        dpd = (on - past_due[0]["due_on"]).days if past_due else 0
+        npa = dpd > self.policy["npa_after_days"]
+        if restructure is None:
+            if npa:
+                _fail("E_TOPUP_NOT_ELIGIBLE", "an NPA parent needs an explicit restructure")
+            if len(past_due) > self.policy["topup_max_overdue"]:
+                _fail("E_TOPUP_NOT_ELIGIBLE", "too many installments past due")
+        return npa
+
     def claim_total(self):
         return (sum(r["pwo"] + r["iwo"] for r in self.rows)
                 + sum(f["written_off"] for f in self.fines))
@@ -925,6 +950,9 @@ class Loan:
             return outcome
         if t == "topped_up":
             _str(body["new_loan_id"], "new_loan_id")
+            if self.topup_eligible(on, body.get("restructure")):
+                outcome["interest_to_suspense"] = self.money.text(
+                    sum(self.unpaid_i(r) for r in self.rows if r["due_on"] <= on))
             self.settle(on)
             self.close(on, "topup", body["new_loan_id"])
             return outcome
@@ -1321,7 +1349,7 @@ def foreclosure_quote(inp):
 
 def topup_quote(inp):
     """The `topup_quote` operation."""
-    _obj(inp, "input", ("events", "on", "amount"), ("events", "on", "amount"))
+    _obj(inp, "input", ("events", "on", "amount", "restructure"), ("events", "on", "amount"))
     on = _parse_date(inp["on"], "on")
     loan, _ = _fold(_read_events(inp["events"]), on)
     if _opened(loan).closure is not None:
@@ -1329,20 +1357,25 @@ def topup_quote(inp):
     amount = loan.money.units(inp["amount"], "amount")
     if amount <= 0:
         _fail("E_INVALID_AMOUNT", "a top-up must be greater than zero")
+    restructure = inp.get("restructure")
+    npa = loan.topup_eligible(on, restructure)
     P = loan.outstanding_principal()
     interest_due = sum(loan.unpaid_i(r) for r in loan.rows if r["due_on"] <= on)
-    fines = loan.fines_due()
-    collected = interest_due + fines
     t = loan.money.text
-    return {
-        "cash_before_fee": t(amount - collected),
-        "collected_from_proceeds": t(collected),
+    out = {
+        "cash_before_fee": t(amount - interest_due),
+        "collected_from_proceeds": t(interest_due),
         "new_principal": t(P + amount),
-        "parent_fines": t(fines),
+        "parent_fines": t(0),
         "parent_interest_due": t(interest_due),
         "parent_principal": t(P),
         "topup_amount": t(amount),
     }
+    if npa:
+        out["interest_to_suspense"] = t(interest_due)
+    if restructure is not None:
+        out["restructured"] = True
+    return out
 
 
 def verify_chain(inp):

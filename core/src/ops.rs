@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::account::{
-    LoanEvent, apply_event, foreclosure_quote, replay, topup_quote, verify_chain,
+    LoanEvent, apply_event, foreclosure_quote, replay, topup_quote_restructured, verify_chain,
 };
 use crate::allocation::{Allocation, AllocationPolicy, InstallmentDues, allocate};
 use crate::approval::{ApprovalRequest, approve_loan};
@@ -179,6 +179,8 @@ struct TopUpInput {
     #[serde(with = "crate::money::iso_date")]
     on: NaiveDate,
     amount: Money,
+    #[serde(default)]
+    restructure: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -758,7 +760,12 @@ fn dispatch<S: Sink>(sink: &S, name: &str, input: &str) -> Result<S::Out> {
         }
         "topup_quote" => {
             let i: TopUpInput = parse(input)?;
-            sink.emit(&topup_quote(&i.events, i.on, i.amount)?)
+            sink.emit(&topup_quote_restructured(
+                &i.events,
+                i.on,
+                i.amount,
+                i.restructure.as_deref(),
+            )?)
         }
         "verify_chain" => sink.emit(&verify_chain(&parse::<ChainInput>(input)?.events)),
         "assess_fines" => sink.emit(&assess_fines(&parse::<AssessFinesInput>(input)?)?),

@@ -135,8 +135,12 @@ fn a_payment_and_its_reversal_are_posted_and_mirrored() {
 fn a_top_up_settles_the_parent_through_the_clearing_account() {
     // Parent: 1 EMI paid; on 10 March installment 2's interest (921.15) is due. The top-up of
     // 50,000 carries 92,115.12 of principal; the proceeds settle 92,115.12 + 921.15.
+    // The parent's policy allows a top-up after one EMI with one installment past due (the
+    // defaults need six EMIs paid and nothing past due).
+    let mut parent_disbursed = disbursed("LN1", "100000", "2026-01-05", "2026-02-05");
+    parent_disbursed["body"]["policy"] = json!({"topup_min_emis_paid": 0, "topup_max_overdue": 1});
     let parent = json!({"member": "M1", "events": [
-        disbursed("LN1", "100000", "2026-01-05", "2026-02-05"),
+        parent_disbursed,
         event("p1", 2, "2026-02-05", json!({"type": "payment_received", "amount": "8884.88"})),
         event("t1", 3, "2026-03-10", json!({"type": "topped_up", "new_loan_id": "LN2"})),
     ]});

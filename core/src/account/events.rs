@@ -282,6 +282,10 @@ pub enum EventBody {
     ToppedUp {
         /// The new loan's id.
         new_loan_id: String,
+        /// The reason of an explicit restructure: needed to top up an NPA parent, and it
+        /// lifts the `topup_max_overdue` limit (the parent is then flagged restructured).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        restructure: Option<String>,
     },
     /// Technical write-off: the loan leaves the books but the member still owes its dues
     /// (principal, interest due, fines); future interest is cancelled; guarantors stay bound.

@@ -75,6 +75,10 @@ pub struct EventOutcome {
     /// Charges collected (foreclosure prepayment charge).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub charge_collected: Option<Money>,
+    /// For a top-up of an NPA parent: the interest collected from the new loan's proceeds,
+    /// which stays in interest suspense (not income).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interest_to_suspense: Option<Money>,
 }
 
 impl EventOutcome {
@@ -88,6 +92,7 @@ impl EventOutcome {
             excess_to: None,
             interest_collected: None,
             charge_collected: None,
+            interest_to_suspense: None,
         }
     }
 }
@@ -165,8 +170,24 @@ pub fn foreclosure_quote(
 /// As [`replay`]; `E_LOAN_CLOSED` for a closed loan; `E_INVALID_AMOUNT` for a non-positive
 /// amount.
 pub fn topup_quote(events: &[LoanEvent], on: NaiveDate, amount: Money) -> Result<TopUpQuote> {
+    topup_quote_restructured(events, on, amount, None)
+}
+
+/// [`topup_quote`] with the reason of an explicit restructure, which an NPA parent needs and
+/// which lifts the `topup_max_overdue` limit.
+///
+/// # Errors
+/// As [`topup_quote`]; `E_TOPUP_NOT_ELIGIBLE` when the parent is not eligible (fewer than
+/// `topup_min_emis_paid` installments paid, more than `topup_max_overdue` installments past
+/// due, fines unpaid, or NPA without a restructure).
+pub fn topup_quote_restructured(
+    events: &[LoanEvent],
+    on: NaiveDate,
+    amount: Money,
+    restructure: Option<&str>,
+) -> Result<TopUpQuote> {
     let (account, _) = fold(events, on, false)?;
-    account.topup_quote(on, amount)
+    account.topup_quote(on, amount, restructure)
 }
 
 /// The end-of-day figures of one loan: what a daily job needs, without the full statement.

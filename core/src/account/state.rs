@@ -408,8 +408,16 @@ pub struct TopUpQuote {
     pub parent_principal: Money,
     /// The parent's unpaid interest due on or before the date, collected from the proceeds.
     pub parent_interest_due: Money,
-    /// The parent's fine balances, collected from the proceeds.
+    /// The parent's fine balances: always 0, since fines are never financed from a new
+    /// loan's proceeds (a parent with fines unpaid is not eligible).
     pub parent_fines: Money,
+    /// For an NPA parent (explicit restructure): the interest collected from the proceeds,
+    /// held in interest suspense rather than recognised as income.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interest_to_suspense: Option<Money>,
+    /// Whether the top-up is an explicit restructure.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub restructured: bool,
 }
 
 const LIMIT_ROWS: usize = 10_000;
@@ -912,7 +920,13 @@ impl Account {
                 self.settle_all(date, true)?;
                 self.close(ClosureType::Foreclosure, date, None);
             }
-            EventBody::ToppedUp { new_loan_id } => {
+            EventBody::ToppedUp {
+                new_loan_id,
+                restructure,
+            } => {
+                if self.topup_eligible(date, restructure.as_deref())? {
+                    out.interest_to_suspense = Some(self.m(self.interest_due_on(date))?);
+                }
                 self.settle_all(date, true)?;
                 self.close(ClosureType::Topup, date, Some(new_loan_id.clone()));
             }
@@ -1438,28 +1452,97 @@ impl Account {
         self.quote(date)
     }
 
-    pub(super) fn topup_quote(&self, date: NaiveDate, amount: Money) -> Result<TopUpQuote> {
+    pub(super) fn topup_quote(
+        &self,
+        date: NaiveDate,
+        amount: Money,
+        restructure: Option<&str>,
+    ) -> Result<TopUpQuote> {
         self.closed_error()?;
         self.before_disbursement(date)?;
         let amount = self.amount(amount, "a top-up")?;
+        let npa = self.topup_eligible(date, restructure)?;
         let principal = self.outstanding_principal();
-        let interest_due: i128 = self
-            .rows
-            .iter()
-            .filter(|r| r.due_on <= date)
-            .map(Row::unpaid_interest)
-            .sum();
-        let fines: i128 = self.fines.iter().map(Fine::balance).sum();
-        let collected = interest_due + fines;
+        let interest_due = self.interest_due_on(date);
         Ok(TopUpQuote {
             topup_amount: self.m(amount)?,
             new_principal: self.m(principal + amount)?,
-            collected_from_proceeds: self.m(collected)?,
-            cash_before_fee: self.m(amount - collected)?,
+            collected_from_proceeds: self.m(interest_due)?,
+            cash_before_fee: self.m(amount - interest_due)?,
             parent_principal: self.m(principal)?,
             parent_interest_due: self.m(interest_due)?,
-            parent_fines: self.m(fines)?,
+            parent_fines: self.m(0)?,
+            interest_to_suspense: if npa {
+                Some(self.m(interest_due)?)
+            } else {
+                None
+            },
+            restructured: restructure.is_some(),
         })
+    }
+
+    fn interest_due_on(&self, date: NaiveDate) -> i128 {
+        self.rows
+            .iter()
+            .filter(|r| r.due_on <= date)
+            .map(Row::unpaid_interest)
+            .sum()
+    }
+
+    /// Top-up eligibility (decisions §11, revised 2026-12-03); returns whether the parent is
+    /// NPA. Fines are never financed from the proceeds, so none may be unpaid; at least
+    /// `topup_min_emis_paid` installments must be fully paid; at most `topup_max_overdue` may
+    /// be past due unless the top-up is an explicit restructure; an NPA parent (days past due
+    /// above `npa_after_days`) needs the restructure.
+    fn topup_eligible(&self, date: NaiveDate, restructure: Option<&str>) -> Result<bool> {
+        let refuse = |reason: String| Err(CoreError::TopupNotEligible { reason });
+        if let Some(reason) = restructure {
+            require_reason(reason)?;
+        }
+        let fines: i128 = self.fines.iter().map(Fine::balance).sum();
+        if fines > 0 {
+            return refuse(format!(
+                "fines of {} are unpaid; they are never paid from a new loan's proceeds",
+                self.m(fines)?
+            ));
+        }
+        let paid = self
+            .rows
+            .iter()
+            .filter(|r| {
+                r.kind == RowKind::Regular
+                    && r.unpaid_interest() == 0
+                    && r.unpaid_principal() == 0
+                    && r.interest_paid + r.principal_paid > 0
+            })
+            .count();
+        let min = self.policy.topup_min_emis_paid;
+        if u32::try_from(paid).unwrap_or(u32::MAX) < min {
+            return refuse(format!("{paid} installments paid, at least {min} needed"));
+        }
+        let past_due: Vec<&Row> = self
+            .rows
+            .iter()
+            .filter(|r| r.due_on < date && (r.unpaid_interest() > 0 || r.unpaid_principal() > 0))
+            .collect();
+        let dpd = past_due.first().map_or(0, |r| days_between(r.due_on, date));
+        let npa = dpd > i64::from(self.policy.npa_after_days);
+        if restructure.is_none() {
+            if npa {
+                return refuse(format!(
+                    "the parent is NPA ({dpd} days past due): a top-up needs an explicit \
+                     restructure with a reason"
+                ));
+            }
+            let max = self.policy.topup_max_overdue;
+            if u32::try_from(past_due.len()).unwrap_or(u32::MAX) > max {
+                return refuse(format!(
+                    "{} installments are past due, at most {max} allowed",
+                    past_due.len()
+                ));
+            }
+        }
+        Ok(npa)
     }
 
     pub(super) fn quote(&self, date: NaiveDate) -> Result<ForeclosureQuote> {

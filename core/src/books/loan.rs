@@ -281,6 +281,9 @@ impl<'c> LoanPoster<'c> {
         };
         let collected = minor(outcome.interest_collected)?;
         let charge = minor(outcome.charge_collected)?;
+        // A top-up of an NPA parent: the interest paid from the new loan's proceeds is not
+        // realised; it stays in (accrual) or goes to (cash) interest suspense.
+        let held = minor(outcome.interest_to_suspense)?;
         let cap_due = match (&e.body, self.skip_due) {
             (EventBody::InstallmentSkipped { .. }, Some(due)) if due <= t => d.capitalised,
             _ => 0,
@@ -317,7 +320,7 @@ impl<'c> LoanPoster<'c> {
         if accrual {
             legs.credit(R::InterestReceivable, d.interest_paid_due)
                 .credit(R::InterestIncome, d.interest_paid_ahead + collected);
-            let realised = d.interest_paid_due.min(self.suspense).max(0);
+            let realised = (d.interest_paid_due - held).min(self.suspense).max(0);
             self.suspense -= realised;
             legs.debit(R::InterestSuspense, realised)
                 .credit(R::InterestIncome, realised);
@@ -327,8 +330,10 @@ impl<'c> LoanPoster<'c> {
                 .debit(R::FineIncome, d.fines_waived)
                 .credit(R::FineReceivable, d.fines_waived);
         } else {
-            legs.credit(R::InterestIncome, interest_cash)
+            legs.credit(R::InterestIncome, interest_cash - held)
+                .credit(R::InterestSuspense, held)
                 .credit(R::FineIncome, d.fines_paid);
+            self.suspense += held;
         }
         // Principal waived or written off.
         let loss = if matches!(e.body, EventBody::WrittenOff { .. }) {
