@@ -29,6 +29,7 @@ raises `AccountError` with a stable `.code`):
 
 from __future__ import annotations
 
+import calendar
 import copy
 import datetime as _dt
 import decimal
@@ -238,18 +239,19 @@ ACCOUNT_POLICY_FIELDS = (
     "allocation", "skip_mode", "max_skips", "interest_only_mode", "max_interest_only",
     "foreclosure", "prepayment_charge_pct", "min_part_payment", "floating",
     "topup_min_emis_paid", "topup_max_overdue", "npa_after_days",
+    "restructure_observation_months",
 )
 # Policy fields added later: written (and hashed) only when not at their default.
 LATER_POLICY_DEFAULTS = {"floating": False, "topup_min_emis_paid": 6, "topup_max_overdue": 0,
-                         "npa_after_days": 90}
+                         "npa_after_days": 90, "restructure_observation_months": 12}
 BODY_FIELDS = {
     "disbursed": (("loan_id", "terms", "guarantors"), ("policy",)),
     "payment_received": (("amount",), ("installment",)),
     "fine_levied": (("installment", "rule_id", "amount"), ("occurrence",)),
     "fine_waived": (("installment", "rule_id", "amount", "reason"), ("occurrence",)),
     "waiver": (("installment", "component", "amount", "reason"), ()),
-    "installment_skipped": (("installment",), ("mode",)),
-    "interest_only_payment": (("installment", "amount"), ()),
+    "installment_skipped": (("installment",), ("mode", "restructure")),
+    "interest_only_payment": (("installment", "amount"), ("restructure",)),
     "part_payment": (("amount", "mode"), ()),
     "payment_reversed": (("event_id", "reason"), ()),
     "rate_changed": (("annual_rate", "mode"), ()),
@@ -315,7 +317,7 @@ def canonical_event(event: dict) -> dict:
         body.setdefault(key, None)
     if t in ("fine_levied", "fine_waived") and body["occurrence"] is None:
         body["occurrence"] = 1
-    if t == "topped_up" and body["restructure"] is None:
+    if "restructure" in body and body["restructure"] is None:
         del body["restructure"]  # a field added later: hashed only when given
     if t == "disbursed":
         body["terms"] = _canonical_terms(body["terms"])
@@ -373,6 +375,8 @@ def _policy(raw) -> dict:
                                     "policy.topup_min_emis_paid"),
         "topup_max_overdue": _int(raw.get("topup_max_overdue", 0), "policy.topup_max_overdue"),
         "npa_after_days": _int(raw.get("npa_after_days", 90), "policy.npa_after_days"),
+        "restructure_observation_months": _int(raw.get("restructure_observation_months", 12),
+                                               "policy.restructure_observation_months"),
     }
 
 
@@ -612,6 +616,8 @@ class Loan:
         self.status = "active"
         # A technical write-off keeps the claim: recoveries and a settlement's waiver.
         self.written_off_on = None
+        self.restructured = None  # (date, reason) of the first explicit restructure
+        self.first_payment_after_restructure = None
         self.recovered = 0
         self.settlement_waived = 0
 
@@ -626,6 +632,37 @@ class Loan:
 
     def fine_balance(self, f):
         return f["amount"] - f["paid"] - f["waived"] - f["written_off"]
+
+    def restructure_gate(self, body, on):
+        """A skip or interest-only month on a past-due installment or an SMA/NPA loan needs
+        an explicit restructure with a reason; with one, the loan is flagged."""
+        r = self.row(_int(body["installment"], "installment"))
+        reason = body.get("restructure")
+        sma = any(x["due_on"] < on and (self.unpaid_p(x) or self.unpaid_i(x)) for x in self.rows)
+        if reason is not None:
+            _str(reason, "restructure")
+            if reason.strip() == "":
+                _fail("E_NOT_ELIGIBLE", "a reason is required and must not be blank")
+            if self.restructured is None:
+                self.restructured = (on, reason)
+        elif r["due_on"] < on or sma:
+            _fail("E_RESTRUCTURE_REQUIRED", "a restructure with a reason is required")
+
+    def restructure_json(self):
+        if self.restructured is None:
+            return {}
+        months = self.policy["restructure_observation_months"]
+        first = self.first_payment_after_restructure
+        upgrade = None
+        if first is not None:
+            index = first.year * 12 + first.month - 1 + months
+            y, m = divmod(index, 12)
+            last = calendar.monthrange(y, m + 1)[1]
+            upgrade = _dt.date(y, m + 1, min(first.day, last)).isoformat()
+        return {"restructured": {
+            "first_payment_on": None if first is None else first.isoformat(),
+            "on": self.restructured[0].isoformat(), "performance_months": months,
+            "reason": self.restructured[1], "upgrade_from": upgrade}}
 
     def topup_eligible(self, on, restructure):
         """Top-up eligibility (docs/account.md "Top-up"); returns whether the parent is NPA."""
@@ -864,6 +901,8 @@ class Loan:
         t, body, on = e["type"], e["body"], e["value_date"]
         outcome = {"event_id": e["id"], "result": "applied"}
         if t == "payment_received":
+            if self.restructured is not None and self.first_payment_after_restructure is None:
+                self.first_payment_after_restructure = on
             if self.closure is not None:  # a recovery on a written-off loan
                 amount = self.money.units(body["amount"], "amount")
                 if amount <= 0:
@@ -921,9 +960,11 @@ class Loan:
                 r["pw"] += min(amount, self.unpaid_p(r))
             return outcome
         if t == "installment_skipped":
+            self.restructure_gate(body, on)
             self.skip(body)
             return outcome
         if t == "interest_only_payment":
+            self.restructure_gate(body, on)
             self.interest_only_month(body)
             return outcome
         if t == "part_payment":
@@ -1170,6 +1211,7 @@ class Loan:
             "skips_used": self.skips,
             "status": self.status,
             **self.write_off_json(),
+            **self.restructure_json(),
         }
 
     def write_off_json(self):

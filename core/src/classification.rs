@@ -331,8 +331,14 @@ pub fn classify(
             continue;
         }
         let s = end_of_day(&l.events, as_of)?;
-        if s.written_off_owed.is_some() {
-            // Written-off dues are arrears for contagion until recovered or settled.
+        // Written-off dues are arrears for contagion until recovered or settled; a
+        // restructured loan keeps its class until its period of satisfactory performance
+        // (from the first payment under the new terms) has run.
+        let in_observation = s
+            .restructured
+            .as_ref()
+            .is_some_and(|r| r.upgrade_from.is_none_or(|u| as_of < u));
+        if s.written_off_owed.is_some() || in_observation {
             claims.insert(l.member.clone());
         }
         if s.status != "active" {

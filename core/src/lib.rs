@@ -58,9 +58,9 @@ pub use account::{
     AccountPolicy, Applied, ChainReport, ChangedAllocation, Closure, ClosureType, EventBody,
     EventOutcome, FineView, ForeclosureQuote, ForeclosureRule, InstallmentStatus, InstallmentView,
     InterestOnlyMode, LoanAccount, LoanEvent, LoanState, LoanSummary, PartPaymentMode,
-    PastDueInstallment, RateChangeMode, Replay, SkipMode, TopUpQuote, WriteOffView, apply_event,
-    end_of_day, fine_events, fine_snapshot, foreclosure_quote, replay, topup_quote,
-    topup_quote_restructured, verify_chain,
+    PastDueInstallment, RateChangeMode, Replay, RestructureView, SkipMode, TopUpQuote,
+    WriteOffView, apply_event, end_of_day, fine_events, fine_snapshot, foreclosure_quote, replay,
+    topup_quote, topup_quote_restructured, verify_chain,
 };
 pub use allocation::{
     Allocation, AllocationLine, AllocationPolicy, AllocationPreset, Component, ExcessPolicy,

@@ -79,3 +79,16 @@ fn written_off_dues_block_the_upgrade_until_recovered_or_settled() {
     );
     assert!(upgraded(&[paid_up, settled]));
 }
+
+#[test]
+fn a_restructured_loan_is_not_upgraded_before_its_performance_period() {
+    // LN1: installments 1–4 paid on 15 May; nothing is past due on 20 May.
+    let pay = json!({"date": "2026-05-15",
+        "body": {"type": "payment_received", "amount": "35539.52"}});
+    assert!(upgraded(&[loan("LN1", "M1", std::slice::from_ref(&pay))]));
+    // The same loan with installment 6 skipped under an explicit restructure: flagged, it
+    // keeps its class until 12 months after the first payment under the new terms.
+    let skip = json!({"date": "2026-05-15", "body": {"type": "installment_skipped",
+        "installment": 6, "restructure": "flood relief scheme"}});
+    assert!(!upgraded(&[loan("LN1", "M1", &[pay, skip])]));
+}

@@ -111,6 +111,10 @@ pub struct AccountPolicy {
     /// `npa_after_days`).
     #[serde(skip_serializing_if = "is_ninety")]
     pub npa_after_days: u32,
+    /// Months of satisfactory performance after a restructure, from the first payment under
+    /// the new terms, before the loan can be upgraded (default 12).
+    #[serde(skip_serializing_if = "is_twelve")]
+    pub restructure_observation_months: u32,
 }
 
 // Defaults are left out of the serialised policy, so an event's hash does not change with
@@ -130,6 +134,10 @@ fn is_zero(v: &u32) -> bool {
 #[allow(clippy::trivially_copy_pass_by_ref)]
 fn is_ninety(v: &u32) -> bool {
     *v == 90
+}
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_twelve(v: &u32) -> bool {
+    *v == 12
 }
 
 impl AccountPolicy {
@@ -180,6 +188,7 @@ impl Default for AccountPolicy {
             topup_min_emis_paid: 6,
             topup_max_overdue: 0,
             npa_after_days: 90,
+            restructure_observation_months: 12,
         }
     }
 }
@@ -243,6 +252,10 @@ pub enum EventBody {
         /// Override of the account's skip mode.
         #[serde(default)]
         mode: Option<SkipMode>,
+        /// The reason of an explicit restructure: required when the installment is already
+        /// past due or the loan is SMA/NPA (`E_RESTRUCTURE_REQUIRED` otherwise).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        restructure: Option<String>,
     },
     /// The installment's interest is paid and its principal deferred.
     InterestOnlyPayment {
@@ -250,6 +263,10 @@ pub enum EventBody {
         installment: u32,
         /// Exactly the installment's unpaid interest.
         amount: Money,
+        /// The reason of an explicit restructure: required when the installment is already
+        /// past due or the loan is SMA/NPA (`E_RESTRUCTURE_REQUIRED` otherwise).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        restructure: Option<String>,
     },
     /// Principal prepaid after all dues are cleared; the schedule is re-amortised.
     PartPayment {

@@ -21,7 +21,7 @@ pub use events::{
 pub(crate) use state::{Account, Figures, RowFigures};
 pub use state::{
     Closure, ClosureType, FineView, ForeclosureQuote, InstallmentStatus, InstallmentView,
-    LoanState, LoanSummary, PastDueInstallment, TopUpQuote, WriteOffView,
+    LoanState, LoanSummary, PastDueInstallment, RestructureView, TopUpQuote, WriteOffView,
 };
 
 use crate::allocation::Allocation;

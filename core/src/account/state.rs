@@ -278,6 +278,39 @@ pub struct LoanState {
     /// For a written-off loan: what was written off, recovered and is still owed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub write_off: Option<WriteOffView>,
+    /// For a restructured loan: the flag and its performance period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restructured: Option<RestructureView>,
+}
+
+/// A loan flagged restructured (a skip or interest-only month granted on dues past due or on
+/// an SMA/NPA loan, or a restructured top-up). It keeps its asset class and can be upgraded
+/// only after `performance_months` of satisfactory performance from the first payment under
+/// the new terms.
+///
+/// # Example
+/// ```
+/// let r: windeep_core::RestructureView = serde_json::from_str(r#"{"on": "2026-04-10",
+///   "reason": "flood relief", "first_payment_on": "2026-05-05",
+///   "performance_months": 12, "upgrade_from": "2027-05-05"}"#).unwrap();
+/// assert_eq!(r.performance_months, 12);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestructureView {
+    /// The date of the first explicit restructure.
+    #[serde(with = "crate::money::iso_date")]
+    pub on: NaiveDate,
+    /// Its reason.
+    pub reason: String,
+    /// The first payment received under the new terms, if any yet.
+    #[serde(default, with = "crate::money::iso_date_opt")]
+    pub first_payment_on: Option<NaiveDate>,
+    /// The policy's period of satisfactory performance, months.
+    pub performance_months: u32,
+    /// The first date the loan may be upgraded: `first_payment_on` + `performance_months`
+    /// (null until the first payment).
+    #[serde(default, with = "crate::money::iso_date_opt")]
+    pub upgrade_from: Option<NaiveDate>,
 }
 
 /// A written-off loan's claim (decisions, revised 2026-12-03: a write-off is technical; the
@@ -362,6 +395,9 @@ pub struct LoanSummary {
     pub fines_due: Money,
     /// Installments past due with something unpaid, oldest first.
     pub overdue: Vec<PastDueInstallment>,
+    /// For a restructured loan: the flag and its performance period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restructured: Option<RestructureView>,
     /// For a written-off loan: the written-off dues still owed (arrears for contagion until
     /// recovered or settled).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -487,6 +523,11 @@ pub(crate) struct Account {
     /// Floating rate (the product's term, or set by the first rate reset): no foreclosure or
     /// prepayment charge.
     floating: bool,
+    /// Flagged restructured: (date, reason) of the first explicit restructure.
+    restructured: Option<(NaiveDate, String)>,
+    /// The first payment received on or after the restructure (its performance period runs
+    /// from there).
+    first_payment_after_restructure: Option<NaiveDate>,
     /// Whether outcomes (allocations) are recorded.
     record: bool,
     /// Processing fee, upfront interest and net disbursement of the schedule.
@@ -569,6 +610,8 @@ impl Account {
             settlement_waived: 0,
             written_off_on: None,
             floating: policy.floating,
+            restructured: None,
+            first_payment_after_restructure: None,
             record,
             fee: schedule.processing_fee.value().mantissa(),
             upfront: schedule.upfront_interest.value().mantissa(),
@@ -771,6 +814,9 @@ impl Account {
                 installment,
             } => {
                 let amount = self.amount(*amount, "a payment")?;
+                if self.restructured.is_some() && self.first_payment_after_restructure.is_none() {
+                    self.first_payment_after_restructure = Some(date);
+                }
                 if self.closure.is_some() {
                     self.recover(amount, 0, date)?;
                 } else {
@@ -886,13 +932,20 @@ impl Account {
                     _ => row.principal_waived += amount,
                 }
             }
-            EventBody::InstallmentSkipped { installment, mode } => {
+            EventBody::InstallmentSkipped {
+                installment,
+                mode,
+                restructure,
+            } => {
+                self.restructure_gate(*installment, date, restructure.as_deref())?;
                 self.skip(*installment, mode.unwrap_or(self.policy.skip_mode))?;
             }
             EventBody::InterestOnlyPayment {
                 installment,
                 amount,
+                restructure,
             } => {
+                self.restructure_gate(*installment, date, restructure.as_deref())?;
                 let amount = self.amount(*amount, "an interest-only payment")?;
                 self.interest_only(*installment, amount)?;
             }
@@ -959,6 +1012,37 @@ impl Account {
             self.close(ClosureType::Regular, date, None);
         }
         Ok(())
+    }
+
+    /// A skip or interest-only month on an installment already past due, or on a loan with
+    /// anything past due (SMA/NPA), is a restructure: refused without an explicit reason
+    /// (`E_RESTRUCTURE_REQUIRED`); with one, the loan is flagged restructured.
+    fn restructure_gate(&mut self, k: u32, date: NaiveDate, reason: Option<&str>) -> Result<()> {
+        let due = self.at(self.row_index(k)?)?.due_on;
+        let sma = self
+            .rows
+            .iter()
+            .any(|r| r.due_on < date && (r.unpaid_interest() > 0 || r.unpaid_principal() > 0));
+        match reason {
+            Some(reason) => {
+                require_reason(reason)?;
+                if self.restructured.is_none() {
+                    self.restructured = Some((date, reason.to_owned()));
+                }
+                Ok(())
+            }
+            None if due < date || sma => Err(CoreError::RestructureRequired {
+                reason: format!(
+                    "installment {k} (due {due}) on a loan {}: say restructure with a reason",
+                    if sma {
+                        "with dues past due"
+                    } else {
+                        "already past due"
+                    }
+                ),
+            }),
+            None => Ok(()),
+        }
     }
 
     /// What a written-off loan's claim still amounts to (0 for any other loan).
@@ -1645,6 +1729,7 @@ impl Account {
             interest_due: self.m(interest_due)?,
             fines_due: self.m(self.fines.iter().map(Fine::balance).sum())?,
             overdue,
+            restructured: self.restructure_view()?,
             written_off_owed: self
                 .write_off_view()?
                 .map(|w| w.still_owed)
@@ -1824,7 +1909,24 @@ impl Account {
             installments,
             fines,
             write_off: self.write_off_view()?,
+            restructured: self.restructure_view()?,
         })
+    }
+
+    fn restructure_view(&self) -> Result<Option<RestructureView>> {
+        let Some((on, reason)) = &self.restructured else {
+            return Ok(None);
+        };
+        let months = self.policy.restructure_observation_months;
+        Ok(Some(RestructureView {
+            on: *on,
+            reason: reason.clone(),
+            first_payment_on: self.first_payment_after_restructure,
+            performance_months: months,
+            upgrade_from: self
+                .first_payment_after_restructure
+                .and_then(|d| d.checked_add_months(chrono::Months::new(months))),
+        }))
     }
 
     /// The claim of a written-off (or settled) loan.
