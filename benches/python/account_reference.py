@@ -259,6 +259,8 @@ BODY_FIELDS = {
     "topped_up": (("new_loan_id",), ("restructure",)),
     "written_off": (("reason",), ()),
     "settled": (("amount", "reason"), ()),
+    "credit_applied": (("amount",), ()),
+    "credit_refunded": (("amount", "reason"), ()),
 }
 EVENT_FIELDS = ("id", "sequence", "value_date", "idempotency_key", "prev_hash", "body")
 
@@ -633,6 +635,26 @@ class Loan:
     def fine_balance(self, f):
         return f["amount"] - f["paid"] - f["waived"] - f["written_off"]
 
+    def credit_applicable(self, on):
+        if self.closure is not None:
+            return 0
+        due = sum(d["interest"] + d["principal"] + d["fine"] for d in self.dues()
+                  if d["due_on"] <= on)
+        return min(due, self.member_credit)
+
+    def apply_lines(self, lines):
+        for number, comp, x in lines:
+            r = self.row(number)
+            if comp == "interest":
+                r["ip"] += x
+            elif comp == "principal":
+                r["pp"] += x
+            else:
+                for f in self.fines_of(number):
+                    y = min(self.fine_balance(f), x)
+                    f["paid"] += y
+                    x -= y
+
     def restructure_gate(self, body, on):
         """A skip or interest-only month on a past-due installment or an SMA/NPA loan needs
         an explicit restructure with a reason; with one, the loan is flagged."""
@@ -910,6 +932,25 @@ class Loan:
                 self.recover(amount, 0, on)
                 return outcome
             return self.payment(e)
+        if t == "credit_applied":
+            # Member credit to the dues fallen due by the date, in the allocation order.
+            amount = self.money.units(body["amount"], "amount", positive=True)
+            if amount > self.credit_applicable(on):
+                _fail("E_NOT_ELIGIBLE", "more than the member credit or the dues due")
+            lines, _ = _allocate(amount, on, self.dues(), self.policy["preset"],
+                                 "hold_as_member_credit", None)
+            self.member_credit -= amount
+            self.apply_lines(lines)
+            outcome["allocation"] = _allocation_json(self.money, lines, 0, self.policy["preset"],
+                                                     "hold_as_member_credit", None)
+            return outcome
+        if t == "credit_refunded":
+            _require_reason(body)
+            amount = self.money.units(body["amount"], "amount", positive=True)
+            if amount > self.member_credit:
+                _fail("E_NOT_ELIGIBLE", "a refund cannot exceed the member credit")
+            self.member_credit -= amount
+            return outcome
         if t == "settled":
             _require_reason(body)
             if self.closure is None:

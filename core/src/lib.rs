@@ -59,8 +59,8 @@ pub use account::{
     EventOutcome, FineView, ForeclosureQuote, ForeclosureRule, InstallmentStatus, InstallmentView,
     InterestOnlyMode, LoanAccount, LoanEvent, LoanState, LoanSummary, PartPaymentMode,
     PastDueInstallment, RateChangeMode, Replay, RestructureView, SkipMode, TopUpQuote,
-    WriteOffView, apply_event, end_of_day, fine_events, fine_snapshot, foreclosure_quote, replay,
-    topup_quote, topup_quote_restructured, verify_chain,
+    WriteOffView, apply_event, credit_events, end_of_day, fine_events, fine_snapshot,
+    foreclosure_quote, replay, topup_quote, topup_quote_restructured, verify_chain,
 };
 pub use allocation::{
     Allocation, AllocationLine, AllocationPolicy, AllocationPreset, Component, ExcessPolicy,

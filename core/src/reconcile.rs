@@ -262,6 +262,7 @@ const CHECKS: &[&str] = &[
     "schedule_principal",
     "cached_loan_figures",
     "allocation_complete",
+    "credit_while_overdue",
     "fine_per_rule",
     "fine_above_cap",
     "duplicate_fines",
@@ -338,7 +339,8 @@ fn body_amount(e: &LoanEvent) -> Option<Money> {
         EventBody::PaymentReceived { amount, .. }
         | EventBody::InterestOnlyPayment { amount, .. }
         | EventBody::PartPayment { amount, .. }
-        | EventBody::Foreclosed { amount } => Some(*amount),
+        | EventBody::Foreclosed { amount }
+        | EventBody::CreditApplied { amount } => Some(*amount),
         _ => None,
     }
 }
@@ -427,6 +429,19 @@ pub fn check_books(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
         if s.status == "active" {
             active += 1;
             active_members.insert(member);
+        }
+        // Member credit held while an installment is past due should have been applied.
+        if credit > 0 && s.days_past_due > 0 {
+            c.add(
+                "credit_while_overdue",
+                "warning",
+                format!(
+                    "{loan_id} holds member credit while {} days past due",
+                    s.days_past_due
+                ),
+                vec![loan_id.clone()],
+                &[("member_credit", credit)],
+            )?;
         }
         // #1 schedule principal.
         let rows: i128 = s

@@ -311,6 +311,19 @@ pub enum EventBody {
         /// Why (required).
         reason: String,
     },
+    /// Member credit applied to dues that have fallen due (on or before the value date),
+    /// through the loan's allocation order; the daily job emits it (see `credit_events`).
+    CreditApplied {
+        /// Amount applied: at most the member credit and at most the dues due.
+        amount: Money,
+    },
+    /// Member credit paid back to the member.
+    CreditRefunded {
+        /// Amount refunded: at most the member credit.
+        amount: Money,
+        /// Why (required).
+        reason: String,
+    },
     /// A compromise settlement of a written-off loan's claim: `amount` is received (a
     /// recovery) and the rest of the claim is waived; guarantors are released.
     Settled {

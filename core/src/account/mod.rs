@@ -564,6 +564,46 @@ pub fn fine_events(
         .collect()
 }
 
+/// The `credit_applied` event that applies a loan's member credit to the dues fallen due on
+/// or before `on` (none when there is no credit or nothing is due). A daily job appends it, so
+/// no credit is held while an installment is past due. Its id and idempotency key are
+/// `credit:<loan>:<date>:<amount>`: running the job twice the same day gives a duplicate.
+///
+/// # Errors
+/// As [`replay`].
+///
+/// # Example
+/// ```
+/// use windeep_core::{credit_events, parse_date, LoanEvent};
+/// let events: Vec<LoanEvent> = serde_json::from_str(r#"[
+///   {"id": "d", "sequence": 1, "value_date": "2026-01-05", "idempotency_key": "d",
+///    "body": {"type": "disbursed", "loan_id": "LN1", "terms": {"principal": "100000",
+///      "annual_rate": "12", "tenure": 12, "disbursed_on": "2026-01-05",
+///      "first_due_on": "2026-02-05"}}}]"#).unwrap();
+/// assert!(credit_events(&events, parse_date("2026-03-01").unwrap(), 2).unwrap().is_empty());
+/// ```
+pub fn credit_events(
+    events: &[LoanEvent],
+    on: NaiveDate,
+    next_sequence: u64,
+) -> Result<Vec<LoanEvent>> {
+    let (account, _) = fold(events, on, false)?;
+    let amount = account.credit_applicable(on);
+    if amount == 0 {
+        return Ok(Vec::new());
+    }
+    let amount = account.money_of(amount)?;
+    let key = format!("credit:{}:{}:{amount}", account.loan_id(), format_date(on));
+    Ok(vec![LoanEvent {
+        id: key.clone(),
+        sequence: next_sequence,
+        value_date: on,
+        idempotency_key: key,
+        prev_hash: None,
+        body: EventBody::CreditApplied { amount },
+    }])
+}
+
 /// A payment whose allocation changed because an event was inserted before it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangedAllocation {

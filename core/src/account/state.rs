@@ -624,6 +624,16 @@ impl Account {
         (self.principal, self.fee, self.upfront, self.net)
     }
 
+    /// The loan's id.
+    pub(crate) fn loan_id(&self) -> &str {
+        &self.loan_id
+    }
+
+    /// An amount in minor units as money of the loan's currency.
+    pub(crate) fn money_of(&self, minor: i128) -> Result<Money> {
+        self.m(minor)
+    }
+
     /// The closure, once closed.
     pub(crate) fn closure(&self) -> Option<&Closure> {
         self.closure.as_ref()
@@ -822,6 +832,23 @@ impl Account {
                 } else {
                     self.pay(amount, date, *installment, out)?;
                 }
+            }
+            EventBody::CreditApplied { amount } => {
+                let amount = self.amount(*amount, "a credit application")?;
+                self.apply_credit(amount, date, out)?;
+            }
+            EventBody::CreditRefunded { amount, reason } => {
+                require_reason(reason)?;
+                let amount = self.amount(*amount, "a credit refund")?;
+                if amount > self.member_credit {
+                    return Err(CoreError::NotEligible {
+                        reason: format!(
+                            "a refund cannot exceed the member credit {}",
+                            self.m(self.member_credit)?
+                        ),
+                    });
+                }
+                self.member_credit -= amount;
             }
             EventBody::Settled { amount, reason } => {
                 require_reason(reason)?;
@@ -1098,6 +1125,104 @@ impl Account {
             guarantors_released: self.guarantors.clone(),
             successor_loan_id: successor,
         });
+    }
+
+    /// Member credit due to be applied on `date`: the least of the credit and the dues (with
+    /// fines) of installments due on or before `date`.
+    pub(crate) fn credit_applicable(&self, date: NaiveDate) -> i128 {
+        if self.closure.is_some() {
+            return 0;
+        }
+        let due: i128 = self
+            .dues()
+            .iter()
+            .filter(|d| d.due_on <= date)
+            .map(|d| d.owed.iter().sum::<i128>())
+            .sum();
+        due.min(self.member_credit)
+    }
+
+    /// Applies `amount` of member credit to the dues due on or before `date`, in the loan's
+    /// allocation order (never to later installments).
+    fn apply_credit(
+        &mut self,
+        amount: i128,
+        date: NaiveDate,
+        out: &mut EventOutcome,
+    ) -> Result<()> {
+        if amount > self.credit_applicable(date) {
+            return Err(CoreError::NotEligible {
+                reason: format!(
+                    "a credit application cannot exceed the member credit {} or the dues due",
+                    self.m(self.member_credit)?
+                ),
+            });
+        }
+        let policy = crate::allocation::AllocationPolicy {
+            preset: self.policy.allocation.preset,
+            excess: ExcessPolicy::HoldAsMemberCredit,
+        };
+        let dues = self.dues();
+        let (lines, _) = allocate_minor(amount, date, None, &dues, policy)?;
+        self.member_credit -= amount;
+        self.apply_lines(&lines)?;
+        if self.record {
+            out.allocation = Some(self.allocation_of(&lines, None, 0, policy)?);
+        }
+        Ok(())
+    }
+
+    fn apply_lines(&mut self, lines: &[(u32, Component, i128)]) -> Result<()> {
+        for &(installment, component, v) in lines {
+            match component {
+                Component::Interest | Component::Principal => {
+                    let i = self.row_index(installment)?;
+                    let row = self.at_mut(i)?;
+                    if component == Component::Interest {
+                        row.interest_paid += v;
+                    } else {
+                        row.principal_paid += v;
+                    }
+                }
+                Component::Fine => {
+                    let mut left = v;
+                    for f in self
+                        .fines
+                        .iter_mut()
+                        .filter(|f| f.installment == installment)
+                    {
+                        let take = f.balance().min(left);
+                        f.paid += take;
+                        left -= take;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn allocation_of(
+        &self,
+        lines: &[(u32, Component, i128)],
+        target: Option<u32>,
+        excess: i128,
+        policy: crate::allocation::AllocationPolicy,
+    ) -> Result<Allocation> {
+        Ok(Allocation {
+            policy,
+            target,
+            lines: lines
+                .iter()
+                .map(|&(installment, component, v)| {
+                    Ok(AllocationLine {
+                        installment,
+                        component,
+                        amount: self.m(v)?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?,
+            excess: self.m(excess)?,
+        })
     }
 
     fn pay(

@@ -96,6 +96,8 @@ pub(crate) fn event_kind(body: &EventBody) -> &'static str {
         EventBody::ToppedUp { .. } => "topped_up",
         EventBody::WrittenOff { .. } => "written_off",
         EventBody::Settled { .. } => "settled",
+        EventBody::CreditApplied { .. } => "credit_applied",
+        EventBody::CreditRefunded { .. } => "credit_refunded",
         EventBody::Waiver { .. } => "waiver",
     }
 }
@@ -309,6 +311,10 @@ impl<'c> LoanPoster<'c> {
             }
             EventBody::ToppedUp { .. } => {
                 legs.debit(R::TopupClearing, cash_in);
+            }
+            // Member credit paid back: Dr member credit (the Δ below) / Cr funds.
+            EventBody::CreditRefunded { amount, .. } => {
+                legs.credit(self.ctx.funds, self.ctx.currency.minor(*amount)?);
             }
             _ => {}
         }
