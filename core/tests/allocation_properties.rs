@@ -206,3 +206,39 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Under hold_as_member_credit, when the daily job appends what `credit_events` returns,
+    /// no credit is held while anything is past due.
+    #[test]
+    fn applied_credit_never_idles_while_overdue(
+        principal in 10_000_i64..300_000,
+        tenure in 3_u32..12,
+        steps in proptest::collection::vec((1_u64..40, 0_i64..3_000_000), 1..12),
+    ) {
+        let mut events = vec![disbursed(principal, 1200, tenure, "hold_as_member_credit")];
+        let mut date = d("2026-01-05");
+        let mut seq = 2;
+        for (gap, paise) in steps {
+            date = date + Days::new(gap);
+            if paise > 0 {
+                events.push(event(seq, date, EventBody::PaymentReceived {
+                    amount: money(paise), installment: None,
+                }));
+                seq += 1;
+            }
+            let Ok(more) = windeep_core::credit_events(&events, date, seq) else { break };
+            // A second run the same day is a duplicate of the first.
+            let again = windeep_core::credit_events(&events, date, seq).unwrap();
+            prop_assert_eq!(&more, &again);
+            seq += u64::try_from(more.len()).unwrap();
+            events.extend(more);
+            let s = replay(&events, date).unwrap().state;
+            if s.member_credit.value() > Decimal::ZERO {
+                prop_assert_eq!(s.days_past_due, 0, "credit {} held while overdue", s.member_credit);
+            }
+        }
+    }
+}
