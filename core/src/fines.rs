@@ -1064,12 +1064,14 @@ pub fn assess_fines(
         let Some(inst) = installments.get(*i) else {
             continue;
         };
+        let mut produced = BTreeSet::new();
         for (index, spans) in days {
             let Some(rule) = candidates.get(*index) else {
                 continue;
             };
             let percentage = matches!(rule.formula, Formula::Percentage(..));
             for t in targets(rule, spans, inst.unpaid)? {
+                produced.insert((rule.rule.id, t.occurrence));
                 let calculated = rounding.round_value(t.raw, cur)?;
                 let capped = rule.cap.is_some_and(|c| calculated > c);
                 let target = match rule.cap {
@@ -1140,6 +1142,47 @@ pub fn assess_fines(
                     balance: Money::from_decimal(pad(balance)),
                 });
             }
+        }
+        // A fine of a rule given here that no longer has a charging day (a back-dated payment
+        // settled the installment earlier) is re-amounted to 0, or to what is paid and waived
+        // on it. Percentage fines keep the amount they were levied with.
+        for (&(rule_id, occurrence), f) in &inst.fines {
+            if produced.contains(&(rule_id, occurrence)) {
+                continue;
+            }
+            let Some(rule) = candidates.iter().find(|r| r.rule.id == rule_id) else {
+                continue;
+            };
+            if matches!(rule.formula, Formula::Percentage(..)) {
+                continue;
+            }
+            let floor = add(f.paid, f.waived, "fine balance")?;
+            if floor == f.amount {
+                continue;
+            }
+            let balance = Decimal::ZERO;
+            out.push(FineAssessment {
+                action: FineAction::ReAmount,
+                key: FineKey {
+                    loan_id: snapshot.loan_id.clone(),
+                    installment: inst.number,
+                    rule_id,
+                    occurrence,
+                },
+                kind: rule.rule.formula.kind_name(),
+                accrued_to: inst.due_on,
+                days_late: 0,
+                effective_days: 0,
+                base: None,
+                calculated: Money::from_decimal(pad(Decimal::ZERO)),
+                capped: false,
+                floored: floor > Decimal::ZERO,
+                amount: Money::from_decimal(pad(floor)),
+                previous_amount: Some(Money::from_decimal(pad(f.amount))),
+                paid: Money::from_decimal(pad(f.paid)),
+                waived: Money::from_decimal(pad(f.waived)),
+                balance: Money::from_decimal(pad(balance)),
+            });
         }
     }
     out.sort_by(|a, b| a.key.cmp(&b.key));
@@ -1246,6 +1289,8 @@ fn plan<'a>(snapshot: &FineSnapshot, rules: &'a [FineRule], as_of: NaiveDate) ->
     for (i, inst) in installments.iter().enumerate() {
         let dmax = days_between(inst.due_on, inst.end);
         if dmax < 1 {
+            // Never late: no fine exists, but those it holds may have to be re-amounted.
+            plan.push((i, BTreeMap::new()));
             continue;
         }
         let days = charging_days(&candidates, inst.due_on, dmax);
