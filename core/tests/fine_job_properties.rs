@@ -174,3 +174,72 @@ fn back_dated_settlement_after_three_levies() {
     assert!(replay(&twice, d("2026-02-09")).is_ok());
     assert_eq!(fines(&twice, d("2026-02-09")), fines(&log, d("2026-02-09")));
 }
+
+/// `check_books` with tiered fines: the two fines the engine derives (one per window) are no
+/// duplicate; a second rule fining the days of the first is.
+#[test]
+fn check_books_duplicate_fines_agrees_with_the_engine() {
+    let book = |fines: serde_json::Value| {
+        let mut events = vec![serde_json::json!({"id": "d", "sequence": 1,
+            "value_date": "2026-01-05", "idempotency_key": "d", "body": {"type": "disbursed",
+            "loan_id": "LN1", "terms": {"principal": "100000", "annual_rate": "12",
+            "tenure": 12, "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"},
+            "guarantors": []}})];
+        for (i, (rule, amount)) in fines
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f[0].clone(), f[1].clone()))
+            .enumerate()
+        {
+            let id = format!("f{i}");
+            events.push(serde_json::json!({"id": id, "sequence": i + 2,
+                "value_date": "2026-02-15", "idempotency_key": id, "body": {"type": "fine_levied",
+                "installment": 1, "rule_id": rule, "amount": amount}}));
+        }
+        serde_json::json!({"books": {"as_of": "2026-02-15",
+            "loans": [{"member": "MEMB000001", "events": events}],
+            "fine_rules": [
+                {"id": 1, "applies_to": "loan", "max_days": 5,
+                 "formula": {"kind": "per_day", "per_day": "10"}},
+                {"id": 2, "applies_to": "loan", "min_days": 6,
+                 "formula": {"kind": "per_day", "per_day": "20"}},
+                {"id": 3, "applies_to": "loan", "effective_from": "2027-01-01",
+                 "formula": {"kind": "per_day", "per_day": "30"}}]}})
+        .to_string()
+    };
+    // 10 days late: rule 1 charges days 1–5 (50), rule 2 days 6–10 (20 × 5 = 100).
+    let tiered = windeep_core::ops::call(
+        "check_books",
+        &book(serde_json::json!([["1", "50"], ["2", "100"]])),
+    )
+    .unwrap();
+    assert!(
+        !findings(&tiered).contains(&"duplicate_fines".to_owned()),
+        "{tiered}"
+    );
+    assert!(
+        !findings(&tiered).contains(&"fine_per_rule".to_owned()),
+        "{tiered}"
+    );
+    // Rule 3 is not in force yet: its fine on the same installment is a duplicate.
+    let dup = windeep_core::ops::call(
+        "check_books",
+        &book(serde_json::json!([["1", "50"], ["2", "100"], ["3", "300"]])),
+    )
+    .unwrap();
+    assert!(
+        findings(&dup).contains(&"duplicate_fines".to_owned()),
+        "{dup}"
+    );
+}
+
+/// The `check` names of the violations and alerts of a `check_books` report.
+fn findings(report: &serde_json::Value) -> Vec<String> {
+    ["violations", "alerts"]
+        .iter()
+        .filter_map(|k| report[*k].as_array())
+        .flatten()
+        .filter_map(|f| f["check"].as_str().map(str::to_owned))
+        .collect()
+}
