@@ -858,11 +858,7 @@ fn eligible_days(r: &FineRule, due: NaiveDate, dmax: i64) -> Option<(i64, i64)> 
 /// The charging days of each rule for one installment: the days late on which it is the
 /// matching rule, `days_late > grace_days` and its formula is defined (for a slab table, the day
 /// lies in a slab). Returned per rule index, as ascending disjoint intervals.
-fn charging_days(
-    rules: &[Rule<'_>],
-    due: NaiveDate,
-    dmax: i64,
-) -> BTreeMap<usize, Vec<(i64, i64)>> {
+fn charging_days(rules: &[Rule<'_>], due: NaiveDate, dmax: i64) -> ChargingDays {
     let windows: Vec<Option<(i64, i64)>> = rules
         .iter()
         .map(|r| eligible_days(r.rule, due, dmax))
@@ -1017,12 +1013,15 @@ fn targets(rule: &Rule<'_>, spans: &[(i64, i64)], unpaid: Decimal) -> Result<Vec
 ///
 /// For every overdue installment, each late day `t` (days late `d = t − due_on`, from 1 through
 /// the settlement date or `as_of`) is matched to at most one rule by precedence. A rule's fine
-/// exists once the rule has charged on some day (`d > grace_days`); per-day and slab fines are
-/// derived from the last such day, so they stop growing at settlement and when another rule
-/// takes over. Amounts are rounded once by the snapshot's rounding policy, then capped; a fine
-/// is never set below what has been paid and waived on it. Percentage fines keep the amount
-/// they were levied with. Fines already in the snapshot under a rule that is not given, or that
-/// never charged, are left alone.
+/// exists once the rule has charged on some day (`d > grace_days`); each late day is charged by
+/// one rule only, so a per-day fine is `initial + per_day × n` with `n` its own charging days
+/// (a later tier's count starts at its first day), and per-day and slab fines stop growing at
+/// settlement and when another rule takes over. Amounts are rounded once by the snapshot's
+/// rounding policy, then capped; a fine is never set below what has been paid and waived on it,
+/// nor above 10¹². Percentage fines keep the amount they were levied with. A fine of a given
+/// rule that no longer charges (a back-dated payment) goes back to what is paid and waived on
+/// it; fines under a rule that is not given are left alone. The limits of `docs/fines.md`
+/// ("Limits") are enforced before any amount is computed.
 ///
 /// The result is sorted by installment, rule id and occurrence.
 ///
@@ -1030,7 +1029,9 @@ fn targets(rule: &Rule<'_>, spans: &[(i64, i64)], unpaid: Decimal) -> Result<Vec
 /// `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, then the snapshot's (`E_INVALID_FINE_SNAPSHOT`,
 /// `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_FINE_BALANCE_NEGATIVE`), then the rules', in
 /// input order (`E_DUPLICATE_FINE_RULE`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`,
-/// `E_INVALID_FINE_RULE`); `E_OVERFLOW` beyond [`MAX_FINE_OCCURRENCES`].
+/// `E_INVALID_FINE_RULE`); `E_FINE_LIMIT_EXCEEDED` beyond [`MAX_FINE_INSTALLMENTS`],
+/// [`MAX_FINE_DAYS`] days late, [`MAX_FINE_RULES`], [`MAX_FINE_OCCURRENCES`] or
+/// [`MAX_FINES_PER_ASSESSMENT`]; `E_AMOUNT_OUT_OF_RANGE` for a fine above 10¹².
 ///
 /// # Example
 /// ```
@@ -1239,13 +1240,16 @@ pub fn fine_keys(
     Ok(out)
 }
 
+/// Per rule index, its charging days as ascending disjoint `(first, last)` days-late intervals.
+type ChargingDays = BTreeMap<usize, Vec<(i64, i64)>>;
+
 /// What an assessment works on, validated and within the limits.
 struct Plan<'a> {
     rounding: RoundingPolicy,
     installments: Vec<Installment>,
     candidates: Vec<Rule<'a>>,
     /// Per installment index: each rule index's charging days.
-    days: Vec<(usize, BTreeMap<usize, Vec<(i64, i64)>>)>,
+    days: Vec<(usize, ChargingDays)>,
 }
 
 /// Validates the input in the documented order, then finds the charging days and counts the
