@@ -243,3 +243,37 @@ fn findings(report: &serde_json::Value) -> Vec<String> {
         .filter_map(|f| f["check"].as_str().map(str::to_owned))
         .collect()
 }
+
+/// Hostile sizes through the daily job: a recurring daily rule on a loan left unpaid until year
+/// 9999, and a 480-installment loan under recurring rules, are refused with a code or answered,
+/// quickly and small, never aborting.
+#[test]
+fn hostile_sizes_through_the_daily_job() {
+    let start = std::time::Instant::now();
+    let daily: Vec<FineRule> = serde_json::from_value(serde_json::json!([{"id": 1,
+        "applies_to": "loan", "formula": {"kind": "percentage", "percent": "1",
+        "recur_every_days": 1}}]))
+    .unwrap();
+    let err = loan_fines(&[disbursed()], d("9999-12-31"), &daily, None).unwrap_err();
+    assert_eq!(err.code(), "E_FINE_LIMIT_EXCEEDED");
+
+    let long: LoanEvent = serde_json::from_value(serde_json::json!({"id": "d", "sequence": 1,
+        "value_date": "2026-01-05", "idempotency_key": "d", "body": {"type": "disbursed",
+        "loan_id": "LN1", "terms": {"principal": "1000000", "annual_rate": "9", "tenure": 480,
+        "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"}}}))
+    .unwrap();
+    let err = loan_fines(std::slice::from_ref(&long), d("2067-01-01"), &daily, None).unwrap_err();
+    assert_eq!(err.code(), "E_FINE_LIMIT_EXCEEDED");
+    let yearly: Vec<FineRule> = serde_json::from_value(serde_json::json!([{"id": 1,
+        "applies_to": "loan", "formula": {"kind": "percentage", "percent": "1",
+        "recur_every_days": 365}}]))
+    .unwrap();
+    let out = loan_fines(&[long], d("2067-01-01"), &yearly, None).unwrap();
+    // 480 installments, each late between 0 and 41 years: at most 42 fines each.
+    assert!(!out.events.is_empty() && out.events.len() <= 480 * 42);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+}
