@@ -73,7 +73,7 @@ fn far_dates_and_huge_windows_are_refused_with_a_code() {
         json!({"id": 3, "applies_to": "loan", "grace_days": u32::MAX,
                "formula": {"kind": "slab", "slabs": [{"from_days": u32::MAX, "amount": "1"}]}}),
     ];
-    let code = |due: &str, as_of: &str, rule: &serde_json::Value| {
+    let code = |due: &str, as_of: &str, rule: &Value| {
         let input = json!({
             "as_of": as_of,
             "snapshot": {"loan_id": "L", "installments": [
