@@ -40,12 +40,16 @@ pub struct BankTransaction {
     pub mapped_amount: Money,
 }
 
-/// A stored journal line.
+/// A stored journal line. A line of the `postings` output is accepted as it is (its `role` is
+/// information; only the account, debit and credit are compared).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoredLine {
     /// Account code.
     pub account: String,
+    /// The posting role, as `postings` writes it (not compared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
     /// Debit.
     #[serde(default)]
     pub debit: Money,
@@ -54,7 +58,20 @@ pub struct StoredLine {
     pub credit: Money,
 }
 
-/// A journal entry as stored elsewhere (it may not balance).
+/// A journal entry as stored elsewhere (it may not balance). An entry of the `postings` output
+/// is accepted as it is: its header fields (`kind`, `account`, `event_id`, `member`,
+/// `reverses`, `replaces`, `narration`) are information; the `stored_journal` check compares
+/// ids, dates and lines.
+///
+/// # Example
+/// ```
+/// let e: windeep_core::StoredEntry = serde_json::from_str(r#"{"id": "LN1/p1",
+///     "date": "2026-02-05", "kind": "payment_received", "account": "LN1", "event_id": "p1",
+///     "member": "M1", "lines": [{"account": "1102", "role": "bank", "debit": "10.00",
+///     "credit": "0.00"}, {"account": "1201", "role": "loan_portfolio", "debit": "0.00",
+///     "credit": "10.00"}]}"#).unwrap();
+/// assert_eq!(e.lines.len(), 2);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoredEntry {
@@ -63,6 +80,27 @@ pub struct StoredEntry {
     /// Date.
     #[serde(with = "crate::money::iso_date")]
     pub date: NaiveDate,
+    /// What the entry records (`postings` output; not compared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The loan or savings account (`postings` output; not compared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The event (`postings` output; not compared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    /// The member (`postings` output; not compared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    /// The entry a mirror reverses (`postings` output; not compared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reverses: Option<String>,
+    /// The entry a correction replaces (`postings` output; not compared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
+    /// A manual entry's narration (`postings` output; not compared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub narration: Option<String>,
     /// Lines.
     pub lines: Vec<StoredLine>,
 }

@@ -286,6 +286,19 @@ proptest! {
         }
         let ids: std::collections::BTreeSet<&str> = entries.iter().map(JournalEntry::id).collect();
         prop_assert_eq!(ids.len(), entries.len(), "entry ids are unique");
+        // Deferred (capitalised) interest income is never negative at any date's end.
+        let dates: std::collections::BTreeSet<NaiveDate> = entries.iter().map(JournalEntry::date).collect();
+        for on in dates {
+            let deferred = -net(&entries, on).get("2600").copied().unwrap_or(0);
+            prop_assert!(deferred >= 0, "deferred interest {deferred} on {on}");
+        }
+        // The output of `postings` is accepted back as the stored journal and agrees.
+        let mut echoed = b.clone();
+        echoed.as_of = d("2027-12-31");
+        let written = serde_json::to_value(journal(&echoed).unwrap()).unwrap();
+        echoed.stored_journal = Some(serde_json::from_value(written).unwrap());
+        let report = check_books(&echoed, &AlertConfig::default()).unwrap();
+        prop_assert!(report.violations.is_empty(), "{:?}", report.violations);
     }
 
     /// Posting is deterministic and does not depend on arrival order: the same events arriving

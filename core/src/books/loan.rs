@@ -44,6 +44,8 @@ pub(crate) struct LoanPoster<'c> {
     in_npa: bool,
     receivable: i128,
     suspense: i128,
+    /// Capitalised interest not yet collected (deferred income), minor units, never negative.
+    deferred: i128,
     before: Figures,
     skip_due: Option<NaiveDate>,
     pub(crate) entries: Vec<JournalEntry>,
@@ -125,6 +127,7 @@ impl<'c> LoanPoster<'c> {
             in_npa: false,
             receivable: 0,
             suspense: 0,
+            deferred: 0,
             before: Figures::default(),
             skip_due: None,
             entries: Vec::new(),
@@ -326,20 +329,35 @@ impl<'c> LoanPoster<'c> {
             legs.credit(R::InterestIncome, interest_cash)
                 .credit(R::FineIncome, d.fines_paid);
         }
-        // Principal waived or written off.
+        // Capitalised interest is income as the principal it became is collected: the first
+        // principal collected after a capitalisation releases it from deferred income.
+        let released = principal_in.clamp(0, self.deferred);
+        self.deferred -= released;
+        legs.debit(R::CapitalisedInterest, released)
+            .credit(R::InterestIncome, released);
+        // Principal waived or written off: capitalised interest still deferred was never
+        // income, so it is reversed out of deferred income; only the rest is a loss.
         let loss = if matches!(e.body, EventBody::WrittenOff { .. }) {
             R::WriteOffExpense
         } else {
             R::WaiverExpense
         };
-        legs.debit(loss, d.principal_waived)
+        let unearned = d.principal_waived.clamp(0, self.deferred);
+        self.deferred -= unearned;
+        legs.debit(R::CapitalisedInterest, unearned)
+            .debit(loss, d.principal_waived - unearned)
             .credit(R::LoanPortfolio, d.principal_waived);
-        // Interest capitalised by a skip: accrued interest becomes principal; interest not yet
-        // accrued is recognised through the capitalised-interest role.
-        legs.debit(R::LoanPortfolio, d.capitalised);
+        // Interest capitalised by a skip becomes principal and deferred income, on either basis
+        // (never income at capitalisation). On the accrual basis interest already accrued (the
+        // installment was due) leaves the receivable, and the income it was recognised as (or
+        // the suspense) is reversed.
+        legs.debit(R::LoanPortfolio, d.capitalised)
+            .credit(R::CapitalisedInterest, d.capitalised);
+        self.deferred += d.capitalised;
         if accrual {
-            legs.credit(R::InterestReceivable, cap_due)
-                .credit(R::CapitalisedInterest, d.capitalised - cap_due);
+            if cap_due > 0 {
+                self.reverse_accrued(&mut legs, cap_due);
+            }
             if d.interest_waived_due > 0 {
                 self.reverse_accrued(&mut legs, d.interest_waived_due);
             }
@@ -358,8 +376,6 @@ impl<'c> LoanPoster<'c> {
                 }
             }
             self.receivable += d.interest_due_unpaid;
-        } else {
-            legs.credit(R::CapitalisedInterest, d.capitalised);
         }
         if let Some(c) = account.closure()
             && c.closure_type == ClosureType::Topup

@@ -90,7 +90,8 @@ pub enum PostingRole {
     InterestSuspense,
     /// Interest income.
     InterestIncome,
-    /// Interest capitalised into principal by a skipped installment.
+    /// Interest capitalised into principal by a skipped installment: a deferred income (a
+    /// liability), released to interest income as the loan's principal is collected.
     CapitalisedInterest,
     /// Processing fees.
     FeeIncome,
@@ -149,8 +150,8 @@ impl PostingRole {
             Self::SavingsDeposits
             | Self::MemberCredit
             | Self::SavingsClearing
-            | Self::InterestSuspense => &[Liability],
-            Self::CapitalisedInterest => &[Income, Liability],
+            | Self::InterestSuspense
+            | Self::CapitalisedInterest => &[Liability],
             Self::InterestIncome
             | Self::FeeIncome
             | Self::FineIncome
@@ -190,7 +191,8 @@ impl PostingRole {
             Self::MemberCredit => "2300",
             Self::SavingsClearing => "2400",
             Self::InterestSuspense => "2500",
-            Self::InterestIncome | Self::CapitalisedInterest => "3100",
+            Self::CapitalisedInterest => "2600",
+            Self::InterestIncome => "3100",
             Self::FeeIncome => "3200",
             Self::FineIncome => "3300",
             Self::PrepaymentChargeIncome => "3400",
@@ -252,6 +254,13 @@ const SEED: &[(&str, &str, AccountKind, Option<&str>, bool)] = {
             false,
         ),
         ("2500", "Interest Suspense", Liability, Some("2000"), false),
+        (
+            "2600",
+            "Deferred Interest Income",
+            Liability,
+            Some("2000"),
+            false,
+        ),
         ("3000", "Income", Income, None, true),
         ("3100", "Interest Income", Income, Some("3000"), false),
         ("3200", "Processing Fee Income", Income, Some("3000"), false),
@@ -439,7 +448,7 @@ mod tests {
             assert!(role.kinds().contains(&a.kind), "{role:?}");
         }
         assert_eq!(chart.code(PostingRole::Bank), "1102");
-        assert_eq!(chart.code(PostingRole::CapitalisedInterest), "3100");
+        assert_eq!(chart.code(PostingRole::CapitalisedInterest), "2600");
     }
 
     #[test]
