@@ -67,6 +67,8 @@ pub fn loan_events(loan_id: &str, tenure: u32, payments: u32, fines: u32) -> Vec
             EventBody::PaymentReceived {
                 amount: Money::from_decimal(amount),
                 installment: None,
+                payment_mode: None,
+                bank_transaction: None,
             },
         ));
     }

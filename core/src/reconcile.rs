@@ -376,7 +376,7 @@ fn body_amount(e: &LoanEvent) -> Option<Money> {
         EventBody::PaymentReceived { amount, .. }
         | EventBody::InterestOnlyPayment { amount, .. }
         | EventBody::PartPayment { amount, .. }
-        | EventBody::Foreclosed { amount } => Some(*amount),
+        | EventBody::Foreclosed { amount, .. } => Some(*amount),
         _ => None,
     }
 }

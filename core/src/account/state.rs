@@ -658,6 +658,7 @@ impl Account {
             EventBody::PaymentReceived {
                 amount,
                 installment,
+                ..
             } => {
                 let amount = self.amount(*amount, "a payment")?;
                 self.pay(amount, date, *installment, out)?;
@@ -757,11 +758,12 @@ impl Account {
             EventBody::InterestOnlyPayment {
                 installment,
                 amount,
+                ..
             } => {
                 let amount = self.amount(*amount, "an interest-only payment")?;
                 self.interest_only(*installment, amount)?;
             }
-            EventBody::PartPayment { amount, mode } => {
+            EventBody::PartPayment { amount, mode, .. } => {
                 let amount = self.amount(*amount, "a part payment")?;
                 let accrued = self.part_payment(amount, date, *mode)?;
                 out.interest_collected = Some(self.m(accrued)?);
@@ -770,7 +772,7 @@ impl Account {
             EventBody::RateChanged { annual_rate, mode } => {
                 self.rate_change(*annual_rate, date, *mode)?
             }
-            EventBody::Foreclosed { amount } => {
+            EventBody::Foreclosed { amount, .. } => {
                 let amount = self.amount(*amount, "a foreclosure payment")?;
                 let q = self.quote(date)?;
                 if amount != q.total.value().mantissa() {

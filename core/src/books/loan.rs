@@ -7,7 +7,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::Ctx;
-use crate::account::{Account, ClosureType, EventBody, EventOutcome, Figures, LoanEvent, Observer};
+use crate::account::{
+    Account, ClosureType, EventBody, EventOutcome, Figures, LoanEvent, Observer, PaymentMode,
+};
 use crate::error::Result;
 use crate::ledger::{Basis, EntryHeader, JournalEntry, Legs, PostingRole as R};
 
@@ -70,6 +72,16 @@ fn diff(a: &Figures, b: &Figures) -> Figures {
         member_credit: a.member_credit - b.member_credit,
         savings_credit: a.savings_credit - b.savings_credit,
         outstanding: a.outstanding - b.outstanding,
+    }
+}
+
+/// The funds account a payment's mode posts to: the cash book, the bank book, or the clearing
+/// account of book adjustments.
+fn funds_role(mode: PaymentMode) -> R {
+    match mode {
+        PaymentMode::Cash => R::Cash,
+        PaymentMode::Bank | PaymentMode::Upi | PaymentMode::Cheque | PaymentMode::Nach => R::Bank,
+        PaymentMode::Adjustment => R::AdjustmentClearing,
     }
 }
 
@@ -298,11 +310,28 @@ impl<'c> LoanPoster<'c> {
             + d.member_credit
             + d.savings_credit;
         match &e.body {
-            EventBody::PaymentReceived { amount, .. }
-            | EventBody::InterestOnlyPayment { amount, .. }
-            | EventBody::PartPayment { amount, .. }
-            | EventBody::Foreclosed { amount } => {
-                legs.debit(self.ctx.funds, self.ctx.currency.minor(*amount)?);
+            EventBody::PaymentReceived {
+                amount,
+                payment_mode,
+                ..
+            }
+            | EventBody::InterestOnlyPayment {
+                amount,
+                payment_mode,
+                ..
+            }
+            | EventBody::PartPayment {
+                amount,
+                payment_mode,
+                ..
+            }
+            | EventBody::Foreclosed {
+                amount,
+                payment_mode,
+                ..
+            } => {
+                let funds = payment_mode.map_or(self.ctx.funds, funds_role);
+                legs.debit(funds, self.ctx.currency.minor(*amount)?);
             }
             EventBody::ToppedUp { .. } => {
                 legs.debit(R::TopupClearing, cash_in);

@@ -80,6 +80,9 @@ pub enum PostingRole {
     FineReceivable,
     /// A parent loan settled from a top-up's proceeds, until the top-up loan is disbursed.
     TopupClearing,
+    /// Loan payments made by a book adjustment (`payment_mode: adjustment`), until a journal
+    /// entry says where the value came from.
+    AdjustmentClearing,
     /// Members' savings.
     SavingsDeposits,
     /// Loan excess held for the member.
@@ -113,13 +116,14 @@ pub enum PostingRole {
 
 impl PostingRole {
     /// Every role, in the order legs are listed within an entry.
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 21] = [
         Self::Cash,
         Self::Bank,
         Self::LoanPortfolio,
         Self::InterestReceivable,
         Self::FineReceivable,
         Self::TopupClearing,
+        Self::AdjustmentClearing,
         Self::SavingsDeposits,
         Self::MemberCredit,
         Self::SavingsClearing,
@@ -146,7 +150,8 @@ impl PostingRole {
             | Self::LoanPortfolio
             | Self::InterestReceivable
             | Self::FineReceivable
-            | Self::TopupClearing => &[Asset],
+            | Self::TopupClearing
+            | Self::AdjustmentClearing => &[Asset],
             Self::SavingsDeposits
             | Self::MemberCredit
             | Self::SavingsClearing
@@ -187,6 +192,7 @@ impl PostingRole {
             Self::InterestReceivable => "1301",
             Self::FineReceivable => "1302",
             Self::TopupClearing => "1400",
+            Self::AdjustmentClearing => "1500",
             Self::SavingsDeposits => "2101",
             Self::MemberCredit => "2300",
             Self::SavingsClearing => "2400",
@@ -225,7 +231,7 @@ pub struct Chart {
     /// The codes, shared by every posting line.
     codes: Vec<Arc<str>>,
     by_code: BTreeMap<String, usize>,
-    roles: [usize; 20],
+    roles: [usize; 21],
 }
 
 const SEED: &[(&str, &str, AccountKind, Option<&str>, bool)] = {
@@ -241,6 +247,7 @@ const SEED: &[(&str, &str, AccountKind, Option<&str>, bool)] = {
         ("1301", "Interest Receivable", Asset, Some("1300"), false),
         ("1302", "Fine Receivable", Asset, Some("1300"), false),
         ("1400", "Top-up Settlements", Asset, Some("1000"), false),
+        ("1500", "Payment Adjustments", Asset, Some("1000"), false),
         ("2000", "Liabilities", Liability, None, true),
         ("2100", "Member Deposits", Liability, Some("2000"), true),
         ("2101", "Savings Deposits", Liability, Some("2100"), false),
@@ -301,7 +308,7 @@ impl Default for Chart {
             accounts: Vec::new(),
             codes: Vec::new(),
             by_code: BTreeMap::new(),
-            roles: [0; 20],
+            roles: [0; 21],
         })
     }
 }
@@ -339,7 +346,7 @@ impl Chart {
                 }
             }
         }
-        let mut roles = [0_usize; 20];
+        let mut roles = [0_usize; 21];
         for role in PostingRole::ALL {
             let code = overrides
                 .get(&role)
