@@ -312,6 +312,7 @@ const CHECKS: &[&str] = &[
     "negative_amounts",
     "orphans",
     "skip_consistency",
+    "npa_periods",
     "audit_trail",
     "subledger_loans",
     "subledger_savings",
@@ -426,6 +427,12 @@ pub fn check_books(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
         negatives: Vec::new(),
     };
     let chart = &d.ctx.chart;
+    let derived_npa: BTreeMap<&str, &Vec<crate::books::NpaPeriod>> = books
+        .loans
+        .iter()
+        .zip(&d.npa_periods)
+        .filter_map(|(l, p)| l.loan_id().ok().map(|id| (id, p)))
+        .collect();
     let members: Option<BTreeSet<&str>> = books
         .members
         .as_ref()
@@ -667,6 +674,21 @@ pub fn check_books(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
             if i.status == InstallmentStatus::Overdue {
                 loan_overdue += unpaid;
             }
+        }
+        // NPA periods: the books derive them; a table supplied with the loan must agree.
+        if books.config.basis == crate::ledger::Basis::Accrual
+            && !loan.npa.is_empty()
+            && derived_npa
+                .get(loan_id.as_str())
+                .is_some_and(|p| **p != loan.npa)
+        {
+            c.add(
+                "npa_periods",
+                "critical",
+                format!("loan {loan_id}: the NPA periods supplied differ from the policy's"),
+                vec![loan_id.clone()],
+                &[],
+            )?;
         }
         let snap = fine_snapshot(&loan.events, as_of, None)?;
         for i in &snap.installments {
@@ -1225,6 +1247,7 @@ pub fn check_books(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
             .iter()
             .filter(|c| match **c {
                 "subledger_interest_receivable" | "subledger_fine_receivable" => basis_accrual,
+                "npa_periods" => basis_accrual && books.loans.iter().any(|l| !l.npa.is_empty()),
                 "entry_balance" | "stored_journal" => books.stored_journal.is_some(),
                 "member_ledger_chain" => books.stored_member_ledger.is_some(),
                 "audit_trail" => books.audit_log.is_some(),

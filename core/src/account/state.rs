@@ -510,6 +510,16 @@ impl Account {
             .collect()
     }
 
+    /// The due date of the oldest installment with principal or interest unpaid, whatever its
+    /// due date (the loan's DPD at the day-end of `d` is `d` − that date when it is before `d`).
+    pub(crate) fn oldest_unpaid_due(&self) -> Option<NaiveDate> {
+        self.rows
+            .iter()
+            .filter(|r| r.unpaid_interest() + r.unpaid_principal() > 0)
+            .map(|r| r.due_on)
+            .min()
+    }
+
     /// Every installment's amounts.
     pub(crate) fn row_figures(&self) -> Vec<RowFigures> {
         self.rows

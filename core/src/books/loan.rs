@@ -40,14 +40,22 @@ pub(crate) struct LoanPoster<'c> {
     member: Arc<str>,
     /// For a top-up loan: what its proceeds settled on the parent.
     carried: i128,
-    transitions: Vec<(NaiveDate, bool)>,
-    next_transition: usize,
+    /// The upgrade: the day-end at which nothing of an NPA loan was past due any more.
+    upgrade_on: Option<NaiveDate>,
+    /// No NPA move before this day (the day after the last upgrade).
+    npa_floor: Option<NaiveDate>,
+    /// The NPA periods derived so far.
+    pub(crate) npa_periods: Vec<NpaPeriod>,
     accrued_through: Option<NaiveDate>,
     in_npa: bool,
     receivable: i128,
     suspense: i128,
     /// Capitalised interest not yet collected (deferred income), minor units, never negative.
     deferred: i128,
+    /// Fines levied and not paid or waived (accrual basis).
+    fines_receivable: i128,
+    /// Of the suspense, the fines of the NPA (equal to `fines_receivable` while NPA).
+    fine_suspense: i128,
     before: Figures,
     skip_due: Option<NaiveDate>,
     pub(crate) entries: Vec<JournalEntry>,
@@ -113,33 +121,22 @@ pub(crate) fn event_kind(body: &EventBody) -> &'static str {
 }
 
 impl<'c> LoanPoster<'c> {
-    pub(crate) fn new(
-        ctx: &'c Ctx,
-        loan_id: &str,
-        member: &str,
-        npa: &[NpaPeriod],
-        carried: i128,
-    ) -> Self {
-        let mut transitions: Vec<(NaiveDate, bool)> = Vec::new();
-        for p in npa {
-            transitions.push((p.from, true));
-            if let Some(to) = p.to {
-                transitions.push((to, false));
-            }
-        }
-        transitions.sort();
+    pub(crate) fn new(ctx: &'c Ctx, loan_id: &str, member: &str, carried: i128) -> Self {
         Self {
             ctx,
             loan_id: Arc::from(loan_id),
             member: Arc::from(member),
             carried,
-            transitions,
-            next_transition: 0,
+            upgrade_on: None,
+            npa_floor: None,
+            npa_periods: Vec::new(),
             accrued_through: None,
             in_npa: false,
             receivable: 0,
             suspense: 0,
             deferred: 0,
+            fines_receivable: 0,
+            fine_suspense: 0,
             before: Figures::default(),
             skip_due: None,
             entries: Vec::new(),
@@ -200,11 +197,7 @@ impl<'c> LoanPoster<'c> {
             .into_iter()
             .peekable();
         loop {
-            let next_move = self
-                .transitions
-                .get(self.next_transition)
-                .copied()
-                .filter(|(d, _)| *d < upto || (day_end && *d == upto));
+            let next_move = self.next_move(account, upto, day_end);
             let take_accrual = match (accruals.peek(), next_move) {
                 (Some((_, due, _)), Some((d, _))) => *due <= d,
                 (Some(_), None) => true,
@@ -216,12 +209,42 @@ impl<'c> LoanPoster<'c> {
                     self.accrue(k, due, amount)?;
                 }
             } else if let Some((d, npa)) = next_move {
-                self.next_transition += 1;
                 self.npa_move(d, npa)?;
             }
         }
         self.accrued_through = Some(self.accrued_through.map_or(upto, |a| a.max(upto)));
         Ok(())
+    }
+
+    /// The next NPA move before `upto` (or on it, with `day_end`), from the classification
+    /// rule: a performing loan becomes NPA at the day-end of its oldest unpaid due date +
+    /// threshold + 1 (its DPD then first exceeds the threshold); an NPA loan is upgraded at the
+    /// day-end of the day after which nothing of it is past due.
+    fn next_move(&self, account: &Account, upto: NaiveDate, day_end: bool) -> Option<(NaiveDate, bool)> {
+        let within = |d: NaiveDate| d < upto || (day_end && d == upto);
+        if self.in_npa {
+            return self.upgrade_on.filter(|d| within(*d)).map(|d| (d, false));
+        }
+        let oldest = account.oldest_unpaid_due()?;
+        let start = oldest.checked_add_days(chrono::Days::new(u64::from(self.ctx.npa_after_days) + 1))?;
+        // The state is the same since the last advance: a start before it was already passed
+        // by a state that did not call for it (a re-amortisation can make an older row unpaid).
+        let start = [Some(start), self.accrued_through, self.npa_floor]
+            .into_iter()
+            .flatten()
+            .max()
+            .unwrap_or(start);
+        within(start).then_some((start, true))
+    }
+
+    /// After an event of day `t`: an NPA loan with nothing past due at `t`'s day-end is
+    /// upgraded then (unless a later event of the day makes something past due again).
+    fn watch_upgrade(&mut self, account: &Account, t: NaiveDate) {
+        if !self.accrual() || !self.in_npa {
+            return;
+        }
+        let clear = account.closure().is_some() || account.oldest_unpaid_due().is_none_or(|d| d >= t);
+        self.upgrade_on = clear.then_some(t);
     }
 
     fn accrue(&mut self, k: u32, due: NaiveDate, amount: i128) -> Result<()> {
@@ -245,18 +268,36 @@ impl<'c> LoanPoster<'c> {
         let mut legs = Legs::default();
         if npa && !self.in_npa {
             self.in_npa = true;
+            self.upgrade_on = None;
+            self.npa_periods.push(NpaPeriod {
+                from: date,
+                to: None,
+            });
             let amount = self.receivable - self.suspense;
             legs.debit(R::InterestIncome, amount)
                 .credit(R::InterestSuspense, amount);
             self.suspense += amount;
+            // Fines on an NPA are income only when realised (decisions §19, revised).
+            let fines = self.fines_receivable - self.fine_suspense;
+            legs.debit(R::FineIncome, fines)
+                .credit(R::InterestSuspense, fines);
+            self.fine_suspense += fines;
             let id = format!("{}/npa/{date}", self.loan_id);
             return self.push(id, date, "npa_suspense", None, &legs);
         }
         if !npa && self.in_npa {
             self.in_npa = false;
+            self.upgrade_on = None;
+            self.npa_floor = date.succ_opt();
+            if let Some(p) = self.npa_periods.last_mut() {
+                p.to = Some(date);
+            }
             legs.debit(R::InterestSuspense, self.suspense)
                 .credit(R::InterestIncome, self.suspense);
             self.suspense = 0;
+            legs.debit(R::InterestSuspense, self.fine_suspense)
+                .credit(R::FineIncome, self.fine_suspense);
+            self.fine_suspense = 0;
             let id = format!("{}/npa-release/{date}", self.loan_id);
             return self.push(id, date, "npa_release", None, &legs);
         }
@@ -351,9 +392,19 @@ impl<'c> LoanPoster<'c> {
                 .credit(R::InterestIncome, realised);
             legs.credit(R::FineReceivable, d.fines_paid)
                 .debit(R::FineReceivable, d.fines_levied)
-                .credit(R::FineIncome, d.fines_levied)
-                .debit(R::FineIncome, d.fines_waived)
                 .credit(R::FineReceivable, d.fines_waived);
+            self.fines_receivable += d.fines_levied - d.fines_paid - d.fines_waived;
+            if self.in_npa {
+                // While NPA every fine is in suspense: a levy (or re-amount) and a waiver move
+                // the suspense; a payment realises its part as income.
+                legs.credit(R::InterestSuspense, d.fines_levied)
+                    .debit(R::InterestSuspense, d.fines_waived + d.fines_paid)
+                    .credit(R::FineIncome, d.fines_paid);
+                self.fine_suspense += d.fines_levied - d.fines_waived - d.fines_paid;
+            } else {
+                legs.credit(R::FineIncome, d.fines_levied)
+                    .debit(R::FineIncome, d.fines_waived);
+            }
         } else {
             legs.credit(R::InterestIncome, interest_cash)
                 .credit(R::FineIncome, d.fines_paid);
@@ -436,9 +487,11 @@ impl Observer for LoanPoster<'_> {
         outcome: &EventOutcome,
     ) -> Result<()> {
         if matches!(event.body, EventBody::Disbursed { .. }) {
-            self.disbursed(event, account)
+            self.disbursed(event, account)?;
         } else {
-            self.event(event, account, outcome)
+            self.event(event, account, outcome)?;
         }
+        self.watch_upgrade(account, event.value_date);
+        Ok(())
     }
 }
