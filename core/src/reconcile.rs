@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::account::{EventBody, InstallmentStatus, LoanEvent, Replay, fine_snapshot, replay};
 use crate::books::{Books, Derived, derive, member_codes, member_rows};
 use crate::classification::ClassificationPolicy;
-use crate::error::Result;
+use crate::error::{CoreError, Result};
 use crate::fines::assess_fines;
 use crate::ledger::{PostingRole, trial_balance};
 use crate::money::{Currency, Money};
@@ -313,6 +313,8 @@ const CHECKS: &[&str] = &[
     "orphans",
     "skip_consistency",
     "npa_periods",
+    "account_refused",
+    "event_chain",
     "audit_trail",
     "subledger_loans",
     "subledger_savings",
@@ -398,6 +400,63 @@ fn normalise_utr(utr: &str) -> String {
         .collect()
 }
 
+/// The books without the accounts (loans, savings accounts, manual entries) whose own events
+/// or lines are refused, each with its error: bad data is a finding of `check_books`, not an
+/// abort. An account is tried alone in books of the same configuration.
+fn without_refused(books: &Books) -> Result<(Books, Vec<(String, CoreError)>)> {
+    let empty = Books {
+        loans: Vec::new(),
+        savings: Vec::new(),
+        journal: Vec::new(),
+        stored_journal: None,
+        stored_member_ledger: None,
+        audit_log: None,
+        bank_transactions: Vec::new(),
+        ..books.clone()
+    };
+    // The configuration itself (chart, currency, years) is not an account's data.
+    derive(&empty, None)?;
+    let mut kept = books.clone();
+    let mut refused = Vec::new();
+    kept.loans.clear();
+    for (i, l) in books.loans.iter().enumerate() {
+        let alone = Books {
+            loans: vec![l.clone()],
+            ..empty.clone()
+        };
+        match derive(&alone, None) {
+            Ok(_) => kept.loans.push(l.clone()),
+            Err(e) => refused.push((
+                l.loan_id().map_or_else(|_| format!("loans[{i}]"), str::to_owned),
+                e,
+            )),
+        }
+    }
+    kept.savings.clear();
+    for a in &books.savings {
+        let alone = Books {
+            savings: vec![a.clone()],
+            ..empty.clone()
+        };
+        match derive(&alone, None) {
+            Ok(_) => kept.savings.push(a.clone()),
+            Err(e) => refused.push((a.account_id.clone(), e)),
+        }
+    }
+    kept.journal.clear();
+    for m in &books.journal {
+        let alone = Books {
+            journal: vec![m.clone()],
+            ..empty.clone()
+        };
+        match derive(&alone, None) {
+            Ok(_) => kept.journal.push(m.clone()),
+            Err(e) => refused.push((m.id.clone(), e)),
+        }
+    }
+    Ok((kept, refused))
+}
+
 fn gl_balance(d: &Derived, code: &str, as_of: NaiveDate) -> i128 {
     d.entries
         .iter()
@@ -419,13 +478,47 @@ fn gl_balance(d: &Derived, code: &str, as_of: NaiveDate) -> i128 {
 #[allow(clippy::too_many_lines)]
 pub fn check_books(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
     let as_of = books.as_of;
-    let d = derive(books, None)?;
+    let reduced;
+    let (books, d, refused) = match derive(books, None) {
+        Ok(d) => (books, d, Vec::new()),
+        Err(_) => {
+            let (r, refused) = without_refused(books)?;
+            reduced = r;
+            (&reduced, derive(&reduced, None)?, refused)
+        }
+    };
     let currency = &books.currency;
     let mut c = Checker {
         currency,
         violations: Vec::new(),
         negatives: Vec::new(),
     };
+    // Accounts whose events the folds refuse are findings, left out of every other check.
+    for (id, e) in refused {
+        c.add(
+            "account_refused",
+            "critical",
+            format!("{id}: {e}"),
+            vec![id, e.code().to_owned()],
+            &[],
+        )?;
+    }
+    // Hash chains: every loan whose events carry `prev_hash` is verified in stored order.
+    for l in &books.loans {
+        if l.events.iter().any(|e| e.prev_hash.is_some()) {
+            let r = crate::account::verify_chain(&l.events);
+            if r.status != "ok" {
+                let id = l.loan_id().map_or_else(|_| String::new(), str::to_owned);
+                c.add(
+                    "event_chain",
+                    "critical",
+                    format!("loan {id}: event chain {}", r.status),
+                    vec![id, r.event_id.unwrap_or_default(), r.status],
+                    &[],
+                )?;
+            }
+        }
+    }
     let chart = &d.ctx.chart;
     let derived_npa: BTreeMap<&str, &Vec<crate::books::NpaPeriod>> = books
         .loans
@@ -1248,6 +1341,10 @@ pub fn check_books(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
             .filter(|c| match **c {
                 "subledger_interest_receivable" | "subledger_fine_receivable" => basis_accrual,
                 "npa_periods" => basis_accrual && books.loans.iter().any(|l| !l.npa.is_empty()),
+                "event_chain" => books
+                    .loans
+                    .iter()
+                    .any(|l| l.events.iter().any(|e| e.prev_hash.is_some())),
                 "entry_balance" | "stored_journal" => books.stored_journal.is_some(),
                 "member_ledger_chain" => books.stored_member_ledger.is_some(),
                 "audit_trail" => books.audit_log.is_some(),
