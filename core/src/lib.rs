@@ -59,8 +59,7 @@ pub use account::{
     EventOutcome, FineView, ForeclosureQuote, ForeclosureRule, InstallmentStatus, InstallmentView,
     InterestOnlyMode, LoanAccount, LoanEvent, LoanState, LoanSummary, PartPaymentMode,
     PastDueInstallment, PaymentMode, RateChangeMode, Replay, SkipMode, TopUpQuote, apply_event,
-    end_of_day,
-    fine_events, fine_snapshot, foreclosure_quote, replay, topup_quote, verify_chain,
+    end_of_day, fine_events, fine_snapshot, foreclosure_quote, replay, topup_quote, verify_chain,
 };
 pub use allocation::{
     Allocation, AllocationLine, AllocationPolicy, AllocationPreset, Component, ExcessPolicy,

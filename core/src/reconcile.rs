@@ -427,7 +427,8 @@ fn without_refused(books: &Books) -> Result<(Books, Vec<(String, CoreError)>)> {
         match derive(&alone, None) {
             Ok(_) => kept.loans.push(l.clone()),
             Err(e) => refused.push((
-                l.loan_id().map_or_else(|_| format!("loans[{i}]"), str::to_owned),
+                l.loan_id()
+                    .map_or_else(|_| format!("loans[{i}]"), str::to_owned),
                 e,
             )),
         }

@@ -163,7 +163,8 @@ pub enum EventBody {
         amount: Money,
         /// An installment the payment targets, if any.
         #[serde(default)]
-        installment: Option<u32>,        /// How the money came in (selects the funds account of the posting); none: the books'
+        installment: Option<u32>,
+        /// How the money came in (selects the funds account of the posting); none: the books'
         /// `loan_funds` (docs/books.md).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         payment_mode: Option<PaymentMode>,
@@ -210,7 +211,8 @@ pub enum EventBody {
         /// The installment.
         installment: u32,
         /// Exactly the installment's unpaid interest.
-        amount: Money,        /// How the money came in (selects the funds account of the posting); none: the books'
+        amount: Money,
+        /// How the money came in (selects the funds account of the posting); none: the books'
         /// `loan_funds` (docs/books.md).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         payment_mode: Option<PaymentMode>,
@@ -223,7 +225,8 @@ pub enum EventBody {
         /// Amount paid (accrued interest first, the rest principal).
         amount: Money,
         /// Lower EMI or fewer installments.
-        mode: PartPaymentMode,        /// How the money came in (selects the funds account of the posting); none: the books'
+        mode: PartPaymentMode,
+        /// How the money came in (selects the funds account of the posting); none: the books'
         /// `loan_funds` (docs/books.md).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         payment_mode: Option<PaymentMode>,
@@ -248,7 +251,8 @@ pub enum EventBody {
     /// Settlement of the whole loan for exactly the foreclosure quote of the value date.
     Foreclosed {
         /// The amount paid; must equal the quote.
-        amount: Money,        /// How the money came in (selects the funds account of the posting); none: the books'
+        amount: Money,
+        /// How the money came in (selects the funds account of the posting); none: the books'
         /// `loan_funds` (docs/books.md).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         payment_mode: Option<PaymentMode>,

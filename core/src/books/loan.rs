@@ -220,13 +220,19 @@ impl<'c> LoanPoster<'c> {
     /// rule: a performing loan becomes NPA at the day-end of its oldest unpaid due date +
     /// threshold + 1 (its DPD then first exceeds the threshold); an NPA loan is upgraded at the
     /// day-end of the day after which nothing of it is past due.
-    fn next_move(&self, account: &Account, upto: NaiveDate, day_end: bool) -> Option<(NaiveDate, bool)> {
+    fn next_move(
+        &self,
+        account: &Account,
+        upto: NaiveDate,
+        day_end: bool,
+    ) -> Option<(NaiveDate, bool)> {
         let within = |d: NaiveDate| d < upto || (day_end && d == upto);
         if self.in_npa {
             return self.upgrade_on.filter(|d| within(*d)).map(|d| (d, false));
         }
         let oldest = account.oldest_unpaid_due()?;
-        let start = oldest.checked_add_days(chrono::Days::new(u64::from(self.ctx.npa_after_days) + 1))?;
+        let start =
+            oldest.checked_add_days(chrono::Days::new(u64::from(self.ctx.npa_after_days) + 1))?;
         // The state is the same since the last advance: a start before it was already passed
         // by a state that did not call for it (a re-amortisation can make an older row unpaid).
         let start = [Some(start), self.accrued_through, self.npa_floor]
@@ -243,7 +249,8 @@ impl<'c> LoanPoster<'c> {
         if !self.accrual() || !self.in_npa {
             return;
         }
-        let clear = account.closure().is_some() || account.oldest_unpaid_due().is_none_or(|d| d >= t);
+        let clear =
+            account.closure().is_some() || account.oldest_unpaid_due().is_none_or(|d| d >= t);
         self.upgrade_on = clear.then_some(t);
     }
 
