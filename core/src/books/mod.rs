@@ -422,6 +422,10 @@ impl<'c> LoanRun<'_, 'c> {
     }
 }
 
+/// A loan's journal, the top-up it closed into (new loan id, amount settled) and its derived
+/// NPA periods.
+type PostedLoan<'y> = (Keeper<'y>, Option<(String, i128)>, Vec<NpaPeriod>);
+
 fn post_loan<'y>(
     ctx: &Ctx,
     loan: &BookLoan,
@@ -429,7 +433,7 @@ fn post_loan<'y>(
     years: &'y [FinancialYear],
     as_of: NaiveDate,
     guard: Option<&Guard<'_>>,
-) -> Result<(Keeper<'y>, Option<(String, i128)>, Vec<NpaPeriod>)> {
+) -> Result<PostedLoan<'y>> {
     let loan_id = loan.loan_id()?.to_owned();
     if let Some(EventBody::Disbursed { terms, .. }) = loan
         .events
