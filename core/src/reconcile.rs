@@ -12,7 +12,7 @@ use crate::error::{CoreError, Result};
 use crate::fines::assess_fines;
 use crate::ledger::{PostingRole, trial_balance};
 use crate::money::{Currency, Money};
-use crate::savings::savings_statement;
+use crate::savings::{SavingsBody, SavingsMode, savings_statement};
 
 /// A bank statement line and its mapping state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -321,6 +321,7 @@ const CHECKS: &[&str] = &[
     "subledger_interest_receivable",
     "subledger_fine_receivable",
     "subledger_member_credit",
+    "subledger_savings_clearing",
     "cached_savings_balance",
     "bank_over_mapped",
     "stored_journal",
@@ -840,11 +841,38 @@ pub fn check_books(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
     // Savings.
     let mut total_savings = 0_i128;
     let mut savings_fines = 0_i128;
+    // Transfers to savings: what loans credited to savings, less what reached the accounts.
+    let mut clearing = 0_i128;
+    for (_, _, r, _) in &replays {
+        clearing += c.minor(r.state.credited_to_savings)?;
+    }
     for a in &books.savings {
         if a.opened_on > as_of {
             continue;
         }
         let st = savings_statement(a, as_of)?;
+        let transfers: BTreeSet<&str> = a
+            .events
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e.body,
+                    SavingsBody::Deposit {
+                        mode: SavingsMode::Transfer,
+                        ..
+                    } | SavingsBody::Withdrawal {
+                        mode: SavingsMode::Transfer,
+                        ..
+                    }
+                )
+            })
+            .map(|e| e.id.as_str())
+            .collect();
+        for p in &st.passbook {
+            if transfers.contains(p.event_id.as_str()) {
+                clearing -= c.minor(p.amount)?;
+            }
+        }
         let bal = c.minor(st.balance)?;
         total_savings += bal;
         savings_fines += c.minor(st.fines_due)?;
@@ -913,6 +941,9 @@ pub fn check_books(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
         }
     }
 
+    // More moved into savings accounts than loans credited to savings.
+    c.negative("transfers to savings".to_owned(), clearing)?;
+
     // Sub-ledgers against the general ledger.
     let basis_accrual = d.ctx.basis == crate::ledger::Basis::Accrual;
     let mut sub =
@@ -946,6 +977,12 @@ pub fn check_books(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
         "subledger_member_credit",
         PostingRole::MemberCredit,
         total_credit,
+        false,
+    )?;
+    sub(
+        "subledger_savings_clearing",
+        PostingRole::SavingsClearing,
+        clearing,
         false,
     )?;
     if basis_accrual {
