@@ -12,6 +12,7 @@ use crate::error::{CoreError, Result};
 use crate::fines::assess_fines;
 use crate::ledger::{PostingRole, trial_balance};
 use crate::money::{Currency, Money};
+use crate::bank::normalise_utr;
 use crate::savings::{SavingsBody, SavingsMode, savings_statement};
 
 /// A bank statement line and its mapping state.
@@ -392,13 +393,6 @@ fn member_balances(d: &Derived) -> BTreeMap<String, i128> {
         *out.entry(member.to_string()).or_insert(0) += debit - credit;
     }
     out
-}
-
-fn normalise_utr(utr: &str) -> String {
-    utr.chars()
-        .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_uppercase)
-        .collect()
 }
 
 /// The books without the accounts (loans, savings accounts, manual entries) whose own events
