@@ -6,13 +6,13 @@ use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::account::{EventBody, InstallmentStatus, LoanEvent, Replay, fine_snapshot, replay};
+use crate::bank::normalise_utr;
 use crate::books::{Books, Derived, derive, member_codes, member_rows};
 use crate::classification::ClassificationPolicy;
 use crate::error::{CoreError, Result};
 use crate::fines::assess_fines;
 use crate::ledger::{PostingRole, trial_balance};
 use crate::money::{Currency, Money};
-use crate::bank::normalise_utr;
 use crate::savings::{SavingsBody, SavingsMode, savings_statement};
 
 /// A bank statement line and its mapping state.
