@@ -301,6 +301,7 @@ pub fn books(loans: usize, savings: usize, basis: &str) -> windeep_core::Books {
             events: loan_events(&format!("LN{i:08}"), 24, 23, 2),
             npa: Vec::new(),
             cached: None,
+            security_value: None,
         })
         .collect();
     b.savings = (0..savings)

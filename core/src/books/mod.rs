@@ -71,6 +71,11 @@ pub struct BookLoan {
     /// Figures stored elsewhere, checked by `check_books`.
     #[serde(default)]
     pub cached: Option<CachedLoan>,
+    /// The realisable value of the loan's security (collateral), currency units; none: the loan
+    /// is unsecured. Provisioning splits the outstanding principal into a secured and an
+    /// unsecured portion with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_value: Option<Money>,
 }
 
 impl BookLoan {
