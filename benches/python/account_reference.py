@@ -246,22 +246,25 @@ LATER_POLICY_DEFAULTS = {"floating": False, "topup_min_emis_paid": 6, "topup_max
                          "npa_after_days": 90, "restructure_observation_months": 12}
 BODY_FIELDS = {
     "disbursed": (("loan_id", "terms", "guarantors"), ("policy",)),
-    "payment_received": (("amount",), ("installment",)),
+    "payment_received": (("amount",), ("installment", "payment_mode", "bank_transaction")),
     "fine_levied": (("installment", "rule_id", "amount"), ("occurrence",)),
     "fine_waived": (("installment", "rule_id", "amount", "reason"), ("occurrence",)),
     "waiver": (("installment", "component", "amount", "reason"), ()),
     "installment_skipped": (("installment",), ("mode", "restructure")),
-    "interest_only_payment": (("installment", "amount"), ("restructure",)),
-    "part_payment": (("amount", "mode"), ()),
+    "interest_only_payment": (("installment", "amount"),
+                              ("restructure", "payment_mode", "bank_transaction")),
+    "part_payment": (("amount", "mode"), ("payment_mode", "bank_transaction")),
     "payment_reversed": (("event_id", "reason"), ()),
     "rate_changed": (("annual_rate", "mode"), ()),
-    "foreclosed": (("amount",), ()),
+    "foreclosed": (("amount",), ("payment_mode", "bank_transaction")),
     "topped_up": (("new_loan_id",), ("restructure",)),
     "written_off": (("reason",), ()),
     "settled": (("amount", "reason"), ()),
     "credit_applied": (("amount",), ()),
     "credit_refunded": (("amount", "reason"), ()),
 }
+OMITTED_WHEN_NULL = ("payment_mode", "bank_transaction")
+PAYMENT_MODES = ("cash", "bank", "upi", "cheque", "nach", "adjustment")
 EVENT_FIELDS = ("id", "sequence", "value_date", "idempotency_key", "prev_hash", "body")
 
 
@@ -316,7 +319,13 @@ def canonical_event(event: dict) -> dict:
     t = body["type"]
     required, optional = BODY_FIELDS[t]
     for key in optional:
-        body.setdefault(key, None)
+        if key in OMITTED_WHEN_NULL:
+            # Left out when absent or null, so the hash of a payment written before these
+            # fields existed is unchanged.
+            if body.get(key) is None:
+                body.pop(key, None)
+        else:
+            body.setdefault(key, None)
     if t in ("fine_levied", "fine_waived") and body["occurrence"] is None:
         body["occurrence"] = 1
     if "restructure" in body and body["restructure"] is None:
@@ -414,6 +423,10 @@ def _parse_event(raw, index):
         _fail("E_INVALID_INPUT", f"unknown event type {t!r}")
     required, optional = BODY_FIELDS[t]
     _obj(body, f"{name}.body", ("type",) + required + optional, required)
+    if body.get("payment_mode") is not None and body["payment_mode"] not in PAYMENT_MODES:
+        _fail("E_INVALID_INPUT", f"{name}.body.payment_mode")
+    if body.get("bank_transaction") is not None:
+        _str(body["bank_transaction"], f"{name}.body.bank_transaction")
     return {
         "raw": raw,
         "id": raw["id"],

@@ -67,6 +67,8 @@ pub fn loan_events(loan_id: &str, tenure: u32, payments: u32, fines: u32) -> Vec
             EventBody::PaymentReceived {
                 amount: Money::from_decimal(amount),
                 installment: None,
+                payment_mode: None,
+                bank_transaction: None,
             },
         ));
     }
@@ -299,6 +301,7 @@ pub fn books(loans: usize, savings: usize, basis: &str) -> windeep_core::Books {
             events: loan_events(&format!("LN{i:08}"), 24, 23, 2),
             npa: Vec::new(),
             cached: None,
+            security_value: None,
         })
         .collect();
     b.savings = (0..savings)

@@ -95,6 +95,10 @@ pub struct ClassificationPolicy {
     /// Provision on loss loans, percent.
     #[serde(with = "crate::money::decimal_str")]
     pub loss_provision_pct: Decimal,
+    /// Provision on the unsecured portion of a doubtful loan, percent (100; the band's
+    /// percentage applies to the secured portion).
+    #[serde(with = "crate::money::decimal_str")]
+    pub unsecured_doubtful_provision_pct: Decimal,
 }
 
 impl Default for ClassificationPolicy {
@@ -116,6 +120,7 @@ impl Default for ClassificationPolicy {
             ],
             standard_provision_pct: Decimal::new(40, 2),
             loss_provision_pct: Decimal::new(100, 0),
+            unsecured_doubtful_provision_pct: Decimal::new(100, 0),
         }
     }
 }
@@ -142,11 +147,11 @@ impl ClassificationPolicy {
                 return bad("the NPA bands are in increasing order of months");
             }
         }
-        let pcts = self
-            .npa_bands
-            .iter()
-            .map(|b| b.provision_pct)
-            .chain([self.standard_provision_pct, self.loss_provision_pct]);
+        let pcts = self.npa_bands.iter().map(|b| b.provision_pct).chain([
+            self.standard_provision_pct,
+            self.loss_provision_pct,
+            self.unsecured_doubtful_provision_pct,
+        ]);
         for p in pcts {
             if p < Decimal::ZERO || p > Decimal::ONE_HUNDRED {
                 return bad("a provision percentage is outside 0–100");
@@ -214,7 +219,12 @@ pub struct LoanClass {
     /// Provision percentage.
     #[serde(serialize_with = "crate::money::serialize_decimal_text")]
     pub provision_pct: String,
-    /// `R(outstanding × pct / 100)`.
+    /// The outstanding principal covered by the loan's security value.
+    pub secured: Money,
+    /// The rest of the outstanding principal.
+    pub unsecured: Money,
+    /// Provision: `R(outstanding × pct / 100)`; for a doubtful class `R(secured × pct / 100) +
+    /// R(unsecured × unsecured_doubtful_provision_pct / 100)`.
     pub provision: Money,
 }
 
@@ -318,6 +328,7 @@ pub fn classify(
         own_since: Option<NaiveDate>,
         outstanding: i128,
         overdue: i128,
+        security: i128,
     }
     let mut rows = Vec::new();
     let mut claims: BTreeSet<String> = BTreeSet::new();
@@ -357,6 +368,7 @@ pub fn classify(
             dpd: s.days_past_due,
             own_since,
             outstanding: currency.minor(s.outstanding_principal)?,
+            security: l.security_value.map_or(Ok(0), |v| currency.minor(v))?,
             overdue: s
                 .overdue
                 .iter()
@@ -428,7 +440,18 @@ pub fn classify(
         let npa = class != AssetClass::Standard;
         let since = m.and_then(|m| m.npa_since);
         let pct = pct_of(class);
-        let prov = provision(r.outstanding, pct)?;
+        // The secured portion is the outstanding principal up to the security's value.
+        let secured = r.security.clamp(0, r.outstanding.max(0));
+        let unsecured = r.outstanding - secured;
+        let prov = if matches!(
+            class,
+            AssetClass::Doubtful1 | AssetClass::Doubtful2 | AssetClass::Doubtful3
+        ) {
+            provision(secured, pct)?
+                + provision(unsecured, policy.unsecured_doubtful_provision_pct)?
+        } else {
+            provision(r.outstanding, pct)?
+        };
         let t = totals.entry(class).or_insert((0, 0, 0));
         t.0 += 1;
         t.1 += r.outstanding;
@@ -449,6 +472,8 @@ pub fn classify(
             outstanding_principal: currency.money(r.outstanding)?,
             overdue: currency.money(r.overdue)?,
             provision_pct: pct.normalize().to_string(),
+            secured: currency.money(secured)?,
+            unsecured: currency.money(unsecured)?,
             provision: currency.money(prov)?,
         });
     }

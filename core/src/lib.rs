@@ -58,9 +58,10 @@ pub use account::{
     AccountPolicy, Applied, ChainReport, ChangedAllocation, Closure, ClosureType, EventBody,
     EventOutcome, FineView, ForeclosureQuote, ForeclosureRule, InstallmentStatus, InstallmentView,
     InterestOnlyMode, LoanAccount, LoanEvent, LoanFinesReport, LoanState, LoanSummary,
-    PartPaymentMode, PastDueInstallment, RateChangeMode, Replay, RestructureView, SkipMode,
-    TopUpQuote, WriteOffView, apply_event, credit_events, end_of_day, fine_events, fine_snapshot,
-    foreclosure_quote, loan_fines, replay, topup_quote, topup_quote_restructured, verify_chain,
+    PartPaymentMode, PastDueInstallment, PaymentMode, RateChangeMode, Replay, RestructureView,
+    SkipMode, TopUpQuote, WriteOffView, apply_event, credit_events, end_of_day, fine_events,
+    fine_snapshot, foreclosure_quote, loan_fines, replay, topup_quote, topup_quote_restructured,
+    verify_chain,
 };
 pub use allocation::{
     Allocation, AllocationLine, AllocationPolicy, AllocationPreset, Component, ExcessPolicy,

@@ -6,13 +6,14 @@ use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::account::{EventBody, InstallmentStatus, LoanEvent, Replay, fine_snapshot, replay};
+use crate::bank::normalise_utr;
 use crate::books::{Books, Derived, derive, member_codes, member_rows};
 use crate::classification::ClassificationPolicy;
-use crate::error::Result;
+use crate::error::{CoreError, Result};
 use crate::fines::assess_fines;
 use crate::ledger::{PostingRole, trial_balance};
 use crate::money::{Currency, Money};
-use crate::savings::savings_statement;
+use crate::savings::{SavingsBody, SavingsMode, savings_statement};
 
 /// A bank statement line and its mapping state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,12 +41,16 @@ pub struct BankTransaction {
     pub mapped_amount: Money,
 }
 
-/// A stored journal line.
+/// A stored journal line. A line of the `postings` output is accepted as it is (its `role` is
+/// information; only the account, debit and credit are compared).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoredLine {
     /// Account code.
     pub account: String,
+    /// The posting role, as `postings` writes it (not compared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
     /// Debit.
     #[serde(default)]
     pub debit: Money,
@@ -54,7 +59,20 @@ pub struct StoredLine {
     pub credit: Money,
 }
 
-/// A journal entry as stored elsewhere (it may not balance).
+/// A journal entry as stored elsewhere (it may not balance). An entry of the `postings` output
+/// is accepted as it is: its header fields (`kind`, `account`, `event_id`, `member`,
+/// `reverses`, `replaces`, `narration`) are information; the `stored_journal` check compares
+/// ids, dates and lines.
+///
+/// # Example
+/// ```
+/// let e: windeep_core::StoredEntry = serde_json::from_str(r#"{"id": "LN1/p1",
+///     "date": "2026-02-05", "kind": "payment_received", "account": "LN1", "event_id": "p1",
+///     "member": "M1", "lines": [{"account": "1102", "role": "bank", "debit": "10.00",
+///     "credit": "0.00"}, {"account": "1201", "role": "loan_portfolio", "debit": "0.00",
+///     "credit": "10.00"}]}"#).unwrap();
+/// assert_eq!(e.lines.len(), 2);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoredEntry {
@@ -63,6 +81,27 @@ pub struct StoredEntry {
     /// Date.
     #[serde(with = "crate::money::iso_date")]
     pub date: NaiveDate,
+    /// What the entry records (`postings` output; not compared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The loan or savings account (`postings` output; not compared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The event (`postings` output; not compared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    /// The member (`postings` output; not compared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    /// The entry a mirror reverses (`postings` output; not compared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reverses: Option<String>,
+    /// The entry a correction replaces (`postings` output; not compared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
+    /// A manual entry's narration (`postings` output; not compared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub narration: Option<String>,
     /// Lines.
     pub lines: Vec<StoredLine>,
 }
@@ -275,12 +314,16 @@ const CHECKS: &[&str] = &[
     "negative_amounts",
     "orphans",
     "skip_consistency",
+    "npa_periods",
+    "account_refused",
+    "event_chain",
     "audit_trail",
     "subledger_loans",
     "subledger_savings",
     "subledger_interest_receivable",
     "subledger_fine_receivable",
     "subledger_member_credit",
+    "subledger_savings_clearing",
     "cached_savings_balance",
     "bank_over_mapped",
     "stored_journal",
@@ -339,7 +382,7 @@ fn body_amount(e: &LoanEvent) -> Option<Money> {
         EventBody::PaymentReceived { amount, .. }
         | EventBody::InterestOnlyPayment { amount, .. }
         | EventBody::PartPayment { amount, .. }
-        | EventBody::Foreclosed { amount }
+        | EventBody::Foreclosed { amount, .. }
         | EventBody::CreditApplied { amount } => Some(*amount),
         _ => None,
     }
@@ -354,11 +397,62 @@ fn member_balances(d: &Derived) -> BTreeMap<String, i128> {
     out
 }
 
-fn normalise_utr(utr: &str) -> String {
-    utr.chars()
-        .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_uppercase)
-        .collect()
+/// The books without the accounts (loans, savings accounts, manual entries) whose own events
+/// or lines are refused, each with its error: bad data is a finding of `check_books`, not an
+/// abort. An account is tried alone in books of the same configuration.
+fn without_refused(books: &Books) -> Result<(Books, Vec<(String, CoreError)>)> {
+    let empty = Books {
+        loans: Vec::new(),
+        savings: Vec::new(),
+        journal: Vec::new(),
+        stored_journal: None,
+        stored_member_ledger: None,
+        audit_log: None,
+        bank_transactions: Vec::new(),
+        ..books.clone()
+    };
+    // The configuration itself (chart, currency, years) is not an account's data.
+    derive(&empty, None)?;
+    let mut kept = books.clone();
+    let mut refused = Vec::new();
+    kept.loans.clear();
+    for (i, l) in books.loans.iter().enumerate() {
+        let alone = Books {
+            loans: vec![l.clone()],
+            ..empty.clone()
+        };
+        match derive(&alone, None) {
+            Ok(_) => kept.loans.push(l.clone()),
+            Err(e) => refused.push((
+                l.loan_id()
+                    .map_or_else(|_| format!("loans[{i}]"), str::to_owned),
+                e,
+            )),
+        }
+    }
+    kept.savings.clear();
+    for a in &books.savings {
+        let alone = Books {
+            savings: vec![a.clone()],
+            ..empty.clone()
+        };
+        match derive(&alone, None) {
+            Ok(_) => kept.savings.push(a.clone()),
+            Err(e) => refused.push((a.account_id.clone(), e)),
+        }
+    }
+    kept.journal.clear();
+    for m in &books.journal {
+        let alone = Books {
+            journal: vec![m.clone()],
+            ..empty.clone()
+        };
+        match derive(&alone, None) {
+            Ok(_) => kept.journal.push(m.clone()),
+            Err(e) => refused.push((m.id.clone(), e)),
+        }
+    }
+    Ok((kept, refused))
 }
 
 fn gl_balance(d: &Derived, code: &str, as_of: NaiveDate) -> i128 {
@@ -382,14 +476,54 @@ fn gl_balance(d: &Derived, code: &str, as_of: NaiveDate) -> i128 {
 #[allow(clippy::too_many_lines)]
 pub fn check_books(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
     let as_of = books.as_of;
-    let d = derive(books, None)?;
+    let reduced;
+    let (books, d, refused) = match derive(books, None) {
+        Ok(d) => (books, d, Vec::new()),
+        Err(_) => {
+            let (r, refused) = without_refused(books)?;
+            reduced = r;
+            (&reduced, derive(&reduced, None)?, refused)
+        }
+    };
     let currency = &books.currency;
     let mut c = Checker {
         currency,
         violations: Vec::new(),
         negatives: Vec::new(),
     };
+    // Accounts whose events the folds refuse are findings, left out of every other check.
+    for (id, e) in refused {
+        c.add(
+            "account_refused",
+            "critical",
+            format!("{id}: {e}"),
+            vec![id, e.code().to_owned()],
+            &[],
+        )?;
+    }
+    // Hash chains: every loan whose events carry `prev_hash` is verified in stored order.
+    for l in &books.loans {
+        if l.events.iter().any(|e| e.prev_hash.is_some()) {
+            let r = crate::account::verify_chain(&l.events);
+            if r.status != "ok" {
+                let id = l.loan_id().map_or_else(|_| String::new(), str::to_owned);
+                c.add(
+                    "event_chain",
+                    "critical",
+                    format!("loan {id}: event chain {}", r.status),
+                    vec![id, r.event_id.unwrap_or_default(), r.status],
+                    &[],
+                )?;
+            }
+        }
+    }
     let chart = &d.ctx.chart;
+    let derived_npa: BTreeMap<&str, &Vec<crate::books::NpaPeriod>> = books
+        .loans
+        .iter()
+        .zip(&d.npa_periods)
+        .filter_map(|(l, p)| l.loan_id().ok().map(|id| (id, p)))
+        .collect();
     let members: Option<BTreeSet<&str>> = books
         .members
         .as_ref()
@@ -667,6 +801,21 @@ pub fn check_books(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
                 loan_overdue += unpaid;
             }
         }
+        // NPA periods: the books derive them; a table supplied with the loan must agree.
+        if books.config.basis == crate::ledger::Basis::Accrual
+            && !loan.npa.is_empty()
+            && derived_npa
+                .get(loan_id.as_str())
+                .is_some_and(|p| **p != loan.npa)
+        {
+            c.add(
+                "npa_periods",
+                "critical",
+                format!("loan {loan_id}: the NPA periods supplied differ from the policy's"),
+                vec![loan_id.clone()],
+                &[],
+            )?;
+        }
         let snap = fine_snapshot(&loan.events, as_of, None)?;
         for i in &snap.installments {
             let unpaid = c.minor(i.unpaid_principal)? + c.minor(i.unpaid_interest)?;
@@ -723,11 +872,38 @@ pub fn check_books(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
     // Savings.
     let mut total_savings = 0_i128;
     let mut savings_fines = 0_i128;
+    // Transfers to savings: what loans credited to savings, less what reached the accounts.
+    let mut clearing = 0_i128;
+    for (_, _, r, _) in &replays {
+        clearing += c.minor(r.state.credited_to_savings)?;
+    }
     for a in &books.savings {
         if a.opened_on > as_of {
             continue;
         }
         let st = savings_statement(a, as_of)?;
+        let transfers: BTreeSet<&str> = a
+            .events
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e.body,
+                    SavingsBody::Deposit {
+                        mode: SavingsMode::Transfer,
+                        ..
+                    } | SavingsBody::Withdrawal {
+                        mode: SavingsMode::Transfer,
+                        ..
+                    }
+                )
+            })
+            .map(|e| e.id.as_str())
+            .collect();
+        for p in &st.passbook {
+            if transfers.contains(p.event_id.as_str()) {
+                clearing -= c.minor(p.amount)?;
+            }
+        }
         let bal = c.minor(st.balance)?;
         total_savings += bal;
         savings_fines += c.minor(st.fines_due)?;
@@ -796,6 +972,9 @@ pub fn check_books(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
         }
     }
 
+    // More moved into savings accounts than loans credited to savings.
+    c.negative("transfers to savings".to_owned(), clearing)?;
+
     // Sub-ledgers against the general ledger.
     let basis_accrual = d.ctx.basis == crate::ledger::Basis::Accrual;
     let mut sub =
@@ -829,6 +1008,12 @@ pub fn check_books(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
         "subledger_member_credit",
         PostingRole::MemberCredit,
         total_credit,
+        false,
+    )?;
+    sub(
+        "subledger_savings_clearing",
+        PostingRole::SavingsClearing,
+        clearing,
         false,
     )?;
     if basis_accrual {
@@ -1224,6 +1409,11 @@ pub fn check_books(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
             .iter()
             .filter(|c| match **c {
                 "subledger_interest_receivable" | "subledger_fine_receivable" => basis_accrual,
+                "npa_periods" => basis_accrual && books.loans.iter().any(|l| !l.npa.is_empty()),
+                "event_chain" => books
+                    .loans
+                    .iter()
+                    .any(|l| l.events.iter().any(|e| e.prev_hash.is_some())),
                 "entry_balance" | "stored_journal" => books.stored_journal.is_some(),
                 "member_ledger_chain" => books.stored_member_ledger.is_some(),
                 "audit_trail" => books.audit_log.is_some(),

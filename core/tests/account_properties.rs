@@ -72,6 +72,8 @@ fn scenario() -> impl Strategy<Value = Vec<LoanEvent>> {
                     EventBody::PaymentReceived {
                         amount: windeep_core::Money::from_decimal(Decimal::new(paise, 2)),
                         installment: None,
+                        payment_mode: None,
+                        bank_transaction: None,
                     }
                 };
                 events.push(event(seq, date, &format!("k{seq}"), body));

@@ -160,7 +160,7 @@ proptest! {
             left -= share;
             if share == 0 { continue; }
             let amount = Money::from_decimal(Decimal::from_i128_with_scale(share, 2));
-            events.push(event(seq, pay_on, EventBody::PaymentReceived { amount, installment: None }));
+            events.push(event(seq, pay_on, EventBody::PaymentReceived { amount, installment: None, payment_mode: None, bank_transaction: None }));
             seq += 1;
         }
         let s = replay(&events, pay_on).unwrap().state;
@@ -196,6 +196,8 @@ proptest! {
             let body = EventBody::PaymentReceived {
                 amount: money(paise),
                 installment: Some(target.min(tenure)),
+                payment_mode: None,
+                bank_transaction: None,
             };
             let Ok(out) = account.push(event(seq, date, body)) else { break };
             if let Some(to) = out.excess_to {
@@ -225,7 +227,7 @@ proptest! {
             date = date + Days::new(gap);
             if paise > 0 {
                 events.push(event(seq, date, EventBody::PaymentReceived {
-                    amount: money(paise), installment: None,
+                    amount: money(paise), installment: None, payment_mode: None, bank_transaction: None,
                 }));
                 seq += 1;
             }

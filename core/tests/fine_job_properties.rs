@@ -33,6 +33,8 @@ fn payment(id: &str, sequence: u64, value_date: NaiveDate) -> LoanEvent {
         body: EventBody::PaymentReceived {
             amount: "8884.88".parse().unwrap(),
             installment: None,
+            payment_mode: None,
+            bank_transaction: None,
         },
     }
 }

@@ -193,6 +193,35 @@ impl Default for AccountPolicy {
     }
 }
 
+/// How a loan payment's money came in (decisions, revised: part of every loan payment). It
+/// selects the funds account the payment is posted to, so the cash book and the bank book
+/// reconcile separately: `cash` → the `cash` role; `bank`, `upi`, `cheque`, `nach` → the `bank`
+/// role; `adjustment` (no money moved: an internal transfer to be journalised) → the
+/// `adjustment_clearing` role.
+///
+/// # Example
+/// ```
+/// use windeep_core::PaymentMode;
+/// let m: PaymentMode = serde_json::from_str("\"upi\"").unwrap();
+/// assert_eq!(m, PaymentMode::Upi);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMode {
+    /// Cash at the counter.
+    Cash,
+    /// A bank transfer (NEFT, RTGS, IMPS).
+    Bank,
+    /// A UPI payment (credited to the bank account).
+    Upi,
+    /// A cheque (credited to the bank account).
+    Cheque,
+    /// A NACH mandate debit (credited to the bank account).
+    Nach,
+    /// A book adjustment: no money moved.
+    Adjustment,
+}
+
 /// What happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -218,6 +247,13 @@ pub enum EventBody {
         /// An installment the payment targets, if any.
         #[serde(default)]
         installment: Option<u32>,
+        /// How the money came in (selects the funds account of the posting); none: the books'
+        /// `loan_funds` (docs/books.md).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        payment_mode: Option<PaymentMode>,
+        /// The bank statement line (`BankTransaction` id) the money came from, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bank_transaction: Option<String>,
     },
     /// A fine levied, or re-amounted when the key already exists.
     FineLevied {
@@ -267,6 +303,13 @@ pub enum EventBody {
         /// past due or the loan is SMA/NPA (`E_RESTRUCTURE_REQUIRED` otherwise).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         restructure: Option<String>,
+        /// How the money came in (selects the funds account of the posting); none: the books'
+        /// `loan_funds` (docs/books.md).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        payment_mode: Option<PaymentMode>,
+        /// The bank statement line (`BankTransaction` id) the money came from, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bank_transaction: Option<String>,
     },
     /// Principal prepaid after all dues are cleared; the schedule is re-amortised.
     PartPayment {
@@ -274,6 +317,13 @@ pub enum EventBody {
         amount: Money,
         /// Lower EMI or fewer installments.
         mode: PartPaymentMode,
+        /// How the money came in (selects the funds account of the posting); none: the books'
+        /// `loan_funds` (docs/books.md).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        payment_mode: Option<PaymentMode>,
+        /// The bank statement line (`BankTransaction` id) the money came from, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bank_transaction: Option<String>,
     },
     /// A payment undone as if it had never happened.
     PaymentReversed {
@@ -293,6 +343,13 @@ pub enum EventBody {
     Foreclosed {
         /// The amount paid; must equal the quote.
         amount: Money,
+        /// How the money came in (selects the funds account of the posting); none: the books'
+        /// `loan_funds` (docs/books.md).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        payment_mode: Option<PaymentMode>,
+        /// The bank statement line (`BankTransaction` id) the money came from, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bank_transaction: Option<String>,
     },
     /// The loan is closed into a new top-up loan; its due interest and fines are collected
     /// from the proceeds.

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 pub use events::{
     AccountPolicy, EventBody, ForeclosureRule, InterestOnlyMode, LoanEvent, PartPaymentMode,
-    RateChangeMode, SkipMode,
+    PaymentMode, RateChangeMode, SkipMode,
 };
 pub(crate) use state::{Account, Figures, RowFigures};
 pub use state::{

@@ -658,6 +658,16 @@ impl Account {
             .collect()
     }
 
+    /// The due date of the oldest installment with principal or interest unpaid, whatever its
+    /// due date (the loan's DPD at the day-end of `d` is `d` − that date when it is before `d`).
+    pub(crate) fn oldest_unpaid_due(&self) -> Option<NaiveDate> {
+        self.rows
+            .iter()
+            .filter(|r| r.unpaid_interest() + r.unpaid_principal() > 0)
+            .map(|r| r.due_on)
+            .min()
+    }
+
     /// Every installment's amounts.
     pub(crate) fn row_figures(&self) -> Vec<RowFigures> {
         self.rows
@@ -822,6 +832,7 @@ impl Account {
             EventBody::PaymentReceived {
                 amount,
                 installment,
+                ..
             } => {
                 let amount = self.amount(*amount, "a payment")?;
                 if self.restructured.is_some() && self.first_payment_after_restructure.is_none() {
@@ -984,12 +995,13 @@ impl Account {
                 installment,
                 amount,
                 restructure,
+                ..
             } => {
                 self.restructure_gate(*installment, date, restructure.as_deref())?;
                 let amount = self.amount(*amount, "an interest-only payment")?;
                 self.interest_only(*installment, amount)?;
             }
-            EventBody::PartPayment { amount, mode } => {
+            EventBody::PartPayment { amount, mode, .. } => {
                 let amount = self.amount(*amount, "a part payment")?;
                 let accrued = self.part_payment(amount, date, *mode)?;
                 out.interest_collected = Some(self.m(accrued)?);
@@ -999,7 +1011,7 @@ impl Account {
                 self.rate_change(*annual_rate, date, *mode)?;
                 self.floating = true;
             }
-            EventBody::Foreclosed { amount } => {
+            EventBody::Foreclosed { amount, .. } => {
                 let amount = self.amount(*amount, "a foreclosure payment")?;
                 let q = self.quote(date)?;
                 if amount != q.total.value().mantissa() {

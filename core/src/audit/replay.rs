@@ -118,6 +118,8 @@ pub(super) fn fold(
             body: EventBody::PaymentReceived {
                 amount: p.amount,
                 installment: p.target,
+                payment_mode: None,
+                bank_transaction: None,
             },
         });
     }

@@ -71,6 +71,24 @@ impl Utr {
     }
 }
 
+/// A UTR or reference as the import normalises it: its ASCII letters and digits joined and
+/// upper-cased, every separator (spaces, slashes, dashes …) removed. `check_books` compares UTRs
+/// by this rule.
+///
+/// # Example
+/// ```
+/// use windeep_core::bank::normalise_utr;
+/// assert_eq!(normalise_utr("upi/ 6015-1234"), "UPI60151234");
+/// ```
+#[must_use]
+pub fn normalise_utr(reference: &str) -> String {
+    reference
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
 /// The reference column's ASCII letters and digits joined and upper-cased (the text with its
 /// separators removed), when they are few enough to be a UTR.
 fn joined_reference(reference: &str) -> Option<Utr> {

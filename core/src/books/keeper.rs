@@ -85,12 +85,20 @@ impl<'y> Keeper<'y> {
         self.index.contains_key(id) || self.extra.contains(id)
     }
 
-    fn mirror(&mut self, current: usize, trigger: &str, on: NaiveDate) -> Result<()> {
+    /// Reverses the entry in force (`current`, whose content is `content` when a correction
+    /// moved it since).
+    fn mirror(
+        &mut self,
+        current: usize,
+        content: Option<&JournalEntry>,
+        trigger: &str,
+        on: NaiveDate,
+    ) -> Result<()> {
         let Some(c) = self.out.get(current) else {
             return Ok(());
         };
         let h = c.header();
-        let m = c.mirrored(EntryHeader {
+        let m = content.unwrap_or(c).mirrored(EntryHeader {
             id: format!("{}/rev/{trigger}", h.id),
             date: h.date.max(on),
             reverses: Some(h.id.as_str().into()),
@@ -129,7 +137,34 @@ impl<'y> Keeper<'y> {
                     if was.is_some_and(|w| w.date() == e.date() && w.same_lines(&e)) {
                         continue;
                     }
-                    self.mirror(c, trigger, on)?;
+                    let was = was.cloned();
+                    let date = e.date().max(on);
+                    if let Some(w) = &was
+                        && self.out.get(c).is_some_and(|x| x.date().max(on) == date)
+                    {
+                        // Reversal and replacement would fall on one day: one entry posts
+                        // the move between the accounts (a re-allocation moves money between
+                        // receivables, not through the bank twice).
+                        let mut h = e.header().clone();
+                        h.id = format!("{id}/re/{trigger}");
+                        h.replaces = Some(id.as_str().into());
+                        h.date = date;
+                        let at = match e.moved_from(w, h)? {
+                            Some(r) => {
+                                self.extra.insert(r.id().to_owned());
+                                self.emit(r)?
+                            }
+                            None => c,
+                        };
+                        if let Some(s) = slot.and_then(|i| self.slots.get_mut(i)) {
+                            *s = Slot {
+                                ideal: Some(e),
+                                current: Some(at),
+                            };
+                        }
+                        continue;
+                    }
+                    self.mirror(c, was.as_ref(), trigger, on)?;
                     let mut h = e.header().clone();
                     h.id = format!("{id}/re/{trigger}");
                     h.replaces = Some(id.as_str().into());
@@ -168,15 +203,15 @@ impl<'y> Keeper<'y> {
                 }
             }
         }
-        let gone: Vec<(usize, usize)> = self
+        let gone: Vec<(usize, usize, Option<JournalEntry>)> = self
             .slots
             .iter()
             .enumerate()
             .filter(|(i, s)| s.current.is_some() && !seen.get(*i).copied().unwrap_or(false))
-            .filter_map(|(i, s)| s.current.map(|c| (i, c)))
+            .filter_map(|(i, s)| s.current.map(|c| (i, c, s.ideal.clone())))
             .collect();
-        for (i, c) in gone {
-            self.mirror(c, trigger, on)?;
+        for (i, c, content) in gone {
+            self.mirror(c, content.as_ref(), trigger, on)?;
             if let Some(s) = self.slots.get_mut(i) {
                 s.current = None;
             }

@@ -7,7 +7,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::Ctx;
-use crate::account::{Account, ClosureType, EventBody, EventOutcome, Figures, LoanEvent, Observer};
+use crate::account::{
+    Account, ClosureType, EventBody, EventOutcome, Figures, LoanEvent, Observer, PaymentMode,
+};
 use crate::error::Result;
 use crate::ledger::{Basis, EntryHeader, JournalEntry, Legs, PostingRole as R};
 
@@ -38,12 +40,22 @@ pub(crate) struct LoanPoster<'c> {
     member: Arc<str>,
     /// For a top-up loan: what its proceeds settled on the parent.
     carried: i128,
-    transitions: Vec<(NaiveDate, bool)>,
-    next_transition: usize,
+    /// The upgrade: the day-end at which nothing of an NPA loan was past due any more.
+    upgrade_on: Option<NaiveDate>,
+    /// No NPA move before this day (the day after the last upgrade).
+    npa_floor: Option<NaiveDate>,
+    /// The NPA periods derived so far.
+    pub(crate) npa_periods: Vec<NpaPeriod>,
     accrued_through: Option<NaiveDate>,
     in_npa: bool,
     receivable: i128,
     suspense: i128,
+    /// Capitalised interest not yet collected (deferred income), minor units, never negative.
+    deferred: i128,
+    /// Fines levied and not paid or waived (accrual basis).
+    fines_receivable: i128,
+    /// Of the suspense, the fines of the NPA (equal to `fines_receivable` while NPA).
+    fine_suspense: i128,
     before: Figures,
     skip_due: Option<NaiveDate>,
     pub(crate) entries: Vec<JournalEntry>,
@@ -69,6 +81,16 @@ fn diff(a: &Figures, b: &Figures) -> Figures {
         savings_credit: a.savings_credit - b.savings_credit,
         outstanding: a.outstanding - b.outstanding,
         recovered: a.recovered - b.recovered,
+    }
+}
+
+/// The funds account a payment's mode posts to: the cash book, the bank book, or the clearing
+/// account of book adjustments.
+fn funds_role(mode: PaymentMode) -> R {
+    match mode {
+        PaymentMode::Cash => R::Cash,
+        PaymentMode::Bank | PaymentMode::Upi | PaymentMode::Cheque | PaymentMode::Nach => R::Bank,
+        PaymentMode::Adjustment => R::AdjustmentClearing,
     }
 }
 
@@ -103,32 +125,22 @@ pub(crate) fn event_kind(body: &EventBody) -> &'static str {
 }
 
 impl<'c> LoanPoster<'c> {
-    pub(crate) fn new(
-        ctx: &'c Ctx,
-        loan_id: &str,
-        member: &str,
-        npa: &[NpaPeriod],
-        carried: i128,
-    ) -> Self {
-        let mut transitions: Vec<(NaiveDate, bool)> = Vec::new();
-        for p in npa {
-            transitions.push((p.from, true));
-            if let Some(to) = p.to {
-                transitions.push((to, false));
-            }
-        }
-        transitions.sort();
+    pub(crate) fn new(ctx: &'c Ctx, loan_id: &str, member: &str, carried: i128) -> Self {
         Self {
             ctx,
             loan_id: Arc::from(loan_id),
             member: Arc::from(member),
             carried,
-            transitions,
-            next_transition: 0,
+            upgrade_on: None,
+            npa_floor: None,
+            npa_periods: Vec::new(),
             accrued_through: None,
             in_npa: false,
             receivable: 0,
             suspense: 0,
+            deferred: 0,
+            fines_receivable: 0,
+            fine_suspense: 0,
             before: Figures::default(),
             skip_due: None,
             entries: Vec::new(),
@@ -189,11 +201,7 @@ impl<'c> LoanPoster<'c> {
             .into_iter()
             .peekable();
         loop {
-            let next_move = self
-                .transitions
-                .get(self.next_transition)
-                .copied()
-                .filter(|(d, _)| *d < upto || (day_end && *d == upto));
+            let next_move = self.next_move(account, upto, day_end);
             let take_accrual = match (accruals.peek(), next_move) {
                 (Some((_, due, _)), Some((d, _))) => *due <= d,
                 (Some(_), None) => true,
@@ -205,12 +213,49 @@ impl<'c> LoanPoster<'c> {
                     self.accrue(k, due, amount)?;
                 }
             } else if let Some((d, npa)) = next_move {
-                self.next_transition += 1;
                 self.npa_move(d, npa)?;
             }
         }
         self.accrued_through = Some(self.accrued_through.map_or(upto, |a| a.max(upto)));
         Ok(())
+    }
+
+    /// The next NPA move before `upto` (or on it, with `day_end`), from the classification
+    /// rule: a performing loan becomes NPA at the day-end of its oldest unpaid due date +
+    /// threshold + 1 (its DPD then first exceeds the threshold); an NPA loan is upgraded at the
+    /// day-end of the day after which nothing of it is past due.
+    fn next_move(
+        &self,
+        account: &Account,
+        upto: NaiveDate,
+        day_end: bool,
+    ) -> Option<(NaiveDate, bool)> {
+        let within = |d: NaiveDate| d < upto || (day_end && d == upto);
+        if self.in_npa {
+            return self.upgrade_on.filter(|d| within(*d)).map(|d| (d, false));
+        }
+        let oldest = account.oldest_unpaid_due()?;
+        let start =
+            oldest.checked_add_days(chrono::Days::new(u64::from(self.ctx.npa_after_days) + 1))?;
+        // The state is the same since the last advance: a start before it was already passed
+        // by a state that did not call for it (a re-amortisation can make an older row unpaid).
+        let start = [Some(start), self.accrued_through, self.npa_floor]
+            .into_iter()
+            .flatten()
+            .max()
+            .unwrap_or(start);
+        within(start).then_some((start, true))
+    }
+
+    /// After an event of day `t`: an NPA loan with nothing past due at `t`'s day-end is
+    /// upgraded then (unless a later event of the day makes something past due again).
+    fn watch_upgrade(&mut self, account: &Account, t: NaiveDate) {
+        if !self.accrual() || !self.in_npa {
+            return;
+        }
+        let clear =
+            account.closure().is_some() || account.oldest_unpaid_due().is_none_or(|d| d >= t);
+        self.upgrade_on = clear.then_some(t);
     }
 
     fn accrue(&mut self, k: u32, due: NaiveDate, amount: i128) -> Result<()> {
@@ -234,18 +279,36 @@ impl<'c> LoanPoster<'c> {
         let mut legs = Legs::default();
         if npa && !self.in_npa {
             self.in_npa = true;
+            self.upgrade_on = None;
+            self.npa_periods.push(NpaPeriod {
+                from: date,
+                to: None,
+            });
             let amount = self.receivable - self.suspense;
             legs.debit(R::InterestIncome, amount)
                 .credit(R::InterestSuspense, amount);
             self.suspense += amount;
+            // Fines on an NPA are income only when realised (decisions §19, revised).
+            let fines = self.fines_receivable - self.fine_suspense;
+            legs.debit(R::FineIncome, fines)
+                .credit(R::InterestSuspense, fines);
+            self.fine_suspense += fines;
             let id = format!("{}/npa/{date}", self.loan_id);
             return self.push(id, date, "npa_suspense", None, &legs);
         }
         if !npa && self.in_npa {
             self.in_npa = false;
+            self.upgrade_on = None;
+            self.npa_floor = date.succ_opt();
+            if let Some(p) = self.npa_periods.last_mut() {
+                p.to = Some(date);
+            }
             legs.debit(R::InterestSuspense, self.suspense)
                 .credit(R::InterestIncome, self.suspense);
             self.suspense = 0;
+            legs.debit(R::InterestSuspense, self.fine_suspense)
+                .credit(R::FineIncome, self.fine_suspense);
+            self.fine_suspense = 0;
             let id = format!("{}/npa-release/{date}", self.loan_id);
             return self.push(id, date, "npa_release", None, &legs);
         }
@@ -302,11 +365,30 @@ impl<'c> LoanPoster<'c> {
             + d.member_credit
             + d.savings_credit;
         match &e.body {
-            EventBody::PaymentReceived { amount, .. }
-            | EventBody::InterestOnlyPayment { amount, .. }
-            | EventBody::PartPayment { amount, .. }
-            | EventBody::Foreclosed { amount }
-            | EventBody::Settled { amount, .. } => {
+            EventBody::PaymentReceived {
+                amount,
+                payment_mode,
+                ..
+            }
+            | EventBody::InterestOnlyPayment {
+                amount,
+                payment_mode,
+                ..
+            }
+            | EventBody::PartPayment {
+                amount,
+                payment_mode,
+                ..
+            }
+            | EventBody::Foreclosed {
+                amount,
+                payment_mode,
+                ..
+            } => {
+                let funds = payment_mode.map_or(self.ctx.funds, funds_role);
+                legs.debit(funds, self.ctx.currency.minor(*amount)?);
+            }
+            EventBody::Settled { amount, .. } => {
                 legs.debit(self.ctx.funds, self.ctx.currency.minor(*amount)?);
             }
             EventBody::ToppedUp { .. } => {
@@ -332,29 +414,54 @@ impl<'c> LoanPoster<'c> {
                 .credit(R::InterestIncome, realised);
             legs.credit(R::FineReceivable, d.fines_paid)
                 .debit(R::FineReceivable, d.fines_levied)
-                .credit(R::FineIncome, d.fines_levied)
-                .debit(R::FineIncome, d.fines_waived)
                 .credit(R::FineReceivable, d.fines_waived);
+            self.fines_receivable += d.fines_levied - d.fines_paid - d.fines_waived;
+            if self.in_npa {
+                // While NPA every fine is in suspense: a levy (or re-amount) and a waiver move
+                // the suspense; a payment realises its part as income.
+                legs.credit(R::InterestSuspense, d.fines_levied)
+                    .debit(R::InterestSuspense, d.fines_waived + d.fines_paid)
+                    .credit(R::FineIncome, d.fines_paid);
+                self.fine_suspense += d.fines_levied - d.fines_waived - d.fines_paid;
+            } else {
+                legs.credit(R::FineIncome, d.fines_levied)
+                    .debit(R::FineIncome, d.fines_waived);
+            }
         } else {
             legs.credit(R::InterestIncome, interest_cash - held)
                 .credit(R::InterestSuspense, held)
                 .credit(R::FineIncome, d.fines_paid);
             self.suspense += held;
         }
-        // Principal waived or written off.
+        // Capitalised interest is income as the principal it became is collected: the first
+        // principal collected after a capitalisation releases it from deferred income.
+        let released = principal_in.clamp(0, self.deferred);
+        self.deferred -= released;
+        legs.debit(R::CapitalisedInterest, released)
+            .credit(R::InterestIncome, released);
+        // Principal waived or written off: capitalised interest still deferred was never
+        // income, so it is reversed out of deferred income; only the rest is a loss.
         let loss = if matches!(e.body, EventBody::WrittenOff { .. }) {
             R::WriteOffExpense
         } else {
             R::WaiverExpense
         };
-        legs.debit(loss, d.principal_waived)
+        let unearned = d.principal_waived.clamp(0, self.deferred);
+        self.deferred -= unearned;
+        legs.debit(R::CapitalisedInterest, unearned)
+            .debit(loss, d.principal_waived - unearned)
             .credit(R::LoanPortfolio, d.principal_waived);
-        // Interest capitalised by a skip: accrued interest becomes principal; interest not yet
-        // accrued is recognised through the capitalised-interest role.
-        legs.debit(R::LoanPortfolio, d.capitalised);
+        // Interest capitalised by a skip becomes principal and deferred income, on either basis
+        // (never income at capitalisation). On the accrual basis interest already accrued (the
+        // installment was due) leaves the receivable, and the income it was recognised as (or
+        // the suspense) is reversed.
+        legs.debit(R::LoanPortfolio, d.capitalised)
+            .credit(R::CapitalisedInterest, d.capitalised);
+        self.deferred += d.capitalised;
         if accrual {
-            legs.credit(R::InterestReceivable, cap_due)
-                .credit(R::CapitalisedInterest, d.capitalised - cap_due);
+            if cap_due > 0 {
+                self.reverse_accrued(&mut legs, cap_due);
+            }
             if d.interest_waived_due > 0 {
                 self.reverse_accrued(&mut legs, d.interest_waived_due);
             }
@@ -373,8 +480,6 @@ impl<'c> LoanPoster<'c> {
                 }
             }
             self.receivable += d.interest_due_unpaid;
-        } else {
-            legs.credit(R::CapitalisedInterest, d.capitalised);
         }
         if let Some(c) = account.closure()
             && c.closure_type == ClosureType::Topup
@@ -406,9 +511,11 @@ impl Observer for LoanPoster<'_> {
         outcome: &EventOutcome,
     ) -> Result<()> {
         if matches!(event.body, EventBody::Disbursed { .. }) {
-            self.disbursed(event, account)
+            self.disbursed(event, account)?;
         } else {
-            self.event(event, account, outcome)
+            self.event(event, account, outcome)?;
         }
+        self.watch_upgrade(account, event.value_date);
+        Ok(())
     }
 }

@@ -63,12 +63,19 @@ pub struct BookLoan {
     pub member: String,
     /// The loan's events (the first by sequence is the disbursement).
     pub events: Vec<LoanEvent>,
-    /// Periods of non-performance (accrual basis: unrealised interest in suspense).
+    /// Periods of non-performance as known elsewhere. The books derive them from the loan's
+    /// days past due and `config.npa_after_days` and never read these; `check_books` reports a
+    /// table that disagrees (`npa_periods`).
     #[serde(default)]
     pub npa: Vec<NpaPeriod>,
     /// Figures stored elsewhere, checked by `check_books`.
     #[serde(default)]
     pub cached: Option<CachedLoan>,
+    /// The realisable value of the loan's security (collateral), currency units; none: the loan
+    /// is unsecured. Provisioning splits the outstanding principal into a secured and an
+    /// unsecured portion with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_value: Option<Money>,
 }
 
 impl BookLoan {
@@ -145,6 +152,8 @@ pub struct Books {
 /// What the posting rules need besides the events.
 pub(crate) struct Ctx {
     pub(crate) chart: Chart,
+    /// The NPA threshold, days past due.
+    pub(crate) npa_after_days: u32,
     pub(crate) basis: Basis,
     pub(crate) funds: PostingRole,
     pub(crate) currency: Currency,
@@ -158,6 +167,8 @@ pub(crate) struct Derived {
     pub(crate) entries: Vec<JournalEntry>,
     /// Parallel to `entries`: (source account, position in that account's journal).
     pub(crate) order: Vec<(Arc<str>, usize)>,
+    /// Parallel to the books' loans: the NPA periods the books derived (accrual basis).
+    pub(crate) npa_periods: Vec<Vec<NpaPeriod>>,
 }
 
 /// An event that is being appended: postings it causes into a closed year are refused.
@@ -169,7 +180,17 @@ pub(crate) struct Guard<'a> {
 fn ctx(books: &Books) -> Result<Ctx> {
     books.currency.validate()?;
     check_years(&books.periods)?;
+    let npa_after_days = books
+        .config
+        .npa_after_days
+        .unwrap_or(crate::ledger::DEFAULT_NPA_AFTER_DAYS);
+    if npa_after_days == 0 {
+        return Err(CoreError::InvalidPolicy {
+            reason: "npa_after_days must be > 0".to_owned(),
+        });
+    }
     Ok(Ctx {
+        npa_after_days,
         chart: books.config.chart()?,
         basis: books.config.basis,
         funds: books.config.loan_funds.role(),
@@ -241,13 +262,7 @@ enum End {
 
 impl<'c> LoanRun<'_, 'c> {
     fn poster(&self) -> LoanPoster<'c> {
-        LoanPoster::new(
-            self.ctx,
-            &self.loan_id,
-            &self.loan.member,
-            &self.loan.npa,
-            self.carried,
-        )
+        LoanPoster::new(self.ctx, &self.loan_id, &self.loan.member, self.carried)
     }
 
     /// The journal of the events dated by value: every event posted on its value date as if it
@@ -413,6 +428,10 @@ impl<'c> LoanRun<'_, 'c> {
     }
 }
 
+/// A loan's journal, the top-up it closed into (new loan id, amount settled) and its derived
+/// NPA periods.
+type PostedLoan<'y> = (Keeper<'y>, Option<(String, i128)>, Vec<NpaPeriod>);
+
 fn post_loan<'y>(
     ctx: &Ctx,
     loan: &BookLoan,
@@ -420,7 +439,7 @@ fn post_loan<'y>(
     years: &'y [FinancialYear],
     as_of: NaiveDate,
     guard: Option<&Guard<'_>>,
-) -> Result<(Keeper<'y>, Option<(String, i128)>)> {
+) -> Result<PostedLoan<'y>> {
     let loan_id = loan.loan_id()?.to_owned();
     if let Some(EventBody::Disbursed { terms, .. }) = loan
         .events
@@ -443,7 +462,11 @@ fn post_loan<'y>(
     events.sort_by_key(|e| e.sequence);
     let tick = guard.map(|_| as_of);
     let (keeper, mut poster, _) = run.run(&events, years, guard, End::Books(as_of), tick, false)?;
-    Ok((keeper, poster.topped_up.take()))
+    Ok((
+        keeper,
+        poster.topped_up.take(),
+        std::mem::take(&mut poster.npa_periods),
+    ))
 }
 
 fn post_savings<'y>(
@@ -488,15 +511,19 @@ pub(crate) fn derive(books: &Books, guard: Option<&Guard<'_>>) -> Result<Derived
     let ctx = ctx(books)?;
     let (order, _) = topup_order(books)?;
     let mut per_loan: Vec<Option<Vec<JournalEntry>>> = vec![None; books.loans.len()];
+    let mut npa_periods: Vec<Vec<NpaPeriod>> = vec![Vec::new(); books.loans.len()];
     let mut carried: HashMap<String, i128> = HashMap::new();
     for i in order {
         let Some(loan) = books.loans.get(i) else {
             continue;
         };
         let c = carried.get(loan.loan_id()?).copied().unwrap_or(0);
-        let (keeper, topped) = post_loan(&ctx, loan, c, &books.periods, books.as_of, guard)?;
+        let (keeper, topped, npa) = post_loan(&ctx, loan, c, &books.periods, books.as_of, guard)?;
         if let Some((next, amount)) = topped {
             carried.insert(next, amount);
+        }
+        if let Some(slot) = npa_periods.get_mut(i) {
+            *slot = npa;
         }
         if let Some(slot) = per_loan.get_mut(i) {
             *slot = Some(keeper.out);
@@ -574,6 +601,7 @@ pub(crate) fn derive(books: &Books, guard: Option<&Guard<'_>>) -> Result<Derived
         ctx,
         entries,
         order,
+        npa_periods,
     })
 }
 

@@ -80,6 +80,9 @@ pub enum PostingRole {
     FineReceivable,
     /// A parent loan settled from a top-up's proceeds, until the top-up loan is disbursed.
     TopupClearing,
+    /// Loan payments made by a book adjustment (`payment_mode: adjustment`), until a journal
+    /// entry says where the value came from.
+    AdjustmentClearing,
     /// Members' savings.
     SavingsDeposits,
     /// Loan excess held for the member.
@@ -90,7 +93,8 @@ pub enum PostingRole {
     InterestSuspense,
     /// Interest income.
     InterestIncome,
-    /// Interest capitalised into principal by a skipped installment.
+    /// Interest capitalised into principal by a skipped installment: a deferred income (a
+    /// liability), released to interest income as the loan's principal is collected.
     CapitalisedInterest,
     /// Processing fees.
     FeeIncome,
@@ -114,13 +118,14 @@ pub enum PostingRole {
 
 impl PostingRole {
     /// Every role, in the order legs are listed within an entry.
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 22] = [
         Self::Cash,
         Self::Bank,
         Self::LoanPortfolio,
         Self::InterestReceivable,
         Self::FineReceivable,
         Self::TopupClearing,
+        Self::AdjustmentClearing,
         Self::SavingsDeposits,
         Self::MemberCredit,
         Self::SavingsClearing,
@@ -148,12 +153,13 @@ impl PostingRole {
             | Self::LoanPortfolio
             | Self::InterestReceivable
             | Self::FineReceivable
-            | Self::TopupClearing => &[Asset],
+            | Self::TopupClearing
+            | Self::AdjustmentClearing => &[Asset],
             Self::SavingsDeposits
             | Self::MemberCredit
             | Self::SavingsClearing
-            | Self::InterestSuspense => &[Liability],
-            Self::CapitalisedInterest => &[Income, Liability],
+            | Self::InterestSuspense
+            | Self::CapitalisedInterest => &[Liability],
             Self::InterestIncome
             | Self::FeeIncome
             | Self::FineIncome
@@ -190,11 +196,13 @@ impl PostingRole {
             Self::InterestReceivable => "1301",
             Self::FineReceivable => "1302",
             Self::TopupClearing => "1400",
+            Self::AdjustmentClearing => "1500",
             Self::SavingsDeposits => "2101",
             Self::MemberCredit => "2300",
             Self::SavingsClearing => "2400",
             Self::InterestSuspense => "2500",
-            Self::InterestIncome | Self::CapitalisedInterest => "3100",
+            Self::CapitalisedInterest => "2600",
+            Self::InterestIncome => "3100",
             Self::FeeIncome => "3200",
             Self::FineIncome => "3300",
             Self::PrepaymentChargeIncome => "3400",
@@ -228,7 +236,7 @@ pub struct Chart {
     /// The codes, shared by every posting line.
     codes: Vec<Arc<str>>,
     by_code: BTreeMap<String, usize>,
-    roles: [usize; 21],
+    roles: [usize; PostingRole::ALL.len()],
 }
 
 const SEED: &[(&str, &str, AccountKind, Option<&str>, bool)] = {
@@ -244,6 +252,7 @@ const SEED: &[(&str, &str, AccountKind, Option<&str>, bool)] = {
         ("1301", "Interest Receivable", Asset, Some("1300"), false),
         ("1302", "Fine Receivable", Asset, Some("1300"), false),
         ("1400", "Top-up Settlements", Asset, Some("1000"), false),
+        ("1500", "Payment Adjustments", Asset, Some("1000"), false),
         ("2000", "Liabilities", Liability, None, true),
         ("2100", "Member Deposits", Liability, Some("2000"), true),
         ("2101", "Savings Deposits", Liability, Some("2100"), false),
@@ -257,6 +266,13 @@ const SEED: &[(&str, &str, AccountKind, Option<&str>, bool)] = {
             false,
         ),
         ("2500", "Interest Suspense", Liability, Some("2000"), false),
+        (
+            "2600",
+            "Deferred Interest Income",
+            Liability,
+            Some("2000"),
+            false,
+        ),
         ("3000", "Income", Income, None, true),
         ("3100", "Interest Income", Income, Some("3000"), false),
         ("3200", "Processing Fee Income", Income, Some("3000"), false),
@@ -298,7 +314,7 @@ impl Default for Chart {
             accounts: Vec::new(),
             codes: Vec::new(),
             by_code: BTreeMap::new(),
-            roles: [0; 21],
+            roles: [0; PostingRole::ALL.len()],
         })
     }
 }
@@ -336,7 +352,7 @@ impl Chart {
                 }
             }
         }
-        let mut roles = [0_usize; 21];
+        let mut roles = [0_usize; PostingRole::ALL.len()];
         for role in PostingRole::ALL {
             let code = overrides
                 .get(&role)
@@ -445,7 +461,7 @@ mod tests {
             assert!(role.kinds().contains(&a.kind), "{role:?}");
         }
         assert_eq!(chart.code(PostingRole::Bank), "1102");
-        assert_eq!(chart.code(PostingRole::CapitalisedInterest), "3100");
+        assert_eq!(chart.code(PostingRole::CapitalisedInterest), "2600");
     }
 
     #[test]

