@@ -306,3 +306,45 @@ pub fn books(loans: usize, savings: usize, basis: &str) -> windeep_core::Books {
         .collect();
     b
 }
+
+/// A loan with `count` events: the disbursement of 250,000 at 13.5 % over 60 months and
+/// `count - 1` payments of 1.00, spread over the 300 days after the first due date (the
+/// shape of a loan fed by many small collections).
+///
+/// # Panics
+/// Never: the terms are literals.
+#[must_use]
+pub fn many_small_payments(count: u64) -> Vec<LoanEvent> {
+    let mut events = loan_events("LN1", 60, 0, 0);
+    let first_due = parse_date("2026-02-05").unwrap();
+    for seq in 2..=count {
+        events.push(event(
+            "LN1",
+            seq,
+            first_due + chrono::Days::new(seq % 300),
+            EventBody::PaymentReceived {
+                amount: "1.00".parse().unwrap(),
+                installment: None,
+            },
+        ));
+    }
+    events
+}
+
+/// A payment dated before every event of [`many_small_payments`] but the disbursement,
+/// appended after them (sequence `count + 1`).
+///
+/// # Panics
+/// Never: the amount is a literal.
+#[must_use]
+pub fn back_dated_payment(count: u64) -> LoanEvent {
+    event(
+        "LN1",
+        count + 1,
+        parse_date("2026-01-20").unwrap(),
+        EventBody::PaymentReceived {
+            amount: "1000.00".parse().unwrap(),
+            installment: None,
+        },
+    )
+}

@@ -42,6 +42,7 @@ mod books;
 mod calendar;
 mod classification;
 mod decimal;
+mod envelope;
 mod error;
 mod fines;
 mod ledger;

@@ -260,6 +260,22 @@ pub struct LoanEvent {
     pub body: EventBody,
 }
 
+impl crate::envelope::Envelope for LoanEvent {
+    type Body = EventBody;
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn sequence(&self) -> u64 {
+        self.sequence
+    }
+    fn idempotency_key(&self) -> &str {
+        &self.idempotency_key
+    }
+    fn body(&self) -> &EventBody {
+        &self.body
+    }
+}
+
 impl LoanEvent {
     /// SHA-256 (lower-case hex) of this event's canonical JSON: compact, keys sorted.
     ///

@@ -25,6 +25,7 @@ pub use state::{
 };
 
 use crate::allocation::Allocation;
+use crate::envelope::{Admission, Admitted, admit_all};
 use crate::error::{CoreError, Result};
 use crate::fines::{FineAssessment, FineSnapshot};
 use crate::money::{Money, format_date};
@@ -212,32 +213,7 @@ fn fold_with(
     // Arrival (sequence) order decides idempotency; value-date order decides the fold.
     let mut by_sequence: Vec<&LoanEvent> = events.iter().collect();
     by_sequence.sort_by_key(|e| e.sequence);
-    let mut seen_keys: HashMap<&str, &LoanEvent> = HashMap::with_capacity(events.len());
-    let mut duplicate_of: HashMap<&str, String> = HashMap::new();
-    let mut ids = HashSet::with_capacity(events.len());
-    let mut last_sequence = None;
-    for e in &by_sequence {
-        if last_sequence == Some(e.sequence) {
-            return Err(invalid(format!("sequence {} is used twice", e.sequence)));
-        }
-        last_sequence = Some(e.sequence);
-        if !ids.insert(e.id.as_str()) {
-            return Err(invalid(format!("event id {:?} is used twice", e.id)));
-        }
-        match seen_keys.get(e.idempotency_key.as_str()) {
-            Some(first) if first.body == e.body => {
-                duplicate_of.insert(e.id.as_str(), first.id.clone());
-            }
-            Some(_) => {
-                return Err(CoreError::IdempotencyConflict {
-                    key: e.idempotency_key.clone(),
-                });
-            }
-            None => {
-                seen_keys.insert(e.idempotency_key.as_str(), e);
-            }
-        }
-    }
+    let duplicate_of = admit_all(&by_sequence)?;
     let Some(first) = by_sequence.first() else {
         return Err(invalid("an account needs a disbursed event"));
     };
@@ -252,39 +228,15 @@ fn fold_with(
             "the first event (lowest sequence) must be disbursed",
         ));
     };
-
-    // Reversals in effect as of the date: their payments drop out of the fold.
-    let mut reversed = HashSet::new();
-    for e in &by_sequence {
-        if let EventBody::PaymentReversed { event_id, reason } = &e.body {
-            if duplicate_of.contains_key(e.id.as_str()) || e.value_date > as_of {
-                continue;
-            }
-            if reason.trim().is_empty() {
-                return Err(CoreError::NotEligible {
-                    reason: "a reversal needs a reason".to_owned(),
-                });
-            }
-            let target = events.iter().find(|t| &t.id == event_id).ok_or_else(|| {
-                CoreError::UnknownEvent {
-                    id: event_id.clone(),
-                }
-            })?;
-            let is_payment = matches!(
-                target.body,
-                EventBody::PaymentReceived { .. }
-                    | EventBody::InterestOnlyPayment { .. }
-                    | EventBody::PartPayment { .. }
-            );
-            if !is_payment || target.sequence > e.sequence || target.value_date > e.value_date {
-                return Err(invalid(format!(
-                    "{} can only reverse an earlier payment, not {event_id:?}",
-                    e.id
-                )));
-            }
-            reversed.insert(event_id.as_str());
-        }
+    if first.value_date != terms.disbursed_on {
+        return Err(invalid(format!(
+            "the disbursement {} is dated {} but its terms say disbursed_on {}",
+            first.id,
+            format_date(first.value_date),
+            format_date(terms.disbursed_on)
+        )));
     }
+    let reversed = reversals(events, &by_sequence, &duplicate_of, as_of)?;
 
     let mut account = match schedule {
         Some(schedule) => {
@@ -299,7 +251,7 @@ fn fold_with(
         let mut outcome = EventOutcome::applied(&e.id);
         if let Some(first_id) = duplicate_of.get(e.id.as_str()) {
             outcome.result = "duplicate".to_owned();
-            outcome.duplicate_of = Some(first_id.clone());
+            outcome.duplicate_of = Some((*first_id).to_owned());
         } else if e.value_date > as_of {
             outcome.result = "not_yet_effective".to_owned();
         } else if reversed.contains(e.id.as_str()) {
@@ -330,6 +282,81 @@ fn fold_with(
         }
     }
     Ok((account, outcomes))
+}
+
+/// The payments undone by the reversals in effect as of `as_of`.
+///
+/// One rule, which the books follow too since they post from this fold: a reversal (that is
+/// not itself an idempotency duplicate) names an earlier payment (`payment_received`,
+/// `interest_only_payment`, `part_payment`) that applied — not a duplicate — and no other
+/// reversal names the same payment. Every reversal is checked, whatever its value date; only
+/// those dated on or before `as_of` take effect.
+///
+/// # Errors
+/// `E_NOT_ELIGIBLE` (no reason), `E_UNKNOWN_EVENT` (no such event), `E_INVALID_EVENT` (not an
+/// earlier payment), `E_INVALID_REVERSAL` (a duplicate, or reversed already).
+fn reversals<'a>(
+    events: &'a [LoanEvent],
+    by_sequence: &[&'a LoanEvent],
+    duplicate_of: &HashMap<&str, &str>,
+    as_of: NaiveDate,
+) -> Result<HashSet<&'a str>> {
+    let mut by_id: HashMap<&str, &LoanEvent> = HashMap::new();
+    if by_sequence
+        .iter()
+        .any(|e| matches!(e.body, EventBody::PaymentReversed { .. }))
+    {
+        by_id.extend(events.iter().map(|e| (e.id.as_str(), e)));
+    }
+    let mut targeted: HashSet<&str> = HashSet::new();
+    let mut reversed = HashSet::new();
+    for e in by_sequence {
+        let EventBody::PaymentReversed { event_id, reason } = &e.body else {
+            continue;
+        };
+        if duplicate_of.contains_key(e.id.as_str()) {
+            continue;
+        }
+        if reason.trim().is_empty() {
+            return Err(CoreError::NotEligible {
+                reason: "a reversal needs a reason".to_owned(),
+            });
+        }
+        let target = by_id
+            .get(event_id.as_str())
+            .ok_or_else(|| CoreError::UnknownEvent {
+                id: event_id.clone(),
+            })?;
+        let is_payment = matches!(
+            target.body,
+            EventBody::PaymentReceived { .. }
+                | EventBody::InterestOnlyPayment { .. }
+                | EventBody::PartPayment { .. }
+        );
+        if !is_payment || target.sequence > e.sequence || target.value_date > e.value_date {
+            return Err(invalid(format!(
+                "{} can only reverse an earlier payment, not {event_id:?}",
+                e.id
+            )));
+        }
+        if let Some(first) = duplicate_of.get(event_id.as_str()) {
+            return Err(CoreError::InvalidReversal {
+                reason: format!(
+                    "{} reverses {event_id:?}, a duplicate of {first:?} that never applied",
+                    e.id
+                ),
+            });
+        }
+        if !targeted.insert(target.id.as_str()) {
+            return Err(CoreError::InvalidReversal {
+                reason: format!("{} reverses {event_id:?}, which is reversed already", e.id),
+            });
+        }
+        if e.value_date <= as_of {
+            reversed.insert(target.id.as_str());
+        }
+    }
+    Ok(reversed)
 }
 
 /// A loan account held in memory: its events and their fold, kept current as events arrive.
@@ -389,43 +416,36 @@ impl LoanAccount {
     /// As [`replay`]; on error the account is unchanged.
     pub fn push(&mut self, event: LoanEvent) -> Result<EventOutcome> {
         let mut outcome = EventOutcome::applied(&event.id);
-        // The first event (by sequence) that used the key: a loan has few events, so a scan
-        // costs less memory than an index.
-        let first = self
-            .events
-            .iter()
-            .filter(|e| e.idempotency_key == event.idempotency_key)
-            .min_by_key(|e| e.sequence);
-        if let Some(first) = first {
-            if first.body != event.body {
-                return Err(CoreError::IdempotencyConflict {
-                    key: event.idempotency_key.clone(),
-                });
-            }
+        // Admission in arrival order: the events held so far, then this one, which must come
+        // after all of them.
+        let mut by_sequence: Vec<&LoanEvent> = self.events.iter().collect();
+        by_sequence.sort_by_key(|e| e.sequence);
+        let mut admission = Admission::with_capacity(by_sequence.len() + 1);
+        for e in &by_sequence {
+            admission.admit(*e)?;
+        }
+        let verdict = admission.admit(&event)?;
+        if let Some(last) = by_sequence.last()
+            && event.sequence < last.sequence
+        {
+            return Err(invalid(format!(
+                "sequence {} arrives after sequence {}",
+                event.sequence, last.sequence
+            )));
+        }
+        if let Admitted::Duplicate(first) = verdict {
             outcome.result = "duplicate".to_owned();
-            outcome.duplicate_of = Some(first.id.clone());
-            if self
-                .events
-                .iter()
-                .any(|e| e.id == event.id || e.sequence == event.sequence)
-            {
-                return Err(invalid("event id or sequence is used twice"));
-            }
+            outcome.duplicate_of = Some(first.to_owned());
+            drop(admission);
             self.events.push(event);
             return Ok(outcome);
         }
+        drop(admission);
         let in_order = (event.value_date, event.sequence) > self.last
             && !matches!(
                 event.body,
                 EventBody::PaymentReversed { .. } | EventBody::Disbursed { .. }
             );
-        if self
-            .events
-            .iter()
-            .any(|e| e.id == event.id || e.sequence == event.sequence)
-        {
-            return Err(invalid("event id or sequence is used twice"));
-        }
         if in_order {
             // Apply to a copy so that a refused event leaves the account unchanged.
             let mut next = self.account.clone();
@@ -574,11 +594,17 @@ pub fn apply_event(events: &[LoanEvent], event: LoanEvent, as_of: NaiveDate) -> 
     all.push(event);
     let after = replay(&all, as_of)?;
     let mut changed = Vec::new();
+    // Outcomes by event id (ids are unique): one look-up per earlier payment.
+    let now: HashMap<&str, &EventOutcome> = after
+        .outcomes
+        .iter()
+        .map(|o| (o.event_id.as_str(), o))
+        .collect();
     for old in &before.outcomes {
         let Some(old_alloc) = &old.allocation else {
             continue;
         };
-        let new = after.outcomes.iter().find(|o| o.event_id == old.event_id);
+        let new = now.get(old.event_id.as_str());
         let new_alloc = new.and_then(|o| o.allocation.clone());
         match new_alloc {
             Some(a) if &a == old_alloc => {}

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 pub use loan::NpaPeriod;
 
+use crate::envelope::{Admission, Admitted};
 use crate::account::{EventBody, EventOutcome, LoanEvent, Observer, fold_observed};
 use crate::error::{CoreError, Result};
 use crate::fines::FineRule;
@@ -263,15 +264,11 @@ impl<'c> LoanRun<'_, 'c> {
         // Idempotency is decided in arrival (sequence) order; duplicates have no effect.
         let mut by_seq: Vec<&LoanEvent> = events.to_vec();
         by_seq.sort_by_key(|e| e.sequence);
-        let mut first_by_key: HashMap<&str, &LoanEvent> = HashMap::new();
+        let mut admission = Admission::with_capacity(by_seq.len());
         let mut keep: Vec<&LoanEvent> = Vec::with_capacity(by_seq.len());
         for e in by_seq {
-            match first_by_key.get(e.idempotency_key.as_str()) {
-                Some(f) if f.body == e.body => {}
-                _ => {
-                    first_by_key.entry(e.idempotency_key.as_str()).or_insert(e);
-                    keep.push(e);
-                }
+            if admission.admit(e)? == Admitted::New {
+                keep.push(e);
             }
         }
         keep.sort_by_key(|e| (e.value_date, e.sequence));
@@ -306,11 +303,9 @@ impl<'c> LoanRun<'_, 'c> {
         keeper.append(&mut poster.entries)?;
         let mut horizon = first.value_date;
         let mut last = (first.value_date, first.sequence);
-        let mut keys: FxMap<&str, &LoanEvent> = FxMap::default();
-        keys.insert(first.idempotency_key.as_str(), first);
-        let mut ids: FxSet<&str> = FxSet::default();
-        ids.insert(first.id.as_str());
-        let mut previous_sequence = first.sequence;
+        // One admission with the account fold: ids, sequences, idempotency.
+        let mut admission = Admission::with_capacity(events.len());
+        admission.admit(*first)?;
         // When an event is appended to stored books, the books' own day-end (accruals and NPA
         // moves up to `as_of`) was posted before it arrived.
         let mut tick: Option<NaiveDate> = None;
@@ -327,30 +322,11 @@ impl<'c> LoanRun<'_, 'c> {
                 tick = Some(t);
             }
             keeper.guard = guarded(e.sequence);
-            // In arrival order the sequences are sorted: a repeat is the one before. (A run in
-            // value order only replays events that passed this check.)
-            let repeated = !by_value && e.sequence == previous_sequence;
-            previous_sequence = e.sequence;
-            if repeated || !ids.insert(e.id.as_str()) {
-                return Err(CoreError::InvalidEvent {
-                    reason: format!(
-                        "event id {:?} or sequence {} is used twice",
-                        e.id, e.sequence
-                    ),
-                });
-            }
+            let verdict = admission.admit(*e)?;
             seen.push(e);
             // An idempotency duplicate changes nothing, not even the books' clock.
-            match keys.get(e.idempotency_key.as_str()) {
-                Some(f) if f.body == e.body => continue,
-                Some(_) => {
-                    return Err(CoreError::IdempotencyConflict {
-                        key: e.idempotency_key.clone(),
-                    });
-                }
-                None => {
-                    keys.insert(e.idempotency_key.as_str(), e);
-                }
+            if verdict != Admitted::New {
+                continue;
             }
             if e.value_date >= horizon {
                 // Time passes up to the event's day before it takes effect, even when the event
