@@ -29,6 +29,7 @@ pub fn loan_events(loan_id: &str, tenure: u32, payments: u32, fines: u32) -> Vec
         value_date: disbursed,
         idempotency_key: format!("{loan_id}-d"),
         prev_hash: None,
+        hash: None,
         body: EventBody::Disbursed {
             loan_id: loan_id.to_owned(),
             terms: Box::new(terms),
@@ -80,6 +81,7 @@ fn event(loan_id: &str, seq: u64, date: NaiveDate, body: EventBody) -> LoanEvent
         value_date: date,
         idempotency_key: format!("{loan_id}-{seq}"),
         prev_hash: None,
+        hash: None,
         body,
     }
 }

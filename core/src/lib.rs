@@ -59,8 +59,8 @@ pub use account::{
     AccountPolicy, Applied, ChainReport, ChangedAllocation, Closure, ClosureType, EventBody,
     EventOutcome, FineView, ForeclosureQuote, ForeclosureRule, InstallmentStatus, InstallmentView,
     InterestOnlyMode, LoanAccount, LoanEvent, LoanState, LoanSummary, PartPaymentMode,
-    PastDueInstallment, RateChangeMode, Replay, SkipMode, TopUpQuote, apply_event, end_of_day,
-    fine_events, fine_snapshot, foreclosure_quote, replay, topup_quote, verify_chain,
+    PastDueInstallment, RateChangeMode, Replay, SkipMode, StoredEvent, TopUpQuote, apply_event,
+    end_of_day, fine_events, fine_snapshot, foreclosure_quote, replay, topup_quote, verify_chain,
 };
 pub use allocation::{
     Allocation, AllocationLine, AllocationPolicy, AllocationPreset, Component, ExcessPolicy,

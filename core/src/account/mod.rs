@@ -6,6 +6,7 @@
 //! fold, so the account is exactly as if it had never been received. The rules are written out
 //! in `docs/account.md`.
 
+mod canonical;
 mod events;
 mod state;
 
@@ -14,6 +15,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+pub use canonical::StoredEvent;
 pub use events::{
     AccountPolicy, EventBody, ForeclosureRule, InterestOnlyMode, LoanEvent, PartPaymentMode,
     RateChangeMode, SkipMode,
@@ -552,6 +554,7 @@ pub fn fine_events(
                 value_date: on,
                 idempotency_key: key,
                 prev_hash: None,
+                hash: None,
                 body: EventBody::FineLevied {
                     installment: a.key.installment,
                     rule_id: a.key.rule_id.to_string(),
@@ -629,17 +632,24 @@ pub fn apply_event(events: &[LoanEvent], event: LoanEvent, as_of: NaiveDate) -> 
 /// The result of checking an account's hash chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChainReport {
-    /// `ok`, `broken` (a `prev_hash` does not match) or `reordered` (sequence not increasing).
+    /// `ok`, `broken` (an event's own `hash` or its `prev_hash` does not match) or `reordered`
+    /// (sequence not increasing).
     pub status: String,
     /// Number of events checked.
     pub events: usize,
-    /// For a problem: the position (0-based) and id of the first bad event.
+    /// For a problem: the position (0-based) of the first bad event.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at: Option<usize>,
-    /// For a problem: the id of the first bad event.
+    /// For a problem: the id of the first bad event (absent when it has no string id).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
-    /// For `broken`: the hash the event should carry.
+    /// For a problem: `hash_missing`, `hash_mismatch` (the event was changed after it was
+    /// sealed), `prev_hash_mismatch` (the link to the event before does not match),
+    /// `malformed` (no integer `sequence`, or a `hash`/`prev_hash` that is not a string) or
+    /// `sequence_not_increasing`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// For `broken`: the hash the field named by `reason` should carry.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected: Option<String>,
     /// The hash of the last event (to anchor the next one), when `ok`.
@@ -649,44 +659,73 @@ pub struct ChainReport {
 
 /// Verifies the tamper-evidence chain of events in stored (append) order.
 ///
+/// Each event is hashed as received (RFC 8785 canonical JSON without its `hash` member, see
+/// [`StoredEvent`]); the first event whose own `hash` differs from that, whose `prev_hash`
+/// differs from the previous event's hash, or whose sequence does not increase is reported —
+/// the last event included.
+///
 /// # Example
 /// ```
-/// use windeep_core::{verify_chain, LoanEvent};
+/// use windeep_core::{verify_chain, LoanEvent, StoredEvent};
 /// let mut a: LoanEvent = serde_json::from_str(r#"{"id": "a", "sequence": 1,
 ///   "value_date": "2026-01-05", "idempotency_key": "a",
 ///   "body": {"type": "written_off", "reason": "test"}}"#).unwrap();
+/// a.seal(None);
 /// let mut b = a.clone();
-/// b.id = "b".into(); b.sequence = 2; b.prev_hash = Some(a.hash());
-/// assert_eq!(verify_chain(&[a.clone(), b.clone()]).status, "ok");
-/// a.idempotency_key = "tampered".into();
-/// assert_eq!(verify_chain(&[a, b]).status, "broken");
+/// b.id = "b".into(); b.sequence = 2; b.seal(Some(&a));
+/// let stored = |es: &[LoanEvent]| es.iter().map(StoredEvent::of).collect::<Vec<_>>();
+/// assert_eq!(verify_chain(&stored(&[a.clone(), b.clone()])).status, "ok");
+/// b.idempotency_key = "tampered".into();
+/// let report = verify_chain(&stored(&[a, b]));
+/// assert_eq!((report.status.as_str(), report.at), ("broken", Some(1)));
 /// ```
 #[must_use]
-pub fn verify_chain(events: &[LoanEvent]) -> ChainReport {
+pub fn verify_chain(events: &[StoredEvent]) -> ChainReport {
     let mut report = ChainReport {
         status: "ok".to_owned(),
         events: events.len(),
         at: None,
         event_id: None,
+        reason: None,
         expected: None,
         head: None,
     };
-    let mut prev: Option<&LoanEvent> = None;
+    let mut prev: Option<(u64, String)> = None;
     for (i, e) in events.iter().enumerate() {
-        let expected = prev.map(LoanEvent::hash);
-        if prev.is_some_and(|p| e.sequence <= p.sequence) {
-            report.status = "reordered".to_owned();
-        } else if e.prev_hash != expected {
-            report.status = "broken".to_owned();
+        let actual = e.hash();
+        let problem: Option<(&str, &str, Option<String>)> =
+            match (e.sequence(), e.text("hash"), e.text("prev_hash")) {
+                (None, _, _) | (_, Err(()), _) | (_, _, Err(())) => {
+                    Some(("broken", "malformed", None))
+                }
+                (Some(sequence), Ok(hash), Ok(prev_hash)) => {
+                    if prev.as_ref().is_some_and(|(s, _)| sequence <= *s) {
+                        Some(("reordered", "sequence_not_increasing", None))
+                    } else if prev_hash != prev.as_ref().map(|(_, h)| h.as_str()) {
+                        Some((
+                            "broken",
+                            "prev_hash_mismatch",
+                            prev.as_ref().map(|(_, h)| h.clone()),
+                        ))
+                    } else if hash.is_none() {
+                        Some(("broken", "hash_missing", Some(actual.clone())))
+                    } else if hash != Some(actual.as_str()) {
+                        Some(("broken", "hash_mismatch", Some(actual.clone())))
+                    } else {
+                        prev = Some((sequence, actual));
+                        None
+                    }
+                }
+            };
+        if let Some((status, reason, expected)) = problem {
+            report.status = status.to_owned();
+            report.reason = Some(reason.to_owned());
             report.expected = expected;
-        }
-        if report.status != "ok" {
             report.at = Some(i);
-            report.event_id = Some(e.id.clone());
+            report.event_id = e.id().map(str::to_owned);
             return report;
         }
-        prev = Some(e);
     }
-    report.head = prev.map(LoanEvent::hash);
+    report.head = prev.map(|(_, h)| h);
     report
 }

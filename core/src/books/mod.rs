@@ -22,8 +22,8 @@ use serde::{Deserialize, Serialize};
 
 pub use loan::NpaPeriod;
 
-use crate::envelope::{Admission, Admitted};
 use crate::account::{EventBody, EventOutcome, LoanEvent, Observer, fold_observed};
+use crate::envelope::{Admission, Admitted};
 use crate::error::{CoreError, Result};
 use crate::fines::FineRule;
 use crate::ledger::{

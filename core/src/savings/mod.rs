@@ -18,8 +18,8 @@ pub use bonus::{BonusMethod, BonusPart, BonusRecipient, BonusReport, distribute_
 pub use interest::{InterestCredit, InterestMonth, InterestReport, savings_interest};
 pub use month::Month;
 
-use crate::envelope::{Admission, Admitted, admit_all};
 use crate::calendar::days_between;
+use crate::envelope::{Admission, Admitted, admit_all};
 use crate::error::{CoreError, Result};
 use crate::fines::OverdueInstallment;
 use crate::fines::{AccountType, FineAssessment, FineKey, FineRule, FineSnapshot, LeviedFine};
@@ -713,7 +713,10 @@ pub(crate) fn fold<E: Borrow<SavingsEvent>>(
     let mut by_sequence: Vec<&SavingsEvent> = events.iter().map(Borrow::borrow).collect();
     by_sequence.sort_by_key(|e| e.sequence);
     let duplicate_of = admit_all(&by_sequence)?;
-    if let Some(e) = by_sequence.iter().find(|e| e.value_date < account.opened_on) {
+    if let Some(e) = by_sequence
+        .iter()
+        .find(|e| e.value_date < account.opened_on)
+    {
         return Err(invalid(format!(
             "{} is dated before the account was opened",
             e.id
@@ -750,7 +753,10 @@ pub(crate) fn fold<E: Borrow<SavingsEvent>>(
             }
             if duplicate_of.contains_key(event_id.as_str()) {
                 return Err(CoreError::InvalidReversal {
-                    reason: format!("{} reverses {event_id:?}, a duplicate that never applied", e.id),
+                    reason: format!(
+                        "{} reverses {event_id:?}, a duplicate that never applied",
+                        e.id
+                    ),
                 });
             }
             if !reversed.insert(event_id.as_str()) {
