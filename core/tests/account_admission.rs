@@ -282,7 +282,13 @@ fn collect(v: &Value, at: &str, out: &mut Vec<String>) {
 /// A loan with random payments, extend_tenure skips and rate resets dated anywhere (between
 /// due dates too), in arrival order.
 fn restructured() -> impl Strategy<Value = Vec<Value>> {
-    let step = (0_u64..40, 0_u8..4, 1_u32..12, 500_i64..1_500_000, 800_i64..1_800);
+    let step = (
+        0_u64..40,
+        0_u8..4,
+        1_u32..12,
+        500_i64..1_500_000,
+        800_i64..1_800,
+    );
     proptest::collection::vec(step, 1..12).prop_map(|steps| {
         let mut events = vec![disbursed()];
         let mut date = parse_date("2026-01-05").unwrap();
