@@ -265,7 +265,8 @@ BODY_FIELDS = {
 }
 OMITTED_WHEN_NULL = ("payment_mode", "bank_transaction")
 PAYMENT_MODES = ("cash", "bank", "upi", "cheque", "nach", "adjustment")
-EVENT_FIELDS = ("id", "sequence", "value_date", "idempotency_key", "prev_hash", "body")
+EVENT_FIELDS = ("id", "sequence", "value_date", "idempotency_key", "prev_hash", "hash",
+                "body")
 
 
 def _canonical_terms(terms: dict) -> dict:
@@ -342,9 +343,78 @@ def canonical_event(event: dict) -> dict:
     return out
 
 
+def _jcs_string(text: str) -> str:
+    out = ['"']
+    for ch in text:
+        code = ord(ch)
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch in JCS_SHORT_ESCAPES:
+            out.append(JCS_SHORT_ESCAPES[ch])
+        elif code < 0x20:
+            out.append("\\u%04x" % code)
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+JCS_SHORT_ESCAPES = {"\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _jcs_number(x) -> str:
+    """ECMAScript Number.prototype.toString of the double `x` denotes (RFC 8785 §3.2.2.3)."""
+    if isinstance(x, bool):
+        raise TypeError("not a number")
+    if isinstance(x, int) and abs(x) <= 2 ** 53:
+        return str(x)
+    f = float(x)
+    if f == 0:
+        return "0"
+    sign = "-" if f < 0 else ""
+    sign_, digits, exponent = Decimal(repr(abs(f))).normalize().as_tuple()
+    ds = "".join(map(str, digits))
+    k = len(ds)
+    n = exponent + k  # value = 0.ds × 10^n
+    if k <= n <= 21:
+        body = ds + "0" * (n - k)
+    elif 0 < n <= 21:
+        body = ds[:n] + "." + ds[n:]
+    elif -6 < n <= 0:
+        body = "0." + "0" * (-n) + ds
+    else:
+        e = n - 1
+        mant = ds[0] + ("." + ds[1:] if k > 1 else "")
+        body = f"{mant}e{'+' if e >= 0 else '-'}{abs(e)}"
+    return sign + body
+
+
+def jcs(value) -> str:
+    """RFC 8785 JSON Canonicalization Scheme: members sorted by UTF-16 code units, no
+    white space, minimal string escapes, ECMAScript numbers."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, (int, float)):
+        return _jcs_number(value)
+    if isinstance(value, str):
+        return _jcs_string(value)
+    if isinstance(value, list):
+        return "[" + ",".join(jcs(v) for v in value) + "]"
+    if isinstance(value, dict):
+        keys = sorted(value, key=lambda k: k.encode("utf-16-be"))
+        return "{" + ",".join(_jcs_string(k) + ":" + jcs(value[k]) for k in keys) + "}"
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
 def event_hash(event: dict) -> str:
-    text = json.dumps(canonical_event(event), sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False)
+    """SHA-256 of the event as received, RFC 8785 form, without its own `hash` member."""
+    text = jcs({k: v for k, v in event.items() if k != "hash"})
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -413,8 +483,12 @@ def _parse_event(raw, index):
     _str(raw["id"], f"{name}.id")
     _int(raw["sequence"], f"{name}.sequence")
     _str(raw["idempotency_key"], f"{name}.idempotency_key")
-    if raw.get("prev_hash") is not None:
-        _str(raw["prev_hash"], f"{name}.prev_hash")
+    for field in ("id", "idempotency_key"):
+        if raw[field].strip() == "":
+            _fail("E_BLANK_IDENTIFIER", f"{name}.{field} is blank")
+    for field in ("prev_hash", "hash"):
+        if raw.get(field) is not None:
+            _str(raw[field], f"{name}.{field}")
     body = raw["body"]
     if not isinstance(body, dict) or not isinstance(body.get("type"), str):
         _fail("E_INVALID_INPUT", f"{name}.body must be an object with a type")
@@ -1103,7 +1177,8 @@ class Loan:
         B = sum(x["principal"] for x in replaced) + I
         m = len(replaced) - 1
         if mode == "extend_tenure":
-            new = self.amortise(B, number + 1, r["emi"], count=m + 1)
+            # The EMI is kept: as many rows as repay the balance, the last one smaller.
+            new = self.amortise(B, number + 1, r["emi"])
         else:
             emi = self.pmt(B, m)
             new = self.amortise(B, number + 1, emi, count=m)
@@ -1157,11 +1232,22 @@ class Loan:
         self.require_untouched(after)
         j = after[0]["number"]
         B = sum(r["principal"] for r in after)
+        # A reset inside row j's period splits its interest: the old rate up to the reset
+        # date, the new rate after it, apportioned by actual days; rounded once.
+        start, end = self.due_date(j - 1), self.due_date(j)
+        reduction = 0
+        if start < on < end:
+            whole = (end - start).days
+            before = (on - start).days
+            split = (self.period_interest(B, j) * before
+                     + self.period_interest(B, j, rate) * (whole - before)) / whole
+            reduction = self.R(self.period_interest(B, j, rate)) - self.R(split)
         if mode == "keep_tenure":
             emi = self.pmt(B, len(after), rate)
-            new = self.amortise(B, j, emi, count=len(after), rate=rate)
+            new = self.amortise(B, j, emi, count=len(after), first_reduction=reduction,
+                                rate=rate)
         else:
-            new = self.amortise(B, j, after[0]["emi"], rate=rate)
+            new = self.amortise(B, j, after[0]["emi"], first_reduction=reduction, rate=rate)
         self.replace_from(j, new)
         self.rate = rate
         self.floating = True  # the first reset makes the loan floating
@@ -1309,6 +1395,9 @@ def _read_events(raw_events):
     first = min(events, key=lambda e: e["sequence"])
     if first["type"] != "disbursed":
         _fail("E_INVALID_EVENT", "the event with the lowest sequence must be disbursed")
+    if first["value_date"] != _parse_date(first["body"]["terms"].get("disbursed_on"),
+                                          "terms.disbursed_on"):
+        _fail("E_INVALID_EVENT", "the disbursement is not dated on terms.disbursed_on")
     for e in events:
         if e["value_date"] < first["value_date"]:
             _fail("E_INVALID_EVENT", f"event {e['id']} is dated before the disbursement")
@@ -1338,10 +1427,12 @@ def _fold(events, as_of):
     def effective(e):
         return e["value_date"] <= as_of
 
-    # Reversals on or before as_of take their target out of the fold.
+    # Every reversal (not itself a duplicate) must name an applied earlier payment that no
+    # other reversal names; those on or before as_of take their target out of the fold.
     reversed_ids = set()
-    for e in ordered:
-        if e["type"] != "payment_reversed" or e["id"] in duplicates or not effective(e):
+    named = set()
+    for e in sorted(events, key=lambda e: e["sequence"]):
+        if e["type"] != "payment_reversed" or e["id"] in duplicates:
             continue
         target_id = e["body"]["event_id"]
         _str(target_id, "event_id")
@@ -1351,8 +1442,14 @@ def _fold(events, as_of):
         if (target["type"] not in PAYMENT_TYPES or target["sequence"] >= e["sequence"]
                 or target["value_date"] > e["value_date"]):
             _fail("E_INVALID_EVENT", f"{e['id']} can only reverse an earlier payment")
+        if target_id in duplicates:
+            _fail("E_INVALID_REVERSAL", f"{e['id']} reverses a duplicate that never applied")
+        if target_id in named:
+            _fail("E_INVALID_REVERSAL", f"{e['id']} reverses a payment reversed already")
+        named.add(target_id)
         _require_reason(e["body"])
-        reversed_ids.add(target_id)
+        if effective(e):
+            reversed_ids.add(target_id)
 
     loan = None
     outcomes = []
@@ -1479,28 +1576,46 @@ def topup_quote(inp):
 
 
 def verify_chain(inp):
-    """The `verify_chain` operation: walk the events in stored order."""
+    """The `verify_chain` operation: walk the events in stored order. Each event is hashed
+    as received (RFC 8785 without its own `hash` member); the first event whose `hash`,
+    `prev_hash` or sequence is wrong is reported, the last one included."""
     _obj(inp, "input", ("events",), ("events",))
     raw = inp["events"]
     if not isinstance(raw, list):
         _fail("E_INVALID_INPUT", "events must be a list")
-    for i, e in enumerate(raw):
-        _parse_event(e, i)
     n = len(raw)
+
+    def bad(i, status, reason, expected=None):
+        out = {"at": i, "events": n, "reason": reason, "status": status}
+        e = raw[i]
+        if isinstance(e, dict) and isinstance(e.get("id"), str):
+            out["event_id"] = e["id"]
+        if expected is not None:
+            out["expected"] = expected
+        return out
+
+    prev_seq, prev_hash = None, None
     for i, e in enumerate(raw):
-        if i == 0:
-            if e.get("prev_hash") is not None:
-                return {"at": 0, "event_id": e["id"], "events": n, "status": "broken"}
-            continue
-        if e["sequence"] <= raw[i - 1]["sequence"]:
-            return {"at": i, "event_id": e["id"], "events": n, "status": "reordered"}
-        expected = event_hash(raw[i - 1])
-        if e.get("prev_hash") != expected:
-            return {"at": i, "event_id": e["id"], "events": n, "expected": expected,
-                    "status": "broken"}
+        if not isinstance(e, dict):
+            return bad(i, "broken", "malformed")
+        seq = e.get("sequence")
+        own, link = e.get("hash"), e.get("prev_hash")
+        if (not _is_int(seq) or seq < 0 or not (own is None or isinstance(own, str))
+                or not (link is None or isinstance(link, str))):
+            return bad(i, "broken", "malformed")
+        actual = event_hash(e)
+        if prev_seq is not None and seq <= prev_seq:
+            return bad(i, "reordered", "sequence_not_increasing")
+        if link != prev_hash:
+            return bad(i, "broken", "prev_hash_mismatch", prev_hash)
+        if own is None:
+            return bad(i, "broken", "hash_missing", actual)
+        if own != actual:
+            return bad(i, "broken", "hash_mismatch", actual)
+        prev_seq, prev_hash = seq, actual
     out = {"events": n, "status": "ok"}
-    if n:
-        out["head"] = event_hash(raw[-1])
+    if prev_hash is not None:
+        out["head"] = prev_hash
     return out
 
 

@@ -29,6 +29,7 @@ pub fn loan_events(loan_id: &str, tenure: u32, payments: u32, fines: u32) -> Vec
         value_date: disbursed,
         idempotency_key: format!("{loan_id}-d"),
         prev_hash: None,
+        hash: None,
         body: EventBody::Disbursed {
             loan_id: loan_id.to_owned(),
             terms: Box::new(terms),
@@ -82,6 +83,7 @@ fn event(loan_id: &str, seq: u64, date: NaiveDate, body: EventBody) -> LoanEvent
         value_date: date,
         idempotency_key: format!("{loan_id}-{seq}"),
         prev_hash: None,
+        hash: None,
         body,
     }
 }
@@ -299,6 +301,7 @@ pub fn books(loans: usize, savings: usize, basis: &str) -> windeep_core::Books {
         .map(|i| windeep_core::BookLoan {
             member: format!("MEMB{i:06}"),
             events: loan_events(&format!("LN{i:08}"), 24, 23, 2),
+            stored: Vec::new(),
             npa: Vec::new(),
             cached: None,
             security_value: None,
@@ -308,4 +311,50 @@ pub fn books(loans: usize, savings: usize, basis: &str) -> windeep_core::Books {
         .map(|i| savings_account(&format!("SAV{i:08}"), &format!("MEMB{i:06}"), 24))
         .collect();
     b
+}
+
+/// A loan with `count` events: the disbursement of 250,000 at 13.5 % over 60 months and
+/// `count - 1` payments of 1.00, spread over the 300 days after the first due date (the
+/// shape of a loan fed by many small collections).
+///
+/// # Panics
+/// Never: the terms are literals.
+#[must_use]
+pub fn many_small_payments(count: u64) -> Vec<LoanEvent> {
+    let mut events = loan_events("LN1", 60, 0, 0);
+    let first_due = parse_date("2026-02-05").unwrap();
+    for seq in 2..=count {
+        events.push(event(
+            "LN1",
+            seq,
+            first_due + chrono::Days::new(seq % 300),
+            EventBody::PaymentReceived {
+                amount: "1.00".parse().unwrap(),
+                installment: None,
+                payment_mode: None,
+                bank_transaction: None,
+            },
+        ));
+    }
+    events
+}
+
+/// A payment dated before every event of [`many_small_payments`] but the disbursement,
+/// appended after them (sequence `count + 1`).
+///
+/// # Panics
+/// Never: the amount is a literal.
+#[must_use]
+pub fn back_dated_payment(count: u64) -> LoanEvent {
+    event(
+        "LN1",
+        count + 1,
+        parse_date("2026-01-20").unwrap(),
+        EventBody::PaymentReceived {
+            amount: "1000.00".parse().unwrap(),
+            installment: None,
+            payment_mode: None,
+            bank_transaction: None,
+        },
+    )
 }

@@ -193,10 +193,26 @@ pub enum CoreError {
         installment: u32,
     },
     /// The same idempotency key was used with a different event body.
-    #[error("idempotency key {key:?} was already used for a different event")]
+    #[error("idempotency key {key:?} was already used for a different event ({field} differs)")]
     IdempotencyConflict {
         /// The key.
         key: String,
+        /// The first field (a dotted path inside the body, e.g. `body.amount`) whose value
+        /// differs from the event that used the key first.
+        field: String,
+    },
+    /// An event's `id` or `idempotency_key` is empty or only white space.
+    #[error("an event's {field} must not be blank")]
+    BlankIdentifier {
+        /// `id` or `idempotency_key`.
+        field: &'static str,
+    },
+    /// A reversal names an event that is not an applied payment it may undo: a duplicate
+    /// payment (which never applied) or a payment another reversal already undid.
+    #[error("invalid reversal: {reason}")]
+    InvalidReversal {
+        /// What is wrong.
+        reason: String,
     },
     /// An event does not fit the account (first event not a disbursement, repeated sequence …).
     #[error("invalid event: {reason}")]
@@ -486,6 +502,8 @@ impl CoreError {
             Self::Overflow { .. } => "E_OVERFLOW",
             Self::UnknownInstallment { .. } => "E_UNKNOWN_INSTALLMENT",
             Self::IdempotencyConflict { .. } => "E_IDEMPOTENCY_CONFLICT",
+            Self::BlankIdentifier { .. } => "E_BLANK_IDENTIFIER",
+            Self::InvalidReversal { .. } => "E_INVALID_REVERSAL",
             Self::InvalidEvent { .. } => "E_INVALID_EVENT",
             Self::UnknownEvent { .. } => "E_UNKNOWN_EVENT",
             Self::LoanClosed { .. } => "E_LOAN_CLOSED",
@@ -551,6 +569,8 @@ impl CoreError {
         "E_OVERFLOW",
         "E_UNKNOWN_INSTALLMENT",
         "E_IDEMPOTENCY_CONFLICT",
+        "E_BLANK_IDENTIFIER",
+        "E_INVALID_REVERSAL",
         "E_INVALID_EVENT",
         "E_UNKNOWN_EVENT",
         "E_LOAN_CLOSED",
@@ -647,7 +667,12 @@ mod tests {
             CoreError::DateOutOfRange,
             CoreError::Overflow { context: "" },
             CoreError::UnknownInstallment { installment: 1 },
-            CoreError::IdempotencyConflict { key: s() },
+            CoreError::IdempotencyConflict {
+                key: s(),
+                field: s(),
+            },
+            CoreError::BlankIdentifier { field: "id" },
+            CoreError::InvalidReversal { reason: s() },
             CoreError::InvalidEvent { reason: s() },
             CoreError::UnknownEvent { id: s() },
             CoreError::LoanClosed {
@@ -754,6 +779,8 @@ mod tests {
                 | CoreError::Overflow { .. }
                 | CoreError::UnknownInstallment { .. }
                 | CoreError::IdempotencyConflict { .. }
+                | CoreError::BlankIdentifier { .. }
+                | CoreError::InvalidReversal { .. }
                 | CoreError::InvalidEvent { .. }
                 | CoreError::UnknownEvent { .. }
                 | CoreError::LoanClosed { .. }

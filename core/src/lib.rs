@@ -42,6 +42,7 @@ mod books;
 mod calendar;
 mod classification;
 mod decimal;
+mod envelope;
 mod error;
 mod fines;
 mod ledger;
@@ -59,9 +60,9 @@ pub use account::{
     EventOutcome, FineView, ForeclosureQuote, ForeclosureRule, InstallmentStatus, InstallmentView,
     InterestOnlyMode, LoanAccount, LoanEvent, LoanFinesReport, LoanState, LoanSummary,
     PartPaymentMode, PastDueInstallment, PaymentMode, RateChangeMode, Replay, RestructureView,
-    SkipMode, TopUpQuote, WriteOffView, apply_event, credit_events, end_of_day, fine_events,
-    fine_snapshot, foreclosure_quote, loan_fines, replay, topup_quote, topup_quote_restructured,
-    verify_chain,
+    SkipMode, StoredEvent, TopUpQuote, WriteOffView, apply_event, credit_events, end_of_day,
+    fine_events, fine_snapshot, foreclosure_quote, loan_fines, replay, topup_quote,
+    topup_quote_restructured, verify_chain,
 };
 pub use allocation::{
     Allocation, AllocationLine, AllocationPolicy, AllocationPreset, Component, ExcessPolicy,

@@ -186,7 +186,7 @@ struct TopUpInput {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ChainInput {
-    events: Vec<LoanEvent>,
+    events: Vec<crate::account::StoredEvent>,
 }
 
 /// The `loan_fines` operation's input: a loan's events, the fine rules and the date.

@@ -503,8 +503,19 @@ pub fn check_books(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
     }
     // Hash chains: every loan whose events carry `prev_hash` is verified in stored order.
     for l in &books.loans {
-        if l.events.iter().any(|e| e.prev_hash.is_some()) {
-            let r = crate::account::verify_chain(&l.events);
+        if l.events
+            .iter()
+            .any(|e| e.prev_hash.is_some() || e.hash.is_some())
+        {
+            let stored: Vec<crate::account::StoredEvent> = if l.stored.is_empty() {
+                l.events
+                    .iter()
+                    .map(crate::account::StoredEvent::of)
+                    .collect()
+            } else {
+                l.stored.clone()
+            };
+            let r = crate::account::verify_chain(&stored);
             if r.status != "ok" {
                 let id = l.loan_id().map_or_else(|_| String::new(), str::to_owned);
                 c.add(
@@ -1410,10 +1421,11 @@ pub fn check_books(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
             .filter(|c| match **c {
                 "subledger_interest_receivable" | "subledger_fine_receivable" => basis_accrual,
                 "npa_periods" => basis_accrual && books.loans.iter().any(|l| !l.npa.is_empty()),
-                "event_chain" => books
-                    .loans
-                    .iter()
-                    .any(|l| l.events.iter().any(|e| e.prev_hash.is_some())),
+                "event_chain" => books.loans.iter().any(|l| {
+                    l.events
+                        .iter()
+                        .any(|e| e.prev_hash.is_some() || e.hash.is_some())
+                }),
                 "entry_balance" | "stored_journal" => books.stored_journal.is_some(),
                 "member_ledger_chain" => books.stored_member_ledger.is_some(),
                 "audit_trail" => books.audit_log.is_some(),

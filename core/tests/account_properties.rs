@@ -16,6 +16,7 @@ fn event(sequence: u64, date: NaiveDate, key: &str, body: EventBody) -> LoanEven
         value_date: date,
         idempotency_key: key.to_owned(),
         prev_hash: None,
+        hash: None,
         body,
     }
 }

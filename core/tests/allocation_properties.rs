@@ -28,6 +28,7 @@ fn event(sequence: u64, date: NaiveDate, body: EventBody) -> LoanEvent {
         value_date: date,
         idempotency_key: format!("k{sequence}"),
         prev_hash: None,
+        hash: None,
         body,
     }
 }

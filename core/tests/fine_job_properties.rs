@@ -30,6 +30,7 @@ fn payment(id: &str, sequence: u64, value_date: NaiveDate) -> LoanEvent {
         value_date,
         idempotency_key: id.to_owned(),
         prev_hash: None,
+        hash: None,
         body: EventBody::PaymentReceived {
             amount: "8884.88".parse().unwrap(),
             installment: None,

@@ -44,6 +44,8 @@ __all__ = [
     "OverflowError",
     "UnknownInstallmentError",
     "IdempotencyConflictError",
+    "BlankIdentifierError",
+    "InvalidReversalError",
     "InvalidEventError",
     "UnknownEventError",
     "LoanClosedError",
@@ -276,6 +278,8 @@ class DateOutOfRangeError(WindeepError): ...  # E_DATE_OUT_OF_RANGE
 class OverflowError(WindeepError): ...  # E_OVERFLOW
 class UnknownInstallmentError(WindeepError): ...  # E_UNKNOWN_INSTALLMENT
 class IdempotencyConflictError(WindeepError): ...  # E_IDEMPOTENCY_CONFLICT
+class BlankIdentifierError(WindeepError): ...  # E_BLANK_IDENTIFIER
+class InvalidReversalError(WindeepError): ...  # E_INVALID_REVERSAL
 class InvalidEventError(WindeepError): ...  # E_INVALID_EVENT
 class UnknownEventError(WindeepError): ...  # E_UNKNOWN_EVENT
 class LoanClosedError(WindeepError): ...  # E_LOAN_CLOSED

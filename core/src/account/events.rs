@@ -5,7 +5,6 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::allocation::{AllocationPolicy, Component};
 use crate::money::{Money, Rate};
@@ -427,16 +426,37 @@ pub struct LoanEvent {
     pub value_date: NaiveDate,
     /// Caller's key: applying the same key twice changes nothing.
     pub idempotency_key: String,
-    /// SHA-256 (hex) of the canonical JSON of the previous event in sequence order; null or
-    /// absent for the first.
+    /// The previous event's `hash` (the event before it in stored order); null or absent for
+    /// the first. See [`crate::verify_chain`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prev_hash: Option<String>,
+    /// SHA-256 (lower-case hex) of this event's RFC 8785 canonical JSON as stored, without the
+    /// `hash` member itself; optional for the fold, required by `verify_chain`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
     /// What happened.
     pub body: EventBody,
 }
 
+impl crate::envelope::Envelope for LoanEvent {
+    type Body = EventBody;
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn sequence(&self) -> u64 {
+        self.sequence
+    }
+    fn idempotency_key(&self) -> &str {
+        &self.idempotency_key
+    }
+    fn body(&self) -> &EventBody {
+        &self.body
+    }
+}
+
 impl LoanEvent {
-    /// SHA-256 (lower-case hex) of this event's canonical JSON: compact, keys sorted.
+    /// SHA-256 (lower-case hex) of this event's RFC 8785 canonical JSON, `hash` member left
+    /// out: the value its `hash` must carry when it is stored as serialised.
     ///
     /// # Example
     /// ```
@@ -447,10 +467,23 @@ impl LoanEvent {
     /// ```
     #[must_use]
     pub fn hash(&self) -> String {
-        let canonical = serde_json::to_value(self)
-            .map(|v| v.to_string())
-            .unwrap_or_default();
-        let digest = Sha256::digest(canonical.as_bytes());
-        digest.iter().map(|b| format!("{b:02x}")).collect()
+        super::StoredEvent::of(self).hash()
+    }
+
+    /// Links this event after `prev` (or as the first event with `None`) and seals it: sets
+    /// `prev_hash` to `prev`'s hash and `hash` to its own.
+    ///
+    /// # Example
+    /// ```
+    /// let mut a: windeep_core::LoanEvent = serde_json::from_str(r#"{"id": "a", "sequence": 1,
+    ///     "value_date": "2026-01-05", "idempotency_key": "a",
+    ///     "body": {"type": "written_off", "reason": "test"}}"#).unwrap();
+    /// a.seal(None);
+    /// assert_eq!(a.hash.as_deref(), Some(a.hash().as_str()));
+    /// ```
+    pub fn seal(&mut self, prev: Option<&LoanEvent>) {
+        self.prev_hash = prev.map(LoanEvent::hash);
+        self.hash = None;
+        self.hash = Some(self.hash());
     }
 }

@@ -6,6 +6,7 @@
 //! fold, so the account is exactly as if it had never been received. The rules are written out
 //! in `docs/account.md`.
 
+mod canonical;
 mod events;
 mod state;
 
@@ -14,6 +15,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+pub use canonical::StoredEvent;
 pub use events::{
     AccountPolicy, EventBody, ForeclosureRule, InterestOnlyMode, LoanEvent, PartPaymentMode,
     PaymentMode, RateChangeMode, SkipMode,
@@ -25,6 +27,7 @@ pub use state::{
 };
 
 use crate::allocation::Allocation;
+use crate::envelope::{Admission, Admitted, admit_all};
 use crate::error::{CoreError, Result};
 use crate::fines::{FineAssessment, FineSnapshot};
 use crate::money::{Money, format_date};
@@ -233,32 +236,7 @@ fn fold_with(
     // Arrival (sequence) order decides idempotency; value-date order decides the fold.
     let mut by_sequence: Vec<&LoanEvent> = events.iter().collect();
     by_sequence.sort_by_key(|e| e.sequence);
-    let mut seen_keys: HashMap<&str, &LoanEvent> = HashMap::with_capacity(events.len());
-    let mut duplicate_of: HashMap<&str, String> = HashMap::new();
-    let mut ids = HashSet::with_capacity(events.len());
-    let mut last_sequence = None;
-    for e in &by_sequence {
-        if last_sequence == Some(e.sequence) {
-            return Err(invalid(format!("sequence {} is used twice", e.sequence)));
-        }
-        last_sequence = Some(e.sequence);
-        if !ids.insert(e.id.as_str()) {
-            return Err(invalid(format!("event id {:?} is used twice", e.id)));
-        }
-        match seen_keys.get(e.idempotency_key.as_str()) {
-            Some(first) if first.body == e.body => {
-                duplicate_of.insert(e.id.as_str(), first.id.clone());
-            }
-            Some(_) => {
-                return Err(CoreError::IdempotencyConflict {
-                    key: e.idempotency_key.clone(),
-                });
-            }
-            None => {
-                seen_keys.insert(e.idempotency_key.as_str(), e);
-            }
-        }
-    }
+    let duplicate_of = admit_all(&by_sequence)?;
     let Some(first) = by_sequence.first() else {
         return Err(invalid("an account needs a disbursed event"));
     };
@@ -273,39 +251,15 @@ fn fold_with(
             "the first event (lowest sequence) must be disbursed",
         ));
     };
-
-    // Reversals in effect as of the date: their payments drop out of the fold.
-    let mut reversed = HashSet::new();
-    for e in &by_sequence {
-        if let EventBody::PaymentReversed { event_id, reason } = &e.body {
-            if duplicate_of.contains_key(e.id.as_str()) || e.value_date > as_of {
-                continue;
-            }
-            if reason.trim().is_empty() {
-                return Err(CoreError::NotEligible {
-                    reason: "a reversal needs a reason".to_owned(),
-                });
-            }
-            let target = events.iter().find(|t| &t.id == event_id).ok_or_else(|| {
-                CoreError::UnknownEvent {
-                    id: event_id.clone(),
-                }
-            })?;
-            let is_payment = matches!(
-                target.body,
-                EventBody::PaymentReceived { .. }
-                    | EventBody::InterestOnlyPayment { .. }
-                    | EventBody::PartPayment { .. }
-            );
-            if !is_payment || target.sequence > e.sequence || target.value_date > e.value_date {
-                return Err(invalid(format!(
-                    "{} can only reverse an earlier payment, not {event_id:?}",
-                    e.id
-                )));
-            }
-            reversed.insert(event_id.as_str());
-        }
+    if first.value_date != terms.disbursed_on {
+        return Err(invalid(format!(
+            "the disbursement {} is dated {} but its terms say disbursed_on {}",
+            first.id,
+            format_date(first.value_date),
+            format_date(terms.disbursed_on)
+        )));
     }
+    let reversed = reversals(events, &by_sequence, &duplicate_of, as_of)?;
 
     let mut account = match schedule {
         Some(schedule) => {
@@ -320,7 +274,7 @@ fn fold_with(
         let mut outcome = EventOutcome::applied(&e.id);
         if let Some(first_id) = duplicate_of.get(e.id.as_str()) {
             outcome.result = "duplicate".to_owned();
-            outcome.duplicate_of = Some(first_id.clone());
+            outcome.duplicate_of = Some((*first_id).to_owned());
         } else if e.value_date > as_of {
             outcome.result = "not_yet_effective".to_owned();
         } else if reversed.contains(e.id.as_str()) {
@@ -351,6 +305,81 @@ fn fold_with(
         }
     }
     Ok((account, outcomes))
+}
+
+/// The payments undone by the reversals in effect as of `as_of`.
+///
+/// One rule, which the books follow too since they post from this fold: a reversal (that is
+/// not itself an idempotency duplicate) names an earlier payment (`payment_received`,
+/// `interest_only_payment`, `part_payment`) that applied — not a duplicate — and no other
+/// reversal names the same payment. Every reversal is checked, whatever its value date; only
+/// those dated on or before `as_of` take effect.
+///
+/// # Errors
+/// `E_NOT_ELIGIBLE` (no reason), `E_UNKNOWN_EVENT` (no such event), `E_INVALID_EVENT` (not an
+/// earlier payment), `E_INVALID_REVERSAL` (a duplicate, or reversed already).
+fn reversals<'a>(
+    events: &'a [LoanEvent],
+    by_sequence: &[&'a LoanEvent],
+    duplicate_of: &HashMap<&str, &str>,
+    as_of: NaiveDate,
+) -> Result<HashSet<&'a str>> {
+    let mut by_id: HashMap<&str, &LoanEvent> = HashMap::new();
+    if by_sequence
+        .iter()
+        .any(|e| matches!(e.body, EventBody::PaymentReversed { .. }))
+    {
+        by_id.extend(events.iter().map(|e| (e.id.as_str(), e)));
+    }
+    let mut targeted: HashSet<&str> = HashSet::new();
+    let mut reversed = HashSet::new();
+    for e in by_sequence {
+        let EventBody::PaymentReversed { event_id, reason } = &e.body else {
+            continue;
+        };
+        if duplicate_of.contains_key(e.id.as_str()) {
+            continue;
+        }
+        if reason.trim().is_empty() {
+            return Err(CoreError::NotEligible {
+                reason: "a reversal needs a reason".to_owned(),
+            });
+        }
+        let target = by_id
+            .get(event_id.as_str())
+            .ok_or_else(|| CoreError::UnknownEvent {
+                id: event_id.clone(),
+            })?;
+        let is_payment = matches!(
+            target.body,
+            EventBody::PaymentReceived { .. }
+                | EventBody::InterestOnlyPayment { .. }
+                | EventBody::PartPayment { .. }
+        );
+        if !is_payment || target.sequence > e.sequence || target.value_date > e.value_date {
+            return Err(invalid(format!(
+                "{} can only reverse an earlier payment, not {event_id:?}",
+                e.id
+            )));
+        }
+        if let Some(first) = duplicate_of.get(event_id.as_str()) {
+            return Err(CoreError::InvalidReversal {
+                reason: format!(
+                    "{} reverses {event_id:?}, a duplicate of {first:?} that never applied",
+                    e.id
+                ),
+            });
+        }
+        if !targeted.insert(target.id.as_str()) {
+            return Err(CoreError::InvalidReversal {
+                reason: format!("{} reverses {event_id:?}, which is reversed already", e.id),
+            });
+        }
+        if e.value_date <= as_of {
+            reversed.insert(target.id.as_str());
+        }
+    }
+    Ok(reversed)
 }
 
 /// A loan account held in memory: its events and their fold, kept current as events arrive.
@@ -410,43 +439,36 @@ impl LoanAccount {
     /// As [`replay`]; on error the account is unchanged.
     pub fn push(&mut self, event: LoanEvent) -> Result<EventOutcome> {
         let mut outcome = EventOutcome::applied(&event.id);
-        // The first event (by sequence) that used the key: a loan has few events, so a scan
-        // costs less memory than an index.
-        let first = self
-            .events
-            .iter()
-            .filter(|e| e.idempotency_key == event.idempotency_key)
-            .min_by_key(|e| e.sequence);
-        if let Some(first) = first {
-            if first.body != event.body {
-                return Err(CoreError::IdempotencyConflict {
-                    key: event.idempotency_key.clone(),
-                });
-            }
+        // Admission in arrival order: the events held so far, then this one, which must come
+        // after all of them.
+        let mut by_sequence: Vec<&LoanEvent> = self.events.iter().collect();
+        by_sequence.sort_by_key(|e| e.sequence);
+        let mut admission = Admission::with_capacity(by_sequence.len() + 1);
+        for e in &by_sequence {
+            admission.admit(*e)?;
+        }
+        let verdict = admission.admit(&event)?;
+        if let Some(last) = by_sequence.last()
+            && event.sequence < last.sequence
+        {
+            return Err(invalid(format!(
+                "sequence {} arrives after sequence {}",
+                event.sequence, last.sequence
+            )));
+        }
+        if let Admitted::Duplicate(first) = verdict {
             outcome.result = "duplicate".to_owned();
-            outcome.duplicate_of = Some(first.id.clone());
-            if self
-                .events
-                .iter()
-                .any(|e| e.id == event.id || e.sequence == event.sequence)
-            {
-                return Err(invalid("event id or sequence is used twice"));
-            }
+            outcome.duplicate_of = Some(first.to_owned());
+            drop(admission);
             self.events.push(event);
             return Ok(outcome);
         }
+        drop(admission);
         let in_order = (event.value_date, event.sequence) > self.last
             && !matches!(
                 event.body,
                 EventBody::PaymentReversed { .. } | EventBody::Disbursed { .. }
             );
-        if self
-            .events
-            .iter()
-            .any(|e| e.id == event.id || e.sequence == event.sequence)
-        {
-            return Err(invalid("event id or sequence is used twice"));
-        }
         if in_order {
             // Apply to a copy so that a refused event leaves the account unchanged.
             let mut next = self.account.clone();
@@ -588,6 +610,7 @@ pub fn fine_events(
                 value_date: on,
                 idempotency_key: key,
                 prev_hash: None,
+                hash: None,
                 body: EventBody::FineLevied {
                     installment: a.key.installment,
                     rule_id,
@@ -635,6 +658,7 @@ pub fn credit_events(
         value_date: on,
         idempotency_key: key,
         prev_hash: None,
+        hash: None,
         body: EventBody::CreditApplied { amount },
     }])
 }
@@ -725,11 +749,17 @@ pub fn apply_event(events: &[LoanEvent], event: LoanEvent, as_of: NaiveDate) -> 
     all.push(event);
     let after = replay(&all, as_of)?;
     let mut changed = Vec::new();
+    // Outcomes by event id (ids are unique): one look-up per earlier payment.
+    let now: HashMap<&str, &EventOutcome> = after
+        .outcomes
+        .iter()
+        .map(|o| (o.event_id.as_str(), o))
+        .collect();
     for old in &before.outcomes {
         let Some(old_alloc) = &old.allocation else {
             continue;
         };
-        let new = after.outcomes.iter().find(|o| o.event_id == old.event_id);
+        let new = now.get(old.event_id.as_str());
         let new_alloc = new.and_then(|o| o.allocation.clone());
         match new_alloc {
             Some(a) if &a == old_alloc => {}
@@ -754,17 +784,24 @@ pub fn apply_event(events: &[LoanEvent], event: LoanEvent, as_of: NaiveDate) -> 
 /// The result of checking an account's hash chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChainReport {
-    /// `ok`, `broken` (a `prev_hash` does not match) or `reordered` (sequence not increasing).
+    /// `ok`, `broken` (an event's own `hash` or its `prev_hash` does not match) or `reordered`
+    /// (sequence not increasing).
     pub status: String,
     /// Number of events checked.
     pub events: usize,
-    /// For a problem: the position (0-based) and id of the first bad event.
+    /// For a problem: the position (0-based) of the first bad event.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at: Option<usize>,
-    /// For a problem: the id of the first bad event.
+    /// For a problem: the id of the first bad event (absent when it has no string id).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
-    /// For `broken`: the hash the event should carry.
+    /// For a problem: `hash_missing`, `hash_mismatch` (the event was changed after it was
+    /// sealed), `prev_hash_mismatch` (the link to the event before does not match),
+    /// `malformed` (no integer `sequence`, or a `hash`/`prev_hash` that is not a string) or
+    /// `sequence_not_increasing`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// For `broken`: the hash the field named by `reason` should carry.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected: Option<String>,
     /// The hash of the last event (to anchor the next one), when `ok`.
@@ -774,44 +811,73 @@ pub struct ChainReport {
 
 /// Verifies the tamper-evidence chain of events in stored (append) order.
 ///
+/// Each event is hashed as received (RFC 8785 canonical JSON without its `hash` member, see
+/// [`StoredEvent`]); the first event whose own `hash` differs from that, whose `prev_hash`
+/// differs from the previous event's hash, or whose sequence does not increase is reported —
+/// the last event included.
+///
 /// # Example
 /// ```
-/// use windeep_core::{verify_chain, LoanEvent};
+/// use windeep_core::{verify_chain, LoanEvent, StoredEvent};
 /// let mut a: LoanEvent = serde_json::from_str(r#"{"id": "a", "sequence": 1,
 ///   "value_date": "2026-01-05", "idempotency_key": "a",
 ///   "body": {"type": "written_off", "reason": "test"}}"#).unwrap();
+/// a.seal(None);
 /// let mut b = a.clone();
-/// b.id = "b".into(); b.sequence = 2; b.prev_hash = Some(a.hash());
-/// assert_eq!(verify_chain(&[a.clone(), b.clone()]).status, "ok");
-/// a.idempotency_key = "tampered".into();
-/// assert_eq!(verify_chain(&[a, b]).status, "broken");
+/// b.id = "b".into(); b.sequence = 2; b.seal(Some(&a));
+/// let stored = |es: &[LoanEvent]| es.iter().map(StoredEvent::of).collect::<Vec<_>>();
+/// assert_eq!(verify_chain(&stored(&[a.clone(), b.clone()])).status, "ok");
+/// b.idempotency_key = "tampered".into();
+/// let report = verify_chain(&stored(&[a, b]));
+/// assert_eq!((report.status.as_str(), report.at), ("broken", Some(1)));
 /// ```
 #[must_use]
-pub fn verify_chain(events: &[LoanEvent]) -> ChainReport {
+pub fn verify_chain(events: &[StoredEvent]) -> ChainReport {
     let mut report = ChainReport {
         status: "ok".to_owned(),
         events: events.len(),
         at: None,
         event_id: None,
+        reason: None,
         expected: None,
         head: None,
     };
-    let mut prev: Option<&LoanEvent> = None;
+    let mut prev: Option<(u64, String)> = None;
     for (i, e) in events.iter().enumerate() {
-        let expected = prev.map(LoanEvent::hash);
-        if prev.is_some_and(|p| e.sequence <= p.sequence) {
-            report.status = "reordered".to_owned();
-        } else if e.prev_hash != expected {
-            report.status = "broken".to_owned();
+        let actual = e.hash();
+        let problem: Option<(&str, &str, Option<String>)> =
+            match (e.sequence(), e.text("hash"), e.text("prev_hash")) {
+                (None, _, _) | (_, Err(()), _) | (_, _, Err(())) => {
+                    Some(("broken", "malformed", None))
+                }
+                (Some(sequence), Ok(hash), Ok(prev_hash)) => {
+                    if prev.as_ref().is_some_and(|(s, _)| sequence <= *s) {
+                        Some(("reordered", "sequence_not_increasing", None))
+                    } else if prev_hash != prev.as_ref().map(|(_, h)| h.as_str()) {
+                        Some((
+                            "broken",
+                            "prev_hash_mismatch",
+                            prev.as_ref().map(|(_, h)| h.clone()),
+                        ))
+                    } else if hash.is_none() {
+                        Some(("broken", "hash_missing", Some(actual.clone())))
+                    } else if hash != Some(actual.as_str()) {
+                        Some(("broken", "hash_mismatch", Some(actual.clone())))
+                    } else {
+                        prev = Some((sequence, actual));
+                        None
+                    }
+                }
+            };
+        if let Some((status, reason, expected)) = problem {
+            report.status = status.to_owned();
+            report.reason = Some(reason.to_owned());
             report.expected = expected;
-        }
-        if report.status != "ok" {
             report.at = Some(i);
-            report.event_id = Some(e.id.clone());
+            report.event_id = e.id().map(str::to_owned);
             return report;
         }
-        prev = Some(e);
     }
-    report.head = prev.map(LoanEvent::hash);
+    report.head = prev.map(|(_, h)| h);
     report
 }

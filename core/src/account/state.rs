@@ -1472,9 +1472,8 @@ impl Account {
         row.interest = 0;
         let b = balance + capitalised;
         match mode {
-            SkipMode::ExtendTenure => {
-                self.reamortise(i + 1, b, Some(emi), remaining_after + 1, 0)?
-            }
+            // The EMI is kept: as many rows as repay the balance, the last one smaller.
+            SkipMode::ExtendTenure => self.reamortise(i + 1, b, Some(emi), u32::MAX, 0)?,
             SkipMode::CapitaliseReamortise => {
                 self.reamortise(i + 1, b, None, remaining_after, 0)?
             }
@@ -1622,12 +1621,46 @@ impl Account {
         let emi = self.emi;
         let count = u32::try_from(self.rows.len() - from).unwrap_or(1);
         let balance: i128 = self.rows.iter().skip(from).map(|r| r.principal).sum();
-        self.amort = Amortizer::new(&self.terms, rate)?;
+        let old = std::mem::replace(&mut self.amort, Amortizer::new(&self.terms, rate)?);
         self.rate = rate;
+        let credit = self.split_period_credit(&old, self.at(from)?.number, balance, date)?;
         match mode {
-            RateChangeMode::KeepTenure => self.reamortise(from, balance, None, count, 0),
-            RateChangeMode::KeepEmi => self.reamortise(from, balance, Some(emi), u32::MAX, 0),
+            RateChangeMode::KeepTenure => self.reamortise(from, balance, None, count, credit),
+            RateChangeMode::KeepEmi => self.reamortise(from, balance, Some(emi), u32::MAX, credit),
         }
+    }
+
+    /// A reset dated strictly inside the period of installment `k` splits that period's
+    /// interest: the old rate to the reset date, the new rate after it, each the period's
+    /// interest under the loan's basis apportioned by actual days, rounded once. Returns what
+    /// to take off the new rate's full-period interest (negative when the rate rises; 0 when
+    /// the reset falls on or before the period's start).
+    fn split_period_credit(
+        &self,
+        old: &Amortizer,
+        k: u32,
+        balance: i128,
+        date: NaiveDate,
+    ) -> Result<i128> {
+        let start = self.amort.due(k.saturating_sub(1))?;
+        let end = self.amort.due(k)?;
+        if date <= start || date >= end {
+            return Ok(0);
+        }
+        let overflow = || CoreError::Overflow {
+            context: "interest",
+        };
+        let (n_old, d_old) = old.exact_interest(balance, start, end)?;
+        let (n_new, d_new) = self.amort.exact_interest(balance, start, end)?;
+        let before = i128::from(days_between(start, date));
+        let after = i128::from(days_between(date, end));
+        let mul = |a: i128, b: i128| a.checked_mul(b).ok_or_else(overflow);
+        let numerator = mul(mul(n_old, d_new)?, before)?
+            .checked_add(mul(mul(n_new, d_old)?, after)?)
+            .ok_or_else(overflow)?;
+        let denominator = mul(mul(d_old, d_new)?, before + after)?;
+        let split = self.amort.round(numerator, denominator)?;
+        Ok(self.amort.interest(balance, start, end)? - split)
     }
 
     /// Settles everything: `collected` marks dues paid (foreclosure, top-up), otherwise they

@@ -99,6 +99,7 @@ pub(super) fn fold(
         value_date: terms.disbursed_on,
         idempotency_key: "disbursed".to_owned(),
         prev_hash: None,
+        hash: None,
         body: EventBody::Disbursed {
             loan_id: loan_id.to_owned(),
             terms: Box::new(terms),
@@ -115,6 +116,7 @@ pub(super) fn fold(
             value_date: p.on,
             idempotency_key: id,
             prev_hash: None,
+            hash: None,
             body: EventBody::PaymentReceived {
                 amount: p.amount,
                 installment: p.target,

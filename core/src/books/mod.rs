@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 pub use loan::NpaPeriod;
 
 use crate::account::{EventBody, EventOutcome, LoanEvent, Observer, fold_observed};
+use crate::envelope::{Admission, Admitted};
 use crate::error::{CoreError, Result};
 use crate::fines::FineRule;
 use crate::ledger::{
@@ -57,12 +58,16 @@ pub struct CachedLoan {
 
 /// A loan in the books: its member, its events and its NPA periods.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, try_from = "BookLoanWire")]
 pub struct BookLoan {
     /// The borrower.
     pub member: String,
     /// The loan's events (the first by sequence is the disbursement).
     pub events: Vec<LoanEvent>,
+    /// The same events exactly as received, for the hash-chain check (`event_chain`); empty
+    /// for a loan built in memory, whose events are then checked in their serialised form.
+    #[serde(skip)]
+    pub stored: Vec<crate::account::StoredEvent>,
     /// Periods of non-performance as known elsewhere. The books derive them from the loan's
     /// days past due and `config.npa_after_days` and never read these; `check_books` reports a
     /// table that disagrees (`npa_periods`).
@@ -76,6 +81,45 @@ pub struct BookLoan {
     /// unsecured portion with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_value: Option<Money>,
+}
+
+/// The JSON form of a [`BookLoan`]: its events are kept as received as well as parsed.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BookLoanWire {
+    member: String,
+    events: Vec<serde_json::Value>,
+    #[serde(default)]
+    npa: Vec<NpaPeriod>,
+    #[serde(default)]
+    cached: Option<CachedLoan>,
+    #[serde(default)]
+    security_value: Option<Money>,
+}
+
+impl TryFrom<BookLoanWire> for BookLoan {
+    type Error = String;
+
+    fn try_from(w: BookLoanWire) -> std::result::Result<Self, String> {
+        let mut events = Vec::with_capacity(w.events.len());
+        for (i, v) in w.events.iter().enumerate() {
+            let e = LoanEvent::deserialize(v).map_err(|e| format!("events[{i}]: {e}"))?;
+            events.push(e);
+        }
+        let stored = w
+            .events
+            .iter()
+            .map(crate::account::StoredEvent::from_json)
+            .collect();
+        Ok(Self {
+            member: w.member,
+            events,
+            stored,
+            npa: w.npa,
+            cached: w.cached,
+            security_value: w.security_value,
+        })
+    }
 }
 
 impl BookLoan {
@@ -278,15 +322,11 @@ impl<'c> LoanRun<'_, 'c> {
         // Idempotency is decided in arrival (sequence) order; duplicates have no effect.
         let mut by_seq: Vec<&LoanEvent> = events.to_vec();
         by_seq.sort_by_key(|e| e.sequence);
-        let mut first_by_key: HashMap<&str, &LoanEvent> = HashMap::new();
+        let mut admission = Admission::with_capacity(by_seq.len());
         let mut keep: Vec<&LoanEvent> = Vec::with_capacity(by_seq.len());
         for e in by_seq {
-            match first_by_key.get(e.idempotency_key.as_str()) {
-                Some(f) if f.body == e.body => {}
-                _ => {
-                    first_by_key.entry(e.idempotency_key.as_str()).or_insert(e);
-                    keep.push(e);
-                }
+            if admission.admit(e)? == Admitted::New {
+                keep.push(e);
             }
         }
         keep.sort_by_key(|e| (e.value_date, e.sequence));
@@ -321,11 +361,9 @@ impl<'c> LoanRun<'_, 'c> {
         keeper.append(&mut poster.entries)?;
         let mut horizon = first.value_date;
         let mut last = (first.value_date, first.sequence);
-        let mut keys: FxMap<&str, &LoanEvent> = FxMap::default();
-        keys.insert(first.idempotency_key.as_str(), first);
-        let mut ids: FxSet<&str> = FxSet::default();
-        ids.insert(first.id.as_str());
-        let mut previous_sequence = first.sequence;
+        // One admission with the account fold: ids, sequences, idempotency.
+        let mut admission = Admission::with_capacity(events.len());
+        admission.admit(*first)?;
         // When an event is appended to stored books, the books' own day-end (accruals and NPA
         // moves up to `as_of`) was posted before it arrived.
         let mut tick: Option<NaiveDate> = None;
@@ -342,30 +380,11 @@ impl<'c> LoanRun<'_, 'c> {
                 tick = Some(t);
             }
             keeper.guard = guarded(e.sequence);
-            // In arrival order the sequences are sorted: a repeat is the one before. (A run in
-            // value order only replays events that passed this check.)
-            let repeated = !by_value && e.sequence == previous_sequence;
-            previous_sequence = e.sequence;
-            if repeated || !ids.insert(e.id.as_str()) {
-                return Err(CoreError::InvalidEvent {
-                    reason: format!(
-                        "event id {:?} or sequence {} is used twice",
-                        e.id, e.sequence
-                    ),
-                });
-            }
+            let verdict = admission.admit(*e)?;
             seen.push(e);
             // An idempotency duplicate changes nothing, not even the books' clock.
-            match keys.get(e.idempotency_key.as_str()) {
-                Some(f) if f.body == e.body => continue,
-                Some(_) => {
-                    return Err(CoreError::IdempotencyConflict {
-                        key: e.idempotency_key.clone(),
-                    });
-                }
-                None => {
-                    keys.insert(e.idempotency_key.as_str(), e);
-                }
+            if verdict != Admitted::New {
+                continue;
             }
             if e.value_date >= horizon {
                 // Time passes up to the event's day before it takes effect, even when the event

@@ -18,8 +18,8 @@ pub use bonus::{BonusMethod, BonusPart, BonusRecipient, BonusReport, distribute_
 pub use interest::{InterestCredit, InterestMonth, InterestReport, savings_interest};
 pub use month::Month;
 
-use crate::books::{FxMap, FxSet};
 use crate::calendar::days_between;
+use crate::envelope::{Admission, Admitted, admit_all};
 use crate::error::{CoreError, Result};
 use crate::fines::OverdueInstallment;
 use crate::fines::{AccountType, FineAssessment, FineKey, FineRule, FineSnapshot, LeviedFine};
@@ -207,6 +207,22 @@ pub struct SavingsEvent {
     pub idempotency_key: String,
     /// What happened.
     pub body: SavingsBody,
+}
+
+impl crate::envelope::Envelope for SavingsEvent {
+    type Body = SavingsBody;
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn sequence(&self) -> u64 {
+        self.sequence
+    }
+    fn idempotency_key(&self) -> &str {
+        &self.idempotency_key
+    }
+    fn body(&self) -> &SavingsBody {
+        &self.body
+    }
 }
 
 /// A savings account: its scheme and its events.
@@ -700,38 +716,24 @@ pub(crate) fn fold<E: Borrow<SavingsEvent>>(
     let mut state = State::new(account)?;
     let mut by_sequence: Vec<&SavingsEvent> = events.iter().map(Borrow::borrow).collect();
     by_sequence.sort_by_key(|e| e.sequence);
-    let mut ids = HashSet::with_capacity(events.len());
-    let mut keys: HashMap<&str, &SavingsEvent> = HashMap::with_capacity(events.len());
-    let mut duplicate_of: HashMap<&str, &str> = HashMap::new();
-    let mut last_seq = None;
-    for e in &by_sequence {
-        if last_seq == Some(e.sequence) {
-            return Err(invalid(format!("sequence {} is used twice", e.sequence)));
-        }
-        last_seq = Some(e.sequence);
-        if !ids.insert(e.id.as_str()) {
-            return Err(invalid(format!("event id {:?} is used twice", e.id)));
-        }
-        if e.value_date < account.opened_on {
-            return Err(invalid(format!(
-                "{} is dated before the account was opened",
-                e.id
-            )));
-        }
-        match keys.get(e.idempotency_key.as_str()) {
-            Some(first) if first.body == e.body => {
-                duplicate_of.insert(e.id.as_str(), first.id.as_str());
-            }
-            Some(_) => {
-                return Err(CoreError::IdempotencyConflict {
-                    key: e.idempotency_key.clone(),
-                });
-            }
-            None => {
-                keys.insert(e.idempotency_key.as_str(), e);
-            }
-        }
+    let duplicate_of = admit_all(&by_sequence)?;
+    if let Some(e) = by_sequence
+        .iter()
+        .find(|e| e.value_date < account.opened_on)
+    {
+        return Err(invalid(format!(
+            "{} is dated before the account was opened",
+            e.id
+        )));
     }
+    let by_id: HashMap<&str, &SavingsEvent> = if by_sequence
+        .iter()
+        .any(|e| matches!(e.body, SavingsBody::Reversed { .. }))
+    {
+        by_sequence.iter().map(|e| (e.id.as_str(), *e)).collect()
+    } else {
+        HashMap::new()
+    };
     let mut reversed = HashSet::new();
     for e in &by_sequence {
         if let SavingsBody::Reversed { event_id, reason } = &e.body {
@@ -739,10 +741,8 @@ pub(crate) fn fold<E: Borrow<SavingsEvent>>(
                 continue;
             }
             require_reason(reason)?;
-            let target = events
-                .iter()
-                .map(Borrow::borrow)
-                .find(|t: &&SavingsEvent| &t.id == event_id)
+            let target = *by_id
+                .get(event_id.as_str())
                 .ok_or_else(|| CoreError::UnknownEvent {
                     id: event_id.clone(),
                 })?;
@@ -755,7 +755,19 @@ pub(crate) fn fold<E: Borrow<SavingsEvent>>(
                     e.id
                 )));
             }
-            reversed.insert(event_id.as_str());
+            if duplicate_of.contains_key(event_id.as_str()) {
+                return Err(CoreError::InvalidReversal {
+                    reason: format!(
+                        "{} reverses {event_id:?}, a duplicate that never applied",
+                        e.id
+                    ),
+                });
+            }
+            if !reversed.insert(event_id.as_str()) {
+                return Err(CoreError::InvalidReversal {
+                    reason: format!("{} reverses {event_id:?}, which is reversed already", e.id),
+                });
+            }
         }
     }
     let mut order = by_sequence;
@@ -807,9 +819,7 @@ pub(crate) struct SavingsLedger<'a> {
     account: &'a SavingsAccount,
     events: Vec<&'a SavingsEvent>,
     state: State,
-    keys: FxMap<&'a str, &'a SavingsEvent>,
-    ids: FxSet<&'a str>,
-    sequences: FxSet<u64>,
+    admission: Admission<'a, SavingsEvent>,
     last: Option<(NaiveDate, u64)>,
 }
 
@@ -829,9 +839,7 @@ impl<'a> SavingsLedger<'a> {
             account,
             events: Vec::new(),
             state: State::new(account)?,
-            keys: FxMap::default(),
-            ids: FxSet::default(),
-            sequences: FxSet::default(),
+            admission: Admission::with_capacity(0),
             last: None,
         })
     }
@@ -846,22 +854,13 @@ impl<'a> SavingsLedger<'a> {
         e: &'a SavingsEvent,
         observer: &mut dyn SavingsObserver,
     ) -> Result<Pushed> {
-        if !self.ids.insert(e.id.as_str()) || !self.sequences.insert(e.sequence) {
-            return Err(invalid("event id or sequence is used twice"));
-        }
-        if let Some(first) = self.keys.get(e.idempotency_key.as_str()) {
-            if first.body != e.body {
-                return Err(CoreError::IdempotencyConflict {
-                    key: e.idempotency_key.clone(),
-                });
-            }
+        if let Admitted::Duplicate(_) = self.admission.admit(e)? {
             self.events.push(e);
             return Ok(Pushed::Duplicate);
         }
         let in_order = self.last.is_none_or(|l| (e.value_date, e.sequence) > l)
             && !matches!(e.body, SavingsBody::Reversed { .. })
             && e.value_date >= self.account.opened_on;
-        self.keys.insert(e.idempotency_key.as_str(), e);
         self.events.push(e);
         self.last = Some(self.last.map_or((e.value_date, e.sequence), |l| {
             l.max((e.value_date, e.sequence))

@@ -678,6 +678,17 @@ impl Amortizer {
         self.round(n, d)
     }
 
+    /// Exact (unrounded) interest on `balance` minor units for `[from, to)` under the
+    /// schedule's basis, as the fraction `(numerator, denominator)` of minor units.
+    pub(crate) fn exact_interest(
+        &self,
+        balance: i128,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<(i128, i128)> {
+        self.rule.period(balance, from, to)
+    }
+
     /// Rounds the exact fraction `n / d` minor units with the row policy.
     pub(crate) fn round(&self, n: i128, d: i128) -> Result<i128> {
         self.row.round_ratio(n, d, self.step).and_then(bounded)
