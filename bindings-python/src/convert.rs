@@ -397,6 +397,7 @@ pub(crate) fn policy(
             "max_annual_rate",
             "min_first_due_gap_days",
             "max_first_due_gap_days",
+            "level_emi",
         ],
     )?;
     let mut policy = SchedulePolicy::default();
@@ -412,6 +413,9 @@ pub(crate) fn policy(
     }
     if let Some(v) = field("max_first_due_gap_days")? {
         policy.max_first_due_gap_days = u32_arg(&format!("{name}.max_first_due_gap_days"), &v)?;
+    }
+    if let Some(v) = field("level_emi")? {
+        policy.level_emi = enum_value(&format!("{name}.level_emi"), &v)?;
     }
     Ok(policy)
 }

@@ -44,11 +44,13 @@ use crate::types::{Installment, RoundingPolicy, Schedule, Totals};
         currency = None,
         policy = None,
         apr_decimals = None,
+        apr = true,
     ),
     text_signature = "(*, principal, annual_rate, tenure, disbursed_on, first_due_on, \
         method='reducing', frequency='monthly', interest_basis='30_360', broken_period='none', \
         fixed_due_day=None, principal_grace=0, interest_grace=0, rounding=None, \
-        emi_rounding=None, processing_fee=None, currency=None, policy=None, apr_decimals=2)"
+        emi_rounding=None, processing_fee=None, currency=None, policy=None, apr_decimals=2, \
+        apr=True)"
 )]
 #[expect(
     clippy::too_many_arguments,
@@ -74,6 +76,7 @@ fn schedule(
     currency: Option<&Bound<'_, PyAny>>,
     policy: Option<&Bound<'_, PyAny>>,
     apr_decimals: Option<&Bound<'_, PyAny>>,
+    apr: bool,
 ) -> PyResult<Schedule> {
     guarded(py, || {
         let args = Args {
@@ -96,7 +99,8 @@ fn schedule(
             policy,
             apr_decimals,
         };
-        let terms = args.terms(py).map_err(|e| core_err(py, &e))?;
+        let mut terms = args.terms(py).map_err(|e| core_err(py, &e))?;
+        terms.apr = apr;
         let minor_units = terms.currency.minor_units();
         let report = py
             .detach(|| ops::schedule(&terms))

@@ -38,6 +38,7 @@ __all__ = [
     "InvalidFeeError",
     "EmiBelowInterestError",
     "EmiRoundingOverpaysError",
+    "EmiRoundsToZeroError",
     "NegativeInterestError",
     "NetDisbursementNotPositiveError",
     "DateOutOfRangeError",
@@ -130,6 +131,7 @@ def schedule(
     currency: _CurrencyDict | None = None,
     policy: _PolicyDict | None = None,
     apr_decimals: int = 2,
+    apr: bool = True,
 ) -> Schedule: ...
 def call(operation: str, input: dict[str, Any] | str) -> dict[str, Any]: ...
 def call_typed(operation: str, input: dict[str, Any] | str) -> dict[str, Any]: ...
@@ -225,7 +227,7 @@ class Schedule:
     @property
     def net_disbursement(self) -> Decimal: ...
     @property
-    def apr(self) -> Decimal: ...
+    def apr(self) -> Decimal | None: ...
     @property
     def installments(self) -> tuple[Installment, ...]: ...
     @property
@@ -266,6 +268,7 @@ class FirstDueGapOutOfPolicyError(WindeepError): ...  # E_FIRST_DUE_GAP_OUT_OF_P
 class InvalidFeeError(WindeepError): ...  # E_INVALID_FEE
 class EmiBelowInterestError(WindeepError): ...  # E_EMI_BELOW_INTEREST
 class EmiRoundingOverpaysError(WindeepError): ...  # E_EMI_ROUNDING_OVERPAYS
+class EmiRoundsToZeroError(WindeepError): ...  # E_EMI_ROUNDS_TO_ZERO
 class NegativeInterestError(WindeepError): ...  # E_NEGATIVE_INTEREST
 class NetDisbursementNotPositiveError(WindeepError): ...  # E_NET_DISBURSEMENT_NOT_POSITIVE
 class DateOutOfRangeError(WindeepError): ...  # E_DATE_OUT_OF_RANGE
