@@ -110,6 +110,7 @@ class _PolicyDict(TypedDict, total=False):
     max_annual_rate: _Amount
     min_first_due_gap_days: int
     max_first_due_gap_days: int
+    level_emi: Literal["actual_periods", "nominal_rate"]
 
 def schedule(
     *,
@@ -122,7 +123,7 @@ def schedule(
     frequency: _Frequency = "monthly",
     interest_basis: _InterestBasis = "30_360",
     broken_period: _BrokenPeriod = "none",
-    fixed_due_day: int | None = None,
+    fixed_due_day: int | Literal["last"] | None = None,
     principal_grace: int = 0,
     interest_grace: int = 0,
     rounding: RoundingPolicy | _RoundingDict | None = None,
