@@ -45,9 +45,10 @@ fn npv_and_slope(installments: &[Decimal], net: Decimal, i: Decimal) -> Result<(
 /// `APR = 100 × periods-per-year × i`, where the periodic rate i ≥ 0 solves
 /// `net_disbursement = Σ installment_k / (1 + i)^k`: the annualised internal rate of return of
 /// what the borrower receives against what they repay, as the RBI Key Fact Statement defines
-/// it. Newton's method from i = 0 approaches the root from below (the present value is convex
-/// and decreasing in i); the candidate is then confirmed by the sign of the present value at
-/// both edges of its half-up rounding interval, so the reported value is the root's own.
+/// it. Newton's method from the nominal periodic rate converges to the root (the present value
+/// is convex and decreasing in i); the candidate is then confirmed by the sign of the present
+/// value at both edges of its half-up rounding interval, so the reported value is the root's
+/// own.
 ///
 /// # Errors
 /// `E_INVALID_POLICY` for `decimals` above 6; `E_OVERFLOW` if no rate below 2^30 per period
@@ -83,18 +84,21 @@ pub fn annual_percentage_rate(schedule: &Schedule, decimals: u32) -> Result<Deci
         return Ok(pad(Decimal::ZERO, decimals));
     }
 
-    // Newton from below: every iterate stays at or below the root.
+    // Newton from the nominal periodic rate (the APR itself when there is no fee). The present
+    // value is convex and decreasing, so an iterate above the root is followed by one below
+    // it, and from there they rise to the root.
     let half_step = Decimal::new(5, decimals + 1); // half a unit of the reported precision
     let stop = div(Decimal::new(1, decimals + 6), scale, CTX)?;
     let limit = Decimal::from(1_u64 << 30);
-    let mut i = Decimal::ZERO;
+    let mut i = div(schedule.annual_rate.percent(), scale, CTX)?;
     for _ in 0..200 {
         let (f, slope) = npv_and_slope(&flows, net, i)?;
-        if f <= Decimal::ZERO || slope >= Decimal::ZERO {
+        if f.is_zero() || slope >= Decimal::ZERO {
             break;
         }
         let step = div(f, slope, CTX)?;
-        i = sub(i, step, CTX)?;
+        // Never below zero: the root is positive here (the flows exceed the disbursement).
+        i = sub(i, step, CTX)?.max(Decimal::ZERO);
         if i > limit {
             return Err(CoreError::Overflow { context: CTX });
         }
