@@ -258,15 +258,12 @@ pub(crate) fn optional_u32(
 
 /// A `bool` argument; anything else (including `0`/`1`) is `E_INVALID_INPUT`.
 pub(crate) fn bool_arg(name: &str, value: &Bound<'_, PyAny>) -> Result<bool, CoreError> {
-    value
-        .cast::<PyBool>()
-        .map(|b| b.is_true())
-        .map_err(|_| {
-            input_error(format!(
-                "{name} must be True or False, not {}",
-                type_name(value)
-            ))
-        })
+    value.cast::<PyBool>().map(|b| b.is_true()).map_err(|_| {
+        input_error(format!(
+            "{name} must be True or False, not {}",
+            type_name(value)
+        ))
+    })
 }
 
 /// A core enum from its name (`"reducing"`, `"30_360"` …), read by the core's own serde names.
