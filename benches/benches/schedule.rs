@@ -63,6 +63,17 @@ fn schedules(c: &mut Criterion) {
     }
     group.finish();
 
+    // The earlier bisection, measured in the same run as the fast APR above.
+    let mut group = c.benchmark_group("apr_bisection");
+    for tenure in [12_u32, 60, 360] {
+        let s = generate_schedule(&terms(Method::Reducing, tenure)).unwrap();
+        group.throughput(Throughput::Elements(u64::from(tenure)));
+        group.bench_with_input(BenchmarkId::new("reducing", tenure), &s, |b, s| {
+            b.iter(|| windeep_core::annual_percentage_rate_by_bisection(black_box(s), 2).unwrap());
+        });
+    }
+    group.finish();
+
     let mut group = c.benchmark_group("call_json");
     let input = r#"{"principal": "100000", "annual_rate": "12", "tenure": 12,
         "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"}"#;

@@ -30,6 +30,7 @@ import calendar
 import datetime as _dt
 import decimal
 import re
+from fractions import Fraction
 from decimal import (
     ROUND_DOWN,
     ROUND_HALF_EVEN,
@@ -61,7 +62,12 @@ MODES = {
 METHODS = ("reducing", "flat", "equal_principal", "bullet")
 FREQUENCIES = {"monthly": 12, "quarterly": 4, "fortnightly": 26, "weekly": 52}
 BASES = ("30_360", "actual_365", "actual_actual")
-BROKEN = ("none", "add_to_first", "amortize", "deduct_upfront")
+BROKEN = ("none", "add_to_first", "amortize", "deduct_upfront", "pro_rata")
+LEVEL_EMI = ("actual_periods", "nominal_rate")
+MONTH_END = 31  # fixed_due_day "last": the month's last day
+MAX_INCREMENT = Decimal(1000)
+MAX_RATE_CAP = Decimal(1000)
+MAX_GAP_LIMIT = 3660
 FEE_KINDS = ("percentage", "fixed")
 
 PLAIN_DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
@@ -72,7 +78,7 @@ TOP_LEVEL_FIELDS = (
     "principal", "annual_rate", "tenure", "disbursed_on", "first_due_on",
     "method", "frequency", "interest_basis", "broken_period", "fixed_due_day",
     "principal_grace", "interest_grace", "rounding", "emi_rounding",
-    "processing_fee", "currency", "policy", "apr_decimals",
+    "processing_fee", "currency", "policy", "apr_decimals", "apr",
 )
 REQUIRED_FIELDS = ("principal", "annual_rate", "tenure", "disbursed_on", "first_due_on")
 POLICY_DEFAULTS = {
@@ -80,6 +86,7 @@ POLICY_DEFAULTS = {
     "max_annual_rate": "100",
     "min_first_due_gap_days": 7,
     "max_first_due_gap_days": 60,
+    "level_emi": "actual_periods",
 }
 
 
@@ -112,6 +119,29 @@ class Policy:
     def apply(self, x: Decimal) -> Decimal:
         units = (x / self.increment).to_integral_value(rounding=self.rounding)
         return _pad(units * self.increment, self.quantum)
+
+
+def _round_fraction(x: Fraction, policy: "Policy") -> Decimal:
+    """`policy.apply` for an exact fraction: x / increment rounded to a whole number with the
+    policy's mode (ties exact), times the increment."""
+    steps = x / Fraction(policy.increment)
+    sign = -1 if steps < 0 else 1
+    mag = abs(steps)
+    whole, rest = divmod(mag.numerator, mag.denominator)
+    twice = 2 * rest
+    den = mag.denominator
+    if rest == 0:
+        bump = False
+    elif policy.mode == "down":
+        bump = False
+    elif policy.mode == "up":
+        bump = True
+    elif policy.mode == "half_up":
+        bump = twice >= den
+    else:  # half_even
+        bump = twice > den or (twice == den and whole % 2 == 1)
+    units = sign * (whole + (1 if bump else 0))
+    return _pad(Decimal(units) * policy.increment, policy.quantum)
 
 
 def _pad(x: Decimal, quantum: Decimal) -> Decimal:
@@ -156,11 +186,15 @@ def _snap_to_fixed_day(chosen: _dt.date, day: int) -> _dt.date:
 
 
 def _due_date(first: _dt.date, frequency: str, k: int) -> _dt.date:
-    """due_k for k = 0..n; never accumulated from the previous date."""
+    """due_k for k = 0..n; never accumulated from the previous date. A first due date on the
+    last day of its month anchors every date to its month's last day."""
+    anchor = first.day
+    if first.day == _days_in_month(first.year, first.month):
+        anchor = MONTH_END
     if frequency == "monthly":
-        return _month_date(first.year, first.month, k - 1, first.day)
+        return _month_date(first.year, first.month, k - 1, anchor)
     if frequency == "quarterly":
-        return _month_date(first.year, first.month, 3 * (k - 1), first.day)
+        return _month_date(first.year, first.month, 3 * (k - 1), anchor)
     step = 7 if frequency == "weekly" else 14
     return _add_days(first, step * (k - 1))
 
@@ -220,11 +254,15 @@ def _check_decimal_slot(value, name: str):
         _fail("E_INVALID_INPUT", f"{name} must be a string holding a decimal")
 
 
-def _parse_decimal(value, name: str, code: str) -> Decimal:
+def _parse_decimal(value, name: str, code: str, money: bool = False) -> Decimal:
     if not isinstance(value, str):
         _fail(code, f"{name} must be a JSON string, not a number")
     if not PLAIN_DECIMAL.match(value):
         _fail(code, f"{name} is not a plain decimal: {value!r}")
+    whole, _, frac = value.lstrip("-").partition(".")
+    if money and (len(whole.lstrip("0")) + len(frac) > 28 or len(frac) > 28):
+        # An amount of more than 28 significant digits is out of range, not malformed.
+        _fail("E_AMOUNT_OUT_OF_RANGE", f"{name} has more than 28 significant digits")
     return Decimal(value)
 
 
@@ -271,8 +309,12 @@ def _read_input(inp) -> dict:
     _check_enum(broken, "broken_period", BROKEN)
 
     fixed_due_day = inp.get("fixed_due_day")
+    if fixed_due_day == "last":
+        fixed_due_day = MONTH_END
     if fixed_due_day is not None:
         _check_int(fixed_due_day, "fixed_due_day")
+        if fixed_due_day < 0:
+            _fail("E_INVALID_INPUT", "fixed_due_day must be a day number or \"last\"")
     principal_grace = inp.get("principal_grace", 0)
     interest_grace = inp.get("interest_grace", 0)
     _check_int(principal_grace, "principal_grace")
@@ -304,12 +346,16 @@ def _read_input(inp) -> dict:
     for key in ("max_tenure", "min_first_due_gap_days", "max_first_due_gap_days"):
         _check_int(policy[key], f"policy.{key}")
     _check_decimal_slot(policy["max_annual_rate"], "policy.max_annual_rate")
+    _check_enum(policy["level_emi"], "policy.level_emi", LEVEL_EMI)
 
     apr_decimals = inp.get("apr_decimals", 2)
     _check_int(apr_decimals, "apr_decimals")
+    want_apr = inp.get("apr", True)
+    if not isinstance(want_apr, bool):
+        _fail("E_INVALID_INPUT", "apr must be true or false")
 
     # Step 1b-1d: money strings, rates, dates.
-    principal = _parse_decimal(inp["principal"], "principal", "E_INVALID_AMOUNT")
+    principal = _parse_decimal(inp["principal"], "principal", "E_INVALID_AMOUNT", money=True)
     row_increment = None
     if rounding is not None:
         row_increment = _parse_decimal(rounding["increment"], "rounding.increment",
@@ -320,7 +366,8 @@ def _read_input(inp) -> dict:
                                        "E_INVALID_AMOUNT")
     fee_value = None
     if fee is not None:
-        fee_value = _parse_decimal(fee["value"], "processing_fee.value", "E_INVALID_AMOUNT")
+        fee_value = _parse_decimal(fee["value"], "processing_fee.value", "E_INVALID_AMOUNT",
+                                   money=fee["kind"] == "fixed")
     rate = _parse_decimal(inp["annual_rate"], "annual_rate", "E_INVALID_RATE")
     if rate.normalize(CONTEXT).as_tuple().exponent < -8:
         _fail("E_INVALID_RATE", "annual_rate has more than 8 decimal places")
@@ -342,6 +389,8 @@ def _read_input(inp) -> dict:
             continue
         if inc <= 0:
             _fail("E_INVALID_ROUNDING", f"{name}.increment must be positive")
+        if inc > MAX_INCREMENT:
+            _fail("E_INVALID_ROUNDING", f"{name}.increment is above 1,000")
         if not _is_multiple(inc, minor_units):
             _fail("E_INVALID_ROUNDING", f"{name}.increment is not a multiple of the minor unit")
     if emi_rounding is not None and method != "reducing":
@@ -350,8 +399,10 @@ def _read_input(inp) -> dict:
     # Step 4: policy.
     if not 1 <= policy["max_tenure"] <= 10000:
         _fail("E_INVALID_POLICY", "policy.max_tenure must be between 1 and 10,000")
-    if max_rate < 0:
-        _fail("E_INVALID_POLICY", "policy.max_annual_rate must not be negative")
+    if max_rate < 0 or max_rate > MAX_RATE_CAP:
+        _fail("E_INVALID_POLICY", "policy.max_annual_rate must be between 0 and 1,000")
+    if policy["max_first_due_gap_days"] > MAX_GAP_LIMIT:
+        _fail("E_INVALID_POLICY", "policy.max_first_due_gap_days above 3,660")
     if policy["min_first_due_gap_days"] > policy["max_first_due_gap_days"]:
         _fail("E_INVALID_POLICY", "policy: min first-due gap above max gap")
     if not 0 <= apr_decimals <= 6:
@@ -384,8 +435,8 @@ def _read_input(inp) -> dict:
 
     # Step 9: fixed due day.
     if fixed_due_day is not None:
-        if not 1 <= fixed_due_day <= 28:
-            _fail("E_INVALID_FIXED_DUE_DAY", "fixed_due_day must be 1-28")
+        if not (1 <= fixed_due_day <= 28 or fixed_due_day == MONTH_END):
+            _fail("E_INVALID_FIXED_DUE_DAY", "fixed_due_day must be 1-28 or \"last\"")
         if frequency in ("weekly", "fortnightly"):
             _fail("E_INVALID_FIXED_DUE_DAY", "fixed_due_day needs a monthly or quarterly frequency")
 
@@ -396,7 +447,9 @@ def _read_input(inp) -> dict:
     if fixed_due_day is not None:
         first_due = _snap_to_fixed_day(chosen_first_due, fixed_due_day)
     gap = (first_due - disbursed_on).days
-    if not policy["min_first_due_gap_days"] <= gap <= policy["max_first_due_gap_days"]:
+    months = 3 if frequency == "quarterly" else 1  # the maximum gap is per month of a period
+    if not (policy["min_first_due_gap_days"] <= gap
+            <= policy["max_first_due_gap_days"] * months):
         _fail("E_FIRST_DUE_GAP_OUT_OF_POLICY", f"first-due gap of {gap} days is out of policy")
 
     # Step 11: processing fee.
@@ -438,6 +491,8 @@ def _read_input(inp) -> dict:
         "currency": currency["code"],
         "minor_units": minor_units,
         "apr_decimals": apr_decimals,
+        "want_apr": want_apr,
+        "level_emi": policy["level_emi"],
     }
 
 
@@ -475,6 +530,30 @@ def _level_payment(P: Decimal, a: Decimal, ppy: int, m: int) -> Decimal:
     if r == 0:
         return P / m
     return P * r / (ONE - (ONE + r) ** (-m))
+
+
+def _period_rate(a: Decimal, basis: str, start: _dt.date, end: _dt.date) -> Fraction:
+    """The exact rate of one actual-day period [start, end)."""
+    if basis == "actual_365":
+        return Fraction(a) * (end - start).days / 36500
+    return Fraction(a) * _actual_actual_numerator(start, end) / (100 * 133590)
+
+
+def _generalised_annuity(P: Decimal, rates) -> Fraction:
+    """The level payment E with B_k = B_(k-1)(1 + r_k) - E and B_m = 0, exactly:
+    E = P / sum_k prod_(j<=k) 1/(1 + r_j)."""
+    discount = Fraction(1)
+    total = Fraction(0)
+    for r in rates:
+        discount /= 1 + r
+        total += discount
+    return Fraction(P) / total
+
+
+def _cumulative_share(total: Decimal, k: int, n: int, R: "Policy") -> Decimal:
+    """Row k's part of `total` over n rows: R(total*k/n) - R(total*(k-1)/n)."""
+    t = Fraction(total)
+    return _round_fraction(t * k / n, R) - _round_fraction(t * (k - 1) / n, R)
 
 
 def _present_value(installments, i: Decimal) -> Decimal:
@@ -521,30 +600,52 @@ def _compute(c: dict) -> dict:
 
     # Broken period.
     bp_days = (due[0] - c["disbursed_on"]).days
-    BI = zero if broken == "none" else _broken_period_interest(c, due[0])
+    if broken == "none":
+        BI = zero
+    elif broken == "pro_rata":
+        # The first period's full interest on P, pro-rated by actual days, less its regular part.
+        if basis == "30_360":
+            fpi = Fraction(P) * Fraction(a) / (100 * ppy)
+        else:
+            fpi = Fraction(P) * _period_rate(a, basis, due[0], due[1])
+        actual = (due[1] - c["disbursed_on"]).days
+        full = (due[1] - due[0]).days
+        BI = _round_fraction(fpi * actual / full, R) - _round_fraction(fpi, R)
+    else:
+        BI = _broken_period_interest(c, due[0])
     adj = [zero] * (n + 1)            # adj[k]: broken-period amount on row k
     share = [zero] * (n + 1)          # share[k]: the amortize share (reducing principal)
     upfront = zero
     charged_bi = BI
-    if broken == "add_to_first" or (broken == "deduct_upfront" and BI <= 0):
+    if broken in ("add_to_first", "pro_rata") or (broken == "deduct_upfront" and BI <= 0):
         adj[1] = BI
     elif broken == "deduct_upfront":
         upfront = BI
     elif broken == "amortize":
-        s = R.apply(BI / n)
-        for k in range(1, n):
-            share[k] = s
-        share[n] = BI - s * (n - 1)
+        # Cumulative rounding: no row's share has the wrong sign.
+        for k in range(1, n + 1):
+            share[k] = _cumulative_share(BI, k, n, R)
         adj = list(share)
 
     # Level amounts per method.
     emi = None
     pp = ip = flat_total = None
+    actual_emi = (method == "reducing" and basis != "30_360"
+                  and c["level_emi"] == "actual_periods")
     if method == "reducing":
         bi_amortize = BI if broken == "amortize" else ZERO
-        emi = Remi.apply(_level_payment(P, a, ppy, m) + bi_amortize / n)
+        if actual_emi:
+            rates = [_period_rate(a, basis, due[k - 1], due[k]) for k in range(gp + 1, n + 1)]
+            emi = _round_fraction(_generalised_annuity(P, rates) + Fraction(bi_amortize) / n,
+                                  Remi)
+        else:
+            emi = Remi.apply(_level_payment(P, a, ppy, m) + bi_amortize / n)
+        if emi <= 0 and m > 1:
+            _fail("E_EMI_ROUNDS_TO_ZERO", "the EMI rounds to zero")
     if method in ("flat", "equal_principal"):
         pp = R.apply(P / m)
+        if pp == 0 and m > 1:
+            _fail("E_EMI_ROUNDS_TO_ZERO", "the principal part rounds to zero")
     if method == "flat" and basis == "30_360":
         flat_total = R.apply(P * a * n / (HUNDRED * ppy))
         ip = R.apply(flat_total / n)
@@ -552,11 +653,13 @@ def _compute(c: dict) -> dict:
     rows = []
     balance = P
     deferred = ZERO
+    carry = ZERO
     for k in range(1, n + 1):
         start, end = due[k - 1], due[k]
+        carry_in, carry = carry, ZERO
         if method == "flat":
             if basis == "30_360":
-                regular = ip if k < n else flat_total - ip * (n - 1)
+                regular = _cumulative_share(flat_total, k, n, R)
             else:
                 regular = R.apply(_period_interest(P, a, basis, ppy, start, end))
         else:
@@ -568,18 +671,22 @@ def _compute(c: dict) -> dict:
             principal = balance
         else:
             if method == "reducing":
-                principal = emi - regular - share[k]
+                principal = emi - regular - share[k] - carry_in
             elif method in ("flat", "equal_principal"):
                 principal = pp
             else:
                 principal = zero
-            if principal < 0 or (method == "reducing" and principal == 0 and regular > 0):
+            if actual_emi and principal <= 0:
+                # The period's interest reaches the EMI: no principal, the rest moves on.
+                carry = -principal
+                principal = zero
+            elif principal < 0 or (method == "reducing" and principal == 0 and regular > 0):
                 _fail("E_EMI_BELOW_INTEREST", f"installment {k} does not cover its interest")
             if principal != 0 and principal >= balance:
                 _fail("E_EMI_ROUNDING_OVERPAYS",
                       f"installment {k} repays the whole balance before the last installment")
 
-        computed = regular + adj[k]
+        computed = regular + adj[k] + carry_in - carry
         if computed < 0:
             _fail("E_NEGATIVE_INTEREST",
                   f"the short first period takes installment {k}'s interest below zero")
@@ -621,7 +728,9 @@ def _compute(c: dict) -> dict:
         "interest": sum((r["interest"] for r in rows), ZERO),
         "payable": sum((r["installment"] for r in rows), ZERO),
     }
-    apr = _apr(net, [r["installment"] for r in rows], ppy, c["apr_decimals"])
+    apr = None
+    if c["want_apr"]:
+        apr = _apr(net, [r["installment"] for r in rows], ppy, c["apr_decimals"])
 
     if method == "flat" and basis == "30_360":
         emi = pp + ip
@@ -679,7 +788,7 @@ def schedule(inp: dict) -> dict:
                 "broken_period_interest": money(result["bi"]),
                 "upfront_interest": money(result["upfront"]),
                 "net_disbursement": money(result["net"]),
-                "apr": format(result["apr"], "f"),
+                "apr": None if result["apr"] is None else format(result["apr"], "f"),
                 "installments": [
                     {
                         "number": r["number"],

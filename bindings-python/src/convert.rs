@@ -256,6 +256,16 @@ pub(crate) fn optional_u32(
     }
 }
 
+/// A `bool` argument; anything else (including `0`/`1`) is `E_INVALID_INPUT`.
+pub(crate) fn bool_arg(name: &str, value: &Bound<'_, PyAny>) -> Result<bool, CoreError> {
+    value.cast::<PyBool>().map(|b| b.is_true()).map_err(|_| {
+        input_error(format!(
+            "{name} must be True or False, not {}",
+            type_name(value)
+        ))
+    })
+}
+
 /// A core enum from its name (`"reducing"`, `"30_360"` …), read by the core's own serde names.
 pub(crate) fn enum_value<T: DeserializeOwned>(
     name: &str,
@@ -397,6 +407,7 @@ pub(crate) fn policy(
             "max_annual_rate",
             "min_first_due_gap_days",
             "max_first_due_gap_days",
+            "level_emi",
         ],
     )?;
     let mut policy = SchedulePolicy::default();
@@ -412,6 +423,9 @@ pub(crate) fn policy(
     }
     if let Some(v) = field("max_first_due_gap_days")? {
         policy.max_first_due_gap_days = u32_arg(&format!("{name}.max_first_due_gap_days"), &v)?;
+    }
+    if let Some(v) = field("level_emi")? {
+        policy.level_emi = enum_value(&format!("{name}.level_emi"), &v)?;
     }
     Ok(policy)
 }

@@ -44,11 +44,13 @@ use crate::types::{Installment, RoundingPolicy, Schedule, Totals};
         currency = None,
         policy = None,
         apr_decimals = None,
+        apr = None,
     ),
     text_signature = "(*, principal, annual_rate, tenure, disbursed_on, first_due_on, \
         method='reducing', frequency='monthly', interest_basis='30_360', broken_period='none', \
         fixed_due_day=None, principal_grace=0, interest_grace=0, rounding=None, \
-        emi_rounding=None, processing_fee=None, currency=None, policy=None, apr_decimals=2)"
+        emi_rounding=None, processing_fee=None, currency=None, policy=None, apr_decimals=2, \
+        apr=True)"
 )]
 #[expect(
     clippy::too_many_arguments,
@@ -74,6 +76,7 @@ fn schedule(
     currency: Option<&Bound<'_, PyAny>>,
     policy: Option<&Bound<'_, PyAny>>,
     apr_decimals: Option<&Bound<'_, PyAny>>,
+    apr: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Schedule> {
     guarded(py, || {
         let args = Args {
@@ -96,7 +99,10 @@ fn schedule(
             policy,
             apr_decimals,
         };
-        let terms = args.terms(py).map_err(|e| core_err(py, &e))?;
+        let mut terms = args.terms(py).map_err(|e| core_err(py, &e))?;
+        if let Some(v) = present(apr) {
+            terms.apr = convert::bool_arg("apr", v).map_err(|e| core_err(py, &e))?;
+        }
         let minor_units = terms.currency.minor_units();
         let report = py
             .detach(|| ops::schedule(&terms))
@@ -155,7 +161,13 @@ impl Args<'_, '_> {
         if let Some(v) = present(self.broken_period) {
             t.broken_period = convert::enum_value("broken_period", v)?;
         }
-        t.fixed_due_day = convert::optional_u32("fixed_due_day", self.fixed_due_day)?;
+        t.fixed_due_day = match present(self.fixed_due_day) {
+            // "last": the month's last day, as in the JSON interface.
+            Some(v) if v.extract::<String>().is_ok_and(|s| s == "last") => {
+                Some(windeep_core::FIXED_DUE_DAY_LAST)
+            }
+            _ => convert::optional_u32("fixed_due_day", self.fixed_due_day)?,
+        };
         if let Some(v) = present(self.principal_grace) {
             t.principal_grace = convert::u32_arg("principal_grace", v)?;
         }

@@ -276,15 +276,15 @@ impl Schedule {
         }
     }
 
-    fn apr_value(&self, py: Python<'_>) -> PyResult<Decimal> {
-        self.report.apr.parse::<Decimal>().map_err(|e| {
+    fn apr_value(&self, py: Python<'_>) -> PyResult<Option<Decimal>> {
+        let Some(apr) = &self.report.apr else {
+            return Ok(None);
+        };
+        apr.parse::<Decimal>().map(Some).map_err(|e| {
             error(
                 py,
                 crate::errors::INTERNAL,
-                &format!(
-                    "the core returned an unreadable APR {:?}: {e}",
-                    self.report.apr
-                ),
+                &format!("the core returned an unreadable APR {apr:?}: {e}"),
             )
         })
     }
@@ -361,7 +361,7 @@ impl Schedule {
             enum_name(&s.method),
             enum_name(&s.frequency),
             s.tenure,
-            self.report.apr,
+            self.report.apr.as_deref().unwrap_or("not computed"),
             s.totals.interest
         )
     }
@@ -473,7 +473,7 @@ impl Schedule {
 
     /// Annual percentage rate (RBI KFS), percent, at the requested decimals.
     #[getter]
-    fn apr(&self, py: Python<'_>) -> PyResult<Decimal> {
+    fn apr(&self, py: Python<'_>) -> PyResult<Option<Decimal>> {
         self.apr_value(py)
     }
 
@@ -528,7 +528,10 @@ impl Schedule {
                 enum_name(&s.frequency),
                 enum_name(&s.interest_basis),
                 emi,
-                dec_repr(&self.report.apr),
+                self.report
+                    .apr
+                    .as_deref()
+                    .map_or_else(|| "None".to_owned(), dec_repr),
                 date_repr(s.disbursed_on),
                 date_repr(s.first_due_on),
                 date_repr(s.maturity_on),

@@ -20,6 +20,7 @@ MAX_AMOUNT = Decimal(10) ** 12
 NUMERIC_REFUSALS = (
     windeep.EmiBelowInterestError,
     windeep.EmiRoundingOverpaysError,
+    windeep.EmiRoundsToZeroError,
     windeep.NegativeInterestError,
     windeep.OverflowError,
 )

@@ -35,6 +35,7 @@ PLAIN = {
     "principal_grace",
     "interest_grace",
     "apr_decimals",
+    "apr",
 }
 
 
@@ -99,7 +100,7 @@ def typed_kwargs(data: dict[str, Any]) -> dict[str, Any]:
             kwargs[key] = _dict(value, {"code", "minor_units"})
         elif key == "policy":
             p = dict(_dict(value, {"max_tenure", "max_annual_rate", "min_first_due_gap_days",
-                                   "max_first_due_gap_days"}))
+                                   "max_first_due_gap_days", "level_emi"}))
             if "max_annual_rate" in p:
                 p["max_annual_rate"] = _decimal(p["max_annual_rate"])
             kwargs[key] = p

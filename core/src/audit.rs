@@ -489,7 +489,7 @@ fn legacy_terms(loan: &LegacyLoan, first_due: NaiveDate) -> Result<LoanTerms, Co
     );
     terms.method = method;
     terms.policy.min_first_due_gap_days = 0;
-    terms.policy.max_first_due_gap_days = u32::MAX;
+    terms.policy.max_first_due_gap_days = crate::schedule::MAX_FIRST_DUE_GAP_LIMIT;
     Ok(terms)
 }
 

@@ -83,13 +83,38 @@ pub enum InterestBasis {
 pub struct DueDates {
     first: NaiveDate,
     frequency: Frequency,
+    anchor: u32,
 }
+
+/// The `fixed_due_day` value meaning "the last day of the month" (`"last"` in JSON).
+pub const FIXED_DUE_DAY_LAST: u32 = 31;
 
 impl DueDates {
     /// Due dates starting at `first` (already snapped to any fixed due day).
+    ///
+    /// The anchor day is `first`'s day of the month, except that a `first` on the last day of
+    /// its month anchors every monthly and quarterly date to its month's last day
+    /// (30 Apr → 31 May → 30 Jun; 28 Feb 2026 → 31 Mar).
+    ///
+    /// # Example
+    /// ```
+    /// use windeep_core::{DueDates, Frequency, parse_date};
+    /// let d = DueDates::new(parse_date("2026-04-30").unwrap(), Frequency::Monthly);
+    /// assert_eq!(d.due(2).unwrap().to_string(), "2026-05-31");
+    /// ```
     #[must_use]
     pub fn new(first: NaiveDate, frequency: Frequency) -> Self {
-        Self { first, frequency }
+        let month_end = days_in_month(first.year(), first.month()) == Some(first.day());
+        let anchor = if month_end {
+            FIXED_DUE_DAY_LAST
+        } else {
+            first.day()
+        };
+        Self {
+            first,
+            frequency,
+            anchor,
+        }
     }
 
     /// The due date of installment `k` (1-based); `k = 0` is the regular start of the first
@@ -103,13 +128,58 @@ impl DueDates {
     pub fn due(&self, k: u32) -> Result<NaiveDate> {
         let steps = i64::from(k) - 1;
         let date = match self.frequency {
-            Frequency::Monthly => add_months(self.first, steps, self.first.day()),
-            Frequency::Quarterly => add_months(self.first, steps * 3, self.first.day()),
+            Frequency::Monthly => add_months(self.first, steps, self.anchor),
+            Frequency::Quarterly => add_months(self.first, steps * 3, self.anchor),
             Frequency::Fortnightly => add_days(self.first, steps * 14),
             Frequency::Weekly => add_days(self.first, steps * 7),
         };
         date.filter(|d| in_supported_range(*d))
             .ok_or(CoreError::DateOutOfRange)
+    }
+}
+
+/// Serde form of an optional fixed due day: `null`, a day number, or `"last"` for
+/// [`FIXED_DUE_DAY_LAST`] (which is also written back as `"last"`).
+pub(crate) mod fixed_due_day {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::FIXED_DUE_DAY_LAST;
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Day {
+        Number(u32),
+        Word(String),
+    }
+
+    /// Writes `"last"` for [`FIXED_DUE_DAY_LAST`], else the number (or null).
+    ///
+    /// # Errors
+    /// Only the serializer's own.
+    #[expect(
+        clippy::ref_option,
+        reason = "serde's `with` passes the field by reference"
+    )]
+    pub(crate) fn serialize<S: Serializer>(v: &Option<u32>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(FIXED_DUE_DAY_LAST) => "last".serialize(s),
+            other => other.serialize(s),
+        }
+    }
+
+    /// Reads null, a non-negative whole number or `"last"`.
+    ///
+    /// # Errors
+    /// Any other value (`E_INVALID_INPUT`).
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+        match Option::<Day>::deserialize(d)? {
+            None => Ok(None),
+            Some(Day::Number(n)) => Ok(Some(n)),
+            Some(Day::Word(w)) if w == "last" => Ok(Some(FIXED_DUE_DAY_LAST)),
+            Some(Day::Word(w)) => Err(serde::de::Error::custom(format!(
+                "fixed_due_day must be a day number or \"last\", not {w:?}"
+            ))),
+        }
     }
 }
 
@@ -147,8 +217,9 @@ pub fn is_leap(year: i32) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }
 
-/// Snaps a chosen first due date forward to `day` (1–28): day `day` of the chosen date's month,
-/// or of the next month when that is on or before the chosen date.
+/// Snaps a chosen first due date forward to `day` (1–28, or [`FIXED_DUE_DAY_LAST`] for the
+/// month's last day): day `day` of the chosen date's month, or of the next month when that is
+/// on or before the chosen date.
 ///
 /// # Errors
 /// `E_DATE_OUT_OF_RANGE` past 9999-12.
@@ -160,9 +231,11 @@ pub fn is_leap(year: i32) -> bool {
 /// assert_eq!(snap_to_fixed_day(d("2026-02-10"), 5).unwrap(), d("2026-03-05"));
 /// assert_eq!(snap_to_fixed_day(d("2026-02-03"), 5).unwrap(), d("2026-02-05"));
 /// assert_eq!(snap_to_fixed_day(d("2026-02-05"), 5).unwrap(), d("2026-03-05"));
+/// assert_eq!(snap_to_fixed_day(d("2026-02-05"), 31).unwrap(), d("2026-02-28"));
+/// assert_eq!(snap_to_fixed_day(d("2026-02-28"), 31).unwrap(), d("2026-03-31"));
 /// ```
 pub fn snap_to_fixed_day(chosen: NaiveDate, day: u32) -> Result<NaiveDate> {
-    let this_month = chosen.with_day(day).ok_or(CoreError::DateOutOfRange)?;
+    let this_month = add_months(chosen, 0, day).ok_or(CoreError::DateOutOfRange)?;
     let snapped = if this_month <= chosen {
         add_months(this_month, 1, day)
     } else {
@@ -253,6 +326,48 @@ mod tests {
             d("2028-02-29")
         );
         assert_eq!(dd.due(0).unwrap(), d("2025-12-31"));
+    }
+
+    #[test]
+    fn month_end_first_due_keeps_month_ends() {
+        for first in [
+            "2026-04-30",
+            "2026-02-28",
+            "2028-02-29",
+            "2026-06-30",
+            "2026-01-31",
+        ] {
+            for freq in [Frequency::Monthly, Frequency::Quarterly] {
+                let dd = DueDates::new(d(first), freq);
+                for k in 0..=40 {
+                    let due = dd.due(k).unwrap();
+                    assert_eq!(
+                        Some(due.day()),
+                        days_in_month(due.year(), due.month()),
+                        "{first} {freq:?} row {k}: {due}"
+                    );
+                }
+            }
+        }
+        assert_eq!(
+            DueDates::new(d("2026-02-28"), Frequency::Monthly)
+                .due(2)
+                .unwrap(),
+            d("2026-03-31")
+        );
+        // Not a month end: the day is kept and clamped as before.
+        assert_eq!(
+            DueDates::new(d("2026-04-29"), Frequency::Monthly)
+                .due(11)
+                .unwrap(),
+            d("2027-02-28")
+        );
+        assert_eq!(
+            DueDates::new(d("2026-04-29"), Frequency::Monthly)
+                .due(12)
+                .unwrap(),
+            d("2027-03-29")
+        );
     }
 
     #[test]

@@ -165,6 +165,19 @@ pub enum CoreError {
         /// The installment number (1-based) where the balance would go negative.
         installment: u32,
     },
+    /// The principal is so small that the level installment (EMI, or the principal part of a
+    /// flat or equal-principal schedule) rounds to zero: every row but the last would be empty.
+    #[error(
+        "the {what} of {value} rounds to zero; the principal is too small for {tenure} installments"
+    )]
+    EmiRoundsToZero {
+        /// `"EMI"` or `"principal part"`.
+        what: &'static str,
+        /// The unrounded value.
+        value: String,
+        /// The number of installments.
+        tenure: u32,
+    },
     /// A short first period's interest reduction exceeds the first installment's interest.
     #[error("the short first period reduces installment {installment}'s interest below zero")]
     NegativeInterest {
@@ -496,6 +509,7 @@ impl CoreError {
             Self::InvalidFee { .. } => "E_INVALID_FEE",
             Self::EmiBelowInterest { .. } => "E_EMI_BELOW_INTEREST",
             Self::EmiRoundingOverpays { .. } => "E_EMI_ROUNDING_OVERPAYS",
+            Self::EmiRoundsToZero { .. } => "E_EMI_ROUNDS_TO_ZERO",
             Self::NegativeInterest { .. } => "E_NEGATIVE_INTEREST",
             Self::NetDisbursementNotPositive { .. } => "E_NET_DISBURSEMENT_NOT_POSITIVE",
             Self::DateOutOfRange => "E_DATE_OUT_OF_RANGE",
@@ -563,6 +577,7 @@ impl CoreError {
         "E_INVALID_FEE",
         "E_EMI_BELOW_INTEREST",
         "E_EMI_ROUNDING_OVERPAYS",
+        "E_EMI_ROUNDS_TO_ZERO",
         "E_NEGATIVE_INTEREST",
         "E_NET_DISBURSEMENT_NOT_POSITIVE",
         "E_DATE_OUT_OF_RANGE",
@@ -662,6 +677,11 @@ mod tests {
                 installment: 1,
             },
             CoreError::EmiRoundingOverpays { installment: 1 },
+            CoreError::EmiRoundsToZero {
+                what: "EMI",
+                value: s(),
+                tenure: 1,
+            },
             CoreError::NegativeInterest { installment: 1 },
             CoreError::NetDisbursementNotPositive { value: s() },
             CoreError::DateOutOfRange,
@@ -773,6 +793,7 @@ mod tests {
                 | CoreError::InvalidFee { .. }
                 | CoreError::EmiBelowInterest { .. }
                 | CoreError::EmiRoundingOverpays { .. }
+                | CoreError::EmiRoundsToZero { .. }
                 | CoreError::NegativeInterest { .. }
                 | CoreError::NetDisbursementNotPositive { .. }
                 | CoreError::DateOutOfRange

@@ -81,8 +81,8 @@ pub use books::{
     post_event,
 };
 pub use calendar::{
-    ACTUAL_ACTUAL_DENOMINATOR, DueDates, Frequency, InterestBasis, actual_actual_numerator,
-    days_30e_360, days_between, is_leap, snap_to_fixed_day,
+    ACTUAL_ACTUAL_DENOMINATOR, DueDates, FIXED_DUE_DAY_LAST, Frequency, InterestBasis,
+    actual_actual_numerator, days_30e_360, days_between, is_leap, snap_to_fixed_day,
 };
 pub use classification::{
     AssetClass, ClassTotal, Classification, ClassificationPolicy, LoanClass, MemberClass, NpaBand,
@@ -117,7 +117,10 @@ pub use savings::{
     SavingsFineView, SavingsMode, SavingsOutcome, SavingsScheme, SavingsStatement, ScheduleRow,
     distribute_bonus, member_savings, savings_apply, savings_interest, savings_statement,
 };
+#[doc(hidden)]
+pub use schedule::annual_percentage_rate_by_bisection;
 pub use schedule::{
-    BrokenPeriod, Installment, LoanTerms, MAX_TENURE_LIMIT, Method, ProcessingFee, Schedule,
-    SchedulePolicy, Totals, annual_percentage_rate, generate_schedule,
+    BrokenPeriod, Installment, LevelEmi, LoanTerms, MAX_FIRST_DUE_GAP_LIMIT, MAX_RATE_CAP,
+    MAX_TENURE_LIMIT, Method, ProcessingFee, Schedule, SchedulePolicy, Totals,
+    annual_percentage_rate, generate_schedule,
 };

@@ -189,11 +189,15 @@ impl std::str::FromStr for Money {
 
     /// Parses a plain decimal string (`"1234.50"`); no exponent, separators or spaces.
     fn from_str(s: &str) -> Result<Self> {
-        parse_plain(s)
-            .map(Self)
-            .map_err(|p| CoreError::InvalidAmount {
+        parse_plain(s).map(Self).map_err(|p| match p {
+            // Too many digits for any amount: out of range, not malformed.
+            ParseProblem::TooLong => CoreError::AmountOutOfRange {
+                value: p.describe(s),
+            },
+            _ => CoreError::InvalidAmount {
                 reason: p.describe(s),
-            })
+            },
+        })
     }
 }
 
@@ -214,7 +218,11 @@ impl<'de> Deserialize<'de> for Money {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let text = strict_string(d, "E_INVALID_AMOUNT", "an amount")?;
         parse_plain(&text).map(Self).map_err(|p| {
-            serde::de::Error::custom(format!("E_INVALID_AMOUNT: {}", p.describe(&text)))
+            let code = match p {
+                ParseProblem::TooLong => "E_AMOUNT_OUT_OF_RANGE",
+                _ => "E_INVALID_AMOUNT",
+            };
+            serde::de::Error::custom(format!("{code}: {}", p.describe(&text)))
         })
     }
 }
@@ -441,6 +449,21 @@ pub(crate) fn serialize_date_map<S: Serializer>(
     s.collect_map(v.iter().map(|(k, d)| (k, IsoDate(*d))))
 }
 
+/// [`serialize_rate_text`] for an optional rate: `null` when absent.
+#[expect(
+    clippy::ref_option,
+    reason = "serde's serialize_with passes the field by reference"
+)]
+pub(crate) fn serialize_optional_rate_text<S: Serializer>(
+    v: &Option<String>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match v {
+        Some(text) => serialize_rate_text(text, s),
+        None => s.serialize_none(),
+    }
+}
+
 /// Serializes decimal text the core has already formatted (a rate at fixed decimals, such as
 /// the APR `"12.00"`) unchanged, marked as a rate for [`crate::typed`].
 pub(crate) fn serialize_rate_text<S: Serializer>(
@@ -526,6 +549,7 @@ pub(crate) fn error_from_serde(err: &serde_json::Error) -> CoreError {
     };
     match code {
         "E_INVALID_AMOUNT" => CoreError::InvalidAmount { reason: rest },
+        "E_AMOUNT_OUT_OF_RANGE" => CoreError::AmountOutOfRange { value: rest },
         "E_INVALID_RATE" => CoreError::InvalidRate { reason: rest },
         "E_INVALID_DATE" => CoreError::InvalidDate { reason: rest },
         _ => CoreError::InvalidInput { reason: text },

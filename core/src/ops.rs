@@ -84,9 +84,10 @@ pub struct ScheduleReport {
     /// The schedule.
     #[serde(flatten)]
     pub schedule: Schedule,
-    /// Annual percentage rate (RBI KFS), percent, at the requested decimals.
-    #[serde(serialize_with = "crate::money::serialize_rate_text")]
-    pub apr: String,
+    /// Annual percentage rate (RBI KFS), percent, at the requested decimals; `None` (JSON
+    /// `null`) when the terms say `"apr": false`.
+    #[serde(serialize_with = "crate::money::serialize_optional_rate_text")]
+    pub apr: Option<String>,
 }
 
 /// Generates a schedule and its APR: the typed form of the `schedule` operation.
@@ -99,11 +100,15 @@ pub struct ScheduleReport {
 /// use windeep_core::{LoanTerms, parse_date, ops::schedule};
 /// let terms = LoanTerms::new("100000".parse().unwrap(), "12".parse().unwrap(), 12,
 ///     parse_date("2026-01-05").unwrap(), parse_date("2026-02-05").unwrap());
-/// assert_eq!(schedule(&terms).unwrap().apr, "12.00");
+/// assert_eq!(schedule(&terms).unwrap().apr.as_deref(), Some("12.00"));
 /// ```
 pub fn schedule(terms: &LoanTerms) -> Result<ScheduleReport> {
     let schedule = generate_schedule(terms)?;
-    let apr = annual_percentage_rate(&schedule, terms.apr_decimals)?.to_string();
+    let apr = if terms.apr {
+        Some(annual_percentage_rate(&schedule, terms.apr_decimals)?.to_string())
+    } else {
+        None
+    };
     Ok(ScheduleReport { schedule, apr })
 }
 

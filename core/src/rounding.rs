@@ -127,11 +127,32 @@ impl RoundingPolicy {
         }
     }
 
-    /// Checks that the increment is a positive multiple of the currency's minor unit.
+    /// The largest increment accepted, in currency units (1,000): a coarser step would round
+    /// ordinary interest and fines to zero.
+    pub const MAX_INCREMENT: Decimal = Decimal::from_parts(1000, 0, 0, false, 0);
+
+    /// Checks that the increment is a positive multiple of the currency's minor unit and at
+    /// most [`Self::MAX_INCREMENT`].
     ///
     /// # Errors
     /// `E_INVALID_ROUNDING` otherwise.
+    ///
+    /// # Example
+    /// ```
+    /// use windeep_core::{Currency, RoundingMode, RoundingPolicy};
+    /// let p = RoundingPolicy::new("1000000000000".parse().unwrap(), RoundingMode::HalfUp);
+    /// assert_eq!(p.validate(&Currency::inr()).unwrap_err().code(), "E_INVALID_ROUNDING");
+    /// ```
     pub fn validate(&self, currency: &Currency) -> Result<()> {
+        if self.increment > Self::MAX_INCREMENT {
+            return Err(CoreError::InvalidRounding {
+                reason: format!(
+                    "increment {} is above the largest accepted, {}",
+                    self.increment.normalize(),
+                    Self::MAX_INCREMENT
+                ),
+            });
+        }
         let unit = currency.minor_unit();
         let steps = self.increment.checked_div(unit);
         let whole = steps.is_some_and(|s| s.fract().is_zero());
@@ -311,5 +332,19 @@ mod tests {
                 .validate(&inr)
                 .is_ok()
         );
+        assert!(
+            RoundingPolicy::new(d("1000"), RoundingMode::HalfUp)
+                .validate(&inr)
+                .is_ok()
+        );
+        for huge in ["1000.01", "1000000000000", "79228162514264337593543950335"] {
+            assert_eq!(
+                RoundingPolicy::new(d(huge), RoundingMode::HalfUp)
+                    .validate(&inr)
+                    .unwrap_err()
+                    .code(),
+                "E_INVALID_ROUNDING"
+            );
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! Invariants of every schedule, over thousands of random loans per method.
 
-use chrono::{Days, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use windeep_core::{
@@ -24,7 +24,8 @@ fn method_terms(method: Method) -> impl Strategy<Value = LoanTerms> {
         Just(BrokenPeriod::None),
         Just(BrokenPeriod::AddToFirst),
         Just(BrokenPeriod::Amortize),
-        Just(BrokenPeriod::DeductUpfront)
+        Just(BrokenPeriod::DeductUpfront),
+        Just(BrokenPeriod::ProRata)
     ];
     let mode = prop_oneof![
         Just(RoundingMode::HalfUp),
@@ -84,7 +85,10 @@ fn check(t: &LoanTerms) -> Result<(), TestCaseError> {
             prop_assert!(
                 matches!(
                     e.code(),
-                    "E_EMI_ROUNDING_OVERPAYS" | "E_EMI_BELOW_INTEREST" | "E_NEGATIVE_INTEREST"
+                    "E_EMI_ROUNDING_OVERPAYS"
+                        | "E_EMI_BELOW_INTEREST"
+                        | "E_NEGATIVE_INTEREST"
+                        | "E_EMI_ROUNDS_TO_ZERO"
                 ),
                 "unexpected refusal {}: {e}",
                 e.code()
@@ -144,7 +148,7 @@ fn check(t: &LoanTerms) -> Result<(), TestCaseError> {
         let emi = s.emi.unwrap().value();
         let first_adjusted = matches!(
             t.broken_period,
-            BrokenPeriod::AddToFirst | BrokenPeriod::DeductUpfront
+            BrokenPeriod::AddToFirst | BrokenPeriod::DeductUpfront | BrokenPeriod::ProRata
         );
         for r in rows
             .iter()
@@ -163,6 +167,122 @@ fn check(t: &LoanTerms) -> Result<(), TestCaseError> {
         }
     }
     Ok(())
+}
+
+/// Loans that were refused before cumulative rounding and the actual-period EMI: flat and
+/// amortised interest with coarse increments over long tenures, and long actual-day loans.
+fn formerly_refused() -> impl Strategy<Value = LoanTerms> {
+    (
+        (100_000_i64..=100_000_000, 1_i64..=2_400, 12_u32..=360),
+        (0_usize..4, 0_usize..3, 0_u64..=3_000, 0_u64..=27),
+        prop_oneof![Just("0.01"), Just("1"), Just("10")],
+    )
+        .prop_map(|((paise, bp_rate, tenure), (m, b, start, extra), inc)| {
+            let disbursed = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap() + Days::new(start);
+            let mut t = LoanTerms::new(
+                Money::from_decimal(Decimal::new(paise, 2)),
+                Rate::from_percent(Decimal::new(bp_rate, 2)).unwrap(),
+                tenure,
+                disbursed,
+                disbursed + Days::new(31 + extra),
+            );
+            t.method = [
+                Method::Flat,
+                Method::Reducing,
+                Method::EqualPrincipal,
+                Method::Bullet,
+            ][m];
+            t.interest_basis = [
+                InterestBasis::Thirty360,
+                InterestBasis::Actual365,
+                InterestBasis::ActualActual,
+            ][b];
+            t.broken_period = BrokenPeriod::Amortize;
+            t.rounding = Some(RoundingPolicy::new(
+                inc.parse().unwrap(),
+                RoundingMode::HalfUp,
+            ));
+            t
+        })
+}
+
+/// Month-end first due dates on monthly and quarterly loans.
+fn month_end_terms() -> impl Strategy<Value = LoanTerms> {
+    (
+        0_i32..40,
+        1_u32..=12,
+        1_u32..=120,
+        prop::bool::ANY,
+        7_u64..=20,
+    )
+        .prop_map(|(year, month, tenure, quarterly, gap)| {
+            let first_of_next = if month == 12 {
+                NaiveDate::from_ymd_opt(2020 + year + 1, 1, 1)
+            } else {
+                NaiveDate::from_ymd_opt(2020 + year, month + 1, 1)
+            }
+            .unwrap();
+            let first_due = first_of_next.pred_opt().unwrap();
+            let mut t = LoanTerms::new(
+                Money::from_decimal(Decimal::new(10_000_000, 2)),
+                Rate::from_percent(Decimal::new(1200, 2)).unwrap(),
+                tenure,
+                first_due - Days::new(gap),
+                first_due,
+            );
+            if quarterly {
+                t.frequency = Frequency::Quarterly;
+            }
+            t
+        })
+}
+
+fn is_month_end(d: NaiveDate) -> bool {
+    d.succ_opt().is_some_and(|next| next.day() == 1)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(600))]
+    /// Flat and amortised interest split by cumulative rounding, and long actual-day loans: the
+    /// schedule exists, principal sums to the loan and no row's interest is negative.
+    #[test]
+    fn formerly_refused_loans_work(t in formerly_refused()) {
+        let s = generate_schedule(&t);
+        match &s {
+            Ok(_) => check(&t)?,
+            // Only a rounded level amount that overpays or is zero on a tiny loan may refuse,
+            // or (30/360 only) a coarse EMI increment rounding the EMI down to the interest.
+            // On actual-day bases a long period's interest never refuses the loan.
+            Err(e) => prop_assert!(
+                matches!(e.code(), "E_EMI_ROUNDING_OVERPAYS" | "E_EMI_ROUNDS_TO_ZERO")
+                    || (e.code() == "E_EMI_BELOW_INTEREST"
+                        && t.interest_basis == InterestBasis::Thirty360),
+                "refused with {}: {e}", e.code()
+            ),
+        }
+    }
+
+    /// A first due date on a month's last day keeps every due date on its month's last day.
+    #[test]
+    fn month_end_anchoring_holds(t in month_end_terms()) {
+        let s = generate_schedule(&t).unwrap();
+        for r in &s.installments {
+            prop_assert!(is_month_end(r.due_on), "row {} due {}", r.number, r.due_on);
+        }
+        check(&t)?;
+    }
+
+    /// `fixed_due_day: "last"` snaps to the month end and keeps it.
+    #[test]
+    fn fixed_due_day_last_holds(mut t in month_end_terms(), back in 1_u64..=20) {
+        t.first_due_on = t.first_due_on - Days::new(back);
+        t.disbursed_on = t.first_due_on - Days::new(7);
+        t.fixed_due_day = Some(windeep_core::FIXED_DUE_DAY_LAST);
+        let s = generate_schedule(&t).unwrap();
+        for r in &s.installments {
+            prop_assert!(is_month_end(r.due_on), "row {} due {}", r.number, r.due_on);
+        }
+    }
 }
 
 proptest! {

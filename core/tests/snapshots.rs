@@ -15,7 +15,7 @@ fn reducing_100k_12pct_12m() {
 }
 
 #[test]
-fn flat_10k_10pct_7m_remainders_in_last_row() {
+fn flat_10k_10pct_7m_cumulative_rounding() {
     insta::assert_json_snapshot!(schedule(
         r#"{"principal": "10000", "annual_rate": "10", "tenure": 7, "method": "flat",
             "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"}"#
@@ -39,5 +39,14 @@ fn reducing_rupee_emi_fee_grace_month_end_anchor() {
             "processing_fee": {"kind": "percentage", "value": "1.5"},
             "interest_basis": "actual_actual", "broken_period": "deduct_upfront",
             "disbursed_on": "2027-12-10", "first_due_on": "2028-01-31"}"#
+    ));
+}
+
+#[test]
+fn reducing_month_end_anchor_from_28_feb_actual_365() {
+    insta::assert_json_snapshot!(schedule(
+        r#"{"principal": "150000", "annual_rate": "14", "tenure": 12,
+            "interest_basis": "actual_365", "broken_period": "pro_rata",
+            "disbursed_on": "2026-02-10", "first_due_on": "2026-02-28"}"#
     ));
 }

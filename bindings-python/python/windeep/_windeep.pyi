@@ -38,6 +38,7 @@ __all__ = [
     "InvalidFeeError",
     "EmiBelowInterestError",
     "EmiRoundingOverpaysError",
+    "EmiRoundsToZeroError",
     "NegativeInterestError",
     "NetDisbursementNotPositiveError",
     "DateOutOfRangeError",
@@ -115,6 +116,7 @@ class _PolicyDict(TypedDict, total=False):
     max_annual_rate: _Amount
     min_first_due_gap_days: int
     max_first_due_gap_days: int
+    level_emi: Literal["actual_periods", "nominal_rate"]
 
 def schedule(
     *,
@@ -127,7 +129,7 @@ def schedule(
     frequency: _Frequency = "monthly",
     interest_basis: _InterestBasis = "30_360",
     broken_period: _BrokenPeriod = "none",
-    fixed_due_day: int | None = None,
+    fixed_due_day: int | Literal["last"] | None = None,
     principal_grace: int = 0,
     interest_grace: int = 0,
     rounding: RoundingPolicy | _RoundingDict | None = None,
@@ -136,6 +138,7 @@ def schedule(
     currency: _CurrencyDict | None = None,
     policy: _PolicyDict | None = None,
     apr_decimals: int = 2,
+    apr: bool = True,
 ) -> Schedule: ...
 def call(operation: str, input: dict[str, Any] | str) -> dict[str, Any]: ...
 def call_typed(operation: str, input: dict[str, Any] | str) -> dict[str, Any]: ...
@@ -231,7 +234,7 @@ class Schedule:
     @property
     def net_disbursement(self) -> Decimal: ...
     @property
-    def apr(self) -> Decimal: ...
+    def apr(self) -> Decimal | None: ...
     @property
     def installments(self) -> tuple[Installment, ...]: ...
     @property
@@ -272,6 +275,7 @@ class FirstDueGapOutOfPolicyError(WindeepError): ...  # E_FIRST_DUE_GAP_OUT_OF_P
 class InvalidFeeError(WindeepError): ...  # E_INVALID_FEE
 class EmiBelowInterestError(WindeepError): ...  # E_EMI_BELOW_INTEREST
 class EmiRoundingOverpaysError(WindeepError): ...  # E_EMI_ROUNDING_OVERPAYS
+class EmiRoundsToZeroError(WindeepError): ...  # E_EMI_ROUNDS_TO_ZERO
 class NegativeInterestError(WindeepError): ...  # E_NEGATIVE_INTEREST
 class NetDisbursementNotPositiveError(WindeepError): ...  # E_NET_DISBURSEMENT_NOT_POSITIVE
 class DateOutOfRangeError(WindeepError): ...  # E_DATE_OUT_OF_RANGE

@@ -7,8 +7,9 @@ discrepancies each one must produce. An audit of the book (:func:`windeep.audit_
 must find exactly :attr:`LegacyBook.planted` and nothing else.
 
 * Loans: principal 25,000–500,000, rate 10–15 % p.a., reducing (about 9 in 10) or flat,
-  ``tenure`` months (24 by default), disbursed on a day 1–28 of 2025 (so due dates never need
-  clamping), first due a month later. Row amounts come from :func:`windeep.schedule`, one call
+  ``tenure`` months (24 by default), disbursed on a day 1–27 of 2025 (so due dates never need
+  clamping and no first due date is a month end, which would anchor every due date to its
+  month's last day), first due a month later. Row amounts come from :func:`windeep.schedule`, one call
   per distinct (principal, rate, method).
 * Every installment due before ``as_of`` is paid on its due date by one ``emi`` payment
   targeted at it, except on about one loan in 8, whose latest due installment is left overdue;
@@ -201,7 +202,7 @@ def legacy_book(
         kind = KINDS[next_kind % len(KINDS)] if n in chosen else None
         method: Literal["flat", "reducing"] = (
             "flat" if kind == "flat_remainder" or rnd.random() < 0.1 else "reducing")
-        disbursed = datetime.date(2025, rnd.randint(1, 12), rnd.randint(1, 28))
+        disbursed = datetime.date(2025, rnd.randint(1, 12), rnd.randint(1, 27))
         first = _months(disbursed, 1)
         key = (principal, rate, method)
         if key not in cache:
@@ -322,16 +323,25 @@ def _plant(kind: str, rnd: random.Random, number: str, header: dict[str, Any],
         header["outstanding_interest"] += 2
         return one(None, "loans.outstanding_interest", "R_OUTSTANDING_INTEREST")
     if kind == "flat_remainder":
-        # The legacy flat rows: R2(I / n) on the last row too, the remainder lost (§2.3).
-        last = row_at[-1]
-        ip = r["interest_amount"][row_at[0]]
-        if r["interest_amount"][last] == ip:
+        # The legacy flat rows: R2(I / n) on every row, the remainder lost (§2.3). The correct
+        # rows split I by cumulative rounding, so they differ from R2(I / n) by a paisa on some
+        # rows (usually not the last): those rows, when not yet paid, get the legacy value.
+        total = sum(r["interest_amount"][at_k] for at_k in row_at)
+        ip = (2 * total + tenure) // (2 * tenure)  # R2(I / n), half-up, in paise
+        planted: list[Planted] = []
+        for k_row in range(paid + 1, tenure + 1):
+            at_k = row_at[k_row - 1]
+            if (k_row in pay_at) or r["interest_amount"][at_k] == ip:
+                continue
+            r["emi_amount"][at_k] += ip - r["interest_amount"][at_k]
+            r["interest_amount"][at_k] = ip
+            rule = "R_FLAT_REMAINDER" if k_row == tenure else "R_ROW_INTEREST"
+            planted += (one(k_row, "loan_installments.interest_amount", rule)
+                        + one(k_row, "loan_installments.emi_amount", "R_ROW_EMI"))
+        if not planted:
             return _plant("row_emi", rnd, number, header, rows, row_at, pays, pay_at, fines,
                           fine_at, row_ids, paid, tenure)
-        r["emi_amount"][last] += ip - r["interest_amount"][last]
-        r["interest_amount"][last] = ip
-        return (one(tenure, "loan_installments.interest_amount", "R_FLAT_REMAINDER")
-                + one(tenure, "loan_installments.emi_amount", "R_ROW_EMI"))
+        return planted
     if kind == "missing_row" and tenure not in pay_at:
         # A row not yet due, so no payment refers to it.
         k = tenure

@@ -199,7 +199,7 @@ fn build(plan: &Plan) -> (LegacyLoan, NaiveDate) {
         Method::Reducing
     };
     terms.policy.min_first_due_gap_days = 0;
-    terms.policy.max_first_due_gap_days = u32::MAX;
+    terms.policy.max_first_due_gap_days = crate::schedule::MAX_FIRST_DUE_GAP_LIMIT;
     let schedule = generate_schedule(&terms).ok();
     let rows: &[Installment] = schedule.as_ref().map_or(&[], |s| &s.installments);
     let payable = schedule.as_ref().map_or(Money::ZERO, |s| s.totals.payable);

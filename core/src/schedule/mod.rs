@@ -10,8 +10,11 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-pub use apr::annual_percentage_rate;
-pub use terms::{BrokenPeriod, LoanTerms, Method, ProcessingFee, SchedulePolicy};
+pub use apr::{annual_percentage_rate, annual_percentage_rate_by_bisection};
+pub use terms::{
+    BrokenPeriod, LevelEmi, LoanTerms, MAX_FIRST_DUE_GAP_LIMIT, MAX_RATE_CAP, Method,
+    ProcessingFee, SchedulePolicy,
+};
 
 use crate::calendar::{
     ACTUAL_ACTUAL_DENOMINATOR, DueDates, Frequency, InterestBasis, actual_actual_numerator,
@@ -143,8 +146,15 @@ fn resolve(t: &LoanTerms) -> Result<Resolved> {
             "max_tenure must be between 1 and {MAX_TENURE_LIMIT}"
         ));
     }
-    if p.max_annual_rate.percent() < Decimal::ZERO {
-        return policy_error("max_annual_rate must not be negative".to_owned());
+    if p.max_annual_rate.percent() < Decimal::ZERO || p.max_annual_rate.percent() > MAX_RATE_CAP {
+        return policy_error(format!(
+            "max_annual_rate must be between 0 and {MAX_RATE_CAP}"
+        ));
+    }
+    if p.max_first_due_gap_days > MAX_FIRST_DUE_GAP_LIMIT {
+        return policy_error(format!(
+            "max_first_due_gap_days must be at most {MAX_FIRST_DUE_GAP_LIMIT}"
+        ));
     }
     if p.min_first_due_gap_days > p.max_first_due_gap_days {
         return policy_error(format!(
@@ -254,6 +264,11 @@ fn resolve(t: &LoanTerms) -> Result<Resolved> {
         }
     };
 
+    // The whole date range is checked before any row is computed.
+    let dues = DueDates::new(first_due, t.frequency);
+    dues.due(0)?;
+    dues.due(t.tenure)?;
+
     let principal = pad(principal, currency.minor_units());
     let fee = pad(fee, currency.minor_units());
     Ok(Resolved {
@@ -270,10 +285,12 @@ fn resolve(t: &LoanTerms) -> Result<Resolved> {
 /// Checks a loan's first due date and returns it snapped to any fixed due day: steps 9 and 10
 /// of the validation in `docs/schedule.md`, shared by schedules and loan approval.
 ///
-/// `fixed_due_day` must be 1–28 and is allowed with monthly and quarterly frequencies only;
-/// the chosen first due date must be after the disbursement date; the gap in calendar days
-/// from disbursement to the **snapped** date must lie within the policy's
-/// `[min_first_due_gap_days, max_first_due_gap_days]`.
+/// `fixed_due_day` must be 1–28 or [`crate::FIXED_DUE_DAY_LAST`] (the month's last day) and is
+/// allowed with monthly and quarterly frequencies only; the chosen first due date must be after
+/// the disbursement date; the gap in calendar days from disbursement to the **snapped** date
+/// must lie within the policy's `[min_first_due_gap_days, max_first_due_gap_days]`, the
+/// maximum multiplied by the months in a period for quarterly loans (default 7–180 days), so a
+/// default quarterly loan falling due one quarter after disbursement is accepted.
 ///
 /// # Errors
 /// `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_DATE_OUT_OF_RANGE`
@@ -286,9 +303,9 @@ pub(crate) fn first_due_date(
     policy: &SchedulePolicy,
 ) -> Result<NaiveDate> {
     if let Some(day) = fixed_due_day {
-        if !(1..=28).contains(&day) {
+        if !(1..=28).contains(&day) && day != crate::calendar::FIXED_DUE_DAY_LAST {
             return Err(CoreError::InvalidFixedDueDay {
-                reason: format!("{day} must be between 1 and 28"),
+                reason: format!("{day} must be between 1 and 28, or \"last\""),
             });
         }
         if !frequency.is_calendar_month_based() {
@@ -310,7 +327,15 @@ pub(crate) fn first_due_date(
         None => first_due_on,
     };
     let gap = days_between(disbursed_on, first_due);
-    let (min, max) = (policy.min_first_due_gap_days, policy.max_first_due_gap_days);
+    let months = if frequency == Frequency::Quarterly {
+        3
+    } else {
+        1
+    };
+    let (min, max) = (
+        policy.min_first_due_gap_days,
+        policy.max_first_due_gap_days.saturating_mul(months),
+    );
     if gap < i64::from(min) || gap > i64::from(max) {
         return Err(CoreError::FirstDueGapOutOfPolicy {
             first_due: format_date(first_due),
@@ -402,9 +427,41 @@ fn pmt(principal: Decimal, periodic: Decimal, m: u32) -> Result<Decimal> {
     if periodic.is_zero() {
         return div(principal, Decimal::from(m), CTX);
     }
-    let growth = powu(add(Decimal::ONE, periodic, CTX)?, m, CTX)?;
-    let discount = sub(Decimal::ONE, div(Decimal::ONE, growth, CTX)?, CTX)?;
+    // A growth factor beyond the decimal range makes (1 + r)^−m smaller than 10^−28: the
+    // discount is 1 at 28 digits and the payment is the interest-only P·r.
+    let discount = match powu(add(Decimal::ONE, periodic, CTX)?, m, CTX) {
+        Ok(growth) => sub(Decimal::ONE, div(Decimal::ONE, growth, CTX)?, CTX)?,
+        Err(_) => Decimal::ONE,
+    };
     div(mul(principal, periodic, CTX)?, discount, CTX)
+}
+
+/// The generalised annuity: the level payment that brings `principal` to exactly zero when
+/// period j carries the rate `r_j` (its actual-day interest): `P / Σ_k Π_{j≤k} 1/(1 + r_j)`.
+fn level_payment_actual(principal: Decimal, rates: &[(Decimal, Decimal)]) -> Result<Decimal> {
+    const CTX: &str = "EMI";
+    let mut discount = Decimal::ONE;
+    let mut sum = Decimal::ZERO;
+    for &(num, den) in rates {
+        // 1 / (1 + num/den) = den / (den + num), one division per period.
+        discount = mul(discount, div(den, add(den, num, CTX)?, CTX)?, CTX)?;
+        sum = add(sum, discount, CTX)?;
+    }
+    if sum.is_zero() {
+        return div(principal, Decimal::from(rates.len().max(1)), CTX);
+    }
+    div(principal, sum, CTX)
+}
+
+/// Row `k`'s part of `total` (minor units) split over `n` rows by cumulative rounding:
+/// `R(total·k/n) − R(total·(k−1)/n)`. The parts add up to `total` and each has its sign.
+fn cumulative_share(
+    round: &impl Fn(i128, i128) -> Result<i128>,
+    total: i128,
+    k: i128,
+    n: i128,
+) -> Result<i128> {
+    Ok(round(checked(total, k)?, n)? - round(checked(total, k - 1)?, n)?)
 }
 
 /// Generates the repayment schedule of a loan, exactly as `docs/schedule.md` specifies.
@@ -434,6 +491,9 @@ pub fn generate_schedule(t: &LoanTerms) -> Result<Schedule> {
             .map(Money::from_rounded)
             .map_err(|_| CoreError::Overflow { context: "amount" })
     };
+    let decimal = |v: i128| {
+        Decimal::try_from_i128_with_scale(v, 0).map_err(|_| CoreError::Overflow { context: "EMI" })
+    };
     let n = t.tenure;
     let gp = t.principal_grace;
     let gi = t.interest_grace;
@@ -452,19 +512,28 @@ pub fn generate_schedule(t: &LoanTerms) -> Result<Schedule> {
 
     // Broken period: what is charged, and where.
     let bp_days = days_between(t.disbursed_on, start);
-    let bi = if t.broken_period == BrokenPeriod::None {
-        0
-    } else {
-        let (num, den) = rule.broken(p, t.disbursed_on, start)?;
-        round(num, den)?
+    let bi = match t.broken_period {
+        BrokenPeriod::None => 0,
+        BrokenPeriod::ProRata => {
+            // The first period's full interest on P, pro-rated by days, less its regular part.
+            let due1 = dues.due(1)?;
+            let (num, den) = rule.period(p, start, due1)?;
+            let actual = i128::from(days_between(t.disbursed_on, due1));
+            let full = i128::from(days_between(start, due1));
+            round(checked(num, actual)?, checked(den, full)?)? - round(num, den)?
+        }
+        _ => {
+            let (num, den) = rule.broken(p, t.disbursed_on, start)?;
+            round(num, den)?
+        }
     };
     let mut first_row_bi = 0;
     let mut upfront = 0;
-    let (share, last_share) = match t.broken_period {
-        BrokenPeriod::None => (0, 0),
-        BrokenPeriod::AddToFirst => {
+    let amortized = match t.broken_period {
+        BrokenPeriod::None => 0,
+        BrokenPeriod::AddToFirst | BrokenPeriod::ProRata => {
             first_row_bi = bi;
-            (0, 0)
+            0
         }
         BrokenPeriod::DeductUpfront => {
             if bi > 0 {
@@ -472,59 +541,92 @@ pub fn generate_schedule(t: &LoanTerms) -> Result<Schedule> {
             } else {
                 first_row_bi = bi;
             }
-            (0, 0)
+            0
         }
-        BrokenPeriod::Amortize => {
-            let s = round(bi, n_i)?;
-            (s, bi - s * (n_i - 1))
-        }
+        BrokenPeriod::Amortize => bi,
     };
 
+    // The generalised annuity applies to reducing loans on actual-day bases.
+    let actual_emi = t.method == Method::Reducing
+        && t.interest_basis != InterestBasis::Thirty360
+        && t.policy.level_emi == LevelEmi::ActualPeriods;
+
     // Method constants, in minor units.
-    let (emi, pp, flat_ip, flat_last_ip) = match t.method {
+    let (emi, pp, flat_total) = match t.method {
         Method::Reducing => {
-            let periodic = div(
-                v.rate,
-                mul(Decimal::ONE_HUNDRED, Decimal::from(ppy), "EMI")?,
-                "EMI",
-            )?;
-            let mut raw = pmt(v.principal, periodic, m)?;
+            let mut raw = if actual_emi {
+                let mut rates = Vec::with_capacity(usize::try_from(m).unwrap_or(0));
+                let mut from = dues.due(gp)?;
+                for k in gp + 1..=n {
+                    let to = dues.due(k)?;
+                    let (num, den) = rule.period(1, from, to)?;
+                    rates.push((decimal(num)?, decimal(den)?));
+                    from = to;
+                }
+                level_payment_actual(v.principal, &rates)?
+            } else {
+                let periodic = div(
+                    v.rate,
+                    mul(Decimal::ONE_HUNDRED, Decimal::from(ppy), "EMI")?,
+                    "EMI",
+                )?;
+                pmt(v.principal, periodic, m)?
+            };
             if t.broken_period == BrokenPeriod::Amortize {
                 let bi_dec = money(bi)?.value();
                 raw = add(raw, div(bi_dec, Decimal::from(n), "EMI")?, "EMI")?;
             }
-            (Some(v.emi.round_value(raw, cur)?.mantissa()), 0, 0, 0)
-        }
-        Method::Flat => {
-            let pp = round(p, m_i)?;
-            if t.interest_basis == InterestBasis::Thirty360 {
-                let num = checked(checked(p, rule.rate_num)?, n_i)?;
-                let total = round(num, checked(rule.rate_den, 100 * rule.ppy)?)?;
-                let ip = round(total, n_i)?;
-                (Some(pp + ip), pp, ip, total - ip * (n_i - 1))
-            } else {
-                (None, pp, 0, 0)
+            let e = v.emi.round_value(raw, cur)?.mantissa();
+            if e <= 0 && m > 1 {
+                return Err(CoreError::EmiRoundsToZero {
+                    what: "EMI",
+                    value: raw.normalize().to_string(),
+                    tenure: n,
+                });
             }
+            (Some(e), 0, 0)
         }
-        Method::EqualPrincipal => (None, round(p, m_i)?, 0, 0),
-        Method::Bullet => (None, 0, 0, 0),
+        Method::Flat | Method::EqualPrincipal => {
+            let pp = round(p, m_i)?;
+            if pp == 0 && m > 1 {
+                return Err(CoreError::EmiRoundsToZero {
+                    what: "principal part",
+                    value: div(v.principal, Decimal::from(m), "principal part")?
+                        .normalize()
+                        .to_string(),
+                    tenure: n,
+                });
+            }
+            let total = if t.method == Method::Flat && t.interest_basis == InterestBasis::Thirty360
+            {
+                let num = checked(checked(p, rule.rate_num)?, n_i)?;
+                round(num, checked(rule.rate_den, 100 * rule.ppy)?)?
+            } else {
+                0
+            };
+            (None, pp, total)
+        }
+        Method::Bullet => (None, 0, 0),
+    };
+    let flat_360 = t.method == Method::Flat && t.interest_basis == InterestBasis::Thirty360;
+    // The reported level installment of a flat 30/360 loan: pp + R(I / n).
+    let emi = if flat_360 {
+        Some(pp + round(flat_total, n_i)?)
+    } else {
+        emi
     };
 
     let mut rows = Vec::with_capacity(usize::try_from(n).unwrap_or(0));
     let mut balance = p;
     let mut deferred = 0_i128;
+    let mut carry = 0_i128;
     let mut prev = start;
     let (mut sum_p, mut sum_i, mut sum_inst) = (0_i128, 0_i128, 0_i128);
     for k in 1..=n {
         let due = dues.due(k)?;
+        let k_i = i128::from(k);
         let regular = match t.method {
-            Method::Flat if t.interest_basis == InterestBasis::Thirty360 => {
-                if k == n {
-                    flat_last_ip
-                } else {
-                    flat_ip
-                }
-            }
+            Method::Flat if flat_360 => cumulative_share(&round, flat_total, k_i, n_i)?,
             Method::Flat => {
                 let (num, den) = rule.period(p, prev, due)?;
                 round(num, den)?
@@ -534,7 +636,13 @@ pub fn generate_schedule(t: &LoanTerms) -> Result<Schedule> {
                 round(num, den)?
             }
         };
-        let share_k = if k == n { last_share } else { share };
+        let share_k = if amortized == 0 {
+            0
+        } else {
+            cumulative_share(&round, amortized, k_i, n_i)?
+        };
+        let carry_in = carry;
+        carry = 0;
         let principal = if k <= gp {
             0
         } else if k == n {
@@ -542,15 +650,21 @@ pub fn generate_schedule(t: &LoanTerms) -> Result<Schedule> {
         } else {
             match (t.method, emi) {
                 (Method::Reducing, Some(e)) => {
-                    let pr = e - regular - share_k;
-                    if pr < 0 || (pr == 0 && regular > 0) {
+                    let pr = e - regular - share_k - carry_in;
+                    if actual_emi && pr <= 0 {
+                        // A long period's interest above the EMI: the row repays no principal
+                        // and the rest of its interest moves to the next row.
+                        carry = -pr;
+                        0
+                    } else if pr < 0 || (pr == 0 && regular > 0) {
                         return Err(CoreError::EmiBelowInterest {
                             emi: money(e)?.to_string(),
                             interest: money(regular + share_k)?.to_string(),
                             installment: k,
                         });
+                    } else {
+                        pr
                     }
-                    pr
                 }
                 (Method::Flat | Method::EqualPrincipal, _) => pp,
                 _ => 0,
@@ -564,7 +678,7 @@ pub fn generate_schedule(t: &LoanTerms) -> Result<Schedule> {
         } else {
             share_k
         };
-        let computed = regular + adj;
+        let computed = regular + adj + carry_in - carry;
         if computed < 0 {
             return Err(CoreError::NegativeInterest { installment: k });
         }

@@ -42,6 +42,31 @@ pub enum BrokenPeriod {
     Amortize,
     /// Deducted from the disbursement when positive; a short period is applied as `AddToFirst`.
     DeductUpfront,
+    /// The first row's interest is the full first period's interest pro-rated by days:
+    /// `R(interest of period 1 on P × days(disbursement, due₁) / days(due₀, due₁))`.
+    ProRata,
+}
+
+/// How the level EMI of a reducing loan is solved on an actual-day basis (`actual_365`,
+/// `actual_actual`). Under `30_360` every period is one nominal period and both give the
+/// ordinary annuity.
+///
+/// # Example
+/// ```
+/// use windeep_core::LevelEmi;
+/// let e: LevelEmi = serde_json::from_str("\"nominal_rate\"").unwrap();
+/// assert_eq!(e, LevelEmi::NominalRate);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LevelEmi {
+    /// The generalised annuity: the EMI that brings the balance to exactly zero when each
+    /// period carries its own actual-day interest. The default.
+    #[default]
+    ActualPeriods,
+    /// The ordinary annuity at the nominal periodic rate `a / (100 × ppy)`, whatever the
+    /// period lengths (the earlier rule).
+    NominalRate,
 }
 
 /// A processing fee charged at disbursement.
@@ -73,6 +98,26 @@ pub struct SchedulePolicy {
     pub min_first_due_gap_days: u32,
     /// Most days from disbursement to the (snapped) first due date (default 60).
     pub max_first_due_gap_days: u32,
+    /// How a reducing loan's EMI is solved on actual-day bases (default `actual_periods`;
+    /// written out only when not the default, so stored terms keep their bytes).
+    #[serde(skip_serializing_if = "LevelEmi::is_default")]
+    pub level_emi: LevelEmi,
+}
+
+/// The largest `max_annual_rate` a policy may set, percent per annum.
+pub const MAX_RATE_CAP: Decimal = Decimal::from_parts(1000, 0, 0, false, 0);
+
+/// The largest `max_first_due_gap_days` a policy may set (about ten years).
+pub const MAX_FIRST_DUE_GAP_LIMIT: u32 = 3660;
+
+impl LevelEmi {
+    #[expect(
+        clippy::trivially_copy_pass_by_ref,
+        reason = "serde's skip_serializing_if passes a reference"
+    )]
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 impl Default for SchedulePolicy {
@@ -82,6 +127,7 @@ impl Default for SchedulePolicy {
             max_annual_rate: Rate::default_cap(),
             min_first_due_gap_days: 7,
             max_first_due_gap_days: 60,
+            level_emi: LevelEmi::default(),
         }
     }
 }
@@ -132,8 +178,9 @@ pub struct LoanTerms {
     /// Treatment of a first period longer or shorter than a regular one.
     #[serde(default)]
     pub broken_period: BrokenPeriod,
-    /// Day of month (1–28) every due date is snapped to; monthly and quarterly only.
-    #[serde(default)]
+    /// Day of month (1–28, or [`crate::FIXED_DUE_DAY_LAST`], `"last"` in JSON) every due date
+    /// is snapped to; monthly and quarterly only.
+    #[serde(default, with = "crate::calendar::fixed_due_day")]
     pub fixed_due_day: Option<u32>,
     /// Leading installments that repay no principal.
     #[serde(default)]
@@ -159,10 +206,26 @@ pub struct LoanTerms {
     /// Decimal places of the reported APR (0–6, default 2).
     #[serde(default = "default_apr_decimals")]
     pub apr_decimals: u32,
+    /// Whether the `schedule` operation computes the APR (default true; `false` skips it and
+    /// reports `"apr": null`). Not part of the loan: written out only when false.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub apr: bool,
 }
 
 fn default_apr_decimals() -> u32 {
     2
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if passes a reference"
+)]
+fn is_true(v: &bool) -> bool {
+    *v
 }
 
 impl LoanTerms {
@@ -202,6 +265,7 @@ impl LoanTerms {
             currency: Currency::default(),
             policy: SchedulePolicy::default(),
             apr_decimals: default_apr_decimals(),
+            apr: true,
         }
     }
 }
