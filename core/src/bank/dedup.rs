@@ -631,13 +631,7 @@ pub fn stream_statement<R: Read>(
     let reader: StatementReader<'_> = match format {
         Format::Csv => csv_reader(input, options)?,
         Format::Xlsx => {
-            let mut bytes = Vec::new();
-            let mut input = input;
-            input
-                .read_to_end(&mut bytes)
-                .map_err(|e| CoreError::StatementUnreadable {
-                    reason: e.to_string(),
-                })?;
+            let bytes = super::limits::read_bounded(input)?;
             xlsx_reader(&bytes, options)?
         }
     };
