@@ -460,7 +460,7 @@ pub enum CoreError {
         /// What is wrong, with the limit.
         reason: String,
     },
-    /// An operation's JSON input is longer than [`crate::ops::MAX_INPUT_BYTES`].
+    /// An operation's JSON input is longer than [`crate::strict_json::MAX_INPUT_BYTES`].
     #[error("input too large: {reason}")]
     InputTooLarge {
         /// What is wrong, with the limit.

@@ -52,6 +52,7 @@ mod reconcile;
 mod rounding;
 mod savings;
 mod schedule;
+pub mod strict_json;
 pub mod typed;
 
 pub use account::{
