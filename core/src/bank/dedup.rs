@@ -631,7 +631,7 @@ pub fn stream_statement<R: Read>(
     let reader: StatementReader<'_> = match format {
         Format::Csv => csv_reader(input, options)?,
         Format::Xlsx => {
-            let bytes = super::limits::read_bounded(input)?;
+            let bytes = super::limits::read_xlsx(input)?;
             xlsx_reader(&bytes, options)?
         }
     };

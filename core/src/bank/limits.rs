@@ -7,13 +7,15 @@
 //!
 //! | limit | value | code |
 //! |---|---|---|
-//! | statement bytes (CSV streamed, XLSX file) | [`MAX_STATEMENT_BYTES`] | `E_STATEMENT_TOO_LARGE` |
+//! | CSV statement bytes, counted as they stream | [`MAX_STATEMENT_BYTES`] | `E_STATEMENT_TOO_LARGE` |
+//! | XLSX file bytes | [`MAX_XLSX_BYTES`] | `E_STATEMENT_TOO_LARGE` |
 //! | one CSV line (record), in bytes | [`MAX_LINE_BYTES`] | `E_STATEMENT_LINE_TOO_LONG` |
 //! | rows (CSV records, XLSX rows with cells) | [`MAX_ROWS`] | `E_STATEMENT_TOO_MANY_ROWS` |
 //! | cells in one row | [`MAX_COLUMNS`] | `E_STATEMENT_TOO_MANY_COLUMNS` |
 //! | one cell, in bytes of UTF-8 | [`MAX_CELL_BYTES`] | `E_STATEMENT_CELL_TOO_LONG` |
 //! | XLSX parts, decompressed, in total | [`MAX_DECOMPRESSED_BYTES`] | `E_STATEMENT_DECOMPRESSED_TOO_LARGE` |
 //! | XLSX parts (zip entries) | [`MAX_ZIP_ENTRIES`] | `E_STATEMENT_DECOMPRESSED_TOO_LARGE` |
+//! | XLSX shared strings, decompressed | [`MAX_SHARED_STRINGS_BYTES`] | `E_STATEMENT_DECOMPRESSED_TOO_LARGE` |
 //! | XLSX cell position | [`MAX_SHEET_ROWS`] × [`MAX_COLUMNS`] | `E_STATEMENT_SHEET_TOO_LARGE` |
 //! | XLSX sheet text, shared strings expanded | [`MAX_SHEET_TEXT_BYTES`] | `E_STATEMENT_SHEET_TOO_LARGE` |
 
@@ -24,6 +26,13 @@ use crate::error::{CoreError, Result};
 /// Most bytes a statement may have (256 MiB): a CSV is counted as it streams, an XLSX before
 /// it is opened.
 pub const MAX_STATEMENT_BYTES: u64 = 256 << 20;
+
+/// Most bytes an XLSX file may have (64 MiB, compressed).
+pub const MAX_XLSX_BYTES: u64 = 64 << 20;
+
+/// Most bytes the shared-strings part of an XLSX may decompress to (16 MiB): the workbook
+/// reader keeps every shared string in memory.
+pub const MAX_SHARED_STRINGS_BYTES: u64 = 16 << 20;
 
 /// Most bytes one CSV record may span (1 MiB), quoted line breaks included.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
@@ -37,9 +46,9 @@ pub const MAX_COLUMNS: usize = 256;
 /// Most bytes (UTF-8) one cell may hold (32 KiB; Excel's own limit is 32,767 characters).
 pub const MAX_CELL_BYTES: usize = 32 << 10;
 
-/// Most bytes an XLSX's parts may decompress to, all parts together (256 MiB). Measured by
+/// Most bytes an XLSX's parts may decompress to, all parts together (128 MiB). Measured by
 /// decompressing, not by trusting the sizes the zip declares.
-pub const MAX_DECOMPRESSED_BYTES: u64 = 256 << 20;
+pub const MAX_DECOMPRESSED_BYTES: u64 = 128 << 20;
 
 /// Most parts (zip entries) an XLSX may have (4,096).
 pub const MAX_ZIP_ENTRIES: usize = 4096;
@@ -51,23 +60,37 @@ pub const MAX_SHEET_ROWS: u32 = 1 << 20;
 /// a short shared string referenced by many cells is counted each time.
 pub const MAX_SHEET_TEXT_BYTES: usize = 128 << 20;
 
-/// Reads at most [`MAX_STATEMENT_BYTES`] from `input` into memory.
+/// Reads an XLSX statement into memory: at most [`MAX_XLSX_BYTES`], and nothing past the
+/// first four bytes unless they are a zip's signature (`/dev/zero` is refused at once).
 ///
 /// # Errors
 /// `E_STATEMENT_TOO_LARGE` past the limit (without reading further), `E_STATEMENT_UNREADABLE`
-/// when the reader fails.
-pub(crate) fn read_bounded<R: Read>(input: R) -> Result<Vec<u8>> {
-    let mut bytes = Vec::new();
+/// when the reader fails or the bytes are not a zip.
+pub(crate) fn read_xlsx<R: Read>(input: R) -> Result<Vec<u8>> {
+    let unreadable = |reason: String| CoreError::StatementUnreadable { reason };
+    let mut input = input.take(MAX_XLSX_BYTES + 1);
+    let mut bytes = vec![0; 4];
     input
-        .take(MAX_STATEMENT_BYTES + 1)
+        .read_exact(&mut bytes)
+        .map_err(|e| unreadable(format!("not an XLSX workbook: {e}")))?;
+    if bytes != b"PK\x03\x04" {
+        return Err(unreadable(
+            "not an XLSX workbook: it does not start as a zip file".to_owned(),
+        ));
+    }
+    input
         .read_to_end(&mut bytes)
-        .map_err(|e| CoreError::StatementUnreadable {
-            reason: e.to_string(),
-        })?;
-    if bytes.len() as u64 > MAX_STATEMENT_BYTES {
-        return Err(too_large());
+        .map_err(|e| unreadable(e.to_string()))?;
+    if bytes.len() as u64 > MAX_XLSX_BYTES {
+        return Err(too_large_xlsx());
     }
     Ok(bytes)
+}
+
+fn too_large_xlsx() -> CoreError {
+    CoreError::StatementTooLarge {
+        reason: format!("the workbook is longer than {MAX_XLSX_BYTES} bytes"),
+    }
 }
 
 pub(crate) fn too_large() -> CoreError {
@@ -85,8 +108,8 @@ pub(crate) fn too_large() -> CoreError {
 /// `E_STATEMENT_TOO_LARGE`, `E_STATEMENT_DECOMPRESSED_TOO_LARGE`; `E_STATEMENT_UNREADABLE`
 /// when the bytes are not a zip.
 pub(crate) fn check_zip(bytes: &[u8]) -> Result<()> {
-    if bytes.len() as u64 > MAX_STATEMENT_BYTES {
-        return Err(too_large());
+    if bytes.len() as u64 > MAX_XLSX_BYTES {
+        return Err(too_large_xlsx());
     }
     let bomb = |reason: String| CoreError::StatementDecompressedTooLarge { reason };
     let mut zip =
@@ -120,9 +143,21 @@ pub(crate) fn check_zip(bytes: &[u8]) -> Result<()> {
             // workbook reader if it needs it; it is not read here
             continue;
         };
+        let shared = entry.name().is_ok_and(|n| n.ends_with("sharedStrings.xml"));
         let budget = MAX_DECOMPRESSED_BYTES - total;
+        let budget = if shared {
+            budget.min(MAX_SHARED_STRINGS_BYTES)
+        } else {
+            budget
+        };
         // an entry that fails mid-way is left to the workbook reader, which reports it
         let n = std::io::copy(&mut entry.take(budget + 1), &mut std::io::sink()).unwrap_or(0);
+        if shared && n > MAX_SHARED_STRINGS_BYTES {
+            return Err(bomb(format!(
+                "the workbook's shared strings decompress to more than \
+                 {MAX_SHARED_STRINGS_BYTES} bytes"
+            )));
+        }
         total = total.saturating_add(n);
         if total > MAX_DECOMPRESSED_BYTES {
             return Err(bomb(format!(

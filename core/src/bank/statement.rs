@@ -70,6 +70,36 @@ impl Default for StatementOptions {
     }
 }
 
+impl StatementOptions {
+    /// Checks the options that do not depend on the statement: the delimiter is one ASCII
+    /// byte other than a quote, a line break or a letter or digit; the currency is valid.
+    /// Every reader calls it before reading.
+    ///
+    /// # Errors
+    /// `E_INVALID_INPUT` for a delimiter that cannot separate cells; `E_INVALID_CURRENCY`.
+    ///
+    /// # Example
+    /// ```
+    /// use windeep_core::bank::StatementOptions;
+    /// assert!(StatementOptions::default().validate().is_ok());
+    /// let quote = StatementOptions { delimiter: b'"', ..StatementOptions::default() };
+    /// assert_eq!(quote.validate().unwrap_err().code(), "E_INVALID_INPUT");
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        let d = self.delimiter;
+        if !d.is_ascii() || matches!(d, b'"' | b'\n' | b'\r') || d.is_ascii_alphanumeric() {
+            return Err(CoreError::InvalidInput {
+                reason: format!(
+                    "delimiter {:?} must be one ASCII character other than a quote, a line break, \
+                     a letter or a digit",
+                    char::from(d)
+                ),
+            });
+        }
+        self.currency.validate()
+    }
+}
+
 /// One transaction line of a statement, before it gets its key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatementLine {
@@ -727,7 +757,7 @@ impl<'a> StatementReader<'a> {
             LayoutChoice::Columns(c) => (None, Some(c)),
         };
         let wanted: Wanted = wanted(preset, spec)?;
-        options.currency.validate()?;
+        options.validate()?;
         let mut searched = 0;
         let mut record = Record::default();
         while searched < HEADER_SEARCH_ROWS {
