@@ -53,7 +53,7 @@ pub use statement::{
     Format, HEADER_SEARCH_ROWS, LayoutChoice, ParsedRow, Problem, StatementLine, StatementOptions,
     StatementReader, csv_reader, xlsx_reader,
 };
-pub use utr::extract_utr;
+pub use utr::{extract_utr, normalise_utr};
 
 /// Which way money moved on the society's bank account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
