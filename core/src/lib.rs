@@ -43,6 +43,7 @@ mod calendar;
 mod classification;
 mod decimal;
 mod error;
+pub mod export;
 mod fines;
 mod ledger;
 mod money;

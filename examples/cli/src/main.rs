@@ -16,6 +16,7 @@ use std::process::ExitCode;
 
 use serde_json::{Map, Value, json};
 use windeep_core::bank::{self, Format, ImportedRow, LayoutChoice, PriorKey, StatementOptions};
+use windeep_core::export::csv_row;
 use windeep_core::{AlertConfig, Books, CheckReport, ops};
 
 const USAGE: &str = "\
@@ -219,15 +220,12 @@ fn rows(out: &Value) -> &[Value] {
         .map_or(&[], Vec::as_slice)
 }
 
+/// The schedule as CSV, every cell through the core's spreadsheet-safe writer.
 fn csv(out: &Value) -> String {
-    let mut text = COLUMNS.join(",") + "\n";
+    let mut text = csv_row(COLUMNS.iter().copied());
     for row in rows(out) {
-        text += &COLUMNS
-            .iter()
-            .map(|c| s(row, c))
-            .collect::<Vec<_>>()
-            .join(",");
-        text.push('\n');
+        let cells: Vec<String> = COLUMNS.iter().map(|c| s(row, c)).collect();
+        text += &csv_row(cells.iter().map(String::as_str));
     }
     text
 }
