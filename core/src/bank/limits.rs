@@ -254,7 +254,7 @@ impl<R: Read> Decoded<R> {
         let start = self.raw.len();
         self.raw.resize(start + want, 0);
         let n = loop {
-            match self.input.read(&mut self.raw[start..]) {
+            match self.input.read(self.raw.get_mut(start..).unwrap_or_default()) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
@@ -380,9 +380,11 @@ impl<R: Read> Read for Decoded<R> {
         let encoding = self.encoding()?;
         loop {
             if self.out_pos < self.out.len() {
-                let avail = &self.out[self.out_pos..];
+                let avail = self.out.get(self.out_pos..).unwrap_or_default();
                 let n = avail.len().min(buf.len());
-                buf[..n].copy_from_slice(&avail[..n]);
+                if let (Some(to), Some(from)) = (buf.get_mut(..n), avail.get(..n)) {
+                    to.copy_from_slice(from);
+                }
                 self.out_pos += n;
                 return Ok(n);
             }
