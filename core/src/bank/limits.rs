@@ -254,7 +254,10 @@ impl<R: Read> Decoded<R> {
         let start = self.raw.len();
         self.raw.resize(start + want, 0);
         let n = loop {
-            match self.input.read(self.raw.get_mut(start..).unwrap_or_default()) {
+            match self
+                .input
+                .read(self.raw.get_mut(start..).unwrap_or_default())
+            {
                 Ok(n) => break n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {

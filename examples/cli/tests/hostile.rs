@@ -109,3 +109,42 @@ fn a_statement_refused_mid_way_ends_its_json_document_with_the_error() {
     assert_eq!(doc["error"]["code"], "E_STATEMENT_CELL_TOO_LONG");
     assert_eq!(doc["rows"].as_array().map(Vec::len), Some(1));
 }
+
+#[test]
+fn check_reports_an_unreadable_snapshot_with_the_codes_of_call() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hostile-cli-check");
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases: [(&str, &[u8]); 4] = [
+        ("not_json.json", b"{not json"),
+        ("latin1.json", b"{\"books\": \"caf\xe9\"}"),
+        ("repeated.json", b"{\"books\": {}, \"books\": {}}"),
+        ("deep.json", &[b'['; 10_000]),
+    ];
+    for (name, bytes) in cases {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let code_of = |out: std::process::Output| {
+            let v: Value = serde_json::from_slice(&out.stderr).unwrap_or_default();
+            (
+                out.status.code(),
+                v["code"].as_str().unwrap_or_default().to_owned(),
+            )
+        };
+        let check = Command::new(env!("CARGO_BIN_EXE_windeep"))
+            .args(["check", path.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let call = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "exec '{}' call check_books < '{}'",
+                env!("CARGO_BIN_EXE_windeep"),
+                path.display()
+            ))
+            .output()
+            .unwrap();
+        let (check, call) = (code_of(check), code_of(call));
+        assert_eq!(check, (Some(2), "E_INVALID_INPUT".to_owned()), "{name}");
+        assert_eq!(check, call, "{name}");
+    }
+}
