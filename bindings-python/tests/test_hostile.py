@@ -11,11 +11,13 @@ which run the same refusals through ``bank_import``.
 from __future__ import annotations
 
 import json
+import os
 import resource
+import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 
@@ -23,7 +25,9 @@ import windeep
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 LIMIT = 512 << 20
-SECONDS = 5
+#: The promise is 5 s, for the release build CI installs; an unoptimised `maturin develop`
+#: build is several times slower and may be given more with WINDEEP_HOSTILE_SECONDS.
+SECONDS = int(os.environ.get("WINDEEP_HOSTILE_SECONDS", "5"))
 
 RUN = r"""
 import base64, json, sys
@@ -51,12 +55,15 @@ def _limit() -> None:
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, Any]]]:
+def corpus(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Path, list[dict[str, Any]]]]:
     out = tmp_path_factory.mktemp("hostile")
     subprocess.run([sys.executable, str(ROOT / "tests/hostile/make_corpus.py"), str(out)],
                    check=True, capture_output=True)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    return out, manifest["cases"]
+    yield out, manifest["cases"]
+    shutil.rmtree(out, ignore_errors=True)  # it holds a 200 MB file
 
 
 def test_every_hostile_input_is_refused_with_its_code_and_the_host_survives(

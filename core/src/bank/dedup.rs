@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::index::{FoldMap, FpKey, pack_hex, pack_ordinal, pack_utr};
+use super::limits::MAX_LISTED_ROWS;
 use super::statement::{
     Format, ParsedRow, Problem, StatementLine, StatementOptions, StatementReader, csv_reader,
     xlsx_reader,
@@ -799,6 +800,14 @@ pub fn import_statement(
         account_id,
         prior.iter().cloned(),
         |r| {
+            if rows.len() >= MAX_LISTED_ROWS {
+                return Err(CoreError::StatementTooManyRows {
+                    reason: format!(
+                        "more than {MAX_LISTED_ROWS} rows to list in one answer; stream the \
+                         statement instead (`stream_statement`, `windeep import`)"
+                    ),
+                });
+            }
             rows.push(r);
             Ok(())
         },

@@ -11,6 +11,7 @@
 //! | XLSX file bytes | [`MAX_XLSX_BYTES`] | `E_STATEMENT_TOO_LARGE` |
 //! | one CSV line (record), in bytes | [`MAX_LINE_BYTES`] | `E_STATEMENT_LINE_TOO_LONG` |
 //! | rows (CSV records, XLSX rows with cells) | [`MAX_ROWS`] | `E_STATEMENT_TOO_MANY_ROWS` |
+//! | rows listed in one answer (`bank_import`) | [`MAX_LISTED_ROWS`] | `E_STATEMENT_TOO_MANY_ROWS` |
 //! | cells in one row | [`MAX_COLUMNS`] | `E_STATEMENT_TOO_MANY_COLUMNS` |
 //! | one cell, in bytes of UTF-8 | [`MAX_CELL_BYTES`] | `E_STATEMENT_CELL_TOO_LONG` |
 //! | XLSX parts, decompressed, in total | [`MAX_DECOMPRESSED_BYTES`] | `E_STATEMENT_DECOMPRESSED_TOO_LARGE` |
@@ -39,6 +40,12 @@ pub const MAX_LINE_BYTES: usize = 1 << 20;
 
 /// Most rows a statement may have (2,000,000), header, blank and skipped rows included.
 pub const MAX_ROWS: u64 = 2_000_000;
+
+/// Most rows an import that answers with every row listed (`import_statement`, the
+/// `bank_import` operation) may list (100,000): its answer is held in memory, in the caller's
+/// language too. A longer statement is streamed (`stream_statement`, `windeep import`), which
+/// keeps only the keys.
+pub const MAX_LISTED_ROWS: usize = 100_000;
 
 /// Most cells one row may have (256).
 pub const MAX_COLUMNS: usize = 256;
