@@ -29,6 +29,7 @@ raises `AccountError` with a stable `.code`):
 
 from __future__ import annotations
 
+import calendar
 import copy
 import datetime as _dt
 import decimal
@@ -67,8 +68,10 @@ PLAIN_DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 ISO_DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
 
 PRESETS = {
-    # name: (vertical?, component order)
-    "default": (True, ("interest", "principal", "fine")),
+    # name: (style, component order); "fines_last" walks each due installment's interest and
+    # principal oldest first, then every due installment's fine oldest first.
+    "default": ("fines_last", ("interest", "principal", "fine")),
+    "vertical": (True, ("interest", "principal", "fine")),
     "horizontal": (False, ("interest", "principal", "fine")),
     "legacy_fine_first": (True, ("fine", "interest", "principal")),
     "fineract_mifos": (False, ("fine", "interest", "principal")),
@@ -234,22 +237,30 @@ TERMS_POLICY_DEFAULTS = {
 }
 ACCOUNT_POLICY_FIELDS = (
     "allocation", "skip_mode", "max_skips", "interest_only_mode", "max_interest_only",
-    "foreclosure", "prepayment_charge_pct", "min_part_payment",
+    "foreclosure", "prepayment_charge_pct", "min_part_payment", "floating",
+    "topup_min_emis_paid", "topup_max_overdue", "npa_after_days",
+    "restructure_observation_months",
 )
+# Policy fields added later: written (and hashed) only when not at their default.
+LATER_POLICY_DEFAULTS = {"floating": False, "topup_min_emis_paid": 6, "topup_max_overdue": 0,
+                         "npa_after_days": 90, "restructure_observation_months": 12}
 BODY_FIELDS = {
     "disbursed": (("loan_id", "terms", "guarantors"), ("policy",)),
     "payment_received": (("amount",), ("installment",)),
     "fine_levied": (("installment", "rule_id", "amount"), ("occurrence",)),
     "fine_waived": (("installment", "rule_id", "amount", "reason"), ("occurrence",)),
     "waiver": (("installment", "component", "amount", "reason"), ()),
-    "installment_skipped": (("installment",), ("mode",)),
-    "interest_only_payment": (("installment", "amount"), ()),
+    "installment_skipped": (("installment",), ("mode", "restructure")),
+    "interest_only_payment": (("installment", "amount"), ("restructure",)),
     "part_payment": (("amount", "mode"), ()),
     "payment_reversed": (("event_id", "reason"), ()),
     "rate_changed": (("annual_rate", "mode"), ()),
     "foreclosed": (("amount",), ()),
-    "topped_up": (("new_loan_id",), ()),
+    "topped_up": (("new_loan_id",), ("restructure",)),
     "written_off": (("reason",), ()),
+    "settled": (("amount", "reason"), ()),
+    "credit_applied": (("amount",), ()),
+    "credit_refunded": (("amount", "reason"), ()),
 }
 EVENT_FIELDS = ("id", "sequence", "value_date", "idempotency_key", "prev_hash", "body")
 
@@ -280,7 +291,7 @@ def _canonical_policy(policy) -> dict:
     foreclosure = {"rule": p["foreclosure_rule"]}
     if p["foreclosure_rule"] == "pct_of_remaining_scheduled":
         foreclosure["pct"] = _rate_text(p["foreclosure_pct"])
-    return {
+    out = {
         "allocation": {"preset": p["preset"], "excess": p["excess"]},
         "skip_mode": p["skip_mode"], "max_skips": p["max_skips"],
         "interest_only_mode": p["interest_only_mode"],
@@ -289,6 +300,10 @@ def _canonical_policy(policy) -> dict:
         "prepayment_charge_pct": _rate_text(p["prepayment_charge_pct"]),
         "min_part_payment": p["min_part_payment_text"],
     }
+    for key, default in LATER_POLICY_DEFAULTS.items():
+        if p[key] != default:
+            out[key] = p[key]
+    return out
 
 
 def canonical_event(event: dict) -> dict:
@@ -304,6 +319,8 @@ def canonical_event(event: dict) -> dict:
         body.setdefault(key, None)
     if t in ("fine_levied", "fine_waived") and body["occurrence"] is None:
         body["occurrence"] = 1
+    if "restructure" in body and body["restructure"] is None:
+        del body["restructure"]  # a field added later: hashed only when given
     if t == "disbursed":
         body["terms"] = _canonical_terms(body["terms"])
         body["policy"] = _canonical_policy(body["policy"])
@@ -355,7 +372,30 @@ def _policy(raw) -> dict:
                                             "policy.prepayment_charge_pct", "E_INVALID_RATE"),
         "min_part_payment_text": _amount_text(min_pp),
         "min_part_payment": Decimal(min_pp),
+        "floating": _bool(raw.get("floating", False), "policy.floating"),
+        "topup_min_emis_paid": _int(raw.get("topup_min_emis_paid", 6),
+                                    "policy.topup_min_emis_paid"),
+        "topup_max_overdue": _int(raw.get("topup_max_overdue", 0), "policy.topup_max_overdue"),
+        "npa_after_days": _int(raw.get("npa_after_days", 90), "policy.npa_after_days"),
+        "restructure_observation_months": _int(raw.get("restructure_observation_months", 12),
+                                               "policy.restructure_observation_months"),
     }
+
+
+def _bool(v, name):
+    if not isinstance(v, bool):
+        _fail("E_INVALID_INPUT", f"{name} must be true or false")
+    return v
+
+
+def _check_percentages(p):
+    """Every percentage of the account policy is within 0..=100 (docs/account.md)."""
+    checks = [("policy.prepayment_charge_pct", p["prepayment_charge_pct"])]
+    if p["foreclosure_rule"] == "pct_of_remaining_scheduled":
+        checks.append(("policy.foreclosure.pct", p["foreclosure_pct"]))
+    for name, v in checks:
+        if v < 0 or v > 100:
+            _fail("E_PERCENT_OUT_OF_RANGE", f"{name} must be from 0 to 100")
 
 
 def _parse_event(raw, index):
@@ -434,16 +474,26 @@ def _allocate(amount, paid_on, dues, preset, excess_policy, target):
             lines.append((d["number"], comp, x))
 
     if target is not None:
+        # The targeted installment first; what is left is allocated as an untargeted
+        # payment (overdue dues first), never held while anything is overdue.
         match = [d for d in dues if d["number"] == target]
         if not match:
             _fail("E_UNKNOWN_INSTALLMENT", f"installment {target} does not exist")
         for comp in order:
+            if comp == "fine" and vertical == "fines_last":
+                continue
             take(match[0], comp)
-        return lines, left
 
     due = [d for d in dues if d["due_on"] <= paid_on]
     later = [d for d in dues if d["due_on"] > paid_on]
-    if vertical:
+    if vertical == "fines_last":
+        for d in due:
+            for comp in order:
+                if comp != "fine":
+                    take(d, comp)
+        for d in due:
+            take(d, "fine")
+    elif vertical:
         for comp in order:
             for d in due:
                 take(d, comp)
@@ -531,6 +581,8 @@ class Loan:
         except reference.ReferenceError_ as err:
             raise AccountError(err.code, err.message) from None
         self.terms = terms
+        _check_percentages(self.policy)
+        self.floating = self.policy["floating"]
         mu = parsed["minor_units"]
         self.money = Money(mu)
         scale = 10 ** mu
@@ -552,8 +604,8 @@ class Loan:
                 "number": r["number"], "due_on": _dt.date.fromisoformat(r["due_on"]),
                 "principal": self.money.units(r["principal"], "p"),
                 "interest": self.money.units(r["interest"], "i"),
-                "pp": 0, "ip": 0, "pw": 0, "iw": 0, "deferred": 0, "kind": "regular",
-                "emi": self.emi,
+                "pp": 0, "ip": 0, "pw": 0, "iw": 0, "ic": 0, "pwo": 0, "iwo": 0,
+                "deferred": 0, "kind": "regular", "emi": self.emi,
             })
         self.fines = []  # in levy order
         self.member_credit = 0
@@ -564,18 +616,120 @@ class Loan:
         self.interest_only = 0
         self.closure = None
         self.status = "active"
+        # A technical write-off keeps the claim: recoveries and a settlement's waiver.
+        self.written_off_on = None
+        self.restructured = None  # (date, reason) of the first explicit restructure
+        self.first_payment_after_restructure = None
+        self.recovered = 0
+        self.settlement_waived = 0
 
     # ---- derived figures --------------------------------------------------
     @staticmethod
     def unpaid_p(r):
-        return r["principal"] - r["pp"] - r["pw"]
+        return r["principal"] - r["pp"] - r["pw"] - r["pwo"]
 
     @staticmethod
     def unpaid_i(r):
-        return r["interest"] - r["ip"] - r["iw"]
+        return r["interest"] - r["ip"] - r["iw"] - r["ic"] - r["iwo"]
 
     def fine_balance(self, f):
-        return f["amount"] - f["paid"] - f["waived"]
+        return f["amount"] - f["paid"] - f["waived"] - f["written_off"]
+
+    def credit_applicable(self, on):
+        if self.closure is not None:
+            return 0
+        due = sum(d["interest"] + d["principal"] + d["fine"] for d in self.dues()
+                  if d["due_on"] <= on)
+        return min(due, self.member_credit)
+
+    def apply_lines(self, lines):
+        for number, comp, x in lines:
+            r = self.row(number)
+            if comp == "interest":
+                r["ip"] += x
+            elif comp == "principal":
+                r["pp"] += x
+            else:
+                for f in self.fines_of(number):
+                    y = min(self.fine_balance(f), x)
+                    f["paid"] += y
+                    x -= y
+
+    def restructure_gate(self, body, on):
+        """A skip or interest-only month on a past-due installment or an SMA/NPA loan needs
+        an explicit restructure with a reason; with one, the loan is flagged."""
+        r = self.row(_int(body["installment"], "installment"))
+        reason = body.get("restructure")
+        sma = any(x["due_on"] < on and (self.unpaid_p(x) or self.unpaid_i(x)) for x in self.rows)
+        if reason is not None:
+            _str(reason, "restructure")
+            if reason.strip() == "":
+                _fail("E_NOT_ELIGIBLE", "a reason is required and must not be blank")
+            if self.restructured is None:
+                self.restructured = (on, reason)
+        elif r["due_on"] < on or sma:
+            _fail("E_RESTRUCTURE_REQUIRED", "a restructure with a reason is required")
+
+    def restructure_json(self):
+        if self.restructured is None:
+            return {}
+        months = self.policy["restructure_observation_months"]
+        first = self.first_payment_after_restructure
+        upgrade = None
+        if first is not None:
+            index = first.year * 12 + first.month - 1 + months
+            y, m = divmod(index, 12)
+            last = calendar.monthrange(y, m + 1)[1]
+            upgrade = _dt.date(y, m + 1, min(first.day, last)).isoformat()
+        return {"restructured": {
+            "first_payment_on": None if first is None else first.isoformat(),
+            "on": self.restructured[0].isoformat(), "performance_months": months,
+            "reason": self.restructured[1], "upgrade_from": upgrade}}
+
+    def topup_eligible(self, on, restructure):
+        """Top-up eligibility (docs/account.md "Top-up"); returns whether the parent is NPA."""
+        if restructure is not None:
+            _str(restructure, "restructure")
+            if restructure.strip() == "":
+                _fail("E_NOT_ELIGIBLE", "a reason is required and must not be blank")
+        if self.fines_due() > 0:
+            _fail("E_TOPUP_NOT_ELIGIBLE", "fines are never paid from a new loan's proceeds")
+        paid = [r for r in self.rows if r["kind"] == "regular" and self.unpaid_p(r) == 0
+                and self.unpaid_i(r) == 0 and r["pp"] + r["ip"] > 0]
+        if len(paid) < self.policy["topup_min_emis_paid"]:
+            _fail("E_TOPUP_NOT_ELIGIBLE", "too few installments paid")
+        past_due = [r for r in self.rows
+                    if r["due_on"] < on and (self.unpaid_p(r) or self.unpaid_i(r))]
+        dpd = (on - past_due[0]["due_on"]).days if past_due else 0
+        npa = dpd > self.policy["npa_after_days"]
+        if restructure is None:
+            if npa:
+                _fail("E_TOPUP_NOT_ELIGIBLE", "an NPA parent needs an explicit restructure")
+            if len(past_due) > self.policy["topup_max_overdue"]:
+                _fail("E_TOPUP_NOT_ELIGIBLE", "too many installments past due")
+        return npa
+
+    def claim_total(self):
+        return (sum(r["pwo"] + r["iwo"] for r in self.rows)
+                + sum(f["written_off"] for f in self.fines))
+
+    def claim_owed(self):
+        if self.closure is None or self.closure["type"] != "write_off":
+            return 0
+        return self.claim_total() - self.recovered - self.settlement_waived
+
+    def recover(self, amount, waive, on):
+        owed = self.claim_owed()
+        if amount > owed:
+            _fail("E_NOT_ELIGIBLE", "a recovery cannot exceed the written-off claim")
+        self.recovered += amount
+        self.settlement_waived += waive
+        if waive > 0:
+            self.closure["type"] = "settled"
+            self.closure["closed_on"] = on.isoformat()
+            self.status = "settled"
+        if amount + waive == owed:
+            self.closure["guarantors_released"] = list(self.guarantors)
 
     def fines_of(self, number):
         return [f for f in self.fines if f["installment"] == number]
@@ -660,6 +814,7 @@ class Loan:
                     principal = bal
             rows.append({"number": k, "due_on": self.due_date(k), "principal": principal,
                          "interest": interest, "pp": 0, "ip": 0, "pw": 0, "iw": 0,
+                         "ic": 0, "pwo": 0, "iwo": 0,
                          "deferred": 0, "kind": "regular", "emi": emi})
             bal -= principal
             k += 1
@@ -674,7 +829,7 @@ class Loan:
 
     def require_untouched(self, rows):
         for r in rows:
-            if r["pp"] or r["ip"] or r["pw"] or r["iw"]:
+            if r["pp"] or r["ip"] or r["pw"] or r["iw"] or r["ic"] or r["pwo"] or r["iwo"]:
                 _fail("E_NOT_ELIGIBLE", f"installment {r['number']} has been paid or waived")
 
     def close(self, on, kind, successor=None):
@@ -768,7 +923,44 @@ class Loan:
         t, body, on = e["type"], e["body"], e["value_date"]
         outcome = {"event_id": e["id"], "result": "applied"}
         if t == "payment_received":
+            if self.restructured is not None and self.first_payment_after_restructure is None:
+                self.first_payment_after_restructure = on
+            if self.closure is not None:  # a recovery on a written-off loan
+                amount = self.money.units(body["amount"], "amount")
+                if amount <= 0:
+                    _fail("E_INVALID_AMOUNT", "a payment must be greater than zero")
+                self.recover(amount, 0, on)
+                return outcome
             return self.payment(e)
+        if t == "credit_applied":
+            # Member credit to the dues fallen due by the date, in the allocation order.
+            amount = self.money.units(body["amount"], "amount", positive=True)
+            if amount > self.credit_applicable(on):
+                _fail("E_NOT_ELIGIBLE", "more than the member credit or the dues due")
+            lines, _ = _allocate(amount, on, self.dues(), self.policy["preset"],
+                                 "hold_as_member_credit", None)
+            self.member_credit -= amount
+            self.apply_lines(lines)
+            outcome["allocation"] = _allocation_json(self.money, lines, 0, self.policy["preset"],
+                                                     "hold_as_member_credit", None)
+            return outcome
+        if t == "credit_refunded":
+            _require_reason(body)
+            amount = self.money.units(body["amount"], "amount", positive=True)
+            if amount > self.member_credit:
+                _fail("E_NOT_ELIGIBLE", "a refund cannot exceed the member credit")
+            self.member_credit -= amount
+            return outcome
+        if t == "settled":
+            _require_reason(body)
+            if self.closure is None:
+                _fail("E_NOT_ELIGIBLE", "a compromise settlement is for a written-off loan")
+            amount = self.money.units(body["amount"], "amount", positive=True)
+            owed = self.claim_owed()
+            if amount > owed:
+                _fail("E_NOT_ELIGIBLE", "a settlement cannot exceed the claim still owed")
+            self.recover(amount, owed - amount, on)
+            return outcome
         if t == "fine_levied":
             number = _int(body["installment"], "installment")
             self.row(number)
@@ -776,7 +968,11 @@ class Loan:
             occ = _int(body.get("occurrence") if body.get("occurrence") is not None else 1,
                        "occurrence")
             amount = self.money.units(body["amount"], "amount")
-            if amount <= 0:
+            exists = any((f["installment"], f["rule_id"], f["occurrence"]) == (number, rule, occ)
+                         for f in self.fines)
+            # A re-amount may bring an existing fine to 0 (the fine job after a back-dated
+            # payment); a new fine must be above 0.
+            if amount < 0 or (amount == 0 and not exists):
                 _fail("E_INVALID_AMOUNT", "a fine must be greater than zero")
             for f in self.fines:
                 if (f["installment"], f["rule_id"], f["occurrence"]) == (number, rule, occ):
@@ -784,7 +980,8 @@ class Loan:
                     break
             else:
                 self.fines.append({"installment": number, "rule_id": rule, "occurrence": occ,
-                                   "amount": amount, "paid": 0, "waived": 0})
+                                   "amount": amount, "paid": 0, "waived": 0,
+                                   "written_off": 0})
             return outcome
         if t == "fine_waived":
             _require_reason(body)
@@ -808,9 +1005,11 @@ class Loan:
                 r["pw"] += min(amount, self.unpaid_p(r))
             return outcome
         if t == "installment_skipped":
+            self.restructure_gate(body, on)
             self.skip(body)
             return outcome
         if t == "interest_only_payment":
+            self.restructure_gate(body, on)
             self.interest_only_month(body)
             return outcome
         if t == "part_payment":
@@ -837,29 +1036,39 @@ class Loan:
             return outcome
         if t == "topped_up":
             _str(body["new_loan_id"], "new_loan_id")
+            if self.topup_eligible(on, body.get("restructure")):
+                outcome["interest_to_suspense"] = self.money.text(
+                    sum(self.unpaid_i(r) for r in self.rows if r["due_on"] <= on))
             self.settle(on)
             self.close(on, "topup", body["new_loan_id"])
             return outcome
         if t == "written_off":
             _require_reason(body)
+            # Technical write-off: dues due by then and all principal stay a claim; future
+            # interest is cancelled; guarantors stay bound.
             for r in self.rows:
-                r["pw"] += self.unpaid_p(r)
-                r["iw"] += self.unpaid_i(r)
+                r["pwo"] += self.unpaid_p(r)
+                if r["due_on"] <= on:
+                    r["iwo"] += self.unpaid_i(r)
+                else:
+                    r["ic"] += self.unpaid_i(r)
             for f in self.fines:
-                f["waived"] += self.fine_balance(f)
+                f["written_off"] += self.fine_balance(f)
             self.close(on, "write_off")
+            self.closure["guarantors_released"] = []
+            self.written_off_on = on
             return outcome
         _fail("E_INVALID_EVENT", f"a second {t} event")
 
     def settle(self, on):
         """Settle every due: principal, interest due on or before `on` and fines are paid;
-        the interest of later installments is cancelled (shown as waived)."""
+        the interest of later installments is cancelled (shown as cancelled)."""
         for r in self.rows:
             r["pp"] += self.unpaid_p(r)
             if r["due_on"] <= on:
                 r["ip"] += self.unpaid_i(r)
             else:
-                r["iw"] += self.unpaid_i(r)
+                r["ic"] += self.unpaid_i(r)
         for f in self.fines:
             f["paid"] += self.fine_balance(f)
 
@@ -942,12 +1151,14 @@ class Loan:
             new = self.amortise(B, j, after[0]["emi"], rate=rate)
         self.replace_from(j, new)
         self.rate = rate
+        self.floating = True  # the first reset makes the loan floating
 
     # ---- quotes --------------------------------------------------------
     def quote(self, on):
         P = self.outstanding_principal()
         interest_due = sum(self.unpaid_i(r) for r in self.rows if r["due_on"] <= on)
-        rule = self.policy["foreclosure_rule"]
+        # A floating-rate loan to an individual: no foreclosure or prepayment charge.
+        rule = "accrued_to_date" if self.floating else self.policy["foreclosure_rule"]
         if rule == "accrued_to_date":
             fi = self.accrued(P, (on - self.last_due_on_or_before(on)).days)
         elif rule == "pct_of_remaining_scheduled":
@@ -955,7 +1166,8 @@ class Loan:
             fi = self.R(Fraction(self.policy["foreclosure_pct"]) / 100 * later)
         else:
             fi = self.R(P * Fraction(self.rate) / (100 * self.ppy))
-        charge = self.R(P * Fraction(self.policy["prepayment_charge_pct"]) / 100)
+        pct = 0 if self.floating else Fraction(self.policy["prepayment_charge_pct"])
+        charge = self.R(P * pct / 100)
         fines = self.fines_due()
         return {"principal": P, "interest_due": interest_due, "foreclosure_interest": fi,
                 "prepayment_charge": charge, "fines": fines,
@@ -972,12 +1184,17 @@ class Loan:
             unpaid = self.unpaid_p(r) + self.unpaid_i(r)
             paid = r["pp"] + r["ip"]
             waived = r["pw"] + r["iw"]
+            written_off = r["pwo"] + r["iwo"]
             if r["kind"] == "skipped":
                 status = "skipped"
-            elif r["kind"] == "interest_only":
+            elif r["kind"] == "interest_only" and unpaid == 0:
                 status = "interest_only"
+            elif written_off > 0:
+                status = "written_off"
             elif unpaid == 0 and paid == 0 and waived > 0:
                 status = "waived"
+            elif unpaid == 0 and paid == 0 and r["ic"] > 0:
+                status = "cancelled"
             elif unpaid == 0:
                 status = "paid"
             elif r["due_on"] < as_of:
@@ -995,6 +1212,7 @@ class Loan:
             if unpaid > 0 and r["kind"] == "regular" and emi is None:
                 emi = r["principal"] + r["interest"]
             rows.append({
+                "cancelled": t(r["ic"]),
                 "days_past_due": dpd,
                 "deferred_principal": t(r["deferred"]),
                 "due_on": r["due_on"].isoformat(),
@@ -1007,6 +1225,7 @@ class Loan:
                 "status": status,
                 "unpaid": t(unpaid),
                 "waived": t(waived),
+                "written_off": t(written_off),
             })
         return {
             "annual_rate": _rate_text(self.rate),
@@ -1020,7 +1239,7 @@ class Loan:
                 "installment": f["installment"],
                 "key": f"{self.loan_id}/{f['installment']}/{f['rule_id']}/{f['occurrence']}",
                 "occurrence": f["occurrence"], "paid": t(f["paid"]), "rule_id": f["rule_id"],
-                "waived": t(f["waived"]),
+                "waived": t(f["waived"]), "written_off": t(f["written_off"]),
             } for f in self.fines],
             "fines_due": t(self.fines_due()),
             "future_interest": t(sum(self.unpaid_i(r) for r in self.rows if r["due_on"] > as_of)),
@@ -1036,7 +1255,24 @@ class Loan:
             "principal_prepaid": t(self.prepaid),
             "skips_used": self.skips,
             "status": self.status,
+            **self.write_off_json(),
+            **self.restructure_json(),
         }
+
+    def write_off_json(self):
+        if self.written_off_on is None:
+            return {}
+        t = self.money.text
+        p = sum(r["pwo"] for r in self.rows)
+        i = sum(r["iwo"] for r in self.rows)
+        f = sum(x["written_off"] for x in self.fines)
+        total = p + i + f
+        return {"write_off": {
+            "fines": t(f), "interest": t(i), "principal": t(p),
+            "recovered": t(self.recovered), "settlement_waived": t(self.settlement_waived),
+            "still_owed": t(total - self.recovered - self.settlement_waived),
+            "total": t(total), "written_off_on": self.written_off_on.isoformat(),
+        }}
 
 
 # --------------------------------------------------------------------------
@@ -1122,7 +1358,8 @@ def _fold(events, as_of):
             loan = Loan(e["body"], e["value_date"])
             outcomes.append({"event_id": e["id"], "result": "applied"})
             continue
-        if loan.closure is not None:
+        recovery = e["type"] in ("payment_received", "settled") and loan.claim_owed() > 0
+        if loan.closure is not None and not recovery:
             _fail("E_LOAN_CLOSED", f"loan {loan.loan_id} is closed")
         outcomes.append(loan.apply(e))
         if loan.closure is None and loan.everything_settled():
@@ -1180,10 +1417,12 @@ def foreclosure_quote(inp):
         _fail("E_LOAN_CLOSED", f"loan {loan.loan_id} is closed")
     q = loan.quote(on)
     t = loan.money.text
-    rule = {"rule": loan.policy["foreclosure_rule"]}
+    rule = {"rule": "accrued_to_date" if loan.floating else loan.policy["foreclosure_rule"]}
     if rule["rule"] == "pct_of_remaining_scheduled":
         rule["pct"] = _rate_text(loan.policy["foreclosure_pct"])
+    floating = {"floating": True} if loan.floating else {}
     return {
+        **floating,
         "fines": t(q["fines"]),
         "foreclosure_interest": t(q["foreclosure_interest"]),
         "interest_due": t(q["interest_due"]),
@@ -1197,7 +1436,7 @@ def foreclosure_quote(inp):
 
 def topup_quote(inp):
     """The `topup_quote` operation."""
-    _obj(inp, "input", ("events", "on", "amount"), ("events", "on", "amount"))
+    _obj(inp, "input", ("events", "on", "amount", "restructure"), ("events", "on", "amount"))
     on = _parse_date(inp["on"], "on")
     loan, _ = _fold(_read_events(inp["events"]), on)
     if _opened(loan).closure is not None:
@@ -1205,20 +1444,25 @@ def topup_quote(inp):
     amount = loan.money.units(inp["amount"], "amount")
     if amount <= 0:
         _fail("E_INVALID_AMOUNT", "a top-up must be greater than zero")
+    restructure = inp.get("restructure")
+    npa = loan.topup_eligible(on, restructure)
     P = loan.outstanding_principal()
     interest_due = sum(loan.unpaid_i(r) for r in loan.rows if r["due_on"] <= on)
-    fines = loan.fines_due()
-    collected = interest_due + fines
     t = loan.money.text
-    return {
-        "cash_before_fee": t(amount - collected),
-        "collected_from_proceeds": t(collected),
+    out = {
+        "cash_before_fee": t(amount - interest_due),
+        "collected_from_proceeds": t(interest_due),
         "new_principal": t(P + amount),
-        "parent_fines": t(fines),
+        "parent_fines": t(0),
         "parent_interest_due": t(interest_due),
         "parent_principal": t(P),
         "topup_amount": t(amount),
     }
+    if npa:
+        out["interest_to_suspense"] = t(interest_due)
+    if restructure is not None:
+        out["restructured"] = True
+    return out
 
 
 def verify_chain(inp):

@@ -1,11 +1,13 @@
 //! Payment allocation: which dues a payment settles, in which order, and what is left over.
 //!
-//! The default waterfall (decisions §2) for a payment on date T: the interest of every
-//! installment due on or before T, oldest first; then their principal, oldest first; then
-//! fines, oldest first; then the not-yet-due installments (interest then principal, oldest
-//! first); then the excess policy. Fines are never paid before interest and principal in the
-//! default. Other orders are named presets. Money is conserved exactly: the lines plus the
-//! excess always equal the payment.
+//! The default waterfall (decisions §2, revised 2026-12-03) for a payment on date T is
+//! horizontal: the oldest installment due on or before T first, its interest then its
+//! principal, then the next due installment; then the fines of the due installments, oldest
+//! first; then the not-yet-due installments (interest then principal, oldest first); then the
+//! excess policy. A member who paid three EMIs in full is three EMIs current. Fines are never
+//! paid before interest and principal in the default. Other orders (the vertical order among
+//! them) are named presets. Money is conserved exactly: the lines plus the excess always equal
+//! the payment.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -34,6 +36,9 @@ pub enum Style {
     Vertical,
     /// Installment by installment, each one's components in order, oldest first.
     Horizontal,
+    /// Installment by installment (interest and principal in order), oldest first; the fines
+    /// of all due installments after them, oldest first.
+    HorizontalFinesLast,
 }
 
 /// A named allocation order.
@@ -43,13 +48,19 @@ pub enum Style {
 /// use windeep_core::AllocationPreset;
 /// let p: AllocationPreset = serde_json::from_str("\"legacy_fine_first\"").unwrap();
 /// assert_eq!(p, AllocationPreset::LegacyFineFirst);
+/// let v: AllocationPreset = serde_json::from_str("\"vertical\"").unwrap();
+/// assert_eq!(v, AllocationPreset::Vertical);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AllocationPreset {
-    /// Vertical: interest, principal, fines (RBI-style; the default).
+    /// Horizontal with fines last (the default): per due installment oldest first, interest
+    /// then principal; then the due installments' fines, oldest first.
     #[default]
     Default,
+    /// Vertical: all due interest, then all due principal, then fines (the default before
+    /// 2026-12-03).
+    Vertical,
     /// Horizontal: per installment oldest first, interest, principal, fine.
     Horizontal,
     /// The legacy January 2026 order, fine before interest and principal (vertical). Kept only
@@ -67,7 +78,8 @@ impl AllocationPreset {
     pub fn order(self) -> (Style, [Component; 3]) {
         use Component::{Fine, Interest, Principal};
         match self {
-            Self::Default => (Style::Vertical, [Interest, Principal, Fine]),
+            Self::Default => (Style::HorizontalFinesLast, [Interest, Principal, Fine]),
+            Self::Vertical => (Style::Vertical, [Interest, Principal, Fine]),
             Self::Horizontal => (Style::Horizontal, [Interest, Principal, Fine]),
             Self::LegacyFineFirst => (Style::Vertical, [Fine, Interest, Principal]),
             Self::FineractMifos => (Style::Horizontal, [Fine, Interest, Principal]),
@@ -193,9 +205,54 @@ pub(crate) fn allocate_minor(
     dues: &[MinorDue],
     policy: AllocationPolicy,
 ) -> Result<(MinorLines, i128)> {
+    let Some(k) = target else {
+        return Ok(waterfall(amount, paid_on, dues, policy, Vec::new()));
+    };
     let (style, order) = policy.preset.order();
+    let i = dues
+        .iter()
+        .position(|d| d.installment == k)
+        .ok_or(CoreError::UnknownInstallment { installment: k })?;
+    // The targeted installment first (its fine too, unless the order pays fines last) …
     let mut left = amount;
     let mut lines = Vec::new();
+    let mut rest = dues.to_vec();
+    if let Some(d) = rest.get_mut(i) {
+        for c in order {
+            if c == Component::Fine && style == Style::HorizontalFinesLast {
+                continue;
+            }
+            let slot = match c {
+                Component::Interest => &mut d.owed[0],
+                Component::Principal => &mut d.owed[1],
+                Component::Fine => &mut d.owed[2],
+            };
+            let take = (*slot).min(left);
+            if take > 0 {
+                *slot -= take;
+                left -= take;
+                lines.push((k, c, take));
+            }
+        }
+    }
+    // … then the remainder as an untargeted payment: overdue dues before anything else, so
+    // no money is held as credit while an installment is overdue (decisions §2, revised).
+    if left == 0 {
+        return Ok((lines, 0));
+    }
+    Ok(waterfall(left, paid_on, &rest, policy, lines))
+}
+
+/// The untargeted waterfall: `lines` so far, extended by what `amount` pays.
+fn waterfall(
+    amount: i128,
+    paid_on: NaiveDate,
+    dues: &[MinorDue],
+    policy: AllocationPolicy,
+    mut lines: MinorLines,
+) -> (MinorLines, i128) {
+    let (style, order) = policy.preset.order();
+    let mut left = amount;
     let mut pay = |d: &MinorDue, c: Component, left: &mut i128| {
         let take = d.owed(c).min(*left);
         if take > 0 {
@@ -203,16 +260,6 @@ pub(crate) fn allocate_minor(
             lines.push((d.installment, c, take));
         }
     };
-    if let Some(k) = target {
-        let d = dues
-            .iter()
-            .find(|d| d.installment == k)
-            .ok_or(CoreError::UnknownInstallment { installment: k })?;
-        for c in order {
-            pay(d, c, &mut left);
-        }
-        return Ok((lines, left));
-    }
     let split = dues.partition_point(|d| d.due_on <= paid_on);
     let (due, future) = dues.split_at(split);
     match style {
@@ -233,6 +280,22 @@ pub(crate) fn allocate_minor(
                 }
             }
         }
+        Style::HorizontalFinesLast => {
+            for d in due {
+                if left == 0 {
+                    break;
+                }
+                for c in order.into_iter().filter(|&c| c != Component::Fine) {
+                    pay(d, c, &mut left);
+                }
+            }
+            for d in due {
+                if left == 0 {
+                    break;
+                }
+                pay(d, Component::Fine, &mut left);
+            }
+        }
     }
     if policy.excess == ExcessPolicy::AdvanceNextInstallments {
         for d in future {
@@ -244,19 +307,21 @@ pub(crate) fn allocate_minor(
             }
         }
     }
-    Ok((lines, left))
+    (lines, left)
 }
 
 /// Allocates `amount` paid on `paid_on` over `dues` (any order; sorted by due date here).
 ///
-/// A `target` installment receives the whole payment (its components in the policy's order)
-/// and the rest is excess. Otherwise dues on or before `paid_on` are walked in the policy's
-/// order, then — under [`ExcessPolicy::AdvanceNextInstallments`] — the later installments,
-/// oldest first, interest then principal.
+/// Dues on or before `paid_on` are walked in the policy's order, then — under
+/// [`ExcessPolicy::AdvanceNextInstallments`] — the later installments, oldest first, interest
+/// then principal. A `target` installment is paid first (its components in the policy's order;
+/// under the default its fine stays after the due installments), and whatever is left is
+/// allocated as an untargeted payment, so a payment aimed at a paid or future installment
+/// still pays what is overdue before anything becomes excess.
 ///
 /// # Errors
-/// `E_INVALID_AMOUNT` for a non-positive amount; `E_UNKNOWN_INSTALLMENT` for a target that is
-/// not in `dues`.
+/// `E_INVALID_AMOUNT` for a non-positive amount or a negative due; `E_UNKNOWN_INSTALLMENT` for
+/// a target that is not in `dues`.
 ///
 /// # Example
 /// ```
@@ -277,6 +342,22 @@ pub fn allocate(
     dues: &[InstallmentDues],
     policy: AllocationPolicy,
 ) -> Result<Allocation> {
+    for d in dues {
+        for (what, m) in [
+            ("interest", d.interest),
+            ("principal", d.principal),
+            ("fine", d.fine),
+        ] {
+            if m.value() < rust_decimal::Decimal::ZERO {
+                return Err(CoreError::InvalidAmount {
+                    reason: format!(
+                        "a due amount cannot be negative: installment {} {what} {m}",
+                        d.installment
+                    ),
+                });
+            }
+        }
+    }
     if amount.value() <= rust_decimal::Decimal::ZERO {
         return Err(CoreError::InvalidAmount {
             reason: format!("a payment must be greater than zero, got {amount}"),

@@ -327,7 +327,10 @@ fn status_word(s: InstallmentStatus) -> &'static str {
         InstallmentStatus::Overdue => "overdue",
         InstallmentStatus::Skipped => "skipped",
         InstallmentStatus::InterestOnly => "interest_only",
-        InstallmentStatus::Waived => "waived",
+        // The legacy schema has one word for every settlement without payment.
+        InstallmentStatus::Waived
+        | InstallmentStatus::Cancelled
+        | InstallmentStatus::WrittenOff => "waived",
     }
 }
 

@@ -295,7 +295,8 @@ pub(crate) fn provision(outstanding: i128, pct: Decimal) -> Result<i128> {
 /// A loan's own status comes from its days past due at day-end; a member is NPA from the day
 /// one of their loans' DPD first exceeded the threshold (or from `previous`), and then every
 /// loan of the member is NPA (contagion). A member previously NPA stays NPA until no loan of
-/// theirs has principal or interest past due (the upgrade rule). The class follows from whole
+/// theirs has principal or interest past due and no written-off loan of theirs still has dues
+/// owed (the upgrade rule). The class follows from whole
 /// months in NPA and the policy's bands; `loss` lists members (or loans) identified as loss.
 ///
 /// # Errors
@@ -319,6 +320,7 @@ pub fn classify(
         overdue: i128,
     }
     let mut rows = Vec::new();
+    let mut claims: BTreeSet<String> = BTreeSet::new();
     for l in loans {
         let disbursed_later = l
             .events
@@ -329,6 +331,16 @@ pub fn classify(
             continue;
         }
         let s = end_of_day(&l.events, as_of)?;
+        // Written-off dues are arrears for contagion until recovered or settled; a
+        // restructured loan keeps its class until its period of satisfactory performance
+        // (from the first payment under the new terms) has run.
+        let in_observation = s
+            .restructured
+            .as_ref()
+            .is_some_and(|r| r.upgrade_from.is_none_or(|u| as_of < u));
+        if s.written_off_owed.is_some() || in_observation {
+            claims.insert(l.member.clone());
+        }
         if s.status != "active" {
             continue;
         }
@@ -367,7 +379,7 @@ pub fn classify(
             arrears: false,
             upgraded: false,
         });
-        m.arrears |= r.dpd > 0;
+        m.arrears |= r.dpd > 0 || claims.contains(&r.member);
         if let Some(d) = r.own_since {
             m.npa_since = Some(m.npa_since.map_or(d, |x| x.min(d)));
         }

@@ -224,6 +224,28 @@ pub enum CoreError {
         /// Why.
         reason: String,
     },
+    /// A percentage of an account policy is outside 0..=100.
+    #[error("{field} must be a percentage from 0 to 100, got {value}")]
+    PercentOutOfRange {
+        /// The policy field.
+        field: &'static str,
+        /// The value given.
+        value: String,
+    },
+    /// A top-up the parent loan is not eligible for (too few installments paid, installments
+    /// past due, fines unpaid, or an NPA parent without an explicit restructure).
+    #[error("top-up not eligible: {reason}")]
+    TopupNotEligible {
+        /// Why.
+        reason: String,
+    },
+    /// A skip, interest-only month or reschedule on an installment already past due, or on an
+    /// SMA/NPA loan, without an explicit `restructure` and reason.
+    #[error("restructure required: {reason}")]
+    RestructureRequired {
+        /// Why.
+        reason: String,
+    },
     /// A per-loan maximum of a restructure has been reached.
     #[error("the loan has used its maximum of {max} {what}")]
     RestructureLimit {
@@ -287,6 +309,18 @@ pub enum CoreError {
     InvalidFineSnapshot {
         /// What is wrong.
         reason: String,
+    },
+    /// A fine assessment would go beyond one of its documented limits (`docs/fines.md`,
+    /// "Limits"): days late, rules, snapshot installments, fines per installment or per
+    /// assessment. Checked before the work starts.
+    #[error("fine assessment limit exceeded: {what} is {value}, at most {max}")]
+    FineLimitExceeded {
+        /// What is limited.
+        what: &'static str,
+        /// The value the input asks for (a lower bound when counting stops early).
+        value: u64,
+        /// The documented maximum.
+        max: u64,
     },
     /// A fine in the snapshot has more paid and waived than its amount.
     #[error("fine {key}: paid {paid} + waived {waived} exceed the amount {amount}")]
@@ -511,6 +545,9 @@ impl CoreError {
             Self::LoanClosed { .. } => "E_LOAN_CLOSED",
             Self::NotEligible { .. } => "E_NOT_ELIGIBLE",
             Self::RestructureLimit { .. } => "E_RESTRUCTURE_LIMIT",
+            Self::PercentOutOfRange { .. } => "E_PERCENT_OUT_OF_RANGE",
+            Self::TopupNotEligible { .. } => "E_TOPUP_NOT_ELIGIBLE",
+            Self::RestructureRequired { .. } => "E_RESTRUCTURE_REQUIRED",
             Self::ArrearsOutstanding => "E_ARREARS_OUTSTANDING",
             Self::PartPaymentAmount { .. } => "E_PART_PAYMENT_AMOUNT",
             Self::NegativeAmortisation { .. } => "E_NEGATIVE_AMORTISATION",
@@ -519,6 +556,7 @@ impl CoreError {
             Self::InvalidFineRule { .. } => "E_INVALID_FINE_RULE",
             Self::DuplicateFineRule { .. } => "E_DUPLICATE_FINE_RULE",
             Self::InvalidFineSnapshot { .. } => "E_INVALID_FINE_SNAPSHOT",
+            Self::FineLimitExceeded { .. } => "E_FINE_LIMIT_EXCEEDED",
             Self::FineBalanceNegative { .. } => "E_FINE_BALANCE_NEGATIVE",
             Self::InvalidApplication { .. } => "E_INVALID_APPLICATION",
             Self::InvalidOverride { .. } => "E_INVALID_OVERRIDE",
@@ -581,6 +619,9 @@ impl CoreError {
         "E_LOAN_CLOSED",
         "E_NOT_ELIGIBLE",
         "E_RESTRUCTURE_LIMIT",
+        "E_PERCENT_OUT_OF_RANGE",
+        "E_TOPUP_NOT_ELIGIBLE",
+        "E_RESTRUCTURE_REQUIRED",
         "E_ARREARS_OUTSTANDING",
         "E_PART_PAYMENT_AMOUNT",
         "E_NEGATIVE_AMORTISATION",
@@ -589,6 +630,7 @@ impl CoreError {
         "E_INVALID_FINE_RULE",
         "E_DUPLICATE_FINE_RULE",
         "E_INVALID_FINE_SNAPSHOT",
+        "E_FINE_LIMIT_EXCEEDED",
         "E_FINE_BALANCE_NEGATIVE",
         "E_INVALID_APPLICATION",
         "E_INVALID_OVERRIDE",
@@ -686,6 +728,12 @@ mod tests {
             },
             CoreError::NotEligible { reason: s() },
             CoreError::RestructureLimit { what: "", max: 0 },
+            CoreError::PercentOutOfRange {
+                field: "",
+                value: s(),
+            },
+            CoreError::TopupNotEligible { reason: s() },
+            CoreError::RestructureRequired { reason: s() },
             CoreError::ArrearsOutstanding,
             CoreError::PartPaymentAmount {
                 amount: s(),
@@ -703,6 +751,11 @@ mod tests {
             },
             CoreError::DuplicateFineRule { rule_id: 1 },
             CoreError::InvalidFineSnapshot { reason: s() },
+            CoreError::FineLimitExceeded {
+                what: "",
+                value: 0,
+                max: 0,
+            },
             CoreError::FineBalanceNegative {
                 key: s(),
                 amount: s(),
@@ -787,6 +840,9 @@ mod tests {
                 | CoreError::LoanClosed { .. }
                 | CoreError::NotEligible { .. }
                 | CoreError::RestructureLimit { .. }
+                | CoreError::PercentOutOfRange { .. }
+                | CoreError::TopupNotEligible { .. }
+                | CoreError::RestructureRequired { .. }
                 | CoreError::ArrearsOutstanding
                 | CoreError::PartPaymentAmount { .. }
                 | CoreError::NegativeAmortisation { .. }
@@ -795,6 +851,7 @@ mod tests {
                 | CoreError::InvalidFineRule { .. }
                 | CoreError::DuplicateFineRule { .. }
                 | CoreError::InvalidFineSnapshot { .. }
+                | CoreError::FineLimitExceeded { .. }
                 | CoreError::FineBalanceNegative { .. }
                 | CoreError::InvalidApplication { .. }
                 | CoreError::InvalidOverride { .. }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::account::{
-    LoanEvent, apply_event, foreclosure_quote, replay, topup_quote, verify_chain,
+    LoanEvent, apply_event, foreclosure_quote, replay, topup_quote_restructured, verify_chain,
 };
 use crate::allocation::{Allocation, AllocationPolicy, InstallmentDues, allocate};
 use crate::approval::{ApprovalRequest, approve_loan};
@@ -131,9 +131,9 @@ fn allocate_op(input: AllocateInput) -> Result<Allocation> {
         .iter()
         .map(|d| {
             Ok(InstallmentDues {
-                interest: non_negative(c.amount(d.interest)?)?,
-                principal: non_negative(c.amount(d.principal)?)?,
-                fine: non_negative(c.amount(d.fine)?)?,
+                interest: c.amount(d.interest)?,
+                principal: c.amount(d.principal)?,
+                fine: c.amount(d.fine)?,
                 ..*d
             })
         })
@@ -145,15 +145,6 @@ fn allocate_op(input: AllocateInput) -> Result<Allocation> {
         &dues,
         input.policy,
     )
-}
-
-fn non_negative(m: Money) -> Result<Money> {
-    if m.value() < rust_decimal::Decimal::ZERO {
-        return Err(CoreError::InvalidAmount {
-            reason: format!("a due amount cannot be negative: {m}"),
-        });
-    }
-    Ok(m)
 }
 
 #[derive(Debug, Deserialize)]
@@ -188,6 +179,8 @@ struct TopUpInput {
     #[serde(with = "crate::money::iso_date")]
     on: NaiveDate,
     amount: Money,
+    #[serde(default)]
+    restructure: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -208,15 +201,7 @@ struct LoanFinesInput {
     product: Option<String>,
 }
 
-/// The `loan_fines` operation's output: what the daily fine job does to one loan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LoanFinesReport {
-    /// The assessments (levy or re-amount), as `assess_fines` returns them.
-    pub assessments: Vec<FineAssessment>,
-    /// The `fine_levied` events that carry them out, to append to the loan's events. Their
-    /// idempotency keys make a second run on the same day a no-op.
-    pub events: Vec<LoanEvent>,
-}
+pub use crate::account::LoanFinesReport;
 
 /// Runs the fine assessment on a loan's own state: snapshot, assessment and the events to
 /// append, the typed form of the `loan_fines` operation.
@@ -229,14 +214,7 @@ pub fn loan_fines(
     rules: &[FineRule],
     product: Option<String>,
 ) -> Result<LoanFinesReport> {
-    let snapshot = crate::account::fine_snapshot(events, as_of, product)?;
-    let assessments = crate::fines::assess_fines(&snapshot, rules, as_of)?;
-    let next = events.iter().map(|e| e.sequence).max().unwrap_or(0) + 1;
-    let events = crate::account::fine_events(&assessments, as_of, next);
-    Ok(LoanFinesReport {
-        assessments,
-        events,
-    })
+    crate::account::loan_fines(events, as_of, rules, product)
 }
 
 /// The `assess_fines` operation's input (see `docs/fines.md`).
@@ -768,7 +746,12 @@ fn dispatch<S: Sink>(sink: &S, name: &str, input: &str) -> Result<S::Out> {
         }
         "topup_quote" => {
             let i: TopUpInput = parse(input)?;
-            sink.emit(&topup_quote(&i.events, i.on, i.amount)?)
+            sink.emit(&topup_quote_restructured(
+                &i.events,
+                i.on,
+                i.amount,
+                i.restructure.as_deref(),
+            )?)
         }
         "verify_chain" => sink.emit(&verify_chain(&parse::<ChainInput>(input)?.events)),
         "assess_fines" => sink.emit(&assess_fines(&parse::<AssessFinesInput>(input)?)?),

@@ -262,6 +262,7 @@ const CHECKS: &[&str] = &[
     "schedule_principal",
     "cached_loan_figures",
     "allocation_complete",
+    "credit_while_overdue",
     "fine_per_rule",
     "fine_above_cap",
     "duplicate_fines",
@@ -338,7 +339,8 @@ fn body_amount(e: &LoanEvent) -> Option<Money> {
         EventBody::PaymentReceived { amount, .. }
         | EventBody::InterestOnlyPayment { amount, .. }
         | EventBody::PartPayment { amount, .. }
-        | EventBody::Foreclosed { amount } => Some(*amount),
+        | EventBody::Foreclosed { amount }
+        | EventBody::CreditApplied { amount } => Some(*amount),
         _ => None,
     }
 }
@@ -420,6 +422,19 @@ pub fn check_books(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
         if s.status == "active" {
             active += 1;
             active_members.insert(member);
+        }
+        // Member credit held while an installment is past due should have been applied.
+        if credit > 0 && s.days_past_due > 0 {
+            c.add(
+                "credit_while_overdue",
+                "warning",
+                format!(
+                    "{loan_id} holds member credit while {} days past due",
+                    s.days_past_due
+                ),
+                vec![loan_id.clone()],
+                &[("member_credit", credit)],
+            )?;
         }
         // #1 schedule principal.
         let rows: i128 = s
@@ -521,7 +536,8 @@ pub fn check_books(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
             let (a, p, w, b) = (
                 c.minor(f.amount)?,
                 c.minor(f.paid)?,
-                c.minor(f.waived)?,
+                // Written off with the loan: no longer a balance, still a claim.
+                c.minor(f.waived)? + c.minor(f.written_off)?,
                 c.minor(f.balance)?,
             );
             if b != a - p - w || b < 0 {
@@ -558,8 +574,29 @@ pub fn check_books(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
                 )?;
             }
         }
+        // With the book's fine rules, fines of successive windows or rule changes are each
+        // derived by the fine engine (each late day charged once) and are no duplicates; on a
+        // loan that is not active no late day is assessed, so nothing is judged.
+        let active = s.status == "active";
+        let derived =
+            if !books.fine_rules.is_empty() && active && by_slot.values().any(|r| r.len() > 1) {
+                let snap = fine_snapshot(&loan.events, as_of, None)?;
+                Some(crate::fines::fine_keys(&snap, &books.fine_rules, as_of)?)
+            } else {
+                None
+            };
         for ((inst, occ), rules) in by_slot {
-            if rules.len() > 1 {
+            let judged = books.fine_rules.is_empty() || active;
+            let engine = derived.as_ref().is_some_and(|keys| {
+                rules.iter().all(|r| {
+                    r.parse::<u32>().is_ok_and(|rule_id| {
+                        keys.iter().any(|k| {
+                            k.installment == inst && k.occurrence == occ && k.rule_id == rule_id
+                        })
+                    })
+                })
+            });
+            if rules.len() > 1 && judged && !engine {
                 c.add(
                     "duplicate_fines",
                     "critical",

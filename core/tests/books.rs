@@ -96,8 +96,8 @@ fn a_payment_and_its_reversal_are_posted_and_mirrored() {
         ]
     );
     // The reversal mirrors p1 and re-posts p2: without p1, both installments are due on 5
-    // March, so p2 pays all their interest first (1,000.00 + 921.15), then 6,963.73 of
-    // principal. Corrections are dated on the reversal.
+    // March, so p2 pays the oldest one in full first (horizontal order: interest 1,000.00,
+    // principal 7,884.88). Corrections are dated on the reversal.
     let rev = find(&j, "LN1/p1/rev/r1");
     assert_eq!(rev.date().to_string(), "2026-03-20");
     assert_eq!(
@@ -122,20 +122,25 @@ fn a_payment_and_its_reversal_are_posted_and_mirrored() {
         lines(re),
         [
             l("1102", "8884.88", "0.00"),
-            l("1201", "0.00", "6963.73"),
-            l("3100", "0.00", "1921.15")
+            l("1201", "0.00", "7884.88"),
+            l("3100", "0.00", "1000.00")
         ]
     );
     let m = member_ledger(&b, "M1", None, None).unwrap();
-    assert_eq!(m.closing.to_string(), "93036.27");
+    // Principal still owed: 100,000 − 7,884.88 (installment 2's interest is due, not principal).
+    assert_eq!(m.closing.to_string(), "92115.12");
 }
 
 #[test]
 fn a_top_up_settles_the_parent_through_the_clearing_account() {
     // Parent: 1 EMI paid; on 10 March installment 2's interest (921.15) is due. The top-up of
     // 50,000 carries 92,115.12 of principal; the proceeds settle 92,115.12 + 921.15.
+    // The parent's policy allows a top-up after one EMI with one installment past due (the
+    // defaults need six EMIs paid and nothing past due).
+    let mut parent_disbursed = disbursed("LN1", "100000", "2026-01-05", "2026-02-05");
+    parent_disbursed["body"]["policy"] = json!({"topup_min_emis_paid": 0, "topup_max_overdue": 1});
     let parent = json!({"member": "M1", "events": [
-        disbursed("LN1", "100000", "2026-01-05", "2026-02-05"),
+        parent_disbursed,
         event("p1", 2, "2026-02-05", json!({"type": "payment_received", "amount": "8884.88"})),
         event("t1", 3, "2026-03-10", json!({"type": "topped_up", "new_loan_id": "LN2"})),
     ]});

@@ -49,6 +49,9 @@ __all__ = [
     "LoanClosedError",
     "NotEligibleError",
     "RestructureLimitError",
+    "PercentOutOfRangeError",
+    "TopupNotEligibleError",
+    "RestructureRequiredError",
     "ArrearsOutstandingError",
     "PartPaymentAmountError",
     "NegativeAmortisationError",
@@ -65,6 +68,7 @@ __all__ = [
     "InvalidFineRuleError",
     "DuplicateFineRuleError",
     "InvalidFineSnapshotError",
+    "FineLimitExceededError",
     "FineBalanceNegativeError",
     "InvalidApplicationError",
     "InvalidOverrideError",
@@ -286,6 +290,9 @@ class UnknownEventError(WindeepError): ...  # E_UNKNOWN_EVENT
 class LoanClosedError(WindeepError): ...  # E_LOAN_CLOSED
 class NotEligibleError(WindeepError): ...  # E_NOT_ELIGIBLE
 class RestructureLimitError(WindeepError): ...  # E_RESTRUCTURE_LIMIT
+class PercentOutOfRangeError(WindeepError): ...  # E_PERCENT_OUT_OF_RANGE
+class TopupNotEligibleError(WindeepError): ...  # E_TOPUP_NOT_ELIGIBLE
+class RestructureRequiredError(WindeepError): ...  # E_RESTRUCTURE_REQUIRED
 class ArrearsOutstandingError(WindeepError): ...  # E_ARREARS_OUTSTANDING
 class PartPaymentAmountError(WindeepError): ...  # E_PART_PAYMENT_AMOUNT
 class NegativeAmortisationError(WindeepError): ...  # E_NEGATIVE_AMORTISATION
@@ -302,6 +309,7 @@ class UnknownOperationError(WindeepError): ...  # E_UNKNOWN_OPERATION
 class InvalidFineRuleError(WindeepError): ...  # E_INVALID_FINE_RULE
 class DuplicateFineRuleError(WindeepError): ...  # E_DUPLICATE_FINE_RULE
 class InvalidFineSnapshotError(WindeepError): ...  # E_INVALID_FINE_SNAPSHOT
+class FineLimitExceededError(WindeepError): ...  # E_FINE_LIMIT_EXCEEDED
 class FineBalanceNegativeError(WindeepError): ...  # E_FINE_BALANCE_NEGATIVE
 class InvalidApplicationError(WindeepError): ...  # E_INVALID_APPLICATION
 class InvalidOverrideError(WindeepError): ...  # E_INVALID_OVERRIDE

@@ -134,6 +134,83 @@ pub struct AccountPolicy {
     pub prepayment_charge_pct: Decimal,
     /// Smallest part payment accepted (currency units).
     pub min_part_payment: Money,
+    /// A floating-rate loan from disbursement (the product's term). A loan also becomes
+    /// floating with its first `rate_changed`. A floating loan to an individual carries no
+    /// foreclosure or prepayment charge.
+    #[serde(skip_serializing_if = "is_false")]
+    pub floating: bool,
+    /// Top-up: fewest installments the parent must have fully paid (legacy
+    /// `topup_min_emis_paid`, default 6).
+    #[serde(skip_serializing_if = "is_six")]
+    pub topup_min_emis_paid: u32,
+    /// Top-up: most installments the parent may have past due (legacy `topup_max_overdue`,
+    /// default 0).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub topup_max_overdue: u32,
+    /// Days past due after which the loan is NPA (default 90; the classification policy's
+    /// `npa_after_days`).
+    #[serde(skip_serializing_if = "is_ninety")]
+    pub npa_after_days: u32,
+    /// Months of satisfactory performance after a restructure, from the first payment under
+    /// the new terms, before the loan can be upgraded (default 12).
+    #[serde(skip_serializing_if = "is_twelve")]
+    pub restructure_observation_months: u32,
+}
+
+// Defaults are left out of the serialised policy, so an event's hash does not change with
+// fields added after it was written.
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_false(v: &bool) -> bool {
+    !*v
+}
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_six(v: &u32) -> bool {
+    *v == 6
+}
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero(v: &u32) -> bool {
+    *v == 0
+}
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_ninety(v: &u32) -> bool {
+    *v == 90
+}
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_twelve(v: &u32) -> bool {
+    *v == 12
+}
+
+impl AccountPolicy {
+    /// Checks the policy's ranges: every percentage (`prepayment_charge_pct`, the foreclosure
+    /// rule's `pct`) within 0..=100.
+    ///
+    /// # Errors
+    /// `E_PERCENT_OUT_OF_RANGE` naming the field.
+    ///
+    /// # Example
+    /// ```
+    /// let p: windeep_core::AccountPolicy =
+    ///     serde_json::from_str(r#"{"prepayment_charge_pct": "101"}"#).unwrap();
+    /// assert_eq!(p.validate().unwrap_err().code(), "E_PERCENT_OUT_OF_RANGE");
+    /// ```
+    pub fn validate(&self) -> crate::error::Result<()> {
+        let hundred = Decimal::ONE_HUNDRED;
+        let check = |field: &'static str, v: Decimal| {
+            if v < Decimal::ZERO || v > hundred {
+                Err(crate::error::CoreError::PercentOutOfRange {
+                    field,
+                    value: v.to_string(),
+                })
+            } else {
+                Ok(())
+            }
+        };
+        check("policy.prepayment_charge_pct", self.prepayment_charge_pct)?;
+        if let ForeclosureRule::PctOfRemainingScheduled { pct } = self.foreclosure {
+            check("policy.foreclosure.pct", pct)?;
+        }
+        Ok(())
+    }
 }
 
 impl Default for AccountPolicy {
@@ -147,6 +224,11 @@ impl Default for AccountPolicy {
             foreclosure: ForeclosureRule::default(),
             prepayment_charge_pct: Decimal::ZERO,
             min_part_payment: Money::ZERO,
+            floating: false,
+            topup_min_emis_paid: 6,
+            topup_max_overdue: 0,
+            npa_after_days: 90,
+            restructure_observation_months: 12,
         }
     }
 }
@@ -164,7 +246,8 @@ pub enum EventBody {
         /// Account rules.
         #[serde(default)]
         policy: AccountPolicy,
-        /// Guarantor member codes (released on every closure).
+        /// Guarantor member codes (released on repayment, foreclosure, top-up and settlement;
+        /// never on write-off).
         #[serde(default)]
         guarantors: Vec<String>,
     },
@@ -209,6 +292,10 @@ pub enum EventBody {
         /// Override of the account's skip mode.
         #[serde(default)]
         mode: Option<SkipMode>,
+        /// The reason of an explicit restructure: required when the installment is already
+        /// past due or the loan is SMA/NPA (`E_RESTRUCTURE_REQUIRED` otherwise).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        restructure: Option<String>,
     },
     /// The installment's interest is paid and its principal deferred.
     InterestOnlyPayment {
@@ -216,6 +303,10 @@ pub enum EventBody {
         installment: u32,
         /// Exactly the installment's unpaid interest.
         amount: Money,
+        /// The reason of an explicit restructure: required when the installment is already
+        /// past due or the loan is SMA/NPA (`E_RESTRUCTURE_REQUIRED` otherwise).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        restructure: Option<String>,
     },
     /// Principal prepaid after all dues are cleared; the schedule is re-amortised.
     PartPayment {
@@ -248,9 +339,36 @@ pub enum EventBody {
     ToppedUp {
         /// The new loan's id.
         new_loan_id: String,
+        /// The reason of an explicit restructure: needed to top up an NPA parent, and it
+        /// lifts the `topup_max_overdue` limit (the parent is then flagged restructured).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        restructure: Option<String>,
     },
-    /// Everything outstanding is written off.
+    /// Technical write-off: the loan leaves the books but the member still owes its dues
+    /// (principal, interest due, fines); future interest is cancelled; guarantors stay bound.
+    /// Later `payment_received` events are recoveries.
     WrittenOff {
+        /// Why (required).
+        reason: String,
+    },
+    /// Member credit applied to dues that have fallen due (on or before the value date),
+    /// through the loan's allocation order; the daily job emits it (see `credit_events`).
+    CreditApplied {
+        /// Amount applied: at most the member credit and at most the dues due.
+        amount: Money,
+    },
+    /// Member credit paid back to the member.
+    CreditRefunded {
+        /// Amount refunded: at most the member credit.
+        amount: Money,
+        /// Why (required).
+        reason: String,
+    },
+    /// A compromise settlement of a written-off loan's claim: `amount` is received (a
+    /// recovery) and the rest of the claim is waived; guarantors are released.
+    Settled {
+        /// Amount received under the compromise (0 < amount ≤ the claim still owed).
+        amount: Money,
         /// Why (required).
         reason: String,
     },

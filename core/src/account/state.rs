@@ -39,6 +39,11 @@ struct Row {
     interest_paid: i128,
     principal_waived: i128,
     interest_waived: i128,
+    /// Future interest cancelled by a foreclosure, top-up or write-off (not a waiver).
+    interest_cancelled: i128,
+    /// Dues written off (still a claim on the member, recovered at the loan level).
+    principal_written_off: i128,
+    interest_written_off: i128,
     deferred_principal: i128,
     /// The value date of the event that left nothing unpaid (per-day fines stop there).
     settled_on: Option<NaiveDate>,
@@ -46,16 +51,23 @@ struct Row {
 
 impl Row {
     fn unpaid_interest(&self) -> i128 {
-        self.interest - self.interest_paid - self.interest_waived
+        self.interest
+            - self.interest_paid
+            - self.interest_waived
+            - self.interest_cancelled
+            - self.interest_written_off
     }
     fn unpaid_principal(&self) -> i128 {
-        self.principal - self.principal_paid - self.principal_waived
+        self.principal - self.principal_paid - self.principal_waived - self.principal_written_off
     }
     fn untouched(&self) -> bool {
         self.principal_paid == 0
             && self.interest_paid == 0
             && self.principal_waived == 0
             && self.interest_waived == 0
+            && self.interest_cancelled == 0
+            && self.principal_written_off == 0
+            && self.interest_written_off == 0
     }
 }
 
@@ -67,11 +79,13 @@ struct Fine {
     amount: i128,
     paid: i128,
     waived: i128,
+    /// Written off with the loan (still a claim).
+    written_off: i128,
 }
 
 impl Fine {
     fn balance(&self) -> i128 {
-        self.amount - self.paid - self.waived
+        self.amount - self.paid - self.waived - self.written_off
     }
 }
 
@@ -87,6 +101,8 @@ pub enum ClosureType {
     WriteOff,
     /// Closed into a top-up loan.
     Topup,
+    /// A written-off loan's claim closed by a compromise settlement (`settled`).
+    Settled,
 }
 
 /// A closure: its type, date and the guarantors it releases.
@@ -98,7 +114,8 @@ pub struct Closure {
     /// The value date of the closing event.
     #[serde(with = "crate::money::iso_date")]
     pub closed_on: NaiveDate,
-    /// Guarantors to release (all of them, on every closure type).
+    /// Guarantors released: all of them on repayment, foreclosure, top-up or settlement;
+    /// none on a write-off until its claim is recovered in full (decisions §20, revised).
     pub guarantors_released: Vec<String>,
     /// For a top-up: the new loan.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -123,8 +140,12 @@ pub enum InstallmentStatus {
     Skipped,
     /// Interest paid, principal deferred.
     InterestOnly,
-    /// Settled by waiver (or write-off / closure) without payment.
+    /// Settled by an explicit waiver without payment.
     Waived,
+    /// Its interest was cancelled by a foreclosure, top-up or write-off (not yet due then).
+    Cancelled,
+    /// Written off: still owed by the member as part of the write-off claim.
+    WrittenOff,
 }
 
 impl InstallmentStatus {
@@ -168,8 +189,12 @@ pub struct InstallmentView {
     pub principal_paid: Money,
     /// Interest paid.
     pub interest_paid: Money,
-    /// Principal and interest waived (or written off).
+    /// Principal and interest waived by explicit waivers.
     pub waived: Money,
+    /// Interest cancelled by a foreclosure, top-up or write-off (it was not yet due).
+    pub cancelled: Money,
+    /// Principal and interest written off (still a claim; see the loan's `write_off`).
+    pub written_off: Money,
     /// Principal + interest still unpaid.
     pub unpaid: Money,
     /// Principal moved to later rows by an interest-only month.
@@ -197,7 +222,9 @@ pub struct FineView {
     pub paid: Money,
     /// Waived.
     pub waived: Money,
-    /// amount − paid − waived.
+    /// Written off with the loan (still owed as part of the write-off claim).
+    pub written_off: Money,
+    /// amount − paid − waived − written off.
     pub balance: Money,
 }
 
@@ -248,6 +275,73 @@ pub struct LoanState {
     pub installments: Vec<InstallmentView>,
     /// The fines.
     pub fines: Vec<FineView>,
+    /// For a written-off loan: what was written off, recovered and is still owed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_off: Option<WriteOffView>,
+    /// For a restructured loan: the flag and its performance period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restructured: Option<RestructureView>,
+}
+
+/// A loan flagged restructured (a skip or interest-only month granted on dues past due or on
+/// an SMA/NPA loan, or a restructured top-up). It keeps its asset class and can be upgraded
+/// only after `performance_months` of satisfactory performance from the first payment under
+/// the new terms.
+///
+/// # Example
+/// ```
+/// let r: windeep_core::RestructureView = serde_json::from_str(r#"{"on": "2026-04-10",
+///   "reason": "flood relief", "first_payment_on": "2026-05-05",
+///   "performance_months": 12, "upgrade_from": "2027-05-05"}"#).unwrap();
+/// assert_eq!(r.performance_months, 12);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestructureView {
+    /// The date of the first explicit restructure.
+    #[serde(with = "crate::money::iso_date")]
+    pub on: NaiveDate,
+    /// Its reason.
+    pub reason: String,
+    /// The first payment received under the new terms, if any yet.
+    #[serde(default, with = "crate::money::iso_date_opt")]
+    pub first_payment_on: Option<NaiveDate>,
+    /// The policy's period of satisfactory performance, months.
+    pub performance_months: u32,
+    /// The first date the loan may be upgraded: `first_payment_on` + `performance_months`
+    /// (null until the first payment).
+    #[serde(default, with = "crate::money::iso_date_opt")]
+    pub upgrade_from: Option<NaiveDate>,
+}
+
+/// A written-off loan's claim (decisions, revised 2026-12-03: a write-off is technical; the
+/// member still owes the dues and later payments are recoveries). Currency units.
+///
+/// # Example
+/// ```
+/// let w: windeep_core::WriteOffView = serde_json::from_str(r#"{"written_off_on": "2026-09-05",
+///   "principal": "90000.00", "interest": "2000.00", "fines": "0.00", "total": "92000.00",
+///   "recovered": "5000.00", "settlement_waived": "0.00", "still_owed": "87000.00"}"#).unwrap();
+/// assert_eq!(w.still_owed.to_string(), "87000.00");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WriteOffView {
+    /// The write-off's value date.
+    #[serde(with = "crate::money::iso_date")]
+    pub written_off_on: NaiveDate,
+    /// Principal written off (all outstanding principal).
+    pub principal: Money,
+    /// Interest written off (unpaid interest of installments due by then).
+    pub interest: Money,
+    /// Fine balances written off.
+    pub fines: Money,
+    /// principal + interest + fines.
+    pub total: Money,
+    /// Payments received since (bad debts recovered).
+    pub recovered: Money,
+    /// The part of the claim a `settled` compromise waived.
+    pub settlement_waived: Money,
+    /// total − recovered − settlement_waived.
+    pub still_owed: Money,
 }
 
 mod opt_date {
@@ -301,6 +395,13 @@ pub struct LoanSummary {
     pub fines_due: Money,
     /// Installments past due with something unpaid, oldest first.
     pub overdue: Vec<PastDueInstallment>,
+    /// For a restructured loan: the flag and its performance period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restructured: Option<RestructureView>,
+    /// For a written-off loan: the written-off dues still owed (arrears for contagion until
+    /// recovered or settled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written_off_owed: Option<Money>,
 }
 
 /// A foreclosure quote for a settlement date; the components sum exactly to `total`.
@@ -323,6 +424,9 @@ pub struct ForeclosureQuote {
     pub fines: Money,
     /// The sum.
     pub total: Money,
+    /// A floating-rate loan: no prepayment charge, interest accrued to date only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub floating: bool,
 }
 
 /// What a top-up settles on the parent loan and what the new loan starts from (decisions §11).
@@ -340,8 +444,16 @@ pub struct TopUpQuote {
     pub parent_principal: Money,
     /// The parent's unpaid interest due on or before the date, collected from the proceeds.
     pub parent_interest_due: Money,
-    /// The parent's fine balances, collected from the proceeds.
+    /// The parent's fine balances: always 0, since fines are never financed from a new
+    /// loan's proceeds (a parent with fines unpaid is not eligible).
     pub parent_fines: Money,
+    /// For an NPA parent (explicit restructure): the interest collected from the proceeds,
+    /// held in interest suspense rather than recognised as income.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interest_to_suspense: Option<Money>,
+    /// Whether the top-up is an explicit restructure.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub restructured: bool,
 }
 
 const LIMIT_ROWS: usize = 10_000;
@@ -366,6 +478,8 @@ pub(crate) struct Figures {
     pub(crate) member_credit: i128,
     pub(crate) savings_credit: i128,
     pub(crate) outstanding: i128,
+    /// Payments received on the loan after its write-off (bad debts recovered).
+    pub(crate) recovered: i128,
 }
 
 /// One installment's amounts (minor units), for portfolio reports.
@@ -400,6 +514,20 @@ pub(crate) struct Account {
     skips: u32,
     interest_only: u32,
     closure: Option<Closure>,
+    /// Received after a write-off (minor units).
+    recovered: i128,
+    /// Waived by a `settled` compromise.
+    settlement_waived: i128,
+    /// The write-off's value date.
+    written_off_on: Option<NaiveDate>,
+    /// Floating rate (the product's term, or set by the first rate reset): no foreclosure or
+    /// prepayment charge.
+    floating: bool,
+    /// Flagged restructured: (date, reason) of the first explicit restructure.
+    restructured: Option<(NaiveDate, String)>,
+    /// The first payment received on or after the restructure (its performance period runs
+    /// from there).
+    first_payment_after_restructure: Option<NaiveDate>,
     /// Whether outcomes (allocations) are recorded.
     record: bool,
     /// Processing fee, upfront interest and net disbursement of the schedule.
@@ -435,6 +563,7 @@ impl Account {
         guarantors: &[String],
         record: bool,
     ) -> Result<Self> {
+        policy.validate()?;
         let amort = Amortizer::new(terms, terms.annual_rate)?;
         let rows = schedule
             .installments
@@ -449,6 +578,9 @@ impl Account {
                 interest_paid: 0,
                 principal_waived: 0,
                 interest_waived: 0,
+                interest_cancelled: 0,
+                principal_written_off: 0,
+                interest_written_off: 0,
                 deferred_principal: 0,
                 settled_on: None,
             })
@@ -474,6 +606,12 @@ impl Account {
             skips: 0,
             interest_only: 0,
             closure: None,
+            recovered: 0,
+            settlement_waived: 0,
+            written_off_on: None,
+            floating: policy.floating,
+            restructured: None,
+            first_payment_after_restructure: None,
             record,
             fee: schedule.processing_fee.value().mantissa(),
             upfront: schedule.upfront_interest.value().mantissa(),
@@ -484,6 +622,16 @@ impl Account {
     /// (principal disbursed, processing fee, upfront interest, net disbursement).
     pub(crate) fn disbursement(&self) -> (i128, i128, i128, i128) {
         (self.principal, self.fee, self.upfront, self.net)
+    }
+
+    /// The loan's id.
+    pub(crate) fn loan_id(&self) -> &str {
+        &self.loan_id
+    }
+
+    /// An amount in minor units as money of the loan's currency.
+    pub(crate) fn money_of(&self, minor: i128) -> Result<Money> {
+        self.m(minor)
     }
 
     /// The closure, once closed.
@@ -520,7 +668,11 @@ impl Account {
                 principal: r.principal,
                 interest: r.interest,
                 paid: r.principal_paid + r.interest_paid,
-                waived: r.principal_waived + r.interest_waived,
+                waived: r.principal_waived
+                    + r.interest_waived
+                    + r.interest_cancelled
+                    + r.principal_written_off
+                    + r.interest_written_off,
             })
             .collect()
     }
@@ -532,25 +684,29 @@ impl Account {
             capitalised: self.capitalised,
             member_credit: self.member_credit,
             savings_credit: self.savings_credit,
+            recovered: self.recovered,
             ..Figures::default()
         };
+        // The books see cancelled and written-off amounts as no longer receivable, like
+        // waived ones; recoveries post separately.
         for r in &self.rows {
             f.principal_paid += r.principal_paid;
-            f.principal_waived += r.principal_waived;
+            f.principal_waived += r.principal_waived + r.principal_written_off;
             f.outstanding += r.unpaid_principal();
+            let gone = r.interest_waived + r.interest_cancelled + r.interest_written_off;
             if r.due_on <= date {
                 f.interest_paid_due += r.interest_paid;
-                f.interest_waived_due += r.interest_waived;
+                f.interest_waived_due += gone;
                 f.interest_due_unpaid += r.unpaid_interest();
             } else {
                 f.interest_paid_ahead += r.interest_paid;
-                f.interest_waived_ahead += r.interest_waived;
+                f.interest_waived_ahead += gone;
             }
         }
         for x in &self.fines {
             f.fines_levied += x.amount;
             f.fines_paid += x.paid;
-            f.fines_waived += x.waived;
+            f.fines_waived += x.waived + x.written_off;
         }
         f
     }
@@ -642,8 +798,16 @@ impl Account {
     }
 
     pub(crate) fn apply(&mut self, e: &LoanEvent, out: &mut EventOutcome) -> Result<()> {
+        // A written-off loan still takes recoveries and a compromise settlement while its
+        // claim is owed.
+        let claim_open = self.claim_owed() > 0;
         if let Some(c) = &self.closure
             && !matches!(e.body, EventBody::PaymentReversed { .. })
+            && !(claim_open
+                && matches!(
+                    e.body,
+                    EventBody::PaymentReceived { .. } | EventBody::Settled { .. }
+                ))
         {
             return Err(CoreError::LoanClosed {
                 loan_id: self.loan_id.clone(),
@@ -660,7 +824,50 @@ impl Account {
                 installment,
             } => {
                 let amount = self.amount(*amount, "a payment")?;
-                self.pay(amount, date, *installment, out)?;
+                if self.restructured.is_some() && self.first_payment_after_restructure.is_none() {
+                    self.first_payment_after_restructure = Some(date);
+                }
+                if self.closure.is_some() {
+                    self.recover(amount, 0, date)?;
+                } else {
+                    self.pay(amount, date, *installment, out)?;
+                }
+            }
+            EventBody::CreditApplied { amount } => {
+                let amount = self.amount(*amount, "a credit application")?;
+                self.apply_credit(amount, date, out)?;
+            }
+            EventBody::CreditRefunded { amount, reason } => {
+                require_reason(reason)?;
+                let amount = self.amount(*amount, "a credit refund")?;
+                if amount > self.member_credit {
+                    return Err(CoreError::NotEligible {
+                        reason: format!(
+                            "a refund cannot exceed the member credit {}",
+                            self.m(self.member_credit)?
+                        ),
+                    });
+                }
+                self.member_credit -= amount;
+            }
+            EventBody::Settled { amount, reason } => {
+                require_reason(reason)?;
+                if self.closure.is_none() {
+                    return Err(CoreError::NotEligible {
+                        reason: "a compromise settlement is for a written-off loan".to_owned(),
+                    });
+                }
+                let amount = self.amount(*amount, "a settlement")?;
+                let owed = self.claim_owed();
+                if amount > owed {
+                    return Err(CoreError::NotEligible {
+                        reason: format!(
+                            "a settlement cannot exceed the claim still owed {}",
+                            self.m(owed)?
+                        ),
+                    });
+                }
+                self.recover(amount, owed - amount, date)?;
             }
             EventBody::FineLevied {
                 installment,
@@ -669,7 +876,15 @@ impl Account {
                 amount,
             } => {
                 self.row_index(*installment)?;
-                let amount = self.amount(*amount, "a fine")?;
+                // A re-amount may bring an existing fine to 0 (its days are no longer late);
+                // a new fine must be above 0.
+                let amount = self.terms.currency.amount(*amount)?.value();
+                if amount < Decimal::ZERO {
+                    return Err(CoreError::InvalidAmount {
+                        reason: "a fine must not be negative".to_owned(),
+                    });
+                }
+                let amount = amount.mantissa();
                 match self.fines.iter_mut().find(|f| {
                     f.installment == *installment
                         && &f.rule_id == rule_id
@@ -685,6 +900,11 @@ impl Account {
                         }
                         f.amount = amount;
                     }
+                    None if amount == 0 => {
+                        return Err(CoreError::InvalidAmount {
+                            reason: "a fine must be greater than zero".to_owned(),
+                        });
+                    }
                     None => self.fines.push(Fine {
                         installment: *installment,
                         rule_id: rule_id.clone(),
@@ -692,6 +912,7 @@ impl Account {
                         amount,
                         paid: 0,
                         waived: 0,
+                        written_off: 0,
                     }),
                 }
             }
@@ -751,13 +972,20 @@ impl Account {
                     _ => row.principal_waived += amount,
                 }
             }
-            EventBody::InstallmentSkipped { installment, mode } => {
+            EventBody::InstallmentSkipped {
+                installment,
+                mode,
+                restructure,
+            } => {
+                self.restructure_gate(*installment, date, restructure.as_deref())?;
                 self.skip(*installment, mode.unwrap_or(self.policy.skip_mode))?;
             }
             EventBody::InterestOnlyPayment {
                 installment,
                 amount,
+                restructure,
             } => {
+                self.restructure_gate(*installment, date, restructure.as_deref())?;
                 let amount = self.amount(*amount, "an interest-only payment")?;
                 self.interest_only(*installment, amount)?;
             }
@@ -768,7 +996,8 @@ impl Account {
             }
             EventBody::PaymentReversed { .. } => {}
             EventBody::RateChanged { annual_rate, mode } => {
-                self.rate_change(*annual_rate, date, *mode)?
+                self.rate_change(*annual_rate, date, *mode)?;
+                self.floating = true;
             }
             EventBody::Foreclosed { amount } => {
                 let amount = self.amount(*amount, "a foreclosure payment")?;
@@ -784,7 +1013,13 @@ impl Account {
                 self.settle_all(date, true)?;
                 self.close(ClosureType::Foreclosure, date, None);
             }
-            EventBody::ToppedUp { new_loan_id } => {
+            EventBody::ToppedUp {
+                new_loan_id,
+                restructure,
+            } => {
+                if self.topup_eligible(date, restructure.as_deref())? {
+                    out.interest_to_suspense = Some(self.m(self.interest_due_on(date))?);
+                }
                 self.settle_all(date, true)?;
                 self.close(ClosureType::Topup, date, Some(new_loan_id.clone()));
             }
@@ -792,6 +1027,11 @@ impl Account {
                 require_reason(reason)?;
                 self.settle_all(date, false)?;
                 self.close(ClosureType::WriteOff, date, None);
+                self.written_off_on = Some(date);
+                // A technical write-off keeps the claim: guarantors stay bound.
+                if let Some(c) = &mut self.closure {
+                    c.guarantors_released.clear();
+                }
             }
         }
         for r in &mut self.rows {
@@ -814,6 +1054,83 @@ impl Account {
         Ok(())
     }
 
+    /// A skip or interest-only month on an installment already past due, or on a loan with
+    /// anything past due (SMA/NPA), is a restructure: refused without an explicit reason
+    /// (`E_RESTRUCTURE_REQUIRED`); with one, the loan is flagged restructured.
+    fn restructure_gate(&mut self, k: u32, date: NaiveDate, reason: Option<&str>) -> Result<()> {
+        let due = self.at(self.row_index(k)?)?.due_on;
+        let sma = self
+            .rows
+            .iter()
+            .any(|r| r.due_on < date && (r.unpaid_interest() > 0 || r.unpaid_principal() > 0));
+        match reason {
+            Some(reason) => {
+                require_reason(reason)?;
+                if self.restructured.is_none() {
+                    self.restructured = Some((date, reason.to_owned()));
+                }
+                Ok(())
+            }
+            None if due < date || sma => Err(CoreError::RestructureRequired {
+                reason: format!(
+                    "installment {k} (due {due}) on a loan {}: say restructure with a reason",
+                    if sma {
+                        "with dues past due"
+                    } else {
+                        "already past due"
+                    }
+                ),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// What a written-off loan's claim still amounts to (0 for any other loan).
+    fn claim_owed(&self) -> i128 {
+        if self
+            .closure
+            .as_ref()
+            .is_none_or(|c| c.closure_type != ClosureType::WriteOff)
+        {
+            return 0;
+        }
+        let written_off: i128 = self
+            .rows
+            .iter()
+            .map(|r| r.principal_written_off + r.interest_written_off)
+            .sum::<i128>()
+            + self.fines.iter().map(|f| f.written_off).sum::<i128>();
+        written_off - self.recovered - self.settlement_waived
+    }
+
+    /// A recovery of `amount` on a written-off loan, and the part of the claim a settlement
+    /// waives. A recovery above the claim is refused; the claim fully met (or settled)
+    /// releases the guarantors.
+    fn recover(&mut self, amount: i128, waive: i128, date: NaiveDate) -> Result<()> {
+        let owed = self.claim_owed();
+        if amount > owed {
+            return Err(CoreError::NotEligible {
+                reason: format!(
+                    "a recovery cannot exceed the written-off claim still owed {}",
+                    self.m(owed)?
+                ),
+            });
+        }
+        self.recovered += amount;
+        self.settlement_waived += waive;
+        let guarantors = self.guarantors.clone();
+        if let Some(c) = &mut self.closure {
+            if waive > 0 {
+                c.closure_type = ClosureType::Settled;
+                c.closed_on = date;
+            }
+            if amount + waive == owed {
+                c.guarantors_released = guarantors;
+            }
+        }
+        Ok(())
+    }
+
     fn close(&mut self, closure_type: ClosureType, on: NaiveDate, successor: Option<String>) {
         self.closure = Some(Closure {
             closure_type,
@@ -821,6 +1138,104 @@ impl Account {
             guarantors_released: self.guarantors.clone(),
             successor_loan_id: successor,
         });
+    }
+
+    /// Member credit due to be applied on `date`: the least of the credit and the dues (with
+    /// fines) of installments due on or before `date`.
+    pub(crate) fn credit_applicable(&self, date: NaiveDate) -> i128 {
+        if self.closure.is_some() {
+            return 0;
+        }
+        let due: i128 = self
+            .dues()
+            .iter()
+            .filter(|d| d.due_on <= date)
+            .map(|d| d.owed.iter().sum::<i128>())
+            .sum();
+        due.min(self.member_credit)
+    }
+
+    /// Applies `amount` of member credit to the dues due on or before `date`, in the loan's
+    /// allocation order (never to later installments).
+    fn apply_credit(
+        &mut self,
+        amount: i128,
+        date: NaiveDate,
+        out: &mut EventOutcome,
+    ) -> Result<()> {
+        if amount > self.credit_applicable(date) {
+            return Err(CoreError::NotEligible {
+                reason: format!(
+                    "a credit application cannot exceed the member credit {} or the dues due",
+                    self.m(self.member_credit)?
+                ),
+            });
+        }
+        let policy = crate::allocation::AllocationPolicy {
+            preset: self.policy.allocation.preset,
+            excess: ExcessPolicy::HoldAsMemberCredit,
+        };
+        let dues = self.dues();
+        let (lines, _) = allocate_minor(amount, date, None, &dues, policy)?;
+        self.member_credit -= amount;
+        self.apply_lines(&lines)?;
+        if self.record {
+            out.allocation = Some(self.allocation_of(&lines, None, 0, policy)?);
+        }
+        Ok(())
+    }
+
+    fn apply_lines(&mut self, lines: &[(u32, Component, i128)]) -> Result<()> {
+        for &(installment, component, v) in lines {
+            match component {
+                Component::Interest | Component::Principal => {
+                    let i = self.row_index(installment)?;
+                    let row = self.at_mut(i)?;
+                    if component == Component::Interest {
+                        row.interest_paid += v;
+                    } else {
+                        row.principal_paid += v;
+                    }
+                }
+                Component::Fine => {
+                    let mut left = v;
+                    for f in self
+                        .fines
+                        .iter_mut()
+                        .filter(|f| f.installment == installment)
+                    {
+                        let take = f.balance().min(left);
+                        f.paid += take;
+                        left -= take;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn allocation_of(
+        &self,
+        lines: &[(u32, Component, i128)],
+        target: Option<u32>,
+        excess: i128,
+        policy: crate::allocation::AllocationPolicy,
+    ) -> Result<Allocation> {
+        Ok(Allocation {
+            policy,
+            target,
+            lines: lines
+                .iter()
+                .map(|&(installment, component, v)| {
+                    Ok(AllocationLine {
+                        installment,
+                        component,
+                        amount: self.m(v)?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?,
+            excess: self.m(excess)?,
+        })
     }
 
     fn pay(
@@ -834,13 +1249,17 @@ impl Account {
         if let Some(k) = target
             && !dues.iter().any(|d| d.installment == k)
         {
-            // A settled installment owes nothing: the whole payment is excess.
+            // A settled installment owes nothing: the whole payment goes to the waterfall.
             let row = self.at(self.row_index(k)?)?;
-            dues.push(MinorDue {
-                installment: k,
-                due_on: row.due_on,
-                owed: [0, 0, 0],
-            });
+            let at = dues.partition_point(|d| (d.due_on, d.installment) < (row.due_on, k));
+            dues.insert(
+                at,
+                MinorDue {
+                    installment: k,
+                    due_on: row.due_on,
+                    owed: [0, 0, 0],
+                },
+            );
         }
         let (lines, excess) = allocate_minor(amount, date, target, &dues, self.policy.allocation)?;
         for &(installment, component, v) in &lines {
@@ -989,6 +1408,9 @@ impl Account {
                 interest_paid: 0,
                 principal_waived: 0,
                 interest_waived: 0,
+                interest_cancelled: 0,
+                principal_written_off: 0,
+                interest_written_off: 0,
                 deferred_principal: 0,
                 settled_on: None,
             });
@@ -1197,20 +1619,23 @@ impl Account {
     }
 
     /// Settles everything: `collected` marks dues paid (foreclosure, top-up), otherwise they
-    /// are written off. Interest of installments due after `date` is cancelled either way.
+    /// are written off (still a claim). Interest of installments due after `date` is cancelled
+    /// either way (shown as `cancelled`, never as waived).
     fn settle_all(&mut self, date: NaiveDate, collected: bool) -> Result<()> {
         for r in &mut self.rows {
             let ui = r.unpaid_interest();
             let up = r.unpaid_principal();
-            if r.due_on <= date && collected {
+            if r.due_on > date {
+                r.interest_cancelled += ui;
+            } else if collected {
                 r.interest_paid += ui;
             } else {
-                r.interest_waived += ui;
+                r.interest_written_off += ui;
             }
             if collected {
                 r.principal_paid += up;
             } else {
-                r.principal_waived += up;
+                r.principal_written_off += up;
             }
         }
         for f in &mut self.fines {
@@ -1218,7 +1643,7 @@ impl Account {
             if collected {
                 f.paid += b;
             } else {
-                f.waived += b;
+                f.written_off += b;
             }
         }
         Ok(())
@@ -1249,28 +1674,97 @@ impl Account {
         self.quote(date)
     }
 
-    pub(super) fn topup_quote(&self, date: NaiveDate, amount: Money) -> Result<TopUpQuote> {
+    pub(super) fn topup_quote(
+        &self,
+        date: NaiveDate,
+        amount: Money,
+        restructure: Option<&str>,
+    ) -> Result<TopUpQuote> {
         self.closed_error()?;
         self.before_disbursement(date)?;
         let amount = self.amount(amount, "a top-up")?;
+        let npa = self.topup_eligible(date, restructure)?;
         let principal = self.outstanding_principal();
-        let interest_due: i128 = self
-            .rows
-            .iter()
-            .filter(|r| r.due_on <= date)
-            .map(Row::unpaid_interest)
-            .sum();
-        let fines: i128 = self.fines.iter().map(Fine::balance).sum();
-        let collected = interest_due + fines;
+        let interest_due = self.interest_due_on(date);
         Ok(TopUpQuote {
             topup_amount: self.m(amount)?,
             new_principal: self.m(principal + amount)?,
-            collected_from_proceeds: self.m(collected)?,
-            cash_before_fee: self.m(amount - collected)?,
+            collected_from_proceeds: self.m(interest_due)?,
+            cash_before_fee: self.m(amount - interest_due)?,
             parent_principal: self.m(principal)?,
             parent_interest_due: self.m(interest_due)?,
-            parent_fines: self.m(fines)?,
+            parent_fines: self.m(0)?,
+            interest_to_suspense: if npa {
+                Some(self.m(interest_due)?)
+            } else {
+                None
+            },
+            restructured: restructure.is_some(),
         })
+    }
+
+    fn interest_due_on(&self, date: NaiveDate) -> i128 {
+        self.rows
+            .iter()
+            .filter(|r| r.due_on <= date)
+            .map(Row::unpaid_interest)
+            .sum()
+    }
+
+    /// Top-up eligibility (decisions §11, revised 2026-12-03); returns whether the parent is
+    /// NPA. Fines are never financed from the proceeds, so none may be unpaid; at least
+    /// `topup_min_emis_paid` installments must be fully paid; at most `topup_max_overdue` may
+    /// be past due unless the top-up is an explicit restructure; an NPA parent (days past due
+    /// above `npa_after_days`) needs the restructure.
+    fn topup_eligible(&self, date: NaiveDate, restructure: Option<&str>) -> Result<bool> {
+        let refuse = |reason: String| Err(CoreError::TopupNotEligible { reason });
+        if let Some(reason) = restructure {
+            require_reason(reason)?;
+        }
+        let fines: i128 = self.fines.iter().map(Fine::balance).sum();
+        if fines > 0 {
+            return refuse(format!(
+                "fines of {} are unpaid; they are never paid from a new loan's proceeds",
+                self.m(fines)?
+            ));
+        }
+        let paid = self
+            .rows
+            .iter()
+            .filter(|r| {
+                r.kind == RowKind::Regular
+                    && r.unpaid_interest() == 0
+                    && r.unpaid_principal() == 0
+                    && r.interest_paid + r.principal_paid > 0
+            })
+            .count();
+        let min = self.policy.topup_min_emis_paid;
+        if u32::try_from(paid).unwrap_or(u32::MAX) < min {
+            return refuse(format!("{paid} installments paid, at least {min} needed"));
+        }
+        let past_due: Vec<&Row> = self
+            .rows
+            .iter()
+            .filter(|r| r.due_on < date && (r.unpaid_interest() > 0 || r.unpaid_principal() > 0))
+            .collect();
+        let dpd = past_due.first().map_or(0, |r| days_between(r.due_on, date));
+        let npa = dpd > i64::from(self.policy.npa_after_days);
+        if restructure.is_none() {
+            if npa {
+                return refuse(format!(
+                    "the parent is NPA ({dpd} days past due): a top-up needs an explicit \
+                     restructure with a reason"
+                ));
+            }
+            let max = self.policy.topup_max_overdue;
+            if u32::try_from(past_due.len()).unwrap_or(u32::MAX) > max {
+                return refuse(format!(
+                    "{} installments are past due, at most {max} allowed",
+                    past_due.len()
+                ));
+            }
+        }
+        Ok(npa)
     }
 
     pub(super) fn quote(&self, date: NaiveDate) -> Result<ForeclosureQuote> {
@@ -1294,7 +1788,13 @@ impl Account {
             .map(|r| r.due_on)
             .max()
             .unwrap_or(self.terms.disbursed_on);
-        let rule = self.policy.foreclosure;
+        // A floating-rate loan to an individual carries no foreclosure charge: only the
+        // interest accrued to the date, whatever the policy's rule.
+        let rule = if self.floating {
+            ForeclosureRule::AccruedToDate
+        } else {
+            self.policy.foreclosure
+        };
         let foreclosure_interest = match rule {
             ForeclosureRule::AccruedToDate => self
                 .amort
@@ -1306,7 +1806,11 @@ impl Account {
             }
             ForeclosureRule::OneMonthInterest => self.amort.one_period(principal)?,
         };
-        let pc = self.policy.prepayment_charge_pct.normalize();
+        let pc = if self.floating {
+            Decimal::ZERO
+        } else {
+            self.policy.prepayment_charge_pct.normalize()
+        };
         let prepayment_charge = self
             .amort
             .round(principal * pc.mantissa(), 100 * 10_i128.pow(pc.scale()))?;
@@ -1321,6 +1825,7 @@ impl Account {
             prepayment_charge: self.m(prepayment_charge)?,
             fines: self.m(fines)?,
             total: self.m(total)?,
+            floating: self.floating,
         })
     }
 
@@ -1331,6 +1836,7 @@ impl Account {
             Some(ClosureType::Foreclosure) => "foreclosed",
             Some(ClosureType::WriteOff) => "written_off",
             Some(ClosureType::Topup) => "topped_up",
+            Some(ClosureType::Settled) => "settled",
         }
     }
 
@@ -1361,6 +1867,11 @@ impl Account {
             interest_due: self.m(interest_due)?,
             fines_due: self.m(self.fines.iter().map(Fine::balance).sum())?,
             overdue,
+            restructured: self.restructure_view()?,
+            written_off_owed: self
+                .write_off_view()?
+                .map(|w| w.still_owed)
+                .filter(|m| m.value() != Decimal::ZERO),
         })
     }
 
@@ -1441,10 +1952,15 @@ impl Account {
             let unpaid = r.unpaid_interest() + r.unpaid_principal();
             let paid = r.interest_paid + r.principal_paid;
             let waived = r.interest_waived + r.principal_waived;
+            let written_off = r.principal_written_off + r.interest_written_off;
             let status = match r.kind {
                 RowKind::Skipped => InstallmentStatus::Skipped,
                 RowKind::InterestOnly if unpaid == 0 => InstallmentStatus::InterestOnly,
+                _ if written_off > 0 => InstallmentStatus::WrittenOff,
                 _ if unpaid == 0 && paid == 0 && waived > 0 => InstallmentStatus::Waived,
+                _ if unpaid == 0 && paid == 0 && r.interest_cancelled > 0 => {
+                    InstallmentStatus::Cancelled
+                }
                 _ => InstallmentStatus::of_regular(unpaid, paid, r.due_on, as_of),
             };
             let row_dpd = if status == InstallmentStatus::Overdue {
@@ -1462,6 +1978,8 @@ impl Account {
                 principal_paid: self.m(r.principal_paid)?,
                 interest_paid: self.m(r.interest_paid)?,
                 waived: self.m(waived)?,
+                cancelled: self.m(r.interest_cancelled)?,
+                written_off: self.m(written_off)?,
                 unpaid: self.m(unpaid)?,
                 deferred_principal: self.m(r.deferred_principal)?,
                 fines_due: self.m(self.fines_on(r.number))?,
@@ -1483,6 +2001,7 @@ impl Account {
                     amount: self.m(f.amount)?,
                     paid: self.m(f.paid)?,
                     waived: self.m(f.waived)?,
+                    written_off: self.m(f.written_off)?,
                     balance: self.m(f.balance())?,
                 })
             })
@@ -1527,7 +2046,50 @@ impl Account {
             interest_only_used: self.interest_only,
             installments,
             fines,
+            write_off: self.write_off_view()?,
+            restructured: self.restructure_view()?,
         })
+    }
+
+    fn restructure_view(&self) -> Result<Option<RestructureView>> {
+        let Some((on, reason)) = &self.restructured else {
+            return Ok(None);
+        };
+        let months = self.policy.restructure_observation_months;
+        Ok(Some(RestructureView {
+            on: *on,
+            reason: reason.clone(),
+            first_payment_on: self.first_payment_after_restructure,
+            performance_months: months,
+            upgrade_from: self
+                .first_payment_after_restructure
+                .and_then(|d| d.checked_add_months(chrono::Months::new(months))),
+        }))
+    }
+
+    /// The claim of a written-off (or settled) loan.
+    fn write_off_view(&self) -> Result<Option<WriteOffView>> {
+        let Some(c) = self
+            .closure
+            .as_ref()
+            .filter(|c| matches!(c.closure_type, ClosureType::WriteOff | ClosureType::Settled))
+        else {
+            return Ok(None);
+        };
+        let principal: i128 = self.rows.iter().map(|r| r.principal_written_off).sum();
+        let interest: i128 = self.rows.iter().map(|r| r.interest_written_off).sum();
+        let fines: i128 = self.fines.iter().map(|f| f.written_off).sum();
+        let total = principal + interest + fines;
+        Ok(Some(WriteOffView {
+            written_off_on: self.written_off_on.unwrap_or(c.closed_on),
+            principal: self.m(principal)?,
+            interest: self.m(interest)?,
+            fines: self.m(fines)?,
+            total: self.m(total)?,
+            recovered: self.m(self.recovered)?,
+            settlement_waived: self.m(self.settlement_waived)?,
+            still_owed: self.m(total - self.recovered - self.settlement_waived)?,
+        }))
     }
 }
 

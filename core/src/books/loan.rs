@@ -68,6 +68,7 @@ fn diff(a: &Figures, b: &Figures) -> Figures {
         member_credit: a.member_credit - b.member_credit,
         savings_credit: a.savings_credit - b.savings_credit,
         outstanding: a.outstanding - b.outstanding,
+        recovered: a.recovered - b.recovered,
     }
 }
 
@@ -94,6 +95,9 @@ pub(crate) fn event_kind(body: &EventBody) -> &'static str {
         EventBody::Foreclosed { .. } => "foreclosed",
         EventBody::ToppedUp { .. } => "topped_up",
         EventBody::WrittenOff { .. } => "written_off",
+        EventBody::Settled { .. } => "settled",
+        EventBody::CreditApplied { .. } => "credit_applied",
+        EventBody::CreditRefunded { .. } => "credit_refunded",
         EventBody::Waiver { .. } => "waiver",
     }
 }
@@ -279,6 +283,9 @@ impl<'c> LoanPoster<'c> {
         };
         let collected = minor(outcome.interest_collected)?;
         let charge = minor(outcome.charge_collected)?;
+        // A top-up of an NPA parent: the interest paid from the new loan's proceeds is not
+        // realised; it stays in (accrual) or goes to (cash) interest suspense.
+        let held = minor(outcome.interest_to_suspense)?;
         let cap_due = match (&e.body, self.skip_due) {
             (EventBody::InstallmentSkipped { .. }, Some(due)) if due <= t => d.capitalised,
             _ => 0,
@@ -298,22 +305,28 @@ impl<'c> LoanPoster<'c> {
             EventBody::PaymentReceived { amount, .. }
             | EventBody::InterestOnlyPayment { amount, .. }
             | EventBody::PartPayment { amount, .. }
-            | EventBody::Foreclosed { amount } => {
+            | EventBody::Foreclosed { amount }
+            | EventBody::Settled { amount, .. } => {
                 legs.debit(self.ctx.funds, self.ctx.currency.minor(*amount)?);
             }
             EventBody::ToppedUp { .. } => {
                 legs.debit(R::TopupClearing, cash_in);
             }
+            // Member credit paid back: Dr member credit (the Δ below) / Cr funds.
+            EventBody::CreditRefunded { amount, .. } => {
+                legs.credit(self.ctx.funds, self.ctx.currency.minor(*amount)?);
+            }
             _ => {}
         }
         legs.credit(R::LoanPortfolio, principal_in)
             .credit(R::PrepaymentChargeIncome, charge)
+            .credit(R::BadDebtsRecovered, d.recovered)
             .credit(R::MemberCredit, d.member_credit)
             .credit(R::SavingsClearing, d.savings_credit);
         if accrual {
             legs.credit(R::InterestReceivable, d.interest_paid_due)
                 .credit(R::InterestIncome, d.interest_paid_ahead + collected);
-            let realised = d.interest_paid_due.min(self.suspense).max(0);
+            let realised = (d.interest_paid_due - held).min(self.suspense).max(0);
             self.suspense -= realised;
             legs.debit(R::InterestSuspense, realised)
                 .credit(R::InterestIncome, realised);
@@ -323,8 +336,10 @@ impl<'c> LoanPoster<'c> {
                 .debit(R::FineIncome, d.fines_waived)
                 .credit(R::FineReceivable, d.fines_waived);
         } else {
-            legs.credit(R::InterestIncome, interest_cash)
+            legs.credit(R::InterestIncome, interest_cash - held)
+                .credit(R::InterestSuspense, held)
                 .credit(R::FineIncome, d.fines_paid);
+            self.suspense += held;
         }
         // Principal waived or written off.
         let loss = if matches!(e.body, EventBody::WrittenOff { .. }) {

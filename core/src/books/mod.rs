@@ -191,7 +191,7 @@ fn topup_order(books: &Books) -> Result<(Vec<usize>, HashMap<String, usize>)> {
     let mut parent: HashMap<usize, usize> = HashMap::new();
     for (i, l) in books.loans.iter().enumerate() {
         for e in &l.events {
-            if let EventBody::ToppedUp { new_loan_id } = &e.body
+            if let EventBody::ToppedUp { new_loan_id, .. } = &e.body
                 && let Some(&child) = ids.get(new_loan_id)
             {
                 parent.insert(child, i);
@@ -375,6 +375,7 @@ impl<'c> LoanRun<'_, 'c> {
                     excess_to: None,
                     interest_collected: None,
                     charge_collected: None,
+                    interest_to_suspense: None,
                 };
                 poster.before(e, &account)?;
                 account.apply(e, &mut outcome)?;

@@ -98,6 +98,8 @@ pub enum PostingRole {
     FineIncome,
     /// Prepayment charges collected at foreclosure.
     PrepaymentChargeIncome,
+    /// Payments received on written-off loans (bad debts recovered).
+    BadDebtsRecovered,
     /// Interest credited to savings.
     SavingsInterestExpense,
     /// Bonus credited to savings.
@@ -112,7 +114,7 @@ pub enum PostingRole {
 
 impl PostingRole {
     /// Every role, in the order legs are listed within an entry.
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 21] = [
         Self::Cash,
         Self::Bank,
         Self::LoanPortfolio,
@@ -128,6 +130,7 @@ impl PostingRole {
         Self::FeeIncome,
         Self::FineIncome,
         Self::PrepaymentChargeIncome,
+        Self::BadDebtsRecovered,
         Self::SavingsInterestExpense,
         Self::BonusExpense,
         Self::WriteOffExpense,
@@ -154,7 +157,8 @@ impl PostingRole {
             Self::InterestIncome
             | Self::FeeIncome
             | Self::FineIncome
-            | Self::PrepaymentChargeIncome => &[Income],
+            | Self::PrepaymentChargeIncome
+            | Self::BadDebtsRecovered => &[Income],
             Self::SavingsInterestExpense
             | Self::BonusExpense
             | Self::WriteOffExpense
@@ -194,6 +198,7 @@ impl PostingRole {
             Self::FeeIncome => "3200",
             Self::FineIncome => "3300",
             Self::PrepaymentChargeIncome => "3400",
+            Self::BadDebtsRecovered => "3500",
             Self::SavingsInterestExpense => "4100",
             Self::BonusExpense => "4300",
             Self::WriteOffExpense => "4400",
@@ -223,7 +228,7 @@ pub struct Chart {
     /// The codes, shared by every posting line.
     codes: Vec<Arc<str>>,
     by_code: BTreeMap<String, usize>,
-    roles: [usize; 20],
+    roles: [usize; 21],
 }
 
 const SEED: &[(&str, &str, AccountKind, Option<&str>, bool)] = {
@@ -263,6 +268,7 @@ const SEED: &[(&str, &str, AccountKind, Option<&str>, bool)] = {
             Some("3000"),
             false,
         ),
+        ("3500", "Bad Debts Recovered", Income, Some("3000"), false),
         ("4000", "Expenses", Expense, None, true),
         ("4100", "Interest Expense", Expense, Some("4000"), false),
         ("4200", "Operating Expenses", Expense, Some("4000"), false),
@@ -292,7 +298,7 @@ impl Default for Chart {
             accounts: Vec::new(),
             codes: Vec::new(),
             by_code: BTreeMap::new(),
-            roles: [0; 20],
+            roles: [0; 21],
         })
     }
 }
@@ -330,7 +336,7 @@ impl Chart {
                 }
             }
         }
-        let mut roles = [0_usize; 20];
+        let mut roles = [0_usize; 21];
         for role in PostingRole::ALL {
             let code = overrides
                 .get(&role)
