@@ -475,6 +475,60 @@ pub enum CoreError {
         /// The date.
         date: String,
     },
+    /// A bank statement is longer than [`crate::bank::limits::MAX_STATEMENT_BYTES`].
+    #[error("statement too large: {reason}")]
+    StatementTooLarge {
+        /// What is wrong, with the limit.
+        reason: String,
+    },
+    /// One line (record) of a CSV statement is longer than [`crate::bank::limits::MAX_LINE_BYTES`].
+    #[error("statement line too long: {reason}")]
+    StatementLineTooLong {
+        /// What is wrong, with the limit.
+        reason: String,
+    },
+    /// A statement has more rows than [`crate::bank::limits::MAX_ROWS`].
+    #[error("statement too many rows: {reason}")]
+    StatementTooManyRows {
+        /// What is wrong, with the limit.
+        reason: String,
+    },
+    /// A statement row has more cells than [`crate::bank::limits::MAX_COLUMNS`].
+    #[error("statement too many columns: {reason}")]
+    StatementTooManyColumns {
+        /// What is wrong, with the limit.
+        reason: String,
+    },
+    /// A statement cell is longer than [`crate::bank::limits::MAX_CELL_BYTES`].
+    #[error("statement cell too long: {reason}")]
+    StatementCellTooLong {
+        /// What is wrong, with the limit.
+        reason: String,
+    },
+    /// An XLSX statement's parts decompress to more than [`crate::bank::limits::MAX_DECOMPRESSED_BYTES`] (or it has more than [`crate::bank::limits::MAX_ZIP_ENTRIES`] parts): a zip bomb.
+    #[error("statement decompressed too large: {reason}")]
+    StatementDecompressedTooLarge {
+        /// What is wrong, with the limit.
+        reason: String,
+    },
+    /// An XLSX sheet has a cell beyond [`crate::bank::limits::MAX_SHEET_ROWS`] rows or [`crate::bank::limits::MAX_COLUMNS`] columns, or its cells' text (shared strings expanded) exceeds [`crate::bank::limits::MAX_SHEET_TEXT_BYTES`].
+    #[error("statement sheet too large: {reason}")]
+    StatementSheetTooLarge {
+        /// What is wrong, with the limit.
+        reason: String,
+    },
+    /// A CSV statement's text encoding is not one windeep reads (binary data, UTF-16 without a byte-order mark, UTF-32).
+    #[error("statement encoding: {reason}")]
+    StatementEncoding {
+        /// What is wrong, with the limit.
+        reason: String,
+    },
+    /// An operation's JSON input is longer than [`crate::strict_json::MAX_INPUT_BYTES`].
+    #[error("input too large: {reason}")]
+    InputTooLarge {
+        /// What is wrong, with the limit.
+        reason: String,
+    },
 }
 
 impl CoreError {
@@ -551,6 +605,15 @@ impl CoreError {
             Self::UnknownAccount { .. } => "E_UNKNOWN_ACCOUNT",
             Self::PeriodClosed { .. } => "E_PERIOD_CLOSED",
             Self::InsufficientBalance { .. } => "E_INSUFFICIENT_BALANCE",
+            Self::StatementTooLarge { .. } => "E_STATEMENT_TOO_LARGE",
+            Self::StatementLineTooLong { .. } => "E_STATEMENT_LINE_TOO_LONG",
+            Self::StatementTooManyRows { .. } => "E_STATEMENT_TOO_MANY_ROWS",
+            Self::StatementTooManyColumns { .. } => "E_STATEMENT_TOO_MANY_COLUMNS",
+            Self::StatementCellTooLong { .. } => "E_STATEMENT_CELL_TOO_LONG",
+            Self::StatementDecompressedTooLarge { .. } => "E_STATEMENT_DECOMPRESSED_TOO_LARGE",
+            Self::StatementSheetTooLarge { .. } => "E_STATEMENT_SHEET_TOO_LARGE",
+            Self::StatementEncoding { .. } => "E_STATEMENT_ENCODING",
+            Self::InputTooLarge { .. } => "E_INPUT_TOO_LARGE",
         }
     }
 
@@ -619,6 +682,15 @@ impl CoreError {
         "E_UNKNOWN_ACCOUNT",
         "E_PERIOD_CLOSED",
         "E_INSUFFICIENT_BALANCE",
+        "E_STATEMENT_TOO_LARGE",
+        "E_STATEMENT_LINE_TOO_LONG",
+        "E_STATEMENT_TOO_MANY_ROWS",
+        "E_STATEMENT_TOO_MANY_COLUMNS",
+        "E_STATEMENT_CELL_TOO_LONG",
+        "E_STATEMENT_DECOMPRESSED_TOO_LARGE",
+        "E_STATEMENT_SHEET_TOO_LARGE",
+        "E_STATEMENT_ENCODING",
+        "E_INPUT_TOO_LARGE",
     ];
 }
 
@@ -769,6 +841,15 @@ mod tests {
                 amount: s(),
                 date: s(),
             },
+            CoreError::StatementTooLarge { reason: s() },
+            CoreError::StatementLineTooLong { reason: s() },
+            CoreError::StatementTooManyRows { reason: s() },
+            CoreError::StatementTooManyColumns { reason: s() },
+            CoreError::StatementCellTooLong { reason: s() },
+            CoreError::StatementDecompressedTooLarge { reason: s() },
+            CoreError::StatementSheetTooLarge { reason: s() },
+            CoreError::StatementEncoding { reason: s() },
+            CoreError::InputTooLarge { reason: s() },
         ];
         for e in &all {
             match e {
@@ -834,7 +915,16 @@ mod tests {
                 | CoreError::UnbalancedEntry { .. }
                 | CoreError::UnknownAccount { .. }
                 | CoreError::PeriodClosed { .. }
-                | CoreError::InsufficientBalance { .. } => {}
+                | CoreError::InsufficientBalance { .. }
+                | CoreError::StatementTooLarge { .. }
+                | CoreError::StatementLineTooLong { .. }
+                | CoreError::StatementTooManyRows { .. }
+                | CoreError::StatementTooManyColumns { .. }
+                | CoreError::StatementCellTooLong { .. }
+                | CoreError::StatementDecompressedTooLarge { .. }
+                | CoreError::StatementSheetTooLarge { .. }
+                | CoreError::StatementEncoding { .. }
+                | CoreError::InputTooLarge { .. } => {}
             }
         }
         all

@@ -44,6 +44,7 @@ mod classification;
 mod decimal;
 mod envelope;
 mod error;
+pub mod export;
 mod fines;
 mod ledger;
 mod money;
@@ -53,6 +54,7 @@ mod reconcile;
 mod rounding;
 mod savings;
 mod schedule;
+pub mod strict_json;
 pub mod typed;
 
 pub use account::{

@@ -636,6 +636,7 @@ fn books_report<T>(
 }
 
 fn parse<T: DeserializeOwned>(input: &str) -> Result<T> {
+    crate::strict_json::check(input)?;
     serde_json::from_str(input).map_err(|e| error_from_serde(&e))
 }
 

@@ -6,7 +6,6 @@ use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::account::{EventBody, InstallmentStatus, LoanEvent, Replay, fine_snapshot, replay};
-use crate::bank::normalise_utr;
 use crate::books::{Books, Derived, derive, member_codes, member_rows};
 use crate::classification::ClassificationPolicy;
 use crate::error::{CoreError, Result};
@@ -1201,7 +1200,8 @@ pub fn check_books(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
     }
 
     // #7 bank transactions.
-    let mut by_utr: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    // a UTR repeats only in one direction: a UPI reversal shares its payment's RRN
+    let mut by_utr: BTreeMap<(String, String, String), Vec<String>> = BTreeMap::new();
     let (mut unmapped, mut unmapped_amount) = (0_usize, 0_i128);
     let cutoff = as_of
         .checked_sub_days(Days::new(u64::from(alerts.unmapped_older_than_days)))
@@ -1231,11 +1231,11 @@ pub fn check_books(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
         if let Some(u) = t
             .utr
             .as_deref()
-            .map(normalise_utr)
+            .map(crate::bank::normalise_utr)
             .filter(|u| !u.is_empty())
         {
             by_utr
-                .entry((t.bank_account.clone(), u))
+                .entry((t.bank_account.clone(), u, t.direction.clone()))
                 .or_default()
                 .push(t.id.clone());
         }
@@ -1256,7 +1256,7 @@ pub fn check_books(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
             }
         }
     }
-    for ((account, utr), ids) in by_utr {
+    for ((account, utr, _), ids) in by_utr {
         if ids.len() > 1 {
             c.add(
                 "duplicate_utr",

@@ -31,6 +31,9 @@ fn statuses(report: &ImportReport) -> Vec<String> {
             ImportedRow::Duplicate { duplicate_of, .. } => {
                 format!("duplicate of {}", duplicate_of.row)
             }
+            ImportedRow::Conflict { conflicts_with, .. } => {
+                format!("conflict with {}", conflicts_with.row)
+            }
             ImportedRow::Rejected { problem, .. } => {
                 format!("rejected {}", serde_json::to_value(problem).unwrap())
             }
@@ -95,7 +98,7 @@ fn each_presets_layout_reads_the_same_three_transactions() {
             let ImportedRow::New { transaction, .. } = &report.rows[0] else {
                 panic!("{preset}")
             };
-            assert_eq!(transaction.key, "utr:601512345678", "{preset}");
+            assert_eq!(transaction.key, "utr:601512345678:credit", "{preset}");
             assert!(
                 got.iter().skip(3).all(|s| s.starts_with("skipped")),
                 "{preset}: {got:?}"
@@ -132,6 +135,7 @@ fn identical_rows_are_kept_and_found_again_on_reimport() {
         07/01/2026,CASH DEPOSIT,,500.00\n\
         07/01/2026,CASH DEPOSIT,,500.00\n\
         07/01/2026,UPI/601512345678/A,,500.00\n\
+        07/01/2026,UPI/601512345678/A,,500.00\n\
         08/01/2026,UPI/601512345678/A,,500.00\n";
     let first = import(text, None, &[]);
     assert_eq!(
@@ -141,6 +145,8 @@ fn identical_rows_are_kept_and_found_again_on_reimport() {
             "new credit 500.00 2026-01-07",
             "new credit 500.00 2026-01-07",
             "duplicate of 4",
+            // the same UTR on another date is not silently the same transfer
+            "conflict with 4",
         ]
     );
     let keys: Vec<String> = first
@@ -157,7 +163,8 @@ fn identical_rows_are_kept_and_found_again_on_reimport() {
             "duplicate of 2",
             "duplicate of 3",
             "duplicate of 4",
-            "duplicate of 4"
+            "duplicate of 4",
+            "conflict with 4"
         ]
     );
     // an overlapping statement that has only the second of the two identical rows
@@ -222,6 +229,7 @@ fn malformed_rows_are_listed_and_never_abort() {
         .map(|r| match r {
             ImportedRow::New { row, .. }
             | ImportedRow::Duplicate { row, .. }
+            | ImportedRow::Conflict { row, .. }
             | ImportedRow::Rejected { row, .. }
             | ImportedRow::Skipped { row, .. } => *row,
         })

@@ -74,11 +74,13 @@ proptest! {
         let first = import_statement(text.as_bytes(), Format::Csv, &options, "ACC", None, &[]).unwrap();
         let s = &first.summary;
         prop_assert_eq!(s.rows, u64::try_from(rows.len()).unwrap());
-        prop_assert_eq!(s.new + s.duplicates + s.rejected + s.skipped + s.blank, s.rows);
+        prop_assert_eq!(s.new + s.duplicates + s.conflicts + s.rejected + s.skipped + s.blank, s.rows);
         let prior = first.prior_keys("IMP-1");
         let again = import_statement(text.as_bytes(), Format::Csv, &options, "ACC", None, &prior).unwrap();
         prop_assert_eq!(again.summary.new, 0);
         prop_assert_eq!(again.summary.duplicates, s.new + s.duplicates);
+        // a UTR seen with another date or amount stays a conflict, never a duplicate
+        prop_assert_eq!(again.summary.conflicts, s.conflicts);
         prop_assert_eq!(again.summary.rejected, s.rejected);
         for (a, b) in first.rows.iter().zip(&again.rows) {
             if let (ImportedRow::New { row, transaction: t1, .. }, ImportedRow::Duplicate { transaction: t2, duplicate_of, .. }) = (a, b) {

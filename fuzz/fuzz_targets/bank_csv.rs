@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
     match import_statement(body, Format::Csv, &options, "ACC-1", None, &[]) {
         Ok(first) => {
             let s = &first.summary;
-            assert_eq!(s.new + s.duplicates + s.rejected + s.skipped + s.blank, s.rows);
+            assert_eq!(s.new + s.duplicates + s.conflicts + s.rejected + s.skipped + s.blank, s.rows);
             let prior = first.prior_keys("IMP-1");
             let again = import_statement(body, Format::Csv, &options, "ACC-1", None, &prior)
                 .expect("a statement that imported once imports again");

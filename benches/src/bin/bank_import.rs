@@ -99,6 +99,8 @@ fn run(path: &std::path::Path, prior: Vec<PriorKey>, keep: bool) -> (Vec<PriorKe
                 key: transaction.key,
                 import_id: "IMP-1".to_owned(),
                 row,
+                date: Some(transaction.date),
+                amount: Some(transaction.amount),
             });
         }
         Ok(())
@@ -106,8 +108,14 @@ fn run(path: &std::path::Path, prior: Vec<PriorKey>, keep: bool) -> (Vec<PriorKe
     .expect("import");
     let secs = start.elapsed().as_secs_f64();
     let line = format!(
-        "{:.3} s: {} rows, {} new, {} duplicates, {} rejected, {} skipped",
-        secs, summary.rows, summary.new, summary.duplicates, summary.rejected, summary.skipped
+        "{:.3} s: {} rows, {} new, {} duplicates, {} conflicts, {} rejected, {} skipped",
+        secs,
+        summary.rows,
+        summary.new,
+        summary.duplicates,
+        summary.conflicts,
+        summary.rejected,
+        summary.skipped
     );
     (keys, line)
 }

@@ -73,12 +73,19 @@ def _wrap(value: Any) -> Any:
     return value
 
 
-def _plain(value: Any) -> Any:
+_PLAIN_DEPTH = 200
+"""How deep :func:`_plain` converts; deeper data is passed on as it is and refused by the core
+with ``E_INVALID_INPUT`` (never a ``RecursionError``)."""
+
+
+def _plain(value: Any, depth: int = 0) -> Any:
     """A value as plain data: every mapping a ``dict``, every list or tuple a ``list``."""
+    if depth > _PLAIN_DEPTH:
+        return value
     if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: _plain(v, depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [_plain(v, depth + 1) for v in value]
     return value
 
 

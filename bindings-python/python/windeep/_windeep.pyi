@@ -80,6 +80,15 @@ __all__ = [
     "UnknownAccountError",
     "PeriodClosedError",
     "InsufficientBalanceError",
+    "StatementTooLargeError",
+    "StatementLineTooLongError",
+    "StatementTooManyRowsError",
+    "StatementTooManyColumnsError",
+    "StatementCellTooLongError",
+    "StatementDecompressedTooLargeError",
+    "StatementSheetTooLargeError",
+    "StatementEncodingError",
+    "InputTooLargeError",
     "InternalError",
     "ERRORS",
     "AUDIT_RULES",
@@ -317,4 +326,13 @@ class UnbalancedEntryError(WindeepError): ...  # E_UNBALANCED_ENTRY
 class UnknownAccountError(WindeepError): ...  # E_UNKNOWN_ACCOUNT
 class PeriodClosedError(WindeepError): ...  # E_PERIOD_CLOSED
 class InsufficientBalanceError(WindeepError): ...  # E_INSUFFICIENT_BALANCE
+class StatementTooLargeError(WindeepError): ...  # E_STATEMENT_TOO_LARGE
+class StatementLineTooLongError(WindeepError): ...  # E_STATEMENT_LINE_TOO_LONG
+class StatementTooManyRowsError(WindeepError): ...  # E_STATEMENT_TOO_MANY_ROWS
+class StatementTooManyColumnsError(WindeepError): ...  # E_STATEMENT_TOO_MANY_COLUMNS
+class StatementCellTooLongError(WindeepError): ...  # E_STATEMENT_CELL_TOO_LONG
+class StatementDecompressedTooLargeError(WindeepError): ...  # E_STATEMENT_DECOMPRESSED_TOO_LARGE
+class StatementSheetTooLargeError(WindeepError): ...  # E_STATEMENT_SHEET_TOO_LARGE
+class StatementEncodingError(WindeepError): ...  # E_STATEMENT_ENCODING
+class InputTooLargeError(WindeepError): ...  # E_INPUT_TOO_LARGE
 class InternalError(WindeepError): ...  # E_INTERNAL

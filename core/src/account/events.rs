@@ -55,7 +55,12 @@ pub enum RateChangeMode {
 
 /// The foreclosure interest rule (decisions §1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(tag = "rule", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    tag = "rule",
+    rename_all = "snake_case",
+    deny_unknown_fields,
+    try_from = "StrictForeclosureRule"
+)]
 pub enum ForeclosureRule {
     /// Interest on outstanding principal from the last due date to the settlement date,
     /// actual days / 365. The default.
@@ -70,6 +75,41 @@ pub enum ForeclosureRule {
     },
     /// One period's interest on the outstanding principal ("force close").
     OneMonthInterest,
+}
+
+/// The foreclosure rule as written, read strictly: serde lets an internally tagged unit
+/// variant (`{"rule": "one_month_interest", "extra": 1}`) carry unknown fields, so the rule is
+/// read through this struct, which names every field any rule may have.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StrictForeclosureRule {
+    rule: String,
+    #[serde(default, with = "crate::money::decimal_str_opt")]
+    pct: Option<Decimal>,
+}
+
+impl TryFrom<StrictForeclosureRule> for ForeclosureRule {
+    type Error = String;
+    fn try_from(raw: StrictForeclosureRule) -> Result<Self, String> {
+        let rule = match (raw.rule.as_str(), raw.pct) {
+            ("accrued_to_date", None) => Self::AccruedToDate,
+            ("one_month_interest", None) => Self::OneMonthInterest,
+            ("pct_of_remaining_scheduled", Some(pct)) => Self::PctOfRemainingScheduled { pct },
+            ("pct_of_remaining_scheduled", None) => {
+                return Err("missing field `pct`".to_owned());
+            }
+            ("accrued_to_date" | "one_month_interest", Some(_)) => {
+                return Err(format!("unknown field `pct` for the rule {:?}", raw.rule));
+            }
+            (other, _) => {
+                return Err(format!(
+                    "unknown variant `{other}`, expected one of `accrued_to_date`, \
+                     `pct_of_remaining_scheduled`, `one_month_interest`"
+                ));
+            }
+        };
+        Ok(rule)
+    }
 }
 
 /// Rules of one loan account, fixed at disbursement.

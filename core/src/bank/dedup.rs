@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::index::{FoldMap, FpKey, pack_hex, pack_ordinal, pack_utr};
+use super::limits::MAX_LISTED_ROWS;
 use super::statement::{
     Format, ParsedRow, Problem, StatementLine, StatementOptions, StatementReader, csv_reader,
     xlsx_reader,
@@ -37,6 +38,18 @@ pub struct PriorKey {
     pub import_id: String,
     /// Its row in that import's statement.
     pub row: u64,
+    /// The transaction's date: with `amount`, what tells a repeat of a `utr:` key (a
+    /// duplicate) from the same UTR on another transfer (a conflict). A `utr:` key without
+    /// them cannot be told apart: a row with its UTR is a conflict, never a duplicate.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "super::opt_date"
+    )]
+    pub date: Option<chrono::NaiveDate>,
+    /// The transaction's amount (see `date`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Money>,
 }
 
 impl PriorKey {
@@ -50,6 +63,10 @@ impl PriorKey {
         #[derive(Deserialize)]
         struct Txn {
             key: String,
+            #[serde(default, with = "super::opt_date")]
+            date: Option<chrono::NaiveDate>,
+            #[serde(default)]
+            amount: Option<Money>,
         }
         #[derive(Deserialize)]
         struct Row {
@@ -83,6 +100,8 @@ impl PriorKey {
                     key: t.key,
                     import_id: import_id.clone(),
                     row: r.row,
+                    date: t.date,
+                    amount: t.amount,
                 })
             })
             .collect()
@@ -115,7 +134,20 @@ pub enum ImportedRow {
         #[serde(skip_serializing_if = "Option::is_none")]
         review: Option<DuplicateOf>,
     },
-    /// A transaction already imported (same key).
+    /// A transaction whose UTR and direction were seen before (in this statement or an
+    /// earlier import) with another date or amount, or whose earlier date and amount are not
+    /// known: not a duplicate, not new; a person decides. Nothing is counted for it.
+    Conflict {
+        /// 1-based row number.
+        row: u64,
+        /// The transaction.
+        transaction: BankTransaction,
+        /// The row with the same key.
+        conflicts_with: DuplicateOf,
+        /// What differs.
+        reason: String,
+    },
+    /// A transaction already imported (same key, same date and amount).
     Duplicate {
         /// 1-based row number.
         row: u64,
@@ -160,6 +192,8 @@ pub struct ImportSummary {
     pub new: u64,
     /// Duplicates.
     pub duplicates: u64,
+    /// Conflicts: a UTR seen again with another date or amount.
+    pub conflicts: u64,
     /// Rejected rows.
     pub rejected: u64,
     /// Skipped lines (text, balance lines, repeated headers, footer).
@@ -329,6 +363,15 @@ struct Origin {
     row: u64,
 }
 
+/// Where a UTR key was first seen, with the date and amount seen there (None when an earlier
+/// import's key did not give them).
+#[derive(Debug, Clone, Copy)]
+struct UtrSeen {
+    origin: Origin,
+    date: Option<chrono::NaiveDate>,
+    amount: Option<Money>,
+}
+
 /// What is known of one fingerprint: how many rows of this file had it, and the first key of
 /// an earlier import with it (whatever its ordinal), for review.
 #[derive(Debug, Clone, Copy, Default)]
@@ -347,8 +390,10 @@ pub struct Importer {
     account_id: String,
     minor_units: u32,
     imports: Vec<String>,
-    /// Every `utr:` key, of earlier imports and of this file.
-    utrs: FoldMap<u128, Origin>,
+    /// Every `utr:<UTR>:credit` key, of earlier imports and of this file, by packed UTR.
+    utr_credits: FoldMap<u128, UtrSeen>,
+    /// Every `utr:<UTR>:debit` key.
+    utr_debits: FoldMap<u128, UtrSeen>,
     /// The `fp:` keys of earlier imports (this file's never repeat, see [`Importer::line`]).
     fps: FoldMap<FpKey, Origin>,
     /// Per fingerprint: this file's ordinal and the first earlier key with it.
@@ -373,7 +418,8 @@ impl Importer {
         let mut imports: Vec<String> = Vec::new();
         let mut ids: HashMap<String, u32> = HashMap::new();
         let mut last: Option<u32> = None;
-        let mut utrs = FoldMap::default();
+        let mut utr_credits: FoldMap<u128, UtrSeen> = FoldMap::default();
+        let mut utr_debits: FoldMap<u128, UtrSeen> = FoldMap::default();
         let mut fps = FoldMap::default();
         let mut fingerprints = FoldMap::default();
         for p in prior {
@@ -402,8 +448,34 @@ impl Importer {
             };
             // a key listed more than once keeps the origin listed first
             if let Some(utr) = p.key.strip_prefix("utr:") {
+                let seen = UtrSeen {
+                    origin,
+                    date: p.date,
+                    amount: p.amount,
+                };
+                let (utr, maps): (&str, &mut [&mut FoldMap<u128, UtrSeen>]) =
+                    if let Some(u) = utr.strip_suffix(":credit") {
+                        (u, &mut [&mut utr_credits])
+                    } else if let Some(u) = utr.strip_suffix(":debit") {
+                        (u, &mut [&mut utr_debits])
+                    } else {
+                        // a key of the earlier `utr:<UTR>` form names no direction: a row with
+                        // the UTR either way conflicts with it (its date and amount are dropped)
+                        let unknown = UtrSeen {
+                            date: None,
+                            amount: None,
+                            ..seen
+                        };
+                        if let Some(packed) = pack_utr(utr.as_bytes()) {
+                            utr_credits.entry(packed).or_insert(unknown);
+                            utr_debits.entry(packed).or_insert(unknown);
+                        }
+                        continue;
+                    };
                 if let Some(packed) = pack_utr(utr.as_bytes()) {
-                    utrs.entry(packed).or_insert(origin);
+                    for map in maps.iter_mut() {
+                        map.entry(packed).or_insert(seen);
+                    }
                 }
             } else if let Some((fp, n)) = split_fingerprint_key(&p.key)
                 && let Some(fp) = pack_hex(fp.as_bytes())
@@ -420,7 +492,8 @@ impl Importer {
             account_id: account_id.to_owned(),
             minor_units,
             imports,
-            utrs,
+            utr_credits,
+            utr_debits,
             fps,
             fingerprints,
             scratch: String::with_capacity(256),
@@ -428,6 +501,7 @@ impl Importer {
                 rows: 0,
                 new: 0,
                 duplicates: 0,
+                conflicts: 0,
                 rejected: 0,
                 skipped: 0,
                 blank: 0,
@@ -482,15 +556,41 @@ impl Importer {
 
     fn line(&mut self, row: u64, line: StatementLine) -> Result<ImportedRow> {
         let here = Origin { import: None, row };
+        let mut conflict = None;
         let (key, utr, channel, seen, review) =
             match find_utr(&line.narration, line.reference.as_deref()) {
                 Some((u, channel)) => {
-                    let mut key = String::with_capacity(4 + u.as_str().len());
+                    let direction = line.direction.as_str();
+                    let mut key = String::with_capacity(5 + u.as_str().len() + direction.len());
                     key.push_str("utr:");
                     key.push_str(u.as_str());
+                    key.push(':');
+                    key.push_str(direction);
+                    let map = match line.direction {
+                        Direction::Credit => &mut self.utr_credits,
+                        Direction::Debit => &mut self.utr_debits,
+                    };
                     // a recognised UTR is always 12 to 22 upper-case letters and digits
                     let seen = match pack_utr(u.as_bytes()) {
-                        Some(packed) => first_seen(self.utrs.entry(packed), here),
+                        Some(packed) => match map.entry(packed) {
+                            Entry::Occupied(o) => {
+                                let was = *o.get();
+                                if was.date == Some(line.date) && was.amount == Some(line.amount) {
+                                    Some(was.origin)
+                                } else {
+                                    conflict = Some(was);
+                                    None
+                                }
+                            }
+                            Entry::Vacant(v) => {
+                                v.insert(UtrSeen {
+                                    origin: here,
+                                    date: Some(line.date),
+                                    amount: Some(line.amount),
+                                });
+                                None
+                            }
+                        },
                         None => None,
                     };
                     (key, Some(u.as_str().to_owned()), Some(channel), seen, None)
@@ -530,6 +630,26 @@ impl Importer {
             utr,
             channel,
         };
+        if let Some(was) = conflict {
+            self.summary.conflicts = self.summary.conflicts.saturating_add(1);
+            let reason = match (was.date, was.amount) {
+                (Some(d), Some(a)) => format!(
+                    "the same UTR and direction were seen on {} for {a}; this row is {} for {}",
+                    format_date(d),
+                    format_date(transaction.date),
+                    transaction.amount
+                ),
+                _ => "the same UTR was seen in an earlier import whose date, amount or direction \
+                      is not known"
+                    .to_owned(),
+            };
+            return Ok(ImportedRow::Conflict {
+                row,
+                conflicts_with: self.describe(was.origin),
+                transaction,
+                reason,
+            });
+        }
         if let Some(origin) = seen {
             self.summary.duplicates = self.summary.duplicates.saturating_add(1);
             return Ok(ImportedRow::Duplicate {
@@ -631,13 +751,7 @@ pub fn stream_statement<R: Read>(
     let reader: StatementReader<'_> = match format {
         Format::Csv => csv_reader(input, options)?,
         Format::Xlsx => {
-            let mut bytes = Vec::new();
-            let mut input = input;
-            input
-                .read_to_end(&mut bytes)
-                .map_err(|e| CoreError::StatementUnreadable {
-                    reason: e.to_string(),
-                })?;
+            let bytes = super::limits::read_xlsx(input)?;
             xlsx_reader(&bytes, options)?
         }
     };
@@ -686,6 +800,14 @@ pub fn import_statement(
         account_id,
         prior.iter().cloned(),
         |r| {
+            if rows.len() >= MAX_LISTED_ROWS {
+                return Err(CoreError::StatementTooManyRows {
+                    reason: format!(
+                        "more than {MAX_LISTED_ROWS} rows to list in one answer; stream the \
+                         statement instead (`stream_statement`, `windeep import`)"
+                    ),
+                });
+            }
             rows.push(r);
             Ok(())
         },
@@ -713,6 +835,8 @@ impl ImportReport {
                     key: transaction.key.clone(),
                     import_id: import_id.to_owned(),
                     row: *row,
+                    date: Some(transaction.date),
+                    amount: Some(transaction.amount),
                 }),
                 _ => None,
             })
@@ -869,11 +993,13 @@ mod tests {
         };
         let keys = import(&[]).prior_keys("IMP-1");
         let (utr, fp) = (keys[0].key.clone(), keys[1].key.clone());
-        assert_eq!(utr, "utr:601512345678");
+        assert_eq!(utr, "utr:601512345678:credit");
         let respelt = |key: String| PriorKey {
             key,
             import_id: "IMP-0".to_owned(),
             row: 7,
+            date: None,
+            amount: None,
         };
         let odd = [
             respelt(utr.replace("utr:", "UTR:")),
@@ -900,5 +1026,91 @@ mod tests {
             rows.iter()
                 .all(|r| matches!(r, ImportedRow::Duplicate { .. }))
         );
+    }
+
+    fn statuses(csv: &str, prior: &[PriorKey]) -> Vec<String> {
+        let options = StatementOptions::default();
+        import_statement(csv.as_bytes(), Format::Csv, &options, "ACC-1", None, prior)
+            .unwrap()
+            .rows
+            .iter()
+            .map(|r| match r {
+                ImportedRow::New { transaction, .. } => format!("new {}", transaction.key),
+                ImportedRow::Duplicate { duplicate_of, .. } => {
+                    format!("duplicate of {}", duplicate_of.row)
+                }
+                ImportedRow::Conflict { conflicts_with, .. } => {
+                    format!("conflict with {}", conflicts_with.row)
+                }
+                other => format!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_upi_reversal_credit_is_not_a_duplicate_of_its_debit() {
+        let csv = "Txn Date,Description,Debit,Credit\n\
+                   05/01/2026,UPI/DR/601512345678/SHOP,500.00,\n\
+                   05/01/2026,UPI/REV/601512345678/SHOP,,500.00\n";
+        assert_eq!(
+            statuses(csv, &[]),
+            ["new utr:601512345678:debit", "new utr:601512345678:credit"]
+        );
+    }
+
+    #[test]
+    fn a_utr_seen_again_with_another_amount_or_date_is_a_conflict() {
+        let csv = "Txn Date,Description,Debit,Credit\n\
+                   05/01/2026,UPI/CR/601512345678/A,,500.00\n\
+                   05/01/2026,UPI/CR/601512345678/A,,900.00\n\
+                   06/01/2026,UPI/CR/601512345678/A,,500.00\n\
+                   05/01/2026,UPI/CR/601512345678/A,,500.00\n";
+        assert_eq!(
+            statuses(csv, &[]),
+            [
+                "new utr:601512345678:credit",
+                "conflict with 2",
+                "conflict with 2",
+                "duplicate of 2"
+            ]
+        );
+        let options = StatementOptions::default();
+        let first =
+            import_statement(csv.as_bytes(), Format::Csv, &options, "ACC-1", None, &[]).unwrap();
+        assert_eq!(first.summary.conflicts, 2);
+        assert_eq!(first.summary.new_credits.total.to_string(), "500.00");
+        // against an earlier import: the same rule
+        let prior = first.prior_keys("IMP-1");
+        assert_eq!(
+            statuses(csv, &prior),
+            [
+                "duplicate of 2",
+                "conflict with 2",
+                "conflict with 2",
+                "duplicate of 2"
+            ]
+        );
+        // a key without its date and amount, or of the form without a direction, cannot
+        // make a duplicate
+        for key in ["utr:601512345678:credit", "utr:601512345678"] {
+            let bare = [PriorKey {
+                key: key.to_owned(),
+                import_id: "IMP-0".to_owned(),
+                row: 9,
+                date: None,
+                amount: None,
+            }];
+            assert_eq!(statuses(csv, &bare)[0], "conflict with 9", "{key}");
+        }
+    }
+
+    #[test]
+    fn two_emis_from_one_member_are_not_one_transfer_by_the_phone_number() {
+        // the same phone (91 + mobile) in both narrations, no RRN: two fingerprinted rows
+        let csv = "Txn Date,Description,Debit,Credit\n\
+                   05/01/2026,UPI/CR/919707502695/RAMESH EMI JAN,,8884.88\n\
+                   05/02/2026,UPI/CR/919707502695/RAMESH EMI FEB,,8884.88\n";
+        let got = statuses(csv, &[]);
+        assert!(got.iter().all(|s| s.starts_with("new fp:")), "{got:?}");
     }
 }

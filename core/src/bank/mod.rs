@@ -16,6 +16,7 @@ mod columns;
 mod dedup;
 mod fields;
 mod index;
+pub mod limits;
 mod mapping;
 mod matching;
 mod reconcile;

@@ -3,7 +3,7 @@
 
 use std::io::{Cursor, Read};
 
-use calamine::{Data, Reader as _, Xlsx};
+use calamine::{DataRef, Reader as _, Xlsx};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -11,6 +11,10 @@ use super::Direction;
 use super::columns::{AmountColumns, ColumnSpec, Columns, LayoutReport, Wanted, report, wanted};
 use super::fields::{
     AmountCell, AmountProblem, normalise_header, parse_statement_amount, parse_statement_date, trim,
+};
+use super::limits::{
+    self, Decoded, MAX_CELL_BYTES, MAX_COLUMNS, MAX_LINE_BYTES, MAX_ROWS, MAX_SHEET_ROWS,
+    MAX_SHEET_TEXT_BYTES,
 };
 use crate::decimal::pad;
 use crate::error::{CoreError, Result};
@@ -63,6 +67,36 @@ impl Default for StatementOptions {
             sheet: None,
             currency: Currency::inr(),
         }
+    }
+}
+
+impl StatementOptions {
+    /// Checks the options that do not depend on the statement: the delimiter is one ASCII
+    /// byte other than a quote, a line break or a letter or digit; the currency is valid.
+    /// Every reader calls it before reading.
+    ///
+    /// # Errors
+    /// `E_INVALID_INPUT` for a delimiter that cannot separate cells; `E_INVALID_CURRENCY`.
+    ///
+    /// # Example
+    /// ```
+    /// use windeep_core::bank::StatementOptions;
+    /// assert!(StatementOptions::default().validate().is_ok());
+    /// let quote = StatementOptions { delimiter: b'"', ..StatementOptions::default() };
+    /// assert_eq!(quote.validate().unwrap_err().code(), "E_INVALID_INPUT");
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        let d = self.delimiter;
+        if !d.is_ascii() || matches!(d, b'"' | b'\n' | b'\r') || d.is_ascii_alphanumeric() {
+            return Err(CoreError::InvalidInput {
+                reason: format!(
+                    "delimiter {:?} must be one ASCII character other than a quote, a line break, \
+                     a letter or a digit",
+                    char::from(d)
+                ),
+            });
+        }
+        self.currency.validate()
     }
 }
 
@@ -202,7 +236,9 @@ trait Rows {
 /// split at its delimiters directly; csv-core, which would read it the same way, is left
 /// between records, where it already was.
 struct CsvRows<R: Read> {
-    input: R,
+    input: Decoded<R>,
+    /// Records read so far.
+    rows: u64,
     core: csv_core::Reader,
     /// The delimiter, when plain lines may be split without csv-core (an ASCII byte other
     /// than a quote or a line break).
@@ -225,7 +261,8 @@ struct CsvRows<R: Read> {
 impl<R: Read> CsvRows<R> {
     fn new(input: R, delimiter: u8) -> Self {
         Self {
-            input,
+            input: Decoded::new(input),
+            rows: 0,
             core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
             plain: (delimiter.is_ascii() && !matches!(delimiter, b'"' | b'\r' | b'\n'))
                 .then_some(delimiter),
@@ -255,11 +292,7 @@ impl<R: Read> CsvRows<R> {
                     break;
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    return Err(CoreError::StatementUnreadable {
-                        reason: format!("at line {}: {e}", self.line),
-                    });
-                }
+                Err(e) => return Err(limits::io_error(&e, self.line)),
             }
         }
         Ok(())
@@ -282,6 +315,10 @@ impl<R: Read> CsvRows<R> {
         let Some((end, b'\n' | b'\r')) = end.filter(|&(end, _)| end > 0) else {
             return false;
         };
+        if end > MAX_CELL_BYTES || self.cuts.len() >= MAX_COLUMNS {
+            // maybe beyond a limit: csv-core's path checks exactly
+            return false;
+        }
         let Some(line) = rest
             .get(..end)
             .and_then(|line| std::str::from_utf8(line).ok())
@@ -360,6 +397,21 @@ fn push_cuts(cuts: &mut Vec<usize>, at: usize, mut found: u64) {
 
 impl<R: Read> Rows for CsvRows<R> {
     fn next_row(&mut self, record: &mut Record) -> Option<Result<()>> {
+        let next = self.next_record(record);
+        if matches!(next, Some(Ok(()))) {
+            self.rows += 1;
+            if self.rows > MAX_ROWS {
+                return Some(Err(CoreError::StatementTooManyRows {
+                    reason: format!("more than {MAX_ROWS} rows"),
+                }));
+            }
+        }
+        next
+    }
+}
+
+impl<R: Read> CsvRows<R> {
+    fn next_record(&mut self, record: &mut Record) -> Option<Result<()>> {
         use csv_core::ReadRecordResult as R;
         if self.between
             && let Some(delimiter) = self.plain
@@ -407,10 +459,27 @@ impl<R: Read> Rows for CsvRows<R> {
             match res {
                 R::InputEmpty => {}
                 R::OutputFull => {
+                    if self.out.len() >= MAX_LINE_BYTES {
+                        return Some(Err(CoreError::StatementLineTooLong {
+                            reason: format!(
+                                "the record starting on line {} is longer than \
+                                 {MAX_LINE_BYTES} bytes",
+                                start.unwrap_or(self.line)
+                            ),
+                        }));
+                    }
                     let n = self.out.len().saturating_mul(2);
                     self.out.resize(n, 0);
                 }
                 R::OutputEndsFull => {
+                    if self.ends.len() >= MAX_COLUMNS {
+                        return Some(Err(CoreError::StatementTooManyColumns {
+                            reason: format!(
+                                "the record starting on line {} has more than {MAX_COLUMNS} cells",
+                                start.unwrap_or(self.line)
+                            ),
+                        }));
+                    }
                     let n = self.ends.len().saturating_mul(2);
                     self.ends.resize(n, 0);
                 }
@@ -421,6 +490,19 @@ impl<R: Read> Rows for CsvRows<R> {
                     record.ends.clear();
                     let bytes = self.out.get(..nout).unwrap_or_default();
                     let ends = self.ends.get(..nends).unwrap_or_default();
+                    let mut from = 0;
+                    for &to in ends {
+                        if to.saturating_sub(from) > MAX_CELL_BYTES {
+                            return Some(Err(CoreError::StatementCellTooLong {
+                                reason: format!(
+                                    "a cell of the record on line {} is longer than \
+                                     {MAX_CELL_BYTES} bytes",
+                                    record.number
+                                ),
+                            }));
+                        }
+                        from = to;
+                    }
                     if let Ok(text) = std::str::from_utf8(bytes) {
                         // valid UTF-8 as a whole: cell boundaries are byte offsets, but one
                         // may still split a character; check each cell as it is cut
@@ -444,18 +526,50 @@ impl<R: Read> Rows for CsvRows<R> {
     }
 }
 
+/// The rows of a sheet, from its cells with a value sorted by position: every row from the
+/// first to the last that has one (rows between without a cell are empty), each as wide as the
+/// widest row (as calamine's ranges are).
 struct XlsxRows {
-    rows: std::vec::IntoIter<(u64, Vec<String>)>,
+    cells: std::vec::IntoIter<(u32, u32, String)>,
+    peeked: Option<(u32, u32, String)>,
+    next_row: u32,
+    last_row: u32,
+    width: u32,
 }
 
 impl Rows for XlsxRows {
     fn next_row(&mut self, record: &mut Record) -> Option<Result<()>> {
-        let (number, cells) = self.rows.next()?;
-        record.number = number;
+        if self.next_row > self.last_row {
+            return None;
+        }
+        let row = self.next_row;
+        self.next_row += 1;
+        record.number = u64::from(row) + 1;
         record.text.clear();
         record.ends.clear();
-        for c in &cells {
-            record.push(c);
+        let mut col = 0;
+        loop {
+            if self.peeked.is_none() {
+                self.peeked = self.cells.next();
+            }
+            match self.peeked.take() {
+                Some((r, c, text)) if r == row => {
+                    while col < c {
+                        record.push("");
+                        col += 1;
+                    }
+                    record.push(&text);
+                    col += 1;
+                }
+                other => {
+                    self.peeked = other;
+                    break;
+                }
+            }
+        }
+        while col < self.width {
+            record.push("");
+            col += 1;
         }
         Some(Ok(()))
     }
@@ -508,6 +622,7 @@ pub fn csv_reader<'a, R: Read + 'a>(
 /// is missing.
 pub fn xlsx_reader(bytes: &[u8], options: &StatementOptions) -> Result<StatementReader<'static>> {
     let unreadable = |reason: String| CoreError::StatementUnreadable { reason };
+    limits::check_zip(bytes)?;
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
         .map_err(|e| unreadable(format!("not an XLSX workbook: {e}")))?;
     let names = book.sheet_names();
@@ -519,41 +634,107 @@ pub fn xlsx_reader(bytes: &[u8], options: &StatementOptions) -> Result<Statement
             .cloned()
             .ok_or_else(|| unreadable("the workbook has no sheet".to_owned()))?,
     };
-    let range = book
-        .worksheet_range(&sheet)
+    // Cell by cell, never through the sheet's declared dimension or a dense range: a sheet
+    // whose cells span A1:XFD1048576 costs what its cells cost, or is refused.
+    let mut reader = book
+        .worksheet_cells_reader(&sheet)
         .map_err(|e| unreadable(format!("sheet {sheet:?}: {e}")))?;
-    let (first_row, first_col) = range.start().unwrap_or((0, 0));
-    let lead = usize::try_from(first_col).unwrap_or(0);
-    let mut rows = Vec::new();
-    for (i, cells) in range.rows().enumerate() {
-        let number = u64::from(first_row)
-            .saturating_add(u64::try_from(i).unwrap_or(u64::MAX))
-            .saturating_add(1);
-        let mut text: Vec<String> = Vec::with_capacity(lead.saturating_add(cells.len()));
-        text.resize(lead, String::new());
-        text.extend(cells.iter().map(cell_text));
-        rows.push((number, text));
+    let mut cells: Vec<(u32, u32, String)> = Vec::new();
+    let mut text_bytes: usize = 0;
+    let max_col = u32::try_from(MAX_COLUMNS).unwrap_or(u32::MAX);
+    while let Some(cell) = reader
+        .next_cell()
+        .map_err(|e| unreadable(format!("sheet {sheet:?}: {e}")))?
+    {
+        let value = cell.get_value();
+        if matches!(value, DataRef::Empty) {
+            continue;
+        }
+        let (row, col) = cell.get_position();
+        if row >= MAX_SHEET_ROWS || col >= max_col {
+            return Err(CoreError::StatementSheetTooLarge {
+                reason: format!(
+                    "sheet {sheet:?} has a cell at row {}, column {} (at most {MAX_SHEET_ROWS} \
+                     rows and {MAX_COLUMNS} columns are read)",
+                    u64::from(row) + 1,
+                    u64::from(col) + 1
+                ),
+            });
+        }
+        let text = cell_text(value)?;
+        // each cell costs its text and its slot
+        text_bytes = text_bytes.saturating_add(text.len() + 32);
+        if text_bytes > MAX_SHEET_TEXT_BYTES {
+            return Err(CoreError::StatementSheetTooLarge {
+                reason: format!(
+                    "sheet {sheet:?} holds more than {MAX_SHEET_TEXT_BYTES} bytes of cell text"
+                ),
+            });
+        }
+        cells.push((row, col, text));
     }
+    drop(reader);
+    // sorted by position; of two values at one position the later one counts (as in calamine)
+    cells.reverse();
+    cells.sort_by_key(|&(r, c, _)| (r, c));
+    cells.dedup_by(|a, b| (a.0, a.1) == (b.0, b.1));
+    let rows_with_cells = cells
+        .windows(2)
+        .filter(|w| w.first().map(|a| a.0) != w.get(1).map(|b| b.0))
+        .count()
+        + usize::from(!cells.is_empty());
+    if rows_with_cells as u64 > MAX_ROWS {
+        return Err(CoreError::StatementTooManyRows {
+            reason: format!("sheet {sheet:?} has more than {MAX_ROWS} rows"),
+        });
+    }
+    let first_row = cells.first().map_or(1, |c| c.0);
+    let last_row = cells.last().map_or(0, |c| c.0);
+    let width = cells.iter().map(|c| c.1 + 1).max().unwrap_or(0);
     StatementReader::open(
         Box::new(XlsxRows {
-            rows: rows.into_iter(),
+            cells: cells.into_iter(),
+            peeked: None,
+            next_row: first_row,
+            last_row,
+            width,
         }),
         options,
     )
 }
 
 /// The text of a spreadsheet cell (see [`xlsx_reader`]).
-fn cell_text(cell: &Data) -> String {
-    match cell {
-        Data::Empty => String::new(),
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Int(i) => i.to_string(),
+///
+/// # Errors
+/// `E_STATEMENT_CELL_TOO_LONG` for text longer than [`MAX_CELL_BYTES`] (checked before a shared
+/// string is copied).
+fn cell_text(cell: &DataRef<'_>) -> Result<String> {
+    let long = |s: &str| {
+        (s.len() > MAX_CELL_BYTES).then(|| CoreError::StatementCellTooLong {
+            reason: format!("a cell holds {} bytes, more than {MAX_CELL_BYTES}", s.len()),
+        })
+    };
+    Ok(match cell {
+        DataRef::Empty => String::new(),
+        DataRef::SharedString(s) => {
+            if let Some(e) = long(s) {
+                return Err(e);
+            }
+            (*s).to_owned()
+        }
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
+            if let Some(e) = long(s) {
+                return Err(e);
+            }
+            s.clone()
+        }
+        DataRef::Int(i) => i.to_string(),
         // Display of an f64 is the shortest decimal that reads back as the same float,
         // never in exponent form: 1234.5 → "1234.5", 0.1 + 0.2 → "0.30000000000000004".
-        Data::Float(f) if f.is_finite() => f.to_string(),
-        Data::Float(_) => "#NUM!".to_owned(),
-        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
-        Data::DateTime(dt) => {
+        DataRef::Float(f) if f.is_finite() => f.to_string(),
+        DataRef::Float(_) => "#NUM!".to_owned(),
+        DataRef::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
+        DataRef::DateTime(dt) => {
             let v = dt.as_f64();
             // Excel's calendar: serial 1 is 1900-01-01, 2958465 is 9999-12-31.
             if dt.is_datetime() && (1.0..2_958_466.0).contains(&v) {
@@ -564,8 +745,8 @@ fn cell_text(cell: &Data) -> String {
                 v.to_string()
             }
         }
-        Data::Error(e) => e.to_string(),
-    }
+        DataRef::Error(e) => e.to_string(),
+    })
 }
 
 impl<'a> StatementReader<'a> {
@@ -576,7 +757,7 @@ impl<'a> StatementReader<'a> {
             LayoutChoice::Columns(c) => (None, Some(c)),
         };
         let wanted: Wanted = wanted(preset, spec)?;
-        options.currency.validate()?;
+        options.validate()?;
         let mut searched = 0;
         let mut record = Record::default();
         while searched < HEADER_SEARCH_ROWS {

@@ -9,10 +9,30 @@ use super::Channel;
 
 /// The runs of ASCII letters and digits of a text, as they are (compare case-insensitively).
 /// Every other byte separates them (the bytes of a non-ASCII character are all above 0x7F).
+///
+/// A run followed by `@` is the user part of a UPI address (a VPA such as
+/// `9707502695@ybl` or `RAMESH.601512345678@okaxis`), chosen by a person, never a reference:
+/// it is left out.
 fn tokens(text: &str) -> impl Iterator<Item = &[u8]> {
-    text.as_bytes()
-        .split(|c| !c.is_ascii_alphanumeric())
-        .filter(|t| !t.is_empty())
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        loop {
+            let rest = bytes.get(at..)?;
+            let start = rest.iter().position(u8::is_ascii_alphanumeric)?;
+            let from = at + start;
+            let len = bytes
+                .get(from..)?
+                .iter()
+                .position(|c| !c.is_ascii_alphanumeric())
+                .unwrap_or(bytes.len() - from);
+            at = from + len;
+            if bytes.get(at) == Some(&b'@') {
+                continue;
+            }
+            return bytes.get(from..at);
+        }
+    })
 }
 
 /// `XXXXR` + 17 digits: the RBI format of an RTGS UTR (bank code, `R`, channel, date, serial).
@@ -32,9 +52,18 @@ fn shape(b: &[u8], len: usize, marker: u8) -> bool {
         && b.iter().skip(5).all(u8::is_ascii_digit)
 }
 
-/// A 12-digit retrieval reference number (IMPS and UPI).
+/// A 12-digit retrieval reference number (IMPS and UPI), and not a mobile number with the
+/// country code (`91` and ten digits starting 6–9): that is a member's phone, which banks print
+/// in UPI narrations (`919707502695@ybl`, `MOB 919707502695`). Taking it for the RRN would make
+/// every transfer from that member look like one, so it is never taken (an RRN of that shape is
+/// missed and the row falls back to its fingerprint, which is safe).
 fn is_rrn(t: &[u8]) -> bool {
-    t.len() == 12 && t.iter().all(u8::is_ascii_digit)
+    t.len() == 12 && t.iter().all(u8::is_ascii_digit) && !is_phone(t)
+}
+
+/// `91` followed by an Indian mobile number (ten digits, the first 6–9).
+fn is_phone(t: &[u8]) -> bool {
+    t.len() == 12 && t.starts_with(b"91") && matches!(t.get(2), Some(b'6'..=b'9'))
 }
 
 /// The longest UTR (RTGS).
@@ -71,24 +100,6 @@ impl Utr {
     }
 }
 
-/// A UTR or reference as the import normalises it: its ASCII letters and digits joined and
-/// upper-cased, every separator (spaces, slashes, dashes …) removed. `check_books` compares UTRs
-/// by this rule.
-///
-/// # Example
-/// ```
-/// use windeep_core::bank::normalise_utr;
-/// assert_eq!(normalise_utr("upi/ 6015-1234"), "UPI60151234");
-/// ```
-#[must_use]
-pub fn normalise_utr(reference: &str) -> String {
-    reference
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
-}
-
 /// The reference column's ASCII letters and digits joined and upper-cased (the text with its
 /// separators removed), when they are few enough to be a UTR.
 fn joined_reference(reference: &str) -> Option<Utr> {
@@ -105,6 +116,22 @@ fn joined_reference(reference: &str) -> Option<Utr> {
     }
     out.len = u8::try_from(len).ok()?;
     Some(out)
+}
+
+/// The one normal form of a UTR or reference wherever one is compared: its ASCII letters and
+/// digits, upper-cased (spaces, `/`, `-` and every other character dropped).
+///
+/// # Example
+/// ```
+/// use windeep_core::bank::normalise_utr;
+/// assert_eq!(normalise_utr(" hdfc n2600-5123456 "), "HDFCN26005123456");
+/// ```
+#[must_use]
+pub fn normalise_utr(text: &str) -> String {
+    text.bytes()
+        .filter(u8::is_ascii_alphanumeric)
+        .map(|b| char::from(b.to_ascii_uppercase()))
+        .collect()
 }
 
 /// Finds the UTR of a transaction, normalised (upper-case letters and digits only), and its
@@ -260,6 +287,28 @@ mod tests {
             ("UPI 12345678901 1234567890123", None, None),
             // a cheque number in the reference column
             ("CLG CHQ DEP", Some("000123"), None),
+            // a mobile number with the country code is never the RRN, before or after it
+            (
+                "UPI/CR/919707502695/RAMESH/SBIN/9707502695@ybl/601512345678",
+                None,
+                Some(("601512345678", Upi)),
+            ),
+            ("UPI/CR/919707502695/RAMESH/EMI", None, None),
+            ("IMPS MOB 919876543210 RAMESH", None, None),
+            ("UPI EMI", Some("919707502695"), None),
+            // the user part of a UPI address is not a reference
+            ("UPI/RAMESH/601512345678@okaxis/EMI", None, None),
+            (
+                "UPI-RAMESH-919707502695@ybl-SBIN0001234-602012345678-EMI",
+                None,
+                Some(("602012345678", Upi)),
+            ),
+            // an RRN that does not start 91 + 6–9 is still an RRN
+            (
+                "UPI/CR/915012345678/RAMESH",
+                None,
+                Some(("915012345678", Upi)),
+            ),
         ];
         for (narration, reference, want) in cases {
             let got = utr(narration, *reference);

@@ -71,7 +71,12 @@ pub enum LevelEmi {
 
 /// A processing fee charged at disbursement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+#[serde(
+    tag = "kind",
+    content = "value",
+    rename_all = "snake_case",
+    deny_unknown_fields
+)]
 pub enum ProcessingFee {
     /// Percent of the principal (0–100), rounded with the row policy.
     Percentage(#[serde(with = "crate::money::decimal_str")] Decimal),

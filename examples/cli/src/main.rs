@@ -16,6 +16,7 @@ use std::process::ExitCode;
 
 use serde_json::{Map, Value, json};
 use windeep_core::bank::{self, Format, ImportedRow, LayoutChoice, PriorKey, StatementOptions};
+use windeep_core::export::csv_row;
 use windeep_core::{AlertConfig, Books, CheckReport, ops};
 
 const USAGE: &str = "\
@@ -89,13 +90,31 @@ fn usage_error(message: &str) -> String {
 
 fn call(operation: Option<&str>) -> Result<(), String> {
     let operation = operation.ok_or_else(|| usage_error("`call` needs an operation name"))?;
-    let mut input = String::new();
-    std::io::stdin()
-        .read_to_string(&mut input)
-        .map_err(|e| usage_error(&format!("cannot read stdin: {e}")))?;
+    let input = read_input(std::io::stdin().lock(), "stdin")?;
     let out = ops::call_json(operation, &input)?;
     println!("{out}");
     Ok(())
+}
+
+/// Reads an operation's JSON input, at most the core's input limit, as UTF-8; refused with the
+/// codes `call` gives (`E_INPUT_TOO_LARGE`, `E_INVALID_INPUT`).
+fn read_input(input: impl Read, what: &str) -> Result<String, String> {
+    let limit = windeep_core::strict_json::MAX_INPUT_BYTES as u64;
+    let mut bytes = Vec::new();
+    input
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| usage_error(&format!("cannot read {what}: {e}")))?;
+    if bytes.len() as u64 > limit {
+        return Err(ops::error_json(&windeep_core::CoreError::InputTooLarge {
+            reason: format!("{what} is longer than {limit} bytes"),
+        }));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        ops::error_json(&windeep_core::CoreError::InvalidInput {
+            reason: format!("{what} is not UTF-8 text: {e}"),
+        })
+    })
 }
 
 /// Flags of `windeep schedule` and the input field each fills.
@@ -201,15 +220,12 @@ fn rows(out: &Value) -> &[Value] {
         .map_or(&[], Vec::as_slice)
 }
 
+/// The schedule as CSV, every cell through the core's spreadsheet-safe writer.
 fn csv(out: &Value) -> String {
-    let mut text = COLUMNS.join(",") + "\n";
+    let mut text = csv_row(COLUMNS.iter().copied());
     for row in rows(out) {
-        text += &COLUMNS
-            .iter()
-            .map(|c| s(row, c))
-            .collect::<Vec<_>>()
-            .join(",");
-        text.push('\n');
+        let cells: Vec<String> = COLUMNS.iter().map(|c| s(row, c)).collect();
+        text += &csv_row(cells.iter().map(String::as_str));
     }
     text
 }
@@ -588,19 +604,19 @@ fn import(args: &[String]) -> Result<(), String> {
     };
     let mut rejected = Vec::new();
     let mut duplicates = Vec::new();
+    // JSON is started with the first row, so that a statement refused before any row (the
+    // common case) writes nothing on stdout; one refused later ends the document with its error.
+    let prefix = format!(
+        "{{\"account_id\":{},\"import_id\":{},\"rows\":[",
+        json!(a.account),
+        json!(a.import_id)
+    );
     let mut first = true;
-    if a.json {
-        write!(
-            out,
-            "{{\"account_id\":{},\"import_id\":{},\"rows\":[",
-            json!(a.account),
-            json!(a.import_id)
-        )
-        .map_err(|e| e.to_string())?;
-    }
     let result = bank::stream_statement(reader, format, &a.options, &a.account, prior, |row| {
         if a.json {
-            if !first {
+            if first {
+                out.write_all(prefix.as_bytes()).map_err(io)?;
+            } else {
                 out.write_all(b",").map_err(io)?;
             }
             first = false;
@@ -637,8 +653,23 @@ fn import(args: &[String]) -> Result<(), String> {
         }
         Ok(())
     });
-    let (layout, summary) = result.map_err(|e| ops::error_json(&e))?;
+    let (layout, summary) = match result {
+        Ok(v) => v,
+        Err(e) => {
+            if a.json && !first {
+                let error: Value = serde_json::from_str(&ops::error_json(&e)).unwrap_or_default();
+                writeln!(out, "],\"error\":{error}}}")
+                    .and_then(|()| out.flush())
+                    .map_err(|e| e.to_string())?;
+            }
+            return Err(ops::error_json(&e));
+        }
+    };
     if a.json {
+        if first {
+            out.write_all(prefix.as_bytes())
+                .map_err(|e| e.to_string())?;
+        }
         write!(
             out,
             "],\"layout\":{},\"summary\":{}}}",
@@ -715,10 +746,16 @@ fn check(args: &[String]) -> Result<bool, String> {
         }
     }
     let path = path.ok_or_else(|| usage_error("`check` needs a snapshot file"))?;
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| usage_error(&format!("cannot read {path}: {e}")))?;
-    let value: Value = serde_json::from_str(&text)
-        .map_err(|e| usage_error(&format!("{path} is not JSON: {e}")))?;
+    let file =
+        std::fs::File::open(&path).map_err(|e| usage_error(&format!("cannot read {path}: {e}")))?;
+    // an unreadable snapshot gets the codes `call check_books` gives it
+    let text = read_input(file, &path)?;
+    windeep_core::strict_json::check(&text).map_err(|e| ops::error_json(&e))?;
+    let value: Value = serde_json::from_str(&text).map_err(|e| {
+        ops::error_json(&windeep_core::CoreError::InvalidInput {
+            reason: format!("{path} is not JSON: {e}"),
+        })
+    })?;
     let input = if value.get("books").is_some() {
         value
     } else {
