@@ -16,7 +16,8 @@ use std::process::ExitCode;
 
 use serde_json::{Map, Value, json};
 use windeep_core::bank::{self, Format, ImportedRow, LayoutChoice, PriorKey, StatementOptions};
-use windeep_core::{AlertConfig, Books, CheckReport, ops};
+use windeep_core::{AlertConfig, Books, CheckReport};
+use windeep_ops as ops;
 
 const USAGE: &str = "\
 windeep — exact lending calculations

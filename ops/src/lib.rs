@@ -1,8 +1,20 @@
-//! The JSON operation interface: one entry point for the command line and every binding.
+//! # windeep-ops
+//!
+//! The JSON operation interface of windeep: one entry point for the command line and every
+//! binding, between the core ([`windeep_core`]) and every adapter.
 //!
 //! An operation reads one JSON document and returns one JSON document; money is a decimal
 //! string, dates are `YYYY-MM-DD`. The golden fixtures in `fixtures/` are cases of exactly this
 //! interface, so every language replays them through it.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+pub mod typed;
 
 use base64::Engine as _;
 use chrono::NaiveDate;
@@ -10,37 +22,37 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::account::{
+use crate::typed::{Typed, to_typed};
+use windeep_core::RoundingPolicy;
+use windeep_core::account::{
     LoanEvent, apply_event, foreclosure_quote, replay, topup_quote, verify_chain,
 };
-use crate::allocation::{Allocation, AllocationPolicy, InstallmentDues, allocate};
-use crate::approval::{ApprovalRequest, approve_loan};
-use crate::audit::{
-    LegacyFineRow, LegacyInstallmentRow, LegacyLoan, LegacyLoanRow, LegacyPaymentRow, audit_loan,
-};
-use crate::bank::{
+use windeep_core::bank::{
     self, ColumnSpec, Format, LayoutChoice, Mapping, MatchInput, MatchResult, PartInput, PriorKey,
     ReconcileInput, StatementOptions,
 };
-use crate::books::{BookLoan, Books, journal, member_ledger, post_event};
-use crate::classification::{ClassificationPolicy, PreviousClass, classify};
-use crate::error::{CoreError, Result};
-use crate::fines::{FineAssessment, FineRule, FineSnapshot};
-use crate::ledger::{
+use windeep_core::wire::error_from_serde;
+use windeep_core::{AlertConfig, check_books};
+use windeep_core::{Allocation, AllocationPolicy, InstallmentDues, allocate};
+use windeep_core::{ApprovalRequest, approve_loan};
+use windeep_core::{
     Basis, Chart, JournalEntry, LedgerAccountReport, PostingRole, balance_sheet, general_ledger,
     profit_and_loss, trial_balance,
 };
-use crate::money::error_from_serde;
-use crate::money::{Currency, Money};
-use crate::portfolio::{PortfolioOptions, portfolio_report};
-use crate::reconcile::{AlertConfig, check_books};
-use crate::rounding::RoundingPolicy;
-use crate::savings::{
+use windeep_core::{
     BonusMethod, BonusRecipient, SavingsAccount, SavingsEvent, distribute_bonus, member_savings,
     savings_apply, savings_interest, savings_statement,
 };
-use crate::schedule::{LoanTerms, Schedule, annual_percentage_rate, generate_schedule};
-use crate::typed::{Typed, to_typed};
+use windeep_core::{BookLoan, Books, journal, member_ledger, post_event};
+use windeep_core::{ClassificationPolicy, PreviousClass, classify};
+use windeep_core::{CoreError, Result};
+use windeep_core::{Currency, Money};
+use windeep_core::{FineAssessment, FineRule, FineSnapshot};
+use windeep_core::{
+    LegacyFineRow, LegacyInstallmentRow, LegacyLoan, LegacyLoanRow, LegacyPaymentRow, audit_loan,
+};
+use windeep_core::{LoanTerms, Schedule, annual_percentage_rate, generate_schedule};
+use windeep_core::{PortfolioOptions, portfolio_report};
 
 /// Every operation name [`call`] knows, in a stable order.
 pub const OPERATIONS: &[&str] = &[
@@ -85,7 +97,7 @@ pub struct ScheduleReport {
     #[serde(flatten)]
     pub schedule: Schedule,
     /// Annual percentage rate (RBI KFS), percent, at the requested decimals.
-    #[serde(serialize_with = "crate::money::serialize_rate_text")]
+    #[serde(serialize_with = "windeep_core::wire::serialize_rate_text")]
     pub apr: String,
 }
 
@@ -96,7 +108,8 @@ pub struct ScheduleReport {
 ///
 /// # Example
 /// ```
-/// use windeep_core::{LoanTerms, parse_date, ops::schedule};
+/// use windeep_core::{LoanTerms, parse_date};
+/// use windeep_ops::schedule;
 /// let terms = LoanTerms::new("100000".parse().unwrap(), "12".parse().unwrap(), 12,
 ///     parse_date("2026-01-05").unwrap(), parse_date("2026-02-05").unwrap());
 /// assert_eq!(schedule(&terms).unwrap().apr, "12.00");
@@ -112,7 +125,7 @@ pub fn schedule(terms: &LoanTerms) -> Result<ScheduleReport> {
 #[serde(deny_unknown_fields)]
 struct AllocateInput {
     amount: Money,
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     paid_on: NaiveDate,
     #[serde(default)]
     installment: Option<u32>,
@@ -160,7 +173,7 @@ fn non_negative(m: Money) -> Result<Money> {
 #[serde(deny_unknown_fields)]
 struct StatementInput {
     events: Vec<LoanEvent>,
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     as_of: NaiveDate,
 }
 
@@ -169,7 +182,7 @@ struct StatementInput {
 struct ApplyInput {
     events: Vec<LoanEvent>,
     event: LoanEvent,
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     as_of: NaiveDate,
 }
 
@@ -177,7 +190,7 @@ struct ApplyInput {
 #[serde(deny_unknown_fields)]
 struct QuoteInput {
     events: Vec<LoanEvent>,
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     settlement_on: NaiveDate,
 }
 
@@ -185,7 +198,7 @@ struct QuoteInput {
 #[serde(deny_unknown_fields)]
 struct TopUpInput {
     events: Vec<LoanEvent>,
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     on: NaiveDate,
     amount: Money,
 }
@@ -201,7 +214,7 @@ struct ChainInput {
 #[serde(deny_unknown_fields)]
 struct LoanFinesInput {
     events: Vec<LoanEvent>,
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     as_of: NaiveDate,
     rules: Vec<FineRule>,
     #[serde(default)]
@@ -222,17 +235,17 @@ pub struct LoanFinesReport {
 /// append, the typed form of the `loan_fines` operation.
 ///
 /// # Errors
-/// As [`replay`] and [`crate::assess_fines`].
+/// As [`replay`] and [`windeep_core::assess_fines`].
 pub fn loan_fines(
     events: &[LoanEvent],
     as_of: NaiveDate,
     rules: &[FineRule],
     product: Option<String>,
 ) -> Result<LoanFinesReport> {
-    let snapshot = crate::account::fine_snapshot(events, as_of, product)?;
-    let assessments = crate::fines::assess_fines(&snapshot, rules, as_of)?;
+    let snapshot = windeep_core::account::fine_snapshot(events, as_of, product)?;
+    let assessments = windeep_core::assess_fines(&snapshot, rules, as_of)?;
     let next = events.iter().map(|e| e.sequence).max().unwrap_or(0) + 1;
-    let events = crate::account::fine_events(&assessments, as_of, next);
+    let events = windeep_core::account::fine_events(&assessments, as_of, next);
     Ok(LoanFinesReport {
         assessments,
         events,
@@ -243,7 +256,7 @@ pub fn loan_fines(
 ///
 /// # Example
 /// ```
-/// use windeep_core::ops::AssessFinesInput;
+/// use windeep_ops::AssessFinesInput;
 /// let input: AssessFinesInput = serde_json::from_str(r#"{"as_of": "2026-01-20",
 ///     "snapshot": {"loan_id": "LN1", "installments": []}, "rules": []}"#).unwrap();
 /// assert!(input.rules.is_empty());
@@ -252,7 +265,7 @@ pub fn loan_fines(
 #[serde(deny_unknown_fields)]
 pub struct AssessFinesInput {
     /// The assessment date: the last calendar day that counts as late.
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     pub as_of: NaiveDate,
     /// The loan's overdue installments and the fines already levied on them.
     pub snapshot: FineSnapshot,
@@ -264,7 +277,7 @@ pub struct AssessFinesInput {
 ///
 /// # Example
 /// ```
-/// let out = windeep_core::ops::call("assess_fines", r#"{"as_of": "2026-01-20",
+/// let out = windeep_ops::call("assess_fines", r#"{"as_of": "2026-01-20",
 ///     "snapshot": {"loan_id": "LN1", "installments": []}, "rules": []}"#).unwrap();
 /// assert_eq!(out["rounding"]["increment"], "0.01");
 /// assert_eq!(out["assessments"].as_array().unwrap().len(), 0);
@@ -274,7 +287,7 @@ pub struct AssessFinesReport {
     /// The loan (or savings account) assessed.
     pub loan_id: String,
     /// The assessment date.
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     pub as_of: NaiveDate,
     /// The rounding policy every amount was rounded with.
     pub rounding: RoundingPolicy,
@@ -285,11 +298,11 @@ pub struct AssessFinesReport {
 /// Assesses fines: the typed form of the `assess_fines` operation.
 ///
 /// # Errors
-/// As [`crate::assess_fines`].
+/// As [`windeep_core::assess_fines`].
 ///
 /// # Example
 /// ```
-/// use windeep_core::ops::{AssessFinesInput, assess_fines};
+/// use windeep_ops::{AssessFinesInput, assess_fines};
 /// let input: AssessFinesInput = serde_json::from_str(r#"{"as_of": "2026-01-20",
 ///     "snapshot": {"loan_id": "LN1", "installments": [{"number": 1, "due_on": "2026-01-05",
 ///         "unpaid_principal": "7884.88", "unpaid_interest": "1000"}]},
@@ -298,7 +311,7 @@ pub struct AssessFinesReport {
 /// assert_eq!(assess_fines(&input).unwrap().assessments[0].amount.to_string(), "200.00");
 /// ```
 pub fn assess_fines(input: &AssessFinesInput) -> Result<AssessFinesReport> {
-    let assessments = crate::fines::assess_fines(&input.snapshot, &input.rules, input.as_of)?;
+    let assessments = windeep_core::assess_fines(&input.snapshot, &input.rules, input.as_of)?;
     let currency = &input.snapshot.currency;
     let rounding = input
         .snapshot
@@ -469,7 +482,7 @@ struct IgnoreRequest {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AuditLoanInput {
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     as_of: NaiveDate,
     loan: LegacyLoanRow,
     #[serde(default)]
@@ -500,9 +513,9 @@ struct LedgerInput {
     books: Books,
     #[serde(default)]
     account: Option<String>,
-    #[serde(default, with = "crate::money::iso_date_opt")]
+    #[serde(default, with = "windeep_core::wire::iso_date_opt")]
     from: Option<NaiveDate>,
-    #[serde(default, with = "crate::money::iso_date_opt")]
+    #[serde(default, with = "windeep_core::wire::iso_date_opt")]
     to: Option<NaiveDate>,
 }
 
@@ -510,7 +523,7 @@ struct LedgerInput {
 #[serde(deny_unknown_fields)]
 struct AsOfInput {
     books: Books,
-    #[serde(default, with = "crate::money::iso_date_opt")]
+    #[serde(default, with = "windeep_core::wire::iso_date_opt")]
     as_of: Option<NaiveDate>,
 }
 
@@ -518,9 +531,9 @@ struct AsOfInput {
 #[serde(deny_unknown_fields)]
 struct PeriodInput {
     books: Books,
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     from: NaiveDate,
-    #[serde(default, with = "crate::money::iso_date_opt")]
+    #[serde(default, with = "windeep_core::wire::iso_date_opt")]
     to: Option<NaiveDate>,
 }
 
@@ -529,9 +542,9 @@ struct PeriodInput {
 struct MemberLedgerInput {
     books: Books,
     member: String,
-    #[serde(default, with = "crate::money::iso_date_opt")]
+    #[serde(default, with = "windeep_core::wire::iso_date_opt")]
     from: Option<NaiveDate>,
-    #[serde(default, with = "crate::money::iso_date_opt")]
+    #[serde(default, with = "windeep_core::wire::iso_date_opt")]
     to: Option<NaiveDate>,
 }
 
@@ -539,7 +552,7 @@ struct MemberLedgerInput {
 #[serde(deny_unknown_fields)]
 struct SavingsInput {
     account: SavingsAccount,
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     as_of: NaiveDate,
 }
 
@@ -548,7 +561,7 @@ struct SavingsInput {
 struct SavingsApplyInput {
     account: SavingsAccount,
     event: SavingsEvent,
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     as_of: NaiveDate,
 }
 
@@ -556,7 +569,7 @@ struct SavingsApplyInput {
 #[serde(deny_unknown_fields)]
 struct SavingsInterestInput {
     account: SavingsAccount,
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     through: NaiveDate,
 }
 
@@ -577,7 +590,7 @@ struct BonusInput {
 struct MemberSavingsInput {
     accounts: Vec<SavingsAccount>,
     member: String,
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     as_of: NaiveDate,
 }
 
@@ -585,7 +598,7 @@ struct MemberSavingsInput {
 #[serde(deny_unknown_fields)]
 struct ClassifyInput {
     loans: Vec<BookLoan>,
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     as_of: NaiveDate,
     #[serde(default)]
     policy: ClassificationPolicy,
@@ -601,7 +614,7 @@ struct ClassifyInput {
 #[serde(deny_unknown_fields)]
 struct PortfolioInput {
     loans: Vec<BookLoan>,
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     as_of: NaiveDate,
     #[serde(default)]
     options: PortfolioOptions,
@@ -669,10 +682,10 @@ fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<Value> {
 ///
 /// # Example
 /// ```
-/// let out = windeep_core::ops::call("schedule", r#"{"principal": "100000", "annual_rate": "12",
+/// let out = windeep_ops::call("schedule", r#"{"principal": "100000", "annual_rate": "12",
 ///     "tenure": 12, "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"}"#).unwrap();
 /// assert_eq!(out["emi"], "8884.88");
-/// let err = windeep_core::ops::call("nope", "{}").unwrap_err();
+/// let err = windeep_ops::call("nope", "{}").unwrap_err();
 /// assert_eq!(err.code(), "E_UNKNOWN_OPERATION");
 /// ```
 pub fn call(name: &str, input: &str) -> Result<Value> {
@@ -690,8 +703,8 @@ pub fn call(name: &str, input: &str) -> Result<Value> {
 ///
 /// # Example
 /// ```
-/// use windeep_core::typed::Typed;
-/// let out = windeep_core::ops::call_typed("schedule", r#"{"principal": "100000",
+/// use windeep_ops::typed::Typed;
+/// let out = windeep_ops::call_typed("schedule", r#"{"principal": "100000",
 ///     "annual_rate": "12", "tenure": 12, "disbursed_on": "2026-01-05",
 ///     "first_due_on": "2026-02-05"}"#).unwrap();
 /// let Typed::Map(fields) = &out else { unreachable!() };
@@ -925,7 +938,7 @@ pub fn error_json(err: &CoreError) -> String {
 ///
 /// # Example
 /// ```
-/// assert_eq!(windeep_core::ops::sum_amounts(&["0.10", "0.20"]).unwrap(), "0.30");
+/// assert_eq!(windeep_ops::sum_amounts(&["0.10", "0.20"]).unwrap(), "0.30");
 /// ```
 pub fn sum_amounts(amounts: &[&str]) -> Result<String> {
     let mut total = rust_decimal::Decimal::ZERO;
