@@ -14,7 +14,11 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+#[macro_use]
+mod registry;
 pub mod typed;
+
+pub use registry::{Operation, errors};
 
 use base64::Engine as _;
 use chrono::NaiveDate;
@@ -23,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::typed::{Typed, to_typed};
+// The output types the registry names.
 use windeep_core::RoundingPolicy;
 use windeep_core::account::{
     LoanEvent, apply_event, foreclosure_quote, replay, topup_quote, verify_chain,
@@ -31,9 +36,15 @@ use windeep_core::bank::{
     self, ColumnSpec, Format, LayoutChoice, Mapping, MatchInput, MatchResult, PartInput, PriorKey,
     ReconcileInput, StatementOptions,
 };
+use windeep_core::bank::{MappingOutcome, Reconciliation};
 use windeep_core::wire::error_from_serde;
 use windeep_core::{AlertConfig, check_books};
 use windeep_core::{Allocation, AllocationPolicy, InstallmentDues, allocate};
+use windeep_core::{
+    Applied, ApprovalDecision, BalanceSheet, BonusReport, ChainReport, CheckReport, Classification,
+    ForeclosureQuote, InterestReport, LoanAudit, MemberLedger, MemberSavings, PortfolioReport,
+    ProfitAndLoss, Replay, SavingsApplied, SavingsStatement, TopUpQuote, TrialBalance,
+};
 use windeep_core::{ApprovalRequest, approve_loan};
 use windeep_core::{
     Basis, Chart, JournalEntry, LedgerAccountReport, PostingRole, balance_sheet, general_ledger,
@@ -53,42 +64,6 @@ use windeep_core::{
 };
 use windeep_core::{LoanTerms, Schedule, annual_percentage_rate, generate_schedule};
 use windeep_core::{PortfolioOptions, portfolio_report};
-
-/// Every operation name [`call`] knows, in a stable order.
-pub const OPERATIONS: &[&str] = &[
-    "schedule",
-    "allocate",
-    "loan_statement",
-    "loan_apply",
-    "foreclosure_quote",
-    "topup_quote",
-    "verify_chain",
-    "assess_fines",
-    "approve_loan",
-    "loan_fines",
-    "bank_import",
-    "bank_match",
-    "bank_split",
-    "bank_unmap",
-    "bank_ignore",
-    "bank_reconcile",
-    "audit_loan",
-    "postings",
-    "post_event",
-    "general_ledger",
-    "trial_balance",
-    "profit_and_loss",
-    "balance_sheet",
-    "member_ledger",
-    "savings_schedule",
-    "savings_apply",
-    "savings_interest",
-    "distribute_bonus",
-    "member_savings",
-    "classify",
-    "portfolio_report",
-    "check_books",
-];
 
 /// The `schedule` operation's output: the schedule plus its APR.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -744,174 +719,154 @@ impl Sink for TypedSink {
 }
 
 /// `{"results": …}`: the `bank_match` operation's output.
-#[derive(Serialize)]
-struct MatchOutput<'a> {
-    results: &'a [MatchResult],
+#[derive(Debug, Serialize)]
+pub struct MatchOutput {
+    /// One result per bank line, in input order.
+    pub results: Vec<MatchResult>,
 }
 
 /// `{"entries": …}`: the `post_event` operation's output.
-#[derive(Serialize)]
-struct EntriesOutput<'a> {
-    entries: &'a [JournalEntry],
+#[derive(Debug, Serialize)]
+pub struct EntriesOutput {
+    /// The journal entries the event posts.
+    pub entries: Vec<JournalEntry>,
 }
 
 /// `{"accounts": …}`: the `general_ledger` operation's output.
-#[derive(Serialize)]
-struct AccountsOutput<'a> {
-    accounts: &'a [LedgerAccountReport],
+#[derive(Debug, Serialize)]
+pub struct AccountsOutput {
+    /// One report per ledger account.
+    pub accounts: Vec<LedgerAccountReport>,
 }
 
-/// The operations, over any output sink.
-fn dispatch<S: Sink>(sink: &S, name: &str, input: &str) -> Result<S::Out> {
-    match name {
-        "schedule" => sink.emit(&schedule(&parse::<LoanTerms>(input)?)?),
-        "allocate" => sink.emit(&allocate_op(parse(input)?)?),
-        "loan_statement" => {
-            let i: StatementInput = parse(input)?;
-            sink.emit(&replay(&i.events, i.as_of)?)
-        }
-        "loan_apply" => {
-            let i: ApplyInput = parse(input)?;
-            sink.emit(&apply_event(&i.events, i.event, i.as_of)?)
-        }
-        "foreclosure_quote" => {
-            let i: QuoteInput = parse(input)?;
-            sink.emit(&foreclosure_quote(&i.events, i.settlement_on)?)
-        }
-        "topup_quote" => {
-            let i: TopUpInput = parse(input)?;
-            sink.emit(&topup_quote(&i.events, i.on, i.amount)?)
-        }
-        "verify_chain" => sink.emit(&verify_chain(&parse::<ChainInput>(input)?.events)),
-        "assess_fines" => sink.emit(&assess_fines(&parse::<AssessFinesInput>(input)?)?),
-        "approve_loan" => sink.emit(&approve_loan(&parse::<ApprovalRequest>(input)?)?),
-        "loan_fines" => {
-            let i: LoanFinesInput = parse(input)?;
-            sink.emit(&loan_fines(&i.events, i.as_of, &i.rules, i.product)?)
-        }
-        "bank_import" => sink.emit(&bank_import(&parse::<ImportRequest>(input)?)?),
-        "bank_match" => {
-            let results: Vec<MatchResult> = bank::suggest(&parse::<MatchInput>(input)?)?;
-            sink.emit(&MatchOutput { results: &results })
-        }
-        "bank_split" => {
-            let r = parse::<SplitRequest>(input)?;
-            sink.emit(&bank::split(r.mapping, &r.parts, &r.currency)?)
-        }
-        "bank_unmap" => {
-            let r = parse::<UnmapRequest>(input)?;
-            sink.emit(&bank::unmap(r.mapping, r.parts.as_deref(), &r.currency)?)
-        }
-        "bank_ignore" => {
-            let r = parse::<IgnoreRequest>(input)?;
-            sink.emit(&bank::ignore(r.mapping, &r.reason, &r.currency)?)
-        }
-        "bank_reconcile" => sink.emit(&bank::reconcile(&parse::<ReconcileInput>(input)?)?),
-        "audit_loan" => {
-            let i: AuditLoanInput = parse(input)?;
-            let loan = LegacyLoan {
+/// The operation named `name` in the registry.
+///
+/// # Example
+/// ```
+/// assert_eq!(windeep_ops::operation("allocate").unwrap().area, "account");
+/// assert!(windeep_ops::operation("nope").is_none());
+/// ```
+#[must_use]
+pub fn operation(name: &str) -> Option<&'static Operation> {
+    REGISTRY.iter().find(|o| o.name == name)
+}
+
+operations! {
+    schedule ("schedule") "A repayment schedule and its APR from a loan's terms.":
+        LoanTerms => ScheduleReport, errors [INPUT, TERMS], |i| schedule(&i);
+    allocate ("account") "How one payment is allocated over a loan's dues.":
+        AllocateInput => Allocation, errors [INPUT, EVENTS], |i| allocate_op(i);
+    loan_statement ("account") "A loan's state and statement on a date, replayed from its events.":
+        StatementInput => Replay, errors [INPUT, TERMS, EVENTS],
+        |i| replay(&i.events, i.as_of);
+    loan_apply ("account") "Admits one more event to a loan and says what it changed.":
+        ApplyInput => Applied, errors [INPUT, TERMS, EVENTS],
+        |i| apply_event(&i.events, i.event, i.as_of);
+    foreclosure_quote ("account") "What closes a loan on a settlement date.":
+        QuoteInput => ForeclosureQuote, errors [INPUT, TERMS, EVENTS],
+        |i| foreclosure_quote(&i.events, i.settlement_on);
+    topup_quote ("account") "What a top-up of a loan on a date would look like.":
+        TopUpInput => TopUpQuote, errors [INPUT, TERMS, EVENTS],
+        |i| topup_quote(&i.events, i.on, i.amount);
+    verify_chain ("account") "Checks a loan's event log: ids, sequences and hashes.":
+        ChainInput => ChainReport, errors [INPUT],
+        |i| Ok::<_, CoreError>(verify_chain(&i.events));
+    assess_fines ("fines") "The late-payment fines to levy or re-amount on a fine snapshot.":
+        AssessFinesInput => AssessFinesReport, errors [INPUT, FINES], |i| assess_fines(&i);
+    approve_loan ("approval") "Checks a loan application against the product, member and guarantors.":
+        ApprovalRequest => ApprovalDecision, errors [INPUT, TERMS, APPROVAL],
+        |i| approve_loan(&i);
+    loan_fines ("fines") "The daily fine job on one loan: assessments and the events to append.":
+        LoanFinesInput => LoanFinesReport, errors [INPUT, TERMS, EVENTS, FINES],
+        |i| loan_fines(&i.events, i.as_of, &i.rules, i.product);
+    bank_import ("bank") "Reads a bank statement (CSV or XLSX) into rows, with duplicates found.":
+        ImportRequest => bank::ImportReport, errors [INPUT, STATEMENT], |i| bank_import(&i);
+    bank_match ("bank") "Suggests what each bank line paid.":
+        MatchInput => MatchOutput, errors [INPUT, POLICY],
+        |i| bank::suggest(&i).map(|results| MatchOutput { results });
+    bank_split ("bank") "Splits one bank line's mapping into parts.":
+        SplitRequest => MappingOutcome, errors [INPUT, MAPPING],
+        |i| bank::split(i.mapping, &i.parts, &i.currency);
+    bank_unmap ("bank") "Removes parts (or all) of a bank line's mapping.":
+        UnmapRequest => MappingOutcome, errors [INPUT, MAPPING],
+        |i| bank::unmap(i.mapping, i.parts.as_deref(), &i.currency);
+    bank_ignore ("bank") "Marks a bank line as not the society's business, with a reason.":
+        IgnoreRequest => MappingOutcome, errors [INPUT, MAPPING],
+        |i| bank::ignore(i.mapping, &i.reason, &i.currency);
+    bank_reconcile ("bank") "Reconciles a statement's lines with the books' bank account.":
+        ReconcileInput => Reconciliation, errors [INPUT, MAPPING],
+        |i| bank::reconcile(&i);
+    audit_loan ("audit") "Audits one loan kept by the legacy system against the rules.":
+        AuditLoanInput => LoanAudit, errors [INPUT],
+        |i| Ok::<_, CoreError>(audit_loan(
+            &LegacyLoan {
                 loan: i.loan,
                 installments: i.installments,
                 payments: i.payments,
                 fines: i.fines,
-            };
-            sink.emit(&audit_loan(&loan, i.as_of))
-        }
-        "postings" => sink.emit(&postings(&parse::<BooksOnly>(input)?.books)?),
-        "post_event" => {
-            let i: PostEventInput = parse(input)?;
-            let entries = post_event(&i.books, &i.account, &i.event)?;
-            sink.emit(&EntriesOutput { entries: &entries })
-        }
-        "general_ledger" => {
-            let i: LedgerInput = parse(input)?;
+            },
+            i.as_of,
+        ));
+    postings ("books") "The journal of a books snapshot with its basis and role mapping.":
+        BooksOnly => PostingsReport, errors [INPUT, TERMS, EVENTS, BOOKS],
+        |i| postings(&i.books);
+    post_event ("books") "The journal entries one event posts.":
+        PostEventInput => EntriesOutput, errors [INPUT, TERMS, EVENTS, BOOKS],
+        |i| post_event(&i.books, &i.account, &i.event).map(|entries| EntriesOutput { entries });
+    general_ledger ("books") "Each ledger account's lines and running balance over a period.":
+        LedgerInput => AccountsOutput, errors [INPUT, TERMS, EVENTS, BOOKS],
+        |i| {
             let to = i.to.unwrap_or(i.books.as_of);
-            let accounts = books_report(&i.books, |e, c, cur| {
+            books_report(&i.books, |e, c, cur| {
                 general_ledger(e, c, cur, i.account.as_deref(), i.from, to)
-            })?;
-            sink.emit(&AccountsOutput {
-                accounts: &accounts,
             })
-        }
-        "trial_balance" => {
-            let i: AsOfInput = parse(input)?;
+            .map(|accounts| AccountsOutput { accounts })
+        };
+    trial_balance ("books") "The trial balance on a date.":
+        AsOfInput => TrialBalance, errors [INPUT, TERMS, EVENTS, BOOKS],
+        |i| {
             let as_of = i.as_of.unwrap_or(i.books.as_of);
-            sink.emit(&books_report(&i.books, |e, c, cur| {
-                trial_balance(e, c, cur, as_of)
-            })?)
-        }
-        "profit_and_loss" => {
-            let i: PeriodInput = parse(input)?;
+            books_report(&i.books, |e, c, cur| trial_balance(e, c, cur, as_of))
+        };
+    profit_and_loss ("books") "The profit and loss account over a period.":
+        PeriodInput => ProfitAndLoss, errors [INPUT, TERMS, EVENTS, BOOKS],
+        |i| {
             let to = i.to.unwrap_or(i.books.as_of);
-            sink.emit(&books_report(&i.books, |e, c, cur| {
-                profit_and_loss(e, c, cur, i.from, to)
-            })?)
-        }
-        "balance_sheet" => {
-            let i: AsOfInput = parse(input)?;
+            books_report(&i.books, |e, c, cur| profit_and_loss(e, c, cur, i.from, to))
+        };
+    balance_sheet ("books") "The balance sheet on a date.":
+        AsOfInput => BalanceSheet, errors [INPUT, TERMS, EVENTS, BOOKS],
+        |i| {
             let as_of = i.as_of.unwrap_or(i.books.as_of);
-            sink.emit(&books_report(&i.books, |e, c, cur| {
-                balance_sheet(e, c, cur, as_of)
-            })?)
-        }
-        "member_ledger" => {
-            let i: MemberLedgerInput = parse(input)?;
-            sink.emit(&member_ledger(&i.books, &i.member, i.from, i.to)?)
-        }
-        "savings_schedule" => {
-            let i: SavingsInput = parse(input)?;
-            sink.emit(&savings_statement(&i.account, i.as_of)?)
-        }
-        "savings_apply" => {
-            let i: SavingsApplyInput = parse(input)?;
-            sink.emit(&savings_apply(&i.account, i.event, i.as_of)?)
-        }
-        "savings_interest" => {
-            let i: SavingsInterestInput = parse(input)?;
-            sink.emit(&savings_interest(&i.account, i.through)?)
-        }
-        "distribute_bonus" => {
-            let i: BonusInput = parse(input)?;
-            sink.emit(&distribute_bonus(
-                &i.bonus_id,
-                i.pool,
-                i.method,
-                &i.recipients,
-                &i.currency,
-            )?)
-        }
-        "member_savings" => {
-            let i: MemberSavingsInput = parse(input)?;
-            sink.emit(&member_savings(&i.accounts, &i.member, i.as_of)?)
-        }
-        "classify" => {
-            let i: ClassifyInput = parse(input)?;
-            sink.emit(&classify(
-                &i.loans,
-                i.as_of,
-                &i.policy,
-                &i.previous,
-                &i.loss,
-                &i.currency,
-            )?)
-        }
-        "portfolio_report" => {
-            let i: PortfolioInput = parse(input)?;
-            sink.emit(&portfolio_report(
-                &i.loans,
-                i.as_of,
-                &i.options,
-                &i.currency,
-            )?)
-        }
-        "check_books" => {
-            let i: CheckInput = parse(input)?;
-            sink.emit(&check_books(&i.books, &i.alerts)?)
-        }
-        _ => Err(CoreError::UnknownOperation {
-            name: name.to_owned(),
-        }),
-    }
+            books_report(&i.books, |e, c, cur| balance_sheet(e, c, cur, as_of))
+        };
+    member_ledger ("books") "One member's ledger across loans and savings.":
+        MemberLedgerInput => MemberLedger, errors [INPUT, TERMS, EVENTS, BOOKS],
+        |i| member_ledger(&i.books, &i.member, i.from, i.to);
+    savings_schedule ("savings") "A savings account's schedule and passbook on a date.":
+        SavingsInput => SavingsStatement, errors [INPUT, BOOKS],
+        |i| savings_statement(&i.account, i.as_of);
+    savings_apply ("savings") "Admits one event to a savings account.":
+        SavingsApplyInput => SavingsApplied, errors [INPUT, BOOKS, EVENTS],
+        |i| savings_apply(&i.account, i.event, i.as_of);
+    savings_interest ("savings") "The interest a savings account earns through a date.":
+        SavingsInterestInput => InterestReport, errors [INPUT, BOOKS],
+        |i| savings_interest(&i.account, i.through);
+    distribute_bonus ("savings") "Shares a bonus pool among members.":
+        BonusInput => BonusReport, errors [INPUT, POLICY],
+        |i| distribute_bonus(&i.bonus_id, i.pool, i.method, &i.recipients, &i.currency);
+    member_savings ("savings") "One member's savings accounts on a date.":
+        MemberSavingsInput => MemberSavings, errors [INPUT, BOOKS],
+        |i| member_savings(&i.accounts, &i.member, i.as_of);
+    classify ("books") "Asset classification (standard, SMA, NPA bands) of loans on a date.":
+        ClassifyInput => Classification, errors [INPUT, POLICY],
+        |i| classify(&i.loans, i.as_of, &i.policy, &i.previous, &i.loss, &i.currency);
+    portfolio_report ("books") "Portfolio figures: PAR, NPA, buckets, efficiency.":
+        PortfolioInput => PortfolioReport, errors [INPUT, POLICY],
+        |i| portfolio_report(&i.loans, i.as_of, &i.options, &i.currency);
+    check_books ("books") "The reconciliation checks and alerts over a books snapshot.":
+        CheckInput => CheckReport, errors [INPUT, TERMS, EVENTS, BOOKS],
+        |i| check_books(&i.books, &i.alerts);
 }
 
 /// [`call`] returning compact JSON text, or the error as `{"code": …, "message": …}` text.
