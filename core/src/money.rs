@@ -27,6 +27,7 @@ pub const MAX_AMOUNT: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false
 /// assert_eq!(inr.minor_units(), 2);
 /// assert_eq!(inr.minor_unit().to_string(), "0.01");
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Currency {
@@ -335,35 +336,36 @@ fn strict_string<'de, D: Deserializer<'de>>(
 }
 
 /// Serde helpers for a bare [`Decimal`] as a plain decimal string (amount-like values).
-pub(crate) mod decimal_str {
-    use rust_decimal::Decimal;
-    use serde::{Deserializer, Serialize, Serializer};
+#[allow(non_camel_case_types)]
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct decimal_str;
 
-    use crate::decimal::parse_plain;
-
+impl decimal_str {
     pub(crate) fn serialize<S: Serializer>(v: &Decimal, s: S) -> Result<S::Ok, S::Error> {
-        crate::wire::Marked(crate::wire::DECIMAL, &v.normalize()).serialize(s)
+        Marked(crate::wire::DECIMAL, &v.normalize()).serialize(s)
     }
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
-        let text = super::strict_string(d, "E_INVALID_AMOUNT", "an amount")?;
-        parse_plain(&text).map_err(|p: super::ParseProblem| {
+        let text = strict_string(d, "E_INVALID_AMOUNT", "an amount")?;
+        parse_plain(&text).map_err(|p: ParseProblem| {
             serde::de::Error::custom(format!("E_INVALID_AMOUNT: {}", p.describe(&text)))
         })
     }
 }
 
 /// Serde helpers for an optional [`Decimal`] as a plain decimal string (`null` is `None`).
-pub(crate) mod decimal_str_opt {
-    use rust_decimal::Decimal;
-    use serde::{Deserialize, Deserializer, Serializer};
+#[allow(non_camel_case_types)]
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct decimal_str_opt;
 
-    #[derive(Deserialize)]
-    struct Plain(#[serde(with = "super::decimal_str")] Decimal);
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[derive(Deserialize)]
+struct DecimalStrOptPlain(#[serde(with = "crate::money::decimal_str")] Decimal);
 
+impl decimal_str_opt {
     pub(crate) fn serialize<S: Serializer>(v: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
         match v {
-            Some(d) => super::decimal_str::serialize(d, s),
+            Some(d) => decimal_str::serialize(d, s),
             None => s.serialize_none(),
         }
     }
@@ -371,22 +373,23 @@ pub(crate) mod decimal_str_opt {
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
         d: D,
     ) -> Result<Option<Decimal>, D::Error> {
-        Ok(Option::<Plain>::deserialize(d)?.map(|p| p.0))
+        Ok(Option::<DecimalStrOptPlain>::deserialize(d)?.map(|p| p.0))
     }
 }
 
 /// Serde helpers for ISO `YYYY-MM-DD` calendar dates (years 0001–9999).
-pub mod iso_date {
-    use chrono::NaiveDate;
-    use serde::{Deserializer, Serialize, Serializer};
+#[allow(non_camel_case_types)]
+#[derive(Debug, Clone, Copy)]
+pub struct iso_date;
 
+impl iso_date {
     /// Writes `YYYY-MM-DD`, marked as a date for [`crate::wire`] (JSON shows only the
     /// string).
     ///
     /// # Errors
     /// Only the serializer's own.
     pub fn serialize<S: Serializer>(v: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
-        crate::wire::Marked(crate::wire::DATE, &v.format("%Y-%m-%d")).serialize(s)
+        Marked(crate::wire::DATE, &v.format("%Y-%m-%d")).serialize(s)
     }
 
     /// Reads exactly `YYYY-MM-DD`.
@@ -394,28 +397,29 @@ pub mod iso_date {
     /// # Errors
     /// A custom error carrying `E_INVALID_DATE`.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
-        let text = super::strict_string(d, "E_INVALID_DATE", "a date")?;
-        super::parse_date(&text)
-            .map_err(|e| serde::de::Error::custom(format!("E_INVALID_DATE: {e}")))
+        let text = strict_string(d, "E_INVALID_DATE", "a date")?;
+        parse_date(&text).map_err(|e| serde::de::Error::custom(format!("E_INVALID_DATE: {e}")))
     }
 }
 
 /// Serde helpers for an optional ISO date: `null` (or an absent field, with `#[serde(default)]`)
 /// is `None`.
-pub mod iso_date_opt {
-    use chrono::NaiveDate;
-    use serde::{Deserialize, Deserializer, Serializer};
+#[allow(non_camel_case_types)]
+#[derive(Debug, Clone, Copy)]
+pub struct iso_date_opt;
 
-    #[derive(Deserialize)]
-    struct Iso(#[serde(with = "super::iso_date")] NaiveDate);
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[derive(Deserialize)]
+struct IsoDateOptIso(#[serde(with = "crate::money::iso_date")] NaiveDate);
 
-    /// Writes `YYYY-MM-DD` like [`super::iso_date`], or `null`.
+impl iso_date_opt {
+    /// Writes `YYYY-MM-DD` like [`iso_date`], or `null`.
     ///
     /// # Errors
     /// Only the serializer's own.
     pub fn serialize<S: Serializer>(v: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
         match v {
-            Some(d) => super::iso_date::serialize(d, s),
+            Some(d) => iso_date::serialize(d, s),
             None => s.serialize_none(),
         }
     }
@@ -425,7 +429,7 @@ pub mod iso_date_opt {
     /// # Errors
     /// A custom error carrying `E_INVALID_DATE`.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
-        Ok(Option::<Iso>::deserialize(d)?.map(|w| w.0))
+        Ok(Option::<IsoDateOptIso>::deserialize(d)?.map(|w| w.0))
     }
 }
 

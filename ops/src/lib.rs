@@ -16,12 +16,14 @@
 
 #[macro_use]
 mod registry;
+pub mod schema;
 pub mod typed;
 
 pub use registry::{Operation, errors};
 
 use base64::Engine as _;
 use chrono::NaiveDate;
+use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -66,13 +68,14 @@ use windeep_core::{LoanTerms, Schedule, annual_percentage_rate, generate_schedul
 use windeep_core::{PortfolioOptions, portfolio_report};
 
 /// The `schedule` operation's output: the schedule plus its APR.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ScheduleReport {
     /// The schedule.
     #[serde(flatten)]
     pub schedule: Schedule,
     /// Annual percentage rate (RBI KFS), percent, at the requested decimals.
     #[serde(serialize_with = "windeep_core::wire::serialize_rate_text")]
+    #[schemars(with = "windeep_core::wire::schema::RateText")]
     pub apr: String,
 }
 
@@ -96,7 +99,7 @@ pub fn schedule(terms: &LoanTerms) -> Result<ScheduleReport> {
 }
 
 /// Input of the `allocate` operation.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct AllocateInput {
     amount: Money,
@@ -144,7 +147,7 @@ fn non_negative(m: Money) -> Result<Money> {
     Ok(m)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct StatementInput {
     events: Vec<LoanEvent>,
@@ -152,7 +155,7 @@ struct StatementInput {
     as_of: NaiveDate,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ApplyInput {
     events: Vec<LoanEvent>,
@@ -161,7 +164,7 @@ struct ApplyInput {
     as_of: NaiveDate,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct QuoteInput {
     events: Vec<LoanEvent>,
@@ -169,7 +172,7 @@ struct QuoteInput {
     settlement_on: NaiveDate,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct TopUpInput {
     events: Vec<LoanEvent>,
@@ -178,14 +181,14 @@ struct TopUpInput {
     amount: Money,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ChainInput {
     events: Vec<LoanEvent>,
 }
 
 /// The `loan_fines` operation's input: a loan's events, the fine rules and the date.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct LoanFinesInput {
     events: Vec<LoanEvent>,
@@ -197,7 +200,7 @@ struct LoanFinesInput {
 }
 
 /// The `loan_fines` operation's output: what the daily fine job does to one loan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct LoanFinesReport {
     /// The assessments (levy or re-amount), as `assess_fines` returns them.
     pub assessments: Vec<FineAssessment>,
@@ -236,7 +239,7 @@ pub fn loan_fines(
 ///     "snapshot": {"loan_id": "LN1", "installments": []}, "rules": []}"#).unwrap();
 /// assert!(input.rules.is_empty());
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssessFinesInput {
     /// The assessment date: the last calendar day that counts as late.
@@ -257,7 +260,7 @@ pub struct AssessFinesInput {
 /// assert_eq!(out["rounding"]["increment"], "0.01");
 /// assert_eq!(out["assessments"].as_array().unwrap().len(), 0);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct AssessFinesReport {
     /// The loan (or savings account) assessed.
     pub loan_id: String,
@@ -301,7 +304,7 @@ pub fn assess_fines(input: &AssessFinesInput) -> Result<AssessFinesReport> {
 }
 
 /// The input of the `bank_import` operation (see `docs/bank.md`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImportRequest {
     /// The society's bank account the statement belongs to.
@@ -424,7 +427,7 @@ pub fn bank_import(request: &ImportRequest) -> Result<bank::ImportReport> {
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SplitRequest {
     mapping: Mapping,
@@ -433,7 +436,7 @@ struct SplitRequest {
     currency: Currency,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct UnmapRequest {
     mapping: Mapping,
@@ -443,7 +446,7 @@ struct UnmapRequest {
     currency: Currency,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct IgnoreRequest {
     mapping: Mapping,
@@ -454,7 +457,7 @@ struct IgnoreRequest {
 
 /// The `audit_loan` operation's input: one legacy loan's rows and the audit date (see
 /// `docs/audit.md`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct AuditLoanInput {
     #[serde(with = "windeep_core::wire::iso_date")]
@@ -468,13 +471,13 @@ struct AuditLoanInput {
     fines: Vec<LegacyFineRow>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct BooksOnly {
     books: Books,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct PostEventInput {
     books: Books,
@@ -482,7 +485,7 @@ struct PostEventInput {
     event: Value,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct LedgerInput {
     books: Books,
@@ -494,7 +497,7 @@ struct LedgerInput {
     to: Option<NaiveDate>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct AsOfInput {
     books: Books,
@@ -502,7 +505,7 @@ struct AsOfInput {
     as_of: Option<NaiveDate>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct PeriodInput {
     books: Books,
@@ -512,7 +515,7 @@ struct PeriodInput {
     to: Option<NaiveDate>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct MemberLedgerInput {
     books: Books,
@@ -523,7 +526,7 @@ struct MemberLedgerInput {
     to: Option<NaiveDate>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SavingsInput {
     account: SavingsAccount,
@@ -531,7 +534,7 @@ struct SavingsInput {
     as_of: NaiveDate,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SavingsApplyInput {
     account: SavingsAccount,
@@ -540,7 +543,7 @@ struct SavingsApplyInput {
     as_of: NaiveDate,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SavingsInterestInput {
     account: SavingsAccount,
@@ -548,7 +551,7 @@ struct SavingsInterestInput {
     through: NaiveDate,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct BonusInput {
     bonus_id: String,
@@ -560,7 +563,7 @@ struct BonusInput {
     currency: Currency,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct MemberSavingsInput {
     accounts: Vec<SavingsAccount>,
@@ -569,7 +572,7 @@ struct MemberSavingsInput {
     as_of: NaiveDate,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ClassifyInput {
     loans: Vec<BookLoan>,
@@ -585,7 +588,7 @@ struct ClassifyInput {
     currency: Currency,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct PortfolioInput {
     loans: Vec<BookLoan>,
@@ -597,7 +600,7 @@ struct PortfolioInput {
     currency: Currency,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CheckInput {
     books: Books,
@@ -606,7 +609,7 @@ struct CheckInput {
 }
 
 /// The `postings` operation's output.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct PostingsReport {
     /// Cash or accrual.
     pub basis: Basis,
@@ -719,21 +722,21 @@ impl Sink for TypedSink {
 }
 
 /// `{"results": …}`: the `bank_match` operation's output.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct MatchOutput {
     /// One result per bank line, in input order.
     pub results: Vec<MatchResult>,
 }
 
 /// `{"entries": …}`: the `post_event` operation's output.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct EntriesOutput {
     /// The journal entries the event posts.
     pub entries: Vec<JournalEntry>,
 }
 
 /// `{"accounts": …}`: the `general_ledger` operation's output.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct AccountsOutput {
     /// One report per ledger account.
     pub accounts: Vec<LedgerAccountReport>,

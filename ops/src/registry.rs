@@ -25,10 +25,14 @@ pub struct Operation {
     /// The groups of error codes it can return (see [`errors`]); [`Operation::errors`] flattens
     /// them.
     pub error_groups: &'static [&'static [&'static str]],
-    /// The name of its input type, as the schema's `$defs` spell it.
+    /// The Rust type of its input.
     pub input_type: &'static str,
-    /// The name of its output type, as the schema's `$defs` spell it.
+    /// The Rust type of its output.
     pub output_type: &'static str,
+    /// The JSON Schema of its input (what it reads).
+    pub input_schema: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
+    /// The JSON Schema of its output (what it writes).
+    pub output_schema: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
 }
 
 impl Operation {
@@ -44,8 +48,25 @@ impl Operation {
     }
 }
 
-/// The groups of error codes the registry's entries are made of.
+/// The groups of error codes the registry's entries are made of, and the meaning of each code.
 pub mod errors {
+    include!(concat!(env!("OUT_DIR"), "/error_meanings.rs"));
+
+    /// What an error code means: the doc comment of its `CoreError` variant (empty for a code
+    /// this version does not know).
+    ///
+    /// # Example
+    /// ```
+    /// assert!(windeep_ops::errors::meaning("E_INVALID_TENURE").contains("tenure"));
+    /// ```
+    #[must_use]
+    pub fn meaning(code: &str) -> &'static str {
+        MEANINGS
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map_or("", |(_, m)| m)
+    }
+
     /// What any operation can return while it reads its input: a JSON shape it does not read,
     /// amounts, rates, dates and currencies that are not valid, arithmetic beyond range.
     pub const INPUT: &[&str] = &[
@@ -158,6 +179,8 @@ macro_rules! operations {
                 error_groups: &[$($crate::registry::errors::$group),*],
                 input_type: stringify!($input),
                 output_type: stringify!($output),
+                input_schema: |g| g.subschema_for::<$input>(),
+                output_schema: |g| g.subschema_for::<$output>(),
             }
         ),*];
 
