@@ -516,7 +516,7 @@ fn table(out: &Value) -> String {
 
 fn loan(a: &LoanArgs) -> Result<(), String> {
     let (path, as_of) = (&a.events, &a.as_of);
-    let text = std::fs::read_to_string(&path)
+    let text = std::fs::read_to_string(path)
         .map_err(|e| usage_error(&format!("cannot read {path}: {e}")))?;
     let events: Value = serde_json::from_str(&text)
         .map_err(|e| usage_error(&format!("{path} is not JSON: {e}")))?;
