@@ -17,6 +17,7 @@ use crate::error::{CoreError, Result};
 use crate::money::Money;
 
 /// A component of what an installment owes.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Component {
@@ -29,6 +30,7 @@ pub enum Component {
 }
 
 /// How dues across installments are walked.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Style {
@@ -51,6 +53,7 @@ pub enum Style {
 /// let v: AllocationPreset = serde_json::from_str("\"vertical\"").unwrap();
 /// assert_eq!(v, AllocationPreset::Vertical);
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AllocationPreset {
@@ -89,6 +92,7 @@ impl AllocationPreset {
 }
 
 /// What happens to money left after every due amount is settled (decisions §4).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExcessPolicy {
@@ -107,6 +111,7 @@ pub enum ExcessPolicy {
 }
 
 /// An allocation policy: the order and the excess rule.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AllocationPolicy {
@@ -117,6 +122,7 @@ pub struct AllocationPolicy {
 }
 
 /// What one installment still owes, per component.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InstallmentDues {
@@ -135,6 +141,7 @@ pub struct InstallmentDues {
 }
 
 /// One amount applied to one component of one installment.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AllocationLine {
     /// Installment number.
@@ -146,6 +153,7 @@ pub struct AllocationLine {
 }
 
 /// The result of allocating a payment.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Allocation {
     /// The policy that produced it.

@@ -475,43 +475,43 @@ pub enum CoreError {
         /// The date.
         date: String,
     },
-    /// A bank statement is longer than [`crate::bank::limits::MAX_STATEMENT_BYTES`].
+    /// A bank statement is longer than `bank::limits::MAX_STATEMENT_BYTES`.
     #[error("statement too large: {reason}")]
     StatementTooLarge {
         /// What is wrong, with the limit.
         reason: String,
     },
-    /// One line (record) of a CSV statement is longer than [`crate::bank::limits::MAX_LINE_BYTES`].
+    /// One line (record) of a CSV statement is longer than `bank::limits::MAX_LINE_BYTES`.
     #[error("statement line too long: {reason}")]
     StatementLineTooLong {
         /// What is wrong, with the limit.
         reason: String,
     },
-    /// A statement has more rows than [`crate::bank::limits::MAX_ROWS`].
+    /// A statement has more rows than `bank::limits::MAX_ROWS`.
     #[error("statement too many rows: {reason}")]
     StatementTooManyRows {
         /// What is wrong, with the limit.
         reason: String,
     },
-    /// A statement row has more cells than [`crate::bank::limits::MAX_COLUMNS`].
+    /// A statement row has more cells than `bank::limits::MAX_COLUMNS`.
     #[error("statement too many columns: {reason}")]
     StatementTooManyColumns {
         /// What is wrong, with the limit.
         reason: String,
     },
-    /// A statement cell is longer than [`crate::bank::limits::MAX_CELL_BYTES`].
+    /// A statement cell is longer than `bank::limits::MAX_CELL_BYTES`.
     #[error("statement cell too long: {reason}")]
     StatementCellTooLong {
         /// What is wrong, with the limit.
         reason: String,
     },
-    /// An XLSX statement's parts decompress to more than [`crate::bank::limits::MAX_DECOMPRESSED_BYTES`] (or it has more than [`crate::bank::limits::MAX_ZIP_ENTRIES`] parts): a zip bomb.
+    /// An XLSX statement's parts decompress to more than `bank::limits::MAX_DECOMPRESSED_BYTES` (or it has more than `bank::limits::MAX_ZIP_ENTRIES` parts): a zip bomb.
     #[error("statement decompressed too large: {reason}")]
     StatementDecompressedTooLarge {
         /// What is wrong, with the limit.
         reason: String,
     },
-    /// An XLSX sheet has a cell beyond [`crate::bank::limits::MAX_SHEET_ROWS`] rows or [`crate::bank::limits::MAX_COLUMNS`] columns, or its cells' text (shared strings expanded) exceeds [`crate::bank::limits::MAX_SHEET_TEXT_BYTES`].
+    /// An XLSX sheet has a cell beyond `bank::limits::MAX_SHEET_ROWS` rows or `bank::limits::MAX_COLUMNS` columns, or its cells' text (shared strings expanded) exceeds `bank::limits::MAX_SHEET_TEXT_BYTES`.
     #[error("statement sheet too large: {reason}")]
     StatementSheetTooLarge {
         /// What is wrong, with the limit.

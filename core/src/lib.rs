@@ -3,7 +3,7 @@
 //! Exact, deterministic lending calculations for a member-owned lending and savings society:
 //! repayment schedules with exact rounding, late-payment fines ([`assess_fines`]), loan approval
 //! checks ([`approve_loan`]), loan accounts (allocation, restructures), bank statement import
-//! ([`bank`]), the audit of loans kept by the legacy system ([`audit_loan`]), the books
+//! (the `bank` module, feature `bank`), the audit of loans kept by the legacy system ([`audit_loan`]), the books
 //! (double-entry postings, member ledger, savings, [`journal`]), asset classification
 //! ([`classify`]), portfolio figures and reconciliation checks ([`check_books`]).
 //!
@@ -21,8 +21,8 @@
 //! assert_eq!(schedule.totals.principal.to_string(), "100000.00");
 //! ```
 //!
-//! The same operations are reachable as JSON through [`ops::call`], which the command line and
-//! every language binding use, so all of them give identical answers.
+//! The same operations are reachable as JSON through the `windeep-ops` crate's `call`, which the command
+//! line and every language binding use, so all of them give identical answers.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(unreachable_pub)]
@@ -37,6 +37,7 @@ pub mod account;
 mod allocation;
 mod approval;
 mod audit;
+#[cfg(feature = "bank")]
 pub mod bank;
 mod books;
 mod calendar;
@@ -48,14 +49,14 @@ pub mod export;
 mod fines;
 mod ledger;
 mod money;
-pub mod ops;
 mod portfolio;
 mod reconcile;
+mod reference;
 mod rounding;
 mod savings;
 mod schedule;
 pub mod strict_json;
-pub mod typed;
+pub mod wire;
 
 pub use account::{
     AccountPolicy, Applied, ChainReport, ChangedAllocation, Closure, ClosureType, EventBody,

@@ -15,6 +15,7 @@ use crate::money::{Currency, Money};
 use crate::savings::{SavingsBody, SavingsMode, savings_statement};
 
 /// A bank statement line and its mapping state.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BankTransaction {
@@ -42,6 +43,7 @@ pub struct BankTransaction {
 
 /// A stored journal line. A line of the `postings` output is accepted as it is (its `role` is
 /// information; only the account, debit and credit are compared).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoredLine {
@@ -72,6 +74,7 @@ pub struct StoredLine {
 ///     "credit": "10.00"}]}"#).unwrap();
 /// assert_eq!(e.lines.len(), 2);
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoredEntry {
@@ -106,6 +109,7 @@ pub struct StoredEntry {
 }
 
 /// A member-ledger row as stored elsewhere, with its running balance.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoredLedgerRow {
@@ -127,6 +131,7 @@ pub struct StoredLedgerRow {
 }
 
 /// An audit-log record.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditRecord {
@@ -146,6 +151,7 @@ pub struct AuditRecord {
 /// let a: windeep_core::AlertConfig = serde_json::from_str(r#"{"unmapped_older_than_days": 5}"#).unwrap();
 /// assert_eq!(a.unmapped_max_count, 10);
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AlertConfig {
@@ -174,6 +180,7 @@ impl Default for AlertConfig {
 }
 
 /// A discrepancy found by a check.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Violation {
     /// The check's name.
@@ -190,6 +197,7 @@ pub struct Violation {
 }
 
 /// An alert rule that fired.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Alert {
     /// The rule.
@@ -206,6 +214,7 @@ pub struct Alert {
 }
 
 /// The summary panel of the legacy validation report.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CheckSummary {
     /// Active loans.
@@ -233,6 +242,7 @@ pub struct CheckSummary {
 }
 
 /// Overdue loans in one risk band (validation query #12).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RiskBand {
     /// `npa` (> threshold), `high` (31 to threshold), `moderate` (8–30), `early` (1–7).
@@ -246,6 +256,7 @@ pub struct RiskBand {
 }
 
 /// A member's repayment record (validation query #14).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CreditScore {
     /// The member.
@@ -259,6 +270,7 @@ pub struct CreditScore {
 }
 
 /// Unmapped bank transactions of one day (validation query #7a).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UnmappedDay {
     /// The date.
@@ -273,6 +285,7 @@ pub struct UnmappedDay {
 }
 
 /// The result of the daily checks.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CheckReport {
     /// The books date.
@@ -1231,7 +1244,7 @@ pub fn check_books(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
         if let Some(u) = t
             .utr
             .as_deref()
-            .map(crate::bank::normalise_utr)
+            .map(crate::reference::normalise_utr)
             .filter(|u| !u.is_empty())
         {
             by_utr

@@ -4,8 +4,9 @@
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use windeep_core::{
-    Books, LoanAccount, LoanEvent, StoredEvent, journal, ops, parse_date, replay, verify_chain,
+    Books, LoanAccount, LoanEvent, StoredEvent, journal, parse_date, replay, verify_chain,
 };
+use windeep_ops as ops;
 
 fn event(id: &str, seq: u64, date: &str, key: &str, body: Value) -> Value {
     json!({"id": id, "sequence": seq, "value_date": date, "idempotency_key": key, "body": body})

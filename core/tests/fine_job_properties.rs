@@ -212,7 +212,7 @@ fn check_books_duplicate_fines_agrees_with_the_engine() {
         .to_string()
     };
     // 10 days late: rule 1 charges days 1–5 (50), rule 2 days 6–10 (20 × 5 = 100).
-    let tiered = windeep_core::ops::call(
+    let tiered = windeep_ops::call(
         "check_books",
         &book(serde_json::json!([["1", "50"], ["2", "100"]])),
     )
@@ -226,7 +226,7 @@ fn check_books_duplicate_fines_agrees_with_the_engine() {
         "{tiered}"
     );
     // Rule 3 is not in force yet: its fine on the same installment is a duplicate.
-    let dup = windeep_core::ops::call(
+    let dup = windeep_ops::call(
         "check_books",
         &book(serde_json::json!([["1", "50"], ["2", "100"], ["3", "300"]])),
     )

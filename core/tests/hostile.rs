@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use windeep_core::bank::{self, Format, StatementOptions};
-use windeep_core::ops;
+use windeep_ops as ops;
 
 fn corpus() -> (PathBuf, Vec<Value>) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use windeep_core::ops;
+use windeep_ops as ops;
 
 fn base() -> Value {
     json!({"principal": "100000", "annual_rate": "12", "tenure": 12,

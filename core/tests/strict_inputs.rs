@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use serde_json::Value;
-use windeep_core::ops;
+use windeep_ops as ops;
 
 /// The JSON paths of every object in `v`, with the path folded for de-duplication.
 fn objects(v: &Value, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, String)>) {

@@ -414,6 +414,7 @@ def topup_quote(
     events: Sequence[Mapping[str, Any]],
     on: datetime.date,
     amount: Decimal,
+    restructure: str | None = None,
 ) -> Result:
     """Quotes a top-up loan that closes the current one.
 
@@ -424,8 +425,12 @@ def topup_quote(
         events: the loan's events.
         on: the top-up date.
         amount: the new loan's principal.
+        restructure: the reason of an explicit restructure, needed to top up an NPA loan.
     """
-    return _run("topup_quote", {"events": events, "on": on, "amount": amount})
+    return _run(
+        "topup_quote",
+        {"events": events, "on": on, "amount": amount, "restructure": restructure},
+    )
 
 
 def verify_chain(*, events: Sequence[Mapping[str, Any]]) -> Result:

@@ -11,6 +11,7 @@ use crate::money::{Money, Rate};
 use crate::schedule::LoanTerms;
 
 /// How a skipped installment is absorbed (decisions §8).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SkipMode {
@@ -23,6 +24,7 @@ pub enum SkipMode {
 }
 
 /// Where an interest-only month's deferred principal goes (decisions §9).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InterestOnlyMode {
@@ -34,6 +36,7 @@ pub enum InterestOnlyMode {
 }
 
 /// How a part payment re-amortises (decisions §10).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PartPaymentMode {
@@ -44,6 +47,7 @@ pub enum PartPaymentMode {
 }
 
 /// How a floating-rate reset is absorbed.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RateChangeMode {
@@ -54,6 +58,7 @@ pub enum RateChangeMode {
 }
 
 /// The foreclosure interest rule (decisions §1).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(
     tag = "rule",
@@ -80,6 +85,7 @@ pub enum ForeclosureRule {
 /// The foreclosure rule as written, read strictly: serde lets an internally tagged unit
 /// variant (`{"rule": "one_month_interest", "extra": 1}`) carry unknown fields, so the rule is
 /// read through this struct, which names every field any rule may have.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StrictForeclosureRule {
@@ -113,6 +119,7 @@ impl TryFrom<StrictForeclosureRule> for ForeclosureRule {
 }
 
 /// Rules of one loan account, fixed at disbursement.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AccountPolicy {
@@ -244,6 +251,7 @@ impl Default for AccountPolicy {
 /// let m: PaymentMode = serde_json::from_str("\"upi\"").unwrap();
 /// assert_eq!(m, PaymentMode::Upi);
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentMode {
@@ -262,6 +270,7 @@ pub enum PaymentMode {
 }
 
 /// What happened.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum EventBody {
@@ -454,6 +463,7 @@ fn one() -> u32 {
 ///     "body": {"type": "payment_received", "amount": "8884.88"}}"#).unwrap();
 /// assert_eq!(e.sequence, 2);
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoanEvent {

@@ -56,6 +56,7 @@ pub(crate) fn fold_observed(
 }
 
 /// What applying one event did.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventOutcome {
     /// The event's id.
@@ -101,6 +102,7 @@ impl EventOutcome {
 }
 
 /// The account as of a date, and what each event did.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Replay {
     /// Derived state.
@@ -672,6 +674,7 @@ pub fn credit_events(
 /// let r = LoanFinesReport { assessments: vec![], events: vec![] };
 /// assert_eq!(serde_json::to_string(&r).unwrap(), r#"{"assessments":[],"events":[]}"#);
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LoanFinesReport {
     /// The assessments (levy or re-amount), as [`crate::assess_fines`] returns them.
@@ -719,6 +722,7 @@ pub fn loan_fines(
 }
 
 /// A payment whose allocation changed because an event was inserted before it.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangedAllocation {
     /// The payment event.
@@ -731,6 +735,7 @@ pub struct ChangedAllocation {
 }
 
 /// The result of appending an event.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Applied {
     /// State and outcomes after the event.
@@ -782,6 +787,7 @@ pub fn apply_event(events: &[LoanEvent], event: LoanEvent, as_of: NaiveDate) -> 
 }
 
 /// The result of checking an account's hash chain.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChainReport {
     /// `ok`, `broken` (an event's own `hash` or its `prev_hash` does not match) or `reordered`

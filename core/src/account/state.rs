@@ -90,6 +90,7 @@ impl Fine {
 }
 
 /// How a loan was closed.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClosureType {
@@ -106,6 +107,7 @@ pub enum ClosureType {
 }
 
 /// A closure: its type, date and the guarantors it releases.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Closure {
     /// How the loan closed.
@@ -123,6 +125,7 @@ pub struct Closure {
 }
 
 /// Status of an installment as of a date.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InstallmentStatus {
@@ -172,6 +175,7 @@ impl InstallmentStatus {
 }
 
 /// One installment in a loan statement.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InstallmentView {
     /// Installment number.
@@ -206,6 +210,7 @@ pub struct InstallmentView {
 }
 
 /// One fine in a loan statement.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FineView {
     /// Deterministic key: `loan/installment/rule/occurrence`.
@@ -229,6 +234,7 @@ pub struct FineView {
 }
 
 /// Everything derived about a loan as of a date.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoanState {
     /// Loan id.
@@ -266,6 +272,7 @@ pub struct LoanState {
     pub days_past_due: i64,
     /// Next due date with something unpaid.
     #[serde(with = "opt_date")]
+    #[cfg_attr(feature = "schemars", schemars(with = "crate::wire::schema::OptDate"))]
     pub next_due_on: Option<NaiveDate>,
     /// Skips used.
     pub skips_used: u32,
@@ -295,6 +302,7 @@ pub struct LoanState {
 ///   "performance_months": 12, "upgrade_from": "2027-05-05"}"#).unwrap();
 /// assert_eq!(r.performance_months, 12);
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RestructureView {
     /// The date of the first explicit restructure.
@@ -323,6 +331,7 @@ pub struct RestructureView {
 ///   "recovered": "5000.00", "settlement_waived": "0.00", "still_owed": "87000.00"}"#).unwrap();
 /// assert_eq!(w.still_owed.to_string(), "87000.00");
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WriteOffView {
     /// The write-off's value date.
@@ -365,6 +374,7 @@ mod opt_date {
 }
 
 /// An installment past its due date with something unpaid.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PastDueInstallment {
     /// Installment number.
@@ -379,6 +389,7 @@ pub struct PastDueInstallment {
 }
 
 /// End-of-day figures of one loan.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoanSummary {
     /// Loan id.
@@ -405,6 +416,7 @@ pub struct LoanSummary {
 }
 
 /// A foreclosure quote for a settlement date; the components sum exactly to `total`.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ForeclosureQuote {
     /// The settlement date.
@@ -430,6 +442,7 @@ pub struct ForeclosureQuote {
 }
 
 /// What a top-up settles on the parent loan and what the new loan starts from (decisions §11).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TopUpQuote {
     /// The new money lent.

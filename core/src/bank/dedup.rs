@@ -29,6 +29,7 @@ use crate::error::{CoreError, Result};
 use crate::money::{Money, format_date};
 
 /// A key of an earlier import of the same bank account: where it was first seen.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PriorKey {
@@ -46,6 +47,7 @@ pub struct PriorKey {
         skip_serializing_if = "Option::is_none",
         with = "super::opt_date"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "crate::wire::schema::OptDate"))]
     pub date: Option<chrono::NaiveDate>,
     /// The transaction's amount (see `date`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -60,14 +62,17 @@ impl PriorKey {
     /// # Errors
     /// `E_INVALID_INPUT` when the text is not such an output or has no `import_id`.
     pub fn from_report_json(reader: impl Read) -> Result<Vec<Self>> {
+        #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
         #[derive(Deserialize)]
         struct Txn {
             key: String,
             #[serde(default, with = "super::opt_date")]
+            #[cfg_attr(feature = "schemars", schemars(with = "crate::wire::schema::OptDate"))]
             date: Option<chrono::NaiveDate>,
             #[serde(default)]
             amount: Option<Money>,
         }
+        #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
         #[derive(Deserialize)]
         struct Row {
             row: u64,
@@ -75,6 +80,7 @@ impl PriorKey {
             #[serde(default)]
             transaction: Option<Txn>,
         }
+        #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
         #[derive(Deserialize)]
         struct Report {
             #[serde(default)]
@@ -109,6 +115,7 @@ impl PriorKey {
 }
 
 /// The row a duplicate repeats: a row of this statement, or of an earlier import.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DuplicateOf {
     /// The earlier import, or absent for a row of this statement.
@@ -119,6 +126,7 @@ pub struct DuplicateOf {
 }
 
 /// The outcome of one row after the header.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum ImportedRow {
@@ -175,6 +183,7 @@ pub enum ImportedRow {
 }
 
 /// Count and total of some transactions.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Tally {
     /// How many.
@@ -184,6 +193,7 @@ pub struct Tally {
 }
 
 /// The counts of an import.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImportSummary {
     /// Rows after the header, blank ones included.
@@ -207,6 +217,7 @@ pub struct ImportSummary {
 }
 
 /// The whole result of an import (the `bank_import` operation).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImportReport {
     /// The bank account.

@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{CoreError, Result};
 use crate::money::{Currency, Money};
 
+pub use crate::reference::normalise_utr;
 pub use columns::{AmountColumns, ColumnSpec, Columns, LayoutReport, PRESETS, Preset};
 pub use dedup::{
     DuplicateOf, ImportReport, ImportSummary, ImportedRow, Importer, PriorKey, Tally, fingerprint,
@@ -53,9 +54,10 @@ pub use statement::{
     Format, HEADER_SEARCH_ROWS, LayoutChoice, ParsedRow, Problem, StatementLine, StatementOptions,
     StatementReader, csv_reader, xlsx_reader,
 };
-pub use utr::{extract_utr, normalise_utr};
+pub use utr::extract_utr;
 
 /// Which way money moved on the society's bank account.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
@@ -77,6 +79,7 @@ impl Direction {
 }
 
 /// The payment system a transfer came through, as recognised from its UTR or narration.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
@@ -95,6 +98,7 @@ pub enum Channel {
 /// `key` identifies it for de-duplication and mapping: `utr:<UTR>` when the transfer carries a
 /// UTR, else `fp:<fingerprint>:<ordinal>` (see `docs/bank.md`). Amounts are positive; the
 /// direction says which way the money moved.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BankTransaction {
@@ -105,6 +109,7 @@ pub struct BankTransaction {
     pub date: NaiveDate,
     /// Value date, when the statement has one.
     #[serde(default, with = "opt_date")]
+    #[cfg_attr(feature = "schemars", schemars(with = "crate::wire::schema::OptDate"))]
     pub value_date: Option<NaiveDate>,
     /// Credit (money in) or debit (money out).
     pub direction: Direction,
@@ -193,6 +198,7 @@ pub(crate) mod opt_date {
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
         d: D,
     ) -> Result<Option<NaiveDate>, D::Error> {
+        #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
         #[derive(Deserialize)]
         struct Wrap(#[serde(with = "crate::money::iso_date")] NaiveDate);
         Ok(Option::<Wrap>::deserialize(d)?.map(|w| w.0))

@@ -118,22 +118,6 @@ fn joined_reference(reference: &str) -> Option<Utr> {
     Some(out)
 }
 
-/// The one normal form of a UTR or reference wherever one is compared: its ASCII letters and
-/// digits, upper-cased (spaces, `/`, `-` and every other character dropped).
-///
-/// # Example
-/// ```
-/// use windeep_core::bank::normalise_utr;
-/// assert_eq!(normalise_utr(" hdfc n2600-5123456 "), "HDFCN26005123456");
-/// ```
-#[must_use]
-pub fn normalise_utr(text: &str) -> String {
-    text.bytes()
-        .filter(u8::is_ascii_alphanumeric)
-        .map(|b| char::from(b.to_ascii_uppercase()))
-        .collect()
-}
-
 /// Finds the UTR of a transaction, normalised (upper-case letters and digits only), and its
 /// channel. The reference column is tried first, then the narration; in each:
 ///

@@ -39,6 +39,7 @@ use loan::LoanPoster;
 use savings::SavingsPoster;
 
 /// Loan figures stored elsewhere (a server's cache), to be checked against the events.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CachedLoan {
@@ -57,6 +58,7 @@ pub struct CachedLoan {
 }
 
 /// A loan in the books: its member, its events and its NPA periods.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, try_from = "BookLoanWire")]
 pub struct BookLoan {
@@ -84,10 +86,12 @@ pub struct BookLoan {
 }
 
 /// The JSON form of a [`BookLoan`]: its events are kept as received as well as parsed.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct BookLoanWire {
     member: String,
+    #[cfg_attr(feature = "schemars", schemars(with = "Vec<LoanEvent>"))]
     events: Vec<serde_json::Value>,
     #[serde(default)]
     npa: Vec<NpaPeriod>,
@@ -149,6 +153,7 @@ impl BookLoan {
 /// let b: windeep_core::Books = serde_json::from_str(r#"{"as_of": "2026-03-31"}"#).unwrap();
 /// assert!(b.loans.is_empty());
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Books {
@@ -679,6 +684,7 @@ pub fn post_event(
 }
 
 /// One row of a member's ledger.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MemberLedgerRow {
     /// Posting date.
@@ -700,6 +706,7 @@ pub struct MemberLedgerRow {
 }
 
 /// A member's ledger over a period.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MemberLedger {
     /// The member.

@@ -30,6 +30,7 @@ use crate::rounding::RoundingPolicy;
 pub const MAX_SCHEDULE_MONTHS: usize = 1_200;
 
 /// The balance a month's interest is computed on (decisions §15).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InterestBalanceBasis {
@@ -45,6 +46,7 @@ pub enum InterestBalanceBasis {
 }
 
 /// How often interest is credited.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CreditFrequency {
@@ -56,6 +58,7 @@ pub enum CreditFrequency {
 }
 
 /// Where money of a savings event comes from or goes to.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SavingsMode {
@@ -76,6 +79,7 @@ pub enum SavingsMode {
 ///     "due_day": 10, "annual_rate": "6"}"#).unwrap();
 /// assert_eq!(s.duration_months, None);
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SavingsScheme {
@@ -109,6 +113,7 @@ fn first_day() -> u32 {
 }
 
 /// What happened to a savings account.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum SavingsBody {
@@ -193,6 +198,7 @@ fn one() -> u32 {
 }
 
 /// One event of a savings account.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SavingsEvent {
@@ -234,6 +240,7 @@ impl crate::envelope::Envelope for SavingsEvent {
 ///     "scheme": {"monthly_amount": "2000"}}"#).unwrap();
 /// assert!(a.events.is_empty());
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SavingsAccount {
@@ -668,6 +675,7 @@ fn require_reason(reason: &str) -> Result<()> {
 }
 
 /// What applying one savings event did.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SavingsOutcome {
     /// The event.
@@ -686,6 +694,7 @@ pub struct SavingsOutcome {
 }
 
 /// An amount paid on one month's deposit.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MonthPaid {
     /// The month.
@@ -879,6 +888,7 @@ impl<'a> SavingsLedger<'a> {
 }
 
 /// One month of the deposit schedule.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ScheduleRow {
     /// Row number (1-based).
@@ -904,6 +914,7 @@ pub struct ScheduleRow {
 }
 
 /// One money movement of the passbook.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PassbookLine {
     /// The event.
@@ -921,6 +932,7 @@ pub struct PassbookLine {
 }
 
 /// A fine on a savings account.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SavingsFineView {
     /// The month fined.
@@ -940,6 +952,7 @@ pub struct SavingsFineView {
 }
 
 /// A savings account as of a date.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SavingsStatement {
     /// Account id.
@@ -1193,6 +1206,7 @@ pub(crate) fn balance_on(account: &SavingsAccount, as_of: NaiveDate) -> Result<i
 }
 
 /// The result of appending an event to a savings account.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SavingsApplied {
     /// What the new event did.
@@ -1225,6 +1239,7 @@ pub fn savings_apply(
 }
 
 /// What the loan approval checks read about a member's savings (`MemberFacts`).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MemberSavings {
     /// The member.

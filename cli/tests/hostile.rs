@@ -15,7 +15,7 @@ fn shell_quote(s: &str) -> String {
 
 #[test]
 fn every_hostile_input_is_refused_by_the_binary_within_512_mib_and_5_s() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hostile-cli");
     let status = Command::new("python3")
         .arg(root.join("tests/hostile/make_corpus.py"))
@@ -36,7 +36,7 @@ fn every_hostile_input_is_refused_by_the_binary_within_512_mib_and_5_s() {
         };
         let command = match case["kind"].as_str().unwrap() {
             "statement" => format!(
-                "{} import {} --account SBI-1 --format {} --format json",
+                "{} import {} --account SBI-1 --statement-format {} --format json",
                 shell_quote(bin),
                 shell_quote(&path),
                 case["format"].as_str().unwrap()
