@@ -9,7 +9,7 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value};
 use windeep_core::CoreError;
-use windeep_core::ops::{OPERATIONS, call, call_typed};
+use windeep_ops::{OPERATIONS, call, call_typed};
 
 const KEYS: &[&str] = &[
     "principal", "annual_rate", "tenure", "disbursed_on", "first_due_on", "method", "frequency",
