@@ -1,0 +1,46 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Windeep\Tests;
+
+use PHPUnit\Framework\TestCase;
+use Windeep\Client;
+
+/** The generated methods: one per operation of the library, each the same as call(). */
+final class OperationsTest extends TestCase
+{
+    public function testTheGeneratedListIsTheLibrarys(): void
+    {
+        self::assertSame(Support::client()->operations(), Client::OPERATIONS);
+    }
+
+    public function testEveryOperationHasItsMethod(): void
+    {
+        foreach (Client::OPERATIONS as $operation) {
+            $method = lcfirst(str_replace('_', '', ucwords($operation, '_')));
+            self::assertTrue(method_exists(Client::class, $method), "no method $method for $operation");
+            $doc = (string) (new \ReflectionMethod(Client::class, $method))->getDocComment();
+            self::assertStringContainsString("`$operation`", $doc);
+            self::assertStringContainsString('@return', $doc);
+        }
+    }
+
+    public function testAMethodIsItsOperation(): void
+    {
+        $terms = [
+            'principal' => '100000', 'annual_rate' => '12', 'tenure' => 12,
+            'disbursed_on' => '2026-01-05', 'first_due_on' => '2026-02-05',
+        ];
+        self::assertSame(Support::client()->call('schedule', $terms), Support::client()->schedule($terms));
+        $dues = ['amount' => '4000', 'paid_on' => '2026-03-10', 'dues' => [
+            ['installment' => 1, 'due_on' => '2026-02-05', 'interest' => '3000', 'principal' => '5000', 'fine' => '500'],
+        ]];
+        self::assertSame(Support::client()->call('allocate', $dues), Support::client()->allocate($dues));
+    }
+
+    public function testVersion(): void
+    {
+        self::assertMatchesRegularExpression('/^\d+\.\d+\.\d+/', Support::client()->version());
+    }
+}
