@@ -58,7 +58,7 @@ trait Operations
      *
      * Runs `schedule` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -73,7 +73,7 @@ trait Operations
      *
      * Runs `allocate` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -88,7 +88,7 @@ trait Operations
      *
      * Runs `loan_statement` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -103,7 +103,7 @@ trait Operations
      *
      * Runs `loan_apply` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -118,7 +118,7 @@ trait Operations
      *
      * Runs `foreclosure_quote` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -133,7 +133,7 @@ trait Operations
      *
      * Runs `topup_quote` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -148,7 +148,7 @@ trait Operations
      *
      * Runs `verify_chain` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -163,7 +163,7 @@ trait Operations
      *
      * Runs `assess_fines` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -178,7 +178,7 @@ trait Operations
      *
      * Runs `approve_loan` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -193,7 +193,7 @@ trait Operations
      *
      * Runs `loan_fines` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -208,7 +208,7 @@ trait Operations
      *
      * Runs `bank_import` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -223,7 +223,7 @@ trait Operations
      *
      * Runs `bank_match` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -238,7 +238,7 @@ trait Operations
      *
      * Runs `bank_split` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -253,7 +253,7 @@ trait Operations
      *
      * Runs `bank_unmap` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -268,7 +268,7 @@ trait Operations
      *
      * Runs `bank_ignore` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -283,7 +283,7 @@ trait Operations
      *
      * Runs `bank_reconcile` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -298,7 +298,7 @@ trait Operations
      *
      * Runs `audit_loan` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -313,7 +313,7 @@ trait Operations
      *
      * Runs `postings` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -328,7 +328,7 @@ trait Operations
      *
      * Runs `post_event` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -343,7 +343,7 @@ trait Operations
      *
      * Runs `general_ledger` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -358,7 +358,7 @@ trait Operations
      *
      * Runs `trial_balance` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -373,7 +373,7 @@ trait Operations
      *
      * Runs `profit_and_loss` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -388,7 +388,7 @@ trait Operations
      *
      * Runs `balance_sheet` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -403,7 +403,7 @@ trait Operations
      *
      * Runs `member_ledger` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -418,7 +418,7 @@ trait Operations
      *
      * Runs `savings_schedule` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -433,7 +433,7 @@ trait Operations
      *
      * Runs `savings_apply` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -448,7 +448,7 @@ trait Operations
      *
      * Runs `savings_interest` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -463,7 +463,7 @@ trait Operations
      *
      * Runs `distribute_bonus` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -478,7 +478,7 @@ trait Operations
      *
      * Runs `member_savings` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -493,7 +493,7 @@ trait Operations
      *
      * Runs `classify` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -508,7 +508,7 @@ trait Operations
      *
      * Runs `portfolio_report` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
@@ -523,7 +523,7 @@ trait Operations
      *
      * Runs `check_books` through the C ABI.
      *
-     * @param array<string, mixed> $input
+     * @param array<string, mixed>|object|string $input JSON text or an object where the input needs {}
      * @return array<string, mixed>
      * @throws \Windeep\WindeepException
      */
