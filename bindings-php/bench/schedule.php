@@ -13,7 +13,10 @@ declare(strict_types=1);
  *
  *     php bindings-php/bench/schedule.php path/to/libwindeep_ffi.so [iterations]
  *
- * Prints the median of 7 rounds per implementation, in microseconds per schedule.
+ * Prints the median of 7 rounds per implementation, in microseconds per schedule, plus two
+ * parts of the FFI figure: the call with its output left as JSON text, and the crossing alone
+ * (an unknown operation, refused at once). windeep's `schedule` always computes the APR (RBI
+ * KFS) as well, which the legacy code never did; BENCHMARKS.md has the Rust figure of each part.
  */
 
 require dirname(__DIR__) . '/src/autoload.php';
@@ -77,6 +80,17 @@ $terms = ['principal' => '100000', 'annual_rate' => '12', 'tenure' => 12,
 $runs = [
     'windeep via PHP FFI (schedule + APR, JSON both ways)' => static function () use ($client, $terms): int {
         return count($client->schedule($terms)['installments']);
+    },
+    'windeep via PHP FFI, output left as JSON text (no decode)' => static function () use ($client, $terms): int {
+        return strlen($client->callJson('schedule', $terms));
+    },
+    'the crossing alone: an unknown operation, refused' => static function () use ($client): int {
+        try {
+            $client->callJson('no_such_operation', '{}');
+        } catch (Windeep\WindeepException) {
+            return 1;
+        }
+        return 0;
     },
     'legacy PHP float formula (calculate_emi + row loop)' => static function (): int {
         $h = legacy_calculate_emi(100000.0, 12.0, 12);
