@@ -26,6 +26,23 @@ final class OperationsTest extends TestCase
         }
     }
 
+    public function testEveryOperationIsReachable(): void
+    {
+        $fixtures = [];
+        foreach (Support::fixtureFiles() as $file) {
+            $case = json_decode((string) file_get_contents(Support::fixturesDir() . '/' . $file), true);
+            $fixtures[$case['operation']] = true;
+        }
+        foreach (Client::OPERATIONS as $operation) {
+            try {
+                Support::client()->call($operation, new \stdClass());
+            } catch (\Windeep\WindeepException $e) {
+                self::assertNotSame('E_UNKNOWN_OPERATION', $e->errorCode, $operation);
+            }
+            self::assertArrayHasKey($operation, $fixtures, "no golden fixture replays $operation");
+        }
+    }
+
     public function testAMethodIsItsOperation(): void
     {
         $terms = [
