@@ -173,7 +173,7 @@ function doc_lines(string $text, string $prefix): string
 
 $methods = [];
 foreach ($operations as $name => $op) {
-    $summary = $op['description'] ?? $op['summary'] ?? (resolve($op['input'] ?? [], $defs)['description'] ?? null);
+    $summary = $op['doc'] ?? $op['description'] ?? $op['summary'] ?? (resolve($op['input'] ?? [], $defs)['description'] ?? null);
     $summary = is_string($summary) && $summary !== '' ? strtok($summary, "\n") : "The `$name` operation.";
     $in = php_type($op['input'] ?? true, $defs, 0, '');
     $out = php_type($op['output'] ?? true, $defs, 0, '');
