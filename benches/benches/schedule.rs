@@ -47,7 +47,7 @@ fn schedules(c: &mut Criterion) {
             let t = terms(method, tenure);
             group.throughput(Throughput::Elements(u64::from(tenure)));
             group.bench_with_input(BenchmarkId::new(name, tenure), &t, |b, t| {
-                b.iter(|| windeep_core::ops::schedule(black_box(t)).unwrap());
+                b.iter(|| windeep_ops::schedule(black_box(t)).unwrap());
             });
         }
     }
@@ -67,7 +67,7 @@ fn schedules(c: &mut Criterion) {
     let input = r#"{"principal": "100000", "annual_rate": "12", "tenure": 12,
         "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"}"#;
     group.bench_function("schedule_12_with_apr", |b| {
-        b.iter(|| windeep_core::ops::call_json("schedule", black_box(input)).unwrap());
+        b.iter(|| windeep_ops::call_json("schedule", black_box(input)).unwrap());
     });
     group.finish();
 }

@@ -5,4 +5,4 @@
 //! will mirror.
 
 /// The operations the core offers through its JSON interface.
-pub use windeep_core::ops::OPERATIONS;
+pub use windeep_ops::OPERATIONS;

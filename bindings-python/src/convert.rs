@@ -16,10 +16,10 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Number, Value};
-use windeep_core::typed::Typed;
 use windeep_core::{
     CoreError, Currency, Money, ProcessingFee, Rate, RoundingMode, RoundingPolicy, SchedulePolicy,
 };
+use windeep_ops::typed::Typed;
 
 /// Deepest nesting accepted when converting a dict to JSON (serde_json's own limit).
 const MAX_DEPTH: usize = 128;

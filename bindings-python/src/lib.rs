@@ -12,7 +12,8 @@ mod types;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyMappingProxy, PyString, PyTuple};
-use windeep_core::{CoreError, LoanTerms, ops};
+use windeep_core::{CoreError, LoanTerms};
+use windeep_ops as ops;
 
 use crate::convert::{json_to_py, py_to_json, typed_to_py};
 use crate::errors::{core_err, guarded, invalid_input};

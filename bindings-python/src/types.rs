@@ -11,8 +11,8 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use rust_decimal::Decimal;
-use windeep_core::ops::ScheduleReport;
 use windeep_core::{Money, Rate};
+use windeep_ops::ScheduleReport;
 
 use crate::convert::{enum_name, rounding_policy};
 use crate::errors::{core_err, error, guarded};

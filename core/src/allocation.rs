@@ -15,6 +15,7 @@ use crate::error::{CoreError, Result};
 use crate::money::Money;
 
 /// A component of what an installment owes.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Component {
@@ -27,6 +28,7 @@ pub enum Component {
 }
 
 /// How dues across installments are walked.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Style {
@@ -44,6 +46,7 @@ pub enum Style {
 /// let p: AllocationPreset = serde_json::from_str("\"legacy_fine_first\"").unwrap();
 /// assert_eq!(p, AllocationPreset::LegacyFineFirst);
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AllocationPreset {
@@ -77,6 +80,7 @@ impl AllocationPreset {
 }
 
 /// What happens to money left after every due amount is settled (decisions §4).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExcessPolicy {
@@ -95,6 +99,7 @@ pub enum ExcessPolicy {
 }
 
 /// An allocation policy: the order and the excess rule.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AllocationPolicy {
@@ -105,6 +110,7 @@ pub struct AllocationPolicy {
 }
 
 /// What one installment still owes, per component.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InstallmentDues {
@@ -123,6 +129,7 @@ pub struct InstallmentDues {
 }
 
 /// One amount applied to one component of one installment.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AllocationLine {
     /// Installment number.
@@ -134,6 +141,7 @@ pub struct AllocationLine {
 }
 
 /// The result of allocating a payment.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Allocation {
     /// The policy that produced it.

@@ -218,6 +218,7 @@ impl Serialize for ApprovalCode {
 ///     "annual_rate": "12", "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"}"#).unwrap();
 /// assert_eq!(a.fixed_due_day, None);
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoanApplication {
@@ -249,6 +250,7 @@ pub struct LoanApplication {
 /// let m: MemberFacts = serde_json::from_str(r#"{"savings_balance": "30000", "savings_months": 6}"#).unwrap();
 /// assert_eq!(m.savings_months, 6);
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MemberFacts {
@@ -265,6 +267,7 @@ pub struct MemberFacts {
 /// use windeep_core::Consent;
 /// assert_eq!(serde_json::from_str::<Consent>("\"pending\"").unwrap(), Consent::Pending);
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Consent {
@@ -291,6 +294,7 @@ fn yes() -> bool {
 /// assert!(g.active);
 /// assert_eq!(g.active_guarantees, 0);
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Guarantor {
@@ -332,6 +336,7 @@ pub struct Guarantor {
 ///     "required_savings_months": 6, "min_guarantors": 2}"#).unwrap();
 /// assert_eq!((p.min_first_due_gap_days, p.max_first_due_gap_days), (7, 60));
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ProductBounds {
@@ -392,6 +397,7 @@ impl Default for ProductBounds {
 /// assert_eq!(p.max_guarantee_amount.to_string(), "100000");
 /// assert_eq!(p.max_guarantee_percent_of_savings.to_string(), "50");
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct GuarantorPolicy {
@@ -423,6 +429,7 @@ impl Default for GuarantorPolicy {
 ///     "reason": "fixed deposit pledged as collateral"}"#).unwrap();
 /// assert!(!o.reason.is_empty());
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Override {
@@ -445,6 +452,7 @@ pub struct Override {
 ///     "product": {}}"#).unwrap();
 /// assert!(r.guarantors.is_empty() && r.overrides.is_empty());
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApprovalRequest {
@@ -481,6 +489,7 @@ pub struct ApprovalRequest {
 ///     actual: "48".into(), overridable: true, overridden: false };
 /// assert_eq!(serde_json::to_value(&r).unwrap()["code"], "E_APPROVAL_TENURE_ABOVE_MAX");
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Refusal {
     /// The stable code.
@@ -505,6 +514,7 @@ pub struct Refusal {
 /// let o = RecordedOverride { code: ApprovalCode::TooFewGuarantors, reason: "founder".into(), used: true };
 /// assert!(o.used);
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RecordedOverride {
     /// The code overridden.
@@ -523,6 +533,7 @@ pub struct RecordedOverride {
 /// let d = ApprovalDecision { approved: true, refusals: vec![], overrides: vec![] };
 /// assert_eq!(serde_json::to_string(&d).unwrap(), r#"{"approved":true,"refusals":[],"overrides":[]}"#);
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ApprovalDecision {
     /// True when every refusal is overridden (or there is none).

@@ -25,6 +25,7 @@ use crate::money::{Money, Rate, format_date};
 use crate::schedule::{LoanTerms, Method, Schedule, generate_schedule};
 
 /// One audit rule: a stable id and the sentence it enforces, with its source.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct AuditRule {
     /// Stable id, e.g. `R_HEADER_TOTAL_INTEREST`.
@@ -100,6 +101,7 @@ rules! {
 }
 
 /// A `loans` row of the legacy system (legacy-spec §1.3, §2.1, §3.6).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LegacyLoanRow {
@@ -139,6 +141,7 @@ pub struct LegacyLoanRow {
 }
 
 /// A `loan_installments` row of the legacy system (legacy-spec §2.2, §3.3).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LegacyInstallmentRow {
@@ -166,6 +169,7 @@ pub struct LegacyInstallmentRow {
 }
 
 /// A `loan_payments` row of the legacy system (legacy-spec §3.1–§3.3, §3.7).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LegacyPaymentRow {
@@ -196,6 +200,7 @@ pub struct LegacyPaymentRow {
 }
 
 /// A `fines` row of the legacy system that belongs to a loan installment (legacy-spec §4).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LegacyFineRow {
@@ -222,6 +227,7 @@ pub struct LegacyFineRow {
 }
 
 /// One legacy loan: its header and every row the other tables hold for it.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LegacyLoan {
@@ -239,6 +245,7 @@ pub struct LegacyLoan {
 }
 
 /// A stored figure that differs from what the rules give.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Discrepancy {
     /// The loan (`loans.loan_number`).
@@ -260,6 +267,7 @@ pub struct Discrepancy {
 }
 
 /// The audit of one loan.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoanAudit {
     /// The loan (`loans.loan_number`).
@@ -272,6 +280,7 @@ pub struct LoanAudit {
 }
 
 /// Counts over the audits of a book.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditSummary {
     /// Loans audited.

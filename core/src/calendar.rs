@@ -14,6 +14,7 @@ use crate::money::in_supported_range;
 /// assert_eq!(Frequency::Monthly.periods_per_year(), 12);
 /// assert_eq!(Frequency::Fortnightly.periods_per_year(), 26);
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Frequency {
@@ -55,6 +56,7 @@ impl Frequency {
 /// let b: InterestBasis = serde_json::from_str("\"30_360\"").unwrap();
 /// assert_eq!(b, InterestBasis::Thirty360);
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum InterestBasis {
     /// Every period is exactly one period of the nominal rate (annual / 1200 a month). The

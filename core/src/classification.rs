@@ -16,6 +16,7 @@ use crate::rounding::RoundingMode;
 use crate::savings::whole_months;
 
 /// The asset class of a loan.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AssetClass {
@@ -37,6 +38,7 @@ pub enum AssetClass {
 }
 
 /// Special-mention category by the loan's own days past due.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Sma {
@@ -57,6 +59,7 @@ pub enum Sma {
 
 /// One row of the NPA table: the class from a number of whole months in NPA, and its
 /// provision.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NpaBand {
@@ -78,6 +81,7 @@ pub struct NpaBand {
 ///     serde_json::from_str(r#"{"npa_after_days": 365}"#).unwrap();
 /// assert_eq!(p.sma_0_max, 30);
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ClassificationPolicy {
@@ -175,6 +179,7 @@ impl ClassificationPolicy {
 
 /// A member's previous classification: the state the daily job carries from one day to the
 /// next.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PreviousClass {
@@ -186,6 +191,7 @@ pub struct PreviousClass {
 }
 
 /// One loan's classification.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LoanClass {
     /// The loan.
@@ -213,12 +219,17 @@ pub struct LoanClass {
     pub overdue: Money,
     /// Provision percentage.
     #[serde(serialize_with = "crate::money::serialize_decimal_text")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "crate::wire::schema::DecimalText")
+    )]
     pub provision_pct: String,
     /// `R(outstanding × pct / 100)`.
     pub provision: Money,
 }
 
 /// One member's classification.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MemberClass {
     /// The member.
@@ -237,6 +248,7 @@ pub struct MemberClass {
 }
 
 /// Loans, outstanding and provision of one class.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ClassTotal {
     /// The class.
@@ -250,6 +262,7 @@ pub struct ClassTotal {
 }
 
 /// The classification of a portfolio as of a date.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Classification {
     /// The date.
@@ -265,6 +278,7 @@ pub struct Classification {
     pub totals: Vec<ClassTotal>,
     /// The NPA periods to give the books (per NPA loan: `{"from": npa_since}`).
     #[serde(serialize_with = "crate::money::serialize_date_map")]
+    #[cfg_attr(feature = "schemars", schemars(with = "crate::wire::schema::DateMap"))]
     pub npa_periods: BTreeMap<String, NaiveDate>,
 }
 

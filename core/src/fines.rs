@@ -57,6 +57,7 @@ const MAX_PERCENT_DECIMALS: u32 = 8;
 /// assert_eq!(serde_json::from_str::<AccountType>("\"savings\"").unwrap(), AccountType::Savings);
 /// assert_eq!(AccountType::default(), AccountType::Loan);
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountType {
@@ -75,6 +76,7 @@ pub enum AccountType {
 /// let s: Slab = serde_json::from_str(r#"{"from_days": 1, "to_days": 30, "amount": "100"}"#).unwrap();
 /// assert_eq!(s.to_days, Some(30));
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Slab {
@@ -96,6 +98,7 @@ pub struct Slab {
 ///     r#"{"kind": "percentage", "percent": "2", "recur_every_days": 30}"#).unwrap();
 /// assert_eq!(f.kind_name(), "percentage");
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum FineFormula {
@@ -168,6 +171,7 @@ fn default_min_days() -> u32 {
 ///     "formula": {"kind": "per_day", "initial": "200", "per_day": "20"}}"#).unwrap();
 /// assert_eq!((r.id, r.grace_days, r.min_days), (7, 3, 1));
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FineRule {
@@ -210,6 +214,7 @@ pub struct FineRule {
 /// let k = FineKey { loan_id: "LN2026000001".into(), installment: 3, rule_id: 7, occurrence: 1 };
 /// assert_eq!(k.to_string(), "LN2026000001/3/7/1");
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FineKey {
@@ -242,6 +247,7 @@ impl fmt::Display for FineKey {
 ///     "rule_id": 1, "occurrence": 1}, "amount": "200.00", "paid": "50.00"}"#).unwrap();
 /// assert_eq!(f.waived.to_string(), "0");
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LeviedFine {
@@ -266,6 +272,7 @@ pub struct LeviedFine {
 ///     "unpaid_principal": "0", "unpaid_interest": "0", "settled_on": "2026-02-12"}"#).unwrap();
 /// assert!(i.settled_on.is_some() && i.fines.is_empty());
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OverdueInstallment {
@@ -323,6 +330,7 @@ impl OverdueInstallment {
 /// assert_eq!(s.account_type, AccountType::Loan);
 /// assert_eq!(s.currency.code(), "INR");
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FineSnapshot {
@@ -351,6 +359,7 @@ pub struct FineSnapshot {
 /// use windeep_core::FineAction;
 /// assert_eq!(serde_json::to_string(&FineAction::ReAmount).unwrap(), "\"re_amount\"");
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FineAction {
@@ -374,6 +383,7 @@ pub enum FineAction {
 /// assert_eq!(a.base.unwrap().to_string(), "10000.00");
 /// assert_eq!(a.amount.to_string(), "200.00");
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FineAssessment {
     /// Levy a new fine or re-amount an existing one.

@@ -21,8 +21,8 @@
 //! assert_eq!(schedule.totals.principal.to_string(), "100000.00");
 //! ```
 //!
-//! The same operations are reachable as JSON through [`ops::call`], which the command line and
-//! every language binding use, so all of them give identical answers.
+//! The same operations are reachable as JSON through the `windeep-ops` crate's `call`, which the command
+//! line and every language binding use, so all of them give identical answers.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(unreachable_pub)]
@@ -46,13 +46,12 @@ mod error;
 mod fines;
 mod ledger;
 mod money;
-pub mod ops;
 mod portfolio;
 mod reconcile;
 mod rounding;
 mod savings;
 mod schedule;
-pub mod typed;
+pub mod wire;
 
 pub use account::{
     AccountPolicy, Applied, ChainReport, ChangedAllocation, Closure, ClosureType, EventBody,

@@ -12,7 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::decimal::{ParseProblem, pad, parse_plain, used_scale};
 use crate::error::{CoreError, Result};
-use crate::typed::Marked;
+use crate::wire::Marked;
 
 /// The largest amount the core accepts as input, in currency units (10^12).
 pub const MAX_AMOUNT: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
@@ -27,6 +27,7 @@ pub const MAX_AMOUNT: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false
 /// assert_eq!(inr.minor_units(), 2);
 /// assert_eq!(inr.minor_unit().to_string(), "0.01");
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Currency {
@@ -204,9 +205,9 @@ impl fmt::Display for Money {
 }
 
 impl Serialize for Money {
-    /// A decimal string, marked as money for [`crate::typed`] (JSON shows only the string).
+    /// A decimal string, marked as money for [`crate::wire`] (JSON shows only the string).
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        Marked(crate::typed::MONEY, &self.0).serialize(s)
+        Marked(crate::wire::MONEY, &self.0).serialize(s)
     }
 }
 
@@ -277,9 +278,9 @@ impl fmt::Display for Rate {
 }
 
 impl Serialize for Rate {
-    /// A decimal string, marked as a rate for [`crate::typed`] (JSON shows only the string).
+    /// A decimal string, marked as a rate for [`crate::wire`] (JSON shows only the string).
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        Marked(crate::typed::RATE, &self.0).serialize(s)
+        Marked(crate::wire::RATE, &self.0).serialize(s)
     }
 }
 
@@ -335,35 +336,36 @@ fn strict_string<'de, D: Deserializer<'de>>(
 }
 
 /// Serde helpers for a bare [`Decimal`] as a plain decimal string (amount-like values).
-pub(crate) mod decimal_str {
-    use rust_decimal::Decimal;
-    use serde::{Deserializer, Serialize, Serializer};
+#[allow(non_camel_case_types)]
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct decimal_str;
 
-    use crate::decimal::parse_plain;
-
+impl decimal_str {
     pub(crate) fn serialize<S: Serializer>(v: &Decimal, s: S) -> Result<S::Ok, S::Error> {
-        crate::typed::Marked(crate::typed::DECIMAL, &v.normalize()).serialize(s)
+        Marked(crate::wire::DECIMAL, &v.normalize()).serialize(s)
     }
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
-        let text = super::strict_string(d, "E_INVALID_AMOUNT", "an amount")?;
-        parse_plain(&text).map_err(|p: super::ParseProblem| {
+        let text = strict_string(d, "E_INVALID_AMOUNT", "an amount")?;
+        parse_plain(&text).map_err(|p: ParseProblem| {
             serde::de::Error::custom(format!("E_INVALID_AMOUNT: {}", p.describe(&text)))
         })
     }
 }
 
 /// Serde helpers for an optional [`Decimal`] as a plain decimal string (`null` is `None`).
-pub(crate) mod decimal_str_opt {
-    use rust_decimal::Decimal;
-    use serde::{Deserialize, Deserializer, Serializer};
+#[allow(non_camel_case_types)]
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct decimal_str_opt;
 
-    #[derive(Deserialize)]
-    struct Plain(#[serde(with = "super::decimal_str")] Decimal);
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[derive(Deserialize)]
+struct DecimalStrOptPlain(#[serde(with = "crate::money::decimal_str")] Decimal);
 
+impl decimal_str_opt {
     pub(crate) fn serialize<S: Serializer>(v: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
         match v {
-            Some(d) => super::decimal_str::serialize(d, s),
+            Some(d) => decimal_str::serialize(d, s),
             None => s.serialize_none(),
         }
     }
@@ -371,22 +373,23 @@ pub(crate) mod decimal_str_opt {
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
         d: D,
     ) -> Result<Option<Decimal>, D::Error> {
-        Ok(Option::<Plain>::deserialize(d)?.map(|p| p.0))
+        Ok(Option::<DecimalStrOptPlain>::deserialize(d)?.map(|p| p.0))
     }
 }
 
 /// Serde helpers for ISO `YYYY-MM-DD` calendar dates (years 0001–9999).
-pub mod iso_date {
-    use chrono::NaiveDate;
-    use serde::{Deserializer, Serialize, Serializer};
+#[allow(non_camel_case_types)]
+#[derive(Debug, Clone, Copy)]
+pub struct iso_date;
 
-    /// Writes `YYYY-MM-DD`, marked as a date for [`crate::typed`] (JSON shows only the
+impl iso_date {
+    /// Writes `YYYY-MM-DD`, marked as a date for [`crate::wire`] (JSON shows only the
     /// string).
     ///
     /// # Errors
     /// Only the serializer's own.
     pub fn serialize<S: Serializer>(v: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
-        crate::typed::Marked(crate::typed::DATE, &v.format("%Y-%m-%d")).serialize(s)
+        Marked(crate::wire::DATE, &v.format("%Y-%m-%d")).serialize(s)
     }
 
     /// Reads exactly `YYYY-MM-DD`.
@@ -394,32 +397,39 @@ pub mod iso_date {
     /// # Errors
     /// A custom error carrying `E_INVALID_DATE`.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
-        let text = super::strict_string(d, "E_INVALID_DATE", "a date")?;
-        super::parse_date(&text)
-            .map_err(|e| serde::de::Error::custom(format!("E_INVALID_DATE: {e}")))
+        let text = strict_string(d, "E_INVALID_DATE", "a date")?;
+        parse_date(&text).map_err(|e| serde::de::Error::custom(format!("E_INVALID_DATE: {e}")))
     }
 }
 
 /// Serde helpers for an optional ISO date: `null` (or an absent field, with `#[serde(default)]`)
 /// is `None`.
-pub(crate) mod iso_date_opt {
-    use chrono::NaiveDate;
-    use serde::{Deserialize, Deserializer, Serializer};
+#[allow(non_camel_case_types)]
+#[derive(Debug, Clone, Copy)]
+pub struct iso_date_opt;
 
-    #[derive(Deserialize)]
-    struct Iso(#[serde(with = "super::iso_date")] NaiveDate);
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[derive(Deserialize)]
+struct IsoDateOptIso(#[serde(with = "crate::money::iso_date")] NaiveDate);
 
-    pub(crate) fn serialize<S: Serializer>(v: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
+impl iso_date_opt {
+    /// Writes `YYYY-MM-DD` like [`iso_date`], or `null`.
+    ///
+    /// # Errors
+    /// Only the serializer's own.
+    pub fn serialize<S: Serializer>(v: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
         match v {
-            Some(d) => super::iso_date::serialize(d, s),
+            Some(d) => iso_date::serialize(d, s),
             None => s.serialize_none(),
         }
     }
 
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<NaiveDate>, D::Error> {
-        Ok(Option::<Iso>::deserialize(d)?.map(|w| w.0))
+    /// Reads `YYYY-MM-DD` or `null`.
+    ///
+    /// # Errors
+    /// A custom error carrying `E_INVALID_DATE`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+        Ok(Option::<IsoDateOptIso>::deserialize(d)?.map(|w| w.0))
     }
 }
 
@@ -442,21 +452,21 @@ pub(crate) fn serialize_date_map<S: Serializer>(
 }
 
 /// Serializes decimal text the core has already formatted (a rate at fixed decimals, such as
-/// the APR `"12.00"`) unchanged, marked as a rate for [`crate::typed`].
-pub(crate) fn serialize_rate_text<S: Serializer>(
-    v: &str,
-    s: S,
-) -> std::result::Result<S::Ok, S::Error> {
-    Marked(crate::typed::RATE, &v).serialize(s)
+/// the APR `"12.00"`) unchanged, marked as a rate for [`crate::wire`].
+///
+/// # Errors
+/// Only the serializer's own.
+pub fn serialize_rate_text<S: Serializer>(v: &str, s: S) -> std::result::Result<S::Ok, S::Error> {
+    Marked(crate::wire::RATE, &v).serialize(s)
 }
 
 /// Serializes decimal text the core has already formatted (a percentage or ratio such as
-/// `"2.50"`) unchanged, marked as an exact decimal for [`crate::typed`].
+/// `"2.50"`) unchanged, marked as an exact decimal for [`crate::wire`].
 pub(crate) fn serialize_decimal_text<S: Serializer>(
     v: &str,
     s: S,
 ) -> std::result::Result<S::Ok, S::Error> {
-    Marked(crate::typed::DECIMAL, &v).serialize(s)
+    Marked(crate::wire::DECIMAL, &v).serialize(s)
 }
 
 /// [`serialize_decimal_text`] for an optional value (`None` is `null`).
@@ -518,7 +528,7 @@ pub(crate) fn in_supported_range(date: NaiveDate) -> bool {
 }
 
 /// Maps a serde error whose message starts with an `E_…` code back to that code's variant.
-pub(crate) fn error_from_serde(err: &serde_json::Error) -> CoreError {
+pub fn error_from_serde(err: &serde_json::Error) -> CoreError {
     let text = err.to_string();
     let (code, rest) = match text.split_once(": ") {
         Some((c, r)) if c.starts_with("E_") && !c.contains(' ') => (c, r.to_owned()),

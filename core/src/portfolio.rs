@@ -14,6 +14,7 @@ use crate::money::{Currency, Money};
 use crate::savings::Month;
 
 /// The parameters of a portfolio report.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PortfolioOptions {
@@ -42,6 +43,7 @@ impl Default for PortfolioOptions {
 }
 
 /// One DPD bucket.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Bucket {
     /// `0`, `1-30`, …, `91+`.
@@ -55,6 +57,7 @@ pub struct Bucket {
 }
 
 /// Portfolio at risk over a number of days.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Par {
     /// Loans more than this many days past due.
@@ -63,10 +66,15 @@ pub struct Par {
     pub outstanding_principal: Money,
     /// As a percentage of the whole portfolio (2 decimals, half-up); null for no portfolio.
     #[serde(serialize_with = "crate::money::serialize_decimal_text_opt")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "crate::wire::schema::OptDecimalText")
+    )]
     pub ratio: Option<String>,
 }
 
 /// NPA figures.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NpaFigures {
     /// NPA loans.
@@ -77,13 +85,22 @@ pub struct NpaFigures {
     pub provision: Money,
     /// NPA outstanding ÷ portfolio × 100.
     #[serde(serialize_with = "crate::money::serialize_decimal_text_opt")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "crate::wire::schema::OptDecimalText")
+    )]
     pub gross_npa_ratio: Option<String>,
     /// (NPA outstanding − provision) ÷ (portfolio − provision) × 100.
     #[serde(serialize_with = "crate::money::serialize_decimal_text_opt")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "crate::wire::schema::OptDecimalText")
+    )]
     pub net_npa_ratio: Option<String>,
 }
 
 /// Collection efficiency of one month.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Efficiency {
     /// The month.
@@ -104,13 +121,22 @@ pub struct Efficiency {
     pub collected_advance: Money,
     /// collected_current ÷ demand × 100.
     #[serde(serialize_with = "crate::money::serialize_decimal_text_opt")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "crate::wire::schema::OptDecimalText")
+    )]
     pub current_efficiency: Option<String>,
     /// (collected_current + collected_arrears) ÷ (demand + arrears_opening) × 100.
     #[serde(serialize_with = "crate::money::serialize_decimal_text_opt")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "crate::wire::schema::OptDecimalText")
+    )]
     pub overall_efficiency: Option<String>,
 }
 
 /// Overdue amounts by bucket at one month's end.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MonthBuckets {
     /// The month.
@@ -123,6 +149,7 @@ pub struct MonthBuckets {
 }
 
 /// One asset class in the NPA distribution.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ClassShare {
     /// The class.
@@ -133,10 +160,15 @@ pub struct ClassShare {
     pub outstanding_principal: Money,
     /// Share of the portfolio, percent.
     #[serde(serialize_with = "crate::money::serialize_decimal_text_opt")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "crate::wire::schema::OptDecimalText")
+    )]
     pub share: Option<String>,
 }
 
 /// The portfolio report and dashboard data.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PortfolioReport {
     /// The date.

@@ -15,6 +15,7 @@ use crate::money::{Currency, Money};
 use crate::savings::savings_statement;
 
 /// A bank statement line and its mapping state.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BankTransaction {
@@ -41,6 +42,7 @@ pub struct BankTransaction {
 }
 
 /// A stored journal line.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoredLine {
@@ -55,6 +57,7 @@ pub struct StoredLine {
 }
 
 /// A journal entry as stored elsewhere (it may not balance).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoredEntry {
@@ -68,6 +71,7 @@ pub struct StoredEntry {
 }
 
 /// A member-ledger row as stored elsewhere, with its running balance.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoredLedgerRow {
@@ -89,6 +93,7 @@ pub struct StoredLedgerRow {
 }
 
 /// An audit-log record.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditRecord {
@@ -108,6 +113,7 @@ pub struct AuditRecord {
 /// let a: windeep_core::AlertConfig = serde_json::from_str(r#"{"unmapped_older_than_days": 5}"#).unwrap();
 /// assert_eq!(a.unmapped_max_count, 10);
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AlertConfig {
@@ -136,6 +142,7 @@ impl Default for AlertConfig {
 }
 
 /// A discrepancy found by a check.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Violation {
     /// The check's name.
@@ -152,6 +159,7 @@ pub struct Violation {
 }
 
 /// An alert rule that fired.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Alert {
     /// The rule.
@@ -168,6 +176,7 @@ pub struct Alert {
 }
 
 /// The summary panel of the legacy validation report.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CheckSummary {
     /// Active loans.
@@ -195,6 +204,7 @@ pub struct CheckSummary {
 }
 
 /// Overdue loans in one risk band (validation query #12).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RiskBand {
     /// `npa` (> threshold), `high` (31 to threshold), `moderate` (8–30), `early` (1–7).
@@ -208,6 +218,7 @@ pub struct RiskBand {
 }
 
 /// A member's repayment record (validation query #14).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CreditScore {
     /// The member.
@@ -221,6 +232,7 @@ pub struct CreditScore {
 }
 
 /// Unmapped bank transactions of one day (validation query #7a).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UnmappedDay {
     /// The date.
@@ -235,6 +247,7 @@ pub struct UnmappedDay {
 }
 
 /// The result of the daily checks.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CheckReport {
     /// The books date.

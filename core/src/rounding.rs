@@ -18,6 +18,7 @@ use crate::money::{Currency, Money};
 /// let mode: RoundingMode = serde_json::from_str("\"half_even\"").unwrap();
 /// assert_eq!(mode, RoundingMode::HalfEven);
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RoundingMode {
@@ -91,6 +92,7 @@ impl RoundingMode {
 /// let emi = rupee.round_value("8884.88".parse().unwrap(), &inr).unwrap();
 /// assert_eq!(emi.to_string(), "8885.00");
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RoundingPolicy {

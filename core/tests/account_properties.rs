@@ -240,9 +240,9 @@ proptest! {
         let last = events.iter().map(|e| e.value_date).max().unwrap();
         for day in 1..=days {
             let today = last + Days::new(day);
-            let Ok(first) = windeep_core::ops::loan_fines(&log, today, &rules, None) else { return Ok(()) };
+            let Ok(first) = windeep_ops::loan_fines(&log, today, &rules, None) else { return Ok(()) };
             log.extend(first.events.clone());
-            let second = windeep_core::ops::loan_fines(&log, today, &rules, None).unwrap();
+            let second = windeep_ops::loan_fines(&log, today, &rules, None).unwrap();
             prop_assert!(second.assessments.is_empty(), "a second run on {today} assessed {:?}", second.assessments);
             // Re-appending the first run's events changes nothing (idempotency keys).
             let mut again = log.clone();

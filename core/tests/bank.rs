@@ -3,11 +3,12 @@
 
 use rust_xlsxwriter::{ExcelDateTime, Format as XFormat, Workbook};
 use serde_json::{Value, json};
+use windeep_core::Currency;
 use windeep_core::bank::{
     self, Format, ImportReport, ImportedRow, LayoutChoice, Mapping, MappingStatus, PartInput,
     StatementOptions, Target, import_statement,
 };
-use windeep_core::{Currency, ops};
+use windeep_ops as ops;
 
 fn import(text: &str, preset: Option<&str>, prior: &[bank::PriorKey]) -> ImportReport {
     let options = StatementOptions {

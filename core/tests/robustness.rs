@@ -3,7 +3,8 @@
 
 use proptest::prelude::*;
 use serde_json::json;
-use windeep_core::{CoreError, ops};
+use windeep_core::CoreError;
+use windeep_ops as ops;
 
 fn decimal_text() -> impl Strategy<Value = String> {
     prop_oneof![

@@ -7,7 +7,8 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use windeep_core::{CoreError, ops};
+use windeep_core::CoreError;
+use windeep_ops as ops;
 
 fn inputs() -> &'static [(String, Value)] {
     static INPUTS: OnceLock<Vec<(String, Value)>> = OnceLock::new();

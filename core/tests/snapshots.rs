@@ -1,6 +1,6 @@
 //! Whole schedules as reviewed snapshots (`core/tests/snapshots/`).
 
-use windeep_core::ops;
+use windeep_ops as ops;
 
 fn schedule(input: &str) -> serde_json::Value {
     ops::call("schedule", input).unwrap()

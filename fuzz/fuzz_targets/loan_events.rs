@@ -79,7 +79,7 @@ fuzz_target!(|loan: Loan| {
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap() + chrono::Days::new(u64::from(loan.as_of_days));
     let as_of = as_of.format("%Y-%m-%d").to_string();
     let events = serde_json::Value::Array(events);
-    let _ = windeep_core::ops::call("loan_statement", &json!({"events": events, "as_of": as_of}).to_string());
-    let _ = windeep_core::ops::call("foreclosure_quote", &json!({"events": events, "settlement_on": as_of}).to_string());
-    let _ = windeep_core::ops::call("verify_chain", &json!({"events": events}).to_string());
+    let _ = windeep_ops::call("loan_statement", &json!({"events": events, "as_of": as_of}).to_string());
+    let _ = windeep_ops::call("foreclosure_quote", &json!({"events": events, "settlement_on": as_of}).to_string());
+    let _ = windeep_ops::call("verify_chain", &json!({"events": events}).to_string());
 });

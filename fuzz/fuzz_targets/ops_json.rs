@@ -1,5 +1,5 @@
 //! Any operation on arbitrary text: the first byte picks the operation from
-//! `windeep_core::ops::OPERATIONS`, the rest is its JSON input, run through both `call` and
+//! `windeep_ops::OPERATIONS`, the rest is its JSON input, run through both `call` and
 //! `call_typed`. Any answer but a panic is fine.
 //!
 //! Seed the corpus with every fixture's input (`python3 fuzz/seed_corpus.py`) so that mutations
@@ -7,7 +7,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use windeep_core::ops::{OPERATIONS, call, call_typed};
+use windeep_ops::{OPERATIONS, call, call_typed};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, rest)) = data.split_first() else {

@@ -94,5 +94,5 @@ fuzz_target!(|t: Terms| {
         },
         "apr_decimals": t.apr_decimals % 8,
     });
-    let _ = windeep_core::ops::call("schedule", &input.to_string());
+    let _ = windeep_ops::call("schedule", &input.to_string());
 });

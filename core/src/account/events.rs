@@ -12,6 +12,7 @@ use crate::money::{Money, Rate};
 use crate::schedule::LoanTerms;
 
 /// How a skipped installment is absorbed (decisions §8).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SkipMode {
@@ -24,6 +25,7 @@ pub enum SkipMode {
 }
 
 /// Where an interest-only month's deferred principal goes (decisions §9).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InterestOnlyMode {
@@ -35,6 +37,7 @@ pub enum InterestOnlyMode {
 }
 
 /// How a part payment re-amortises (decisions §10).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PartPaymentMode {
@@ -45,6 +48,7 @@ pub enum PartPaymentMode {
 }
 
 /// How a floating-rate reset is absorbed.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RateChangeMode {
@@ -55,6 +59,7 @@ pub enum RateChangeMode {
 }
 
 /// The foreclosure interest rule (decisions §1).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(tag = "rule", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ForeclosureRule {
@@ -74,6 +79,7 @@ pub enum ForeclosureRule {
 }
 
 /// Rules of one loan account, fixed at disbursement.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AccountPolicy {
@@ -112,6 +118,7 @@ impl Default for AccountPolicy {
 }
 
 /// What happened.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum EventBody {
@@ -240,6 +247,7 @@ fn one() -> u32 {
 ///     "body": {"type": "payment_received", "amount": "8884.88"}}"#).unwrap();
 /// assert_eq!(e.sequence, 2);
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoanEvent {

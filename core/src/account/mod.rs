@@ -53,6 +53,7 @@ pub(crate) fn fold_observed(
 }
 
 /// What applying one event did.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventOutcome {
     /// The event's id.
@@ -93,6 +94,7 @@ impl EventOutcome {
 }
 
 /// The account as of a date, and what each event did.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Replay {
     /// Derived state.
@@ -544,6 +546,7 @@ pub fn fine_events(
 }
 
 /// A payment whose allocation changed because an event was inserted before it.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangedAllocation {
     /// The payment event.
@@ -556,6 +559,7 @@ pub struct ChangedAllocation {
 }
 
 /// The result of appending an event.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Applied {
     /// State and outcomes after the event.
@@ -601,6 +605,7 @@ pub fn apply_event(events: &[LoanEvent], event: LoanEvent, as_of: NaiveDate) -> 
 }
 
 /// The result of checking an account's hash chain.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChainReport {
     /// `ok`, `broken` (a `prev_hash` does not match) or `reordered` (sequence not increasing).

@@ -76,6 +76,7 @@ impl Fine {
 }
 
 /// How a loan was closed.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClosureType {
@@ -90,6 +91,7 @@ pub enum ClosureType {
 }
 
 /// A closure: its type, date and the guarantors it releases.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Closure {
     /// How the loan closed.
@@ -106,6 +108,7 @@ pub struct Closure {
 }
 
 /// Status of an installment as of a date.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InstallmentStatus {
@@ -151,6 +154,7 @@ impl InstallmentStatus {
 }
 
 /// One installment in a loan statement.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InstallmentView {
     /// Installment number.
@@ -181,6 +185,7 @@ pub struct InstallmentView {
 }
 
 /// One fine in a loan statement.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FineView {
     /// Deterministic key: `loan/installment/rule/occurrence`.
@@ -202,6 +207,7 @@ pub struct FineView {
 }
 
 /// Everything derived about a loan as of a date.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoanState {
     /// Loan id.
@@ -239,6 +245,7 @@ pub struct LoanState {
     pub days_past_due: i64,
     /// Next due date with something unpaid.
     #[serde(with = "opt_date")]
+    #[cfg_attr(feature = "schemars", schemars(with = "crate::wire::schema::OptDate"))]
     pub next_due_on: Option<NaiveDate>,
     /// Skips used.
     pub skips_used: u32,
@@ -271,6 +278,7 @@ mod opt_date {
 }
 
 /// An installment past its due date with something unpaid.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PastDueInstallment {
     /// Installment number.
@@ -285,6 +293,7 @@ pub struct PastDueInstallment {
 }
 
 /// End-of-day figures of one loan.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoanSummary {
     /// Loan id.
@@ -304,6 +313,7 @@ pub struct LoanSummary {
 }
 
 /// A foreclosure quote for a settlement date; the components sum exactly to `total`.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ForeclosureQuote {
     /// The settlement date.
@@ -326,6 +336,7 @@ pub struct ForeclosureQuote {
 }
 
 /// What a top-up settles on the parent loan and what the new loan starts from (decisions §11).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TopUpQuote {
     /// The new money lent.

@@ -206,6 +206,7 @@ const DETECT: Names = Names {
 /// normalisation, so `"Withdrawal Amt."` also finds `"WITHDRAWAL AMT"`). `narration` may name
 /// several columns, joined by a space. Either `debit` and `credit`, or `amount` (with an
 /// optional `dr_cr` indicator column) must be given.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ColumnSpec {
@@ -217,6 +218,10 @@ pub struct ColumnSpec {
     pub value_date: Option<String>,
     /// Narration column(s): a string or a list of strings.
     #[serde(default, deserialize_with = "one_or_many")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "crate::wire::schema::StringOrList")
+    )]
     pub narration: Vec<String>,
     /// Reference / cheque number.
     #[serde(default)]
@@ -239,6 +244,7 @@ pub struct ColumnSpec {
 }
 
 fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<String>, D::Error> {
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum OneOrMany {
@@ -347,6 +353,7 @@ pub struct Columns {
 }
 
 /// The layout an import used, as reported back: the header row and each field's header text.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LayoutReport {
     /// The preset named in the options, if any.

@@ -28,6 +28,7 @@ use crate::error::{CoreError, Result};
 use crate::money::{Money, format_date};
 
 /// A key of an earlier import of the same bank account: where it was first seen.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PriorKey {
@@ -47,10 +48,12 @@ impl PriorKey {
     /// # Errors
     /// `E_INVALID_INPUT` when the text is not such an output or has no `import_id`.
     pub fn from_report_json(reader: impl Read) -> Result<Vec<Self>> {
+        #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
         #[derive(Deserialize)]
         struct Txn {
             key: String,
         }
+        #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
         #[derive(Deserialize)]
         struct Row {
             row: u64,
@@ -58,6 +61,7 @@ impl PriorKey {
             #[serde(default)]
             transaction: Option<Txn>,
         }
+        #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
         #[derive(Deserialize)]
         struct Report {
             #[serde(default)]
@@ -90,6 +94,7 @@ impl PriorKey {
 }
 
 /// The row a duplicate repeats: a row of this statement, or of an earlier import.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DuplicateOf {
     /// The earlier import, or absent for a row of this statement.
@@ -100,6 +105,7 @@ pub struct DuplicateOf {
 }
 
 /// The outcome of one row after the header.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum ImportedRow {
@@ -143,6 +149,7 @@ pub enum ImportedRow {
 }
 
 /// Count and total of some transactions.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Tally {
     /// How many.
@@ -152,6 +159,7 @@ pub struct Tally {
 }
 
 /// The counts of an import.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImportSummary {
     /// Rows after the header, blank ones included.
@@ -173,6 +181,7 @@ pub struct ImportSummary {
 }
 
 /// The whole result of an import (the `bank_import` operation).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImportReport {
     /// The bank account.

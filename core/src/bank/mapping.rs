@@ -12,6 +12,7 @@ use crate::error::{CoreError, Result};
 use crate::money::{Currency, Money};
 
 /// What a part of a bank transaction pays.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Target {
@@ -68,6 +69,7 @@ impl Target {
 }
 
 /// A new part of a mapping: a target and the amount it receives.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PartInput {
@@ -78,6 +80,7 @@ pub struct PartInput {
 }
 
 /// One part of a mapping, as recorded.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MappingPart {
@@ -95,6 +98,7 @@ pub struct MappingPart {
 }
 
 /// The mapping status of a bank transaction.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MappingStatus {
@@ -111,6 +115,7 @@ pub enum MappingStatus {
 }
 
 /// The mapping of one bank transaction: its parts (active and reversed) and status.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Mapping {
@@ -130,6 +135,7 @@ pub struct Mapping {
 }
 
 /// Whether an event applies a part or reverses it.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventAction {
@@ -140,6 +146,7 @@ pub enum EventAction {
 }
 
 /// An instruction for the loan, savings or fine books.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MappingEvent {
     /// Apply once: `<account>/<transaction key>/<part>`, with `/reverse` for a reversal.
@@ -156,6 +163,7 @@ pub struct MappingEvent {
     pub date: NaiveDate,
     /// The bank's value date, when known.
     #[serde(with = "super::opt_date")]
+    #[cfg_attr(feature = "schemars", schemars(with = "crate::wire::schema::OptDate"))]
     pub value_date: Option<NaiveDate>,
     /// The bank account.
     pub account_id: String,
@@ -166,6 +174,7 @@ pub struct MappingEvent {
 }
 
 /// A mapping after an operation, and the events to post.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MappingOutcome {
     /// The new state of the mapping.

@@ -12,6 +12,7 @@ use crate::error::{CoreError, Result};
 use crate::money::{Currency, Money};
 
 /// A member and the phone numbers they pay from.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Member {
@@ -23,6 +24,7 @@ pub struct Member {
 }
 
 /// An installment that is due (or nearly due) and unpaid.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DueInstallment {
@@ -36,6 +38,7 @@ pub struct DueInstallment {
 }
 
 /// A loan that may receive payments.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Loan {
@@ -50,6 +53,7 @@ pub struct Loan {
 }
 
 /// A savings account that may receive deposits.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SavingsAccount {
@@ -64,6 +68,7 @@ pub struct SavingsAccount {
 }
 
 /// An unpaid fine.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fine {
@@ -77,6 +82,7 @@ pub struct Fine {
 }
 
 /// When a suggestion may be applied without a person, and how near a due date counts.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MatchPolicy {
@@ -97,6 +103,7 @@ impl Default for MatchPolicy {
 }
 
 /// The input of the `bank_match` operation.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MatchInput {
@@ -123,6 +130,7 @@ pub struct MatchInput {
 }
 
 /// One suggested target for a whole transaction.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Suggestion {
     /// What the transaction would pay.
@@ -136,6 +144,7 @@ pub struct Suggestion {
 }
 
 /// The suggestions for one transaction.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MatchResult {
     /// The transaction's key.

@@ -55,6 +55,7 @@ pub use statement::{
 pub use utr::extract_utr;
 
 /// Which way money moved on the society's bank account.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
@@ -76,6 +77,7 @@ impl Direction {
 }
 
 /// The payment system a transfer came through, as recognised from its UTR or narration.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
@@ -94,6 +96,7 @@ pub enum Channel {
 /// `key` identifies it for de-duplication and mapping: `utr:<UTR>` when the transfer carries a
 /// UTR, else `fp:<fingerprint>:<ordinal>` (see `docs/bank.md`). Amounts are positive; the
 /// direction says which way the money moved.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BankTransaction {
@@ -104,6 +107,7 @@ pub struct BankTransaction {
     pub date: NaiveDate,
     /// Value date, when the statement has one.
     #[serde(default, with = "opt_date")]
+    #[cfg_attr(feature = "schemars", schemars(with = "crate::wire::schema::OptDate"))]
     pub value_date: Option<NaiveDate>,
     /// Credit (money in) or debit (money out).
     pub direction: Direction,
@@ -192,6 +196,7 @@ pub(crate) mod opt_date {
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
         d: D,
     ) -> Result<Option<NaiveDate>, D::Error> {
+        #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
         #[derive(Deserialize)]
         struct Wrap(#[serde(with = "crate::money::iso_date")] NaiveDate);
         Ok(Option::<Wrap>::deserialize(d)?.map(|w| w.0))

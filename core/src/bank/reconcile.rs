@@ -13,6 +13,7 @@ use crate::error::{CoreError, Result};
 use crate::money::{Currency, Money};
 
 /// Which way a book entry moves the bank account in the society's books.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BookSide {
@@ -23,6 +24,7 @@ pub enum BookSide {
 }
 
 /// An entry of the bank account's ledger in the society's books.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BookEntry {
@@ -51,6 +53,7 @@ impl BookEntry {
 }
 
 /// The input of the `bank_reconcile` operation.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReconcileInput {
@@ -75,6 +78,7 @@ pub struct ReconcileInput {
 }
 
 /// An unmatched statement line.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BankItem {
     /// The transaction key.
@@ -89,6 +93,7 @@ pub struct BankItem {
 }
 
 /// An unmatched book entry.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BookItem {
     /// The entry id.
@@ -103,6 +108,7 @@ pub struct BookItem {
 }
 
 /// A statement line whose book entries add up to a different amount.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Mismatch {
     /// The transaction key.
@@ -116,6 +122,7 @@ pub struct Mismatch {
 }
 
 /// Items of one side with their total.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Items<T> {
     /// The items, by date then key or id.
@@ -125,6 +132,7 @@ pub struct Items<T> {
 }
 
 /// A bank reconciliation statement.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reconciliation {
     /// The bank account.

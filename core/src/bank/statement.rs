@@ -20,6 +20,7 @@ use crate::money::{Currency, Money};
 pub const HEADER_SEARCH_ROWS: u64 = 50;
 
 /// The file format of a statement.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
@@ -86,6 +87,7 @@ pub struct StatementLine {
 }
 
 /// Why a row was rejected, as a stable word.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Problem {

@@ -19,6 +19,7 @@ use crate::ledger::{Basis, EntryHeader, JournalEntry, Legs, PostingRole as R};
 /// let p: windeep_core::NpaPeriod = serde_json::from_str(r#"{"from": "2026-06-06"}"#).unwrap();
 /// assert!(p.to.is_none());
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NpaPeriod {

@@ -38,6 +38,7 @@ use loan::LoanPoster;
 use savings::SavingsPoster;
 
 /// Loan figures stored elsewhere (a server's cache), to be checked against the events.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CachedLoan {
@@ -56,6 +57,7 @@ pub struct CachedLoan {
 }
 
 /// A loan in the books: its member, its events and its NPA periods.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BookLoan {
@@ -98,6 +100,7 @@ impl BookLoan {
 /// let b: windeep_core::Books = serde_json::from_str(r#"{"as_of": "2026-03-31"}"#).unwrap();
 /// assert!(b.loans.is_empty());
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Books {
@@ -631,6 +634,7 @@ pub fn post_event(
 }
 
 /// One row of a member's ledger.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MemberLedgerRow {
     /// Posting date.
@@ -652,6 +656,7 @@ pub struct MemberLedgerRow {
 }
 
 /// A member's ledger over a period.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MemberLedger {
     /// The member.

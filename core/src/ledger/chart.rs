@@ -15,6 +15,7 @@ use crate::error::{CoreError, Result};
 /// assert!(AccountKind::Asset.debit_normal());
 /// assert!(!AccountKind::Income.debit_normal());
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountKind {
@@ -39,6 +40,7 @@ impl AccountKind {
 }
 
 /// One account of the chart.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LedgerAccount {
@@ -65,6 +67,7 @@ pub struct LedgerAccount {
 /// let chart = Chart::default();
 /// assert_eq!(chart.default_code(PostingRole::LoanPortfolio), "1201");
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PostingRole {

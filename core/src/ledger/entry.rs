@@ -212,6 +212,7 @@ impl JournalEntry {
     }
 }
 
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Serialize)]
 struct LineOut<'a> {
     account: &'a str,
@@ -330,6 +331,7 @@ impl Legs {
 }
 
 /// A line of a manual entry as given in JSON: an account and a debit or a credit.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ManualLine {
@@ -344,6 +346,7 @@ pub struct ManualLine {
 }
 
 /// A journal entry written by hand (opening capital, expenses, bank charges …).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ManualEntry {

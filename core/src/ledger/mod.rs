@@ -24,6 +24,7 @@ pub(crate) use reports::{check_years, closed_year, closing_entries};
 use crate::error::Result;
 
 /// When income is recognised (decisions §19).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Basis {
@@ -36,6 +37,7 @@ pub enum Basis {
 }
 
 /// Which account loan money moves through (loan events carry no payment mode).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Funds {
@@ -64,6 +66,7 @@ impl Funds {
 ///     "accounts": {"bank": "1101"}}"#).unwrap();
 /// assert_eq!(c.chart().unwrap().code(PostingRole::Bank), "1101");
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PostingConfig {

@@ -19,6 +19,7 @@ use crate::money::{Currency, Money, format_date};
 ///     "start": "2025-04-01", "end": "2026-03-31", "closed": true}"#).unwrap();
 /// assert!(y.closed);
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FinancialYear {
@@ -132,6 +133,7 @@ pub(crate) fn closing_entries(
 }
 
 /// One account's totals in a trial balance.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TrialBalanceRow {
     /// Account code.
@@ -151,6 +153,7 @@ pub struct TrialBalanceRow {
 }
 
 /// A trial balance as of a date.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TrialBalance {
     /// The date.
@@ -261,6 +264,7 @@ pub fn trial_balance(
 }
 
 /// One posting in a general-ledger account.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LedgerLine {
     /// Posting date.
@@ -282,6 +286,7 @@ pub struct LedgerLine {
 }
 
 /// One account of the general ledger over a period.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LedgerAccountReport {
     /// Account code.
@@ -368,6 +373,7 @@ pub fn general_ledger(
 }
 
 /// An account and its amount in a statement.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StatementLine {
     /// Account code.
@@ -379,6 +385,7 @@ pub struct StatementLine {
 }
 
 /// Profit and loss over a period.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProfitAndLoss {
     /// First day.
@@ -461,6 +468,7 @@ pub fn profit_and_loss(
 }
 
 /// A balance sheet as of a date.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BalanceSheet {
     /// The date.

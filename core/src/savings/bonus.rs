@@ -9,6 +9,7 @@ use crate::error::{CoreError, Result};
 use crate::money::{Currency, Money};
 
 /// How a bonus pool is shared (decisions §16).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BonusMethod {
@@ -20,6 +21,7 @@ pub enum BonusMethod {
 }
 
 /// A member receiving a share of a bonus pool.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BonusRecipient {
@@ -33,6 +35,7 @@ pub struct BonusRecipient {
 }
 
 /// One recipient's share.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BonusPart {
     /// The member.
@@ -49,6 +52,7 @@ pub struct BonusPart {
 }
 
 /// A distributed bonus pool: the parts always sum to the pool.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BonusReport {
     /// The pool's id.

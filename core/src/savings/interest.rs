@@ -11,6 +11,7 @@ use crate::error::{CoreError, Result};
 use crate::money::{Money, Rate};
 
 /// One month's interest.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InterestMonth {
     /// The month.
@@ -22,6 +23,7 @@ pub struct InterestMonth {
 }
 
 /// The interest of one credit period.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InterestCredit {
     /// The period's last month.
@@ -36,6 +38,7 @@ pub struct InterestCredit {
 }
 
 /// The interest credits due on a savings account (the `savings_interest` operation).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InterestReport {
     /// The account.

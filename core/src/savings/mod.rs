@@ -30,6 +30,7 @@ use crate::rounding::RoundingPolicy;
 pub const MAX_SCHEDULE_MONTHS: usize = 1_200;
 
 /// The balance a month's interest is computed on (decisions §15).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InterestBalanceBasis {
@@ -41,6 +42,7 @@ pub enum InterestBalanceBasis {
 }
 
 /// How often interest is credited.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CreditFrequency {
@@ -52,6 +54,7 @@ pub enum CreditFrequency {
 }
 
 /// Where money of a savings event comes from or goes to.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SavingsMode {
@@ -72,6 +75,7 @@ pub enum SavingsMode {
 ///     "due_day": 10, "annual_rate": "6"}"#).unwrap();
 /// assert_eq!(s.duration_months, None);
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SavingsScheme {
@@ -105,6 +109,7 @@ fn first_day() -> u32 {
 }
 
 /// What happened to a savings account.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum SavingsBody {
@@ -189,6 +194,7 @@ fn one() -> u32 {
 }
 
 /// One event of a savings account.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SavingsEvent {
@@ -214,6 +220,7 @@ pub struct SavingsEvent {
 ///     "scheme": {"monthly_amount": "2000"}}"#).unwrap();
 /// assert!(a.events.is_empty());
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SavingsAccount {
@@ -648,6 +655,7 @@ fn require_reason(reason: &str) -> Result<()> {
 }
 
 /// What applying one savings event did.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SavingsOutcome {
     /// The event.
@@ -666,6 +674,7 @@ pub struct SavingsOutcome {
 }
 
 /// An amount paid on one month's deposit.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MonthPaid {
     /// The month.
@@ -876,6 +885,7 @@ impl<'a> SavingsLedger<'a> {
 }
 
 /// One month of the deposit schedule.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ScheduleRow {
     /// Row number (1-based).
@@ -901,6 +911,7 @@ pub struct ScheduleRow {
 }
 
 /// One money movement of the passbook.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PassbookLine {
     /// The event.
@@ -918,6 +929,7 @@ pub struct PassbookLine {
 }
 
 /// A fine on a savings account.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SavingsFineView {
     /// The month fined.
@@ -937,6 +949,7 @@ pub struct SavingsFineView {
 }
 
 /// A savings account as of a date.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SavingsStatement {
     /// Account id.
@@ -1190,6 +1203,7 @@ pub(crate) fn balance_on(account: &SavingsAccount, as_of: NaiveDate) -> Result<i
 }
 
 /// The result of appending an event to a savings account.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SavingsApplied {
     /// What the new event did.
@@ -1222,6 +1236,7 @@ pub fn savings_apply(
 }
 
 /// What the loan approval checks read about a member's savings (`MemberFacts`).
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MemberSavings {
     /// The member.

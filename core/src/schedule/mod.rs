@@ -23,6 +23,7 @@ use crate::money::{Currency, MAX_AMOUNT, Money, Rate, format_date};
 use crate::rounding::RoundingPolicy;
 
 /// One row of a schedule. Every amount is at the currency's scale.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Installment {
     /// 1-based installment number.
@@ -45,6 +46,7 @@ pub struct Installment {
 }
 
 /// Sums over the rows of a schedule.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Totals {
     /// Σ principal: always exactly the loan's principal.
@@ -66,6 +68,7 @@ pub struct Totals {
 /// assert_eq!(s.installments[11].installment.to_string(), "8884.85");
 /// assert_eq!(s.totals.interest.to_string(), "6618.53");
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Schedule {
     /// Currency code, e.g. `"INR"`.

@@ -15,6 +15,7 @@ use crate::rounding::RoundingPolicy;
 /// use windeep_core::Method;
 /// assert_eq!(serde_json::from_str::<Method>("\"equal_principal\"").unwrap(), Method::EqualPrincipal);
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
@@ -30,6 +31,7 @@ pub enum Method {
 }
 
 /// What happens to the interest of a first period longer or shorter than a regular one.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BrokenPeriod {
@@ -45,6 +47,7 @@ pub enum BrokenPeriod {
 }
 
 /// A processing fee charged at disbursement.
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum ProcessingFee {
@@ -62,6 +65,7 @@ pub enum ProcessingFee {
 /// assert_eq!(p.max_tenure, 600);
 /// assert_eq!((p.min_first_due_gap_days, p.max_first_due_gap_days), (7, 60));
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SchedulePolicy {
@@ -105,6 +109,7 @@ impl Rate {
 ///     "tenure": 12, "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"}"#).unwrap();
 /// assert_eq!(terms.tenure, 12);
 /// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoanTerms {

@@ -16,7 +16,8 @@ use std::process::ExitCode;
 
 use serde_json::{Map, Value, json};
 use windeep_core::bank::{self, Format, ImportedRow, LayoutChoice, PriorKey, StatementOptions};
-use windeep_core::{AlertConfig, Books, CheckReport, ops};
+use windeep_core::{AlertConfig, Books, CheckReport};
+use windeep_ops as ops;
 
 const USAGE: &str = "\
 windeep — exact lending calculations
@@ -43,6 +44,7 @@ USAGE:
                    prints the report and exits 1 when anything is wrong — one line of cron
   windeep call OPERATION < input.json      (operations: see `windeep operations`)
   windeep operations
+  windeep schema [OPERATION]  prints the JSON Schema of every operation (or of one)
   windeep help
 
 Amounts and rates are plain decimals (12.5), dates YYYY-MM-DD, MODE one of
@@ -63,6 +65,7 @@ fn main() -> ExitCode {
             Ok(false) => return ExitCode::from(1),
             Err(e) => Err(e),
         },
+        Some("schema") => schema(args.get(1).map(String::as_str)),
         Some("operations") => {
             println!("{}", ops::OPERATIONS.join("\n"));
             Ok(())
@@ -85,6 +88,19 @@ fn main() -> ExitCode {
 /// A usage problem, reported in the same JSON shape as the core's errors.
 fn usage_error(message: &str) -> String {
     json!({ "code": "E_USAGE", "message": format!("{message}; see `windeep help`") }).to_string()
+}
+
+fn schema(operation: Option<&str>) -> Result<(), String> {
+    let doc = match operation {
+        None => ops::schema::document(),
+        Some(name) => ops::schema::operation_document(name).ok_or_else(|| {
+            ops::error_json(&windeep_core::CoreError::UnknownOperation {
+                name: name.to_owned(),
+            })
+        })?,
+    };
+    println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    Ok(())
 }
 
 fn call(operation: Option<&str>) -> Result<(), String> {

@@ -6,8 +6,8 @@ mod common;
 use std::collections::BTreeSet;
 
 use serde_json::Value;
-use windeep_core::ops;
-use windeep_core::typed::Typed;
+use windeep_ops as ops;
+use windeep_ops::typed::Typed;
 
 /// Every golden case as (name, operation, input text).
 fn cases() -> Vec<(String, String, String)> {

@@ -9,7 +9,7 @@
 //!
 //! # Example
 //! ```
-//! use windeep_core::typed::{Typed, to_typed};
+//! use windeep_ops::typed::{Typed, to_typed};
 //! let m: windeep_core::Money = "12.50".parse().unwrap();
 //! assert_eq!(to_typed(&m).unwrap(), Typed::Money("12.50".to_owned()));
 //! assert_eq!(to_typed(&m).unwrap().to_json(), serde_json::json!("12.50"));
@@ -24,21 +24,13 @@ use serde::ser::{
 };
 use serde_json::Value;
 
-/// The newtype name [`crate::Money`] serializes under.
-pub const MONEY: &str = "windeep::Money";
-/// The newtype name [`crate::Rate`] serializes under.
-pub const RATE: &str = "windeep::Rate";
-/// The newtype name other exact decimals (percentages, ratios, rounding increments) serialize
-/// under.
-pub const DECIMAL: &str = "windeep::Decimal";
-/// The newtype name calendar dates serialize under.
-pub const DATE: &str = "windeep::Date";
+pub use windeep_core::wire::{DATE, DECIMAL, MONEY, RATE};
 
 /// A serialized value with its money, rate, decimal and date strings marked.
 ///
 /// # Example
 /// ```
-/// use windeep_core::typed::Typed;
+/// use windeep_ops::typed::Typed;
 /// let t = Typed::Map(vec![
 ///     ("due_on".to_owned(), Typed::Date("2026-02-05".to_owned())),
 ///     ("amount".to_owned(), Typed::Money("100.00".to_owned())),
@@ -76,7 +68,7 @@ impl Typed {
     ///
     /// # Example
     /// ```
-    /// use windeep_core::typed::Typed;
+    /// use windeep_ops::typed::Typed;
     /// let t = Typed::List(vec![Typed::Rate("12.5".to_owned()), Typed::UInt(3), Typed::Null]);
     /// assert_eq!(t.to_json(), serde_json::json!(["12.5", 3, null]));
     /// ```
@@ -105,7 +97,7 @@ impl Typed {
     ///
     /// # Example
     /// ```
-    /// use windeep_core::typed::Typed;
+    /// use windeep_ops::typed::Typed;
     /// assert_eq!(Typed::Date("2026-01-05".to_owned()).as_str(), Some("2026-01-05"));
     /// assert_eq!(Typed::Int(1).as_str(), None);
     /// ```
@@ -128,7 +120,7 @@ impl Typed {
 ///
 /// # Example
 /// ```
-/// use windeep_core::typed::{Typed, to_typed};
+/// use windeep_ops::typed::{Typed, to_typed};
 /// assert_eq!(to_typed(&vec![1u32, 2]).unwrap(), Typed::List(vec![Typed::Int(1), Typed::Int(2)]));
 /// ```
 pub fn to_typed<T: Serialize + ?Sized>(value: &T) -> Result<Typed, TypedError> {
@@ -139,7 +131,7 @@ pub fn to_typed<T: Serialize + ?Sized>(value: &T) -> Result<Typed, TypedError> {
 ///
 /// # Example
 /// ```
-/// let err = windeep_core::typed::to_typed(&u128::MAX).unwrap_err();
+/// let err = windeep_ops::typed::to_typed(&u128::MAX).unwrap_err();
 /// assert!(err.to_string().contains("64 bits"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,22 +148,6 @@ impl std::error::Error for TypedError {}
 impl ser::Error for TypedError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
         Self(msg.to_string())
-    }
-}
-
-/// Writes a [`fmt::Display`] value as a string under a newtype name: the serialized form of
-/// the marked kinds.
-pub(crate) struct Marked<'a, T: fmt::Display>(pub(crate) &'static str, pub(crate) &'a T);
-
-impl<T: fmt::Display> Serialize for Marked<'_, T> {
-    fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        struct Text<'a, T: fmt::Display>(&'a T);
-        impl<T: fmt::Display> Serialize for Text<'_, T> {
-            fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_str(self.0)
-            }
-        }
-        s.serialize_newtype_struct(self.0, &Text(self.1))
     }
 }
 
@@ -488,7 +464,7 @@ mod tests {
     use serde::Serialize;
 
     use super::*;
-    use crate::money::{Money, Rate};
+    use windeep_core::{Money, Rate};
 
     #[derive(Serialize)]
     #[serde(tag = "kind", rename_all = "snake_case")]
@@ -514,9 +490,9 @@ mod tests {
     struct Outer {
         #[serde(flatten)]
         inner: Inner,
-        #[serde(with = "crate::money::iso_date")]
+        #[serde(with = "windeep_core::wire::iso_date")]
         on: chrono::NaiveDate,
-        #[serde(with = "crate::money::iso_date_opt")]
+        #[serde(with = "windeep_core::wire::iso_date_opt")]
         maybe: Option<chrono::NaiveDate>,
         none: Option<Money>,
         map: BTreeMap<u32, Money>,
@@ -531,7 +507,7 @@ mod tests {
 
     #[test]
     fn marks_money_rates_and_dates() {
-        let d = crate::parse_date("2026-02-05").unwrap();
+        let d = windeep_core::parse_date("2026-02-05").unwrap();
         let outer = Outer {
             inner: Inner { x: 7 },
             on: d,

@@ -1,91 +1,81 @@
-//! The JSON operation interface: one entry point for the command line and every binding.
+//! # windeep-ops
+//!
+//! The JSON operation interface of windeep: one entry point for the command line and every
+//! binding, between the core ([`windeep_core`]) and every adapter.
 //!
 //! An operation reads one JSON document and returns one JSON document; money is a decimal
 //! string, dates are `YYYY-MM-DD`. The golden fixtures in `fixtures/` are cases of exactly this
 //! interface, so every language replays them through it.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+#[macro_use]
+mod registry;
+pub mod schema;
+pub mod typed;
+
+pub use registry::{Operation, errors};
 
 use base64::Engine as _;
 use chrono::NaiveDate;
+use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::account::{
+use crate::typed::{Typed, to_typed};
+// The output types the registry names.
+use windeep_core::RoundingPolicy;
+use windeep_core::account::{
     LoanEvent, apply_event, foreclosure_quote, replay, topup_quote, verify_chain,
 };
-use crate::allocation::{Allocation, AllocationPolicy, InstallmentDues, allocate};
-use crate::approval::{ApprovalRequest, approve_loan};
-use crate::audit::{
-    LegacyFineRow, LegacyInstallmentRow, LegacyLoan, LegacyLoanRow, LegacyPaymentRow, audit_loan,
-};
-use crate::bank::{
+use windeep_core::bank::{
     self, ColumnSpec, Format, LayoutChoice, Mapping, MatchInput, MatchResult, PartInput, PriorKey,
     ReconcileInput, StatementOptions,
 };
-use crate::books::{BookLoan, Books, journal, member_ledger, post_event};
-use crate::classification::{ClassificationPolicy, PreviousClass, classify};
-use crate::error::{CoreError, Result};
-use crate::fines::{FineAssessment, FineRule, FineSnapshot};
-use crate::ledger::{
+use windeep_core::bank::{MappingOutcome, Reconciliation};
+use windeep_core::wire::error_from_serde;
+use windeep_core::{AlertConfig, check_books};
+use windeep_core::{Allocation, AllocationPolicy, InstallmentDues, allocate};
+use windeep_core::{
+    Applied, ApprovalDecision, BalanceSheet, BonusReport, ChainReport, CheckReport, Classification,
+    ForeclosureQuote, InterestReport, LoanAudit, MemberLedger, MemberSavings, PortfolioReport,
+    ProfitAndLoss, Replay, SavingsApplied, SavingsStatement, TopUpQuote, TrialBalance,
+};
+use windeep_core::{ApprovalRequest, approve_loan};
+use windeep_core::{
     Basis, Chart, JournalEntry, LedgerAccountReport, PostingRole, balance_sheet, general_ledger,
     profit_and_loss, trial_balance,
 };
-use crate::money::error_from_serde;
-use crate::money::{Currency, Money};
-use crate::portfolio::{PortfolioOptions, portfolio_report};
-use crate::reconcile::{AlertConfig, check_books};
-use crate::rounding::RoundingPolicy;
-use crate::savings::{
+use windeep_core::{
     BonusMethod, BonusRecipient, SavingsAccount, SavingsEvent, distribute_bonus, member_savings,
     savings_apply, savings_interest, savings_statement,
 };
-use crate::schedule::{LoanTerms, Schedule, annual_percentage_rate, generate_schedule};
-use crate::typed::{Typed, to_typed};
-
-/// Every operation name [`call`] knows, in a stable order.
-pub const OPERATIONS: &[&str] = &[
-    "schedule",
-    "allocate",
-    "loan_statement",
-    "loan_apply",
-    "foreclosure_quote",
-    "topup_quote",
-    "verify_chain",
-    "assess_fines",
-    "approve_loan",
-    "loan_fines",
-    "bank_import",
-    "bank_match",
-    "bank_split",
-    "bank_unmap",
-    "bank_ignore",
-    "bank_reconcile",
-    "audit_loan",
-    "postings",
-    "post_event",
-    "general_ledger",
-    "trial_balance",
-    "profit_and_loss",
-    "balance_sheet",
-    "member_ledger",
-    "savings_schedule",
-    "savings_apply",
-    "savings_interest",
-    "distribute_bonus",
-    "member_savings",
-    "classify",
-    "portfolio_report",
-    "check_books",
-];
+use windeep_core::{BookLoan, Books, journal, member_ledger, post_event};
+use windeep_core::{ClassificationPolicy, PreviousClass, classify};
+use windeep_core::{CoreError, Result};
+use windeep_core::{Currency, Money};
+use windeep_core::{FineAssessment, FineRule, FineSnapshot};
+use windeep_core::{
+    LegacyFineRow, LegacyInstallmentRow, LegacyLoan, LegacyLoanRow, LegacyPaymentRow, audit_loan,
+};
+use windeep_core::{LoanTerms, Schedule, annual_percentage_rate, generate_schedule};
+use windeep_core::{PortfolioOptions, portfolio_report};
 
 /// The `schedule` operation's output: the schedule plus its APR.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ScheduleReport {
     /// The schedule.
     #[serde(flatten)]
     pub schedule: Schedule,
     /// Annual percentage rate (RBI KFS), percent, at the requested decimals.
-    #[serde(serialize_with = "crate::money::serialize_rate_text")]
+    #[serde(serialize_with = "windeep_core::wire::serialize_rate_text")]
+    #[schemars(with = "windeep_core::wire::schema::RateText")]
     pub apr: String,
 }
 
@@ -96,7 +86,8 @@ pub struct ScheduleReport {
 ///
 /// # Example
 /// ```
-/// use windeep_core::{LoanTerms, parse_date, ops::schedule};
+/// use windeep_core::{LoanTerms, parse_date};
+/// use windeep_ops::schedule;
 /// let terms = LoanTerms::new("100000".parse().unwrap(), "12".parse().unwrap(), 12,
 ///     parse_date("2026-01-05").unwrap(), parse_date("2026-02-05").unwrap());
 /// assert_eq!(schedule(&terms).unwrap().apr, "12.00");
@@ -108,11 +99,11 @@ pub fn schedule(terms: &LoanTerms) -> Result<ScheduleReport> {
 }
 
 /// Input of the `allocate` operation.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct AllocateInput {
     amount: Money,
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     paid_on: NaiveDate,
     #[serde(default)]
     installment: Option<u32>,
@@ -156,52 +147,52 @@ fn non_negative(m: Money) -> Result<Money> {
     Ok(m)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct StatementInput {
     events: Vec<LoanEvent>,
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     as_of: NaiveDate,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ApplyInput {
     events: Vec<LoanEvent>,
     event: LoanEvent,
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     as_of: NaiveDate,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct QuoteInput {
     events: Vec<LoanEvent>,
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     settlement_on: NaiveDate,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct TopUpInput {
     events: Vec<LoanEvent>,
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     on: NaiveDate,
     amount: Money,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ChainInput {
     events: Vec<LoanEvent>,
 }
 
 /// The `loan_fines` operation's input: a loan's events, the fine rules and the date.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct LoanFinesInput {
     events: Vec<LoanEvent>,
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     as_of: NaiveDate,
     rules: Vec<FineRule>,
     #[serde(default)]
@@ -209,7 +200,7 @@ struct LoanFinesInput {
 }
 
 /// The `loan_fines` operation's output: what the daily fine job does to one loan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct LoanFinesReport {
     /// The assessments (levy or re-amount), as `assess_fines` returns them.
     pub assessments: Vec<FineAssessment>,
@@ -222,17 +213,17 @@ pub struct LoanFinesReport {
 /// append, the typed form of the `loan_fines` operation.
 ///
 /// # Errors
-/// As [`replay`] and [`crate::assess_fines`].
+/// As [`replay`] and [`windeep_core::assess_fines`].
 pub fn loan_fines(
     events: &[LoanEvent],
     as_of: NaiveDate,
     rules: &[FineRule],
     product: Option<String>,
 ) -> Result<LoanFinesReport> {
-    let snapshot = crate::account::fine_snapshot(events, as_of, product)?;
-    let assessments = crate::fines::assess_fines(&snapshot, rules, as_of)?;
+    let snapshot = windeep_core::account::fine_snapshot(events, as_of, product)?;
+    let assessments = windeep_core::assess_fines(&snapshot, rules, as_of)?;
     let next = events.iter().map(|e| e.sequence).max().unwrap_or(0) + 1;
-    let events = crate::account::fine_events(&assessments, as_of, next);
+    let events = windeep_core::account::fine_events(&assessments, as_of, next);
     Ok(LoanFinesReport {
         assessments,
         events,
@@ -243,16 +234,16 @@ pub fn loan_fines(
 ///
 /// # Example
 /// ```
-/// use windeep_core::ops::AssessFinesInput;
+/// use windeep_ops::AssessFinesInput;
 /// let input: AssessFinesInput = serde_json::from_str(r#"{"as_of": "2026-01-20",
 ///     "snapshot": {"loan_id": "LN1", "installments": []}, "rules": []}"#).unwrap();
 /// assert!(input.rules.is_empty());
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssessFinesInput {
     /// The assessment date: the last calendar day that counts as late.
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     pub as_of: NaiveDate,
     /// The loan's overdue installments and the fines already levied on them.
     pub snapshot: FineSnapshot,
@@ -264,17 +255,17 @@ pub struct AssessFinesInput {
 ///
 /// # Example
 /// ```
-/// let out = windeep_core::ops::call("assess_fines", r#"{"as_of": "2026-01-20",
+/// let out = windeep_ops::call("assess_fines", r#"{"as_of": "2026-01-20",
 ///     "snapshot": {"loan_id": "LN1", "installments": []}, "rules": []}"#).unwrap();
 /// assert_eq!(out["rounding"]["increment"], "0.01");
 /// assert_eq!(out["assessments"].as_array().unwrap().len(), 0);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct AssessFinesReport {
     /// The loan (or savings account) assessed.
     pub loan_id: String,
     /// The assessment date.
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     pub as_of: NaiveDate,
     /// The rounding policy every amount was rounded with.
     pub rounding: RoundingPolicy,
@@ -285,11 +276,11 @@ pub struct AssessFinesReport {
 /// Assesses fines: the typed form of the `assess_fines` operation.
 ///
 /// # Errors
-/// As [`crate::assess_fines`].
+/// As [`windeep_core::assess_fines`].
 ///
 /// # Example
 /// ```
-/// use windeep_core::ops::{AssessFinesInput, assess_fines};
+/// use windeep_ops::{AssessFinesInput, assess_fines};
 /// let input: AssessFinesInput = serde_json::from_str(r#"{"as_of": "2026-01-20",
 ///     "snapshot": {"loan_id": "LN1", "installments": [{"number": 1, "due_on": "2026-01-05",
 ///         "unpaid_principal": "7884.88", "unpaid_interest": "1000"}]},
@@ -298,7 +289,7 @@ pub struct AssessFinesReport {
 /// assert_eq!(assess_fines(&input).unwrap().assessments[0].amount.to_string(), "200.00");
 /// ```
 pub fn assess_fines(input: &AssessFinesInput) -> Result<AssessFinesReport> {
-    let assessments = crate::fines::assess_fines(&input.snapshot, &input.rules, input.as_of)?;
+    let assessments = windeep_core::assess_fines(&input.snapshot, &input.rules, input.as_of)?;
     let currency = &input.snapshot.currency;
     let rounding = input
         .snapshot
@@ -313,7 +304,7 @@ pub fn assess_fines(input: &AssessFinesInput) -> Result<AssessFinesReport> {
 }
 
 /// The input of the `bank_import` operation (see `docs/bank.md`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImportRequest {
     /// The society's bank account the statement belongs to.
@@ -436,7 +427,7 @@ pub fn bank_import(request: &ImportRequest) -> Result<bank::ImportReport> {
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SplitRequest {
     mapping: Mapping,
@@ -445,7 +436,7 @@ struct SplitRequest {
     currency: Currency,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct UnmapRequest {
     mapping: Mapping,
@@ -455,7 +446,7 @@ struct UnmapRequest {
     currency: Currency,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct IgnoreRequest {
     mapping: Mapping,
@@ -466,10 +457,10 @@ struct IgnoreRequest {
 
 /// The `audit_loan` operation's input: one legacy loan's rows and the audit date (see
 /// `docs/audit.md`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct AuditLoanInput {
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     as_of: NaiveDate,
     loan: LegacyLoanRow,
     #[serde(default)]
@@ -480,13 +471,13 @@ struct AuditLoanInput {
     fines: Vec<LegacyFineRow>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct BooksOnly {
     books: Books,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct PostEventInput {
     books: Books,
@@ -494,73 +485,73 @@ struct PostEventInput {
     event: Value,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct LedgerInput {
     books: Books,
     #[serde(default)]
     account: Option<String>,
-    #[serde(default, with = "crate::money::iso_date_opt")]
+    #[serde(default, with = "windeep_core::wire::iso_date_opt")]
     from: Option<NaiveDate>,
-    #[serde(default, with = "crate::money::iso_date_opt")]
+    #[serde(default, with = "windeep_core::wire::iso_date_opt")]
     to: Option<NaiveDate>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct AsOfInput {
     books: Books,
-    #[serde(default, with = "crate::money::iso_date_opt")]
+    #[serde(default, with = "windeep_core::wire::iso_date_opt")]
     as_of: Option<NaiveDate>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct PeriodInput {
     books: Books,
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     from: NaiveDate,
-    #[serde(default, with = "crate::money::iso_date_opt")]
+    #[serde(default, with = "windeep_core::wire::iso_date_opt")]
     to: Option<NaiveDate>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct MemberLedgerInput {
     books: Books,
     member: String,
-    #[serde(default, with = "crate::money::iso_date_opt")]
+    #[serde(default, with = "windeep_core::wire::iso_date_opt")]
     from: Option<NaiveDate>,
-    #[serde(default, with = "crate::money::iso_date_opt")]
+    #[serde(default, with = "windeep_core::wire::iso_date_opt")]
     to: Option<NaiveDate>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SavingsInput {
     account: SavingsAccount,
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     as_of: NaiveDate,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SavingsApplyInput {
     account: SavingsAccount,
     event: SavingsEvent,
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     as_of: NaiveDate,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SavingsInterestInput {
     account: SavingsAccount,
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     through: NaiveDate,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct BonusInput {
     bonus_id: String,
@@ -572,20 +563,20 @@ struct BonusInput {
     currency: Currency,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct MemberSavingsInput {
     accounts: Vec<SavingsAccount>,
     member: String,
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     as_of: NaiveDate,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ClassifyInput {
     loans: Vec<BookLoan>,
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     as_of: NaiveDate,
     #[serde(default)]
     policy: ClassificationPolicy,
@@ -597,11 +588,11 @@ struct ClassifyInput {
     currency: Currency,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct PortfolioInput {
     loans: Vec<BookLoan>,
-    #[serde(with = "crate::money::iso_date")]
+    #[serde(with = "windeep_core::wire::iso_date")]
     as_of: NaiveDate,
     #[serde(default)]
     options: PortfolioOptions,
@@ -609,7 +600,7 @@ struct PortfolioInput {
     currency: Currency,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CheckInput {
     books: Books,
@@ -618,7 +609,7 @@ struct CheckInput {
 }
 
 /// The `postings` operation's output.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct PostingsReport {
     /// Cash or accrual.
     pub basis: Basis,
@@ -669,10 +660,10 @@ fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<Value> {
 ///
 /// # Example
 /// ```
-/// let out = windeep_core::ops::call("schedule", r#"{"principal": "100000", "annual_rate": "12",
+/// let out = windeep_ops::call("schedule", r#"{"principal": "100000", "annual_rate": "12",
 ///     "tenure": 12, "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"}"#).unwrap();
 /// assert_eq!(out["emi"], "8884.88");
-/// let err = windeep_core::ops::call("nope", "{}").unwrap_err();
+/// let err = windeep_ops::call("nope", "{}").unwrap_err();
 /// assert_eq!(err.code(), "E_UNKNOWN_OPERATION");
 /// ```
 pub fn call(name: &str, input: &str) -> Result<Value> {
@@ -690,8 +681,8 @@ pub fn call(name: &str, input: &str) -> Result<Value> {
 ///
 /// # Example
 /// ```
-/// use windeep_core::typed::Typed;
-/// let out = windeep_core::ops::call_typed("schedule", r#"{"principal": "100000",
+/// use windeep_ops::typed::Typed;
+/// let out = windeep_ops::call_typed("schedule", r#"{"principal": "100000",
 ///     "annual_rate": "12", "tenure": 12, "disbursed_on": "2026-01-05",
 ///     "first_due_on": "2026-02-05"}"#).unwrap();
 /// let Typed::Map(fields) = &out else { unreachable!() };
@@ -731,174 +722,154 @@ impl Sink for TypedSink {
 }
 
 /// `{"results": …}`: the `bank_match` operation's output.
-#[derive(Serialize)]
-struct MatchOutput<'a> {
-    results: &'a [MatchResult],
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct MatchOutput {
+    /// One result per bank line, in input order.
+    pub results: Vec<MatchResult>,
 }
 
 /// `{"entries": …}`: the `post_event` operation's output.
-#[derive(Serialize)]
-struct EntriesOutput<'a> {
-    entries: &'a [JournalEntry],
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct EntriesOutput {
+    /// The journal entries the event posts.
+    pub entries: Vec<JournalEntry>,
 }
 
 /// `{"accounts": …}`: the `general_ledger` operation's output.
-#[derive(Serialize)]
-struct AccountsOutput<'a> {
-    accounts: &'a [LedgerAccountReport],
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct AccountsOutput {
+    /// One report per ledger account.
+    pub accounts: Vec<LedgerAccountReport>,
 }
 
-/// The operations, over any output sink.
-fn dispatch<S: Sink>(sink: &S, name: &str, input: &str) -> Result<S::Out> {
-    match name {
-        "schedule" => sink.emit(&schedule(&parse::<LoanTerms>(input)?)?),
-        "allocate" => sink.emit(&allocate_op(parse(input)?)?),
-        "loan_statement" => {
-            let i: StatementInput = parse(input)?;
-            sink.emit(&replay(&i.events, i.as_of)?)
-        }
-        "loan_apply" => {
-            let i: ApplyInput = parse(input)?;
-            sink.emit(&apply_event(&i.events, i.event, i.as_of)?)
-        }
-        "foreclosure_quote" => {
-            let i: QuoteInput = parse(input)?;
-            sink.emit(&foreclosure_quote(&i.events, i.settlement_on)?)
-        }
-        "topup_quote" => {
-            let i: TopUpInput = parse(input)?;
-            sink.emit(&topup_quote(&i.events, i.on, i.amount)?)
-        }
-        "verify_chain" => sink.emit(&verify_chain(&parse::<ChainInput>(input)?.events)),
-        "assess_fines" => sink.emit(&assess_fines(&parse::<AssessFinesInput>(input)?)?),
-        "approve_loan" => sink.emit(&approve_loan(&parse::<ApprovalRequest>(input)?)?),
-        "loan_fines" => {
-            let i: LoanFinesInput = parse(input)?;
-            sink.emit(&loan_fines(&i.events, i.as_of, &i.rules, i.product)?)
-        }
-        "bank_import" => sink.emit(&bank_import(&parse::<ImportRequest>(input)?)?),
-        "bank_match" => {
-            let results: Vec<MatchResult> = bank::suggest(&parse::<MatchInput>(input)?)?;
-            sink.emit(&MatchOutput { results: &results })
-        }
-        "bank_split" => {
-            let r = parse::<SplitRequest>(input)?;
-            sink.emit(&bank::split(r.mapping, &r.parts, &r.currency)?)
-        }
-        "bank_unmap" => {
-            let r = parse::<UnmapRequest>(input)?;
-            sink.emit(&bank::unmap(r.mapping, r.parts.as_deref(), &r.currency)?)
-        }
-        "bank_ignore" => {
-            let r = parse::<IgnoreRequest>(input)?;
-            sink.emit(&bank::ignore(r.mapping, &r.reason, &r.currency)?)
-        }
-        "bank_reconcile" => sink.emit(&bank::reconcile(&parse::<ReconcileInput>(input)?)?),
-        "audit_loan" => {
-            let i: AuditLoanInput = parse(input)?;
-            let loan = LegacyLoan {
+/// The operation named `name` in the registry.
+///
+/// # Example
+/// ```
+/// assert_eq!(windeep_ops::operation("allocate").unwrap().area, "account");
+/// assert!(windeep_ops::operation("nope").is_none());
+/// ```
+#[must_use]
+pub fn operation(name: &str) -> Option<&'static Operation> {
+    REGISTRY.iter().find(|o| o.name == name)
+}
+
+operations! {
+    schedule ("schedule") "A repayment schedule and its APR from a loan's terms.":
+        LoanTerms => ScheduleReport, errors [INPUT, TERMS], |i| schedule(&i);
+    allocate ("account") "How one payment is allocated over a loan's dues.":
+        AllocateInput => Allocation, errors [INPUT, EVENTS], |i| allocate_op(i);
+    loan_statement ("account") "A loan's state and statement on a date, replayed from its events.":
+        StatementInput => Replay, errors [INPUT, TERMS, EVENTS],
+        |i| replay(&i.events, i.as_of);
+    loan_apply ("account") "Admits one more event to a loan and says what it changed.":
+        ApplyInput => Applied, errors [INPUT, TERMS, EVENTS],
+        |i| apply_event(&i.events, i.event, i.as_of);
+    foreclosure_quote ("account") "What closes a loan on a settlement date.":
+        QuoteInput => ForeclosureQuote, errors [INPUT, TERMS, EVENTS],
+        |i| foreclosure_quote(&i.events, i.settlement_on);
+    topup_quote ("account") "What a top-up of a loan on a date would look like.":
+        TopUpInput => TopUpQuote, errors [INPUT, TERMS, EVENTS],
+        |i| topup_quote(&i.events, i.on, i.amount);
+    verify_chain ("account") "Checks a loan's event log: ids, sequences and hashes.":
+        ChainInput => ChainReport, errors [INPUT],
+        |i| Ok::<_, CoreError>(verify_chain(&i.events));
+    assess_fines ("fines") "The late-payment fines to levy or re-amount on a fine snapshot.":
+        AssessFinesInput => AssessFinesReport, errors [INPUT, FINES], |i| assess_fines(&i);
+    approve_loan ("approval") "Checks a loan application against the product, member and guarantors.":
+        ApprovalRequest => ApprovalDecision, errors [INPUT, TERMS, APPROVAL],
+        |i| approve_loan(&i);
+    loan_fines ("fines") "The daily fine job on one loan: assessments and the events to append.":
+        LoanFinesInput => LoanFinesReport, errors [INPUT, TERMS, EVENTS, FINES],
+        |i| loan_fines(&i.events, i.as_of, &i.rules, i.product);
+    bank_import ("bank") "Reads a bank statement (CSV or XLSX) into rows, with duplicates found.":
+        ImportRequest => bank::ImportReport, errors [INPUT, STATEMENT], |i| bank_import(&i);
+    bank_match ("bank") "Suggests what each bank line paid.":
+        MatchInput => MatchOutput, errors [INPUT, POLICY],
+        |i| bank::suggest(&i).map(|results| MatchOutput { results });
+    bank_split ("bank") "Splits one bank line's mapping into parts.":
+        SplitRequest => MappingOutcome, errors [INPUT, MAPPING],
+        |i| bank::split(i.mapping, &i.parts, &i.currency);
+    bank_unmap ("bank") "Removes parts (or all) of a bank line's mapping.":
+        UnmapRequest => MappingOutcome, errors [INPUT, MAPPING],
+        |i| bank::unmap(i.mapping, i.parts.as_deref(), &i.currency);
+    bank_ignore ("bank") "Marks a bank line as not the society's business, with a reason.":
+        IgnoreRequest => MappingOutcome, errors [INPUT, MAPPING],
+        |i| bank::ignore(i.mapping, &i.reason, &i.currency);
+    bank_reconcile ("bank") "Reconciles a statement's lines with the books' bank account.":
+        ReconcileInput => Reconciliation, errors [INPUT, MAPPING],
+        |i| bank::reconcile(&i);
+    audit_loan ("audit") "Audits one loan kept by the legacy system against the rules.":
+        AuditLoanInput => LoanAudit, errors [INPUT],
+        |i| Ok::<_, CoreError>(audit_loan(
+            &LegacyLoan {
                 loan: i.loan,
                 installments: i.installments,
                 payments: i.payments,
                 fines: i.fines,
-            };
-            sink.emit(&audit_loan(&loan, i.as_of))
-        }
-        "postings" => sink.emit(&postings(&parse::<BooksOnly>(input)?.books)?),
-        "post_event" => {
-            let i: PostEventInput = parse(input)?;
-            let entries = post_event(&i.books, &i.account, &i.event)?;
-            sink.emit(&EntriesOutput { entries: &entries })
-        }
-        "general_ledger" => {
-            let i: LedgerInput = parse(input)?;
+            },
+            i.as_of,
+        ));
+    postings ("books") "The journal of a books snapshot with its basis and role mapping.":
+        BooksOnly => PostingsReport, errors [INPUT, TERMS, EVENTS, BOOKS],
+        |i| postings(&i.books);
+    post_event ("books") "The journal entries one event posts.":
+        PostEventInput => EntriesOutput, errors [INPUT, TERMS, EVENTS, BOOKS],
+        |i| post_event(&i.books, &i.account, &i.event).map(|entries| EntriesOutput { entries });
+    general_ledger ("books") "Each ledger account's lines and running balance over a period.":
+        LedgerInput => AccountsOutput, errors [INPUT, TERMS, EVENTS, BOOKS],
+        |i| {
             let to = i.to.unwrap_or(i.books.as_of);
-            let accounts = books_report(&i.books, |e, c, cur| {
+            books_report(&i.books, |e, c, cur| {
                 general_ledger(e, c, cur, i.account.as_deref(), i.from, to)
-            })?;
-            sink.emit(&AccountsOutput {
-                accounts: &accounts,
             })
-        }
-        "trial_balance" => {
-            let i: AsOfInput = parse(input)?;
+            .map(|accounts| AccountsOutput { accounts })
+        };
+    trial_balance ("books") "The trial balance on a date.":
+        AsOfInput => TrialBalance, errors [INPUT, TERMS, EVENTS, BOOKS],
+        |i| {
             let as_of = i.as_of.unwrap_or(i.books.as_of);
-            sink.emit(&books_report(&i.books, |e, c, cur| {
-                trial_balance(e, c, cur, as_of)
-            })?)
-        }
-        "profit_and_loss" => {
-            let i: PeriodInput = parse(input)?;
+            books_report(&i.books, |e, c, cur| trial_balance(e, c, cur, as_of))
+        };
+    profit_and_loss ("books") "The profit and loss account over a period.":
+        PeriodInput => ProfitAndLoss, errors [INPUT, TERMS, EVENTS, BOOKS],
+        |i| {
             let to = i.to.unwrap_or(i.books.as_of);
-            sink.emit(&books_report(&i.books, |e, c, cur| {
-                profit_and_loss(e, c, cur, i.from, to)
-            })?)
-        }
-        "balance_sheet" => {
-            let i: AsOfInput = parse(input)?;
+            books_report(&i.books, |e, c, cur| profit_and_loss(e, c, cur, i.from, to))
+        };
+    balance_sheet ("books") "The balance sheet on a date.":
+        AsOfInput => BalanceSheet, errors [INPUT, TERMS, EVENTS, BOOKS],
+        |i| {
             let as_of = i.as_of.unwrap_or(i.books.as_of);
-            sink.emit(&books_report(&i.books, |e, c, cur| {
-                balance_sheet(e, c, cur, as_of)
-            })?)
-        }
-        "member_ledger" => {
-            let i: MemberLedgerInput = parse(input)?;
-            sink.emit(&member_ledger(&i.books, &i.member, i.from, i.to)?)
-        }
-        "savings_schedule" => {
-            let i: SavingsInput = parse(input)?;
-            sink.emit(&savings_statement(&i.account, i.as_of)?)
-        }
-        "savings_apply" => {
-            let i: SavingsApplyInput = parse(input)?;
-            sink.emit(&savings_apply(&i.account, i.event, i.as_of)?)
-        }
-        "savings_interest" => {
-            let i: SavingsInterestInput = parse(input)?;
-            sink.emit(&savings_interest(&i.account, i.through)?)
-        }
-        "distribute_bonus" => {
-            let i: BonusInput = parse(input)?;
-            sink.emit(&distribute_bonus(
-                &i.bonus_id,
-                i.pool,
-                i.method,
-                &i.recipients,
-                &i.currency,
-            )?)
-        }
-        "member_savings" => {
-            let i: MemberSavingsInput = parse(input)?;
-            sink.emit(&member_savings(&i.accounts, &i.member, i.as_of)?)
-        }
-        "classify" => {
-            let i: ClassifyInput = parse(input)?;
-            sink.emit(&classify(
-                &i.loans,
-                i.as_of,
-                &i.policy,
-                &i.previous,
-                &i.loss,
-                &i.currency,
-            )?)
-        }
-        "portfolio_report" => {
-            let i: PortfolioInput = parse(input)?;
-            sink.emit(&portfolio_report(
-                &i.loans,
-                i.as_of,
-                &i.options,
-                &i.currency,
-            )?)
-        }
-        "check_books" => {
-            let i: CheckInput = parse(input)?;
-            sink.emit(&check_books(&i.books, &i.alerts)?)
-        }
-        _ => Err(CoreError::UnknownOperation {
-            name: name.to_owned(),
-        }),
-    }
+            books_report(&i.books, |e, c, cur| balance_sheet(e, c, cur, as_of))
+        };
+    member_ledger ("books") "One member's ledger across loans and savings.":
+        MemberLedgerInput => MemberLedger, errors [INPUT, TERMS, EVENTS, BOOKS],
+        |i| member_ledger(&i.books, &i.member, i.from, i.to);
+    savings_schedule ("savings") "A savings account's schedule and passbook on a date.":
+        SavingsInput => SavingsStatement, errors [INPUT, BOOKS],
+        |i| savings_statement(&i.account, i.as_of);
+    savings_apply ("savings") "Admits one event to a savings account.":
+        SavingsApplyInput => SavingsApplied, errors [INPUT, BOOKS, EVENTS],
+        |i| savings_apply(&i.account, i.event, i.as_of);
+    savings_interest ("savings") "The interest a savings account earns through a date.":
+        SavingsInterestInput => InterestReport, errors [INPUT, BOOKS],
+        |i| savings_interest(&i.account, i.through);
+    distribute_bonus ("savings") "Shares a bonus pool among members.":
+        BonusInput => BonusReport, errors [INPUT, POLICY],
+        |i| distribute_bonus(&i.bonus_id, i.pool, i.method, &i.recipients, &i.currency);
+    member_savings ("savings") "One member's savings accounts on a date.":
+        MemberSavingsInput => MemberSavings, errors [INPUT, BOOKS],
+        |i| member_savings(&i.accounts, &i.member, i.as_of);
+    classify ("books") "Asset classification (standard, SMA, NPA bands) of loans on a date.":
+        ClassifyInput => Classification, errors [INPUT, POLICY],
+        |i| classify(&i.loans, i.as_of, &i.policy, &i.previous, &i.loss, &i.currency);
+    portfolio_report ("books") "Portfolio figures: PAR, NPA, buckets, efficiency.":
+        PortfolioInput => PortfolioReport, errors [INPUT, POLICY],
+        |i| portfolio_report(&i.loans, i.as_of, &i.options, &i.currency);
+    check_books ("books") "The reconciliation checks and alerts over a books snapshot.":
+        CheckInput => CheckReport, errors [INPUT, TERMS, EVENTS, BOOKS],
+        |i| check_books(&i.books, &i.alerts);
 }
 
 /// [`call`] returning compact JSON text, or the error as `{"code": …, "message": …}` text.
@@ -925,7 +896,7 @@ pub fn error_json(err: &CoreError) -> String {
 ///
 /// # Example
 /// ```
-/// assert_eq!(windeep_core::ops::sum_amounts(&["0.10", "0.20"]).unwrap(), "0.30");
+/// assert_eq!(windeep_ops::sum_amounts(&["0.10", "0.20"]).unwrap(), "0.30");
 /// ```
 pub fn sum_amounts(amounts: &[&str]) -> Result<String> {
     let mut total = rust_decimal::Decimal::ZERO;

@@ -3,7 +3,7 @@
 mod common;
 
 use serde_json::Value;
-use windeep_core::ops;
+use windeep_ops as ops;
 
 #[test]
 fn every_fixture_replays_exactly() {
