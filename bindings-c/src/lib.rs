@@ -23,7 +23,7 @@ use std::sync::OnceLock;
 
 /// The operation layer this ABI serves: the one place that names it.
 mod api {
-    pub(crate) use windeep_core::ops::{OPERATIONS, call_json};
+    pub(crate) use windeep_ops::{OPERATIONS, call_json};
 }
 
 /// The operation ran; `*output_json` holds its output document.
