@@ -47,6 +47,53 @@ final class OperationsTest extends TestCase
         }
     }
 
+    /**
+     * The top-level keys of a method's generated `@return array{…}` shape: name => required.
+     *
+     * @return array<string, bool>|null null when the shape is not an array{…}
+     */
+    private static function returnKeys(string $method): ?array
+    {
+        $doc = (string) (new \ReflectionMethod(Client::class, $method))->getDocComment();
+        $lines = explode("\n", $doc);
+        $start = array_search('     * @return array{', $lines, true);
+        if ($start === false) {
+            return null;
+        }
+        $keys = [];
+        for ($i = $start + 1; $i < count($lines) && !str_starts_with($lines[$i], '     * }'); $i++) {
+            if (preg_match('/^     \*     ([a-z_0-9]+)(\??): /', $lines[$i], $m) === 1) {
+                $keys[$m[1]] = $m[2] === '';
+            }
+        }
+        return $keys;
+    }
+
+    /** The generated output shapes name exactly the keys the golden outputs have. */
+    public function testTheReturnShapesFitTheGoldenOutputs(): void
+    {
+        $checked = 0;
+        foreach (Support::fixtureFiles() as $file) {
+            $case = json_decode((string) file_get_contents(Support::fixturesDir() . '/' . $file), true);
+            if (!isset($case['expected']) || !is_array($case['expected']) || array_is_list($case['expected'])) {
+                continue;
+            }
+            $method = lcfirst(str_replace('_', '', ucwords($case['operation'], '_')));
+            $keys = self::returnKeys($method);
+            self::assertNotNull($keys, "$method has no array shape");
+            foreach (array_keys($case['expected']) as $key) {
+                self::assertArrayHasKey($key, $keys, "$file: $key is not in $method's @return shape");
+            }
+            foreach ($keys as $key => $required) {
+                if ($required) {
+                    self::assertArrayHasKey($key, $case['expected'], "$file: required $key of $method's shape is missing");
+                }
+            }
+            $checked++;
+        }
+        self::assertGreaterThan(300, $checked);
+    }
+
     public function testAMethodIsItsOperation(): void
     {
         $terms = [
