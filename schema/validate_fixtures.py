@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Validates every golden case in fixtures/ against schema/windeep.schema.json.
 
-Each case's input must match its operation's input schema and its expected output (when the
-case expects one) the operation's output schema. Exits 1 and lists every failure otherwise.
+A case that expects an output must have an input that matches its operation's input schema
+and an output that matches the output schema; a case that expects an error must expect a code
+its operation declares (its input may be refused by the schema: that is often its point). Exits 1 and lists every failure otherwise.
 
 Usage: python3 schema/validate_fixtures.py
 """
@@ -43,9 +44,10 @@ def main():
             continue
         reads, writes = validators[op]
         count += 1
-        for err in reads.iter_errors(case["input"]):
-            failures.append(f"{name}: input {err.json_path}: {err.message[:300]}")
         if "expected" in case:
+            # A case that expects an error may have input the schema refuses on purpose.
+            for err in reads.iter_errors(case["input"]):
+                failures.append(f"{name}: input {err.json_path}: {err.message[:300]}")
             for err in writes.iter_errors(case["expected"]):
                 failures.append(f"{name}: expected {err.json_path}: {err.message[:300]}")
         if "expected_error" in case:

@@ -3,7 +3,7 @@
 //! Exact, deterministic lending calculations for a member-owned lending and savings society:
 //! repayment schedules with exact rounding, late-payment fines ([`assess_fines`]), loan approval
 //! checks ([`approve_loan`]), loan accounts (allocation, restructures), bank statement import
-//! ([`bank`]), the audit of loans kept by the legacy system ([`audit_loan`]), the books
+//! (the `bank` module, feature `bank`), the audit of loans kept by the legacy system ([`audit_loan`]), the books
 //! (double-entry postings, member ledger, savings, [`journal`]), asset classification
 //! ([`classify`]), portfolio figures and reconciliation checks ([`check_books`]).
 //!
@@ -37,6 +37,7 @@ pub mod account;
 mod allocation;
 mod approval;
 mod audit;
+#[cfg(feature = "bank")]
 pub mod bank;
 mod books;
 mod calendar;

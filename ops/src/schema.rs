@@ -56,12 +56,25 @@ pub fn document() -> Value {
     }
     let mut defs: BTreeMap<String, Value> = reads.take_definitions(true).into_iter().collect();
     let out_defs: BTreeMap<String, Value> = writes.take_definitions(true).into_iter().collect();
-    // An output definition that differs from the input one of the same name is renamed.
-    let renamed: BTreeSet<String> = out_defs
-        .iter()
-        .filter(|(k, v)| defs.get(*k).is_some_and(|d| d != *v))
-        .map(|(k, _)| k.clone())
-        .collect();
+    // An output definition that differs from the input one of the same name is renamed, and
+    // so is every output definition that refers to a renamed one (until nothing changes).
+    let mut renamed: BTreeSet<String> = BTreeSet::new();
+    loop {
+        let more: Vec<String> = out_defs
+            .iter()
+            .filter(|(k, _)| !renamed.contains(*k))
+            .filter(|(k, v)| {
+                let mut v = (*v).clone();
+                rename_refs(&mut v, &renamed);
+                defs.get(*k).is_some_and(|d| *d != v)
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        renamed.extend(more);
+    }
     for (name, mut schema) in out_defs {
         rename_refs(&mut schema, &renamed);
         let key = if renamed.contains(&name) {

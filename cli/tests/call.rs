@@ -45,7 +45,7 @@ fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
 
 #[test]
 fn call_prints_every_fixtures_expected_output() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
     let mut files = Vec::new();
     fixtures(&root, &mut files);
     assert!(files.len() > 100);
@@ -136,7 +136,7 @@ fn schedule_prints_a_table_json_and_csv() {
 
 #[test]
 fn loan_prints_a_statement() {
-    let events = Path::new(env!("CARGO_MANIFEST_DIR")).join("../loans/LN2026000001.json");
+    let events = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/loans/LN2026000001.json");
     let events = events.to_str().unwrap();
     let (code, text, err) = run(&["loan", "--events", events, "--as-of", "2026-06-30"], "");
     assert_eq!(code, 0, "{err}");
@@ -257,7 +257,7 @@ fn import_prints_a_summary_and_finds_a_reimport_duplicate() {
 
 #[test]
 fn check_reports_clean_books_and_exits_zero() {
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../books/snapshot.json");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/books/snapshot.json");
     let (code, stdout, stderr) = run(&["check", sample.to_str().unwrap()], "");
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.starts_with("Books as of 2026-06-30: OK"), "{stdout}");
@@ -270,7 +270,7 @@ fn check_reports_clean_books_and_exits_zero() {
 
 #[test]
 fn check_exits_one_on_a_violation_or_an_alert() {
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../books/snapshot.json");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/books/snapshot.json");
     let mut input: Value = serde_json::from_str(&std::fs::read_to_string(sample).unwrap()).unwrap();
     // A stored balance that the events do not give, and a stricter alert threshold.
     input["books"]["savings"][0]["cached_balance"] = Value::String("6400.00".into());
