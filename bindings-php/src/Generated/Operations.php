@@ -458,14 +458,14 @@ trait Operations
      *             }|null,
      *             events: list<array{
      *                 body: array{
-     *                     guarantors: list<string>,
+     *                     guarantors?: list<string>,
      *                     loan_id: string,
-     *                     policy: array{
-     *                         allocation: array{
-     *                             excess: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
-     *                             preset: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *                     policy?: array{
+     *                         allocation?: array{
+     *                             excess?: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *                             preset?: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
      *                         },
-     *                         foreclosure: array{
+     *                         foreclosure?: array{
      *                             rule: 'accrued_to_date'
      *                         }|array{
      *                             pct: numeric-string,
@@ -473,48 +473,48 @@ trait Operations
      *                         }|array{
      *                             rule: 'one_month_interest'
      *                         },
-     *                         interest_only_mode: 'append_installment'|'reamortise',
-     *                         max_interest_only: int,
-     *                         max_skips: int,
-     *                         min_part_payment: numeric-string,
-     *                         prepayment_charge_pct: numeric-string,
-     *                         skip_mode: 'extend_tenure'|'capitalise_reamortise'
+     *                         interest_only_mode?: 'append_installment'|'reamortise',
+     *                         max_interest_only?: int,
+     *                         max_skips?: int,
+     *                         min_part_payment?: numeric-string,
+     *                         prepayment_charge_pct?: numeric-string,
+     *                         skip_mode?: 'extend_tenure'|'capitalise_reamortise'
      *                     },
      *                     terms: array{
      *                         annual_rate: numeric-string,
-     *                         apr_decimals: int,
-     *                         broken_period: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
-     *                         currency: array{
+     *                         apr_decimals?: int,
+     *                         broken_period?: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
+     *                         currency?: array{
      *                             code: string,
      *                             minor_units: int
      *                         },
      *                         disbursed_on: string,
-     *                         emi_rounding: array{
+     *                         emi_rounding?: array{
      *                             increment: numeric-string,
      *                             mode: 'half_up'|'half_even'|'up'|'down'
      *                         }|null,
      *                         first_due_on: string,
-     *                         fixed_due_day: int|null,
-     *                         frequency: 'monthly'|'quarterly'|'fortnightly'|'weekly',
-     *                         interest_basis: '30_360'|'actual_365'|'actual_actual',
-     *                         interest_grace: int,
-     *                         method: 'reducing'|'flat'|'equal_principal'|'bullet',
-     *                         policy: array{
-     *                             max_annual_rate: numeric-string,
-     *                             max_first_due_gap_days: int,
-     *                             max_tenure: int,
-     *                             min_first_due_gap_days: int
+     *                         fixed_due_day?: int|null,
+     *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
+     *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
+     *                         interest_grace?: int,
+     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         policy?: array{
+     *                             max_annual_rate?: numeric-string,
+     *                             max_first_due_gap_days?: int,
+     *                             max_tenure?: int,
+     *                             min_first_due_gap_days?: int
      *                         },
      *                         principal: numeric-string,
-     *                         principal_grace: int,
-     *                         processing_fee: array{
+     *                         principal_grace?: int,
+     *                         processing_fee?: array{
      *                             kind: 'percentage',
      *                             value: numeric-string
      *                         }|array{
      *                             kind: 'fixed',
      *                             value: numeric-string
      *                         }|null,
-     *                         rounding: array{
+     *                         rounding?: array{
      *                             increment: numeric-string,
      *                             mode: 'half_up'|'half_even'|'up'|'down'
      *                         }|null,
@@ -523,24 +523,24 @@ trait Operations
      *                     type: 'disbursed'
      *                 }|array{
      *                     amount: numeric-string,
-     *                     installment: int|null,
+     *                     installment?: int|null,
      *                     type: 'payment_received'
      *                 }|array{
      *                     amount: numeric-string,
      *                     installment: int,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     rule_id: string,
      *                     type: 'fine_levied'
      *                 }|array{
      *                     amount: numeric-string,
      *                     installment: int,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     reason: string,
      *                     rule_id: string,
      *                     type: 'fine_waived'
      *                 }|array{
      *                     installment: int,
-     *                     mode: 'extend_tenure'|'capitalise_reamortise'|null,
+     *                     mode?: 'extend_tenure'|'capitalise_reamortise'|null,
      *                     type: 'installment_skipped'
      *                 }|array{
      *                     amount: numeric-string,
@@ -603,12 +603,12 @@ trait Operations
      *             events?: list<array{
      *                 body: array{
      *                     amount: numeric-string,
-     *                     mode: 'bank'|'cash'|'transfer',
-     *                     month: string|null,
+     *                     mode?: 'bank'|'cash'|'transfer',
+     *                     month?: string|null,
      *                     type: 'deposit'
      *                 }|array{
      *                     amount: numeric-string,
-     *                     mode: 'bank'|'cash'|'transfer',
+     *                     mode?: 'bank'|'cash'|'transfer',
      *                     type: 'withdrawal'
      *                 }|array{
      *                     amount: numeric-string,
@@ -621,17 +621,17 @@ trait Operations
      *                 }|array{
      *                     amount: numeric-string,
      *                     month: string,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     rule_id: int,
      *                     type: 'fine_levied'
      *                 }|array{
      *                     amount: numeric-string,
-     *                     mode: 'bank'|'cash'|'transfer',
+     *                     mode?: 'bank'|'cash'|'transfer',
      *                     type: 'fine_paid'
      *                 }|array{
      *                     amount: numeric-string,
      *                     month: string,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     reason: string,
      *                     rule_id: int,
      *                     type: 'fine_waived'
@@ -1221,7 +1221,7 @@ trait Operations
      *     parts: list<array{
      *         amount: numeric-string,
      *         target: array{
-     *             installment: int|null,
+     *             installment?: int|null,
      *             kind: 'loan_payment',
      *             loan_id: string
      *         }|array{
@@ -1503,14 +1503,14 @@ trait Operations
      *             }|null,
      *             events: list<array{
      *                 body: array{
-     *                     guarantors: list<string>,
+     *                     guarantors?: list<string>,
      *                     loan_id: string,
-     *                     policy: array{
-     *                         allocation: array{
-     *                             excess: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
-     *                             preset: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *                     policy?: array{
+     *                         allocation?: array{
+     *                             excess?: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *                             preset?: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
      *                         },
-     *                         foreclosure: array{
+     *                         foreclosure?: array{
      *                             rule: 'accrued_to_date'
      *                         }|array{
      *                             pct: numeric-string,
@@ -1518,48 +1518,48 @@ trait Operations
      *                         }|array{
      *                             rule: 'one_month_interest'
      *                         },
-     *                         interest_only_mode: 'append_installment'|'reamortise',
-     *                         max_interest_only: int,
-     *                         max_skips: int,
-     *                         min_part_payment: numeric-string,
-     *                         prepayment_charge_pct: numeric-string,
-     *                         skip_mode: 'extend_tenure'|'capitalise_reamortise'
+     *                         interest_only_mode?: 'append_installment'|'reamortise',
+     *                         max_interest_only?: int,
+     *                         max_skips?: int,
+     *                         min_part_payment?: numeric-string,
+     *                         prepayment_charge_pct?: numeric-string,
+     *                         skip_mode?: 'extend_tenure'|'capitalise_reamortise'
      *                     },
      *                     terms: array{
      *                         annual_rate: numeric-string,
-     *                         apr_decimals: int,
-     *                         broken_period: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
-     *                         currency: array{
+     *                         apr_decimals?: int,
+     *                         broken_period?: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
+     *                         currency?: array{
      *                             code: string,
      *                             minor_units: int
      *                         },
      *                         disbursed_on: string,
-     *                         emi_rounding: array{
+     *                         emi_rounding?: array{
      *                             increment: numeric-string,
      *                             mode: 'half_up'|'half_even'|'up'|'down'
      *                         }|null,
      *                         first_due_on: string,
-     *                         fixed_due_day: int|null,
-     *                         frequency: 'monthly'|'quarterly'|'fortnightly'|'weekly',
-     *                         interest_basis: '30_360'|'actual_365'|'actual_actual',
-     *                         interest_grace: int,
-     *                         method: 'reducing'|'flat'|'equal_principal'|'bullet',
-     *                         policy: array{
-     *                             max_annual_rate: numeric-string,
-     *                             max_first_due_gap_days: int,
-     *                             max_tenure: int,
-     *                             min_first_due_gap_days: int
+     *                         fixed_due_day?: int|null,
+     *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
+     *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
+     *                         interest_grace?: int,
+     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         policy?: array{
+     *                             max_annual_rate?: numeric-string,
+     *                             max_first_due_gap_days?: int,
+     *                             max_tenure?: int,
+     *                             min_first_due_gap_days?: int
      *                         },
      *                         principal: numeric-string,
-     *                         principal_grace: int,
-     *                         processing_fee: array{
+     *                         principal_grace?: int,
+     *                         processing_fee?: array{
      *                             kind: 'percentage',
      *                             value: numeric-string
      *                         }|array{
      *                             kind: 'fixed',
      *                             value: numeric-string
      *                         }|null,
-     *                         rounding: array{
+     *                         rounding?: array{
      *                             increment: numeric-string,
      *                             mode: 'half_up'|'half_even'|'up'|'down'
      *                         }|null,
@@ -1568,24 +1568,24 @@ trait Operations
      *                     type: 'disbursed'
      *                 }|array{
      *                     amount: numeric-string,
-     *                     installment: int|null,
+     *                     installment?: int|null,
      *                     type: 'payment_received'
      *                 }|array{
      *                     amount: numeric-string,
      *                     installment: int,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     rule_id: string,
      *                     type: 'fine_levied'
      *                 }|array{
      *                     amount: numeric-string,
      *                     installment: int,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     reason: string,
      *                     rule_id: string,
      *                     type: 'fine_waived'
      *                 }|array{
      *                     installment: int,
-     *                     mode: 'extend_tenure'|'capitalise_reamortise'|null,
+     *                     mode?: 'extend_tenure'|'capitalise_reamortise'|null,
      *                     type: 'installment_skipped'
      *                 }|array{
      *                     amount: numeric-string,
@@ -1648,12 +1648,12 @@ trait Operations
      *             events?: list<array{
      *                 body: array{
      *                     amount: numeric-string,
-     *                     mode: 'bank'|'cash'|'transfer',
-     *                     month: string|null,
+     *                     mode?: 'bank'|'cash'|'transfer',
+     *                     month?: string|null,
      *                     type: 'deposit'
      *                 }|array{
      *                     amount: numeric-string,
-     *                     mode: 'bank'|'cash'|'transfer',
+     *                     mode?: 'bank'|'cash'|'transfer',
      *                     type: 'withdrawal'
      *                 }|array{
      *                     amount: numeric-string,
@@ -1666,17 +1666,17 @@ trait Operations
      *                 }|array{
      *                     amount: numeric-string,
      *                     month: string,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     rule_id: int,
      *                     type: 'fine_levied'
      *                 }|array{
      *                     amount: numeric-string,
-     *                     mode: 'bank'|'cash'|'transfer',
+     *                     mode?: 'bank'|'cash'|'transfer',
      *                     type: 'fine_paid'
      *                 }|array{
      *                     amount: numeric-string,
      *                     month: string,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     reason: string,
      *                     rule_id: int,
      *                     type: 'fine_waived'
@@ -1830,14 +1830,14 @@ trait Operations
      *         }|null,
      *         events: list<array{
      *             body: array{
-     *                 guarantors: list<string>,
+     *                 guarantors?: list<string>,
      *                 loan_id: string,
-     *                 policy: array{
-     *                     allocation: array{
-     *                         excess: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
-     *                         preset: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *                 policy?: array{
+     *                     allocation?: array{
+     *                         excess?: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *                         preset?: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
      *                     },
-     *                     foreclosure: array{
+     *                     foreclosure?: array{
      *                         rule: 'accrued_to_date'
      *                     }|array{
      *                         pct: numeric-string,
@@ -1845,48 +1845,48 @@ trait Operations
      *                     }|array{
      *                         rule: 'one_month_interest'
      *                     },
-     *                     interest_only_mode: 'append_installment'|'reamortise',
-     *                     max_interest_only: int,
-     *                     max_skips: int,
-     *                     min_part_payment: numeric-string,
-     *                     prepayment_charge_pct: numeric-string,
-     *                     skip_mode: 'extend_tenure'|'capitalise_reamortise'
+     *                     interest_only_mode?: 'append_installment'|'reamortise',
+     *                     max_interest_only?: int,
+     *                     max_skips?: int,
+     *                     min_part_payment?: numeric-string,
+     *                     prepayment_charge_pct?: numeric-string,
+     *                     skip_mode?: 'extend_tenure'|'capitalise_reamortise'
      *                 },
      *                 terms: array{
      *                     annual_rate: numeric-string,
-     *                     apr_decimals: int,
-     *                     broken_period: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
-     *                     currency: array{
+     *                     apr_decimals?: int,
+     *                     broken_period?: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
+     *                     currency?: array{
      *                         code: string,
      *                         minor_units: int
      *                     },
      *                     disbursed_on: string,
-     *                     emi_rounding: array{
+     *                     emi_rounding?: array{
      *                         increment: numeric-string,
      *                         mode: 'half_up'|'half_even'|'up'|'down'
      *                     }|null,
      *                     first_due_on: string,
-     *                     fixed_due_day: int|null,
-     *                     frequency: 'monthly'|'quarterly'|'fortnightly'|'weekly',
-     *                     interest_basis: '30_360'|'actual_365'|'actual_actual',
-     *                     interest_grace: int,
-     *                     method: 'reducing'|'flat'|'equal_principal'|'bullet',
-     *                     policy: array{
-     *                         max_annual_rate: numeric-string,
-     *                         max_first_due_gap_days: int,
-     *                         max_tenure: int,
-     *                         min_first_due_gap_days: int
+     *                     fixed_due_day?: int|null,
+     *                     frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
+     *                     interest_basis?: '30_360'|'actual_365'|'actual_actual',
+     *                     interest_grace?: int,
+     *                     method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                     policy?: array{
+     *                         max_annual_rate?: numeric-string,
+     *                         max_first_due_gap_days?: int,
+     *                         max_tenure?: int,
+     *                         min_first_due_gap_days?: int
      *                     },
      *                     principal: numeric-string,
-     *                     principal_grace: int,
-     *                     processing_fee: array{
+     *                     principal_grace?: int,
+     *                     processing_fee?: array{
      *                         kind: 'percentage',
      *                         value: numeric-string
      *                     }|array{
      *                         kind: 'fixed',
      *                         value: numeric-string
      *                     }|null,
-     *                     rounding: array{
+     *                     rounding?: array{
      *                         increment: numeric-string,
      *                         mode: 'half_up'|'half_even'|'up'|'down'
      *                     }|null,
@@ -1895,24 +1895,24 @@ trait Operations
      *                 type: 'disbursed'
      *             }|array{
      *                 amount: numeric-string,
-     *                 installment: int|null,
+     *                 installment?: int|null,
      *                 type: 'payment_received'
      *             }|array{
      *                 amount: numeric-string,
      *                 installment: int,
-     *                 occurrence: int,
+     *                 occurrence?: int,
      *                 rule_id: string,
      *                 type: 'fine_levied'
      *             }|array{
      *                 amount: numeric-string,
      *                 installment: int,
-     *                 occurrence: int,
+     *                 occurrence?: int,
      *                 reason: string,
      *                 rule_id: string,
      *                 type: 'fine_waived'
      *             }|array{
      *                 installment: int,
-     *                 mode: 'extend_tenure'|'capitalise_reamortise'|null,
+     *                 mode?: 'extend_tenure'|'capitalise_reamortise'|null,
      *                 type: 'installment_skipped'
      *             }|array{
      *                 amount: numeric-string,
@@ -2115,14 +2115,14 @@ trait Operations
      * @param array{
      *     events: list<array{
      *         body: array{
-     *             guarantors: list<string>,
+     *             guarantors?: list<string>,
      *             loan_id: string,
-     *             policy: array{
-     *                 allocation: array{
-     *                     excess: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
-     *                     preset: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *             policy?: array{
+     *                 allocation?: array{
+     *                     excess?: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *                     preset?: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
      *                 },
-     *                 foreclosure: array{
+     *                 foreclosure?: array{
      *                     rule: 'accrued_to_date'
      *                 }|array{
      *                     pct: numeric-string,
@@ -2130,48 +2130,48 @@ trait Operations
      *                 }|array{
      *                     rule: 'one_month_interest'
      *                 },
-     *                 interest_only_mode: 'append_installment'|'reamortise',
-     *                 max_interest_only: int,
-     *                 max_skips: int,
-     *                 min_part_payment: numeric-string,
-     *                 prepayment_charge_pct: numeric-string,
-     *                 skip_mode: 'extend_tenure'|'capitalise_reamortise'
+     *                 interest_only_mode?: 'append_installment'|'reamortise',
+     *                 max_interest_only?: int,
+     *                 max_skips?: int,
+     *                 min_part_payment?: numeric-string,
+     *                 prepayment_charge_pct?: numeric-string,
+     *                 skip_mode?: 'extend_tenure'|'capitalise_reamortise'
      *             },
      *             terms: array{
      *                 annual_rate: numeric-string,
-     *                 apr_decimals: int,
-     *                 broken_period: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
-     *                 currency: array{
+     *                 apr_decimals?: int,
+     *                 broken_period?: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
+     *                 currency?: array{
      *                     code: string,
      *                     minor_units: int
      *                 },
      *                 disbursed_on: string,
-     *                 emi_rounding: array{
+     *                 emi_rounding?: array{
      *                     increment: numeric-string,
      *                     mode: 'half_up'|'half_even'|'up'|'down'
      *                 }|null,
      *                 first_due_on: string,
-     *                 fixed_due_day: int|null,
-     *                 frequency: 'monthly'|'quarterly'|'fortnightly'|'weekly',
-     *                 interest_basis: '30_360'|'actual_365'|'actual_actual',
-     *                 interest_grace: int,
-     *                 method: 'reducing'|'flat'|'equal_principal'|'bullet',
-     *                 policy: array{
-     *                     max_annual_rate: numeric-string,
-     *                     max_first_due_gap_days: int,
-     *                     max_tenure: int,
-     *                     min_first_due_gap_days: int
+     *                 fixed_due_day?: int|null,
+     *                 frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
+     *                 interest_basis?: '30_360'|'actual_365'|'actual_actual',
+     *                 interest_grace?: int,
+     *                 method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                 policy?: array{
+     *                     max_annual_rate?: numeric-string,
+     *                     max_first_due_gap_days?: int,
+     *                     max_tenure?: int,
+     *                     min_first_due_gap_days?: int
      *                 },
      *                 principal: numeric-string,
-     *                 principal_grace: int,
-     *                 processing_fee: array{
+     *                 principal_grace?: int,
+     *                 processing_fee?: array{
      *                     kind: 'percentage',
      *                     value: numeric-string
      *                 }|array{
      *                     kind: 'fixed',
      *                     value: numeric-string
      *                 }|null,
-     *                 rounding: array{
+     *                 rounding?: array{
      *                     increment: numeric-string,
      *                     mode: 'half_up'|'half_even'|'up'|'down'
      *                 }|null,
@@ -2180,24 +2180,24 @@ trait Operations
      *             type: 'disbursed'
      *         }|array{
      *             amount: numeric-string,
-     *             installment: int|null,
+     *             installment?: int|null,
      *             type: 'payment_received'
      *         }|array{
      *             amount: numeric-string,
      *             installment: int,
-     *             occurrence: int,
+     *             occurrence?: int,
      *             rule_id: string,
      *             type: 'fine_levied'
      *         }|array{
      *             amount: numeric-string,
      *             installment: int,
-     *             occurrence: int,
+     *             occurrence?: int,
      *             reason: string,
      *             rule_id: string,
      *             type: 'fine_waived'
      *         }|array{
      *             installment: int,
-     *             mode: 'extend_tenure'|'capitalise_reamortise'|null,
+     *             mode?: 'extend_tenure'|'capitalise_reamortise'|null,
      *             type: 'installment_skipped'
      *         }|array{
      *             amount: numeric-string,
@@ -2354,14 +2354,14 @@ trait Operations
      *             }|null,
      *             events: list<array{
      *                 body: array{
-     *                     guarantors: list<string>,
+     *                     guarantors?: list<string>,
      *                     loan_id: string,
-     *                     policy: array{
-     *                         allocation: array{
-     *                             excess: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
-     *                             preset: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *                     policy?: array{
+     *                         allocation?: array{
+     *                             excess?: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *                             preset?: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
      *                         },
-     *                         foreclosure: array{
+     *                         foreclosure?: array{
      *                             rule: 'accrued_to_date'
      *                         }|array{
      *                             pct: numeric-string,
@@ -2369,48 +2369,48 @@ trait Operations
      *                         }|array{
      *                             rule: 'one_month_interest'
      *                         },
-     *                         interest_only_mode: 'append_installment'|'reamortise',
-     *                         max_interest_only: int,
-     *                         max_skips: int,
-     *                         min_part_payment: numeric-string,
-     *                         prepayment_charge_pct: numeric-string,
-     *                         skip_mode: 'extend_tenure'|'capitalise_reamortise'
+     *                         interest_only_mode?: 'append_installment'|'reamortise',
+     *                         max_interest_only?: int,
+     *                         max_skips?: int,
+     *                         min_part_payment?: numeric-string,
+     *                         prepayment_charge_pct?: numeric-string,
+     *                         skip_mode?: 'extend_tenure'|'capitalise_reamortise'
      *                     },
      *                     terms: array{
      *                         annual_rate: numeric-string,
-     *                         apr_decimals: int,
-     *                         broken_period: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
-     *                         currency: array{
+     *                         apr_decimals?: int,
+     *                         broken_period?: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
+     *                         currency?: array{
      *                             code: string,
      *                             minor_units: int
      *                         },
      *                         disbursed_on: string,
-     *                         emi_rounding: array{
+     *                         emi_rounding?: array{
      *                             increment: numeric-string,
      *                             mode: 'half_up'|'half_even'|'up'|'down'
      *                         }|null,
      *                         first_due_on: string,
-     *                         fixed_due_day: int|null,
-     *                         frequency: 'monthly'|'quarterly'|'fortnightly'|'weekly',
-     *                         interest_basis: '30_360'|'actual_365'|'actual_actual',
-     *                         interest_grace: int,
-     *                         method: 'reducing'|'flat'|'equal_principal'|'bullet',
-     *                         policy: array{
-     *                             max_annual_rate: numeric-string,
-     *                             max_first_due_gap_days: int,
-     *                             max_tenure: int,
-     *                             min_first_due_gap_days: int
+     *                         fixed_due_day?: int|null,
+     *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
+     *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
+     *                         interest_grace?: int,
+     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         policy?: array{
+     *                             max_annual_rate?: numeric-string,
+     *                             max_first_due_gap_days?: int,
+     *                             max_tenure?: int,
+     *                             min_first_due_gap_days?: int
      *                         },
      *                         principal: numeric-string,
-     *                         principal_grace: int,
-     *                         processing_fee: array{
+     *                         principal_grace?: int,
+     *                         processing_fee?: array{
      *                             kind: 'percentage',
      *                             value: numeric-string
      *                         }|array{
      *                             kind: 'fixed',
      *                             value: numeric-string
      *                         }|null,
-     *                         rounding: array{
+     *                         rounding?: array{
      *                             increment: numeric-string,
      *                             mode: 'half_up'|'half_even'|'up'|'down'
      *                         }|null,
@@ -2419,24 +2419,24 @@ trait Operations
      *                     type: 'disbursed'
      *                 }|array{
      *                     amount: numeric-string,
-     *                     installment: int|null,
+     *                     installment?: int|null,
      *                     type: 'payment_received'
      *                 }|array{
      *                     amount: numeric-string,
      *                     installment: int,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     rule_id: string,
      *                     type: 'fine_levied'
      *                 }|array{
      *                     amount: numeric-string,
      *                     installment: int,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     reason: string,
      *                     rule_id: string,
      *                     type: 'fine_waived'
      *                 }|array{
      *                     installment: int,
-     *                     mode: 'extend_tenure'|'capitalise_reamortise'|null,
+     *                     mode?: 'extend_tenure'|'capitalise_reamortise'|null,
      *                     type: 'installment_skipped'
      *                 }|array{
      *                     amount: numeric-string,
@@ -2499,12 +2499,12 @@ trait Operations
      *             events?: list<array{
      *                 body: array{
      *                     amount: numeric-string,
-     *                     mode: 'bank'|'cash'|'transfer',
-     *                     month: string|null,
+     *                     mode?: 'bank'|'cash'|'transfer',
+     *                     month?: string|null,
      *                     type: 'deposit'
      *                 }|array{
      *                     amount: numeric-string,
-     *                     mode: 'bank'|'cash'|'transfer',
+     *                     mode?: 'bank'|'cash'|'transfer',
      *                     type: 'withdrawal'
      *                 }|array{
      *                     amount: numeric-string,
@@ -2517,17 +2517,17 @@ trait Operations
      *                 }|array{
      *                     amount: numeric-string,
      *                     month: string,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     rule_id: int,
      *                     type: 'fine_levied'
      *                 }|array{
      *                     amount: numeric-string,
-     *                     mode: 'bank'|'cash'|'transfer',
+     *                     mode?: 'bank'|'cash'|'transfer',
      *                     type: 'fine_paid'
      *                 }|array{
      *                     amount: numeric-string,
      *                     month: string,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     reason: string,
      *                     rule_id: int,
      *                     type: 'fine_waived'
@@ -2644,14 +2644,14 @@ trait Operations
      *     as_of: string,
      *     event: array{
      *         body: array{
-     *             guarantors: list<string>,
+     *             guarantors?: list<string>,
      *             loan_id: string,
-     *             policy: array{
-     *                 allocation: array{
-     *                     excess: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
-     *                     preset: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *             policy?: array{
+     *                 allocation?: array{
+     *                     excess?: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *                     preset?: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
      *                 },
-     *                 foreclosure: array{
+     *                 foreclosure?: array{
      *                     rule: 'accrued_to_date'
      *                 }|array{
      *                     pct: numeric-string,
@@ -2659,48 +2659,48 @@ trait Operations
      *                 }|array{
      *                     rule: 'one_month_interest'
      *                 },
-     *                 interest_only_mode: 'append_installment'|'reamortise',
-     *                 max_interest_only: int,
-     *                 max_skips: int,
-     *                 min_part_payment: numeric-string,
-     *                 prepayment_charge_pct: numeric-string,
-     *                 skip_mode: 'extend_tenure'|'capitalise_reamortise'
+     *                 interest_only_mode?: 'append_installment'|'reamortise',
+     *                 max_interest_only?: int,
+     *                 max_skips?: int,
+     *                 min_part_payment?: numeric-string,
+     *                 prepayment_charge_pct?: numeric-string,
+     *                 skip_mode?: 'extend_tenure'|'capitalise_reamortise'
      *             },
      *             terms: array{
      *                 annual_rate: numeric-string,
-     *                 apr_decimals: int,
-     *                 broken_period: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
-     *                 currency: array{
+     *                 apr_decimals?: int,
+     *                 broken_period?: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
+     *                 currency?: array{
      *                     code: string,
      *                     minor_units: int
      *                 },
      *                 disbursed_on: string,
-     *                 emi_rounding: array{
+     *                 emi_rounding?: array{
      *                     increment: numeric-string,
      *                     mode: 'half_up'|'half_even'|'up'|'down'
      *                 }|null,
      *                 first_due_on: string,
-     *                 fixed_due_day: int|null,
-     *                 frequency: 'monthly'|'quarterly'|'fortnightly'|'weekly',
-     *                 interest_basis: '30_360'|'actual_365'|'actual_actual',
-     *                 interest_grace: int,
-     *                 method: 'reducing'|'flat'|'equal_principal'|'bullet',
-     *                 policy: array{
-     *                     max_annual_rate: numeric-string,
-     *                     max_first_due_gap_days: int,
-     *                     max_tenure: int,
-     *                     min_first_due_gap_days: int
+     *                 fixed_due_day?: int|null,
+     *                 frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
+     *                 interest_basis?: '30_360'|'actual_365'|'actual_actual',
+     *                 interest_grace?: int,
+     *                 method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                 policy?: array{
+     *                     max_annual_rate?: numeric-string,
+     *                     max_first_due_gap_days?: int,
+     *                     max_tenure?: int,
+     *                     min_first_due_gap_days?: int
      *                 },
      *                 principal: numeric-string,
-     *                 principal_grace: int,
-     *                 processing_fee: array{
+     *                 principal_grace?: int,
+     *                 processing_fee?: array{
      *                     kind: 'percentage',
      *                     value: numeric-string
      *                 }|array{
      *                     kind: 'fixed',
      *                     value: numeric-string
      *                 }|null,
-     *                 rounding: array{
+     *                 rounding?: array{
      *                     increment: numeric-string,
      *                     mode: 'half_up'|'half_even'|'up'|'down'
      *                 }|null,
@@ -2709,24 +2709,24 @@ trait Operations
      *             type: 'disbursed'
      *         }|array{
      *             amount: numeric-string,
-     *             installment: int|null,
+     *             installment?: int|null,
      *             type: 'payment_received'
      *         }|array{
      *             amount: numeric-string,
      *             installment: int,
-     *             occurrence: int,
+     *             occurrence?: int,
      *             rule_id: string,
      *             type: 'fine_levied'
      *         }|array{
      *             amount: numeric-string,
      *             installment: int,
-     *             occurrence: int,
+     *             occurrence?: int,
      *             reason: string,
      *             rule_id: string,
      *             type: 'fine_waived'
      *         }|array{
      *             installment: int,
-     *             mode: 'extend_tenure'|'capitalise_reamortise'|null,
+     *             mode?: 'extend_tenure'|'capitalise_reamortise'|null,
      *             type: 'installment_skipped'
      *         }|array{
      *             amount: numeric-string,
@@ -2768,14 +2768,14 @@ trait Operations
      *     },
      *     events: list<array{
      *         body: array{
-     *             guarantors: list<string>,
+     *             guarantors?: list<string>,
      *             loan_id: string,
-     *             policy: array{
-     *                 allocation: array{
-     *                     excess: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
-     *                     preset: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *             policy?: array{
+     *                 allocation?: array{
+     *                     excess?: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *                     preset?: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
      *                 },
-     *                 foreclosure: array{
+     *                 foreclosure?: array{
      *                     rule: 'accrued_to_date'
      *                 }|array{
      *                     pct: numeric-string,
@@ -2783,48 +2783,48 @@ trait Operations
      *                 }|array{
      *                     rule: 'one_month_interest'
      *                 },
-     *                 interest_only_mode: 'append_installment'|'reamortise',
-     *                 max_interest_only: int,
-     *                 max_skips: int,
-     *                 min_part_payment: numeric-string,
-     *                 prepayment_charge_pct: numeric-string,
-     *                 skip_mode: 'extend_tenure'|'capitalise_reamortise'
+     *                 interest_only_mode?: 'append_installment'|'reamortise',
+     *                 max_interest_only?: int,
+     *                 max_skips?: int,
+     *                 min_part_payment?: numeric-string,
+     *                 prepayment_charge_pct?: numeric-string,
+     *                 skip_mode?: 'extend_tenure'|'capitalise_reamortise'
      *             },
      *             terms: array{
      *                 annual_rate: numeric-string,
-     *                 apr_decimals: int,
-     *                 broken_period: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
-     *                 currency: array{
+     *                 apr_decimals?: int,
+     *                 broken_period?: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
+     *                 currency?: array{
      *                     code: string,
      *                     minor_units: int
      *                 },
      *                 disbursed_on: string,
-     *                 emi_rounding: array{
+     *                 emi_rounding?: array{
      *                     increment: numeric-string,
      *                     mode: 'half_up'|'half_even'|'up'|'down'
      *                 }|null,
      *                 first_due_on: string,
-     *                 fixed_due_day: int|null,
-     *                 frequency: 'monthly'|'quarterly'|'fortnightly'|'weekly',
-     *                 interest_basis: '30_360'|'actual_365'|'actual_actual',
-     *                 interest_grace: int,
-     *                 method: 'reducing'|'flat'|'equal_principal'|'bullet',
-     *                 policy: array{
-     *                     max_annual_rate: numeric-string,
-     *                     max_first_due_gap_days: int,
-     *                     max_tenure: int,
-     *                     min_first_due_gap_days: int
+     *                 fixed_due_day?: int|null,
+     *                 frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
+     *                 interest_basis?: '30_360'|'actual_365'|'actual_actual',
+     *                 interest_grace?: int,
+     *                 method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                 policy?: array{
+     *                     max_annual_rate?: numeric-string,
+     *                     max_first_due_gap_days?: int,
+     *                     max_tenure?: int,
+     *                     min_first_due_gap_days?: int
      *                 },
      *                 principal: numeric-string,
-     *                 principal_grace: int,
-     *                 processing_fee: array{
+     *                 principal_grace?: int,
+     *                 processing_fee?: array{
      *                     kind: 'percentage',
      *                     value: numeric-string
      *                 }|array{
      *                     kind: 'fixed',
      *                     value: numeric-string
      *                 }|null,
-     *                 rounding: array{
+     *                 rounding?: array{
      *                     increment: numeric-string,
      *                     mode: 'half_up'|'half_even'|'up'|'down'
      *                 }|null,
@@ -2833,24 +2833,24 @@ trait Operations
      *             type: 'disbursed'
      *         }|array{
      *             amount: numeric-string,
-     *             installment: int|null,
+     *             installment?: int|null,
      *             type: 'payment_received'
      *         }|array{
      *             amount: numeric-string,
      *             installment: int,
-     *             occurrence: int,
+     *             occurrence?: int,
      *             rule_id: string,
      *             type: 'fine_levied'
      *         }|array{
      *             amount: numeric-string,
      *             installment: int,
-     *             occurrence: int,
+     *             occurrence?: int,
      *             reason: string,
      *             rule_id: string,
      *             type: 'fine_waived'
      *         }|array{
      *             installment: int,
-     *             mode: 'extend_tenure'|'capitalise_reamortise'|null,
+     *             mode?: 'extend_tenure'|'capitalise_reamortise'|null,
      *             type: 'installment_skipped'
      *         }|array{
      *             amount: numeric-string,
@@ -3012,14 +3012,14 @@ trait Operations
      *     as_of: string,
      *     events: list<array{
      *         body: array{
-     *             guarantors: list<string>,
+     *             guarantors?: list<string>,
      *             loan_id: string,
-     *             policy: array{
-     *                 allocation: array{
-     *                     excess: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
-     *                     preset: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *             policy?: array{
+     *                 allocation?: array{
+     *                     excess?: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *                     preset?: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
      *                 },
-     *                 foreclosure: array{
+     *                 foreclosure?: array{
      *                     rule: 'accrued_to_date'
      *                 }|array{
      *                     pct: numeric-string,
@@ -3027,48 +3027,48 @@ trait Operations
      *                 }|array{
      *                     rule: 'one_month_interest'
      *                 },
-     *                 interest_only_mode: 'append_installment'|'reamortise',
-     *                 max_interest_only: int,
-     *                 max_skips: int,
-     *                 min_part_payment: numeric-string,
-     *                 prepayment_charge_pct: numeric-string,
-     *                 skip_mode: 'extend_tenure'|'capitalise_reamortise'
+     *                 interest_only_mode?: 'append_installment'|'reamortise',
+     *                 max_interest_only?: int,
+     *                 max_skips?: int,
+     *                 min_part_payment?: numeric-string,
+     *                 prepayment_charge_pct?: numeric-string,
+     *                 skip_mode?: 'extend_tenure'|'capitalise_reamortise'
      *             },
      *             terms: array{
      *                 annual_rate: numeric-string,
-     *                 apr_decimals: int,
-     *                 broken_period: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
-     *                 currency: array{
+     *                 apr_decimals?: int,
+     *                 broken_period?: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
+     *                 currency?: array{
      *                     code: string,
      *                     minor_units: int
      *                 },
      *                 disbursed_on: string,
-     *                 emi_rounding: array{
+     *                 emi_rounding?: array{
      *                     increment: numeric-string,
      *                     mode: 'half_up'|'half_even'|'up'|'down'
      *                 }|null,
      *                 first_due_on: string,
-     *                 fixed_due_day: int|null,
-     *                 frequency: 'monthly'|'quarterly'|'fortnightly'|'weekly',
-     *                 interest_basis: '30_360'|'actual_365'|'actual_actual',
-     *                 interest_grace: int,
-     *                 method: 'reducing'|'flat'|'equal_principal'|'bullet',
-     *                 policy: array{
-     *                     max_annual_rate: numeric-string,
-     *                     max_first_due_gap_days: int,
-     *                     max_tenure: int,
-     *                     min_first_due_gap_days: int
+     *                 fixed_due_day?: int|null,
+     *                 frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
+     *                 interest_basis?: '30_360'|'actual_365'|'actual_actual',
+     *                 interest_grace?: int,
+     *                 method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                 policy?: array{
+     *                     max_annual_rate?: numeric-string,
+     *                     max_first_due_gap_days?: int,
+     *                     max_tenure?: int,
+     *                     min_first_due_gap_days?: int
      *                 },
      *                 principal: numeric-string,
-     *                 principal_grace: int,
-     *                 processing_fee: array{
+     *                 principal_grace?: int,
+     *                 processing_fee?: array{
      *                     kind: 'percentage',
      *                     value: numeric-string
      *                 }|array{
      *                     kind: 'fixed',
      *                     value: numeric-string
      *                 }|null,
-     *                 rounding: array{
+     *                 rounding?: array{
      *                     increment: numeric-string,
      *                     mode: 'half_up'|'half_even'|'up'|'down'
      *                 }|null,
@@ -3077,24 +3077,24 @@ trait Operations
      *             type: 'disbursed'
      *         }|array{
      *             amount: numeric-string,
-     *             installment: int|null,
+     *             installment?: int|null,
      *             type: 'payment_received'
      *         }|array{
      *             amount: numeric-string,
      *             installment: int,
-     *             occurrence: int,
+     *             occurrence?: int,
      *             rule_id: string,
      *             type: 'fine_levied'
      *         }|array{
      *             amount: numeric-string,
      *             installment: int,
-     *             occurrence: int,
+     *             occurrence?: int,
      *             reason: string,
      *             rule_id: string,
      *             type: 'fine_waived'
      *         }|array{
      *             installment: int,
-     *             mode: 'extend_tenure'|'capitalise_reamortise'|null,
+     *             mode?: 'extend_tenure'|'capitalise_reamortise'|null,
      *             type: 'installment_skipped'
      *         }|array{
      *             amount: numeric-string,
@@ -3331,14 +3331,14 @@ trait Operations
      *     as_of: string,
      *     events: list<array{
      *         body: array{
-     *             guarantors: list<string>,
+     *             guarantors?: list<string>,
      *             loan_id: string,
-     *             policy: array{
-     *                 allocation: array{
-     *                     excess: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
-     *                     preset: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *             policy?: array{
+     *                 allocation?: array{
+     *                     excess?: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *                     preset?: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
      *                 },
-     *                 foreclosure: array{
+     *                 foreclosure?: array{
      *                     rule: 'accrued_to_date'
      *                 }|array{
      *                     pct: numeric-string,
@@ -3346,48 +3346,48 @@ trait Operations
      *                 }|array{
      *                     rule: 'one_month_interest'
      *                 },
-     *                 interest_only_mode: 'append_installment'|'reamortise',
-     *                 max_interest_only: int,
-     *                 max_skips: int,
-     *                 min_part_payment: numeric-string,
-     *                 prepayment_charge_pct: numeric-string,
-     *                 skip_mode: 'extend_tenure'|'capitalise_reamortise'
+     *                 interest_only_mode?: 'append_installment'|'reamortise',
+     *                 max_interest_only?: int,
+     *                 max_skips?: int,
+     *                 min_part_payment?: numeric-string,
+     *                 prepayment_charge_pct?: numeric-string,
+     *                 skip_mode?: 'extend_tenure'|'capitalise_reamortise'
      *             },
      *             terms: array{
      *                 annual_rate: numeric-string,
-     *                 apr_decimals: int,
-     *                 broken_period: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
-     *                 currency: array{
+     *                 apr_decimals?: int,
+     *                 broken_period?: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
+     *                 currency?: array{
      *                     code: string,
      *                     minor_units: int
      *                 },
      *                 disbursed_on: string,
-     *                 emi_rounding: array{
+     *                 emi_rounding?: array{
      *                     increment: numeric-string,
      *                     mode: 'half_up'|'half_even'|'up'|'down'
      *                 }|null,
      *                 first_due_on: string,
-     *                 fixed_due_day: int|null,
-     *                 frequency: 'monthly'|'quarterly'|'fortnightly'|'weekly',
-     *                 interest_basis: '30_360'|'actual_365'|'actual_actual',
-     *                 interest_grace: int,
-     *                 method: 'reducing'|'flat'|'equal_principal'|'bullet',
-     *                 policy: array{
-     *                     max_annual_rate: numeric-string,
-     *                     max_first_due_gap_days: int,
-     *                     max_tenure: int,
-     *                     min_first_due_gap_days: int
+     *                 fixed_due_day?: int|null,
+     *                 frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
+     *                 interest_basis?: '30_360'|'actual_365'|'actual_actual',
+     *                 interest_grace?: int,
+     *                 method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                 policy?: array{
+     *                     max_annual_rate?: numeric-string,
+     *                     max_first_due_gap_days?: int,
+     *                     max_tenure?: int,
+     *                     min_first_due_gap_days?: int
      *                 },
      *                 principal: numeric-string,
-     *                 principal_grace: int,
-     *                 processing_fee: array{
+     *                 principal_grace?: int,
+     *                 processing_fee?: array{
      *                     kind: 'percentage',
      *                     value: numeric-string
      *                 }|array{
      *                     kind: 'fixed',
      *                     value: numeric-string
      *                 }|null,
-     *                 rounding: array{
+     *                 rounding?: array{
      *                     increment: numeric-string,
      *                     mode: 'half_up'|'half_even'|'up'|'down'
      *                 }|null,
@@ -3396,24 +3396,24 @@ trait Operations
      *             type: 'disbursed'
      *         }|array{
      *             amount: numeric-string,
-     *             installment: int|null,
+     *             installment?: int|null,
      *             type: 'payment_received'
      *         }|array{
      *             amount: numeric-string,
      *             installment: int,
-     *             occurrence: int,
+     *             occurrence?: int,
      *             rule_id: string,
      *             type: 'fine_levied'
      *         }|array{
      *             amount: numeric-string,
      *             installment: int,
-     *             occurrence: int,
+     *             occurrence?: int,
      *             reason: string,
      *             rule_id: string,
      *             type: 'fine_waived'
      *         }|array{
      *             installment: int,
-     *             mode: 'extend_tenure'|'capitalise_reamortise'|null,
+     *             mode?: 'extend_tenure'|'capitalise_reamortise'|null,
      *             type: 'installment_skipped'
      *         }|array{
      *             amount: numeric-string,
@@ -3624,14 +3624,14 @@ trait Operations
      *             }|null,
      *             events: list<array{
      *                 body: array{
-     *                     guarantors: list<string>,
+     *                     guarantors?: list<string>,
      *                     loan_id: string,
-     *                     policy: array{
-     *                         allocation: array{
-     *                             excess: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
-     *                             preset: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *                     policy?: array{
+     *                         allocation?: array{
+     *                             excess?: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *                             preset?: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
      *                         },
-     *                         foreclosure: array{
+     *                         foreclosure?: array{
      *                             rule: 'accrued_to_date'
      *                         }|array{
      *                             pct: numeric-string,
@@ -3639,48 +3639,48 @@ trait Operations
      *                         }|array{
      *                             rule: 'one_month_interest'
      *                         },
-     *                         interest_only_mode: 'append_installment'|'reamortise',
-     *                         max_interest_only: int,
-     *                         max_skips: int,
-     *                         min_part_payment: numeric-string,
-     *                         prepayment_charge_pct: numeric-string,
-     *                         skip_mode: 'extend_tenure'|'capitalise_reamortise'
+     *                         interest_only_mode?: 'append_installment'|'reamortise',
+     *                         max_interest_only?: int,
+     *                         max_skips?: int,
+     *                         min_part_payment?: numeric-string,
+     *                         prepayment_charge_pct?: numeric-string,
+     *                         skip_mode?: 'extend_tenure'|'capitalise_reamortise'
      *                     },
      *                     terms: array{
      *                         annual_rate: numeric-string,
-     *                         apr_decimals: int,
-     *                         broken_period: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
-     *                         currency: array{
+     *                         apr_decimals?: int,
+     *                         broken_period?: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
+     *                         currency?: array{
      *                             code: string,
      *                             minor_units: int
      *                         },
      *                         disbursed_on: string,
-     *                         emi_rounding: array{
+     *                         emi_rounding?: array{
      *                             increment: numeric-string,
      *                             mode: 'half_up'|'half_even'|'up'|'down'
      *                         }|null,
      *                         first_due_on: string,
-     *                         fixed_due_day: int|null,
-     *                         frequency: 'monthly'|'quarterly'|'fortnightly'|'weekly',
-     *                         interest_basis: '30_360'|'actual_365'|'actual_actual',
-     *                         interest_grace: int,
-     *                         method: 'reducing'|'flat'|'equal_principal'|'bullet',
-     *                         policy: array{
-     *                             max_annual_rate: numeric-string,
-     *                             max_first_due_gap_days: int,
-     *                             max_tenure: int,
-     *                             min_first_due_gap_days: int
+     *                         fixed_due_day?: int|null,
+     *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
+     *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
+     *                         interest_grace?: int,
+     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         policy?: array{
+     *                             max_annual_rate?: numeric-string,
+     *                             max_first_due_gap_days?: int,
+     *                             max_tenure?: int,
+     *                             min_first_due_gap_days?: int
      *                         },
      *                         principal: numeric-string,
-     *                         principal_grace: int,
-     *                         processing_fee: array{
+     *                         principal_grace?: int,
+     *                         processing_fee?: array{
      *                             kind: 'percentage',
      *                             value: numeric-string
      *                         }|array{
      *                             kind: 'fixed',
      *                             value: numeric-string
      *                         }|null,
-     *                         rounding: array{
+     *                         rounding?: array{
      *                             increment: numeric-string,
      *                             mode: 'half_up'|'half_even'|'up'|'down'
      *                         }|null,
@@ -3689,24 +3689,24 @@ trait Operations
      *                     type: 'disbursed'
      *                 }|array{
      *                     amount: numeric-string,
-     *                     installment: int|null,
+     *                     installment?: int|null,
      *                     type: 'payment_received'
      *                 }|array{
      *                     amount: numeric-string,
      *                     installment: int,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     rule_id: string,
      *                     type: 'fine_levied'
      *                 }|array{
      *                     amount: numeric-string,
      *                     installment: int,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     reason: string,
      *                     rule_id: string,
      *                     type: 'fine_waived'
      *                 }|array{
      *                     installment: int,
-     *                     mode: 'extend_tenure'|'capitalise_reamortise'|null,
+     *                     mode?: 'extend_tenure'|'capitalise_reamortise'|null,
      *                     type: 'installment_skipped'
      *                 }|array{
      *                     amount: numeric-string,
@@ -3769,12 +3769,12 @@ trait Operations
      *             events?: list<array{
      *                 body: array{
      *                     amount: numeric-string,
-     *                     mode: 'bank'|'cash'|'transfer',
-     *                     month: string|null,
+     *                     mode?: 'bank'|'cash'|'transfer',
+     *                     month?: string|null,
      *                     type: 'deposit'
      *                 }|array{
      *                     amount: numeric-string,
-     *                     mode: 'bank'|'cash'|'transfer',
+     *                     mode?: 'bank'|'cash'|'transfer',
      *                     type: 'withdrawal'
      *                 }|array{
      *                     amount: numeric-string,
@@ -3787,17 +3787,17 @@ trait Operations
      *                 }|array{
      *                     amount: numeric-string,
      *                     month: string,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     rule_id: int,
      *                     type: 'fine_levied'
      *                 }|array{
      *                     amount: numeric-string,
-     *                     mode: 'bank'|'cash'|'transfer',
+     *                     mode?: 'bank'|'cash'|'transfer',
      *                     type: 'fine_paid'
      *                 }|array{
      *                     amount: numeric-string,
      *                     month: string,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     reason: string,
      *                     rule_id: int,
      *                     type: 'fine_waived'
@@ -3920,12 +3920,12 @@ trait Operations
      *         events?: list<array{
      *             body: array{
      *                 amount: numeric-string,
-     *                 mode: 'bank'|'cash'|'transfer',
-     *                 month: string|null,
+     *                 mode?: 'bank'|'cash'|'transfer',
+     *                 month?: string|null,
      *                 type: 'deposit'
      *             }|array{
      *                 amount: numeric-string,
-     *                 mode: 'bank'|'cash'|'transfer',
+     *                 mode?: 'bank'|'cash'|'transfer',
      *                 type: 'withdrawal'
      *             }|array{
      *                 amount: numeric-string,
@@ -3938,17 +3938,17 @@ trait Operations
      *             }|array{
      *                 amount: numeric-string,
      *                 month: string,
-     *                 occurrence: int,
+     *                 occurrence?: int,
      *                 rule_id: int,
      *                 type: 'fine_levied'
      *             }|array{
      *                 amount: numeric-string,
-     *                 mode: 'bank'|'cash'|'transfer',
+     *                 mode?: 'bank'|'cash'|'transfer',
      *                 type: 'fine_paid'
      *             }|array{
      *                 amount: numeric-string,
      *                 month: string,
-     *                 occurrence: int,
+     *                 occurrence?: int,
      *                 reason: string,
      *                 rule_id: int,
      *                 type: 'fine_waived'
@@ -4045,14 +4045,14 @@ trait Operations
      *         }|null,
      *         events: list<array{
      *             body: array{
-     *                 guarantors: list<string>,
+     *                 guarantors?: list<string>,
      *                 loan_id: string,
-     *                 policy: array{
-     *                     allocation: array{
-     *                         excess: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
-     *                         preset: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *                 policy?: array{
+     *                     allocation?: array{
+     *                         excess?: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *                         preset?: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
      *                     },
-     *                     foreclosure: array{
+     *                     foreclosure?: array{
      *                         rule: 'accrued_to_date'
      *                     }|array{
      *                         pct: numeric-string,
@@ -4060,48 +4060,48 @@ trait Operations
      *                     }|array{
      *                         rule: 'one_month_interest'
      *                     },
-     *                     interest_only_mode: 'append_installment'|'reamortise',
-     *                     max_interest_only: int,
-     *                     max_skips: int,
-     *                     min_part_payment: numeric-string,
-     *                     prepayment_charge_pct: numeric-string,
-     *                     skip_mode: 'extend_tenure'|'capitalise_reamortise'
+     *                     interest_only_mode?: 'append_installment'|'reamortise',
+     *                     max_interest_only?: int,
+     *                     max_skips?: int,
+     *                     min_part_payment?: numeric-string,
+     *                     prepayment_charge_pct?: numeric-string,
+     *                     skip_mode?: 'extend_tenure'|'capitalise_reamortise'
      *                 },
      *                 terms: array{
      *                     annual_rate: numeric-string,
-     *                     apr_decimals: int,
-     *                     broken_period: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
-     *                     currency: array{
+     *                     apr_decimals?: int,
+     *                     broken_period?: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
+     *                     currency?: array{
      *                         code: string,
      *                         minor_units: int
      *                     },
      *                     disbursed_on: string,
-     *                     emi_rounding: array{
+     *                     emi_rounding?: array{
      *                         increment: numeric-string,
      *                         mode: 'half_up'|'half_even'|'up'|'down'
      *                     }|null,
      *                     first_due_on: string,
-     *                     fixed_due_day: int|null,
-     *                     frequency: 'monthly'|'quarterly'|'fortnightly'|'weekly',
-     *                     interest_basis: '30_360'|'actual_365'|'actual_actual',
-     *                     interest_grace: int,
-     *                     method: 'reducing'|'flat'|'equal_principal'|'bullet',
-     *                     policy: array{
-     *                         max_annual_rate: numeric-string,
-     *                         max_first_due_gap_days: int,
-     *                         max_tenure: int,
-     *                         min_first_due_gap_days: int
+     *                     fixed_due_day?: int|null,
+     *                     frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
+     *                     interest_basis?: '30_360'|'actual_365'|'actual_actual',
+     *                     interest_grace?: int,
+     *                     method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                     policy?: array{
+     *                         max_annual_rate?: numeric-string,
+     *                         max_first_due_gap_days?: int,
+     *                         max_tenure?: int,
+     *                         min_first_due_gap_days?: int
      *                     },
      *                     principal: numeric-string,
-     *                     principal_grace: int,
-     *                     processing_fee: array{
+     *                     principal_grace?: int,
+     *                     processing_fee?: array{
      *                         kind: 'percentage',
      *                         value: numeric-string
      *                     }|array{
      *                         kind: 'fixed',
      *                         value: numeric-string
      *                     }|null,
-     *                     rounding: array{
+     *                     rounding?: array{
      *                         increment: numeric-string,
      *                         mode: 'half_up'|'half_even'|'up'|'down'
      *                     }|null,
@@ -4110,24 +4110,24 @@ trait Operations
      *                 type: 'disbursed'
      *             }|array{
      *                 amount: numeric-string,
-     *                 installment: int|null,
+     *                 installment?: int|null,
      *                 type: 'payment_received'
      *             }|array{
      *                 amount: numeric-string,
      *                 installment: int,
-     *                 occurrence: int,
+     *                 occurrence?: int,
      *                 rule_id: string,
      *                 type: 'fine_levied'
      *             }|array{
      *                 amount: numeric-string,
      *                 installment: int,
-     *                 occurrence: int,
+     *                 occurrence?: int,
      *                 reason: string,
      *                 rule_id: string,
      *                 type: 'fine_waived'
      *             }|array{
      *                 installment: int,
-     *                 mode: 'extend_tenure'|'capitalise_reamortise'|null,
+     *                 mode?: 'extend_tenure'|'capitalise_reamortise'|null,
      *                 type: 'installment_skipped'
      *             }|array{
      *                 amount: numeric-string,
@@ -4343,14 +4343,14 @@ trait Operations
      *             }|null,
      *             events: list<array{
      *                 body: array{
-     *                     guarantors: list<string>,
+     *                     guarantors?: list<string>,
      *                     loan_id: string,
-     *                     policy: array{
-     *                         allocation: array{
-     *                             excess: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
-     *                             preset: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *                     policy?: array{
+     *                         allocation?: array{
+     *                             excess?: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *                             preset?: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
      *                         },
-     *                         foreclosure: array{
+     *                         foreclosure?: array{
      *                             rule: 'accrued_to_date'
      *                         }|array{
      *                             pct: numeric-string,
@@ -4358,48 +4358,48 @@ trait Operations
      *                         }|array{
      *                             rule: 'one_month_interest'
      *                         },
-     *                         interest_only_mode: 'append_installment'|'reamortise',
-     *                         max_interest_only: int,
-     *                         max_skips: int,
-     *                         min_part_payment: numeric-string,
-     *                         prepayment_charge_pct: numeric-string,
-     *                         skip_mode: 'extend_tenure'|'capitalise_reamortise'
+     *                         interest_only_mode?: 'append_installment'|'reamortise',
+     *                         max_interest_only?: int,
+     *                         max_skips?: int,
+     *                         min_part_payment?: numeric-string,
+     *                         prepayment_charge_pct?: numeric-string,
+     *                         skip_mode?: 'extend_tenure'|'capitalise_reamortise'
      *                     },
      *                     terms: array{
      *                         annual_rate: numeric-string,
-     *                         apr_decimals: int,
-     *                         broken_period: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
-     *                         currency: array{
+     *                         apr_decimals?: int,
+     *                         broken_period?: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
+     *                         currency?: array{
      *                             code: string,
      *                             minor_units: int
      *                         },
      *                         disbursed_on: string,
-     *                         emi_rounding: array{
+     *                         emi_rounding?: array{
      *                             increment: numeric-string,
      *                             mode: 'half_up'|'half_even'|'up'|'down'
      *                         }|null,
      *                         first_due_on: string,
-     *                         fixed_due_day: int|null,
-     *                         frequency: 'monthly'|'quarterly'|'fortnightly'|'weekly',
-     *                         interest_basis: '30_360'|'actual_365'|'actual_actual',
-     *                         interest_grace: int,
-     *                         method: 'reducing'|'flat'|'equal_principal'|'bullet',
-     *                         policy: array{
-     *                             max_annual_rate: numeric-string,
-     *                             max_first_due_gap_days: int,
-     *                             max_tenure: int,
-     *                             min_first_due_gap_days: int
+     *                         fixed_due_day?: int|null,
+     *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
+     *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
+     *                         interest_grace?: int,
+     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         policy?: array{
+     *                             max_annual_rate?: numeric-string,
+     *                             max_first_due_gap_days?: int,
+     *                             max_tenure?: int,
+     *                             min_first_due_gap_days?: int
      *                         },
      *                         principal: numeric-string,
-     *                         principal_grace: int,
-     *                         processing_fee: array{
+     *                         principal_grace?: int,
+     *                         processing_fee?: array{
      *                             kind: 'percentage',
      *                             value: numeric-string
      *                         }|array{
      *                             kind: 'fixed',
      *                             value: numeric-string
      *                         }|null,
-     *                         rounding: array{
+     *                         rounding?: array{
      *                             increment: numeric-string,
      *                             mode: 'half_up'|'half_even'|'up'|'down'
      *                         }|null,
@@ -4408,24 +4408,24 @@ trait Operations
      *                     type: 'disbursed'
      *                 }|array{
      *                     amount: numeric-string,
-     *                     installment: int|null,
+     *                     installment?: int|null,
      *                     type: 'payment_received'
      *                 }|array{
      *                     amount: numeric-string,
      *                     installment: int,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     rule_id: string,
      *                     type: 'fine_levied'
      *                 }|array{
      *                     amount: numeric-string,
      *                     installment: int,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     reason: string,
      *                     rule_id: string,
      *                     type: 'fine_waived'
      *                 }|array{
      *                     installment: int,
-     *                     mode: 'extend_tenure'|'capitalise_reamortise'|null,
+     *                     mode?: 'extend_tenure'|'capitalise_reamortise'|null,
      *                     type: 'installment_skipped'
      *                 }|array{
      *                     amount: numeric-string,
@@ -4488,12 +4488,12 @@ trait Operations
      *             events?: list<array{
      *                 body: array{
      *                     amount: numeric-string,
-     *                     mode: 'bank'|'cash'|'transfer',
-     *                     month: string|null,
+     *                     mode?: 'bank'|'cash'|'transfer',
+     *                     month?: string|null,
      *                     type: 'deposit'
      *                 }|array{
      *                     amount: numeric-string,
-     *                     mode: 'bank'|'cash'|'transfer',
+     *                     mode?: 'bank'|'cash'|'transfer',
      *                     type: 'withdrawal'
      *                 }|array{
      *                     amount: numeric-string,
@@ -4506,17 +4506,17 @@ trait Operations
      *                 }|array{
      *                     amount: numeric-string,
      *                     month: string,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     rule_id: int,
      *                     type: 'fine_levied'
      *                 }|array{
      *                     amount: numeric-string,
-     *                     mode: 'bank'|'cash'|'transfer',
+     *                     mode?: 'bank'|'cash'|'transfer',
      *                     type: 'fine_paid'
      *                 }|array{
      *                     amount: numeric-string,
      *                     month: string,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     reason: string,
      *                     rule_id: int,
      *                     type: 'fine_waived'
@@ -4711,14 +4711,14 @@ trait Operations
      *             }|null,
      *             events: list<array{
      *                 body: array{
-     *                     guarantors: list<string>,
+     *                     guarantors?: list<string>,
      *                     loan_id: string,
-     *                     policy: array{
-     *                         allocation: array{
-     *                             excess: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
-     *                             preset: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *                     policy?: array{
+     *                         allocation?: array{
+     *                             excess?: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *                             preset?: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
      *                         },
-     *                         foreclosure: array{
+     *                         foreclosure?: array{
      *                             rule: 'accrued_to_date'
      *                         }|array{
      *                             pct: numeric-string,
@@ -4726,48 +4726,48 @@ trait Operations
      *                         }|array{
      *                             rule: 'one_month_interest'
      *                         },
-     *                         interest_only_mode: 'append_installment'|'reamortise',
-     *                         max_interest_only: int,
-     *                         max_skips: int,
-     *                         min_part_payment: numeric-string,
-     *                         prepayment_charge_pct: numeric-string,
-     *                         skip_mode: 'extend_tenure'|'capitalise_reamortise'
+     *                         interest_only_mode?: 'append_installment'|'reamortise',
+     *                         max_interest_only?: int,
+     *                         max_skips?: int,
+     *                         min_part_payment?: numeric-string,
+     *                         prepayment_charge_pct?: numeric-string,
+     *                         skip_mode?: 'extend_tenure'|'capitalise_reamortise'
      *                     },
      *                     terms: array{
      *                         annual_rate: numeric-string,
-     *                         apr_decimals: int,
-     *                         broken_period: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
-     *                         currency: array{
+     *                         apr_decimals?: int,
+     *                         broken_period?: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
+     *                         currency?: array{
      *                             code: string,
      *                             minor_units: int
      *                         },
      *                         disbursed_on: string,
-     *                         emi_rounding: array{
+     *                         emi_rounding?: array{
      *                             increment: numeric-string,
      *                             mode: 'half_up'|'half_even'|'up'|'down'
      *                         }|null,
      *                         first_due_on: string,
-     *                         fixed_due_day: int|null,
-     *                         frequency: 'monthly'|'quarterly'|'fortnightly'|'weekly',
-     *                         interest_basis: '30_360'|'actual_365'|'actual_actual',
-     *                         interest_grace: int,
-     *                         method: 'reducing'|'flat'|'equal_principal'|'bullet',
-     *                         policy: array{
-     *                             max_annual_rate: numeric-string,
-     *                             max_first_due_gap_days: int,
-     *                             max_tenure: int,
-     *                             min_first_due_gap_days: int
+     *                         fixed_due_day?: int|null,
+     *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
+     *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
+     *                         interest_grace?: int,
+     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         policy?: array{
+     *                             max_annual_rate?: numeric-string,
+     *                             max_first_due_gap_days?: int,
+     *                             max_tenure?: int,
+     *                             min_first_due_gap_days?: int
      *                         },
      *                         principal: numeric-string,
-     *                         principal_grace: int,
-     *                         processing_fee: array{
+     *                         principal_grace?: int,
+     *                         processing_fee?: array{
      *                             kind: 'percentage',
      *                             value: numeric-string
      *                         }|array{
      *                             kind: 'fixed',
      *                             value: numeric-string
      *                         }|null,
-     *                         rounding: array{
+     *                         rounding?: array{
      *                             increment: numeric-string,
      *                             mode: 'half_up'|'half_even'|'up'|'down'
      *                         }|null,
@@ -4776,24 +4776,24 @@ trait Operations
      *                     type: 'disbursed'
      *                 }|array{
      *                     amount: numeric-string,
-     *                     installment: int|null,
+     *                     installment?: int|null,
      *                     type: 'payment_received'
      *                 }|array{
      *                     amount: numeric-string,
      *                     installment: int,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     rule_id: string,
      *                     type: 'fine_levied'
      *                 }|array{
      *                     amount: numeric-string,
      *                     installment: int,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     reason: string,
      *                     rule_id: string,
      *                     type: 'fine_waived'
      *                 }|array{
      *                     installment: int,
-     *                     mode: 'extend_tenure'|'capitalise_reamortise'|null,
+     *                     mode?: 'extend_tenure'|'capitalise_reamortise'|null,
      *                     type: 'installment_skipped'
      *                 }|array{
      *                     amount: numeric-string,
@@ -4856,12 +4856,12 @@ trait Operations
      *             events?: list<array{
      *                 body: array{
      *                     amount: numeric-string,
-     *                     mode: 'bank'|'cash'|'transfer',
-     *                     month: string|null,
+     *                     mode?: 'bank'|'cash'|'transfer',
+     *                     month?: string|null,
      *                     type: 'deposit'
      *                 }|array{
      *                     amount: numeric-string,
-     *                     mode: 'bank'|'cash'|'transfer',
+     *                     mode?: 'bank'|'cash'|'transfer',
      *                     type: 'withdrawal'
      *                 }|array{
      *                     amount: numeric-string,
@@ -4874,17 +4874,17 @@ trait Operations
      *                 }|array{
      *                     amount: numeric-string,
      *                     month: string,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     rule_id: int,
      *                     type: 'fine_levied'
      *                 }|array{
      *                     amount: numeric-string,
-     *                     mode: 'bank'|'cash'|'transfer',
+     *                     mode?: 'bank'|'cash'|'transfer',
      *                     type: 'fine_paid'
      *                 }|array{
      *                     amount: numeric-string,
      *                     month: string,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     reason: string,
      *                     rule_id: int,
      *                     type: 'fine_waived'
@@ -5080,14 +5080,14 @@ trait Operations
      *             }|null,
      *             events: list<array{
      *                 body: array{
-     *                     guarantors: list<string>,
+     *                     guarantors?: list<string>,
      *                     loan_id: string,
-     *                     policy: array{
-     *                         allocation: array{
-     *                             excess: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
-     *                             preset: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *                     policy?: array{
+     *                         allocation?: array{
+     *                             excess?: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *                             preset?: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
      *                         },
-     *                         foreclosure: array{
+     *                         foreclosure?: array{
      *                             rule: 'accrued_to_date'
      *                         }|array{
      *                             pct: numeric-string,
@@ -5095,48 +5095,48 @@ trait Operations
      *                         }|array{
      *                             rule: 'one_month_interest'
      *                         },
-     *                         interest_only_mode: 'append_installment'|'reamortise',
-     *                         max_interest_only: int,
-     *                         max_skips: int,
-     *                         min_part_payment: numeric-string,
-     *                         prepayment_charge_pct: numeric-string,
-     *                         skip_mode: 'extend_tenure'|'capitalise_reamortise'
+     *                         interest_only_mode?: 'append_installment'|'reamortise',
+     *                         max_interest_only?: int,
+     *                         max_skips?: int,
+     *                         min_part_payment?: numeric-string,
+     *                         prepayment_charge_pct?: numeric-string,
+     *                         skip_mode?: 'extend_tenure'|'capitalise_reamortise'
      *                     },
      *                     terms: array{
      *                         annual_rate: numeric-string,
-     *                         apr_decimals: int,
-     *                         broken_period: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
-     *                         currency: array{
+     *                         apr_decimals?: int,
+     *                         broken_period?: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
+     *                         currency?: array{
      *                             code: string,
      *                             minor_units: int
      *                         },
      *                         disbursed_on: string,
-     *                         emi_rounding: array{
+     *                         emi_rounding?: array{
      *                             increment: numeric-string,
      *                             mode: 'half_up'|'half_even'|'up'|'down'
      *                         }|null,
      *                         first_due_on: string,
-     *                         fixed_due_day: int|null,
-     *                         frequency: 'monthly'|'quarterly'|'fortnightly'|'weekly',
-     *                         interest_basis: '30_360'|'actual_365'|'actual_actual',
-     *                         interest_grace: int,
-     *                         method: 'reducing'|'flat'|'equal_principal'|'bullet',
-     *                         policy: array{
-     *                             max_annual_rate: numeric-string,
-     *                             max_first_due_gap_days: int,
-     *                             max_tenure: int,
-     *                             min_first_due_gap_days: int
+     *                         fixed_due_day?: int|null,
+     *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
+     *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
+     *                         interest_grace?: int,
+     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         policy?: array{
+     *                             max_annual_rate?: numeric-string,
+     *                             max_first_due_gap_days?: int,
+     *                             max_tenure?: int,
+     *                             min_first_due_gap_days?: int
      *                         },
      *                         principal: numeric-string,
-     *                         principal_grace: int,
-     *                         processing_fee: array{
+     *                         principal_grace?: int,
+     *                         processing_fee?: array{
      *                             kind: 'percentage',
      *                             value: numeric-string
      *                         }|array{
      *                             kind: 'fixed',
      *                             value: numeric-string
      *                         }|null,
-     *                         rounding: array{
+     *                         rounding?: array{
      *                             increment: numeric-string,
      *                             mode: 'half_up'|'half_even'|'up'|'down'
      *                         }|null,
@@ -5145,24 +5145,24 @@ trait Operations
      *                     type: 'disbursed'
      *                 }|array{
      *                     amount: numeric-string,
-     *                     installment: int|null,
+     *                     installment?: int|null,
      *                     type: 'payment_received'
      *                 }|array{
      *                     amount: numeric-string,
      *                     installment: int,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     rule_id: string,
      *                     type: 'fine_levied'
      *                 }|array{
      *                     amount: numeric-string,
      *                     installment: int,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     reason: string,
      *                     rule_id: string,
      *                     type: 'fine_waived'
      *                 }|array{
      *                     installment: int,
-     *                     mode: 'extend_tenure'|'capitalise_reamortise'|null,
+     *                     mode?: 'extend_tenure'|'capitalise_reamortise'|null,
      *                     type: 'installment_skipped'
      *                 }|array{
      *                     amount: numeric-string,
@@ -5225,12 +5225,12 @@ trait Operations
      *             events?: list<array{
      *                 body: array{
      *                     amount: numeric-string,
-     *                     mode: 'bank'|'cash'|'transfer',
-     *                     month: string|null,
+     *                     mode?: 'bank'|'cash'|'transfer',
+     *                     month?: string|null,
      *                     type: 'deposit'
      *                 }|array{
      *                     amount: numeric-string,
-     *                     mode: 'bank'|'cash'|'transfer',
+     *                     mode?: 'bank'|'cash'|'transfer',
      *                     type: 'withdrawal'
      *                 }|array{
      *                     amount: numeric-string,
@@ -5243,17 +5243,17 @@ trait Operations
      *                 }|array{
      *                     amount: numeric-string,
      *                     month: string,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     rule_id: int,
      *                     type: 'fine_levied'
      *                 }|array{
      *                     amount: numeric-string,
-     *                     mode: 'bank'|'cash'|'transfer',
+     *                     mode?: 'bank'|'cash'|'transfer',
      *                     type: 'fine_paid'
      *                 }|array{
      *                     amount: numeric-string,
      *                     month: string,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     reason: string,
      *                     rule_id: int,
      *                     type: 'fine_waived'
@@ -5374,12 +5374,12 @@ trait Operations
      *         events?: list<array{
      *             body: array{
      *                 amount: numeric-string,
-     *                 mode: 'bank'|'cash'|'transfer',
-     *                 month: string|null,
+     *                 mode?: 'bank'|'cash'|'transfer',
+     *                 month?: string|null,
      *                 type: 'deposit'
      *             }|array{
      *                 amount: numeric-string,
-     *                 mode: 'bank'|'cash'|'transfer',
+     *                 mode?: 'bank'|'cash'|'transfer',
      *                 type: 'withdrawal'
      *             }|array{
      *                 amount: numeric-string,
@@ -5392,17 +5392,17 @@ trait Operations
      *             }|array{
      *                 amount: numeric-string,
      *                 month: string,
-     *                 occurrence: int,
+     *                 occurrence?: int,
      *                 rule_id: int,
      *                 type: 'fine_levied'
      *             }|array{
      *                 amount: numeric-string,
-     *                 mode: 'bank'|'cash'|'transfer',
+     *                 mode?: 'bank'|'cash'|'transfer',
      *                 type: 'fine_paid'
      *             }|array{
      *                 amount: numeric-string,
      *                 month: string,
-     *                 occurrence: int,
+     *                 occurrence?: int,
      *                 reason: string,
      *                 rule_id: int,
      *                 type: 'fine_waived'
@@ -5465,12 +5465,12 @@ trait Operations
      *     event: array{
      *         body: array{
      *             amount: numeric-string,
-     *             mode: 'bank'|'cash'|'transfer',
-     *             month: string|null,
+     *             mode?: 'bank'|'cash'|'transfer',
+     *             month?: string|null,
      *             type: 'deposit'
      *         }|array{
      *             amount: numeric-string,
-     *             mode: 'bank'|'cash'|'transfer',
+     *             mode?: 'bank'|'cash'|'transfer',
      *             type: 'withdrawal'
      *         }|array{
      *             amount: numeric-string,
@@ -5483,17 +5483,17 @@ trait Operations
      *         }|array{
      *             amount: numeric-string,
      *             month: string,
-     *             occurrence: int,
+     *             occurrence?: int,
      *             rule_id: int,
      *             type: 'fine_levied'
      *         }|array{
      *             amount: numeric-string,
-     *             mode: 'bank'|'cash'|'transfer',
+     *             mode?: 'bank'|'cash'|'transfer',
      *             type: 'fine_paid'
      *         }|array{
      *             amount: numeric-string,
      *             month: string,
-     *             occurrence: int,
+     *             occurrence?: int,
      *             reason: string,
      *             rule_id: int,
      *             type: 'fine_waived'
@@ -5616,12 +5616,12 @@ trait Operations
      *         events?: list<array{
      *             body: array{
      *                 amount: numeric-string,
-     *                 mode: 'bank'|'cash'|'transfer',
-     *                 month: string|null,
+     *                 mode?: 'bank'|'cash'|'transfer',
+     *                 month?: string|null,
      *                 type: 'deposit'
      *             }|array{
      *                 amount: numeric-string,
-     *                 mode: 'bank'|'cash'|'transfer',
+     *                 mode?: 'bank'|'cash'|'transfer',
      *                 type: 'withdrawal'
      *             }|array{
      *                 amount: numeric-string,
@@ -5634,17 +5634,17 @@ trait Operations
      *             }|array{
      *                 amount: numeric-string,
      *                 month: string,
-     *                 occurrence: int,
+     *                 occurrence?: int,
      *                 rule_id: int,
      *                 type: 'fine_levied'
      *             }|array{
      *                 amount: numeric-string,
-     *                 mode: 'bank'|'cash'|'transfer',
+     *                 mode?: 'bank'|'cash'|'transfer',
      *                 type: 'fine_paid'
      *             }|array{
      *                 amount: numeric-string,
      *                 month: string,
-     *                 occurrence: int,
+     *                 occurrence?: int,
      *                 reason: string,
      *                 rule_id: int,
      *                 type: 'fine_waived'
@@ -5791,12 +5791,12 @@ trait Operations
      *         events?: list<array{
      *             body: array{
      *                 amount: numeric-string,
-     *                 mode: 'bank'|'cash'|'transfer',
-     *                 month: string|null,
+     *                 mode?: 'bank'|'cash'|'transfer',
+     *                 month?: string|null,
      *                 type: 'deposit'
      *             }|array{
      *                 amount: numeric-string,
-     *                 mode: 'bank'|'cash'|'transfer',
+     *                 mode?: 'bank'|'cash'|'transfer',
      *                 type: 'withdrawal'
      *             }|array{
      *                 amount: numeric-string,
@@ -5809,17 +5809,17 @@ trait Operations
      *             }|array{
      *                 amount: numeric-string,
      *                 month: string,
-     *                 occurrence: int,
+     *                 occurrence?: int,
      *                 rule_id: int,
      *                 type: 'fine_levied'
      *             }|array{
      *                 amount: numeric-string,
-     *                 mode: 'bank'|'cash'|'transfer',
+     *                 mode?: 'bank'|'cash'|'transfer',
      *                 type: 'fine_paid'
      *             }|array{
      *                 amount: numeric-string,
      *                 month: string,
-     *                 occurrence: int,
+     *                 occurrence?: int,
      *                 reason: string,
      *                 rule_id: int,
      *                 type: 'fine_waived'
@@ -6056,14 +6056,14 @@ trait Operations
      *     amount: numeric-string,
      *     events: list<array{
      *         body: array{
-     *             guarantors: list<string>,
+     *             guarantors?: list<string>,
      *             loan_id: string,
-     *             policy: array{
-     *                 allocation: array{
-     *                     excess: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
-     *                     preset: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *             policy?: array{
+     *                 allocation?: array{
+     *                     excess?: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *                     preset?: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
      *                 },
-     *                 foreclosure: array{
+     *                 foreclosure?: array{
      *                     rule: 'accrued_to_date'
      *                 }|array{
      *                     pct: numeric-string,
@@ -6071,48 +6071,48 @@ trait Operations
      *                 }|array{
      *                     rule: 'one_month_interest'
      *                 },
-     *                 interest_only_mode: 'append_installment'|'reamortise',
-     *                 max_interest_only: int,
-     *                 max_skips: int,
-     *                 min_part_payment: numeric-string,
-     *                 prepayment_charge_pct: numeric-string,
-     *                 skip_mode: 'extend_tenure'|'capitalise_reamortise'
+     *                 interest_only_mode?: 'append_installment'|'reamortise',
+     *                 max_interest_only?: int,
+     *                 max_skips?: int,
+     *                 min_part_payment?: numeric-string,
+     *                 prepayment_charge_pct?: numeric-string,
+     *                 skip_mode?: 'extend_tenure'|'capitalise_reamortise'
      *             },
      *             terms: array{
      *                 annual_rate: numeric-string,
-     *                 apr_decimals: int,
-     *                 broken_period: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
-     *                 currency: array{
+     *                 apr_decimals?: int,
+     *                 broken_period?: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
+     *                 currency?: array{
      *                     code: string,
      *                     minor_units: int
      *                 },
      *                 disbursed_on: string,
-     *                 emi_rounding: array{
+     *                 emi_rounding?: array{
      *                     increment: numeric-string,
      *                     mode: 'half_up'|'half_even'|'up'|'down'
      *                 }|null,
      *                 first_due_on: string,
-     *                 fixed_due_day: int|null,
-     *                 frequency: 'monthly'|'quarterly'|'fortnightly'|'weekly',
-     *                 interest_basis: '30_360'|'actual_365'|'actual_actual',
-     *                 interest_grace: int,
-     *                 method: 'reducing'|'flat'|'equal_principal'|'bullet',
-     *                 policy: array{
-     *                     max_annual_rate: numeric-string,
-     *                     max_first_due_gap_days: int,
-     *                     max_tenure: int,
-     *                     min_first_due_gap_days: int
+     *                 fixed_due_day?: int|null,
+     *                 frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
+     *                 interest_basis?: '30_360'|'actual_365'|'actual_actual',
+     *                 interest_grace?: int,
+     *                 method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                 policy?: array{
+     *                     max_annual_rate?: numeric-string,
+     *                     max_first_due_gap_days?: int,
+     *                     max_tenure?: int,
+     *                     min_first_due_gap_days?: int
      *                 },
      *                 principal: numeric-string,
-     *                 principal_grace: int,
-     *                 processing_fee: array{
+     *                 principal_grace?: int,
+     *                 processing_fee?: array{
      *                     kind: 'percentage',
      *                     value: numeric-string
      *                 }|array{
      *                     kind: 'fixed',
      *                     value: numeric-string
      *                 }|null,
-     *                 rounding: array{
+     *                 rounding?: array{
      *                     increment: numeric-string,
      *                     mode: 'half_up'|'half_even'|'up'|'down'
      *                 }|null,
@@ -6121,24 +6121,24 @@ trait Operations
      *             type: 'disbursed'
      *         }|array{
      *             amount: numeric-string,
-     *             installment: int|null,
+     *             installment?: int|null,
      *             type: 'payment_received'
      *         }|array{
      *             amount: numeric-string,
      *             installment: int,
-     *             occurrence: int,
+     *             occurrence?: int,
      *             rule_id: string,
      *             type: 'fine_levied'
      *         }|array{
      *             amount: numeric-string,
      *             installment: int,
-     *             occurrence: int,
+     *             occurrence?: int,
      *             reason: string,
      *             rule_id: string,
      *             type: 'fine_waived'
      *         }|array{
      *             installment: int,
-     *             mode: 'extend_tenure'|'capitalise_reamortise'|null,
+     *             mode?: 'extend_tenure'|'capitalise_reamortise'|null,
      *             type: 'installment_skipped'
      *         }|array{
      *             amount: numeric-string,
@@ -6287,14 +6287,14 @@ trait Operations
      *             }|null,
      *             events: list<array{
      *                 body: array{
-     *                     guarantors: list<string>,
+     *                     guarantors?: list<string>,
      *                     loan_id: string,
-     *                     policy: array{
-     *                         allocation: array{
-     *                             excess: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
-     *                             preset: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *                     policy?: array{
+     *                         allocation?: array{
+     *                             excess?: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *                             preset?: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
      *                         },
-     *                         foreclosure: array{
+     *                         foreclosure?: array{
      *                             rule: 'accrued_to_date'
      *                         }|array{
      *                             pct: numeric-string,
@@ -6302,48 +6302,48 @@ trait Operations
      *                         }|array{
      *                             rule: 'one_month_interest'
      *                         },
-     *                         interest_only_mode: 'append_installment'|'reamortise',
-     *                         max_interest_only: int,
-     *                         max_skips: int,
-     *                         min_part_payment: numeric-string,
-     *                         prepayment_charge_pct: numeric-string,
-     *                         skip_mode: 'extend_tenure'|'capitalise_reamortise'
+     *                         interest_only_mode?: 'append_installment'|'reamortise',
+     *                         max_interest_only?: int,
+     *                         max_skips?: int,
+     *                         min_part_payment?: numeric-string,
+     *                         prepayment_charge_pct?: numeric-string,
+     *                         skip_mode?: 'extend_tenure'|'capitalise_reamortise'
      *                     },
      *                     terms: array{
      *                         annual_rate: numeric-string,
-     *                         apr_decimals: int,
-     *                         broken_period: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
-     *                         currency: array{
+     *                         apr_decimals?: int,
+     *                         broken_period?: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
+     *                         currency?: array{
      *                             code: string,
      *                             minor_units: int
      *                         },
      *                         disbursed_on: string,
-     *                         emi_rounding: array{
+     *                         emi_rounding?: array{
      *                             increment: numeric-string,
      *                             mode: 'half_up'|'half_even'|'up'|'down'
      *                         }|null,
      *                         first_due_on: string,
-     *                         fixed_due_day: int|null,
-     *                         frequency: 'monthly'|'quarterly'|'fortnightly'|'weekly',
-     *                         interest_basis: '30_360'|'actual_365'|'actual_actual',
-     *                         interest_grace: int,
-     *                         method: 'reducing'|'flat'|'equal_principal'|'bullet',
-     *                         policy: array{
-     *                             max_annual_rate: numeric-string,
-     *                             max_first_due_gap_days: int,
-     *                             max_tenure: int,
-     *                             min_first_due_gap_days: int
+     *                         fixed_due_day?: int|null,
+     *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
+     *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
+     *                         interest_grace?: int,
+     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         policy?: array{
+     *                             max_annual_rate?: numeric-string,
+     *                             max_first_due_gap_days?: int,
+     *                             max_tenure?: int,
+     *                             min_first_due_gap_days?: int
      *                         },
      *                         principal: numeric-string,
-     *                         principal_grace: int,
-     *                         processing_fee: array{
+     *                         principal_grace?: int,
+     *                         processing_fee?: array{
      *                             kind: 'percentage',
      *                             value: numeric-string
      *                         }|array{
      *                             kind: 'fixed',
      *                             value: numeric-string
      *                         }|null,
-     *                         rounding: array{
+     *                         rounding?: array{
      *                             increment: numeric-string,
      *                             mode: 'half_up'|'half_even'|'up'|'down'
      *                         }|null,
@@ -6352,24 +6352,24 @@ trait Operations
      *                     type: 'disbursed'
      *                 }|array{
      *                     amount: numeric-string,
-     *                     installment: int|null,
+     *                     installment?: int|null,
      *                     type: 'payment_received'
      *                 }|array{
      *                     amount: numeric-string,
      *                     installment: int,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     rule_id: string,
      *                     type: 'fine_levied'
      *                 }|array{
      *                     amount: numeric-string,
      *                     installment: int,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     reason: string,
      *                     rule_id: string,
      *                     type: 'fine_waived'
      *                 }|array{
      *                     installment: int,
-     *                     mode: 'extend_tenure'|'capitalise_reamortise'|null,
+     *                     mode?: 'extend_tenure'|'capitalise_reamortise'|null,
      *                     type: 'installment_skipped'
      *                 }|array{
      *                     amount: numeric-string,
@@ -6432,12 +6432,12 @@ trait Operations
      *             events?: list<array{
      *                 body: array{
      *                     amount: numeric-string,
-     *                     mode: 'bank'|'cash'|'transfer',
-     *                     month: string|null,
+     *                     mode?: 'bank'|'cash'|'transfer',
+     *                     month?: string|null,
      *                     type: 'deposit'
      *                 }|array{
      *                     amount: numeric-string,
-     *                     mode: 'bank'|'cash'|'transfer',
+     *                     mode?: 'bank'|'cash'|'transfer',
      *                     type: 'withdrawal'
      *                 }|array{
      *                     amount: numeric-string,
@@ -6450,17 +6450,17 @@ trait Operations
      *                 }|array{
      *                     amount: numeric-string,
      *                     month: string,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     rule_id: int,
      *                     type: 'fine_levied'
      *                 }|array{
      *                     amount: numeric-string,
-     *                     mode: 'bank'|'cash'|'transfer',
+     *                     mode?: 'bank'|'cash'|'transfer',
      *                     type: 'fine_paid'
      *                 }|array{
      *                     amount: numeric-string,
      *                     month: string,
-     *                     occurrence: int,
+     *                     occurrence?: int,
      *                     reason: string,
      *                     rule_id: int,
      *                     type: 'fine_waived'
@@ -6571,14 +6571,14 @@ trait Operations
      * @param array{
      *     events: list<array{
      *         body: array{
-     *             guarantors: list<string>,
+     *             guarantors?: list<string>,
      *             loan_id: string,
-     *             policy: array{
-     *                 allocation: array{
-     *                     excess: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
-     *                     preset: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *             policy?: array{
+     *                 allocation?: array{
+     *                     excess?: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *                     preset?: 'default'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
      *                 },
-     *                 foreclosure: array{
+     *                 foreclosure?: array{
      *                     rule: 'accrued_to_date'
      *                 }|array{
      *                     pct: numeric-string,
@@ -6586,48 +6586,48 @@ trait Operations
      *                 }|array{
      *                     rule: 'one_month_interest'
      *                 },
-     *                 interest_only_mode: 'append_installment'|'reamortise',
-     *                 max_interest_only: int,
-     *                 max_skips: int,
-     *                 min_part_payment: numeric-string,
-     *                 prepayment_charge_pct: numeric-string,
-     *                 skip_mode: 'extend_tenure'|'capitalise_reamortise'
+     *                 interest_only_mode?: 'append_installment'|'reamortise',
+     *                 max_interest_only?: int,
+     *                 max_skips?: int,
+     *                 min_part_payment?: numeric-string,
+     *                 prepayment_charge_pct?: numeric-string,
+     *                 skip_mode?: 'extend_tenure'|'capitalise_reamortise'
      *             },
      *             terms: array{
      *                 annual_rate: numeric-string,
-     *                 apr_decimals: int,
-     *                 broken_period: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
-     *                 currency: array{
+     *                 apr_decimals?: int,
+     *                 broken_period?: 'none'|'add_to_first'|'amortize'|'deduct_upfront',
+     *                 currency?: array{
      *                     code: string,
      *                     minor_units: int
      *                 },
      *                 disbursed_on: string,
-     *                 emi_rounding: array{
+     *                 emi_rounding?: array{
      *                     increment: numeric-string,
      *                     mode: 'half_up'|'half_even'|'up'|'down'
      *                 }|null,
      *                 first_due_on: string,
-     *                 fixed_due_day: int|null,
-     *                 frequency: 'monthly'|'quarterly'|'fortnightly'|'weekly',
-     *                 interest_basis: '30_360'|'actual_365'|'actual_actual',
-     *                 interest_grace: int,
-     *                 method: 'reducing'|'flat'|'equal_principal'|'bullet',
-     *                 policy: array{
-     *                     max_annual_rate: numeric-string,
-     *                     max_first_due_gap_days: int,
-     *                     max_tenure: int,
-     *                     min_first_due_gap_days: int
+     *                 fixed_due_day?: int|null,
+     *                 frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
+     *                 interest_basis?: '30_360'|'actual_365'|'actual_actual',
+     *                 interest_grace?: int,
+     *                 method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                 policy?: array{
+     *                     max_annual_rate?: numeric-string,
+     *                     max_first_due_gap_days?: int,
+     *                     max_tenure?: int,
+     *                     min_first_due_gap_days?: int
      *                 },
      *                 principal: numeric-string,
-     *                 principal_grace: int,
-     *                 processing_fee: array{
+     *                 principal_grace?: int,
+     *                 processing_fee?: array{
      *                     kind: 'percentage',
      *                     value: numeric-string
      *                 }|array{
      *                     kind: 'fixed',
      *                     value: numeric-string
      *                 }|null,
-     *                 rounding: array{
+     *                 rounding?: array{
      *                     increment: numeric-string,
      *                     mode: 'half_up'|'half_even'|'up'|'down'
      *                 }|null,
@@ -6636,24 +6636,24 @@ trait Operations
      *             type: 'disbursed'
      *         }|array{
      *             amount: numeric-string,
-     *             installment: int|null,
+     *             installment?: int|null,
      *             type: 'payment_received'
      *         }|array{
      *             amount: numeric-string,
      *             installment: int,
-     *             occurrence: int,
+     *             occurrence?: int,
      *             rule_id: string,
      *             type: 'fine_levied'
      *         }|array{
      *             amount: numeric-string,
      *             installment: int,
-     *             occurrence: int,
+     *             occurrence?: int,
      *             reason: string,
      *             rule_id: string,
      *             type: 'fine_waived'
      *         }|array{
      *             installment: int,
-     *             mode: 'extend_tenure'|'capitalise_reamortise'|null,
+     *             mode?: 'extend_tenure'|'capitalise_reamortise'|null,
      *             type: 'installment_skipped'
      *         }|array{
      *             amount: numeric-string,
