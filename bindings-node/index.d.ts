@@ -2048,7 +2048,9 @@ export interface FineAssessment {
    */
   days_late: number;
   /**
-   * `days_late − grace_days` (≥ 1).
+   * For `per_day`: the number of days this rule has charged the installment through
+   * `accrued_to` (the per-day count, which starts at the rule's first charging day); for the
+   * other kinds `days_late − grace_days`. Always ≥ 1.
    */
   effective_days: number;
   /**
@@ -3518,16 +3520,26 @@ export interface LoanFinesInput {
 }
 
 /**
- * The `loan_fines` operation's output: what the daily fine job does to one loan.
+ * What the daily fine job does to one loan: the assessments and the events that carry them
+ * out (the output of the `loan_fines` operation).
+ *
+ * # Example
+ * ```
+ * use windeep_core::LoanFinesReport;
+ * let r = LoanFinesReport { assessments: vec![], events: vec![] };
+ * assert_eq!(serde_json::to_string(&r).unwrap(), r#"{"assessments":[],"events":[]}"#);
+ * ```
  */
 export interface LoanFinesReport {
   /**
-   * The assessments (levy or re-amount), as `assess_fines` returns them.
+   * The assessments (levy or re-amount), as [`crate::assess_fines`] returns them.
    */
   assessments: Array<FineAssessment>;
   /**
-   * The `fine_levied` events that carry them out, to append to the loan's events. Their
-   * idempotency keys make a second run on the same day a no-op.
+   * The `fine_levied` events that carry them out, to append to the loan's events as
+   * returned (see [`fine_events`]: one revision of the fine each). Appending them and running
+   * the job again on the same day gives nothing; running it twice on the same events gives
+   * the same events, which fold as duplicates.
    */
   events: Array<LoanEventOutput>;
 }
@@ -6583,6 +6595,7 @@ export type ErrorCode =
   | "E_EMI_BELOW_INTEREST"
   | "E_EMI_ROUNDING_OVERPAYS"
   | "E_FINE_BALANCE_NEGATIVE"
+  | "E_FINE_LIMIT_EXCEEDED"
   | "E_FIRST_DUE_GAP_OUT_OF_POLICY"
   | "E_FIRST_DUE_NOT_AFTER_DISBURSEMENT"
   | "E_FORECLOSURE_AMOUNT"
@@ -6674,7 +6687,7 @@ export declare function approveLoan(input: ApproveLoanInput): ApproveLoanOutput;
 /**
  * The late-payment fines to levy or re-amount on a fine snapshot.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_INVALID_FINE_RULE`, `E_DUPLICATE_FINE_RULE`, `E_INVALID_FINE_SNAPSHOT`, `E_FINE_BALANCE_NEGATIVE`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_INVALID_FINE_RULE`, `E_DUPLICATE_FINE_RULE`, `E_INVALID_FINE_SNAPSHOT`, `E_FINE_LIMIT_EXCEEDED`, `E_FINE_BALANCE_NEGATIVE`
  */
 export declare function assessFines(input: AssessFinesInput): AssessFinesOutput;
 /**
@@ -6792,7 +6805,7 @@ export declare function loanApply(input: LoanApplyInput): LoanApplyOutput;
 /**
  * The daily fine job on one loan: assessments and the events to append.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_INVALID_FINE_RULE`, `E_DUPLICATE_FINE_RULE`, `E_INVALID_FINE_SNAPSHOT`, `E_FINE_BALANCE_NEGATIVE`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_INVALID_FINE_RULE`, `E_DUPLICATE_FINE_RULE`, `E_INVALID_FINE_SNAPSHOT`, `E_FINE_LIMIT_EXCEEDED`, `E_FINE_BALANCE_NEGATIVE`
  */
 export declare function loanFines(input: LoanFinesInput): LoanFinesOutput;
 /**

@@ -776,7 +776,11 @@ class Loan:
             occ = _int(body.get("occurrence") if body.get("occurrence") is not None else 1,
                        "occurrence")
             amount = self.money.units(body["amount"], "amount")
-            if amount <= 0:
+            exists = any((f["installment"], f["rule_id"], f["occurrence"]) == (number, rule, occ)
+                         for f in self.fines)
+            # A re-amount may bring an existing fine to 0 (the fine job after a back-dated
+            # payment); a new fine must be above 0.
+            if amount < 0 or (amount == 0 and not exists):
                 _fail("E_INVALID_AMOUNT", "a fine must be greater than zero")
             for f in self.fines:
                 if (f["installment"], f["rule_id"], f["occurrence"]) == (number, rule, occ):

@@ -4,7 +4,7 @@ Run after a release build (``maturin develop --release``)::
 
     python bindings-python/bench/bench_schedule.py
 
-Compare ``schedule()`` with the Rust-only cost of ``windeep_core::ops::schedule`` from the
+Compare ``schedule()`` with the Rust-only cost of ``windeep_ops::schedule`` from the
 criterion benches; the typed call should stay within a small factor of it.
 """
 

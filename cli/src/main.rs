@@ -1,80 +1,294 @@
-//! `windeep`: the command line over windeep-core.
+//! `windeep`: the command line over windeep.
 //!
 //! * `windeep schedule --principal 100000 --rate 12 --tenure 12 --disbursed 2026-01-05
 //!   --first-due 2026-02-05 [--format table|json|csv] …` prints a schedule.
 //! * `windeep call <operation>` reads an operation's JSON input on stdin and prints its JSON
 //!   output (the machine interface the golden fixtures describe).
-//!
-//! * `windeep import FILE --account ID [--format csv|xlsx] [--format text|json] …` imports a
-//!   bank statement (streamed, so a file of any length) and prints its summary.
+//! * `windeep import FILE --account ID [--statement-format csv|xlsx] [--format text|json] …`
+//!   imports a bank statement (streamed, so a file of any length) and prints its summary.
+//! * `windeep schema [OPERATION]` prints the JSON Schema of the operations.
 //!
 //! The command line decides nothing: it turns flags into the operation's JSON input and formats
-//! the JSON output.
+//! the JSON output. Every error prints `{"code", "message"}` JSON on stderr and exits 2 (a
+//! command line it cannot parse is `E_USAGE`).
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
-use serde_json::{Map, Value, json};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use serde_json::{Value, json};
 use windeep_core::bank::{self, Format, ImportedRow, LayoutChoice, PriorKey, StatementOptions};
 use windeep_core::{AlertConfig, Books, CheckReport};
 use windeep_ops as ops;
 
-const USAGE: &str = "\
-windeep — exact lending calculations
+/// windeep — exact lending calculations.
+///
+/// Amounts and rates are plain decimals (12.5), dates YYYY-MM-DD. Errors print
+/// {"code", "message"} JSON on stderr and exit 2.
+#[derive(Debug, Parser)]
+#[command(name = "windeep", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-USAGE:
-  windeep schedule --principal AMOUNT --rate PERCENT --tenure N --disbursed DATE --first-due DATE
-                   [--method reducing|flat|equal_principal|bullet]
-                   [--frequency monthly|quarterly|fortnightly|weekly]
-                   [--basis 30_360|actual_365|actual_actual]
-                   [--broken-period none|add_to_first|amortize|deduct_upfront]
-                   [--fixed-due-day D] [--principal-grace N] [--interest-grace N]
-                   [--rounding INCREMENT:MODE] [--emi-rounding INCREMENT:MODE]
-                   [--fee-percent PERCENT | --fee-fixed AMOUNT] [--apr-decimals N]
-                   [--format table|json|csv]
-  windeep loan --events EVENTS.json --as-of DATE [--format table|json]
-                   prints the loan statement: every installment with what is due and paid,
-                   the fines and the totals (EVENTS.json: a JSON array of loan events)
-  windeep import FILE --account ID [--format csv|xlsx] [--format text|json]
-                 [--preset sbi|hdfc|icici|axis|kotak|windeep] [--import-id ID]
-                 [--prior KEYS.json ...] [--delimiter C] [--sheet NAME]
-  windeep check SNAPSHOT.json [--format text|json]
-                   runs every reconciliation check and alert rule over a books snapshot
-                   (docs/books.md; the file is a snapshot, or {\"books\": …, \"alerts\": …});
-                   prints the report and exits 1 when anything is wrong — one line of cron
-  windeep call OPERATION < input.json      (operations: see `windeep operations`)
-  windeep operations
-  windeep schema [OPERATION]  prints the JSON Schema of every operation (or of one)
-  windeep help
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Prints a repayment schedule from a loan's terms.
+    Schedule(ScheduleArgs),
+    /// Prints a loan's statement: every installment with what is due and paid, the fines and
+    /// the totals.
+    Loan(LoanArgs),
+    /// Imports a bank statement (CSV or XLSX, streamed) and prints its summary.
+    Import(ImportCli),
+    /// Runs every reconciliation check and alert rule over a books snapshot; exits 1 when
+    /// anything is wrong.
+    Check(CheckArgs),
+    /// Runs an operation on the JSON input read from stdin and prints its JSON output.
+    Call {
+        /// The operation (see `windeep operations`).
+        operation: String,
+    },
+    /// Lists every operation, one per line.
+    Operations,
+    /// Prints the JSON Schema of every operation (or of one).
+    Schema {
+        /// Only this operation.
+        operation: Option<String>,
+    },
+    /// Prints a shell completion script.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
 
-Amounts and rates are plain decimals (12.5), dates YYYY-MM-DD, MODE one of
-half_up, half_even, up, down. `import` reads CSV or XLSX by the file's extension unless
---format says; --format json prints the bank_import operation's output; --prior takes a JSON
-list of {key, import_id, row} or an earlier `import --format json` output. Errors print {\"code\", \"message\"} JSON on stderr and exit 2.
-";
+/// Schedule methods.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum MethodArg {
+    Reducing,
+    Flat,
+    #[value(name = "equal_principal")]
+    EqualPrincipal,
+    Bullet,
+}
+
+/// Installment frequencies.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FrequencyArg {
+    Monthly,
+    Quarterly,
+    Fortnightly,
+    Weekly,
+}
+
+/// Day-count bases.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum BasisArg {
+    #[value(name = "30_360")]
+    Days30_360,
+    #[value(name = "actual_365")]
+    Actual365,
+    #[value(name = "actual_actual")]
+    ActualActual,
+}
+
+/// Broken-period treatments.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum BrokenPeriodArg {
+    None,
+    #[value(name = "add_to_first")]
+    AddToFirst,
+    Amortize,
+    #[value(name = "deduct_upfront")]
+    DeductUpfront,
+}
+
+/// Output of `schedule`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ScheduleFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+/// Output of `loan`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum TableFormat {
+    Table,
+    Json,
+}
+
+/// Output of `import` and `check`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum TextFormat {
+    Text,
+    Json,
+}
+
+/// A statement's file format.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum StatementFormat {
+    Csv,
+    Xlsx,
+}
+
+fn name_of<T: ValueEnum>(v: &T) -> String {
+    v.to_possible_value()
+        .map(|p| p.get_name().to_owned())
+        .unwrap_or_default()
+}
+
+#[derive(Debug, Args)]
+struct ScheduleArgs {
+    /// The principal, currency units.
+    #[arg(long)]
+    principal: String,
+    /// The nominal rate, percent per annum.
+    #[arg(long)]
+    rate: String,
+    /// The number of installments.
+    #[arg(long)]
+    tenure: u32,
+    /// The disbursement date.
+    #[arg(long)]
+    disbursed: String,
+    /// The first due date.
+    #[arg(long = "first-due")]
+    first_due: String,
+    /// The schedule method.
+    #[arg(long, value_enum)]
+    method: Option<MethodArg>,
+    /// The installment frequency.
+    #[arg(long, value_enum)]
+    frequency: Option<FrequencyArg>,
+    /// The day-count basis.
+    #[arg(long, value_enum)]
+    basis: Option<BasisArg>,
+    /// The broken-period treatment.
+    #[arg(long = "broken-period", value_enum)]
+    broken_period: Option<BrokenPeriodArg>,
+    /// A fixed due day of the month, 1–28.
+    #[arg(long = "fixed-due-day")]
+    fixed_due_day: Option<u32>,
+    /// Installments of principal grace.
+    #[arg(long = "principal-grace")]
+    principal_grace: Option<u32>,
+    /// Installments of interest grace.
+    #[arg(long = "interest-grace")]
+    interest_grace: Option<u32>,
+    /// Rounding of amounts, INCREMENT:MODE (MODE: half_up, half_even, up, down).
+    #[arg(long)]
+    rounding: Option<String>,
+    /// Rounding of the EMI, INCREMENT:MODE.
+    #[arg(long = "emi-rounding")]
+    emi_rounding: Option<String>,
+    /// A processing fee as a percentage of the principal.
+    #[arg(long = "fee-percent", conflicts_with = "fee_fixed")]
+    fee_percent: Option<String>,
+    /// A fixed processing fee, currency units.
+    #[arg(long = "fee-fixed")]
+    fee_fixed: Option<String>,
+    /// Decimals of the APR.
+    #[arg(long = "apr-decimals")]
+    apr_decimals: Option<u32>,
+    /// The output.
+    #[arg(long, value_enum, default_value = "table")]
+    format: ScheduleFormat,
+}
+
+#[derive(Debug, Args)]
+struct LoanArgs {
+    /// A JSON array of the loan's events.
+    #[arg(long)]
+    events: String,
+    /// The statement date.
+    #[arg(long = "as-of")]
+    as_of: String,
+    /// The output.
+    #[arg(long, value_enum, default_value = "table")]
+    format: TableFormat,
+}
+
+#[derive(Debug, Args)]
+struct ImportCli {
+    /// The statement file.
+    file: String,
+    /// The society's bank account the statement belongs to.
+    #[arg(long)]
+    account: String,
+    /// This import's id, used by later imports to name the rows they repeat.
+    #[arg(long = "import-id")]
+    import_id: Option<String>,
+    /// The statement's format (by the file's extension when not given).
+    #[arg(long = "statement-format", value_enum)]
+    statement_format: Option<StatementFormat>,
+    /// The output: a summary, or the bank_import operation's JSON output.
+    #[arg(long, value_enum, default_value = "text")]
+    format: TextFormat,
+    /// A column preset (sbi, hdfc, icici, axis, kotak, windeep).
+    #[arg(long)]
+    preset: Option<String>,
+    /// Keys of earlier imports: a JSON list of {key, import_id, row} or an earlier
+    /// `import --format json` output (repeatable).
+    #[arg(long, action = clap::ArgAction::Append)]
+    prior: Vec<String>,
+    /// The CSV delimiter: one ASCII character.
+    #[arg(long)]
+    delimiter: Option<String>,
+    /// The XLSX sheet.
+    #[arg(long)]
+    sheet: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// A books snapshot, or {"books": …, "alerts": …} (docs/books.md).
+    snapshot: String,
+    /// The output.
+    #[arg(long, value_enum, default_value = "text")]
+    format: TextFormat,
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        Some("schedule") => schedule(args.get(1..).unwrap_or_default()),
-        Some("call") => call(args.get(1).map(String::as_str)),
-        Some("import") => import(args.get(1..).unwrap_or_default()),
-        Some("loan") => loan(args.get(1..).unwrap_or_default()),
-        Some("check") => match check(args.get(1..).unwrap_or_default()) {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                print!("{e}");
+                return ExitCode::SUCCESS;
+            }
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or_default();
+            eprintln!("{}", usage_error(first.trim_start_matches("error: ")));
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command {
+        Command::Schedule(a) => schedule(&a),
+        Command::Call { operation } => call(&operation),
+        Command::Import(a) => import(a),
+        Command::Loan(a) => loan(&a),
+        Command::Check(a) => match check(&a) {
             Ok(true) => Ok(()),
             Ok(false) => return ExitCode::from(1),
             Err(e) => Err(e),
         },
-        Some("schema") => schema(args.get(1).map(String::as_str)),
-        Some("operations") => {
+        Command::Schema { operation } => schema(operation.as_deref()),
+        Command::Operations => {
             println!("{}", ops::OPERATIONS.join("\n"));
             Ok(())
         }
-        Some("help" | "--help" | "-h") => {
-            print!("{USAGE}");
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "windeep",
+                &mut std::io::stdout(),
+            );
             Ok(())
         }
-        _ => Err(usage_error("expected a command")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -87,6 +301,7 @@ fn main() -> ExitCode {
 
 /// A usage problem, reported in the same JSON shape as the core's errors.
 fn usage_error(message: &str) -> String {
+    let message = message.trim_end();
     json!({ "code": "E_USAGE", "message": format!("{message}; see `windeep help`") }).to_string()
 }
 
@@ -103,8 +318,7 @@ fn schema(operation: Option<&str>) -> Result<(), String> {
     Ok(())
 }
 
-fn call(operation: Option<&str>) -> Result<(), String> {
-    let operation = operation.ok_or_else(|| usage_error("`call` needs an operation name"))?;
+fn call(operation: &str) -> Result<(), String> {
     let mut input = String::new();
     std::io::stdin()
         .read_to_string(&mut input)
@@ -114,78 +328,64 @@ fn call(operation: Option<&str>) -> Result<(), String> {
     Ok(())
 }
 
-/// Flags of `windeep schedule` and the input field each fills.
-const FLAGS: &[(&str, &str)] = &[
-    ("--principal", "principal"),
-    ("--rate", "annual_rate"),
-    ("--tenure", "tenure"),
-    ("--disbursed", "disbursed_on"),
-    ("--first-due", "first_due_on"),
-    ("--method", "method"),
-    ("--frequency", "frequency"),
-    ("--basis", "interest_basis"),
-    ("--broken-period", "broken_period"),
-    ("--fixed-due-day", "fixed_due_day"),
-    ("--principal-grace", "principal_grace"),
-    ("--interest-grace", "interest_grace"),
-    ("--rounding", "rounding"),
-    ("--emi-rounding", "emi_rounding"),
-    ("--fee-percent", "processing_fee"),
-    ("--fee-fixed", "processing_fee"),
-    ("--apr-decimals", "apr_decimals"),
-];
-
-const INTEGER_FIELDS: &[&str] = &[
-    "tenure",
-    "fixed_due_day",
-    "principal_grace",
-    "interest_grace",
-    "apr_decimals",
-];
-
-fn schedule(args: &[String]) -> Result<(), String> {
-    let mut input = Map::new();
-    let mut format = "table".to_owned();
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let value = it
-            .next()
-            .ok_or_else(|| usage_error(&format!("{flag} needs a value")))?;
-        if flag == "--format" {
-            format.clone_from(value);
-            continue;
+fn schedule(a: &ScheduleArgs) -> Result<(), String> {
+    let mut input = serde_json::Map::new();
+    let mut put = |k: &str, v: Value| {
+        input.insert(k.to_owned(), v);
+    };
+    put("principal", json!(a.principal));
+    put("annual_rate", json!(a.rate));
+    put("tenure", json!(a.tenure));
+    put("disbursed_on", json!(a.disbursed));
+    put("first_due_on", json!(a.first_due));
+    if let Some(v) = &a.method {
+        put("method", json!(name_of(v)));
+    }
+    if let Some(v) = &a.frequency {
+        put("frequency", json!(name_of(v)));
+    }
+    if let Some(v) = &a.basis {
+        put("interest_basis", json!(name_of(v)));
+    }
+    if let Some(v) = &a.broken_period {
+        put("broken_period", json!(name_of(v)));
+    }
+    for (k, v) in [
+        ("fixed_due_day", a.fixed_due_day),
+        ("principal_grace", a.principal_grace),
+        ("interest_grace", a.interest_grace),
+        ("apr_decimals", a.apr_decimals),
+    ] {
+        if let Some(n) = v {
+            put(k, json!(n));
         }
-        let field = FLAGS
-            .iter()
-            .find(|(f, _)| f == flag)
-            .map(|(_, field)| *field)
-            .ok_or_else(|| usage_error(&format!("unknown flag {flag}")))?;
-        let v = match (flag.as_str(), field) {
-            ("--fee-percent", _) => json!({ "kind": "percentage", "value": value }),
-            ("--fee-fixed", _) => json!({ "kind": "fixed", "value": value }),
-            (_, "rounding" | "emi_rounding") => {
-                let (increment, mode) = value
-                    .split_once(':')
-                    .ok_or_else(|| usage_error(&format!("{flag} takes INCREMENT:MODE")))?;
-                json!({ "increment": increment, "mode": mode })
-            }
-            (_, f) if INTEGER_FIELDS.contains(&f) => {
-                let n: u32 = value
-                    .parse()
-                    .map_err(|_| usage_error(&format!("{flag} takes a whole number")))?;
-                json!(n)
-            }
-            _ => json!(value),
-        };
-        input.insert(field.to_owned(), v);
+    }
+    for (flag, k, v) in [
+        ("--rounding", "rounding", &a.rounding),
+        ("--emi-rounding", "emi_rounding", &a.emi_rounding),
+    ] {
+        if let Some(text) = v {
+            let (increment, mode) = text
+                .split_once(':')
+                .ok_or_else(|| usage_error(&format!("{flag} takes INCREMENT:MODE")))?;
+            put(k, json!({ "increment": increment, "mode": mode }));
+        }
+    }
+    if let Some(v) = &a.fee_percent {
+        put(
+            "processing_fee",
+            json!({ "kind": "percentage", "value": v }),
+        );
+    }
+    if let Some(v) = &a.fee_fixed {
+        put("processing_fee", json!({ "kind": "fixed", "value": v }));
     }
     let out = ops::call("schedule", &Value::Object(input).to_string())
         .map_err(|e| ops::error_json(&e))?;
-    let text = match format.as_str() {
-        "json" => serde_json::to_string_pretty(&out).unwrap_or_default() + "\n",
-        "csv" => csv(&out),
-        "table" => table(&out),
-        other => return Err(usage_error(&format!("unknown format {other}"))),
+    let text = match a.format {
+        ScheduleFormat::Json => serde_json::to_string_pretty(&out).unwrap_or_default() + "\n",
+        ScheduleFormat::Csv => csv(&out),
+        ScheduleFormat::Table => table(&out),
     };
     std::io::stdout()
         .write_all(text.as_bytes())
@@ -314,32 +514,17 @@ fn table(out: &Value) -> String {
     text
 }
 
-fn loan(args: &[String]) -> Result<(), String> {
-    let (mut events_path, mut as_of, mut format) = (None, None, "table".to_owned());
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let value = it
-            .next()
-            .ok_or_else(|| usage_error(&format!("{flag} needs a value")))?;
-        match flag.as_str() {
-            "--events" => events_path = Some(value.clone()),
-            "--as-of" => as_of = Some(value.clone()),
-            "--format" => format.clone_from(value),
-            _ => return Err(usage_error(&format!("unknown flag {flag}"))),
-        }
-    }
-    let path = events_path.ok_or_else(|| usage_error("`loan` needs --events FILE"))?;
-    let as_of = as_of.ok_or_else(|| usage_error("`loan` needs --as-of YYYY-MM-DD"))?;
-    let text = std::fs::read_to_string(&path)
+fn loan(a: &LoanArgs) -> Result<(), String> {
+    let (path, as_of) = (&a.events, &a.as_of);
+    let text = std::fs::read_to_string(path)
         .map_err(|e| usage_error(&format!("cannot read {path}: {e}")))?;
     let events: Value = serde_json::from_str(&text)
         .map_err(|e| usage_error(&format!("{path} is not JSON: {e}")))?;
     let input = json!({ "events": events, "as_of": as_of });
     let out = ops::call("loan_statement", &input.to_string()).map_err(|e| ops::error_json(&e))?;
-    let text = match format.as_str() {
-        "json" => serde_json::to_string_pretty(&out).unwrap_or_default() + "\n",
-        "table" => statement(&out),
-        other => return Err(usage_error(&format!("unknown format {other}"))),
+    let text = match a.format {
+        TableFormat::Json => serde_json::to_string_pretty(&out).unwrap_or_default() + "\n",
+        TableFormat::Table => statement(&out),
     };
     std::io::stdout()
         .write_all(text.as_bytes())
@@ -512,79 +697,57 @@ struct ImportArgs {
     prior: Vec<PriorKey>,
 }
 
-fn import_args(args: &[String]) -> Result<ImportArgs, String> {
-    let mut file = None;
-    let mut account = None;
-    let mut import_id = None;
-    let mut format = None;
-    let mut json = false;
+fn import_args(c: ImportCli) -> Result<ImportArgs, String> {
     let mut options = StatementOptions::default();
-    let mut prior = Vec::new();
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        if !arg.starts_with("--") {
-            if file.replace(arg.clone()).is_some() {
-                return Err(usage_error("`import` takes one file"));
-            }
-            continue;
-        }
-        let value = it
-            .next()
-            .ok_or_else(|| usage_error(&format!("{arg} needs a value")))?;
-        match arg.as_str() {
-            "--account" => account = Some(value.clone()),
-            "--import-id" => import_id = Some(value.clone()),
-            "--format" => match value.as_str() {
-                "csv" => format = Some(Format::Csv),
-                "xlsx" => format = Some(Format::Xlsx),
-                "json" => json = true,
-                "text" => json = false,
-                other => return Err(usage_error(&format!("unknown format {other}"))),
-            },
-            "--preset" => options.layout = LayoutChoice::Preset(value.clone()),
-            "--sheet" => options.sheet = Some(value.clone()),
-            "--delimiter" => match value.as_bytes() {
-                [b] if b.is_ascii() => options.delimiter = *b,
-                _ => return Err(usage_error("--delimiter takes one ASCII character")),
-            },
-            "--prior" => {
-                use std::io::BufRead;
-                let file = std::fs::File::open(value)
-                    .map_err(|e| usage_error(&format!("cannot read {value}: {e}")))?;
-                let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
-                let head = reader
-                    .fill_buf()
-                    .map_err(|e| usage_error(&format!("cannot read {value}: {e}")))?;
-                let list = head
-                    .iter()
-                    .find(|b| !b.is_ascii_whitespace())
-                    .is_some_and(|b| *b == b'[');
-                let keys = if list {
-                    serde_json::from_reader::<_, Vec<PriorKey>>(reader).map_err(|e| {
-                        usage_error(&format!(
-                            "{value}: not a list of {{key, import_id, row}}: {e}"
-                        ))
-                    })?
-                } else {
-                    PriorKey::from_report_json(reader).map_err(|e| ops::error_json(&e))?
-                };
-                prior.extend(keys);
-            }
-            other => return Err(usage_error(&format!("unknown flag {other}"))),
+    if let Some(p) = c.preset {
+        options.layout = LayoutChoice::Preset(p);
+    }
+    options.sheet = c.sheet;
+    if let Some(d) = &c.delimiter {
+        match d.as_bytes() {
+            [b] if b.is_ascii() => options.delimiter = *b,
+            _ => return Err(usage_error("--delimiter takes one ASCII character")),
         }
     }
+    let mut prior = Vec::new();
+    for value in &c.prior {
+        use std::io::BufRead;
+        let file = std::fs::File::open(value)
+            .map_err(|e| usage_error(&format!("cannot read {value}: {e}")))?;
+        let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+        let head = reader
+            .fill_buf()
+            .map_err(|e| usage_error(&format!("cannot read {value}: {e}")))?;
+        let list = head
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| *b == b'[');
+        let keys = if list {
+            serde_json::from_reader::<_, Vec<PriorKey>>(reader).map_err(|e| {
+                usage_error(&format!(
+                    "{value}: not a list of {{key, import_id, row}}: {e}"
+                ))
+            })?
+        } else {
+            PriorKey::from_report_json(reader).map_err(|e| ops::error_json(&e))?
+        };
+        prior.extend(keys);
+    }
     Ok(ImportArgs {
-        file: file.ok_or_else(|| usage_error("`import` needs a statement file"))?,
-        account: account.ok_or_else(|| usage_error("`import` needs --account"))?,
-        import_id,
-        format,
-        json,
+        file: c.file,
+        account: c.account,
+        import_id: c.import_id,
+        format: c.statement_format.map(|f| match f {
+            StatementFormat::Csv => Format::Csv,
+            StatementFormat::Xlsx => Format::Xlsx,
+        }),
+        json: matches!(c.format, TextFormat::Json),
         options,
         prior,
     })
 }
 
-fn import(args: &[String]) -> Result<(), String> {
+fn import(args: ImportCli) -> Result<(), String> {
     let mut a = import_args(args)?;
     let prior = std::mem::take(&mut a.prior);
     let format = a.format.unwrap_or_else(|| {
@@ -715,23 +878,18 @@ fn import(args: &[String]) -> Result<(), String> {
 
 /// `windeep check SNAPSHOT.json`: the daily reconciliation. Returns whether the books are
 /// clean.
-fn check(args: &[String]) -> Result<bool, String> {
-    let (mut path, mut format) = (None, "text".to_owned());
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        if arg == "--format" {
-            format.clone_from(
-                it.next()
-                    .ok_or_else(|| usage_error("--format needs a value"))?,
-            );
-        } else if path.is_none() {
-            path = Some(arg.clone());
-        } else {
-            return Err(usage_error(&format!("unexpected argument {arg}")));
-        }
-    }
-    let path = path.ok_or_else(|| usage_error("`check` needs a snapshot file"))?;
-    let text = std::fs::read_to_string(&path)
+/// The input of `check`: a books snapshot and the alert thresholds.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckInput {
+    books: Books,
+    #[serde(default)]
+    alerts: AlertConfig,
+}
+
+fn check(a: &CheckArgs) -> Result<bool, String> {
+    let path = &a.snapshot;
+    let text = std::fs::read_to_string(path)
         .map_err(|e| usage_error(&format!("cannot read {path}: {e}")))?;
     let value: Value = serde_json::from_str(&text)
         .map_err(|e| usage_error(&format!("{path} is not JSON: {e}")))?;
@@ -740,20 +898,14 @@ fn check(args: &[String]) -> Result<bool, String> {
     } else {
         json!({ "books": value })
     };
-    // The operation validates the input and gives the exact error code; the typed call then
-    // gives the sentences for people.
-    let out = ops::call("check_books", &input.to_string()).map_err(|e| ops::error_json(&e))?;
-    let books: Books =
-        serde_json::from_value(input["books"].clone()).map_err(|e| usage_error(&e.to_string()))?;
-    let alerts: AlertConfig = match input.get("alerts") {
-        Some(a) => serde_json::from_value(a.clone()).map_err(|e| usage_error(&e.to_string()))?,
-        None => AlertConfig::default(),
-    };
-    let report = windeep_core::check_books(&books, &alerts).map_err(|e| ops::error_json(&e))?;
-    let text = match format.as_str() {
-        "json" => serde_json::to_string_pretty(&out).unwrap_or_default() + "\n",
-        "text" => render_check(&report),
-        other => return Err(usage_error(&format!("unknown format {other}"))),
+    // Read as the check_books operation reads it (the same error codes), and computed once.
+    let input: CheckInput = serde_json::from_value(input)
+        .map_err(|e| ops::error_json(&windeep_core::wire::error_from_serde(&e)))?;
+    let report =
+        windeep_core::check_books(&input.books, &input.alerts).map_err(|e| ops::error_json(&e))?;
+    let text = match a.format {
+        TextFormat::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
+        TextFormat::Text => render_check(&report),
     };
     std::io::stdout()
         .write_all(text.as_bytes())

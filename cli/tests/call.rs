@@ -290,3 +290,69 @@ fn check_exits_one_on_a_violation_or_an_alert() {
     let (code, _, stderr) = run(&["check"], "");
     assert_eq!(code, 2, "{stderr}");
 }
+
+#[test]
+fn every_subcommand_has_help_and_the_binary_a_version() {
+    for sub in [
+        "schedule",
+        "loan",
+        "import",
+        "check",
+        "call",
+        "operations",
+        "schema",
+        "completions",
+    ] {
+        let (code, out, err) = run(&[sub, "--help"], "");
+        assert_eq!(code, 0, "{sub} --help: {err}");
+        assert!(out.contains("Usage: windeep"), "{sub} --help: {out}");
+    }
+    let (code, out, _) = run(&["--version"], "");
+    assert_eq!(code, 0);
+    assert!(out.starts_with("windeep "), "{out}");
+}
+
+#[test]
+fn repeated_and_exclusive_flags_are_usage_errors() {
+    let base = [
+        "schedule",
+        "--principal",
+        "100000",
+        "--rate",
+        "12",
+        "--tenure",
+        "12",
+        "--disbursed",
+        "2026-01-05",
+        "--first-due",
+        "2026-02-05",
+    ];
+    for extra in [
+        &["--rate", "13"][..],
+        &["--fee-percent", "1", "--fee-fixed", "100"][..],
+        &["--method", "sideways"][..],
+        &["--format", "xml"][..],
+    ] {
+        let (code, _, err) = run(&[&base[..], extra].concat(), "");
+        assert_eq!(code, 2, "{extra:?}");
+        let e: Value = serde_json::from_str(err.trim()).unwrap();
+        assert_eq!(e["code"], "E_USAGE", "{extra:?}: {err}");
+    }
+    let (code, out, _) = run(&[&base[..], &["--method", "equal_principal"]].concat(), "");
+    assert_eq!(code, 0);
+    assert!(!out.is_empty());
+}
+
+#[test]
+fn schema_and_completions_print() {
+    let (code, out, _) = run(&["schema", "allocate"], "");
+    assert_eq!(code, 0);
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert!(doc["operations"]["allocate"]["input"].is_object());
+    let (code, _, err) = run(&["schema", "nope"], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("E_UNKNOWN_OPERATION"));
+    let (code, out, _) = run(&["completions", "bash"], "");
+    assert_eq!(code, 0);
+    assert!(out.contains("windeep"));
+}

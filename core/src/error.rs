@@ -288,6 +288,18 @@ pub enum CoreError {
         /// What is wrong.
         reason: String,
     },
+    /// A fine assessment would go beyond one of its documented limits (`docs/fines.md`,
+    /// "Limits"): days late, rules, snapshot installments, fines per installment or per
+    /// assessment. Checked before the work starts.
+    #[error("fine assessment limit exceeded: {what} is {value}, at most {max}")]
+    FineLimitExceeded {
+        /// What is limited.
+        what: &'static str,
+        /// The value the input asks for (a lower bound when counting stops early).
+        value: u64,
+        /// The documented maximum.
+        max: u64,
+    },
     /// A fine in the snapshot has more paid and waived than its amount.
     #[error("fine {key}: paid {paid} + waived {waived} exceed the amount {amount}")]
     FineBalanceNegative {
@@ -465,6 +477,7 @@ impl CoreError {
             Self::InvalidFineRule { .. } => "E_INVALID_FINE_RULE",
             Self::DuplicateFineRule { .. } => "E_DUPLICATE_FINE_RULE",
             Self::InvalidFineSnapshot { .. } => "E_INVALID_FINE_SNAPSHOT",
+            Self::FineLimitExceeded { .. } => "E_FINE_LIMIT_EXCEEDED",
             Self::FineBalanceNegative { .. } => "E_FINE_BALANCE_NEGATIVE",
             Self::InvalidApplication { .. } => "E_INVALID_APPLICATION",
             Self::InvalidOverride { .. } => "E_INVALID_OVERRIDE",
@@ -526,6 +539,7 @@ impl CoreError {
         "E_INVALID_FINE_RULE",
         "E_DUPLICATE_FINE_RULE",
         "E_INVALID_FINE_SNAPSHOT",
+        "E_FINE_LIMIT_EXCEEDED",
         "E_FINE_BALANCE_NEGATIVE",
         "E_INVALID_APPLICATION",
         "E_INVALID_OVERRIDE",
@@ -631,6 +645,11 @@ mod tests {
             },
             CoreError::DuplicateFineRule { rule_id: 1 },
             CoreError::InvalidFineSnapshot { reason: s() },
+            CoreError::FineLimitExceeded {
+                what: "",
+                value: 0,
+                max: 0,
+            },
             CoreError::FineBalanceNegative {
                 key: s(),
                 amount: s(),
@@ -714,6 +733,7 @@ mod tests {
                 | CoreError::InvalidFineRule { .. }
                 | CoreError::DuplicateFineRule { .. }
                 | CoreError::InvalidFineSnapshot { .. }
+                | CoreError::FineLimitExceeded { .. }
                 | CoreError::FineBalanceNegative { .. }
                 | CoreError::InvalidApplication { .. }
                 | CoreError::InvalidOverride { .. }

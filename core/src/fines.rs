@@ -33,11 +33,11 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::days_between;
 use crate::decimal::{add, div, mul, sub, used_scale};
 use crate::error::{CoreError, Result};
-use crate::money::{Currency, Money, format_date};
+use crate::money::{Currency, MAX_AMOUNT, Money, format_date};
 use crate::rounding::RoundingPolicy;
 
-/// Most fine occurrences one installment may produce in one assessment (a bound on output
-/// size; exceeding it is `E_OVERFLOW`).
+/// Most fines (all rules and occurrences together) one installment may have in one
+/// assessment; more is `E_FINE_LIMIT_EXCEEDED`, refused before any amount is computed.
 ///
 /// # Example
 /// ```
@@ -45,6 +45,58 @@ use crate::rounding::RoundingPolicy;
 /// assert_eq!(windeep_core::MAX_FINE_OCCURRENCES, 10_000);
 /// ```
 pub const MAX_FINE_OCCURRENCES: usize = 10_000;
+
+/// Most fines one assessment may derive, all installments together (each is one entry of the
+/// output at most); more is `E_FINE_LIMIT_EXCEEDED`, refused before any amount is computed.
+///
+/// # Example
+/// ```
+/// assert_eq!(windeep_core::MAX_FINES_PER_ASSESSMENT, 100_000);
+/// ```
+pub const MAX_FINES_PER_ASSESSMENT: usize = 100_000;
+
+/// Most days late an installment may reach at the assessment (100 years of 365.25 days), and
+/// the largest `grace_days`, `min_days`, `max_days`, `recur_every_days` and slab day of a rule.
+/// An installment later than this is `E_FINE_LIMIT_EXCEEDED`; a rule field above it is
+/// `E_INVALID_FINE_RULE`.
+///
+/// # Example
+/// ```
+/// assert_eq!(windeep_core::MAX_FINE_DAYS, 36_525);
+/// ```
+pub const MAX_FINE_DAYS: u32 = 36_525;
+
+/// Most fine rules one assessment reads; more is `E_FINE_LIMIT_EXCEEDED`.
+///
+/// # Example
+/// ```
+/// assert_eq!(windeep_core::MAX_FINE_RULES, 100);
+/// ```
+pub const MAX_FINE_RULES: usize = 100;
+
+/// Most slabs of one slab rule; more is `E_INVALID_FINE_RULE`.
+///
+/// # Example
+/// ```
+/// assert_eq!(windeep_core::MAX_FINE_SLABS, 100);
+/// ```
+pub const MAX_FINE_SLABS: usize = 100;
+
+/// Most installments of a fine snapshot; more is `E_FINE_LIMIT_EXCEEDED`.
+///
+/// # Example
+/// ```
+/// assert_eq!(windeep_core::MAX_FINE_INSTALLMENTS, 10_000);
+/// ```
+pub const MAX_FINE_INSTALLMENTS: usize = 10_000;
+
+fn limit(what: &'static str, value: usize, max: usize) -> CoreError {
+    CoreError::FineLimitExceeded {
+        what,
+        value: u64::try_from(value).unwrap_or(u64::MAX),
+        max: u64::try_from(max).unwrap_or(u64::MAX),
+    }
+}
 
 /// Most decimal places of a fine percentage.
 const MAX_PERCENT_DECIMALS: u32 = 8;
@@ -399,7 +451,9 @@ pub struct FineAssessment {
     pub accrued_to: NaiveDate,
     /// Whole calendar days from the due date to `accrued_to`.
     pub days_late: u32,
-    /// `days_late − grace_days` (≥ 1).
+    /// For `per_day`: the number of days this rule has charged the installment through
+    /// `accrued_to` (the per-day count, which starts at the rule's first charging day); for the
+    /// other kinds `days_late − grace_days`. Always ≥ 1.
     pub effective_days: u32,
     /// The percentage base (unpaid principal + interest), `None` for other kinds.
     pub base: Option<Money>,
@@ -514,6 +568,13 @@ fn check_snapshot(s: &FineSnapshot, as_of: NaiveDate) -> Result<Vec<Installment>
     if s.product.as_deref() == Some("") {
         return bad("product is empty (use null for none)".to_owned());
     }
+    if s.installments.len() > MAX_FINE_INSTALLMENTS {
+        return Err(limit(
+            "installments in the snapshot",
+            s.installments.len(),
+            MAX_FINE_INSTALLMENTS,
+        ));
+    }
     let mut numbers = BTreeSet::new();
     let mut keys = BTreeSet::new();
     let mut out = Vec::with_capacity(s.installments.len());
@@ -553,6 +614,14 @@ fn check_snapshot(s: &FineSnapshot, as_of: NaiveDate) -> Result<Vec<Installment>
             }
             None => as_of,
         };
+        let late = days_between(inst.due_on, end);
+        if late > i64::from(MAX_FINE_DAYS) {
+            return Err(CoreError::FineLimitExceeded {
+                what: "days late of an installment",
+                value: u64::try_from(late).unwrap_or(u64::MAX),
+                max: u64::from(MAX_FINE_DAYS),
+            });
+        }
         let mut fines = BTreeMap::new();
         for f in &inst.fines {
             let k = &f.key;
@@ -635,6 +704,18 @@ fn check_rule<'a>(r: &'a FineRule, cur: &Currency) -> Result<Rule<'a>> {
     if r.min_days == 0 {
         return bad("min_days must be at least 1".to_owned());
     }
+    let days = [
+        ("grace_days", Some(r.grace_days)),
+        ("min_days", Some(r.min_days)),
+        ("max_days", r.max_days),
+    ];
+    for (name, v) in days {
+        if let Some(v) = v
+            && v > MAX_FINE_DAYS
+        {
+            return bad(format!("{name} {v} is above {MAX_FINE_DAYS}"));
+        }
+    }
     if let Some(max) = r.max_days
         && max < r.min_days
     {
@@ -694,11 +775,22 @@ fn check_rule<'a>(r: &'a FineRule, cur: &Currency) -> Result<Rule<'a>> {
             if *recur_every_days == Some(0) {
                 return bad("recur_every_days must be at least 1".to_owned());
             }
+            if let Some(n) = recur_every_days
+                && *n > MAX_FINE_DAYS
+            {
+                return bad(format!("recur_every_days {n} is above {MAX_FINE_DAYS}"));
+            }
             Formula::Percentage(*percent, *recur_every_days)
         }
         FineFormula::Slab { slabs } => {
             if slabs.is_empty() {
                 return bad("a slab table needs at least one slab".to_owned());
+            }
+            if slabs.len() > MAX_FINE_SLABS {
+                return bad(format!(
+                    "{} slabs: a slab table has at most {MAX_FINE_SLABS}",
+                    slabs.len()
+                ));
             }
             let mut out = Vec::with_capacity(slabs.len());
             let mut previous_end: Option<i64> = Some(0);
@@ -724,6 +816,11 @@ fn check_rule<'a>(r: &'a FineRule, cur: &Currency) -> Result<Rule<'a>> {
                 }
                 if to.is_some_and(|t| t < from) {
                     return bad(format!("slab {} ends before it starts", i + 1));
+                }
+                if from > i64::from(MAX_FINE_DAYS)
+                    || to.is_some_and(|t| t > i64::from(MAX_FINE_DAYS))
+                {
+                    return bad(format!("slab {} goes beyond day {MAX_FINE_DAYS}", i + 1));
                 }
                 previous_end = to;
                 out.push((from, to, amount));
@@ -771,11 +868,7 @@ fn eligible_days(r: &FineRule, due: NaiveDate, dmax: i64) -> Option<(i64, i64)> 
 /// The charging days of each rule for one installment: the days late on which it is the
 /// matching rule, `days_late > grace_days` and its formula is defined (for a slab table, the day
 /// lies in a slab). Returned per rule index, as ascending disjoint intervals.
-fn charging_days(
-    rules: &[Rule<'_>],
-    due: NaiveDate,
-    dmax: i64,
-) -> BTreeMap<usize, Vec<(i64, i64)>> {
+fn charging_days(rules: &[Rule<'_>], due: NaiveDate, dmax: i64) -> ChargingDays {
     let windows: Vec<Option<(i64, i64)>> = rules
         .iter()
         .map(|r| eligible_days(r.rule, due, dmax))
@@ -825,6 +918,8 @@ fn charging_days(
 struct Target {
     occurrence: u32,
     days_late: i64,
+    /// The `effective_days` of the output.
+    effective: i64,
     raw: Decimal,
     base: Option<Decimal>,
 }
@@ -832,6 +927,29 @@ struct Target {
 fn ceil_div(a: i64, b: i64) -> i64 {
     // a ≥ 1 and b ≥ 1 here.
     (a + b - 1) / b
+}
+
+/// How many fines (occurrences) a rule derives from its charging days: one, or for a recurring
+/// percentage the number of distinct occurrences the spans touch. Cheap: no amount is computed.
+fn occurrences(rule: &Rule<'_>, spans: &[(i64, i64)]) -> usize {
+    if spans.is_empty() {
+        return 0;
+    }
+    let Formula::Percentage(_, Some(n)) = &rule.formula else {
+        return 1;
+    };
+    let (n, grace) = (i64::from(*n), i64::from(rule.rule.grace_days));
+    let mut count = 0_i64;
+    let mut previous: Option<i64> = None;
+    for (x, y) in spans {
+        let (mut k0, k1) = (ceil_div(x - grace, n), ceil_div(y - grace, n));
+        if previous == Some(k0) {
+            k0 += 1;
+        }
+        count += (k1 - k0 + 1).max(0);
+        previous = Some(k1);
+    }
+    usize::try_from(count).unwrap_or(usize::MAX)
 }
 
 fn targets(rule: &Rule<'_>, spans: &[(i64, i64)], unpaid: Decimal) -> Result<Vec<Target>> {
@@ -842,15 +960,25 @@ fn targets(rule: &Rule<'_>, spans: &[(i64, i64)], unpaid: Decimal) -> Result<Vec
     let one = |days_late: i64, raw: Decimal, base: Option<Decimal>| Target {
         occurrence: 1,
         days_late,
+        effective: days_late - grace,
         raw,
         base,
     };
     Ok(match &rule.formula {
         Formula::Fixed(amount) => vec![one(first.0, *amount, None)],
         Formula::PerDay(initial, per_day) => {
-            let e = Decimal::from(last.1 - grace);
-            let raw = add(*initial, mul(*per_day, e, "fine")?, "fine")?;
-            vec![one(last.1, raw, None)]
+            // Each charging day of this rule once: the count starts at its first charging day
+            // (decisions, revised §5/§6), not at the installment's first late day.
+            let count: i64 = spans.iter().map(|(x, y)| y - x + 1).sum();
+            let raw = add(
+                *initial,
+                mul(*per_day, Decimal::from(count), "fine")?,
+                "fine",
+            )?;
+            vec![Target {
+                effective: count,
+                ..one(last.1, raw, None)
+            }]
         }
         Formula::Slab(slabs) => {
             let d = last.1;
@@ -866,23 +994,20 @@ fn targets(rule: &Rule<'_>, spans: &[(i64, i64)], unpaid: Decimal) -> Result<Vec
                 None => vec![one(first.0, raw, Some(unpaid))],
                 Some(n) => {
                     let n = i64::from(*n);
+                    // Bounded by `occurrences`, checked before any target is built.
                     let mut out: BTreeMap<i64, i64> = BTreeMap::new();
                     for (x, y) in spans {
                         let (k0, k1) = (ceil_div(x - grace, n), ceil_div(y - grace, n));
                         for k in k0..=k1 {
                             let starts = (grace + (k - 1) * n + 1).max(*x);
                             out.entry(k).or_insert(starts);
-                            if out.len() > MAX_FINE_OCCURRENCES {
-                                return Err(CoreError::Overflow {
-                                    context: "fine occurrences (more than 10,000 per installment)",
-                                });
-                            }
                         }
                     }
                     out.into_iter()
                         .map(|(k, d)| Target {
                             occurrence: u32::try_from(k).unwrap_or(u32::MAX),
                             days_late: d,
+                            effective: d - grace,
                             raw,
                             base: Some(unpaid),
                         })
@@ -898,12 +1023,15 @@ fn targets(rule: &Rule<'_>, spans: &[(i64, i64)], unpaid: Decimal) -> Result<Vec
 ///
 /// For every overdue installment, each late day `t` (days late `d = t − due_on`, from 1 through
 /// the settlement date or `as_of`) is matched to at most one rule by precedence. A rule's fine
-/// exists once the rule has charged on some day (`d > grace_days`); per-day and slab fines are
-/// derived from the last such day, so they stop growing at settlement and when another rule
-/// takes over. Amounts are rounded once by the snapshot's rounding policy, then capped; a fine
-/// is never set below what has been paid and waived on it. Percentage fines keep the amount
-/// they were levied with. Fines already in the snapshot under a rule that is not given, or that
-/// never charged, are left alone.
+/// exists once the rule has charged on some day (`d > grace_days`); each late day is charged by
+/// one rule only, so a per-day fine is `initial + per_day × n` with `n` its own charging days
+/// (a later tier's count starts at its first day), and per-day and slab fines stop growing at
+/// settlement and when another rule takes over. Amounts are rounded once by the snapshot's
+/// rounding policy, then capped; a fine is never set below what has been paid and waived on it,
+/// nor above 10¹². Percentage fines keep the amount they were levied with. A fine of a given
+/// rule that no longer charges (a back-dated payment) goes back to what is paid and waived on
+/// it; fines under a rule that is not given are left alone. The limits of `docs/fines.md`
+/// ("Limits") are enforced before any amount is computed.
 ///
 /// The result is sorted by installment, rule id and occurrence.
 ///
@@ -911,7 +1039,9 @@ fn targets(rule: &Rule<'_>, spans: &[(i64, i64)], unpaid: Decimal) -> Result<Vec
 /// `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, then the snapshot's (`E_INVALID_FINE_SNAPSHOT`,
 /// `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_FINE_BALANCE_NEGATIVE`), then the rules', in
 /// input order (`E_DUPLICATE_FINE_RULE`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`,
-/// `E_INVALID_FINE_RULE`); `E_OVERFLOW` beyond [`MAX_FINE_OCCURRENCES`].
+/// `E_INVALID_FINE_RULE`); `E_FINE_LIMIT_EXCEEDED` beyond [`MAX_FINE_INSTALLMENTS`],
+/// [`MAX_FINE_DAYS`] days late, [`MAX_FINE_RULES`], [`MAX_FINE_OCCURRENCES`] or
+/// [`MAX_FINES_PER_ASSESSMENT`]; `E_AMOUNT_OUT_OF_RANGE` for a fine above 10¹².
 ///
 /// # Example
 /// ```
@@ -930,54 +1060,40 @@ pub fn assess_fines(
     rules: &[FineRule],
     as_of: NaiveDate,
 ) -> Result<Vec<FineAssessment>> {
+    let plan = plan(snapshot, rules, as_of)?;
+    let Plan {
+        rounding,
+        installments,
+        candidates,
+        days,
+    } = &plan;
     let cur = &snapshot.currency;
-    cur.validate()?;
-    let rounding = snapshot
-        .rounding
-        .unwrap_or_else(|| RoundingPolicy::minor_unit(cur));
-    rounding.validate(cur)?;
-    let installments = check_snapshot(snapshot, as_of)?;
-
-    let mut ids = BTreeSet::new();
-    let mut checked = Vec::with_capacity(rules.len());
-    for r in rules {
-        if !ids.insert(r.id) {
-            return Err(CoreError::DuplicateFineRule { rule_id: r.id });
-        }
-        checked.push(check_rule(r, cur)?);
-    }
-    let mut candidates: Vec<Rule<'_>> = checked
-        .into_iter()
-        .filter(|r| {
-            r.rule.applies_to == snapshot.account_type
-                && r.rule
-                    .product
-                    .as_ref()
-                    .is_none_or(|p| snapshot.product.as_ref() == Some(p))
-        })
-        .collect();
-    candidates.sort_by_key(|r| precedence(r.rule));
-
     let scale = cur.minor_units();
     let pad = |v: Decimal| crate::decimal::pad(v, scale);
     let mut out = Vec::new();
-    for inst in &installments {
-        let dmax = days_between(inst.due_on, inst.end);
-        if dmax < 1 {
+    for (i, days) in days {
+        let Some(inst) = installments.get(*i) else {
             continue;
-        }
-        for (index, spans) in charging_days(&candidates, inst.due_on, dmax) {
-            let Some(rule) = candidates.get(index) else {
+        };
+        let mut produced = BTreeSet::new();
+        for (index, spans) in days {
+            let Some(rule) = candidates.get(*index) else {
                 continue;
             };
             let percentage = matches!(rule.formula, Formula::Percentage(..));
-            for t in targets(rule, &spans, inst.unpaid)? {
+            for t in targets(rule, spans, inst.unpaid)? {
+                produced.insert((rule.rule.id, t.occurrence));
                 let calculated = rounding.round_value(t.raw, cur)?;
                 let capped = rule.cap.is_some_and(|c| calculated > c);
                 let target = match rule.cap {
                     Some(c) if capped => c,
                     _ => calculated,
                 };
+                if target > MAX_AMOUNT {
+                    return Err(CoreError::AmountOutOfRange {
+                        value: target.to_string(),
+                    });
+                }
                 let key = FineKey {
                     loan_id: snapshot.loan_id.clone(),
                     installment: inst.number,
@@ -1015,7 +1131,6 @@ pub fn assess_fines(
                 };
                 let balance = sub(sub(amount, paid, "fine balance")?, waived, "fine balance")?;
                 let days_late = u32::try_from(t.days_late).unwrap_or(u32::MAX);
-                let grace = rule.rule.grace_days;
                 let accrued_to = inst
                     .due_on
                     .checked_add_days(chrono::Days::new(u64::from(days_late)))
@@ -1026,7 +1141,7 @@ pub fn assess_fines(
                     kind: rule.rule.formula.kind_name(),
                     accrued_to,
                     days_late,
-                    effective_days: days_late.saturating_sub(grace),
+                    effective_days: u32::try_from(t.effective).unwrap_or(u32::MAX),
                     base: t.base.map(|b| Money::from_decimal(pad(b))),
                     calculated: Money::from_decimal(calculated),
                     capped,
@@ -1039,9 +1154,188 @@ pub fn assess_fines(
                 });
             }
         }
+        // A fine of a rule given here that no longer has a charging day (a back-dated payment
+        // settled the installment earlier) is re-amounted to 0, or to what is paid and waived
+        // on it. Percentage fines keep the amount they were levied with.
+        for (&(rule_id, occurrence), f) in &inst.fines {
+            if produced.contains(&(rule_id, occurrence)) {
+                continue;
+            }
+            let Some(rule) = candidates.iter().find(|r| r.rule.id == rule_id) else {
+                continue;
+            };
+            if matches!(rule.formula, Formula::Percentage(..)) {
+                continue;
+            }
+            let floor = add(f.paid, f.waived, "fine balance")?;
+            if floor == f.amount {
+                continue;
+            }
+            let balance = Decimal::ZERO;
+            out.push(FineAssessment {
+                action: FineAction::ReAmount,
+                key: FineKey {
+                    loan_id: snapshot.loan_id.clone(),
+                    installment: inst.number,
+                    rule_id,
+                    occurrence,
+                },
+                kind: rule.rule.formula.kind_name(),
+                accrued_to: inst.due_on,
+                days_late: 0,
+                effective_days: 0,
+                base: None,
+                calculated: Money::from_decimal(pad(Decimal::ZERO)),
+                capped: false,
+                floored: floor > Decimal::ZERO,
+                amount: Money::from_decimal(pad(floor)),
+                previous_amount: Some(Money::from_decimal(pad(f.amount))),
+                paid: Money::from_decimal(pad(f.paid)),
+                waived: Money::from_decimal(pad(f.waived)),
+                balance: Money::from_decimal(pad(balance)),
+            });
+        }
     }
     out.sort_by(|a, b| a.key.cmp(&b.key));
     Ok(out)
+}
+
+/// The keys of every fine the rules derive for the snapshot as of `as_of` (every fine that
+/// exists by `docs/fines.md`, "Fines and their keys", whether or not the snapshot holds it or an
+/// assessment would change it), sorted. Each late day of an installment is charged by at most
+/// one rule, so two keys of one installment and occurrence under different rules always cover
+/// different days.
+///
+/// # Errors
+/// As [`assess_fines`].
+///
+/// # Example
+/// ```
+/// use windeep_core::{fine_keys, parse_date, FineRule, FineSnapshot};
+/// // ₹10/day to day 5, then ₹20/day from day 6: two fines, one per window.
+/// let rules: Vec<FineRule> = serde_json::from_str(r#"[
+///     {"id": 1, "applies_to": "loan", "max_days": 5, "formula": {"kind": "per_day", "per_day": "10"}},
+///     {"id": 2, "applies_to": "loan", "min_days": 6, "formula": {"kind": "per_day", "per_day": "20"}}]"#).unwrap();
+/// let s: FineSnapshot = serde_json::from_str(r#"{"loan_id": "LN1", "installments": [
+///     {"number": 1, "due_on": "2026-01-05", "unpaid_principal": "100", "unpaid_interest": "0"}]}"#).unwrap();
+/// let keys = fine_keys(&s, &rules, parse_date("2026-01-15").unwrap()).unwrap();
+/// assert_eq!(keys.iter().map(|k| k.rule_id).collect::<Vec<_>>(), [1, 2]);
+/// ```
+pub fn fine_keys(
+    snapshot: &FineSnapshot,
+    rules: &[FineRule],
+    as_of: NaiveDate,
+) -> Result<Vec<FineKey>> {
+    let plan = plan(snapshot, rules, as_of)?;
+    let mut out = Vec::new();
+    for (i, days) in &plan.days {
+        let Some(inst) = plan.installments.get(*i) else {
+            continue;
+        };
+        for (index, spans) in days {
+            let Some(rule) = plan.candidates.get(*index) else {
+                continue;
+            };
+            for t in targets(rule, spans, inst.unpaid)? {
+                out.push(FineKey {
+                    loan_id: snapshot.loan_id.clone(),
+                    installment: inst.number,
+                    rule_id: rule.rule.id,
+                    occurrence: t.occurrence,
+                });
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Per rule index, its charging days as ascending disjoint `(first, last)` days-late intervals.
+type ChargingDays = BTreeMap<usize, Vec<(i64, i64)>>;
+
+/// What an assessment works on, validated and within the limits.
+struct Plan<'a> {
+    rounding: RoundingPolicy,
+    installments: Vec<Installment>,
+    candidates: Vec<Rule<'a>>,
+    /// Per installment index: each rule index's charging days.
+    days: Vec<(usize, ChargingDays)>,
+}
+
+/// Validates the input in the documented order, then finds the charging days and counts the
+/// fines they derive, enforcing the limits before any amount is computed.
+fn plan<'a>(snapshot: &FineSnapshot, rules: &'a [FineRule], as_of: NaiveDate) -> Result<Plan<'a>> {
+    let cur = &snapshot.currency;
+    cur.validate()?;
+    let rounding = snapshot
+        .rounding
+        .unwrap_or_else(|| RoundingPolicy::minor_unit(cur));
+    rounding.validate(cur)?;
+    let installments = check_snapshot(snapshot, as_of)?;
+
+    if rules.len() > MAX_FINE_RULES {
+        return Err(limit("fine rules", rules.len(), MAX_FINE_RULES));
+    }
+    let mut ids = BTreeSet::new();
+    let mut checked = Vec::with_capacity(rules.len());
+    for r in rules {
+        if !ids.insert(r.id) {
+            return Err(CoreError::DuplicateFineRule { rule_id: r.id });
+        }
+        checked.push(check_rule(r, cur)?);
+    }
+    let mut candidates: Vec<Rule<'_>> = checked
+        .into_iter()
+        .filter(|r| {
+            r.rule.applies_to == snapshot.account_type
+                && r.rule
+                    .product
+                    .as_ref()
+                    .is_none_or(|p| snapshot.product.as_ref() == Some(p))
+        })
+        .collect();
+    candidates.sort_by_key(|r| precedence(r.rule));
+
+    // First the charging days and how many fines they derive, so that the limits are enforced
+    // before any amount is computed or any output is built.
+    let mut plan = Vec::with_capacity(installments.len());
+    let mut total = 0_usize;
+    for (i, inst) in installments.iter().enumerate() {
+        let dmax = days_between(inst.due_on, inst.end);
+        if dmax < 1 {
+            // Never late: no fine exists, but those it holds may have to be re-amounted.
+            plan.push((i, BTreeMap::new()));
+            continue;
+        }
+        let days = charging_days(&candidates, inst.due_on, dmax);
+        let count = days
+            .iter()
+            .filter_map(|(i, spans)| Some(occurrences(candidates.get(*i)?, spans)))
+            .fold(0_usize, usize::saturating_add);
+        if count > MAX_FINE_OCCURRENCES {
+            return Err(limit(
+                "fines of one installment",
+                count,
+                MAX_FINE_OCCURRENCES,
+            ));
+        }
+        total = total.saturating_add(count);
+        if total > MAX_FINES_PER_ASSESSMENT {
+            return Err(limit(
+                "fines of the assessment (at least)",
+                total,
+                MAX_FINES_PER_ASSESSMENT,
+            ));
+        }
+        plan.push((i, days));
+    }
+
+    Ok(Plan {
+        rounding,
+        installments,
+        candidates,
+        days: plan,
+    })
 }
 
 #[cfg(test)]

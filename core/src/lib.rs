@@ -57,9 +57,10 @@ pub mod wire;
 pub use account::{
     AccountPolicy, Applied, ChainReport, ChangedAllocation, Closure, ClosureType, EventBody,
     EventOutcome, FineView, ForeclosureQuote, ForeclosureRule, InstallmentStatus, InstallmentView,
-    InterestOnlyMode, LoanAccount, LoanEvent, LoanState, LoanSummary, PartPaymentMode,
-    PastDueInstallment, RateChangeMode, Replay, SkipMode, TopUpQuote, apply_event, end_of_day,
-    fine_events, fine_snapshot, foreclosure_quote, replay, topup_quote, verify_chain,
+    InterestOnlyMode, LoanAccount, LoanEvent, LoanFinesReport, LoanState, LoanSummary,
+    PartPaymentMode, PastDueInstallment, RateChangeMode, Replay, SkipMode, TopUpQuote, apply_event,
+    end_of_day, fine_events, fine_snapshot, foreclosure_quote, loan_fines, replay, topup_quote,
+    verify_chain,
 };
 pub use allocation::{
     Allocation, AllocationLine, AllocationPolicy, AllocationPreset, Component, ExcessPolicy,
@@ -88,7 +89,8 @@ pub use classification::{
 pub use error::{CoreError, Result};
 pub use fines::{
     AccountType, FineAction, FineAssessment, FineFormula, FineKey, FineRule, FineSnapshot,
-    LeviedFine, MAX_FINE_OCCURRENCES, OverdueInstallment, Slab, assess_fines,
+    LeviedFine, MAX_FINE_DAYS, MAX_FINE_INSTALLMENTS, MAX_FINE_OCCURRENCES, MAX_FINE_RULES,
+    MAX_FINE_SLABS, MAX_FINES_PER_ASSESSMENT, OverdueInstallment, Slab, assess_fines, fine_keys,
 };
 pub use ledger::{
     AccountKind, BalanceSheet, Basis, Chart, EntryHeader, FinancialYear, Funds, JournalEntry,

@@ -578,8 +578,29 @@ pub fn check_books(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
                 )?;
             }
         }
+        // With the book's fine rules, fines of successive windows or rule changes are each
+        // derived by the fine engine (each late day charged once) and are no duplicates; on a
+        // loan that is not active no late day is assessed, so nothing is judged.
+        let active = s.status == "active";
+        let derived =
+            if !books.fine_rules.is_empty() && active && by_slot.values().any(|r| r.len() > 1) {
+                let snap = fine_snapshot(&loan.events, as_of, None)?;
+                Some(crate::fines::fine_keys(&snap, &books.fine_rules, as_of)?)
+            } else {
+                None
+            };
         for ((inst, occ), rules) in by_slot {
-            if rules.len() > 1 {
+            let judged = books.fine_rules.is_empty() || active;
+            let engine = derived.as_ref().is_some_and(|keys| {
+                rules.iter().all(|r| {
+                    r.parse::<u32>().is_ok_and(|rule_id| {
+                        keys.iter().any(|k| {
+                            k.installment == inst && k.occurrence == occ && k.rule_id == rule_id
+                        })
+                    })
+                })
+            });
+            if rules.len() > 1 && judged && !engine {
                 c.add(
                     "duplicate_fines",
                     "critical",

@@ -199,15 +199,7 @@ struct LoanFinesInput {
     product: Option<String>,
 }
 
-/// The `loan_fines` operation's output: what the daily fine job does to one loan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
-pub struct LoanFinesReport {
-    /// The assessments (levy or re-amount), as `assess_fines` returns them.
-    pub assessments: Vec<FineAssessment>,
-    /// The `fine_levied` events that carry them out, to append to the loan's events. Their
-    /// idempotency keys make a second run on the same day a no-op.
-    pub events: Vec<LoanEvent>,
-}
+pub use windeep_core::account::LoanFinesReport;
 
 /// Runs the fine assessment on a loan's own state: snapshot, assessment and the events to
 /// append, the typed form of the `loan_fines` operation.
@@ -220,14 +212,7 @@ pub fn loan_fines(
     rules: &[FineRule],
     product: Option<String>,
 ) -> Result<LoanFinesReport> {
-    let snapshot = windeep_core::account::fine_snapshot(events, as_of, product)?;
-    let assessments = windeep_core::assess_fines(&snapshot, rules, as_of)?;
-    let next = events.iter().map(|e| e.sequence).max().unwrap_or(0) + 1;
-    let events = windeep_core::account::fine_events(&assessments, as_of, next);
-    Ok(LoanFinesReport {
-        assessments,
-        events,
-    })
+    windeep_core::account::loan_fines(events, as_of, rules, product)
 }
 
 /// The `assess_fines` operation's input (see `docs/fines.md`).

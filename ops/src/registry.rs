@@ -119,6 +119,7 @@ pub mod errors {
         "E_DUPLICATE_FINE_RULE",
         "E_INVALID_FINE_SNAPSHOT",
         "E_FINE_BALANCE_NEGATIVE",
+        "E_FINE_LIMIT_EXCEEDED",
         "E_INVALID_ROUNDING",
     ];
     /// A loan application and the overrides recorded on it.

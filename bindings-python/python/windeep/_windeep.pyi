@@ -65,6 +65,7 @@ __all__ = [
     "InvalidFineRuleError",
     "DuplicateFineRuleError",
     "InvalidFineSnapshotError",
+    "FineLimitExceededError",
     "FineBalanceNegativeError",
     "InvalidApplicationError",
     "InvalidOverrideError",
@@ -293,6 +294,7 @@ class UnknownOperationError(WindeepError): ...  # E_UNKNOWN_OPERATION
 class InvalidFineRuleError(WindeepError): ...  # E_INVALID_FINE_RULE
 class DuplicateFineRuleError(WindeepError): ...  # E_DUPLICATE_FINE_RULE
 class InvalidFineSnapshotError(WindeepError): ...  # E_INVALID_FINE_SNAPSHOT
+class FineLimitExceededError(WindeepError): ...  # E_FINE_LIMIT_EXCEEDED
 class FineBalanceNegativeError(WindeepError): ...  # E_FINE_BALANCE_NEGATIVE
 class InvalidApplicationError(WindeepError): ...  # E_INVALID_APPLICATION
 class InvalidOverrideError(WindeepError): ...  # E_INVALID_OVERRIDE

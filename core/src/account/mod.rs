@@ -506,28 +506,63 @@ pub fn fine_snapshot(
     account.fine_snapshot(as_of, product)
 }
 
-/// The `fine_levied` events that carry out fine assessments on a loan.
+/// The `fine_levied` events that carry out fine assessments on a loan whose events are
+/// `events`, value-dated `on`.
 ///
-/// Each event's idempotency key is derived from the fine's key and the amount, so running the
-/// daily job twice (or on two copies of the same data) produces events that are duplicates of
-/// each other: nothing is levied twice. Sequences start at `next_sequence`; ids are the keys.
+/// Each event is one **revision** of its fine: its id and idempotency key are
+/// `fine:<loan>/<installment>/<rule>/<occurrence>:r<revision>`, where the revision is one more
+/// than the number of `fine_levied` events of that fine already in `events` (counted whatever
+/// their value date; the first levy is `r1`). So an event never collides with an earlier levy of
+/// the same fine (even one of the same amount, as after a back-dated payment), and running the
+/// job twice on the same events gives the same events, which fold as duplicates of each other.
+/// If some id is already taken by an unrelated event, the revision is raised until it is free.
+/// Sequences continue after the highest sequence in `events`.
 ///
 /// # Example
 /// ```
 /// use windeep_core::{fine_events, parse_date};
-/// assert!(fine_events(&[], parse_date("2026-03-01").unwrap(), 10).is_empty());
+/// assert!(fine_events(&[], &[], parse_date("2026-03-01").unwrap()).is_empty());
 /// ```
 #[must_use]
 pub fn fine_events(
+    events: &[LoanEvent],
     assessments: &[FineAssessment],
     on: NaiveDate,
-    next_sequence: u64,
 ) -> Vec<LoanEvent> {
+    let next_sequence = events.iter().map(|e| e.sequence).max().unwrap_or(0) + 1;
+    let taken: HashSet<&str> = events
+        .iter()
+        .flat_map(|e| [e.id.as_str(), e.idempotency_key.as_str()])
+        .collect();
+    let mut levies: HashMap<(u32, &str, u32), u32> = HashMap::new();
+    for e in events {
+        if let EventBody::FineLevied {
+            installment,
+            rule_id,
+            occurrence,
+            ..
+        } = &e.body
+        {
+            *levies
+                .entry((*installment, rule_id.as_str(), *occurrence))
+                .or_default() += 1;
+        }
+    }
     assessments
         .iter()
         .zip(next_sequence..)
         .map(|(a, sequence)| {
-            let key = format!("fine:{}:{}", a.key, a.amount);
+            let rule_id = a.key.rule_id.to_string();
+            let mut revision = levies
+                .get(&(a.key.installment, rule_id.as_str(), a.key.occurrence))
+                .copied()
+                .unwrap_or(0)
+                + 1;
+            let mut key = format!("fine:{}:r{revision}", a.key);
+            while taken.contains(key.as_str()) {
+                revision += 1;
+                key = format!("fine:{}:r{revision}", a.key);
+            }
             LoanEvent {
                 id: key.clone(),
                 sequence,
@@ -536,13 +571,69 @@ pub fn fine_events(
                 prev_hash: None,
                 body: EventBody::FineLevied {
                     installment: a.key.installment,
-                    rule_id: a.key.rule_id.to_string(),
+                    rule_id,
                     occurrence: a.key.occurrence,
                     amount: a.amount,
                 },
             }
         })
         .collect()
+}
+
+/// What the daily fine job does to one loan: the assessments and the events that carry them
+/// out (the output of the `loan_fines` operation).
+///
+/// # Example
+/// ```
+/// use windeep_core::LoanFinesReport;
+/// let r = LoanFinesReport { assessments: vec![], events: vec![] };
+/// assert_eq!(serde_json::to_string(&r).unwrap(), r#"{"assessments":[],"events":[]}"#);
+/// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoanFinesReport {
+    /// The assessments (levy or re-amount), as [`crate::assess_fines`] returns them.
+    pub assessments: Vec<FineAssessment>,
+    /// The `fine_levied` events that carry them out, to append to the loan's events as
+    /// returned (see [`fine_events`]: one revision of the fine each). Appending them and running
+    /// the job again on the same day gives nothing; running it twice on the same events gives
+    /// the same events, which fold as duplicates.
+    pub events: Vec<LoanEvent>,
+}
+
+/// The daily fine job on one loan: folds the loan's own events to `as_of`, takes its fine
+/// snapshot, assesses the rules and returns the `fine_levied` events to append, value-dated
+/// `as_of`. See `docs/fines.md`, "The daily fine job".
+///
+/// # Errors
+/// As [`replay`] and [`crate::assess_fines`].
+///
+/// # Example
+/// ```
+/// use windeep_core::{loan_fines, parse_date, FineRule, LoanEvent};
+/// let events: Vec<LoanEvent> = serde_json::from_str(r#"[{"id": "d", "sequence": 1,
+///     "value_date": "2026-01-05", "idempotency_key": "d", "body": {"type": "disbursed",
+///     "loan_id": "LN1", "terms": {"principal": "100000", "annual_rate": "12", "tenure": 12,
+///     "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"}}}]"#).unwrap();
+/// let rules: Vec<FineRule> = serde_json::from_str(r#"[{"id": 1, "applies_to": "loan",
+///     "grace_days": 5, "formula": {"kind": "per_day", "initial": "100", "per_day": "10"}}]"#).unwrap();
+/// let out = loan_fines(&events, parse_date("2026-02-20").unwrap(), &rules, None).unwrap();
+/// assert_eq!(out.events[0].id, "fine:LN1/1/1/1:r1");
+/// assert_eq!(out.assessments[0].amount.to_string(), "200.00"); // 100 + 10 × (15 − 5)
+/// ```
+pub fn loan_fines(
+    events: &[LoanEvent],
+    as_of: NaiveDate,
+    rules: &[crate::fines::FineRule],
+    product: Option<String>,
+) -> Result<LoanFinesReport> {
+    let snapshot = fine_snapshot(events, as_of, product)?;
+    let assessments = crate::fines::assess_fines(&snapshot, rules, as_of)?;
+    let events = fine_events(events, &assessments, as_of);
+    Ok(LoanFinesReport {
+        assessments,
+        events,
+    })
 }
 
 /// A payment whose allocation changed because an event was inserted before it.

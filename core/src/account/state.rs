@@ -680,7 +680,15 @@ impl Account {
                 amount,
             } => {
                 self.row_index(*installment)?;
-                let amount = self.amount(*amount, "a fine")?;
+                // A re-amount may bring an existing fine to 0 (its days are no longer late);
+                // a new fine must be above 0.
+                let amount = self.terms.currency.amount(*amount)?.value();
+                if amount < Decimal::ZERO {
+                    return Err(CoreError::InvalidAmount {
+                        reason: "a fine must not be negative".to_owned(),
+                    });
+                }
+                let amount = amount.mantissa();
                 match self.fines.iter_mut().find(|f| {
                     f.installment == *installment
                         && &f.rule_id == rule_id
@@ -695,6 +703,11 @@ impl Account {
                             });
                         }
                         f.amount = amount;
+                    }
+                    None if amount == 0 => {
+                        return Err(CoreError::InvalidAmount {
+                            reason: "a fine must be greater than zero".to_owned(),
+                        });
                     }
                     None => self.fines.push(Fine {
                         installment: *installment,

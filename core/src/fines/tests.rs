@@ -217,7 +217,8 @@ fn effective_dates_are_calendar_days_of_lateness() {
         .collect();
     assert_eq!(
         got,
-        vec![(1, 5, "50.00".to_owned()), (2, 10, "200.00".to_owned())]
+        // Rule 2 charges days 6–10 only: its per-day count starts at its first day.
+        vec![(1, 5, "50.00".to_owned()), (2, 10, "100.00".to_owned())]
     );
 }
 
@@ -392,5 +393,214 @@ fn recurrence_is_bounded() {
     let r = rules(json!([{"id": 1, "applies_to": "loan",
         "formula": {"kind": "percentage", "percent": "1", "recur_every_days": 1}}]));
     let err = assess_fines(&one_installment(), &r, date("2060-01-01")).unwrap_err();
-    assert_eq!(err.code(), "E_OVERFLOW");
+    assert_eq!(err.code(), "E_FINE_LIMIT_EXCEEDED");
+}
+
+/// Σ of the amounts of the assessment for one installment due 2026-01-05, `days_late` later.
+fn total_on(rules: &[FineRule], days_late: u64) -> Decimal {
+    let as_of = date("2026-01-05")
+        .checked_add_days(chrono::Days::new(days_late))
+        .unwrap();
+    assess_fines(&one_installment(), rules, as_of)
+        .unwrap()
+        .iter()
+        .map(|a| a.amount.value())
+        .sum()
+}
+
+#[test]
+fn tiered_windows_charge_each_day_once() {
+    // Issue example: ₹10/day to day 5, then ₹20/day from day 6 → 10 × 5 + 20 × 5 = 150 at day 10.
+    let r = rules(json!([
+        {"id": 1, "applies_to": "loan", "max_days": 5,
+         "formula": {"kind": "per_day", "per_day": "10"}},
+        {"id": 2, "applies_to": "loan", "min_days": 6,
+         "formula": {"kind": "per_day", "per_day": "20"}}
+    ]));
+    assert_eq!(total_on(&r, 10), Decimal::from(150));
+    // ₹10/day days 1–30, ₹20/day from day 31 → 10 × 30 + 20 × 30 = 900 at day 60.
+    let r = rules(json!([
+        {"id": 1, "applies_to": "loan", "min_days": 1, "max_days": 30,
+         "formula": {"kind": "per_day", "per_day": "10"}},
+        {"id": 2, "applies_to": "loan", "min_days": 31,
+         "formula": {"kind": "per_day", "per_day": "20"}}
+    ]));
+    assert_eq!(total_on(&r, 60), Decimal::from(900));
+    let out = assess_fines(&one_installment(), &r, date("2026-03-06")).unwrap();
+    let eff: Vec<u32> = out.iter().map(|a| a.effective_days).collect();
+    assert_eq!(eff, [30, 30]);
+}
+
+#[test]
+fn rule_change_by_effective_date_charges_each_day_once() {
+    // ₹10/day until 2026-01-10 (days 1–5), ₹20/day from 2026-01-11: 50 + 20 × 5 = 150 at day 10.
+    let r = rules(json!([
+        {"id": 1, "applies_to": "loan", "effective_to": "2026-01-10",
+         "formula": {"kind": "per_day", "per_day": "10"}},
+        {"id": 2, "applies_to": "loan", "effective_from": "2026-01-11",
+         "formula": {"kind": "per_day", "per_day": "20"}}
+    ]));
+    assert_eq!(total_on(&r, 10), Decimal::from(150));
+}
+
+proptest::proptest! {
+    /// Whatever the split of the late days between two per-day rules (a window boundary), the
+    /// total is the sum over the late days of the rate in force that day.
+    #[test]
+    fn per_day_total_is_the_sum_over_days(boundary in 1_u32..60, late in 1_u64..90,
+                                          a in 1_u32..50, b in 1_u32..50) {
+        let r = rules(json!([
+            {"id": 1, "applies_to": "loan", "max_days": boundary,
+             "formula": {"kind": "per_day", "per_day": a.to_string()}},
+            {"id": 2, "applies_to": "loan", "min_days": boundary + 1,
+             "formula": {"kind": "per_day", "per_day": b.to_string()}}
+        ]));
+        let expected: u64 = (1..=late)
+            .map(|d| if d <= u64::from(boundary) { u64::from(a) } else { u64::from(b) })
+            .sum();
+        proptest::prop_assert_eq!(total_on(&r, late), Decimal::from(expected));
+    }
+}
+
+// --- hostile input: every case must be refused (or answered) fast and small -----------------
+
+fn timed<T>(f: impl FnOnce() -> T) -> T {
+    let start = std::time::Instant::now();
+    let out = f();
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(2),
+        "took {:?}",
+        start.elapsed()
+    );
+    out
+}
+
+#[test]
+fn hostile_recurring_percentage_from_year_1_to_9999_is_refused_fast() {
+    let r = rules(json!([{"id": 1, "applies_to": "loan",
+        "formula": {"kind": "percentage", "percent": "1", "recur_every_days": 1}}]));
+    let s = snapshot(json!({"loan_id": "LN1", "installments": [
+        {"number": 1, "due_on": "0001-01-01", "unpaid_principal": "1000", "unpaid_interest": "0"}]}));
+    let err = timed(|| assess_fines(&s, &r, date("9999-12-31")).unwrap_err());
+    assert_eq!(err.code(), "E_FINE_LIMIT_EXCEEDED");
+}
+
+#[test]
+fn hostile_many_installments_with_recurring_rules_are_bounded() {
+    // 420 installments, 2 % every day: 420 × 400 fines would be 168,000 → refused before work.
+    let many = |n: u32| {
+        let inst: Vec<_> = (1..=n)
+            .map(|k| {
+                json!({"number": k, "due_on": "2026-01-05",
+                            "unpaid_principal": "1000", "unpaid_interest": "0"})
+            })
+            .collect();
+        snapshot(json!({"loan_id": "LN1", "installments": inst}))
+    };
+    let daily = rules(json!([{"id": 1, "applies_to": "loan",
+        "formula": {"kind": "percentage", "percent": "2", "recur_every_days": 1}}]));
+    let err = timed(|| assess_fines(&many(420), &daily, date("2027-02-09")).unwrap_err());
+    assert_eq!(err.code(), "E_FINE_LIMIT_EXCEEDED");
+    // The same 420 installments with a monthly recurrence: 420 × 14 fines, answered.
+    let monthly = rules(json!([{"id": 1, "applies_to": "loan",
+        "formula": {"kind": "percentage", "percent": "2", "recur_every_days": 30}}]));
+    let out = timed(|| assess_fines(&many(420), &monthly, date("2027-02-09")).unwrap());
+    assert_eq!(out.len(), 420 * 14);
+}
+
+#[test]
+fn hostile_per_day_fine_never_exceeds_the_amount_ceiling() {
+    // 10^12 a day for 36,500 days would be 3.65e16: refused, never stored.
+    let r = rules(json!([{"id": 1, "applies_to": "loan",
+        "formula": {"kind": "per_day", "per_day": "1000000000000"}}]));
+    let s = snapshot(json!({"loan_id": "LN1", "installments": [
+        {"number": 1, "due_on": "2000-01-01", "unpaid_principal": "1", "unpaid_interest": "0"}]}));
+    let err = timed(|| assess_fines(&s, &r, date("2099-01-01")).unwrap_err());
+    assert_eq!(err.code(), "E_AMOUNT_OUT_OF_RANGE");
+    // With a cap the fine is the cap.
+    let r = rules(json!([{"id": 1, "applies_to": "loan", "cap": "5000",
+        "formula": {"kind": "per_day", "per_day": "1000000000000"}}]));
+    let out = assess_fines(&s, &r, date("2099-01-01")).unwrap();
+    assert_eq!(out[0].amount.to_string(), "5000.00");
+}
+
+#[test]
+fn hostile_rule_fields_out_of_range_are_refused() {
+    let s = one_installment();
+    for (rule, code_) in [
+        (
+            json!({"id": 1, "applies_to": "loan", "grace_days": 36_526,
+                "formula": {"kind": "fixed", "amount": "1"}}),
+            "E_INVALID_FINE_RULE",
+        ),
+        (
+            json!({"id": 1, "applies_to": "loan", "min_days": 36_526,
+                "formula": {"kind": "fixed", "amount": "1"}}),
+            "E_INVALID_FINE_RULE",
+        ),
+        (
+            json!({"id": 1, "applies_to": "loan", "max_days": 4_000_000_000_u32,
+                "formula": {"kind": "fixed", "amount": "1"}}),
+            "E_INVALID_FINE_RULE",
+        ),
+        (
+            json!({"id": 1, "applies_to": "loan",
+                "formula": {"kind": "percentage", "percent": "1", "recur_every_days": 36_526}}),
+            "E_INVALID_FINE_RULE",
+        ),
+        (
+            json!({"id": 1, "applies_to": "loan", "formula": {"kind": "slab", "slabs": [
+                {"from_days": 1, "to_days": 40_000, "amount": "1"}]}}),
+            "E_INVALID_FINE_RULE",
+        ),
+        (
+            json!({"id": 1, "applies_to": "loan", "cap": "1000000000001",
+                "formula": {"kind": "fixed", "amount": "1"}}),
+            "E_AMOUNT_OUT_OF_RANGE",
+        ),
+        (
+            json!({"id": 1, "applies_to": "loan",
+                "formula": {"kind": "per_day", "per_day": "1000000000001"}}),
+            "E_AMOUNT_OUT_OF_RANGE",
+        ),
+        (
+            json!({"id": 1, "applies_to": "loan",
+                "formula": {"kind": "percentage", "percent": "100.000000001"}}),
+            "E_INVALID_FINE_RULE",
+        ),
+    ] {
+        assert_eq!(code(&s, &rules(json!([rule]))), code_, "{rule}");
+    }
+    let slabs: Vec<_> = (1..=101)
+        .map(|k| json!({"from_days": k, "to_days": k, "amount": "1"}))
+        .collect();
+    let r = rules(json!([{"id": 1, "applies_to": "loan",
+        "formula": {"kind": "slab", "slabs": slabs}}]));
+    assert_eq!(code(&s, &r), "E_INVALID_FINE_RULE");
+    let many: Vec<_> = (1..=101)
+        .map(
+            |k| json!({"id": k, "applies_to": "loan", "formula": {"kind": "fixed", "amount": "1"}}),
+        )
+        .collect();
+    assert_eq!(code(&s, &rules(json!(many))), "E_FINE_LIMIT_EXCEEDED");
+}
+
+#[test]
+fn hostile_snapshot_sizes_are_refused() {
+    let inst: Vec<_> = (1..=10_001)
+        .map(|k| {
+            json!({"number": k, "due_on": "2026-01-05",
+                        "unpaid_principal": "1", "unpaid_interest": "0"})
+        })
+        .collect();
+    let s = snapshot(json!({"loan_id": "LN1", "installments": inst}));
+    let r = rules(json!([per_day(1, "0", "1", 0)]));
+    assert_eq!(code(&s, &r), "E_FINE_LIMIT_EXCEEDED");
+    let old = snapshot(json!({"loan_id": "LN1", "installments": [
+        {"number": 1, "due_on": "1900-01-01", "unpaid_principal": "1", "unpaid_interest": "0"}]}));
+    assert_eq!(code(&old, &r), "E_FINE_LIMIT_EXCEEDED");
+}
+
+fn code(s: &FineSnapshot, r: &[FineRule]) -> &'static str {
+    assess_fines(s, r, date("2026-02-01")).unwrap_err().code()
 }
