@@ -122,8 +122,6 @@ fn find_number(doc: &Value, node: &Value, value: &Value, path: &mut String) -> O
 pub fn number_for_string(operation: &str, input: &str) -> Option<Failure> {
     let doc = schema();
     let node = doc["operations"].get(operation)?.get("input")?;
-    // Fast path: text without a digit outside strings cannot hold a number; parsing is cheap
-    // next to any operation, so it is done whenever the input parses.
     let value: Value = serde_json::from_str(input).ok()?;
     let mut path = String::new();
     let kind = find_number(doc, node, &value, &mut path)?;
@@ -168,7 +166,11 @@ pub fn field_of(err: &CoreError) -> Option<String> {
 /// ```
 /// assert_eq!(windeep_node::money_from_minor_text(true, 5, 2).unwrap(), "-0.05");
 /// ```
-pub fn money_from_minor_text(negative: bool, units: u128, minor_units: u32) -> Result<String, Failure> {
+pub fn money_from_minor_text(
+    negative: bool,
+    units: u128,
+    minor_units: u32,
+) -> Result<String, Failure> {
     let signed = i128::try_from(units)
         .ok()
         .map(|u| if negative { -u } else { u });
