@@ -113,7 +113,7 @@ fn find_number(doc: &Value, node: &Value, value: &Value, path: &mut String) -> O
 /// `None` when there is no such number (or the input is not JSON at all: the core says why).
 ///
 /// # Example
-/// ```
+/// ```text
 /// let f = windeep_node::run_json("allocate", r#"{"amount": 10.5}"#).unwrap_err();
 /// assert_eq!(f.field.as_deref(), Some("amount"));
 /// assert!(f.message.contains("decimal string"));
@@ -163,7 +163,7 @@ pub fn field_of(err: &CoreError) -> Option<String> {
 /// `E_INVALID_AMOUNT` beyond rust_decimal's 96 bits or above 28 decimals.
 ///
 /// # Example
-/// ```
+/// ```text
 /// assert_eq!(windeep_node::money_from_minor_text(true, 5, 2).unwrap(), "-0.05");
 /// ```
 pub fn money_from_minor_text(
@@ -189,7 +189,7 @@ pub fn money_from_minor_text(
 /// decimals.
 ///
 /// # Example
-/// ```
+/// ```text
 /// assert_eq!(windeep_node::money_to_minor_units("123.4", 2).unwrap(), 12340);
 /// assert_eq!(windeep_node::money_to_minor_units("1.005", 2).unwrap_err().code, "E_INVALID_AMOUNT");
 /// ```
@@ -203,12 +203,13 @@ pub fn money_to_minor_units(amount: &str, minor_units: u32) -> Result<i128, Fail
             "{amount} has more than {minor_units} decimal places"
         )));
     }
-    let mut scaled = value;
-    scaled.rescale(minor_units);
-    if scaled.scale() != minor_units {
-        return Err(Failure::invalid_amount(format!(
-            "{amount} cannot be written with {minor_units} decimal places"
-        )));
-    }
-    Ok(scaled.mantissa())
+    // Exact: the mantissa times a power of ten (no rounding anywhere).
+    10_i128
+        .checked_pow(minor_units - value.scale())
+        .and_then(|factor| value.mantissa().checked_mul(factor))
+        .ok_or_else(|| {
+            Failure::invalid_amount(format!(
+                "{amount} cannot be written with {minor_units} decimal places"
+            ))
+        })
 }

@@ -20,7 +20,7 @@ pub(crate) const PANIC_PROBE: &str = "\u{0}panic_probe";
 /// Why an operation refused its input (or failed inside the addon).
 ///
 /// # Example
-/// ```
+/// ```text
 /// let f = windeep_node::run_json("schedule", "{}").unwrap_err();
 /// assert_eq!(f.code, "E_INVALID_INPUT");
 /// ```
@@ -87,7 +87,7 @@ pub(crate) fn guarded<T>(f: impl FnOnce() -> Result<T, Failure>) -> Result<T, Fa
 /// The core's refusal, with the field where known.
 ///
 /// # Example
-/// ```
+/// ```text
 /// let out = windeep_node::run_json("schedule", r#"{"principal": "100000", "annual_rate": "12",
 ///     "tenure": 12, "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"}"#).unwrap();
 /// assert!(out.contains(r#""emi":"8884.88""#));

@@ -10,6 +10,9 @@
 //! - A panic never crosses into Node: it becomes a failure with code `E_INTERNAL`.
 //! - Money crosses as decimal strings; `moneyFromMinor` / `moneyToMinor` convert `bigint` minor
 //!   units exactly.
+//!
+//! The examples in this crate are exercised by the Node tests (`test/*.test.mjs`), not by
+//! Rust doc tests: the addon links only inside a Node process.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod convert;
