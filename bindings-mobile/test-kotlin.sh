@@ -39,3 +39,7 @@ echo "== Kotlin tests: every fixture through call, the typed API, errors, panics
 run org.windeep.test.FixturesTestKt "$root/fixtures"
 echo "== examples/kotlin"
 run org.windeep.example.OfflineKt
+if [ "${WINDEEP_TIMING:-0}" = 1 ]; then
+  echo "== timing (BENCHMARKS.md)"
+  run org.windeep.test.TimingKt
+fi
