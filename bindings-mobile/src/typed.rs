@@ -251,3 +251,51 @@ pub fn foreclosure_quote(
         })
     })
 }
+
+/// What a top-up of a loan would look like (the `topup_quote` operation's output).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TopUpQuote {
+    /// The top-up asked for.
+    pub topup_amount: Amount,
+    /// Principal of the new loan.
+    pub new_principal: Amount,
+    /// Collected from the proceeds to close the parent loan.
+    pub collected_from_proceeds: Amount,
+    /// Cash to the member before the processing fee.
+    pub cash_before_fee: Amount,
+    /// The parent loan's outstanding principal.
+    pub parent_principal: Amount,
+    /// The parent loan's interest due.
+    pub parent_interest_due: Amount,
+    /// The parent loan's fines due.
+    pub parent_fines: Amount,
+}
+
+/// What a top-up of `amount` on `on` would look like for the loan whose event log is
+/// `events_json` (a JSON array of the loan's events, as in `fixtures/account/`).
+///
+/// # Errors
+/// The core's refusals as [`WindeepException::Refused`].
+#[uniffi::export]
+pub fn topup_quote(
+    events_json: String,
+    on: IsoDate,
+    amount: Amount,
+) -> Result<TopUpQuote, WindeepException> {
+    guarded(|| {
+        let on = parse_date("on", &on)?;
+        let amount: Money = amount.0.parse()?;
+        let events: Vec<windeep_core::account::LoanEvent> = serde_json::from_str(&events_json)
+            .map_err(|e| WindeepException::from(windeep_core::wire::error_from_serde(&e)))?;
+        let q = windeep_core::account::topup_quote(&events, on, amount)?;
+        Ok(TopUpQuote {
+            topup_amount: money(q.topup_amount),
+            new_principal: money(q.new_principal),
+            collected_from_proceeds: money(q.collected_from_proceeds),
+            cash_before_fee: money(q.cash_before_fee),
+            parent_principal: money(q.parent_principal),
+            parent_interest_due: money(q.parent_interest_due),
+            parent_fines: money(q.parent_fines),
+        })
+    })
+}

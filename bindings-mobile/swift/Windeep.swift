@@ -1091,6 +1091,125 @@ public func FfiConverterTypeScheduleRow_lower(_ value: ScheduleRow) -> RustBuffe
 
 
 /**
+ * What a top-up of a loan would look like (the `topup_quote` operation's output).
+ */
+public struct TopUpQuote: Equatable, Hashable {
+    /**
+     * The top-up asked for.
+     */
+    public var topupAmount: Amount
+    /**
+     * Principal of the new loan.
+     */
+    public var newPrincipal: Amount
+    /**
+     * Collected from the proceeds to close the parent loan.
+     */
+    public var collectedFromProceeds: Amount
+    /**
+     * Cash to the member before the processing fee.
+     */
+    public var cashBeforeFee: Amount
+    /**
+     * The parent loan's outstanding principal.
+     */
+    public var parentPrincipal: Amount
+    /**
+     * The parent loan's interest due.
+     */
+    public var parentInterestDue: Amount
+    /**
+     * The parent loan's fines due.
+     */
+    public var parentFines: Amount
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The top-up asked for.
+         */topupAmount: Amount, 
+        /**
+         * Principal of the new loan.
+         */newPrincipal: Amount, 
+        /**
+         * Collected from the proceeds to close the parent loan.
+         */collectedFromProceeds: Amount, 
+        /**
+         * Cash to the member before the processing fee.
+         */cashBeforeFee: Amount, 
+        /**
+         * The parent loan's outstanding principal.
+         */parentPrincipal: Amount, 
+        /**
+         * The parent loan's interest due.
+         */parentInterestDue: Amount, 
+        /**
+         * The parent loan's fines due.
+         */parentFines: Amount) {
+        self.topupAmount = topupAmount
+        self.newPrincipal = newPrincipal
+        self.collectedFromProceeds = collectedFromProceeds
+        self.cashBeforeFee = cashBeforeFee
+        self.parentPrincipal = parentPrincipal
+        self.parentInterestDue = parentInterestDue
+        self.parentFines = parentFines
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension TopUpQuote: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTopUpQuote: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TopUpQuote {
+        return
+            try TopUpQuote(
+                topupAmount: FfiConverterTypeAmount.read(from: &buf), 
+                newPrincipal: FfiConverterTypeAmount.read(from: &buf), 
+                collectedFromProceeds: FfiConverterTypeAmount.read(from: &buf), 
+                cashBeforeFee: FfiConverterTypeAmount.read(from: &buf), 
+                parentPrincipal: FfiConverterTypeAmount.read(from: &buf), 
+                parentInterestDue: FfiConverterTypeAmount.read(from: &buf), 
+                parentFines: FfiConverterTypeAmount.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: TopUpQuote, into buf: inout [UInt8]) {
+        FfiConverterTypeAmount.write(value.topupAmount, into: &buf)
+        FfiConverterTypeAmount.write(value.newPrincipal, into: &buf)
+        FfiConverterTypeAmount.write(value.collectedFromProceeds, into: &buf)
+        FfiConverterTypeAmount.write(value.cashBeforeFee, into: &buf)
+        FfiConverterTypeAmount.write(value.parentPrincipal, into: &buf)
+        FfiConverterTypeAmount.write(value.parentInterestDue, into: &buf)
+        FfiConverterTypeAmount.write(value.parentFines, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTopUpQuote_lift(_ buf: RustBuffer) throws -> TopUpQuote {
+    return try FfiConverterTypeTopUpQuote.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTopUpQuote_lower(_ value: TopUpQuote) -> RustBuffer {
+    return FfiConverterTypeTopUpQuote.lower(value)
+}
+
+
+/**
  * An operation's refusal, or a defect inside the library.
  *
  * In Kotlin: `WindeepException.Refused` / `WindeepException.Internal`, each with `code` (the
@@ -1490,6 +1609,23 @@ public func schedule(request: ScheduleRequest)throws  -> ScheduleResult  {
     )
 })
 }
+/**
+ * What a top-up of `amount` on `on` would look like for the loan whose event log is
+ * `events_json` (a JSON array of the loan's events, as in `fixtures/account/`).
+ *
+ * # Errors
+ * The core's refusals as [`WindeepException::Refused`].
+ */
+public func topupQuote(eventsJson: String, on: IsoDate, amount: Amount)throws  -> TopUpQuote  {
+    return try  FfiConverterTypeTopUpQuote_lift(try rustCallWithError(FfiConverterTypeWindeepException_lift) {
+        uniffiCallStatus in
+    uniffi_windeep_mobile_fn_func_topup_quote(
+        FfiConverterString.lower(eventsJson),
+        FfiConverterTypeIsoDate_lower(on),
+        FfiConverterTypeAmount_lower(amount),uniffiCallStatus
+    )
+})
+}
 
 private enum InitializationResult {
     case ok
@@ -1519,6 +1655,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_windeep_mobile_checksum_func_schedule() != 55952) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_windeep_mobile_checksum_func_topup_quote() != 43262) {
         return InitializationResult.apiChecksumMismatch
     }
 

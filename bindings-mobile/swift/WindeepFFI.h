@@ -270,6 +270,11 @@ RustBuffer uniffi_windeep_mobile_fn_func_foreclosure_quote(RustBuffer events_jso
 RustBuffer uniffi_windeep_mobile_fn_func_schedule(RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_FN_FUNC_TOPUP_QUOTE
+#define UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_FN_FUNC_TOPUP_QUOTE
+RustBuffer uniffi_windeep_mobile_fn_func_topup_quote(RustBuffer events_json, RustBuffer on, RustBuffer amount, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_FFI_WINDEEP_MOBILE_RUSTBUFFER_ALLOC
 #define UNIFFI_FFIDEF_FFI_WINDEEP_MOBILE_RUSTBUFFER_ALLOC
 RustBuffer ffi_windeep_mobile_rustbuffer_alloc(uint64_t size, RustCallStatus *_Nonnull out_status
@@ -557,6 +562,12 @@ uint16_t uniffi_windeep_mobile_checksum_func_foreclosure_quote(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_CHECKSUM_FUNC_SCHEDULE
 #define UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_CHECKSUM_FUNC_SCHEDULE
 uint16_t uniffi_windeep_mobile_checksum_func_schedule(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_CHECKSUM_FUNC_TOPUP_QUOTE
+#define UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_CHECKSUM_FUNC_TOPUP_QUOTE
+uint16_t uniffi_windeep_mobile_checksum_func_topup_quote(void
     
 );
 #endif

@@ -10,6 +10,7 @@ import org.windeep.ScheduleRequest
 import org.windeep.WindeepException
 import org.windeep.foreclosureQuote
 import org.windeep.schedule
+import org.windeep.topupQuote
 
 private val TYPED_SCHEDULE_FIELDS =
     setOf("principal", "annual_rate", "tenure", "disbursed_on", "first_due_on", "method", "frequency")
@@ -30,6 +31,7 @@ private fun expressible(input: Map<String, Any>): Boolean =
 class TypedReplay(private val check: (Boolean, () -> String) -> Unit) {
     var schedules = 0
     var quotes = 0
+    var topups = 0
 
     fun run(root: File) {
         for (f in fixtureFiles(root)) {
@@ -39,11 +41,13 @@ class TypedReplay(private val check: (Boolean, () -> String) -> Unit) {
             when (case["operation"]) {
                 "schedule" -> if (expressible(input)) typedSchedule(id, case, input)
                 "foreclosure_quote" -> typedQuote(id, case, input)
+                "topup_quote" -> typedTopUp(id, case, input)
             }
         }
         check(schedules > 0) { "no schedule fixture replayed through the typed API" }
         check(quotes > 0) { "no foreclosure_quote fixture replayed through the typed API" }
-        println("typed: replayed $schedules schedule and $quotes foreclosure_quote fixtures")
+        check(topups > 0) { "no topup_quote fixture replayed through the typed API" }
+        println("typed: replayed $schedules schedule, $quotes foreclosure_quote and $topups topup_quote fixtures")
     }
 
     private fun typedSchedule(id: String, case: Map<String, Any>, input: Map<String, Any>) {
@@ -113,6 +117,33 @@ class TypedReplay(private val check: (Boolean, () -> String) -> Unit) {
         for ((name, v) in listOf("principal" to q.principal, "interest_due" to q.interestDue,
             "foreclosure_interest" to q.foreclosureInterest, "prepayment_charge" to q.prepaymentCharge,
             "fines" to q.fines, "total" to q.total)) {
+            check(text(v) == want[name]) { "$id: $name ${text(v)} != ${want[name]}" }
+        }
+    }
+
+    private fun typedTopUp(id: String, case: Map<String, Any>, input: Map<String, Any>) {
+        topups++
+        val events = writeJson(input["events"]!!)
+        val on = LocalDate.parse(input["on"] as String)
+        val amount = BigDecimal(input["amount"] as String)
+        if ("expected_error" in case) {
+            val code = obj(case["expected_error"])["code"]
+            try {
+                topupQuote(events, on, amount)
+                check(false) { "$id: expected $code" }
+            } catch (e: WindeepException.Refused) {
+                check(e.code == code) { "$id: expected $code, got ${e.code}" }
+            }
+            return
+        }
+        val want = obj(case["expected"])
+        val q = try { topupQuote(events, on, amount) } catch (e: WindeepException) {
+            check(false) { "$id: typed topup_quote threw ${e.message}" }; return
+        }
+        for ((name, v) in listOf("topup_amount" to q.topupAmount, "new_principal" to q.newPrincipal,
+            "collected_from_proceeds" to q.collectedFromProceeds, "cash_before_fee" to q.cashBeforeFee,
+            "parent_principal" to q.parentPrincipal, "parent_interest_due" to q.parentInterestDue,
+            "parent_fines" to q.parentFines)) {
             check(text(v) == want[name]) { "$id: $name ${text(v)} != ${want[name]}" }
         }
     }
