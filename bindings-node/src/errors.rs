@@ -81,7 +81,7 @@ pub(crate) fn guarded<T>(f: impl FnOnce() -> Result<T, Failure>) -> Result<T, Fa
 ///
 /// Every value the schema marks as money, a rate, a decimal or a date must be a string: the
 /// core refuses a JSON number there, and the failure then names the field and the reason (see
-/// [`convert::number_for_string`]). A panic becomes an `E_INTERNAL` failure.
+/// `convert::number_for_string`). A panic becomes an `E_INTERNAL` failure.
 ///
 /// # Errors
 /// The core's refusal, with the field where known.
