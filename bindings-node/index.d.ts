@@ -42,6 +42,12 @@ export interface AccountPolicy {
    */
   allocation?: AllocationPolicy;
   /**
+   * A floating-rate loan from disbursement (the product's term). A loan also becomes
+   * floating with its first `rate_changed`. A floating loan to an individual carries no
+   * foreclosure or prepayment charge.
+   */
+  floating?: boolean;
+  /**
    * Foreclosure interest rule.
    */
   foreclosure?: ForeclosureRule;
@@ -62,13 +68,33 @@ export interface AccountPolicy {
    */
   min_part_payment?: Money;
   /**
+   * Days past due after which the loan is NPA (default 90; the classification policy's
+   * `npa_after_days`).
+   */
+  npa_after_days?: number;
+  /**
    * Prepayment charge on outstanding principal at foreclosure, percent (default 0).
    */
   prepayment_charge_pct?: DecimalString;
   /**
+   * Months of satisfactory performance after a restructure, from the first payment under
+   * the new terms, before the loan can be upgraded (default 12).
+   */
+  restructure_observation_months?: number;
+  /**
    * Default skip mode (an event may override it).
    */
   skip_mode?: SkipMode;
+  /**
+   * Top-up: most installments the parent may have past due (legacy `topup_max_overdue`,
+   * default 0).
+   */
+  topup_max_overdue?: number;
+  /**
+   * Top-up: fewest installments the parent must have fully paid (legacy
+   * `topup_min_emis_paid`, default 6).
+   */
+  topup_min_emis_paid?: number;
 }
 
 /**
@@ -80,9 +106,15 @@ export interface AccountPolicyOutput {
    */
   allocation: AllocationPolicyOutput;
   /**
+   * A floating-rate loan from disbursement (the product's term). A loan also becomes
+   * floating with its first `rate_changed`. A floating loan to an individual carries no
+   * foreclosure or prepayment charge.
+   */
+  floating?: boolean;
+  /**
    * Foreclosure interest rule.
    */
-  foreclosure: ForeclosureRule;
+  foreclosure: ForeclosureRuleOutput;
   /**
    * Where interest-only months' principal goes.
    */
@@ -100,13 +132,33 @@ export interface AccountPolicyOutput {
    */
   min_part_payment: Money;
   /**
+   * Days past due after which the loan is NPA (default 90; the classification policy's
+   * `npa_after_days`).
+   */
+  npa_after_days?: number;
+  /**
    * Prepayment charge on outstanding principal at foreclosure, percent (default 0).
    */
   prepayment_charge_pct: DecimalString;
   /**
+   * Months of satisfactory performance after a restructure, from the first payment under
+   * the new terms, before the loan can be upgraded (default 12).
+   */
+  restructure_observation_months?: number;
+  /**
    * Default skip mode (an event may override it).
    */
   skip_mode: SkipMode;
+  /**
+   * Top-up: most installments the parent may have past due (legacy `topup_max_overdue`,
+   * default 0).
+   */
+  topup_max_overdue?: number;
+  /**
+   * Top-up: fewest installments the parent must have fully paid (legacy
+   * `topup_min_emis_paid`, default 6).
+   */
+  topup_min_emis_paid?: number;
 }
 
 /**
@@ -273,9 +325,11 @@ export interface AllocationPolicyOutput {
  * use windeep_core::AllocationPreset;
  * let p: AllocationPreset = serde_json::from_str("\"legacy_fine_first\"").unwrap();
  * assert_eq!(p, AllocationPreset::LegacyFineFirst);
+ * let v: AllocationPreset = serde_json::from_str("\"vertical\"").unwrap();
+ * assert_eq!(v, AllocationPreset::Vertical);
  * ```
  */
-export type AllocationPreset = "default" | "horizontal" | "legacy_fine_first" | "fineract_mifos" | "fineract_principal_first";
+export type AllocationPreset = "default" | "vertical" | "horizontal" | "legacy_fine_first" | "fineract_mifos" | "fineract_principal_first";
 
 /**
  * The result of appending an event.
@@ -816,22 +870,11 @@ export interface BookItem {
  * A loan in the books: its member, its events and its NPA periods.
  */
 export interface BookLoan {
-  /**
-   * Figures stored elsewhere, checked by `check_books`.
-   */
   cached?: CachedLoan | null;
-  /**
-   * The loan's events (the first by sequence is the disbursement).
-   */
   events: Array<LoanEvent>;
-  /**
-   * The borrower.
-   */
   member: string;
-  /**
-   * Periods of non-performance (accrual basis: unrealised interest in suspense).
-   */
   npa?: Array<NpaPeriod>;
+  security_value?: Money | null;
 }
 
 /**
@@ -910,7 +953,7 @@ export interface BooksOnly {
 /**
  * What happens to the interest of a first period longer or shorter than a regular one.
  */
-export type BrokenPeriod = "none" | "add_to_first" | "amortize" | "deduct_upfront";
+export type BrokenPeriod = "none" | "add_to_first" | "amortize" | "deduct_upfront" | "pro_rata";
 
 /**
  * One DPD bucket.
@@ -957,7 +1000,10 @@ export interface CachedLoan {
 }
 
 export interface ChainInput {
-  events: Array<LoanEvent>;
+  /**
+   * Stored events as received (any JSON: what was stored is hashed, not re-read).
+   */
+  events: Array<Record<string, unknown>>;
 }
 
 /**
@@ -965,11 +1011,11 @@ export interface ChainInput {
  */
 export interface ChainReport {
   /**
-   * For a problem: the position (0-based) and id of the first bad event.
+   * For a problem: the position (0-based) of the first bad event.
    */
   at?: number | null;
   /**
-   * For a problem: the id of the first bad event.
+   * For a problem: the id of the first bad event (absent when it has no string id).
    */
   event_id?: string | null;
   /**
@@ -977,7 +1023,7 @@ export interface ChainReport {
    */
   events: number;
   /**
-   * For `broken`: the hash the event should carry.
+   * For `broken`: the hash the field named by `reason` should carry.
    */
   expected?: string | null;
   /**
@@ -985,7 +1031,15 @@ export interface ChainReport {
    */
   head?: string | null;
   /**
-   * `ok`, `broken` (a `prev_hash` does not match) or `reordered` (sequence not increasing).
+   * For a problem: `hash_missing`, `hash_mismatch` (the event was changed after it was
+   * sealed), `prev_hash_mismatch` (the link to the event before does not match),
+   * `malformed` (no integer `sequence`, or a `hash`/`prev_hash` that is not a string) or
+   * `sequence_not_increasing`.
+   */
+  reason?: string | null;
+  /**
+   * `ok`, `broken` (an event's own `hash` or its `prev_hash` does not match) or `reordered`
+   * (sequence not increasing).
    */
   status: string;
 }
@@ -1223,6 +1277,11 @@ export interface ClassificationPolicy {
    * Provision on standard loans, percent.
    */
   standard_provision_pct?: DecimalString;
+  /**
+   * Provision on the unsecured portion of a doubtful loan, percent (100; the band's
+   * percentage applies to the secured portion).
+   */
+  unsecured_doubtful_provision_pct?: DecimalString;
 }
 
 /**
@@ -1261,6 +1320,11 @@ export interface ClassificationPolicyOutput {
    * Provision on standard loans, percent.
    */
   standard_provision_pct: DecimalString;
+  /**
+   * Provision on the unsecured portion of a doubtful loan, percent (100; the band's
+   * percentage applies to the secured portion).
+   */
+  unsecured_doubtful_provision_pct: DecimalString;
 }
 
 export interface ClassifyInput {
@@ -1281,7 +1345,8 @@ export interface Closure {
    */
   closed_on: IsoDate;
   /**
-   * Guarantors to release (all of them, on every closure type).
+   * Guarantors released: all of them on repayment, foreclosure, top-up or settlement;
+   * none on a write-off until its claim is recovered in full (decisions §20, revised).
    */
   guarantors_released: Array<string>;
   /**
@@ -1297,7 +1362,7 @@ export interface Closure {
 /**
  * How a loan was closed.
  */
-export type ClosureType = "regular" | "foreclosure" | "write_off" | "topup";
+export type ClosureType = "regular" | "foreclosure" | "write_off" | "topup" | "settled";
 
 /**
  * An explicit column mapping: for each field the header text of its column (matched after
@@ -1450,6 +1515,11 @@ export interface Currency {
 }
 
 /**
+ * A fixed due day as written: a day number or the word `"last"`.
+ */
+export type Day = number | string;
+
+/**
  * Which way money moved on the society's bank account.
  */
 export type Direction = "credit" | "debit";
@@ -1585,7 +1655,8 @@ export type EventAction = "apply" | "reverse";
  */
 export type EventBody = ({
   /**
-   * Guarantor member codes (released on every closure).
+   * Guarantor member codes (released on repayment, foreclosure, top-up and settlement;
+   * never on write-off).
    */
   guarantors?: Array<string>;
   /**
@@ -1607,9 +1678,18 @@ export type EventBody = ({
    */
   amount: Money;
   /**
+   * The bank statement line (`BankTransaction` id) the money came from, if any.
+   */
+  bank_transaction?: string | null;
+  /**
    * An installment the payment targets, if any.
    */
   installment?: number | null;
+  /**
+   * How the money came in (selects the funds account of the posting); none: the books'
+   * `loan_funds` (docs/books.md).
+   */
+  payment_mode?: PaymentMode | null;
   type: "payment_received";
 }) | ({
   /**
@@ -1660,6 +1740,11 @@ export type EventBody = ({
    * Override of the account's skip mode.
    */
   mode?: SkipMode | null;
+  /**
+   * The reason of an explicit restructure: required when the installment is already
+   * past due or the loan is SMA/NPA (`E_RESTRUCTURE_REQUIRED` otherwise).
+   */
+  restructure?: string | null;
   type: "installment_skipped";
 }) | ({
   /**
@@ -1667,9 +1752,23 @@ export type EventBody = ({
    */
   amount: Money;
   /**
+   * The bank statement line (`BankTransaction` id) the money came from, if any.
+   */
+  bank_transaction?: string | null;
+  /**
    * The installment.
    */
   installment: number;
+  /**
+   * How the money came in (selects the funds account of the posting); none: the books'
+   * `loan_funds` (docs/books.md).
+   */
+  payment_mode?: PaymentMode | null;
+  /**
+   * The reason of an explicit restructure: required when the installment is already
+   * past due or the loan is SMA/NPA (`E_RESTRUCTURE_REQUIRED` otherwise).
+   */
+  restructure?: string | null;
   type: "interest_only_payment";
 }) | ({
   /**
@@ -1677,9 +1776,18 @@ export type EventBody = ({
    */
   amount: Money;
   /**
+   * The bank statement line (`BankTransaction` id) the money came from, if any.
+   */
+  bank_transaction?: string | null;
+  /**
    * Lower EMI or fewer installments.
    */
   mode: PartPaymentMode;
+  /**
+   * How the money came in (selects the funds account of the posting); none: the books'
+   * `loan_funds` (docs/books.md).
+   */
+  payment_mode?: PaymentMode | null;
   type: "part_payment";
 }) | ({
   /**
@@ -1706,12 +1814,26 @@ export type EventBody = ({
    * The amount paid; must equal the quote.
    */
   amount: Money;
+  /**
+   * The bank statement line (`BankTransaction` id) the money came from, if any.
+   */
+  bank_transaction?: string | null;
+  /**
+   * How the money came in (selects the funds account of the posting); none: the books'
+   * `loan_funds` (docs/books.md).
+   */
+  payment_mode?: PaymentMode | null;
   type: "foreclosed";
 }) | ({
   /**
    * The new loan's id.
    */
   new_loan_id: string;
+  /**
+   * The reason of an explicit restructure: needed to top up an NPA parent, and it
+   * lifts the `topup_max_overdue` limit (the parent is then flagged restructured).
+   */
+  restructure?: string | null;
   type: "topped_up";
 }) | ({
   /**
@@ -1719,6 +1841,32 @@ export type EventBody = ({
    */
   reason: string;
   type: "written_off";
+}) | ({
+  /**
+   * Amount applied: at most the member credit and at most the dues due.
+   */
+  amount: Money;
+  type: "credit_applied";
+}) | ({
+  /**
+   * Amount refunded: at most the member credit.
+   */
+  amount: Money;
+  /**
+   * Why (required).
+   */
+  reason: string;
+  type: "credit_refunded";
+}) | ({
+  /**
+   * Amount received under the compromise (0 < amount ≤ the claim still owed).
+   */
+  amount: Money;
+  /**
+   * Why (required).
+   */
+  reason: string;
+  type: "settled";
 }) | ({
   /**
    * Amount waived.
@@ -1744,7 +1892,8 @@ export type EventBody = ({
  */
 export type EventBodyOutput = ({
   /**
-   * Guarantor member codes (released on every closure).
+   * Guarantor member codes (released on repayment, foreclosure, top-up and settlement;
+   * never on write-off).
    */
   guarantors: Array<string>;
   /**
@@ -1766,9 +1915,18 @@ export type EventBodyOutput = ({
    */
   amount: Money;
   /**
+   * The bank statement line (`BankTransaction` id) the money came from, if any.
+   */
+  bank_transaction?: string | null;
+  /**
    * An installment the payment targets, if any.
    */
   installment: number | null;
+  /**
+   * How the money came in (selects the funds account of the posting); none: the books'
+   * `loan_funds` (docs/books.md).
+   */
+  payment_mode?: PaymentMode | null;
   type: "payment_received";
 }) | ({
   /**
@@ -1819,6 +1977,11 @@ export type EventBodyOutput = ({
    * Override of the account's skip mode.
    */
   mode: SkipMode | null;
+  /**
+   * The reason of an explicit restructure: required when the installment is already
+   * past due or the loan is SMA/NPA (`E_RESTRUCTURE_REQUIRED` otherwise).
+   */
+  restructure?: string | null;
   type: "installment_skipped";
 }) | ({
   /**
@@ -1826,9 +1989,23 @@ export type EventBodyOutput = ({
    */
   amount: Money;
   /**
+   * The bank statement line (`BankTransaction` id) the money came from, if any.
+   */
+  bank_transaction?: string | null;
+  /**
    * The installment.
    */
   installment: number;
+  /**
+   * How the money came in (selects the funds account of the posting); none: the books'
+   * `loan_funds` (docs/books.md).
+   */
+  payment_mode?: PaymentMode | null;
+  /**
+   * The reason of an explicit restructure: required when the installment is already
+   * past due or the loan is SMA/NPA (`E_RESTRUCTURE_REQUIRED` otherwise).
+   */
+  restructure?: string | null;
   type: "interest_only_payment";
 }) | ({
   /**
@@ -1836,9 +2013,18 @@ export type EventBodyOutput = ({
    */
   amount: Money;
   /**
+   * The bank statement line (`BankTransaction` id) the money came from, if any.
+   */
+  bank_transaction?: string | null;
+  /**
    * Lower EMI or fewer installments.
    */
   mode: PartPaymentMode;
+  /**
+   * How the money came in (selects the funds account of the posting); none: the books'
+   * `loan_funds` (docs/books.md).
+   */
+  payment_mode?: PaymentMode | null;
   type: "part_payment";
 }) | ({
   /**
@@ -1865,12 +2051,26 @@ export type EventBodyOutput = ({
    * The amount paid; must equal the quote.
    */
   amount: Money;
+  /**
+   * The bank statement line (`BankTransaction` id) the money came from, if any.
+   */
+  bank_transaction?: string | null;
+  /**
+   * How the money came in (selects the funds account of the posting); none: the books'
+   * `loan_funds` (docs/books.md).
+   */
+  payment_mode?: PaymentMode | null;
   type: "foreclosed";
 }) | ({
   /**
    * The new loan's id.
    */
   new_loan_id: string;
+  /**
+   * The reason of an explicit restructure: needed to top up an NPA parent, and it
+   * lifts the `topup_max_overdue` limit (the parent is then flagged restructured).
+   */
+  restructure?: string | null;
   type: "topped_up";
 }) | ({
   /**
@@ -1878,6 +2078,32 @@ export type EventBodyOutput = ({
    */
   reason: string;
   type: "written_off";
+}) | ({
+  /**
+   * Amount applied: at most the member credit and at most the dues due.
+   */
+  amount: Money;
+  type: "credit_applied";
+}) | ({
+  /**
+   * Amount refunded: at most the member credit.
+   */
+  amount: Money;
+  /**
+   * Why (required).
+   */
+  reason: string;
+  type: "credit_refunded";
+}) | ({
+  /**
+   * Amount received under the compromise (0 < amount ≤ the claim still owed).
+   */
+  amount: Money;
+  /**
+   * Why (required).
+   */
+  reason: string;
+  type: "settled";
 }) | ({
   /**
    * Amount waived.
@@ -1926,6 +2152,11 @@ export interface EventOutcome {
    * Interest collected outside the schedule (part-payment accrual, foreclosure interest).
    */
   interest_collected?: Money | null;
+  /**
+   * For a top-up of an NPA parent: the interest collected from the new loan's proceeds,
+   * which stays in interest suspense (not income).
+   */
+  interest_to_suspense?: Money | null;
   /**
    * `applied`, `duplicate` (its idempotency key was applied before), `reversed` (a payment
    * later reversed, so it has no effect) or `not_yet_effective` (value date after `as_of`).
@@ -2264,7 +2495,7 @@ export interface FineView {
    */
   amount: Money;
   /**
-   * amount − paid − waived.
+   * amount − paid − waived − written off.
    */
   balance: Money;
   /**
@@ -2291,6 +2522,10 @@ export interface FineView {
    * Waived.
    */
   waived: Money;
+  /**
+   * Written off with the loan (still owed as part of the write-off claim).
+   */
+  written_off: Money;
 }
 
 /**
@@ -2301,6 +2536,10 @@ export interface ForeclosureQuote {
    * Σ fine balances.
    */
   fines: Money;
+  /**
+   * A floating-rate loan: no prepayment charge, interest accrued to date only.
+   */
+  floating?: boolean;
   /**
    * Interest by the foreclosure rule.
    */
@@ -2320,7 +2559,7 @@ export interface ForeclosureQuote {
   /**
    * The rule that produced `foreclosure_interest`.
    */
-  rule: ForeclosureRule;
+  rule: ForeclosureRuleOutput;
   /**
    * The settlement date.
    */
@@ -2334,7 +2573,15 @@ export interface ForeclosureQuote {
 /**
  * The foreclosure interest rule (decisions §1).
  */
-export type ForeclosureRule = ({
+export interface ForeclosureRule {
+  pct?: DecimalString | null;
+  rule: string;
+}
+
+/**
+ * The foreclosure interest rule (decisions §1).
+ */
+export type ForeclosureRuleOutput = ({
   rule: "accrued_to_date";
 }) | ({
   /**
@@ -2538,6 +2785,10 @@ export interface ImportSummary {
    */
   blank: number;
   /**
+   * Conflicts: a UTR seen again with another date or amount.
+   */
+  conflicts: number;
+  /**
    * Duplicates.
    */
   duplicates: number;
@@ -2584,6 +2835,24 @@ export type ImportedRow = ({
   status: "new";
   /**
    * The transaction, with its key.
+   */
+  transaction: BankTransactionOutput;
+}) | ({
+  /**
+   * The row with the same key.
+   */
+  conflicts_with: DuplicateOf;
+  /**
+   * What differs.
+   */
+  reason: string;
+  /**
+   * 1-based row number.
+   */
+  row: number;
+  status: "conflict";
+  /**
+   * The transaction.
    */
   transaction: BankTransactionOutput;
 }) | ({
@@ -2693,12 +2962,16 @@ export interface InstallmentDues {
 /**
  * Status of an installment as of a date.
  */
-export type InstallmentStatus = "upcoming" | "due" | "partial" | "paid" | "overdue" | "skipped" | "interest_only" | "waived";
+export type InstallmentStatus = "upcoming" | "due" | "partial" | "paid" | "overdue" | "skipped" | "interest_only" | "waived" | "cancelled" | "written_off";
 
 /**
  * One installment in a loan statement.
  */
 export interface InstallmentView {
+  /**
+   * Interest cancelled by a foreclosure, top-up or write-off (it was not yet due).
+   */
+  cancelled: Money;
   /**
    * Days past due at day-end (0 when settled or not yet past due).
    */
@@ -2744,15 +3017,19 @@ export interface InstallmentView {
    */
   unpaid: Money;
   /**
-   * Principal and interest waived (or written off).
+   * Principal and interest waived by explicit waivers.
    */
   waived: Money;
+  /**
+   * Principal and interest written off (still a claim; see the loan's `write_off`).
+   */
+  written_off: Money;
 }
 
 /**
  * The balance a month's interest is computed on (decisions §15).
  */
-export type InterestBalanceBasis = "closing_balance" | "minimum_balance";
+export type InterestBalanceBasis = "daily_product" | "closing_balance" | "minimum_balance";
 
 /**
  * The day-count rule for a period's interest.
@@ -2793,11 +3070,12 @@ export interface InterestCredit {
  */
 export interface InterestMonth {
   /**
-   * The balance the interest is computed on.
+   * The balance the interest is computed on; on the `daily_product` basis the product: Σ of
+   * the end-of-day balances of the month's days (currency units × days).
    */
   basis_balance: Money;
   /**
-   * `R(basis × rate / 1200)`.
+   * `R(basis × rate / 1200)`, or `R(product × rate / 36500)` on the `daily_product` basis.
    */
   interest: Money;
   /**
@@ -3266,6 +3544,20 @@ export interface LegacyPaymentRow {
 }
 
 /**
+ * How the level EMI of a reducing loan is solved on an actual-day basis (`actual_365`,
+ * `actual_actual`). Under `30_360` every period is one nominal period and both give the
+ * ordinary annuity.
+ *
+ * # Example
+ * ```
+ * use windeep_core::LevelEmi;
+ * let e: LevelEmi = serde_json::from_str("\"nominal_rate\"").unwrap();
+ * assert_eq!(e, LevelEmi::NominalRate);
+ * ```
+ */
+export type LevelEmi = "actual_periods" | "nominal_rate";
+
+/**
  * A fine already levied on an installment, with what has been paid and waived on it.
  *
  * # Example
@@ -3418,7 +3710,8 @@ export interface LoanClass {
    */
   overdue: Money;
   /**
-   * `R(outstanding × pct / 100)`.
+   * Provision: `R(outstanding × pct / 100)`; for a doubtful class `R(secured × pct / 100) +
+   * R(unsecured × unsecured_doubtful_provision_pct / 100)`.
    */
   provision: Money;
   /**
@@ -3426,9 +3719,17 @@ export interface LoanClass {
    */
   provision_pct: DecimalString;
   /**
+   * The outstanding principal covered by the loan's security value.
+   */
+  secured: Money;
+  /**
    * The loan's own special-mention category.
    */
   sma: Sma;
+  /**
+   * The rest of the outstanding principal.
+   */
+  unsecured: Money;
 }
 
 /**
@@ -3448,6 +3749,11 @@ export interface LoanEvent {
    */
   body: EventBody;
   /**
+   * SHA-256 (lower-case hex) of this event's RFC 8785 canonical JSON as stored, without the
+   * `hash` member itself; optional for the fold, required by `verify_chain`.
+   */
+  hash?: string | null;
+  /**
    * Unique id of the event.
    */
   id: string;
@@ -3456,8 +3762,8 @@ export interface LoanEvent {
    */
   idempotency_key: string;
   /**
-   * SHA-256 (hex) of the canonical JSON of the previous event in sequence order; null or
-   * absent for the first.
+   * The previous event's `hash` (the event before it in stored order); null or absent for
+   * the first. See [`crate::verify_chain`].
    */
   prev_hash?: string | null;
   /**
@@ -3487,6 +3793,11 @@ export interface LoanEventOutput {
    */
   body: EventBodyOutput;
   /**
+   * SHA-256 (lower-case hex) of this event's RFC 8785 canonical JSON as stored, without the
+   * `hash` member itself; optional for the fold, required by `verify_chain`.
+   */
+  hash?: string | null;
+  /**
    * Unique id of the event.
    */
   id: string;
@@ -3495,8 +3806,8 @@ export interface LoanEventOutput {
    */
   idempotency_key: string;
   /**
-   * SHA-256 (hex) of the canonical JSON of the previous event in sequence order; null or
-   * absent for the first.
+   * The previous event's `hash` (the event before it in stored order); null or absent for
+   * the first. See [`crate::verify_chain`].
    */
   prev_hash?: string | null;
   /**
@@ -3625,6 +3936,10 @@ export interface LoanState {
    */
   principal_prepaid: Money;
   /**
+   * For a restructured loan: the flag and its performance period.
+   */
+  restructured?: RestructureView | null;
+  /**
    * Skips used.
    */
   skips_used: number;
@@ -3632,6 +3947,10 @@ export interface LoanState {
    * `active`, `closed`, `foreclosed`, `written_off` or `topped_up`.
    */
   status: string;
+  /**
+   * For a written-off loan: what was written off, recovered and is still owed.
+   */
+  write_off?: WriteOffView | null;
 }
 
 /**
@@ -3653,6 +3972,11 @@ export interface LoanTerms {
    * Nominal rate, percent per annum.
    */
   annual_rate: Rate;
+  /**
+   * Whether the `schedule` operation computes the APR (default true; `false` skips it and
+   * reports `"apr": null`). Not part of the loan: written out only when false.
+   */
+  apr?: boolean;
   /**
    * Decimal places of the reported APR (0–6, default 2).
    */
@@ -3678,9 +4002,10 @@ export interface LoanTerms {
    */
   first_due_on: IsoDate;
   /**
-   * Day of month (1–28) every due date is snapped to; monthly and quarterly only.
+   * Day of month (1–28, or [`crate::FIXED_DUE_DAY_LAST`], `"last"` in JSON) every due date
+   * is snapped to; monthly and quarterly only.
    */
-  fixed_due_day?: number | null;
+  fixed_due_day?: Day | null;
   /**
    * How often installments fall due.
    */
@@ -3743,6 +4068,11 @@ export interface LoanTermsOutput {
    */
   annual_rate: Rate;
   /**
+   * Whether the `schedule` operation computes the APR (default true; `false` skips it and
+   * reports `"apr": null`). Not part of the loan: written out only when false.
+   */
+  apr?: boolean;
+  /**
    * Decimal places of the reported APR (0–6, default 2).
    */
   apr_decimals: number;
@@ -3767,9 +4097,10 @@ export interface LoanTermsOutput {
    */
   first_due_on: IsoDate;
   /**
-   * Day of month (1–28) every due date is snapped to; monthly and quarterly only.
+   * Day of month (1–28, or [`crate::FIXED_DUE_DAY_LAST`], `"last"` in JSON) every due date
+   * is snapped to; monthly and quarterly only.
    */
-  fixed_due_day: number | null;
+  fixed_due_day: Day | null;
   /**
    * How often installments fall due.
    */
@@ -4575,6 +4906,22 @@ export interface PassbookLine {
   type: string;
 }
 
+/**
+ * How a loan payment's money came in (decisions, revised: part of every loan payment). It
+ * selects the funds account the payment is posted to, so the cash book and the bank book
+ * reconcile separately: `cash` → the `cash` role; `bank`, `upi`, `cheque`, `nach` → the `bank`
+ * role; `adjustment` (no money moved: an internal transfer to be journalised) → the
+ * `adjustment_clearing` role.
+ *
+ * # Example
+ * ```
+ * use windeep_core::PaymentMode;
+ * let m: PaymentMode = serde_json::from_str("\"upi\"").unwrap();
+ * assert_eq!(m, PaymentMode::Upi);
+ * ```
+ */
+export type PaymentMode = "cash" | "bank" | "upi" | "cheque" | "nach" | "adjustment";
+
 export interface PeriodInput {
   books: Books;
   from: IsoDate;
@@ -4692,6 +5039,12 @@ export interface PostingConfig {
    * The account loan disbursements and collections go through.
    */
   loan_funds?: Funds;
+  /**
+   * The classification policy's NPA threshold, days past due (default 90): on the accrual
+   * basis a loan is NPA from the day its DPD first exceeds it until nothing of it is past
+   * due (docs/books.md). Must be > 0.
+   */
+  npa_after_days?: number | null;
 }
 
 /**
@@ -4705,7 +5058,7 @@ export interface PostingConfig {
  * assert_eq!(chart.default_code(PostingRole::LoanPortfolio), "1201");
  * ```
  */
-export type PostingRole = "cash" | "bank" | "loan_portfolio" | "interest_receivable" | "fine_receivable" | "topup_clearing" | "savings_deposits" | "member_credit" | "savings_clearing" | "interest_suspense" | "interest_income" | "capitalised_interest" | "fee_income" | "fine_income" | "prepayment_charge_income" | "savings_interest_expense" | "bonus_expense" | "write_off_expense" | "waiver_expense" | "retained_earnings";
+export type PostingRole = "cash" | "bank" | "loan_portfolio" | "interest_receivable" | "fine_receivable" | "topup_clearing" | "adjustment_clearing" | "savings_deposits" | "member_credit" | "savings_clearing" | "interest_suspense" | "interest_income" | "capitalised_interest" | "fee_income" | "fine_income" | "prepayment_charge_income" | "bad_debts_recovered" | "savings_interest_expense" | "bonus_expense" | "write_off_expense" | "waiver_expense" | "retained_earnings";
 
 /**
  * The `postings` operation's output.
@@ -4747,6 +5100,16 @@ export interface PreviousClass {
  * A key of an earlier import of the same bank account: where it was first seen.
  */
 export interface PriorKey {
+  /**
+   * The transaction's amount (see `date`).
+   */
+  amount?: Money | null;
+  /**
+   * The transaction's date: with `amount`, what tells a repeat of a `utr:` key (a
+   * duplicate) from the same UTR on another transfer (a conflict). A `utr:` key without
+   * them cannot be told apart: a row with its UTR is a conflict, never a duplicate.
+   */
+  date?: IsoDate | null;
   /**
    * The import it came from.
    */
@@ -5061,6 +5424,44 @@ export interface Replay {
    * Derived state.
    */
   state: LoanState;
+}
+
+/**
+ * A loan flagged restructured (a skip or interest-only month granted on dues past due or on
+ * an SMA/NPA loan, or a restructured top-up). It keeps its asset class and can be upgraded
+ * only after `performance_months` of satisfactory performance from the first payment under
+ * the new terms.
+ *
+ * # Example
+ * ```
+ * let r: windeep_core::RestructureView = serde_json::from_str(r#"{"on": "2026-04-10",
+ *   "reason": "flood relief", "first_payment_on": "2026-05-05",
+ *   "performance_months": 12, "upgrade_from": "2027-05-05"}"#).unwrap();
+ * assert_eq!(r.performance_months, 12);
+ * ```
+ */
+export interface RestructureView {
+  /**
+   * The first payment received under the new terms, if any yet.
+   */
+  first_payment_on: IsoDate | null;
+  /**
+   * The date of the first explicit restructure.
+   */
+  on: IsoDate;
+  /**
+   * The policy's period of satisfactory performance, months.
+   */
+  performance_months: number;
+  /**
+   * Its reason.
+   */
+  reason: string;
+  /**
+   * The first date the loan may be upgraded: `first_payment_on` + `performance_months`
+   * (null until the first payment).
+   */
+  upgrade_from: IsoDate | null;
 }
 
 /**
@@ -5679,6 +6080,11 @@ export interface SavingsStatement {
  */
 export interface SchedulePolicy {
   /**
+   * How a reducing loan's EMI is solved on actual-day bases (default `actual_periods`;
+   * written out only when not the default, so stored terms keep their bytes).
+   */
+  level_emi?: LevelEmi;
+  /**
    * Highest nominal rate accepted, percent per annum (default 100).
    */
   max_annual_rate?: Rate;
@@ -5708,6 +6114,11 @@ export interface SchedulePolicy {
  */
 export interface SchedulePolicyOutput {
   /**
+   * How a reducing loan's EMI is solved on actual-day bases (default `actual_periods`;
+   * written out only when not the default, so stored terms keep their bytes).
+   */
+  level_emi?: LevelEmi;
+  /**
    * Highest nominal rate accepted, percent per annum (default 100).
    */
   max_annual_rate: Rate;
@@ -5734,9 +6145,10 @@ export interface ScheduleReport {
    */
   annual_rate: Rate;
   /**
-   * Annual percentage rate (RBI KFS), percent, at the requested decimals.
+   * Annual percentage rate (RBI KFS), percent, at the requested decimals; `None` (JSON
+   * `null`) when the terms say `"apr": false`.
    */
-  apr: Rate;
+  apr: Rate | null;
   /**
    * Days from disbursement to the regular start of the first period (negative: shorter).
    */
@@ -5914,21 +6326,62 @@ export interface StatementLine {
 }
 
 /**
- * A journal entry as stored elsewhere (it may not balance).
+ * A journal entry as stored elsewhere (it may not balance). An entry of the `postings` output
+ * is accepted as it is: its header fields (`kind`, `account`, `event_id`, `member`,
+ * `reverses`, `replaces`, `narration`) are information; the `stored_journal` check compares
+ * ids, dates and lines.
+ *
+ * # Example
+ * ```
+ * let e: windeep_core::StoredEntry = serde_json::from_str(r#"{"id": "LN1/p1",
+ *     "date": "2026-02-05", "kind": "payment_received", "account": "LN1", "event_id": "p1",
+ *     "member": "M1", "lines": [{"account": "1102", "role": "bank", "debit": "10.00",
+ *     "credit": "0.00"}, {"account": "1201", "role": "loan_portfolio", "debit": "0.00",
+ *     "credit": "10.00"}]}"#).unwrap();
+ * assert_eq!(e.lines.len(), 2);
+ * ```
  */
 export interface StoredEntry {
+  /**
+   * The loan or savings account (`postings` output; not compared).
+   */
+  account?: string | null;
   /**
    * Date.
    */
   date: IsoDate;
   /**
+   * The event (`postings` output; not compared).
+   */
+  event_id?: string | null;
+  /**
    * Id.
    */
   id: string;
   /**
+   * What the entry records (`postings` output; not compared).
+   */
+  kind?: string | null;
+  /**
    * Lines.
    */
   lines: Array<StoredLine>;
+  /**
+   * The member (`postings` output; not compared).
+   */
+  member?: string | null;
+  /**
+   * A manual entry's narration (`postings` output; not compared).
+   */
+  narration?: string | null;
+  /**
+   * The entry a correction replaces (`postings` output; not compared).
+   */
+  replaces?: string | null;
+  /**
+   * The entry a mirror reverses (`postings` output; not compared).
+   */
+  reverses?: string | null;
 }
 
 /**
@@ -5962,7 +6415,8 @@ export interface StoredLedgerRow {
 }
 
 /**
- * A stored journal line.
+ * A stored journal line. A line of the `postings` output is accepted as it is (its `role` is
+ * information; only the account, debit and credit are compared).
  */
 export interface StoredLine {
   /**
@@ -5977,6 +6431,10 @@ export interface StoredLine {
    * Debit.
    */
   debit?: Money;
+  /**
+   * The posting role, as `postings` writes it (not compared).
+   */
+  role?: string | null;
 }
 
 /**
@@ -6085,6 +6543,7 @@ export interface TopUpInput {
   amount: Money;
   events: Array<LoanEvent>;
   on: IsoDate;
+  restructure?: string | null;
 }
 
 /**
@@ -6100,11 +6559,17 @@ export interface TopUpQuote {
    */
   collected_from_proceeds: Money;
   /**
+   * For an NPA parent (explicit restructure): the interest collected from the proceeds,
+   * held in interest suspense rather than recognised as income.
+   */
+  interest_to_suspense?: Money | null;
+  /**
    * The new loan's principal: parent principal + top-up amount.
    */
   new_principal: Money;
   /**
-   * The parent's fine balances, collected from the proceeds.
+   * The parent's fine balances: always 0, since fines are never financed from a new
+   * loan's proceeds (a parent with fines unpaid is not eligible).
    */
   parent_fines: Money;
   /**
@@ -6115,6 +6580,10 @@ export interface TopUpQuote {
    * The parent's outstanding principal, carried into the new loan.
    */
   parent_principal: Money;
+  /**
+   * Whether the top-up is an explicit restructure.
+   */
+  restructured?: boolean;
   /**
    * The new money lent.
    */
@@ -6257,6 +6726,53 @@ export interface Violation {
    * `critical` or `warning`.
    */
   severity: string;
+}
+
+/**
+ * A written-off loan's claim (decisions, revised 2026-12-03: a write-off is technical; the
+ * member still owes the dues and later payments are recoveries). Currency units.
+ *
+ * # Example
+ * ```
+ * let w: windeep_core::WriteOffView = serde_json::from_str(r#"{"written_off_on": "2026-09-05",
+ *   "principal": "90000.00", "interest": "2000.00", "fines": "0.00", "total": "92000.00",
+ *   "recovered": "5000.00", "settlement_waived": "0.00", "still_owed": "87000.00"}"#).unwrap();
+ * assert_eq!(w.still_owed.to_string(), "87000.00");
+ * ```
+ */
+export interface WriteOffView {
+  /**
+   * Fine balances written off.
+   */
+  fines: Money;
+  /**
+   * Interest written off (unpaid interest of installments due by then).
+   */
+  interest: Money;
+  /**
+   * Principal written off (all outstanding principal).
+   */
+  principal: Money;
+  /**
+   * Payments received since (bad debts recovered).
+   */
+  recovered: Money;
+  /**
+   * The part of the claim a `settled` compromise waived.
+   */
+  settlement_waived: Money;
+  /**
+   * total − recovered − settlement_waived.
+   */
+  still_owed: Money;
+  /**
+   * principal + interest + fines.
+   */
+  total: Money;
+  /**
+   * The write-off's value date.
+   */
+  written_off_on: IsoDate;
 }
 
 /** The input type of each operation. */
@@ -6590,16 +7106,19 @@ export type ErrorCode =
   | "E_AMOUNT_OUT_OF_RANGE"
   | "E_AMOUNT_SCALE"
   | "E_ARREARS_OUTSTANDING"
+  | "E_BLANK_IDENTIFIER"
   | "E_DATE_OUT_OF_RANGE"
   | "E_DUPLICATE_FINE_RULE"
   | "E_EMI_BELOW_INTEREST"
   | "E_EMI_ROUNDING_OVERPAYS"
+  | "E_EMI_ROUNDS_TO_ZERO"
   | "E_FINE_BALANCE_NEGATIVE"
   | "E_FINE_LIMIT_EXCEEDED"
   | "E_FIRST_DUE_GAP_OUT_OF_POLICY"
   | "E_FIRST_DUE_NOT_AFTER_DISBURSEMENT"
   | "E_FORECLOSURE_AMOUNT"
   | "E_IDEMPOTENCY_CONFLICT"
+  | "E_INPUT_TOO_LARGE"
   | "E_INSUFFICIENT_BALANCE"
   | "E_INVALID_AMOUNT"
   | "E_INVALID_APPLICATION"
@@ -6617,6 +7136,7 @@ export type ErrorCode =
   | "E_INVALID_OVERRIDE"
   | "E_INVALID_POLICY"
   | "E_INVALID_RATE"
+  | "E_INVALID_REVERSAL"
   | "E_INVALID_ROUNDING"
   | "E_INVALID_TENURE"
   | "E_LOAN_CLOSED"
@@ -6631,13 +7151,24 @@ export type ErrorCode =
   | "E_OVERFLOW"
   | "E_OVERRIDE_WITHOUT_REASON"
   | "E_PART_PAYMENT_AMOUNT"
+  | "E_PERCENT_OUT_OF_RANGE"
   | "E_PERIOD_CLOSED"
   | "E_RATE_EXCEEDS_CAP"
   | "E_RESTRUCTURE_LIMIT"
+  | "E_RESTRUCTURE_REQUIRED"
   | "E_SPLIT_NOT_BALANCED"
+  | "E_STATEMENT_CELL_TOO_LONG"
+  | "E_STATEMENT_DECOMPRESSED_TOO_LARGE"
+  | "E_STATEMENT_ENCODING"
   | "E_STATEMENT_HEADER_NOT_FOUND"
+  | "E_STATEMENT_LINE_TOO_LONG"
+  | "E_STATEMENT_SHEET_TOO_LARGE"
+  | "E_STATEMENT_TOO_LARGE"
+  | "E_STATEMENT_TOO_MANY_COLUMNS"
+  | "E_STATEMENT_TOO_MANY_ROWS"
   | "E_STATEMENT_UNREADABLE"
   | "E_TENURE_EXCEEDS_POLICY"
+  | "E_TOPUP_NOT_ELIGIBLE"
   | "E_UNBALANCED_ENTRY"
   | "E_UNKNOWN_ACCOUNT"
   | "E_UNKNOWN_EVENT"
@@ -6675,25 +7206,25 @@ export declare function moneyToMinor(amount: Money, minorUnits?: number): bigint
 /**
  * How one payment is allocated over a loan's dues.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_BLANK_IDENTIFIER`, `E_INVALID_REVERSAL`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_PERCENT_OUT_OF_RANGE`, `E_TOPUP_NOT_ELIGIBLE`, `E_RESTRUCTURE_REQUIRED`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_INPUT_TOO_LARGE`
  */
 export declare function allocate(input: AllocateInput): AllocateOutput;
 /**
  * Checks a loan application against the product, member and guarantors.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_INVALID_APPLICATION`, `E_INVALID_OVERRIDE`, `E_OVERRIDE_WITHOUT_REASON`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_EMI_ROUNDS_TO_ZERO`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_PERCENT_OUT_OF_RANGE`, `E_INVALID_APPLICATION`, `E_INVALID_OVERRIDE`, `E_OVERRIDE_WITHOUT_REASON`, `E_INPUT_TOO_LARGE`
  */
 export declare function approveLoan(input: ApproveLoanInput): ApproveLoanOutput;
 /**
  * The late-payment fines to levy or re-amount on a fine snapshot.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_INVALID_FINE_RULE`, `E_DUPLICATE_FINE_RULE`, `E_INVALID_FINE_SNAPSHOT`, `E_FINE_LIMIT_EXCEEDED`, `E_FINE_BALANCE_NEGATIVE`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_INVALID_FINE_RULE`, `E_DUPLICATE_FINE_RULE`, `E_INVALID_FINE_SNAPSHOT`, `E_FINE_LIMIT_EXCEEDED`, `E_FINE_BALANCE_NEGATIVE`, `E_INPUT_TOO_LARGE`
  */
 export declare function assessFines(input: AssessFinesInput): AssessFinesOutput;
 /**
  * Audits one loan kept by the legacy system against the rules.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_INPUT_TOO_LARGE`
  */
 export declare function auditLoan(input: AuditLoanInput): AuditLoanOutput;
 /**
@@ -6703,7 +7234,7 @@ export declare function auditLoanAsync(input: AuditLoanInput): Promise<AuditLoan
 /**
  * The balance sheet on a date.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_UNBALANCED_ENTRY`, `E_UNKNOWN_ACCOUNT`, `E_PERIOD_CLOSED`, `E_INSUFFICIENT_BALANCE`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_EMI_ROUNDS_TO_ZERO`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_BLANK_IDENTIFIER`, `E_INVALID_REVERSAL`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_PERCENT_OUT_OF_RANGE`, `E_TOPUP_NOT_ELIGIBLE`, `E_RESTRUCTURE_REQUIRED`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_UNBALANCED_ENTRY`, `E_UNKNOWN_ACCOUNT`, `E_PERIOD_CLOSED`, `E_INSUFFICIENT_BALANCE`, `E_INPUT_TOO_LARGE`
  */
 export declare function balanceSheet(input: BalanceSheetInput): BalanceSheetOutput;
 /**
@@ -6713,13 +7244,13 @@ export declare function balanceSheetAsync(input: BalanceSheetInput): Promise<Bal
 /**
  * Marks a bank line as not the society's business, with a reason.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_POLICY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_SPLIT_NOT_BALANCED`, `E_MAPPING_DIRECTION`, `E_MAPPING_CONFLICT`, `E_INVALID_MAPPING`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_POLICY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_SPLIT_NOT_BALANCED`, `E_MAPPING_DIRECTION`, `E_MAPPING_CONFLICT`, `E_INVALID_MAPPING`, `E_INPUT_TOO_LARGE`
  */
 export declare function bankIgnore(input: BankIgnoreInput): BankIgnoreOutput;
 /**
  * Reads a bank statement (CSV or XLSX) into rows, with duplicates found.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_STATEMENT_UNREADABLE`, `E_STATEMENT_HEADER_NOT_FOUND`, `E_UNKNOWN_PRESET`, `E_INVALID_COLUMNS`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_STATEMENT_UNREADABLE`, `E_STATEMENT_HEADER_NOT_FOUND`, `E_UNKNOWN_PRESET`, `E_INVALID_COLUMNS`, `E_STATEMENT_TOO_LARGE`, `E_STATEMENT_LINE_TOO_LONG`, `E_STATEMENT_TOO_MANY_ROWS`, `E_STATEMENT_TOO_MANY_COLUMNS`, `E_STATEMENT_CELL_TOO_LONG`, `E_STATEMENT_DECOMPRESSED_TOO_LARGE`, `E_STATEMENT_SHEET_TOO_LARGE`, `E_STATEMENT_ENCODING`, `E_INPUT_TOO_LARGE`
  */
 export declare function bankImport(input: BankImportInput): BankImportOutput;
 /**
@@ -6729,13 +7260,13 @@ export declare function bankImportAsync(input: BankImportInput): Promise<BankImp
 /**
  * Suggests what each bank line paid.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_POLICY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_POLICY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_INPUT_TOO_LARGE`
  */
 export declare function bankMatch(input: BankMatchInput): BankMatchOutput;
 /**
  * Reconciles a statement's lines with the books' bank account.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_POLICY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_SPLIT_NOT_BALANCED`, `E_MAPPING_DIRECTION`, `E_MAPPING_CONFLICT`, `E_INVALID_MAPPING`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_POLICY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_SPLIT_NOT_BALANCED`, `E_MAPPING_DIRECTION`, `E_MAPPING_CONFLICT`, `E_INVALID_MAPPING`, `E_INPUT_TOO_LARGE`
  */
 export declare function bankReconcile(input: BankReconcileInput): BankReconcileOutput;
 /**
@@ -6745,19 +7276,19 @@ export declare function bankReconcileAsync(input: BankReconcileInput): Promise<B
 /**
  * Splits one bank line's mapping into parts.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_POLICY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_SPLIT_NOT_BALANCED`, `E_MAPPING_DIRECTION`, `E_MAPPING_CONFLICT`, `E_INVALID_MAPPING`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_POLICY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_SPLIT_NOT_BALANCED`, `E_MAPPING_DIRECTION`, `E_MAPPING_CONFLICT`, `E_INVALID_MAPPING`, `E_INPUT_TOO_LARGE`
  */
 export declare function bankSplit(input: BankSplitInput): BankSplitOutput;
 /**
  * Removes parts (or all) of a bank line's mapping.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_POLICY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_SPLIT_NOT_BALANCED`, `E_MAPPING_DIRECTION`, `E_MAPPING_CONFLICT`, `E_INVALID_MAPPING`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_POLICY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_SPLIT_NOT_BALANCED`, `E_MAPPING_DIRECTION`, `E_MAPPING_CONFLICT`, `E_INVALID_MAPPING`, `E_INPUT_TOO_LARGE`
  */
 export declare function bankUnmap(input: BankUnmapInput): BankUnmapOutput;
 /**
  * The reconciliation checks and alerts over a books snapshot.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_UNBALANCED_ENTRY`, `E_UNKNOWN_ACCOUNT`, `E_PERIOD_CLOSED`, `E_INSUFFICIENT_BALANCE`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_EMI_ROUNDS_TO_ZERO`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_BLANK_IDENTIFIER`, `E_INVALID_REVERSAL`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_PERCENT_OUT_OF_RANGE`, `E_TOPUP_NOT_ELIGIBLE`, `E_RESTRUCTURE_REQUIRED`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_UNBALANCED_ENTRY`, `E_UNKNOWN_ACCOUNT`, `E_PERIOD_CLOSED`, `E_INSUFFICIENT_BALANCE`, `E_INPUT_TOO_LARGE`
  */
 export declare function checkBooks(input: CheckBooksInput): CheckBooksOutput;
 /**
@@ -6767,7 +7298,7 @@ export declare function checkBooksAsync(input: CheckBooksInput): Promise<CheckBo
 /**
  * Asset classification (standard, SMA, NPA bands) of loans on a date.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_POLICY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_POLICY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_INPUT_TOO_LARGE`
  */
 export declare function classify(input: ClassifyInput): ClassifyOutput;
 /**
@@ -6777,19 +7308,19 @@ export declare function classifyAsync(input: ClassifyInput): Promise<ClassifyOut
 /**
  * Shares a bonus pool among members.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_POLICY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_POLICY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_INPUT_TOO_LARGE`
  */
 export declare function distributeBonus(input: DistributeBonusInput): DistributeBonusOutput;
 /**
  * What closes a loan on a settlement date.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_EMI_ROUNDS_TO_ZERO`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_BLANK_IDENTIFIER`, `E_INVALID_REVERSAL`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_PERCENT_OUT_OF_RANGE`, `E_TOPUP_NOT_ELIGIBLE`, `E_RESTRUCTURE_REQUIRED`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_INPUT_TOO_LARGE`
  */
 export declare function foreclosureQuote(input: ForeclosureQuoteInput): ForeclosureQuoteOutput;
 /**
  * Each ledger account's lines and running balance over a period.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_UNBALANCED_ENTRY`, `E_UNKNOWN_ACCOUNT`, `E_PERIOD_CLOSED`, `E_INSUFFICIENT_BALANCE`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_EMI_ROUNDS_TO_ZERO`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_BLANK_IDENTIFIER`, `E_INVALID_REVERSAL`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_PERCENT_OUT_OF_RANGE`, `E_TOPUP_NOT_ELIGIBLE`, `E_RESTRUCTURE_REQUIRED`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_UNBALANCED_ENTRY`, `E_UNKNOWN_ACCOUNT`, `E_PERIOD_CLOSED`, `E_INSUFFICIENT_BALANCE`, `E_INPUT_TOO_LARGE`
  */
 export declare function generalLedger(input: GeneralLedgerInput): GeneralLedgerOutput;
 /**
@@ -6799,19 +7330,19 @@ export declare function generalLedgerAsync(input: GeneralLedgerInput): Promise<G
 /**
  * Admits one more event to a loan and says what it changed.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_EMI_ROUNDS_TO_ZERO`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_BLANK_IDENTIFIER`, `E_INVALID_REVERSAL`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_PERCENT_OUT_OF_RANGE`, `E_TOPUP_NOT_ELIGIBLE`, `E_RESTRUCTURE_REQUIRED`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_INPUT_TOO_LARGE`
  */
 export declare function loanApply(input: LoanApplyInput): LoanApplyOutput;
 /**
  * The daily fine job on one loan: assessments and the events to append.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_INVALID_FINE_RULE`, `E_DUPLICATE_FINE_RULE`, `E_INVALID_FINE_SNAPSHOT`, `E_FINE_LIMIT_EXCEEDED`, `E_FINE_BALANCE_NEGATIVE`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_EMI_ROUNDS_TO_ZERO`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_BLANK_IDENTIFIER`, `E_INVALID_REVERSAL`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_PERCENT_OUT_OF_RANGE`, `E_TOPUP_NOT_ELIGIBLE`, `E_RESTRUCTURE_REQUIRED`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_INVALID_FINE_RULE`, `E_DUPLICATE_FINE_RULE`, `E_INVALID_FINE_SNAPSHOT`, `E_FINE_LIMIT_EXCEEDED`, `E_FINE_BALANCE_NEGATIVE`, `E_INPUT_TOO_LARGE`
  */
 export declare function loanFines(input: LoanFinesInput): LoanFinesOutput;
 /**
  * A loan's state and statement on a date, replayed from its events.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_EMI_ROUNDS_TO_ZERO`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_BLANK_IDENTIFIER`, `E_INVALID_REVERSAL`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_PERCENT_OUT_OF_RANGE`, `E_TOPUP_NOT_ELIGIBLE`, `E_RESTRUCTURE_REQUIRED`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_INPUT_TOO_LARGE`
  */
 export declare function loanStatement(input: LoanStatementInput): LoanStatementOutput;
 /**
@@ -6821,7 +7352,7 @@ export declare function loanStatementAsync(input: LoanStatementInput): Promise<L
 /**
  * One member's ledger across loans and savings.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_UNBALANCED_ENTRY`, `E_UNKNOWN_ACCOUNT`, `E_PERIOD_CLOSED`, `E_INSUFFICIENT_BALANCE`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_EMI_ROUNDS_TO_ZERO`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_BLANK_IDENTIFIER`, `E_INVALID_REVERSAL`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_PERCENT_OUT_OF_RANGE`, `E_TOPUP_NOT_ELIGIBLE`, `E_RESTRUCTURE_REQUIRED`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_UNBALANCED_ENTRY`, `E_UNKNOWN_ACCOUNT`, `E_PERIOD_CLOSED`, `E_INSUFFICIENT_BALANCE`, `E_INPUT_TOO_LARGE`
  */
 export declare function memberLedger(input: MemberLedgerInput): MemberLedgerOutput;
 /**
@@ -6831,13 +7362,13 @@ export declare function memberLedgerAsync(input: MemberLedgerInput): Promise<Mem
 /**
  * One member's savings accounts on a date.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_UNBALANCED_ENTRY`, `E_UNKNOWN_ACCOUNT`, `E_PERIOD_CLOSED`, `E_INSUFFICIENT_BALANCE`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_UNBALANCED_ENTRY`, `E_UNKNOWN_ACCOUNT`, `E_PERIOD_CLOSED`, `E_INSUFFICIENT_BALANCE`, `E_INPUT_TOO_LARGE`
  */
 export declare function memberSavings(input: MemberSavingsInput): MemberSavingsOutput;
 /**
  * Portfolio figures: PAR, NPA, buckets, efficiency.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_POLICY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_POLICY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_INPUT_TOO_LARGE`
  */
 export declare function portfolioReport(input: PortfolioReportInput): PortfolioReportOutput;
 /**
@@ -6847,13 +7378,13 @@ export declare function portfolioReportAsync(input: PortfolioReportInput): Promi
 /**
  * The journal entries one event posts.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_UNBALANCED_ENTRY`, `E_UNKNOWN_ACCOUNT`, `E_PERIOD_CLOSED`, `E_INSUFFICIENT_BALANCE`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_EMI_ROUNDS_TO_ZERO`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_BLANK_IDENTIFIER`, `E_INVALID_REVERSAL`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_PERCENT_OUT_OF_RANGE`, `E_TOPUP_NOT_ELIGIBLE`, `E_RESTRUCTURE_REQUIRED`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_UNBALANCED_ENTRY`, `E_UNKNOWN_ACCOUNT`, `E_PERIOD_CLOSED`, `E_INSUFFICIENT_BALANCE`, `E_INPUT_TOO_LARGE`
  */
 export declare function postEvent(input: PostEventInput): PostEventOutput;
 /**
  * The journal of a books snapshot with its basis and role mapping.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_UNBALANCED_ENTRY`, `E_UNKNOWN_ACCOUNT`, `E_PERIOD_CLOSED`, `E_INSUFFICIENT_BALANCE`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_EMI_ROUNDS_TO_ZERO`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_BLANK_IDENTIFIER`, `E_INVALID_REVERSAL`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_PERCENT_OUT_OF_RANGE`, `E_TOPUP_NOT_ELIGIBLE`, `E_RESTRUCTURE_REQUIRED`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_UNBALANCED_ENTRY`, `E_UNKNOWN_ACCOUNT`, `E_PERIOD_CLOSED`, `E_INSUFFICIENT_BALANCE`, `E_INPUT_TOO_LARGE`
  */
 export declare function postings(input: PostingsInput): PostingsOutput;
 /**
@@ -6863,7 +7394,7 @@ export declare function postingsAsync(input: PostingsInput): Promise<PostingsOut
 /**
  * The profit and loss account over a period.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_UNBALANCED_ENTRY`, `E_UNKNOWN_ACCOUNT`, `E_PERIOD_CLOSED`, `E_INSUFFICIENT_BALANCE`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_EMI_ROUNDS_TO_ZERO`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_BLANK_IDENTIFIER`, `E_INVALID_REVERSAL`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_PERCENT_OUT_OF_RANGE`, `E_TOPUP_NOT_ELIGIBLE`, `E_RESTRUCTURE_REQUIRED`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_UNBALANCED_ENTRY`, `E_UNKNOWN_ACCOUNT`, `E_PERIOD_CLOSED`, `E_INSUFFICIENT_BALANCE`, `E_INPUT_TOO_LARGE`
  */
 export declare function profitAndLoss(input: ProfitAndLossInput): ProfitAndLossOutput;
 /**
@@ -6873,37 +7404,37 @@ export declare function profitAndLossAsync(input: ProfitAndLossInput): Promise<P
 /**
  * Admits one event to a savings account.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_UNBALANCED_ENTRY`, `E_UNKNOWN_ACCOUNT`, `E_PERIOD_CLOSED`, `E_INSUFFICIENT_BALANCE`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_BLANK_IDENTIFIER`, `E_INVALID_REVERSAL`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_PERCENT_OUT_OF_RANGE`, `E_TOPUP_NOT_ELIGIBLE`, `E_RESTRUCTURE_REQUIRED`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_UNBALANCED_ENTRY`, `E_UNKNOWN_ACCOUNT`, `E_PERIOD_CLOSED`, `E_INSUFFICIENT_BALANCE`, `E_INPUT_TOO_LARGE`
  */
 export declare function savingsApply(input: SavingsApplyInput): SavingsApplyOutput;
 /**
  * The interest a savings account earns through a date.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_UNBALANCED_ENTRY`, `E_UNKNOWN_ACCOUNT`, `E_PERIOD_CLOSED`, `E_INSUFFICIENT_BALANCE`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_UNBALANCED_ENTRY`, `E_UNKNOWN_ACCOUNT`, `E_PERIOD_CLOSED`, `E_INSUFFICIENT_BALANCE`, `E_INPUT_TOO_LARGE`
  */
 export declare function savingsInterest(input: SavingsInterestInput): SavingsInterestOutput;
 /**
  * A savings account's schedule and passbook on a date.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_UNBALANCED_ENTRY`, `E_UNKNOWN_ACCOUNT`, `E_PERIOD_CLOSED`, `E_INSUFFICIENT_BALANCE`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_UNBALANCED_ENTRY`, `E_UNKNOWN_ACCOUNT`, `E_PERIOD_CLOSED`, `E_INSUFFICIENT_BALANCE`, `E_INPUT_TOO_LARGE`
  */
 export declare function savingsSchedule(input: SavingsScheduleInput): SavingsScheduleOutput;
 /**
  * A repayment schedule and its APR from a loan's terms.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_EMI_ROUNDS_TO_ZERO`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_PERCENT_OUT_OF_RANGE`, `E_INPUT_TOO_LARGE`
  */
 export declare function schedule(input: ScheduleInput): ScheduleOutput;
 /**
  * What a top-up of a loan on a date would look like.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_EMI_ROUNDS_TO_ZERO`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_BLANK_IDENTIFIER`, `E_INVALID_REVERSAL`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_PERCENT_OUT_OF_RANGE`, `E_TOPUP_NOT_ELIGIBLE`, `E_RESTRUCTURE_REQUIRED`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_INPUT_TOO_LARGE`
  */
 export declare function topupQuote(input: TopupQuoteInput): TopupQuoteOutput;
 /**
  * The trial balance on a date.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_UNBALANCED_ENTRY`, `E_UNKNOWN_ACCOUNT`, `E_PERIOD_CLOSED`, `E_INSUFFICIENT_BALANCE`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_EMI_ROUNDS_TO_ZERO`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_BLANK_IDENTIFIER`, `E_INVALID_REVERSAL`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_PERCENT_OUT_OF_RANGE`, `E_TOPUP_NOT_ELIGIBLE`, `E_RESTRUCTURE_REQUIRED`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_UNBALANCED_ENTRY`, `E_UNKNOWN_ACCOUNT`, `E_PERIOD_CLOSED`, `E_INSUFFICIENT_BALANCE`, `E_INPUT_TOO_LARGE`
  */
 export declare function trialBalance(input: TrialBalanceInput): TrialBalanceOutput;
 /**
@@ -6913,6 +7444,6 @@ export declare function trialBalanceAsync(input: TrialBalanceInput): Promise<Tri
 /**
  * Checks a loan's event log: ids, sequences and hashes.
  *
- * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_INPUT_TOO_LARGE`
  */
 export declare function verifyChain(input: VerifyChainInput): VerifyChainOutput;
