@@ -281,13 +281,15 @@ pub fn topup_quote(
     events_json: String,
     on: IsoDate,
     amount: Amount,
+    restructure: Option<String>,
 ) -> Result<TopUpQuote, WindeepException> {
     guarded(|| {
         let on = parse_date("on", &on)?;
         let amount: Money = amount.0.parse()?;
         let events: Vec<windeep_core::account::LoanEvent> = serde_json::from_str(&events_json)
             .map_err(|e| WindeepException::from(windeep_core::wire::error_from_serde(&e)))?;
-        let q = windeep_core::account::topup_quote(&events, on, amount)?;
+        let q =
+            windeep_core::topup_quote_restructured(&events, on, amount, restructure.as_deref())?;
         Ok(TopUpQuote {
             topup_amount: money(q.topup_amount),
             new_principal: money(q.new_principal),

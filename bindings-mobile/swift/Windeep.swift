@@ -1616,13 +1616,14 @@ public func schedule(request: ScheduleRequest)throws  -> ScheduleResult  {
  * # Errors
  * The core's refusals as [`WindeepException::Refused`].
  */
-public func topupQuote(eventsJson: String, on: IsoDate, amount: Amount)throws  -> TopUpQuote  {
+public func topupQuote(eventsJson: String, on: IsoDate, amount: Amount, restructure: String?)throws  -> TopUpQuote  {
     return try  FfiConverterTypeTopUpQuote_lift(try rustCallWithError(FfiConverterTypeWindeepException_lift) {
         uniffiCallStatus in
     uniffi_windeep_mobile_fn_func_topup_quote(
         FfiConverterString.lower(eventsJson),
         FfiConverterTypeIsoDate_lower(on),
-        FfiConverterTypeAmount_lower(amount),uniffiCallStatus
+        FfiConverterTypeAmount_lower(amount),
+        FfiConverterOptionString.lower(restructure),uniffiCallStatus
     )
 })
 }
@@ -1657,7 +1658,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_windeep_mobile_checksum_func_schedule() != 55952) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_windeep_mobile_checksum_func_topup_quote() != 43262) {
+    if (uniffi_windeep_mobile_checksum_func_topup_quote() != 38854) {
         return InitializationResult.apiChecksumMismatch
     }
 

@@ -272,7 +272,7 @@ RustBuffer uniffi_windeep_mobile_fn_func_schedule(RustBuffer request, RustCallSt
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_FN_FUNC_TOPUP_QUOTE
 #define UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_FN_FUNC_TOPUP_QUOTE
-RustBuffer uniffi_windeep_mobile_fn_func_topup_quote(RustBuffer events_json, RustBuffer on, RustBuffer amount, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_windeep_mobile_fn_func_topup_quote(RustBuffer events_json, RustBuffer on, RustBuffer amount, RustBuffer restructure, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_FFI_WINDEEP_MOBILE_RUSTBUFFER_ALLOC

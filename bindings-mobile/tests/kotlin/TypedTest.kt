@@ -126,10 +126,11 @@ class TypedReplay(private val check: (Boolean, () -> String) -> Unit) {
         val events = writeJson(input["events"]!!)
         val on = LocalDate.parse(input["on"] as String)
         val amount = BigDecimal(input["amount"] as String)
+        val restructure = input["restructure"] as String?
         if ("expected_error" in case) {
             val code = obj(case["expected_error"])["code"]
             try {
-                topupQuote(events, on, amount)
+                topupQuote(events, on, amount, restructure)
                 check(false) { "$id: expected $code" }
             } catch (e: WindeepException.Refused) {
                 check(e.code == code) { "$id: expected $code, got ${e.code}" }
@@ -137,7 +138,7 @@ class TypedReplay(private val check: (Boolean, () -> String) -> Unit) {
             return
         }
         val want = obj(case["expected"])
-        val q = try { topupQuote(events, on, amount) } catch (e: WindeepException) {
+        val q = try { topupQuote(events, on, amount, restructure) } catch (e: WindeepException) {
             check(false) { "$id: typed topup_quote threw ${e.message}" }; return
         }
         for ((name, v) in listOf("topup_amount" to q.topupAmount, "new_principal" to q.newPrincipal,
