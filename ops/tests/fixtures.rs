@@ -1,5 +1,6 @@
 //! Replays every golden case in `fixtures/` through the JSON operation interface.
 
+#[path = "../../core/tests/common/mod.rs"]
 mod common;
 
 use serde_json::Value;

@@ -1,6 +1,7 @@
 //! The registry is the one list of operations: names unique, every declared error code a real
 //! one, every golden case's error code declared by its operation.
 
+#[path = "../../core/tests/common/mod.rs"]
 mod common;
 
 use std::collections::BTreeSet;

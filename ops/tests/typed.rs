@@ -1,6 +1,7 @@
 //! The typed output of every golden case: the same JSON as `ops::call`, with every date and
 //! every decimal marked.
 
+#[path = "../../core/tests/common/mod.rs"]
 mod common;
 
 use std::collections::BTreeSet;
