@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use chrono::{Datelike, NaiveDate};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::types::{PyDict, PyList, PyTuple, PyType};
 use rust_decimal::Decimal;
 use windeep_core::{Money, Rate};
 use windeep_ops::ScheduleReport;
@@ -48,6 +48,81 @@ fn html_escape(text: &str) -> String {
     }
     out
 }
+
+/// A value's JSON text (the operation's wire form: amounts and dates as strings).
+fn json_text<T: serde::Serialize>(py: Python<'_>, value: &T) -> PyResult<String> {
+    serde_json::to_string(value).map_err(|e| {
+        error(
+            py,
+            crate::errors::INTERNAL,
+            &format!("cannot write JSON: {e}"),
+        )
+    })
+}
+
+/// The pickle form of a result object: `_restore(kind, json, minor_units)`.
+fn reduce<'py>(
+    py: Python<'py>,
+    kind: &str,
+    json: String,
+    minor_units: u32,
+) -> PyResult<(Bound<'py, PyAny>, (String, String, u32))> {
+    let restore = py.import("windeep._windeep")?.getattr("_restore")?;
+    Ok((restore, (kind.to_owned(), json, minor_units)))
+}
+
+/// Rebuilds a `Schedule`, `Installment` or `Totals` from its JSON text (`to_json()`): the
+/// inverse used by pickle and `copy`. The values are taken as written, not recomputed.
+#[pyfunction]
+#[pyo3(signature = (kind, text, minor_units))]
+pub(crate) fn _restore(
+    py: Python<'_>,
+    kind: &str,
+    text: &str,
+    minor_units: u32,
+) -> PyResult<Py<PyAny>> {
+    guarded(py, || {
+        let bad = |e: &dyn std::fmt::Display| {
+            core_err(
+                py,
+                &windeep_core::CoreError::InvalidInput {
+                    reason: format!("cannot restore a {kind} from its JSON: {e}"),
+                },
+            )
+        };
+        match kind {
+            "schedule" => {
+                let mut value: serde_json::Value =
+                    serde_json::from_str(text).map_err(|e| bad(&e))?;
+                let apr = match value.as_object_mut().and_then(|o| o.remove("apr")) {
+                    Some(serde_json::Value::String(apr)) => Some(apr),
+                    Some(serde_json::Value::Null) | None => None,
+                    Some(other) => return Err(bad(&format!("apr {other}"))),
+                };
+                let schedule: windeep_core::Schedule =
+                    serde_json::from_value(value).map_err(|e| bad(&e))?;
+                let report = ScheduleReport { schedule, apr };
+                Ok(Py::new(py, Schedule::new(report, minor_units))?.into_any())
+            }
+            "installment" => {
+                let row = serde_json::from_str(text).map_err(|e| bad(&e))?;
+                Ok(Py::new(py, Installment { row })?.into_any())
+            }
+            "totals" => {
+                let totals = serde_json::from_str(text).map_err(|e| bad(&e))?;
+                Ok(Py::new(py, Totals { totals })?.into_any())
+            }
+            other => Err(bad(&format!("unknown kind {other:?}"))),
+        }
+    })
+}
+
+/// Rows shown in full by the HTML view; a longer schedule shows its first and last
+/// [`HTML_EDGE_ROWS`] and the row count, as pandas does (`display.max_rows` 60,
+/// `display.min_rows` 10).
+const HTML_MAX_ROWS: usize = 60;
+/// Rows shown at each end of a truncated HTML view.
+const HTML_EDGE_ROWS: usize = 5;
 
 /// Runs a text-building method under [`guarded`].
 fn guarded_text(py: Python<'_>, f: impl FnOnce() -> String) -> PyResult<String> {
@@ -154,6 +229,19 @@ impl Installment {
         guarded(py, || self.dict(py))
     }
 
+    /// The row as JSON text, as in the `schedule` operation's output (amounts and the date
+    /// as strings).
+    fn to_json(&self, py: Python<'_>) -> PyResult<String> {
+        json_text(py, &self.row)
+    }
+
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, (String, String, u32))> {
+        reduce(py, "installment", json_text(py, &self.row)?, 0)
+    }
+
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         guarded_text(py, || {
             let r = &self.row;
@@ -226,6 +314,18 @@ impl Totals {
     /// The totals as a dict of `decimal.Decimal` values.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         guarded(py, || self.dict(py))
+    }
+
+    /// The totals as JSON text (amounts as strings).
+    fn to_json(&self, py: Python<'_>) -> PyResult<String> {
+        json_text(py, &self.totals)
+    }
+
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, (String, String, u32))> {
+        reduce(py, "totals", json_text(py, &self.totals)?, 0)
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -495,6 +595,24 @@ impl Schedule {
         guarded(py, || self.dict(py))
     }
 
+    /// The schedule as JSON text: exactly the `schedule` operation's output (`call("schedule",
+    /// …)` returns the same document), amounts, rates and dates as strings.
+    fn to_json(&self, py: Python<'_>) -> PyResult<String> {
+        json_text(py, &self.report)
+    }
+
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, (String, String, u32))> {
+        reduce(
+            py,
+            "schedule",
+            json_text(py, &self.report)?,
+            self.minor_units,
+        )
+    }
+
     /// The rows as a pandas DataFrame with `decimal.Decimal` object columns
     /// (needs the `windeep[pandas]` extra).
     fn to_pandas<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
@@ -558,16 +676,36 @@ impl Schedule {
                 s.processing_fee,
                 s.net_disbursement
             );
-            for row in &s.installments {
-                Installment { row: row.clone() }.html_row(&mut out);
+            let rows = &s.installments;
+            let truncated = rows.len() > HTML_MAX_ROWS;
+            if truncated {
+                for row in &rows[..HTML_EDGE_ROWS] {
+                    Installment { row: row.clone() }.html_row(&mut out);
+                }
+                out.push_str("<tr class=\"windeep-ellipsis\">");
+                for _ in 0..8 {
+                    out.push_str("<td>…</td>");
+                }
+                out.push_str("</tr>");
+                for row in &rows[rows.len() - HTML_EDGE_ROWS..] {
+                    Installment { row: row.clone() }.html_row(&mut out);
+                }
+            } else {
+                for row in rows {
+                    Installment { row: row.clone() }.html_row(&mut out);
+                }
             }
             let t = &s.totals;
             let _ = write!(
                 out,
                 "</tbody><tfoot><tr><th colspan=\"4\">total</th><th{NUM}>{}</th><th{NUM}>{}</th>\
-                <th{NUM}>{}</th><th></th></tr></tfoot></table></div>",
+                <th{NUM}>{}</th><th></th></tr></tfoot></table>",
                 t.principal, t.interest, t.payable
             );
+            if truncated {
+                let _ = write!(out, "<p>{} rows × 8 columns</p>", rows.len());
+            }
+            out.push_str("</div>");
             out
         })
     }
@@ -610,6 +748,11 @@ impl RoundingPolicy {
     #[getter]
     fn mode(&self) -> String {
         enum_name(&self.inner.mode)
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> (Bound<'py, PyType>, (Decimal, String)) {
+        let inner = slf.get().inner;
+        (slf.get_type(), (inner.increment, enum_name(&inner.mode)))
     }
 
     /// `{"increment": Decimal, "mode": str}`, the dict form `schedule()` also accepts.
