@@ -2,7 +2,9 @@
 //! `RoundingPolicy` argument type.
 //!
 //! Each object holds the core's value; its getters build `decimal.Decimal` and `datetime.date`
-//! objects on access, so returning a schedule costs almost nothing until it is read.
+//! objects on access, so returning a schedule costs almost nothing until it is read. A row's
+//! amounts are built once, on first access, and the same `Decimal` objects are returned
+//! afterwards (by the getters and by `to_dict`, `to_pandas` and `to_arrow`).
 
 use std::fmt::Write as _;
 
@@ -106,7 +108,7 @@ pub(crate) fn _restore(
             }
             "installment" => {
                 let row = serde_json::from_str(text).map_err(|e| bad(&e))?;
-                Ok(Py::new(py, Installment { row })?.into_any())
+                Ok(Py::new(py, Installment::new(row))?.into_any())
             }
             "totals" => {
                 let totals = serde_json::from_str(text).map_err(|e| bad(&e))?;
@@ -135,39 +137,75 @@ const NUM: &str = " style=\"text-align:right\"";
 #[pyclass(frozen, module = "windeep", name = "Installment")]
 pub(crate) struct Installment {
     row: windeep_core::Installment,
+    /// The five amounts as `decimal.Decimal` objects, each built once, on first access.
+    amounts: [PyOnceLock<Py<PyAny>>; 5],
 }
 
+/// The money fields of a row, in the order of [`Installment::amounts`].
+const OPENING: usize = 0;
+const PRINCIPAL: usize = 1;
+const INTEREST: usize = 2;
+const INSTALLMENT: usize = 3;
+const CLOSING: usize = 4;
+
 impl Installment {
+    pub(crate) fn new(row: windeep_core::Installment) -> Self {
+        Self {
+            row,
+            amounts: std::array::from_fn(|_| PyOnceLock::new()),
+        }
+    }
+
+    /// One amount as a `decimal.Decimal`, built on first access and shared afterwards (a
+    /// `Decimal` is immutable).
+    fn amount<'py>(&self, py: Python<'py>, field: usize) -> PyResult<Bound<'py, PyAny>> {
+        let r = &self.row;
+        let value = match field {
+            OPENING => r.opening_balance,
+            PRINCIPAL => r.principal,
+            INTEREST => r.interest,
+            INSTALLMENT => r.installment,
+            _ => r.closing_balance,
+        };
+        let cell = &self.amounts[field.min(CLOSING)];
+        let obj = cell.get_or_try_init(py, || money(py, value).map(Bound::unbind))?;
+        Ok(obj.bind(py).clone())
+    }
+
     fn dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let r = &self.row;
         let d = PyDict::new(py);
         d.set_item("number", r.number)?;
         d.set_item("due_on", r.due_on)?;
         d.set_item("days", r.days)?;
-        d.set_item("opening_balance", money(py, r.opening_balance)?)?;
-        d.set_item("principal", money(py, r.principal)?)?;
-        d.set_item("interest", money(py, r.interest)?)?;
-        d.set_item("installment", money(py, r.installment)?)?;
-        d.set_item("closing_balance", money(py, r.closing_balance)?)?;
+        d.set_item("opening_balance", self.amount(py, OPENING)?)?;
+        d.set_item("principal", self.amount(py, PRINCIPAL)?)?;
+        d.set_item("interest", self.amount(py, INTEREST)?)?;
+        d.set_item("installment", self.amount(py, INSTALLMENT)?)?;
+        d.set_item("closing_balance", self.amount(py, CLOSING)?)?;
         Ok(d)
     }
 
     fn html_row(&self, out: &mut String) {
-        let r = &self.row;
-        let _ = write!(
-            out,
-            "<tr><td{NUM}>{}</td><td>{}</td><td{NUM}>{}</td><td{NUM}>{}</td><td{NUM}>{}</td>\
-            <td{NUM}>{}</td><td{NUM}>{}</td><td{NUM}>{}</td></tr>",
-            r.number,
-            r.due_on.format("%Y-%m-%d"),
-            r.days,
-            r.opening_balance,
-            r.principal,
-            r.interest,
-            r.installment,
-            r.closing_balance
-        );
+        html_row(&self.row, out);
     }
+}
+
+/// One schedule row as an HTML table row.
+fn html_row(r: &windeep_core::Installment, out: &mut String) {
+    let _ = write!(
+        out,
+        "<tr><td{NUM}>{}</td><td>{}</td><td{NUM}>{}</td><td{NUM}>{}</td><td{NUM}>{}</td>\
+        <td{NUM}>{}</td><td{NUM}>{}</td><td{NUM}>{}</td></tr>",
+        r.number,
+        r.due_on.format("%Y-%m-%d"),
+        r.days,
+        r.opening_balance,
+        r.principal,
+        r.interest,
+        r.installment,
+        r.closing_balance
+    );
 }
 
 const ROW_HEADER: &str = "<thead><tr><th>#</th><th>due on</th><th>days</th>\
@@ -196,32 +234,32 @@ impl Installment {
 
     /// Principal outstanding before this installment.
     #[getter]
-    fn opening_balance(&self) -> Decimal {
-        self.row.opening_balance.value()
+    fn opening_balance<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.amount(py, OPENING)
     }
 
     /// Principal repaid by this installment.
     #[getter]
-    fn principal(&self) -> Decimal {
-        self.row.principal.value()
+    fn principal<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.amount(py, PRINCIPAL)
     }
 
     /// Interest charged in this installment.
     #[getter]
-    fn interest(&self) -> Decimal {
-        self.row.interest.value()
+    fn interest<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.amount(py, INTEREST)
     }
 
     /// Amount due: principal + interest.
     #[getter]
-    fn installment(&self) -> Decimal {
-        self.row.installment.value()
+    fn installment<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.amount(py, INSTALLMENT)
     }
 
     /// Principal outstanding after this installment.
     #[getter]
-    fn closing_balance(&self) -> Decimal {
-        self.row.closing_balance.value()
+    fn closing_balance<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.amount(py, CLOSING)
     }
 
     /// The row as a dict of `int`, `datetime.date` and `decimal.Decimal` values.
@@ -416,8 +454,8 @@ impl Schedule {
         d.set_item("net_disbursement", money(py, s.net_disbursement)?)?;
         d.set_item("apr", self.apr_value(py)?)?;
         let rows = PyList::empty(py);
-        for row in &s.installments {
-            rows.append(Installment { row: row.clone() }.dict(py)?)?;
+        for row in self.rows(py)?.iter() {
+            rows.append(row.cast::<Installment>()?.get().dict(py)?)?;
         }
         d.set_item("installments", rows)?;
         d.set_item("totals", Totals { totals: s.totals }.dict(py)?)?;
@@ -431,7 +469,7 @@ impl Schedule {
                 .schedule
                 .installments
                 .iter()
-                .map(|row| Py::new(py, Installment { row: row.clone() }))
+                .map(|row| Py::new(py, Installment::new(row.clone())))
                 .collect::<PyResult<Vec<_>>>()?;
             PyTuple::new(py, rows).map(Bound::unbind)
         })?;
@@ -680,7 +718,7 @@ impl Schedule {
             let truncated = rows.len() > HTML_MAX_ROWS;
             if truncated {
                 for row in &rows[..HTML_EDGE_ROWS] {
-                    Installment { row: row.clone() }.html_row(&mut out);
+                    html_row(row, &mut out);
                 }
                 out.push_str("<tr class=\"windeep-ellipsis\">");
                 for _ in 0..8 {
@@ -688,11 +726,11 @@ impl Schedule {
                 }
                 out.push_str("</tr>");
                 for row in &rows[rows.len() - HTML_EDGE_ROWS..] {
-                    Installment { row: row.clone() }.html_row(&mut out);
+                    html_row(row, &mut out);
                 }
             } else {
                 for row in rows {
-                    Installment { row: row.clone() }.html_row(&mut out);
+                    html_row(row, &mut out);
                 }
             }
             let t = &s.totals;

@@ -374,3 +374,17 @@ def test_short_schedule_html_shows_every_row() -> None:
         assert len(body_rows(html)) == tenure
         assert "rows ×" not in html
     assert len(body_rows(windeep.schedule(**terms(tenure=61))._repr_html_())) == 11
+
+
+# --- amounts are built once --------------------------------------------------------------------
+
+
+def test_row_amounts_are_built_once() -> None:
+    s = windeep.schedule(**BASE)
+    row = s.installments[4]
+    assert row.interest is row.interest
+    assert row.closing_balance is row.closing_balance
+    assert s.to_dict()["installments"][4]["interest"] is row.interest
+    assert row.to_dict()["principal"] is row.principal
+    # Built from the core's digits: the currency's scale is kept.
+    assert s.installments[0].opening_balance.as_tuple().exponent == -2
