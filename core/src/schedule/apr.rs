@@ -262,7 +262,7 @@ impl Fixed {
             if d.is_sign_negative() && !d.is_zero() {
                 return None;
             }
-            let m = u128::try_from(d.mantissa().unsigned_abs()).ok()?;
+            let m = d.mantissa().unsigned_abs();
             m.checked_mul(10_u128.checked_pow(scale - d.scale())?)
         };
         let flows = flows.iter().map(units).collect::<Option<Vec<_>>>()?;
