@@ -588,32 +588,31 @@ impl Importer {
                     date: p.date,
                     amount: p.amount,
                 };
-                let (utr, maps): (&str, &mut [&mut FoldMap<u128, UtrSeen>]) =
-                    if let Some(u) = utr.strip_suffix(":credit") {
-                        (u, &mut [&mut utr_credits])
-                    } else if let Some(u) = utr.strip_suffix(":debit") {
-                        (u, &mut [&mut utr_debits])
-                    } else {
-                        // a key of the earlier `utr:<UTR>` form names no direction: a row with
-                        // the UTR either way conflicts with it (its date and amount are dropped)
-                        let unknown = Seen {
-                            date: None,
-                            amount: None,
-                            ..seen
-                        };
-                        if let Some(packed) = pack_utr(utr.as_bytes()) {
-                            let credit = utr_credits.entry(packed);
-                            let debit = utr_debits.entry(packed);
-                            if matches!(credit, Entry::Vacant(_))
-                                || matches!(debit, Entry::Vacant(_))
-                            {
-                                let entry = UtrSeen::pack(unknown, &mut spill);
-                                credit.or_insert(entry);
-                                debit.or_insert(entry);
-                            }
-                        }
-                        continue;
+                let (utr, maps): (&str, &mut [&mut FoldMap<u128, UtrSeen>]) = if let Some(u) =
+                    utr.strip_suffix(":credit")
+                {
+                    (u, &mut [&mut utr_credits])
+                } else if let Some(u) = utr.strip_suffix(":debit") {
+                    (u, &mut [&mut utr_debits])
+                } else {
+                    // a key of the earlier `utr:<UTR>` form names no direction: a row with
+                    // the UTR either way conflicts with it (its date and amount are dropped)
+                    let unknown = Seen {
+                        date: None,
+                        amount: None,
+                        ..seen
                     };
+                    if let Some(packed) = pack_utr(utr.as_bytes()) {
+                        let credit = utr_credits.entry(packed);
+                        let debit = utr_debits.entry(packed);
+                        if matches!(credit, Entry::Vacant(_)) || matches!(debit, Entry::Vacant(_)) {
+                            let entry = UtrSeen::pack(unknown, &mut spill);
+                            credit.or_insert(entry);
+                            debit.or_insert(entry);
+                        }
+                    }
+                    continue;
+                };
                 if let Some(packed) = pack_utr(utr.as_bytes()) {
                     for map in maps.iter_mut() {
                         if let Entry::Vacant(v) = map.entry(packed) {
@@ -1055,20 +1054,45 @@ mod tests {
         .map(|a| a.map(|a| Money::from_decimal(a.parse().unwrap())))
         .collect();
         let origins = [
-            Origin { import: None, row: 0 },
-            Origin { import: None, row: (1 << 40) - 1 },
-            Origin { import: None, row: 1 << 40 },
-            Origin { import: Some(0), row: 7 },
-            Origin { import: Some((1 << 23) - 2), row: 7 },
-            Origin { import: Some((1 << 23) - 1), row: 7 },
-            Origin { import: Some(u32::MAX), row: u64::MAX },
+            Origin {
+                import: None,
+                row: 0,
+            },
+            Origin {
+                import: None,
+                row: (1 << 40) - 1,
+            },
+            Origin {
+                import: None,
+                row: 1 << 40,
+            },
+            Origin {
+                import: Some(0),
+                row: 7,
+            },
+            Origin {
+                import: Some((1 << 23) - 2),
+                row: 7,
+            },
+            Origin {
+                import: Some((1 << 23) - 1),
+                row: 7,
+            },
+            Origin {
+                import: Some(u32::MAX),
+                row: u64::MAX,
+            },
         ];
         let mut spill = Vec::new();
         let mut packed = 0;
         for origin in origins {
             for date in dates {
                 for amount in &amounts {
-                    let seen = Seen { origin, date, amount: *amount };
+                    let seen = Seen {
+                        origin,
+                        date,
+                        amount: *amount,
+                    };
                     let entry = UtrSeen::pack(seen, &mut spill);
                     packed += usize::from(entry.origin & SPILLED == 0);
                     assert_eq!(entry.unpack(&spill), seen);
