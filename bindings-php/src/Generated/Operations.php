@@ -386,10 +386,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -1490,10 +1490,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -2435,10 +2435,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -3917,10 +3917,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -4700,10 +4700,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -5104,10 +5104,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -5509,10 +5509,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -6783,10 +6783,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
