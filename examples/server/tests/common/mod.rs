@@ -100,7 +100,22 @@ pub async fn request(
     extra_headers: &[(&str, &str)],
     body: Option<&[u8]>,
 ) -> Reply {
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    try_request(addr, method, path, token, extra_headers, body)
+        .await
+        .expect("the server answers")
+}
+
+/// One request on its own connection; `None` when the connection fails or closes without an
+/// answer.
+pub async fn try_request(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    extra_headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> Option<Reply> {
+    let mut s = tokio::net::TcpStream::connect(addr).await.ok()?;
     let body = body.unwrap_or_default();
     let mut head = format!(
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
@@ -116,7 +131,7 @@ pub async fn request(
         head.push_str(&format!("{k}: {v}\r\n"));
     }
     head.push_str("\r\n");
-    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(head.as_bytes()).await.ok()?;
     // A refused oversized body may close the connection early.
     let _ = s.write_all(body).await;
     let mut buf = Vec::new();
@@ -126,15 +141,14 @@ pub async fn request(
     let status = headers
         .split_whitespace()
         .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
+        .and_then(|s| s.parse().ok())?;
     let body = serde_json::from_str(raw).unwrap_or(Value::Null);
-    Reply {
+    Some(Reply {
         status,
         headers: headers.to_owned(),
         body,
         raw: raw.to_owned(),
-    }
+    })
 }
 
 impl Server {
