@@ -19,6 +19,7 @@ pub mod routes;
 pub mod store;
 pub mod worker;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -52,6 +53,9 @@ pub struct AppState {
     pub write_lock: Arc<tokio::sync::Mutex<()>>,
     /// One end-of-day job at a time.
     pub job_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Per-account locks: requests of this process that append to one account wait for each
+    /// other instead of racing (other processes are still kept apart by the store's keys).
+    pub account_locks: Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 impl AppState {
@@ -64,7 +68,20 @@ impl AppState {
             tokens: Arc::new(auth::TokenCache::default()),
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
             job_lock: Arc::new(tokio::sync::Mutex::new(())),
+            account_locks: Arc::default(),
         }
+    }
+
+    /// Waits for this process's turn to append to `account`.
+    pub async fn account_lock(&self, account: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut map = self
+                .account_locks
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            map.entry(account.to_owned()).or_default().clone()
+        };
+        lock.lock_owned().await
     }
 }
 

@@ -1063,6 +1063,7 @@ pub async fn post_loan_event(
         || format!("{kind}-{}", crate::crypto::sha256_hex(&body)),
         |i| i.key.clone(),
     );
+    let _turn = state.account_lock(&id).await;
     let r = write(&state, &who, idem, || {
         plan_loan_event(&state, &id, value_date, &req.body, &key, vec![])
     })
@@ -1121,6 +1122,7 @@ pub async fn post_payment(
     if let Some(n) = req.installment {
         ev["installment"] = json!(n);
     }
+    let _turn = state.account_lock(&id).await;
     let r = write(&state, &who, idem, || {
         plan_loan_event(&state, &id, value_date, &ev, &key, vec![])
     })
@@ -1175,20 +1177,27 @@ pub async fn gateway_webhook(
     };
     let ev = json!({"type": "payment_received", "amount": p.amount, "payment_mode": mode, "bank_transaction": format!("gw:{}", p.payment_id)});
     let key = format!("GW-{}", p.payment_id);
-    for _ in 0..50 {
+    let _turn = state.account_lock(&p.loan_id).await;
+    let received = || async {
         let done: Option<(String,)> =
             sqlx::query_as("SELECT response FROM gateway_payments WHERE payment_id = $1")
                 .bind(&p.payment_id)
                 .fetch_optional(&state.db.pool)
                 .await?;
-        if let Some((resp,)) = done {
-            let v: Value = serde_json::from_str(&resp).unwrap_or(Value::Null);
+        Ok::<_, ApiError>(done.map(|(r,)| serde_json::from_str::<Value>(&r).unwrap_or(Value::Null)))
+    };
+    for _ in 0..50 {
+        if let Some(v) = received().await? {
             return Ok(answer((
                 StatusCode::OK,
                 json!({"payment_id": p.payment_id, "already_received": true, "result": v}),
             )));
         }
         let r = write(&state, &who, None, || async {
+            // Another process may have taken it since: stop retrying and answer with its result.
+            if received().await?.is_some() {
+                return Err(ApiError::new(StatusCode::OK, codes::ALREADY_EXISTS, "received"));
+            }
             let mut plan = plan_loan_event(&state, &p.loan_id, value_date, &ev, &key, vec![]).await?;
             plan.stmts.push(stmt!("INSERT INTO gateway_payments (payment_id, loan_id, response, created_at) VALUES ($1, $2, $3, $4)",
                 p.payment_id.clone(), p.loan_id.clone(), plan.response.to_string(), now()));
@@ -1203,7 +1212,7 @@ pub async fn gateway_webhook(
                     json!({"payment_id": p.payment_id, "already_received": false, "result": r.1}),
                 )));
             }
-            Err(e) if e.code == codes::BUSY => continue,
+            Err(e) if e.code == codes::BUSY || e.code == codes::ALREADY_EXISTS => continue,
             Err(e) => return Err(e),
         }
     }
@@ -1326,6 +1335,7 @@ pub async fn post_savings_event(
         || format!("sv-{}", crate::crypto::sha256_hex(&body)),
         |i| i.key.clone(),
     );
+    let _turn = state.account_lock(&id).await;
     let r = write(&state, &who, idem, || async {
         let a = load_account(&state, &id, "savings").await?;
         let rows = load_events(&state, &id).await?;
@@ -1556,6 +1566,7 @@ pub async fn end_of_day(State(state): State<AppState>, who: Principal, body: Byt
                 .unwrap_or_default()
                 .to_owned();
             let body = ev["body"].clone();
+            let _turn = state.account_lock(loan_id).await;
             let r = write(&state, &who, None, || {
                 plan_loan_event(&state, loan_id, vd, &body, &key, vec![])
             })
