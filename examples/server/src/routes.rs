@@ -196,7 +196,7 @@ pub async fn plan_loan_event(
         stmts.push(stmt!(
             INSERT_EVENT,
             loan_id,
-            i64::try_from(seq).unwrap_or(i64::MAX),
+            seq,
             event.hash.clone().unwrap_or_default(),
             text,
             now()

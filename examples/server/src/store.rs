@@ -311,8 +311,8 @@ pub async fn verify_audit(state: &AppState) -> ApiResult<(usize, Option<i64>)> {
     .fetch_all(&state.db.pool)
     .await?;
     let mut prev = String::new();
-    let mut expected_seq = 1;
-    for (seq, at, actor, action, target, prev_hash, hash) in &rows {
+    for (expected_seq, (seq, at, actor, action, target, prev_hash, hash)) in (1..).zip(rows.iter())
+    {
         if *seq != expected_seq
             || *prev_hash != prev
             || audit_hash(&prev, *seq, at, actor, action, target) != *hash
@@ -320,7 +320,6 @@ pub async fn verify_audit(state: &AppState) -> ApiResult<(usize, Option<i64>)> {
             return Ok((rows.len(), Some(*seq)));
         }
         prev.clone_from(hash);
-        expected_seq += 1;
     }
     Ok((rows.len(), None))
 }

@@ -21,7 +21,7 @@ fn free_port() -> u16 {
 }
 
 async fn spawn(db: &str, port: u16, token_file: &std::path::Path) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_windeep-server"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_windeep-server"))
         .args([
             "--database-url",
             db,
@@ -45,6 +45,8 @@ async fn spawn(db: &str, port: u16, token_file: &std::path::Path) -> Child {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the server did not start");
 }
 
