@@ -250,3 +250,38 @@ mod tests {
         assert!(!hmac_verify(b"secret", b"body", "zz"));
     }
 }
+
+/// Key rotation: re-encrypts every member's identity data still under an older key with the
+/// current key. Returns how many members were re-encrypted. Once it has run, the old key can
+/// be dropped from `WINDEEP_DATA_KEYS`.
+///
+/// # Errors
+/// Storage errors, or data no known key decrypts.
+pub async fn rekey(db: &crate::db::Db, keys: &Keys) -> Result<usize, String> {
+    let rows: Vec<(String, Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT id, aadhaar_enc, pan_enc FROM members ORDER BY id")
+            .fetch_all(&db.pool)
+            .await
+            .map_err(|e| e.to_string())?;
+    let prefix = format!("{}:", keys.current_id());
+    let mut n = 0;
+    for (id, a, p) in rows {
+        let stale = |c: &Option<String>| c.as_deref().is_some_and(|c| !c.starts_with(&prefix));
+        if !stale(&a) && !stale(&p) {
+            continue;
+        }
+        let again = |c: Option<String>| -> Result<Option<String>, String> {
+            c.map(|c| keys.decrypt(&c).and_then(|plain| keys.encrypt(&plain)))
+                .transpose()
+        };
+        sqlx::query("UPDATE members SET aadhaar_enc = $1, pan_enc = $2 WHERE id = $3")
+            .bind(again(a)?)
+            .bind(again(p)?)
+            .bind(&id)
+            .execute(&db.pool)
+            .await
+            .map_err(|e| e.to_string())?;
+        n += 1;
+    }
+    Ok(n)
+}

@@ -60,6 +60,8 @@ enum Command {
         #[arg(long, default_value_t = 1000)]
         interval_ms: u64,
     },
+    /// Re-encrypt identity data under the current key of `WINDEEP_DATA_KEYS` (key rotation).
+    Rekey,
     /// Create an API token and print it.
     Token {
         /// super_admin, manager, accountant, viewer or member.
@@ -121,6 +123,15 @@ async fn run(cli: Cli) -> Result<(), String> {
                 }
                 tokio::time::sleep(std::time::Duration::from_millis(interval_ms)).await;
             }
+        }
+        Some(Command::Rekey) => {
+            let d = db::open(&cli.database_url, 1)
+                .await
+                .map_err(|e| e.to_string())?;
+            let keys = Keys::from_env()?;
+            let n = windeep_server::crypto::rekey(&d, &keys).await?;
+            eprintln!("{n} members re-encrypted under key {}", keys.current_id());
+            Ok(())
         }
         Some(Command::Token {
             role,

@@ -711,3 +711,58 @@ async fn sqlite_backup_restores_to_the_same_store() {
             .is_err()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn key_rotation_re_encrypts_under_the_new_key() {
+    use base64::Engine as _;
+    let s = start("rekey").await;
+    let b64 = |b: u8| base64::engine::general_purpose::STANDARD.encode([b; 32]);
+    s.post(
+        &s.admin,
+        "/members",
+        &json!({"id": "M1", "name": "a", "aadhaar": "234567890123", "pan": "ABCPP1234F"}),
+    )
+    .await;
+    s.post(&s.admin, "/members", &json!({"id": "M2", "name": "b"}))
+        .await;
+    // The store was written under the development key "dev1"; the new key "k2" comes first.
+    let rotated = windeep_server::crypto::Keys::new(
+        &format!("k2:{},dev1:{}", b64(2), b64(7)),
+        b"development search key",
+    )
+    .unwrap();
+    assert_eq!(
+        windeep_server::crypto::rekey(&s.state.db, &rotated)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        windeep_server::crypto::rekey(&s.state.db, &rotated)
+            .await
+            .unwrap(),
+        0
+    );
+    let only_new =
+        windeep_server::crypto::Keys::new(&format!("k2:{}", b64(2)), b"development search key")
+            .unwrap();
+    let (a,): (String,) = sqlx::query_as("SELECT aadhaar_enc FROM members WHERE id = 'M1'")
+        .fetch_one(&s.state.db.pool)
+        .await
+        .unwrap();
+    assert!(a.starts_with("k2:"));
+    assert_eq!(only_new.decrypt(&a).unwrap(), "234567890123");
+    // Search by keyed hash still finds the member.
+    let state = windeep_server::AppState::new(s.state.db.clone(), only_new, vec![]);
+    let (status, m) = windeep_server::demo::call(
+        &state,
+        &s.admin,
+        axum::http::Method::GET,
+        "/members?pan=ABCPP1234F",
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(m["members"][0]["pan"], "XXXXXX234F");
+}
