@@ -217,40 +217,6 @@ pub fn mask(value: &str) -> String {
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn round_trip_rotation_and_tamper() {
-        let k1 = base64::engine::general_purpose::STANDARD.encode([1u8; 32]);
-        let k2 = base64::engine::general_purpose::STANDARD.encode([2u8; 32]);
-        let old = Keys::new(&format!("k1:{k1}"), b"s").unwrap();
-        let stored = old.encrypt("1234 5678 9012").unwrap();
-        assert!(stored.starts_with("k1:"));
-        let rotated = Keys::new(&format!("k2:{k2},k1:{k1}"), b"s").unwrap();
-        assert_eq!(rotated.decrypt(&stored).unwrap(), "1234 5678 9012");
-        assert!(rotated.encrypt("x").unwrap().starts_with("k2:"));
-        let mut bad = stored.clone();
-        bad.pop();
-        bad.push(if stored.ends_with('A') { 'B' } else { 'A' });
-        assert!(old.decrypt(&bad).is_err());
-        assert_eq!(
-            old.search_hash("aadhaar", "1234-5678 9012"),
-            rotated.search_hash("aadhaar", "123456789012")
-        );
-        assert_eq!(mask("ABCDE1234F"), "XXXXXX234F");
-    }
-
-    #[test]
-    fn hmac_checks() {
-        let sig = hmac_hex(b"secret", b"body");
-        assert!(hmac_verify(b"secret", b"body", &sig));
-        assert!(!hmac_verify(b"secret", b"body2", &sig));
-        assert!(!hmac_verify(b"secret", b"body", "zz"));
-    }
-}
-
 /// Key rotation: re-encrypts every member's identity data still under an older key with the
 /// current key. Returns how many members were re-encrypted. Once it has run, the old key can
 /// be dropped from `WINDEEP_DATA_KEYS`.
@@ -284,4 +250,38 @@ pub async fn rekey(db: &crate::db::Db, keys: &Keys) -> Result<usize, String> {
         n += 1;
     }
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_rotation_and_tamper() {
+        let k1 = base64::engine::general_purpose::STANDARD.encode([1u8; 32]);
+        let k2 = base64::engine::general_purpose::STANDARD.encode([2u8; 32]);
+        let old = Keys::new(&format!("k1:{k1}"), b"s").unwrap();
+        let stored = old.encrypt("1234 5678 9012").unwrap();
+        assert!(stored.starts_with("k1:"));
+        let rotated = Keys::new(&format!("k2:{k2},k1:{k1}"), b"s").unwrap();
+        assert_eq!(rotated.decrypt(&stored).unwrap(), "1234 5678 9012");
+        assert!(rotated.encrypt("x").unwrap().starts_with("k2:"));
+        let mut bad = stored.clone();
+        bad.pop();
+        bad.push(if stored.ends_with('A') { 'B' } else { 'A' });
+        assert!(old.decrypt(&bad).is_err());
+        assert_eq!(
+            old.search_hash("aadhaar", "1234-5678 9012"),
+            rotated.search_hash("aadhaar", "123456789012")
+        );
+        assert_eq!(mask("ABCDE1234F"), "XXXXXX234F");
+    }
+
+    #[test]
+    fn hmac_checks() {
+        let sig = hmac_hex(b"secret", b"body");
+        assert!(hmac_verify(b"secret", b"body", &sig));
+        assert!(!hmac_verify(b"secret", b"body2", &sig));
+        assert!(!hmac_verify(b"secret", b"body", "zz"));
+    }
 }

@@ -105,6 +105,7 @@ const COMMON: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS events (account_id TEXT NOT NULL, sequence BIGINT NOT NULL, hash TEXT NOT NULL, body TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (account_id, sequence))",
     "CREATE TABLE IF NOT EXISTS bank_transactions (bank_account TEXT NOT NULL, utr TEXT NOT NULL, import_id TEXT, body TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (bank_account, utr))",
     "CREATE TABLE IF NOT EXISTS bank_imports (import_id TEXT PRIMARY KEY, bank_account TEXT NOT NULL, report TEXT NOT NULL, created_at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS bank_mappings (bank_account TEXT NOT NULL, utr TEXT NOT NULL, seq BIGINT NOT NULL, mapping TEXT NOT NULL, events TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (bank_account, utr, seq))",
     "CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, status BIGINT NOT NULL, response TEXT NOT NULL, created_at TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS audit_log (seq BIGINT PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS outbox (id TEXT PRIMARY KEY, kind TEXT NOT NULL, member_id TEXT NOT NULL, account_id TEXT, body TEXT NOT NULL, created_at TEXT NOT NULL)",
@@ -116,6 +117,7 @@ const COMMON: &[&str] = &[
 /// Tables that are append-only: the store refuses UPDATE and DELETE on them.
 const APPEND_ONLY: &[&str] = &[
     "events",
+    "bank_mappings",
     "audit_log",
     "application_decisions",
     "bank_transactions",

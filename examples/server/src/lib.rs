@@ -186,6 +186,7 @@ pub fn router(state: AppState) -> Router {
         .route("/bank/statements", post(r::post_statement))
         .route("/bank/transactions", get(r::get_bank_transactions))
         .route("/bank/match", post(r::post_bank_match))
+        .route("/bank/mappings", post(r::post_mapping))
         .route("/reports/{name}", get(r::get_report))
         .route("/webhooks/payment-gateway", post(r::gateway_webhook))
         .route("/outbox", get(r::get_outbox))

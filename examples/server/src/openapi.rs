@@ -313,6 +313,20 @@ fn routes() -> Vec<Route> {
             public: false,
         },
         Route {
+            method: "post",
+            path: "/bank/mappings",
+            summary: "Splits, unmaps or ignores a stored bank transaction (bank_split, bank_unmap, bank_ignore) and posts the loan payments and savings deposits it applies.",
+            request: Some(obj(
+                json!({"account_id": {"type": "string"}, "key": {"type": "string"}, "action": {"enum": ["split", "unmap", "ignore"]}, "parts": {"type": "array", "items": r("PartInput")}, "reason": {"type": "string"}}),
+                &["account_id", "key", "action"],
+            )),
+            response: obj(
+                json!({"mapping": r("MappingOutput"), "events": {"type": "array", "items": r("MappingEvent")}, "posted": {"type": "array"}}),
+                &["mapping", "events", "posted"],
+            ),
+            public: false,
+        },
+        Route {
             method: "get",
             path: "/reports/{name}",
             summary: "trial-balance, profit-and-loss, balance-sheet, classification, portfolio, checks, postings.",

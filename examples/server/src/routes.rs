@@ -1336,21 +1336,8 @@ pub async fn post_savings_event(
         |i| i.key.clone(),
     );
     let _turn = state.account_lock(&id).await;
-    let r = write(&state, &who, idem, || async {
-        let a = load_account(&state, &id, "savings").await?;
-        let rows = load_events(&state, &id).await?;
-        let seq = rows.last().map_or(1, |r| r.0 + 1);
-        let ev = json!({"id": format!("{id}-{seq}"), "sequence": seq, "value_date": value_date.to_string(), "idempotency_key": key, "body": req.body});
-        let text = ev.to_string();
-        let input = format!(r#"{{"account":{},"event":{},"as_of":"{}"}}"#, savings_account_json(a.header.as_deref().unwrap_or("{}"), &rows), text, today().max(value_date));
-        let applied = op("savings_apply", &input)?;
-        Ok(Plan {
-            stmts: vec![stmt!(INSERT_EVENT, id.clone(), seq, crate::crypto::sha256_hex(text.as_bytes()), text.clone(), now())],
-            status: StatusCode::CREATED,
-            response: json!({"account_id": id, "event": ev, "applied": applied}),
-            action: "savings.event".to_owned(),
-            target: id.clone(),
-        })
+    let r = write(&state, &who, idem, || {
+        plan_savings_event(&state, &id, value_date, &req.body, &key)
     })
     .await?;
     Ok(answer(r))
@@ -1751,4 +1738,198 @@ pub async fn get_outbox(State(state): State<AppState>, who: Principal) -> Answer
     who.require(Action::ReadAudit)?;
     let rows = crate::worker::pending(&state.db, 1000).await?;
     Ok(Json(json!({"pending": rows})).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bank mappings
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MappingRequest {
+    account_id: String,
+    key: String,
+    action: String,
+    #[serde(default)]
+    parts: Option<Value>,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// `POST /bank/mappings`: splits a stored bank transaction into parts (`bank_split`), unmaps
+/// parts (`bank_unmap`) or ignores it (`bank_ignore`). Each new state is stored (append-only);
+/// then the loan payments and savings deposits it applies are posted to their accounts with
+/// the core's part keys (`<account>/<key>/<part>`), so posting twice changes nothing.
+pub async fn post_mapping(
+    State(state): State<AppState>,
+    who: Principal,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer {
+    who.require(Action::BankImport)?;
+    let req: MappingRequest = parse(&body)?;
+    let idem = idem(&headers, "POST", "/bank/mappings", &body)?;
+    let _turn = state
+        .account_lock(&format!("bank:{}/{}", req.account_id, req.key))
+        .await;
+    let (status, out) = write(&state, &who, idem, || async {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT body FROM bank_transactions WHERE bank_account = $1 AND utr = $2")
+                .bind(&req.account_id)
+                .bind(&req.key)
+                .fetch_optional(&state.db.pool)
+                .await?;
+        let (row,) = row.ok_or_else(|| ApiError::not_found("bank transaction"))?;
+        let row: Value = serde_json::from_str(&row).map_err(|e| ApiError::invalid(e.to_string()))?;
+        let last: Option<(i64, String)> = sqlx::query_as(
+            "SELECT seq, mapping FROM bank_mappings WHERE bank_account = $1 AND utr = $2 ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(&req.account_id)
+        .bind(&req.key)
+        .fetch_optional(&state.db.pool)
+        .await?;
+        let (seq, mapping) = match last {
+            Some((s, m)) => (s, serde_json::from_str(&m).map_err(|e| ApiError::invalid(e.to_string()))?),
+            None => (0, json!({"account_id": req.account_id, "transaction": row["transaction"]})),
+        };
+        let outcome = match req.action.as_str() {
+            "split" => op("bank_split", &json!({"mapping": mapping, "parts": req.parts.clone().unwrap_or(json!([]))}).to_string())?,
+            "unmap" => {
+                let mut input = json!({"mapping": mapping});
+                if let Some(p) = &req.parts {
+                    input["parts"] = p.clone();
+                }
+                op("bank_unmap", &input.to_string())?
+            }
+            "ignore" => op("bank_ignore", &json!({"mapping": mapping, "reason": req.reason.clone().unwrap_or_default()}).to_string())?,
+            _ => return Err(ApiError::invalid("action is split, unmap or ignore")),
+        };
+        Ok(Plan {
+            stmts: vec![stmt!(
+                "INSERT INTO bank_mappings (bank_account, utr, seq, mapping, events, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                req.account_id.clone(), req.key.clone(), seq + 1, outcome["mapping"].to_string(), outcome["events"].to_string(), now()
+            )],
+            status: StatusCode::CREATED,
+            response: json!({"mapping": outcome["mapping"], "events": outcome["events"], "posted": []}),
+            action: format!("bank.{}", req.action),
+            target: format!("{}/{}", req.account_id, req.key),
+        })
+    })
+    .await?;
+    let mut out = out;
+    let posted = post_mapping_events(&state, &who, &out["events"]).await?;
+    out["posted"] = Value::Array(posted);
+    Ok(answer((status, out)))
+}
+
+/// Posts what a mapping's events apply: loan payments and savings deposits (a reversal of a loan
+/// part reverses the loan event that applied it). Idempotent through the part keys.
+async fn post_mapping_events(
+    state: &AppState,
+    who: &Principal,
+    events: &Value,
+) -> ApiResult<Vec<Value>> {
+    let mut posted = Vec::new();
+    for e in events.as_array().into_iter().flatten() {
+        let key = e["idempotency_key"].as_str().unwrap_or_default().to_owned();
+        let on = date(
+            e["value_date"]
+                .as_str()
+                .or(e["date"].as_str())
+                .unwrap_or_default(),
+        )?;
+        let apply = e["action"] == "apply";
+        match (e["kind"].as_str(), apply) {
+            (Some("loan_payment"), _) => {
+                let loan = e["loan_id"].as_str().unwrap_or_default().to_owned();
+                let body = if apply {
+                    let mut b = json!({"type": "payment_received", "amount": e["amount"], "payment_mode": "bank",
+                        "bank_transaction": e["transaction_key"]});
+                    if e["installment"].is_u64() {
+                        b["installment"] = e["installment"].clone();
+                    }
+                    b
+                } else {
+                    let applied_key = key.trim_end_matches("/reverse");
+                    let rows = load_events(state, &loan).await?;
+                    let Some(id) = rows.iter().find_map(|(_, _, b)| {
+                        let v: Value = serde_json::from_str(b).ok()?;
+                        (v["idempotency_key"] == applied_key).then(|| v["id"].clone())
+                    }) else {
+                        continue;
+                    };
+                    json!({"type": "payment_reversed", "event_id": id, "reason": "bank mapping reversed"})
+                };
+                let _turn = state.account_lock(&loan).await;
+                let (s, r) = write(state, who, None, || {
+                    plan_loan_event(state, &loan, on, &body, &key, vec![])
+                })
+                .await?;
+                posted.push(json!({"loan_id": loan, "status": s.as_u16(), "event": r["event"]["id"], "stored": r["stored"]}));
+            }
+            (Some("savings_deposit"), true) => {
+                let acct = e["account_no"].as_str().unwrap_or_default().to_owned();
+                let body = json!({"type": "deposit", "amount": e["amount"]});
+                let _turn = state.account_lock(&acct).await;
+                let r = write(state, who, None, || {
+                    plan_savings_event(state, &acct, on, &body, &key)
+                })
+                .await?;
+                posted.push(
+                    json!({"account_id": acct, "status": r.0.as_u16(), "stored": r.1["stored"]}),
+                );
+            }
+            _ => {}
+        }
+    }
+    Ok(posted)
+}
+
+/// Plans one more event on a savings account, admitted by `savings_apply`; a duplicate by
+/// idempotency key is answered and not stored.
+///
+/// # Errors
+/// The operation's refusals; `E_NOT_FOUND`.
+pub async fn plan_savings_event(
+    state: &AppState,
+    id: &str,
+    value_date: NaiveDate,
+    body: &Value,
+    key: &str,
+) -> ApiResult<Plan> {
+    let a = load_account(state, id, "savings").await?;
+    let rows = load_events(state, id).await?;
+    let seq = rows.last().map_or(1, |r| r.0 + 1);
+    let ev = json!({"id": format!("{id}-{seq}"), "sequence": seq, "value_date": value_date.to_string(), "idempotency_key": key, "body": body});
+    let text = ev.to_string();
+    let input = format!(
+        r#"{{"account":{},"event":{},"as_of":"{}"}}"#,
+        savings_account_json(a.header.as_deref().unwrap_or("{}"), &rows),
+        text,
+        today().max(value_date)
+    );
+    let applied = op("savings_apply", &input)?;
+    let duplicate = applied["outcome"]["result"] == "duplicate";
+    let stmts = if duplicate {
+        vec![]
+    } else {
+        vec![stmt!(
+            INSERT_EVENT,
+            id,
+            seq,
+            crate::crypto::sha256_hex(text.as_bytes()),
+            text.clone(),
+            now()
+        )]
+    };
+    Ok(Plan {
+        stmts,
+        status: if duplicate {
+            StatusCode::OK
+        } else {
+            StatusCode::CREATED
+        },
+        response: json!({"account_id": id, "event": ev, "stored": !duplicate, "applied": applied}),
+        action: "savings.event".to_owned(),
+        target: id.to_owned(),
+    })
 }

@@ -766,3 +766,67 @@ async fn key_rotation_re_encrypts_under_the_new_key() {
     assert_eq!(status, 200);
     assert_eq!(m["members"][0]["pan"], "XXXXXX234F");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bank_line_mapped_to_a_loan_pays_it_once_and_unmapping_reverses_it() {
+    let s = start("mapping").await;
+    s.loan("M1", "L1").await;
+    let sv = s.post(&s.admin, "/savings", &json!({"account_id": "S1", "member": "M1", "opened_on": "2026-01-01", "scheme": {"monthly_amount": "1000", "due_day": 10}})).await;
+    assert_eq!(sv.status, 201, "{}", sv.raw);
+    let acct = s.token(Role::Accountant, None).await;
+    let csv =
+        "Date,Narration,UTR,Debit,Credit,Balance\n05/02/2026,UPI EMI L1,UTR1111,,9884.88,9884.88\n";
+    let up = s
+        .post(
+            &acct,
+            "/bank/statements",
+            &json!({"account_id": "SBI-1", "content": csv}),
+        )
+        .await;
+    assert_eq!(up.status, 201, "{}", up.raw);
+    let key = up.body["rows"][0]["transaction"]["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let split = json!({"account_id": "SBI-1", "key": key, "action": "split", "parts": [
+        {"target": {"kind": "loan_payment", "loan_id": "L1"}, "amount": "8884.88"},
+        {"target": {"kind": "savings_deposit", "account_no": "S1"}, "amount": "1000.00"}]});
+    let r = s.post(&acct, "/bank/mappings", &split).await;
+    assert_eq!(r.status, 201, "{}", r.raw);
+    assert_eq!(r.body["mapping"]["status"], "split", "{}", r.raw);
+    assert_eq!(r.body["posted"].as_array().unwrap().len(), 2, "{}", r.raw);
+    let events = s.get(&acct, "/loans/L1/events").await.body["events"].clone();
+    let pay = events.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(pay["body"]["type"], "payment_received");
+    assert_eq!(pay["body"]["amount"], "8884.88");
+    assert_eq!(pay["body"]["bank_transaction"], key.as_str());
+    // Splitting again is the core's refusal (nothing left to map); nothing is posted twice.
+    let again = s.post(&acct, "/bank/mappings", &split).await;
+    assert_eq!(again.status / 100, 4, "{}", again.raw);
+    // Unmapping the loan part reverses the loan payment.
+    let un = s
+        .post(
+            &acct,
+            "/bank/mappings",
+            &json!({"account_id": "SBI-1", "key": key, "action": "unmap", "parts": [1]}),
+        )
+        .await;
+    assert_eq!(un.status, 201, "{}", un.raw);
+    let events = s.get(&acct, "/loans/L1/events").await.body["events"].clone();
+    let last = events.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["body"]["type"], "payment_reversed", "{last}");
+    assert_eq!(last["body"]["event_id"], pay["id"]);
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM events WHERE account_id = 'S1'")
+        .fetch_one(&s.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    let missing = s
+        .post(
+            &acct,
+            "/bank/mappings",
+            &json!({"account_id": "SBI-1", "key": "nope", "action": "ignore", "reason": "x"}),
+        )
+        .await;
+    assert_eq!(missing.status, 404);
+}
