@@ -413,7 +413,10 @@ pub fn document() -> Value {
                 params.push(json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}));
             }
         }
-        if route.method == "post" && !route.public {
+        // Only the writes that read it declare it (a header nobody reads would be accepted
+        // whatever it holds).
+        let reads_key = !matches!(route.path, "/tokens" | "/jobs/end-of-day" | "/bank/match");
+        if route.method == "post" && !route.public && reads_key {
             params.push(json!({"name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string", "maxLength": 200}}));
         }
         if route.path.starts_with("/webhooks") {
