@@ -50,6 +50,7 @@ mod fines;
 mod ledger;
 mod money;
 mod portfolio;
+mod provisioning;
 mod reconcile;
 mod reference;
 mod rounding;
@@ -80,8 +81,8 @@ pub use audit::{
     LegacyLoan, LegacyLoanRow, LegacyPaymentRow, LoanAudit, audit_loan,
 };
 pub use books::{
-    BookLoan, Books, CachedLoan, MemberLedger, MemberLedgerRow, NpaPeriod, journal, member_ledger,
-    post_event,
+    BookLoan, Books, CachedLoan, MemberLedger, MemberLedgerRow, NpaPeriod, ProvisionRecord,
+    journal, member_ledger, post_event,
 };
 pub use calendar::{
     ACTUAL_ACTUAL_DENOMINATOR, DueDates, FIXED_DUE_DAY_LAST, Frequency, InterestBasis,
@@ -108,6 +109,7 @@ pub use portfolio::{
     Bucket, ClassShare, Efficiency, MonthBuckets, NpaFigures, Par, PortfolioOptions,
     PortfolioReport, portfolio_report,
 };
+pub use provisioning::{ProvisionLine, ProvisionRun, provisions};
 pub use reconcile::{
     Alert, AlertConfig, AuditRecord, BankTransaction, CheckReport, CheckSummary, CreditScore,
     RiskBand, StoredEntry, StoredLedgerRow, StoredLine, UnmappedDay, Violation, check_books,
