@@ -1456,7 +1456,10 @@ impl Account {
     }
 
     fn skip(&mut self, k: u32, mode: SkipMode) -> Result<()> {
-        self.require_reducing("a skip")?;
+        let flat = self.terms.method == Method::Flat && mode == SkipMode::ExtendTenure;
+        if !flat {
+            self.require_reducing("a skip")?;
+        }
         if self.skips >= self.policy.max_skips {
             return Err(CoreError::RestructureLimit {
                 what: "skips",
@@ -1479,10 +1482,37 @@ impl Account {
         let emi = self.emi;
         let balance: i128 = self.rows.iter().skip(i).map(|r| r.principal).sum();
         let capitalised = self.at(i)?.interest;
+        let skipped_principal = self.at(i)?.principal;
         let row = self.at_mut(i)?;
         row.kind = RowKind::Skipped;
         row.principal = 0;
         row.interest = 0;
+        if flat {
+            // A flat loan's interest is fixed on the original principal: the skipped
+            // installment (its principal and its interest, capitalised) moves to one row after
+            // the last, at the installment it was, with no interest of its own.
+            let number = self.rows.last().map_or(k, |r| r.number) + 1;
+            let due_on = self.amort.due(number)?;
+            self.rows.push(Row {
+                number,
+                due_on,
+                principal: skipped_principal + capitalised,
+                interest: 0,
+                kind: RowKind::Regular,
+                principal_paid: 0,
+                interest_paid: 0,
+                principal_waived: 0,
+                interest_waived: 0,
+                interest_cancelled: 0,
+                principal_written_off: 0,
+                interest_written_off: 0,
+                deferred_principal: 0,
+                settled_on: None,
+            });
+            self.capitalised += capitalised;
+            self.skips += 1;
+            return Ok(());
+        }
         let b = balance + capitalised;
         match mode {
             // The EMI is kept: as many rows as repay the balance, the last one smaller.
@@ -1552,7 +1582,9 @@ impl Account {
         date: NaiveDate,
         mode: PartPaymentMode,
     ) -> Result<i128> {
-        self.require_reducing("a part payment")?;
+        if self.terms.method != Method::Flat {
+            self.require_reducing("a part payment")?;
+        }
         let arrears = self
             .rows
             .iter()
@@ -1570,6 +1602,9 @@ impl Account {
             })?;
         self.later_untouched(from)?;
         let outstanding = self.outstanding_principal();
+        if self.terms.method == Method::Flat {
+            return self.flat_part_payment(amount, from, outstanding, mode);
+        }
         let last_due = if from == 0 {
             self.terms.disbursed_on
         } else {
@@ -1608,6 +1643,78 @@ impl Account {
             }
         }
         Ok(accrued)
+    }
+
+    /// A flat loan's part payment: the whole amount reduces the principal (no accrued interest
+    /// is collected: the current period's flat interest is in its row), and the rows from
+    /// `from` on are re-computed with flat interest on the remaining principal `B`: every row's
+    /// interest is the period's interest on `B`; its principal is `R(B / n)` over the same `n`
+    /// rows (`reduce_emi`) or the principal part of the first remaining row over as many rows
+    /// as repay `B` (`reduce_tenure`), the last row taking what is left. Returns 0.
+    fn flat_part_payment(
+        &mut self,
+        amount: i128,
+        from: usize,
+        outstanding: i128,
+        mode: PartPaymentMode,
+    ) -> Result<i128> {
+        let minimum = self
+            .terms
+            .currency
+            .amount(self.policy.min_part_payment)?
+            .value()
+            .mantissa();
+        if amount <= 0 || amount >= outstanding || amount < minimum {
+            return Err(CoreError::PartPaymentAmount {
+                amount: self.m(amount)?.to_string(),
+                outstanding: self.m(outstanding)?.to_string(),
+            });
+        }
+        let balance = outstanding - amount;
+        let n = i128::try_from(self.rows.len() - from).unwrap_or(1).max(1);
+        let first = self.at(from)?.number;
+        let part = match mode {
+            PartPaymentMode::ReduceEmi => self.amort.round(balance, n)?,
+            PartPaymentMode::ReduceTenure => self.at(from)?.principal,
+        };
+        if part <= 0 {
+            return Err(CoreError::NotEligible {
+                reason: "the principal part of an installment would be zero".to_owned(),
+            });
+        }
+        self.rows.truncate(from);
+        let mut left = balance;
+        let mut k = first;
+        let mut made = 0_i128;
+        while left > 0 {
+            made += 1;
+            let last = mode == PartPaymentMode::ReduceEmi && made >= n;
+            let principal = if last { left } else { part.min(left) };
+            let due_on = self.amort.due(k)?;
+            let interest = self
+                .amort
+                .interest(balance, self.amort.due(k - 1)?, due_on)?;
+            self.rows.push(Row {
+                number: k,
+                due_on,
+                principal,
+                interest,
+                kind: RowKind::Regular,
+                principal_paid: 0,
+                interest_paid: 0,
+                principal_waived: 0,
+                interest_waived: 0,
+                interest_cancelled: 0,
+                principal_written_off: 0,
+                interest_written_off: 0,
+                deferred_principal: 0,
+                settled_on: None,
+            });
+            left -= principal;
+            k += 1;
+        }
+        self.prepaid += amount;
+        Ok(0)
     }
 
     fn rate_change(&mut self, rate: Rate, date: NaiveDate, mode: RateChangeMode) -> Result<()> {
