@@ -256,6 +256,7 @@ BODY_FIELDS = {
     "part_payment": (("amount", "mode"), ("payment_mode", "bank_transaction")),
     "payment_reversed": (("event_id", "reason"), ()),
     "rate_changed": (("annual_rate", "mode"), ()),
+    "rescheduled": ((), ("tenure", "emi", "restructure")),
     "foreclosed": (("amount",), ("payment_mode", "bank_transaction")),
     "topped_up": (("new_loan_id",), ("restructure",)),
     "written_off": (("reason",), ()),
@@ -334,7 +335,7 @@ def canonical_event(event: dict) -> dict:
     if t == "disbursed":
         body["terms"] = _canonical_terms(body["terms"])
         body["policy"] = _canonical_policy(body["policy"])
-    for key in ("amount",):
+    for key in ("amount", "emi"):
         if key in body and body[key] is not None:
             body[key] = _amount_text(body[key])
     if t == "rate_changed":
@@ -1146,6 +1147,9 @@ class Loan:
         if t == "rate_changed":
             self.rate_reset(body, on)
             return outcome
+        if t == "rescheduled":
+            self.reschedule(body, on)
+            return outcome
         if t == "foreclosed":
             amount = self.money.units(body["amount"], "amount")
             q = self.quote(on)
@@ -1236,6 +1240,31 @@ class Loan:
         self.replace_from(number + 1, new)
         self.capitalised += I
         self.skips += 1
+
+    def reschedule(self, body, on):
+        """docs/account.md "Reschedule": the rows due after `on` re-amortised from their
+        scheduled principal over `tenure` rows or at `emi` until repaid."""
+        tenure, emi = body.get("tenure"), body.get("emi")
+        if emi is not None:
+            emi = self.money.units(emi, "emi", positive=True)
+        if tenure is not None:
+            tenure = _int(tenure, "tenure")
+        if (tenure is None) == (emi is None) or tenure == 0:
+            _fail("E_INVALID_EVENT", "a reschedule names exactly one of tenure (> 0) and emi")
+        after = [r for r in self.rows if r["due_on"] > on]
+        if not after:
+            _fail("E_NOT_ELIGIBLE", "no installment is left to reschedule")
+        self.restructure_gate({"installment": after[0]["number"],
+                               "restructure": body.get("restructure")}, on)
+        self.require_reducing()
+        self.require_untouched(after)
+        B = sum(r["principal"] for r in after)
+        j = after[0]["number"]
+        if tenure is not None:
+            new = self.amortise(B, j, self.pmt(B, tenure), count=tenure)
+        else:
+            new = self.amortise(B, j, emi)
+        self.replace_from(j, new)
 
     def interest_only_month(self, body):
         number = _int(body["installment"], "installment")

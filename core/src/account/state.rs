@@ -1024,6 +1024,16 @@ impl Account {
                 self.rate_change(*annual_rate, date, *mode)?;
                 self.floating = true;
             }
+            EventBody::Rescheduled {
+                tenure,
+                emi,
+                restructure,
+            } => {
+                let emi = emi
+                    .map(|e| self.amount(e, "a rescheduled EMI"))
+                    .transpose()?;
+                self.reschedule(date, *tenure, emi, restructure.as_deref())?;
+            }
             EventBody::Foreclosed { amount, .. } => {
                 let amount = self.amount(*amount, "a foreclosure payment")?;
                 let q = self.quote(date)?;
@@ -1643,6 +1653,39 @@ impl Account {
             }
         }
         Ok(accrued)
+    }
+
+    /// Rows due after `date` re-amortised from their scheduled principal: over `tenure` rows
+    /// at a new EMI, or at `emi` until repaid. A restructure (gate) when anything is past due.
+    fn reschedule(
+        &mut self,
+        date: NaiveDate,
+        tenure: Option<u32>,
+        emi: Option<i128>,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        if tenure.is_some() == emi.is_some() || tenure == Some(0) {
+            return Err(CoreError::InvalidEvent {
+                reason: "a reschedule names exactly one of tenure (> 0) and emi".to_owned(),
+            });
+        }
+        let from = self
+            .rows
+            .iter()
+            .position(|r| r.due_on > date)
+            .ok_or_else(|| CoreError::NotEligible {
+                reason: "no installment is left to reschedule".to_owned(),
+            })?;
+        let first = self.at(from)?.number;
+        self.restructure_gate(first, date, reason)?;
+        self.require_reducing("a reschedule")?;
+        self.later_untouched(from)?;
+        let balance: i128 = self.rows.iter().skip(from).map(|r| r.principal).sum();
+        match (tenure, emi) {
+            (Some(n), _) => self.reamortise(from, balance, None, n, 0),
+            (_, Some(e)) => self.reamortise(from, balance, Some(e), u32::MAX, 0),
+            _ => Ok(()),
+        }
     }
 
     /// A flat loan's part payment: the whole amount reduces the principal (no accrued interest

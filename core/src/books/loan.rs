@@ -118,6 +118,7 @@ pub(crate) fn event_kind(body: &EventBody) -> &'static str {
         EventBody::PartPayment { .. } => "part_payment",
         EventBody::PaymentReversed { .. } => "payment_reversed",
         EventBody::RateChanged { .. } => "rate_changed",
+        EventBody::Rescheduled { .. } => "rescheduled",
         EventBody::Foreclosed { .. } => "foreclosed",
         EventBody::ToppedUp { .. } => "topped_up",
         EventBody::WrittenOff { .. } => "written_off",
