@@ -1816,6 +1816,21 @@ export type EventBody = ({
   type: "rate_changed";
 }) | ({
   /**
+   * The new EMI, currency units.
+   */
+  emi?: Money | null;
+  /**
+   * The reason of an explicit restructure: required when the loan has anything past
+   * due (SMA/NPA).
+   */
+  restructure?: string | null;
+  /**
+   * The number of installments from the first one due after the value date.
+   */
+  tenure?: number | null;
+  type: "rescheduled";
+}) | ({
+  /**
    * The amount paid; must equal the quote.
    */
   amount: Money;
@@ -2051,6 +2066,21 @@ export type EventBodyOutput = ({
    */
   mode: RateChangeMode;
   type: "rate_changed";
+}) | ({
+  /**
+   * The new EMI, currency units.
+   */
+  emi: Money | null;
+  /**
+   * The reason of an explicit restructure: required when the loan has anything past
+   * due (SMA/NPA).
+   */
+  restructure?: string | null;
+  /**
+   * The number of installments from the first one due after the value date.
+   */
+  tenure: number | null;
+  type: "rescheduled";
 }) | ({
   /**
    * The amount paid; must equal the quote.

@@ -572,6 +572,11 @@ trait Operations
      *                     mode: 'keep_emi'|'keep_tenure',
      *                     type: 'rate_changed'
      *                 }|array{
+     *                     emi?: numeric-string|null,
+     *                     restructure?: string|null,
+     *                     tenure?: int|null,
+     *                     type: 'rescheduled'
+     *                 }|array{
      *                     amount: numeric-string,
      *                     bank_transaction?: string|null,
      *                     payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
@@ -1681,6 +1686,11 @@ trait Operations
      *                     mode: 'keep_emi'|'keep_tenure',
      *                     type: 'rate_changed'
      *                 }|array{
+     *                     emi?: numeric-string|null,
+     *                     restructure?: string|null,
+     *                     tenure?: int|null,
+     *                     type: 'rescheduled'
+     *                 }|array{
      *                     amount: numeric-string,
      *                     bank_transaction?: string|null,
      *                     payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
@@ -2048,6 +2058,11 @@ trait Operations
      *                 mode: 'keep_emi'|'keep_tenure',
      *                 type: 'rate_changed'
      *             }|array{
+     *                 emi?: numeric-string|null,
+     *                 restructure?: string|null,
+     *                 tenure?: int|null,
+     *                 type: 'rescheduled'
+     *             }|array{
      *                 amount: numeric-string,
      *                 bank_transaction?: string|null,
      *                 payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
@@ -2364,6 +2379,11 @@ trait Operations
      *             mode: 'keep_emi'|'keep_tenure',
      *             type: 'rate_changed'
      *         }|array{
+     *             emi?: numeric-string|null,
+     *             restructure?: string|null,
+     *             tenure?: int|null,
+     *             type: 'rescheduled'
+     *         }|array{
      *             amount: numeric-string,
      *             bank_transaction?: string|null,
      *             payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
@@ -2630,6 +2650,11 @@ trait Operations
      *                     annual_rate: numeric-string,
      *                     mode: 'keep_emi'|'keep_tenure',
      *                     type: 'rate_changed'
+     *                 }|array{
+     *                     emi?: numeric-string|null,
+     *                     restructure?: string|null,
+     *                     tenure?: int|null,
+     *                     type: 'rescheduled'
      *                 }|array{
      *                     amount: numeric-string,
      *                     bank_transaction?: string|null,
@@ -2961,6 +2986,11 @@ trait Operations
      *             mode: 'keep_emi'|'keep_tenure',
      *             type: 'rate_changed'
      *         }|array{
+     *             emi?: numeric-string|null,
+     *             restructure?: string|null,
+     *             tenure?: int|null,
+     *             type: 'rescheduled'
+     *         }|array{
      *             amount: numeric-string,
      *             bank_transaction?: string|null,
      *             payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
@@ -3110,6 +3140,11 @@ trait Operations
      *             annual_rate: numeric-string,
      *             mode: 'keep_emi'|'keep_tenure',
      *             type: 'rate_changed'
+     *         }|array{
+     *             emi?: numeric-string|null,
+     *             restructure?: string|null,
+     *             tenure?: int|null,
+     *             type: 'rescheduled'
      *         }|array{
      *             amount: numeric-string,
      *             bank_transaction?: string|null,
@@ -3402,6 +3437,11 @@ trait Operations
      *             mode: 'keep_emi'|'keep_tenure',
      *             type: 'rate_changed'
      *         }|array{
+     *             emi?: numeric-string|null,
+     *             restructure?: string|null,
+     *             tenure?: int|null,
+     *             type: 'rescheduled'
+     *         }|array{
      *             amount: numeric-string,
      *             bank_transaction?: string|null,
      *             payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
@@ -3611,6 +3651,11 @@ trait Operations
      *             mode: 'keep_emi'|'keep_tenure',
      *             type: 'rate_changed'
      *         }|array{
+     *             emi: numeric-string|null,
+     *             restructure?: string|null,
+     *             tenure: int|null,
+     *             type: 'rescheduled'
+     *         }|array{
      *             amount: numeric-string,
      *             bank_transaction?: string|null,
      *             payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
@@ -3776,6 +3821,11 @@ trait Operations
      *             annual_rate: numeric-string,
      *             mode: 'keep_emi'|'keep_tenure',
      *             type: 'rate_changed'
+     *         }|array{
+     *             emi?: numeric-string|null,
+     *             restructure?: string|null,
+     *             tenure?: int|null,
+     *             type: 'rescheduled'
      *         }|array{
      *             amount: numeric-string,
      *             bank_transaction?: string|null,
@@ -4117,6 +4167,11 @@ trait Operations
      *                     annual_rate: numeric-string,
      *                     mode: 'keep_emi'|'keep_tenure',
      *                     type: 'rate_changed'
+     *                 }|array{
+     *                     emi?: numeric-string|null,
+     *                     restructure?: string|null,
+     *                     tenure?: int|null,
+     *                     type: 'rescheduled'
      *                 }|array{
      *                     amount: numeric-string,
      *                     bank_transaction?: string|null,
@@ -4579,6 +4634,11 @@ trait Operations
      *                 mode: 'keep_emi'|'keep_tenure',
      *                 type: 'rate_changed'
      *             }|array{
+     *                 emi?: numeric-string|null,
+     *                 restructure?: string|null,
+     *                 tenure?: int|null,
+     *                 type: 'rescheduled'
+     *             }|array{
      *                 amount: numeric-string,
      *                 bank_transaction?: string|null,
      *                 payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
@@ -4905,6 +4965,11 @@ trait Operations
      *                     annual_rate: numeric-string,
      *                     mode: 'keep_emi'|'keep_tenure',
      *                     type: 'rate_changed'
+     *                 }|array{
+     *                     emi?: numeric-string|null,
+     *                     restructure?: string|null,
+     *                     tenure?: int|null,
+     *                     type: 'rescheduled'
      *                 }|array{
      *                     amount: numeric-string,
      *                     bank_transaction?: string|null,
@@ -5314,6 +5379,11 @@ trait Operations
      *                     annual_rate: numeric-string,
      *                     mode: 'keep_emi'|'keep_tenure',
      *                     type: 'rate_changed'
+     *                 }|array{
+     *                     emi?: numeric-string|null,
+     *                     restructure?: string|null,
+     *                     tenure?: int|null,
+     *                     type: 'rescheduled'
      *                 }|array{
      *                     amount: numeric-string,
      *                     bank_transaction?: string|null,
@@ -5725,6 +5795,11 @@ trait Operations
      *                     mode: 'keep_emi'|'keep_tenure',
      *                     type: 'rate_changed'
      *                 }|array{
+     *                     emi?: numeric-string|null,
+     *                     restructure?: string|null,
+     *                     tenure?: int|null,
+     *                     type: 'rescheduled'
+     *                 }|array{
      *                     amount: numeric-string,
      *                     bank_transaction?: string|null,
      *                     payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
@@ -6132,6 +6207,11 @@ trait Operations
      *                     annual_rate: numeric-string,
      *                     mode: 'keep_emi'|'keep_tenure',
      *                     type: 'rate_changed'
+     *                 }|array{
+     *                     emi?: numeric-string|null,
+     *                     restructure?: string|null,
+     *                     tenure?: int|null,
+     *                     type: 'rescheduled'
      *                 }|array{
      *                     amount: numeric-string,
      *                     bank_transaction?: string|null,
@@ -7186,6 +7266,11 @@ trait Operations
      *             mode: 'keep_emi'|'keep_tenure',
      *             type: 'rate_changed'
      *         }|array{
+     *             emi?: numeric-string|null,
+     *             restructure?: string|null,
+     *             tenure?: int|null,
+     *             type: 'rescheduled'
+     *         }|array{
      *             amount: numeric-string,
      *             bank_transaction?: string|null,
      *             payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
@@ -7446,6 +7531,11 @@ trait Operations
      *                     annual_rate: numeric-string,
      *                     mode: 'keep_emi'|'keep_tenure',
      *                     type: 'rate_changed'
+     *                 }|array{
+     *                     emi?: numeric-string|null,
+     *                     restructure?: string|null,
+     *                     tenure?: int|null,
+     *                     type: 'rescheduled'
      *                 }|array{
      *                     amount: numeric-string,
      *                     bank_transaction?: string|null,
