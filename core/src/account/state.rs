@@ -1,4 +1,5 @@
-//! The state a loan account folds its events into (the fold: admission of each event, payments, allocation, closure); restructures, quotes and views are in their own modules.
+//! The state a loan account folds its events into (the fold: each event's admission,
+//! payments, allocation, closure); restructures, quotes and views have their own modules.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
