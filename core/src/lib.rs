@@ -39,6 +39,7 @@ mod approval;
 mod audit;
 #[cfg(feature = "bank")]
 pub mod bank;
+mod bank_line;
 mod books;
 mod calendar;
 mod classification;
@@ -80,6 +81,7 @@ pub use audit::{
     AUDIT_RULES, AuditRule, AuditSummary, Discrepancy, LegacyFineRow, LegacyInstallmentRow,
     LegacyLoan, LegacyLoanRow, LegacyPaymentRow, LoanAudit, audit_loan,
 };
+pub use bank_line::{BankTransaction, BookBankTransaction, Channel, Direction, MappingStatus};
 pub use books::{
     BookLoan, Books, CachedLoan, MemberLedger, MemberLedgerRow, NpaPeriod, ProvisionRecord,
     journal, member_ledger, post_event,
@@ -111,8 +113,8 @@ pub use portfolio::{
 };
 pub use provisioning::{ProvisionLine, ProvisionRun, provisions};
 pub use reconcile::{
-    Alert, AlertConfig, AuditRecord, BankTransaction, CheckReport, CheckSummary, CreditScore,
-    RiskBand, StoredEntry, StoredLedgerRow, StoredLine, UnmappedDay, Violation, check_books,
+    Alert, AlertConfig, AuditRecord, CheckReport, CheckSummary, CreditScore, RiskBand, StoredEntry,
+    StoredLedgerRow, StoredLine, UnmappedDay, Violation, check_books,
 };
 pub use rounding::{RoundingMode, RoundingPolicy};
 pub use savings::{

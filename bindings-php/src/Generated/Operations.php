@@ -387,10 +387,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -502,7 +502,7 @@ trait Operations
      *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                         interest_grace?: int,
-     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                         policy?: array{
      *                             level_emi?: 'actual_periods'|'nominal_rate',
      *                             max_annual_rate?: numeric-string,
@@ -1501,10 +1501,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -1616,7 +1616,7 @@ trait Operations
      *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                         interest_grace?: int,
-     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                         policy?: array{
      *                             level_emi?: 'actual_periods'|'nominal_rate',
      *                             max_annual_rate?: numeric-string,
@@ -1988,7 +1988,7 @@ trait Operations
      *                     frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                     interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                     interest_grace?: int,
-     *                     method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                     method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                     policy?: array{
      *                         level_emi?: 'actual_periods'|'nominal_rate',
      *                         max_annual_rate?: numeric-string,
@@ -2309,7 +2309,7 @@ trait Operations
      *                 frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                 interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                 interest_grace?: int,
-     *                 method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                 method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                 policy?: array{
      *                     level_emi?: 'actual_periods'|'nominal_rate',
      *                     max_annual_rate?: numeric-string,
@@ -2466,10 +2466,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -2581,7 +2581,7 @@ trait Operations
      *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                         interest_grace?: int,
-     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                         policy?: array{
      *                             level_emi?: 'actual_periods'|'nominal_rate',
      *                             max_annual_rate?: numeric-string,
@@ -2916,7 +2916,7 @@ trait Operations
      *                 frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                 interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                 interest_grace?: int,
-     *                 method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                 method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                 policy?: array{
      *                     level_emi?: 'actual_periods'|'nominal_rate',
      *                     max_annual_rate?: numeric-string,
@@ -3071,7 +3071,7 @@ trait Operations
      *                 frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                 interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                 interest_grace?: int,
-     *                 method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                 method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                 policy?: array{
      *                     level_emi?: 'actual_periods'|'nominal_rate',
      *                     max_annual_rate?: numeric-string,
@@ -3367,7 +3367,7 @@ trait Operations
      *                 frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                 interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                 interest_grace?: int,
-     *                 method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                 method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                 policy?: array{
      *                     level_emi?: 'actual_periods'|'nominal_rate',
      *                     max_annual_rate?: numeric-string,
@@ -3581,7 +3581,7 @@ trait Operations
      *                 frequency: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                 interest_basis: '30_360'|'actual_365'|'actual_actual',
      *                 interest_grace: int,
-     *                 method: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                 method: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                 policy: array{
      *                     level_emi?: 'actual_periods'|'nominal_rate',
      *                     max_annual_rate: numeric-string,
@@ -3752,7 +3752,7 @@ trait Operations
      *                 frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                 interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                 interest_grace?: int,
-     *                 method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                 method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                 policy?: array{
      *                     level_emi?: 'actual_periods'|'nominal_rate',
      *                     max_annual_rate?: numeric-string,
@@ -3983,10 +3983,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -4098,7 +4098,7 @@ trait Operations
      *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                         interest_grace?: int,
-     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                         policy?: array{
      *                             level_emi?: 'actual_periods'|'nominal_rate',
      *                             max_annual_rate?: numeric-string,
@@ -4564,7 +4564,7 @@ trait Operations
      *                     frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                     interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                     interest_grace?: int,
-     *                     method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                     method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                     policy?: array{
      *                         level_emi?: 'actual_periods'|'nominal_rate',
      *                         max_annual_rate?: numeric-string,
@@ -4781,10 +4781,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -4896,7 +4896,7 @@ trait Operations
      *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                         interest_grace?: int,
-     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                         policy?: array{
      *                             level_emi?: 'actual_periods'|'nominal_rate',
      *                             max_annual_rate?: numeric-string,
@@ -5195,10 +5195,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -5310,7 +5310,7 @@ trait Operations
      *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                         interest_grace?: int,
-     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                         policy?: array{
      *                             level_emi?: 'actual_periods'|'nominal_rate',
      *                             max_annual_rate?: numeric-string,
@@ -5610,10 +5610,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -5725,7 +5725,7 @@ trait Operations
      *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                         interest_grace?: int,
-     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                         policy?: array{
      *                             level_emi?: 'actual_periods'|'nominal_rate',
      *                             max_annual_rate?: numeric-string,
@@ -6023,10 +6023,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -6138,7 +6138,7 @@ trait Operations
      *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                         interest_grace?: int,
-     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                         policy?: array{
      *                             level_emi?: 'actual_periods'|'nominal_rate',
      *                             max_annual_rate?: numeric-string,
@@ -7080,7 +7080,7 @@ trait Operations
      *     frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *     interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *     interest_grace?: int,
-     *     method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *     method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *     policy?: array{
      *         level_emi?: 'actual_periods'|'nominal_rate',
      *         max_annual_rate?: numeric-string,
@@ -7125,7 +7125,7 @@ trait Operations
      *     }>,
      *     interest_basis: '30_360'|'actual_365'|'actual_actual',
      *     maturity_on: string,
-     *     method: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *     method: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *     net_disbursement: numeric-string,
      *     principal: numeric-string,
      *     processing_fee: numeric-string,
@@ -7196,7 +7196,7 @@ trait Operations
      *                 frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                 interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                 interest_grace?: int,
-     *                 method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                 method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                 policy?: array{
      *                     level_emi?: 'actual_periods'|'nominal_rate',
      *                     max_annual_rate?: numeric-string,
@@ -7347,10 +7347,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -7462,7 +7462,7 @@ trait Operations
      *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                         interest_grace?: int,
-     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                         policy?: array{
      *                             level_emi?: 'actual_periods'|'nominal_rate',
      *                             max_annual_rate?: numeric-string,
