@@ -51,6 +51,7 @@ mod fines;
 mod ledger;
 mod money;
 mod portfolio;
+mod provisioning;
 mod reconcile;
 mod reference;
 mod rounding;
@@ -82,8 +83,8 @@ pub use audit::{
 };
 pub use bank_line::{BankTransaction, BookBankTransaction, Channel, Direction, MappingStatus};
 pub use books::{
-    BookLoan, Books, CachedLoan, MemberLedger, MemberLedgerRow, NpaPeriod, journal, member_ledger,
-    post_event,
+    BookLoan, Books, CachedLoan, MemberLedger, MemberLedgerRow, NpaPeriod, ProvisionRecord,
+    journal, member_ledger, post_event,
 };
 pub use calendar::{
     ACTUAL_ACTUAL_DENOMINATOR, DueDates, FIXED_DUE_DAY_LAST, Frequency, InterestBasis,
@@ -110,6 +111,7 @@ pub use portfolio::{
     Bucket, ClassShare, Efficiency, MonthBuckets, NpaFigures, Par, PortfolioOptions,
     PortfolioReport, portfolio_report,
 };
+pub use provisioning::{ProvisionLine, ProvisionRun, provisions};
 pub use reconcile::{
     Alert, AlertConfig, AuditRecord, CheckReport, CheckSummary, CreditScore, RiskBand, StoredEntry,
     StoredLedgerRow, StoredLine, UnmappedDay, Violation, check_books,
