@@ -12,8 +12,8 @@ use crate::account::end_of_day;
 use crate::books::BookLoan;
 use crate::error::{CoreError, Result};
 use crate::money::{Currency, Money};
+use crate::month::whole_months;
 use crate::rounding::RoundingMode;
-use crate::savings::whole_months;
 
 /// The asset class of a loan.
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]

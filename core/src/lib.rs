@@ -47,8 +47,10 @@ mod envelope;
 mod error;
 pub mod export;
 mod fines;
+mod fxhash;
 mod ledger;
 mod money;
+mod month;
 mod portfolio;
 mod reconcile;
 mod reference;
@@ -80,8 +82,8 @@ pub use audit::{
     LegacyLoan, LegacyLoanRow, LegacyPaymentRow, LoanAudit, audit_loan,
 };
 pub use books::{
-    BookLoan, Books, CachedLoan, MemberLedger, MemberLedgerRow, NpaPeriod, journal, member_ledger,
-    post_event,
+    AuditRecord, BankTransaction, BookLoan, Books, CachedLoan, MemberLedger, MemberLedgerRow,
+    NpaPeriod, StoredEntry, StoredLedgerRow, StoredLine, journal, member_ledger, post_event,
 };
 pub use calendar::{
     ACTUAL_ACTUAL_DENOMINATOR, DueDates, FIXED_DUE_DAY_LAST, Frequency, InterestBasis,
@@ -109,8 +111,8 @@ pub use portfolio::{
     PortfolioReport, portfolio_report,
 };
 pub use reconcile::{
-    Alert, AlertConfig, AuditRecord, BankTransaction, CheckReport, CheckSummary, CreditScore,
-    RiskBand, StoredEntry, StoredLedgerRow, StoredLine, UnmappedDay, Violation, check_books,
+    Alert, AlertConfig, CheckReport, CheckSummary, CreditScore, RiskBand, UnmappedDay, Violation,
+    check_books,
 };
 pub use rounding::{RoundingMode, RoundingPolicy};
 pub use savings::{

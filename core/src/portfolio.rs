@@ -11,7 +11,7 @@ use crate::books::BookLoan;
 use crate::classification::{AssetClass, ClassificationPolicy, PreviousClass, classify, percent};
 use crate::error::{CoreError, Result};
 use crate::money::{Currency, Money};
-use crate::savings::Month;
+use crate::month::Month;
 
 /// The parameters of a portfolio report.
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
