@@ -43,6 +43,7 @@ mod books;
 mod calendar;
 mod classification;
 mod decimal;
+pub mod dpd;
 mod envelope;
 mod error;
 pub mod export;
@@ -111,8 +112,8 @@ pub use portfolio::{
     PortfolioReport, portfolio_report,
 };
 pub use reconcile::{
-    Alert, AlertConfig, CheckReport, CheckSummary, CreditScore, RiskBand, UnmappedDay, Violation,
-    check_books,
+    Alert, AlertConfig, CheckReport, CheckSummary, CreditScore, Rating, RiskBand, Severity,
+    UnmappedDay, Violation, check_books,
 };
 pub use rounding::{RoundingMode, RoundingPolicy};
 pub use savings::{

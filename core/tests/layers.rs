@@ -20,6 +20,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("reference", 0),
     ("fxhash", 0),
     ("month", 0),
+    ("dpd", 0),
     ("envelope", 1),
     ("schedule", 1),
     ("allocation", 1),
