@@ -38,7 +38,10 @@ fn public_names(text: &str) -> Vec<String> {
         let (Some(kind), Some(name)) = (words.next(), words.next()) else {
             continue;
         };
-        if matches!(kind, "struct" | "enum" | "fn" | "type" | "trait" | "const" | "static") {
+        if matches!(
+            kind,
+            "struct" | "enum" | "fn" | "type" | "trait" | "const" | "static"
+        ) {
             let name: String = name
                 .chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')

@@ -211,9 +211,12 @@ pub(super) fn run(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
     report(books, &d, c, fired, t, bank)
 }
 
+/// The accounts refused by their folds: id and error.
+type Refused = Vec<(String, CoreError)>;
+
 /// The books to check: as given when every account can be read, else without the accounts
 /// whose events are refused, with those accounts and their errors.
-fn readable(books: &Books) -> Result<(Cow<'_, Books>, Derived, Vec<(String, CoreError)>)> {
+fn readable(books: &Books) -> Result<(Cow<'_, Books>, Derived, Refused)> {
     match derive(books, None) {
         Ok(d) => Ok((Cow::Borrowed(books), d, Vec::new())),
         Err(_) => {
@@ -227,7 +230,7 @@ fn readable(books: &Books) -> Result<(Cow<'_, Books>, Derived, Vec<(String, Core
 /// The books without the accounts (loans, savings accounts, manual entries) whose own events
 /// or lines are refused, each with its error: bad data is a finding of `check_books`, not an
 /// abort. An account is tried alone in books of the same configuration.
-fn without_refused(books: &Books) -> Result<(Books, Vec<(String, CoreError)>)> {
+fn without_refused(books: &Books) -> Result<(Books, Refused)> {
     let empty = Books {
         loans: Vec::new(),
         savings: Vec::new(),
@@ -284,7 +287,7 @@ fn without_refused(books: &Books) -> Result<(Books, Vec<(String, CoreError)>)> {
 
 /// `account_refused`: each account whose events the folds refuse, with its error code; it is
 /// left out of every other check.
-fn account_refused(c: &mut Checker<'_>, refused: Vec<(String, CoreError)>) -> Result<()> {
+fn account_refused(c: &mut Checker<'_>, refused: Refused) -> Result<()> {
     for (id, e) in refused {
         c.add(
             "account_refused",
