@@ -39,6 +39,7 @@ pub mod approval;
 pub mod audit;
 #[cfg(feature = "bank")]
 pub mod bank;
+pub mod bank_line;
 pub mod books;
 pub mod calendar;
 pub mod classification;
@@ -105,9 +106,10 @@ pub use audit::{
     AUDIT_RULES, AuditRule, AuditSummary, Discrepancy, LegacyFineRow, LegacyInstallmentRow,
     LegacyLoan, LegacyLoanRow, LegacyPaymentRow, LoanAudit, audit_loan,
 };
+pub use bank_line::{BankTransaction, BookBankTransaction, Channel, Direction, MappingStatus};
 pub use books::{
-    AuditRecord, BankTransaction, BookLoan, Books, CachedLoan, MemberLedger, MemberLedgerRow,
-    NpaPeriod, StoredEntry, StoredLedgerRow, StoredLine, journal, member_ledger, post_event,
+    AuditRecord, BookLoan, Books, CachedLoan, MemberLedger, MemberLedgerRow, NpaPeriod,
+    StoredEntry, StoredLedgerRow, StoredLine, journal, member_ledger, post_event,
 };
 pub use calendar::{
     ACTUAL_ACTUAL_DENOMINATOR, DueDates, FIXED_DUE_DAY_LAST, Frequency, InterestBasis,

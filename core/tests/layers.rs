@@ -21,6 +21,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("fxhash", 0),
     ("month", 0),
     ("dpd", 0),
+    ("bank_line", 0),
     ("envelope", 1),
     ("schedule", 1),
     ("allocation", 1),

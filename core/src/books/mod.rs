@@ -22,8 +22,7 @@ use serde::Serialize;
 
 pub use loan::NpaPeriod;
 pub use snapshot::{
-    AuditRecord, BankTransaction, BookLoan, Books, CachedLoan, StoredEntry, StoredLedgerRow,
-    StoredLine,
+    AuditRecord, BookLoan, Books, CachedLoan, StoredEntry, StoredLedgerRow, StoredLine,
 };
 
 use crate::account::{EventBody, EventOutcome, LoanEvent, Observer, fold_observed};

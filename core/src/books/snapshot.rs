@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::loan::NpaPeriod;
 use crate::account::{EventBody, LoanEvent};
+use crate::bank_line::BookBankTransaction;
 use crate::error::{CoreError, Result};
 use crate::fines::FineRule;
 use crate::ledger::{FinancialYear, ManualEntry, PostingConfig};
@@ -160,7 +161,7 @@ pub struct Books {
     pub journal: Vec<ManualEntry>,
     /// Bank statement lines and their mapping state.
     #[serde(default)]
-    pub bank_transactions: Vec<BankTransaction>,
+    pub bank_transactions: Vec<BookBankTransaction>,
     /// Fine rules in force (checked against the fines levied).
     #[serde(default)]
     pub fine_rules: Vec<FineRule>,
@@ -173,33 +174,6 @@ pub struct Books {
     /// The audit log, when it is to be checked for completeness.
     #[serde(default)]
     pub audit_log: Option<Vec<AuditRecord>>,
-}
-
-/// A bank statement line and its mapping state.
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BankTransaction {
-    /// Id.
-    pub id: String,
-    /// The society's bank account.
-    #[serde(default)]
-    pub bank_account: String,
-    /// Transaction date.
-    #[serde(with = "crate::money::iso_date")]
-    pub date: NaiveDate,
-    /// `credit` or `debit`.
-    pub direction: String,
-    /// Amount, > 0.
-    pub amount: Money,
-    /// UTR / reference, if any.
-    #[serde(default)]
-    pub utr: Option<String>,
-    /// `unmapped`, `partial`, `mapped` or `ignored`.
-    pub status: String,
-    /// Σ non-reversed mappings.
-    #[serde(default)]
-    pub mapped_amount: Money,
 }
 
 /// A stored journal line. A line of the `postings` output is accepted as it is (its `role` is

@@ -16,6 +16,7 @@ use crate::account::{
     EventBody, InstallmentStatus, LoanEvent, Replay, StoredEvent, fine_snapshot, replay,
     verify_chain,
 };
+use crate::bank_line::{Direction, MappingStatus};
 use crate::books::{BookLoan, Books, Derived, NpaPeriod, derive, member_codes, member_rows};
 use crate::dpd::{DPD_BANDS, DpdBands, OverdueBand};
 use crate::error::{CoreError, Result};
@@ -1186,35 +1187,37 @@ fn bank_lines(c: &mut Checker<'_>, books: &Books, alerts: &AlertConfig) -> Resul
         .unwrap_or(as_of);
     let window = as_of.checked_sub_days(Days::new(30)).unwrap_or(as_of);
     let mut bank = BankTally::default();
-    for t in &books.bank_transactions {
+    for b in &books.bank_transactions {
+        let t = &b.transaction;
+        let id = &t.key;
         let amount = c.minor(t.amount)?;
-        let mapped = c.minor(t.mapped_amount)?;
+        let mapped = c.minor(b.mapped_amount)?;
         if amount <= 0 {
             c.negative(
-                format!("bank transaction {} amount", t.id),
+                format!("bank transaction {id} amount"),
                 if amount == 0 { -1 } else { amount },
             )?;
         }
-        c.negative(format!("bank transaction {} mapped amount", t.id), mapped)?;
+        c.negative(format!("bank transaction {id} mapped amount"), mapped)?;
         if mapped > amount {
             c.add(
                 "bank_over_mapped",
                 Severity::Critical,
-                format!("bank transaction {} is mapped beyond its amount", t.id),
-                vec![t.id.clone()],
+                format!("bank transaction {id} is mapped beyond its amount"),
+                vec![id.clone()],
                 &[("amount", amount), ("mapped", mapped)],
             )?;
         }
-        if t.status == "unmapped" {
+        if b.status == MappingStatus::Unmapped {
             bank.unmapped += 1;
             bank.unmapped_amount += amount;
             if t.date < cutoff {
-                bank.old_unmapped.push(t.id.clone());
+                bank.old_unmapped.push(id.clone());
             }
             if t.date > window && t.date <= as_of {
                 let day = bank.ageing.entry(t.date).or_default();
                 day.0 += 1;
-                if t.direction == "debit" {
+                if t.direction == Direction::Debit {
                     day.2 += amount;
                 } else {
                     day.1 += amount;
@@ -1228,8 +1231,9 @@ fn bank_lines(c: &mut Checker<'_>, books: &Books, alerts: &AlertConfig) -> Resul
 /// `duplicate_utr`: a UTR (normalised as the statement import normalises it) repeats on one
 /// bank account in one direction (a UPI reversal shares its payment's RRN).
 fn duplicate_utr(c: &mut Checker<'_>, books: &Books) -> Result<()> {
-    let mut by_utr: BTreeMap<(&str, String, &str), Vec<String>> = BTreeMap::new();
-    for t in &books.bank_transactions {
+    let mut by_utr: BTreeMap<(&str, String, Direction), Vec<String>> = BTreeMap::new();
+    for b in &books.bank_transactions {
+        let t = &b.transaction;
         if let Some(u) = t
             .utr
             .as_deref()
@@ -1237,9 +1241,9 @@ fn duplicate_utr(c: &mut Checker<'_>, books: &Books) -> Result<()> {
             .filter(|u| !u.is_empty())
         {
             by_utr
-                .entry((t.bank_account.as_str(), u, t.direction.as_str()))
+                .entry((b.bank_account.as_str(), u, t.direction))
                 .or_default()
-                .push(t.id.clone());
+                .push(t.key.clone());
         }
     }
     for ((account, utr, _), ids) in by_utr {
