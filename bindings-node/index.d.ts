@@ -1514,7 +1514,7 @@ export interface CreditScore {
   /**
    * `excellent`, `good`, `average`, `poor`, `bad`.
    */
-  rating: string;
+  rating: Rating;
   /**
    * 5 (none late), 4 (≤ 2), 3 (≤ 5), 2 (≤ 10), 1.
    */
@@ -4816,6 +4816,24 @@ export interface NpaPeriod {
 }
 
 /**
+ * The risk band of an overdue loan in the daily checks (legacy validation query #12), most
+ * severe first: `npa` above the NPA threshold, `high` from `sma_0_max + 1` (31) to the
+ * threshold, `moderate` from 8 to `sma_0_max`, `early` from 1 to
+ * [`EARLY_OVERDUE_MAX_DAYS`].
+ *
+ * # Example
+ * ```
+ * use windeep_core::dpd::{DPD_BANDS, OverdueBand};
+ * assert_eq!(DPD_BANDS.overdue_band(0), None);
+ * assert_eq!(DPD_BANDS.overdue_band(7), Some(OverdueBand::Early));
+ * assert_eq!(DPD_BANDS.overdue_band(8), Some(OverdueBand::Moderate));
+ * assert_eq!(DPD_BANDS.overdue_band(31), Some(OverdueBand::High));
+ * assert_eq!(DPD_BANDS.overdue_band(91), Some(OverdueBand::Npa));
+ * ```
+ */
+export type OverdueBand = "npa" | "high" | "moderate" | "early";
+
+/**
  * An installment of the snapshot: its due date, what is unpaid, and its fines.
  *
  * # Example
@@ -4988,7 +5006,8 @@ export interface PortfolioInput {
  */
 export interface PortfolioOptions {
   /**
-   * Upper bounds of the DPD buckets after "current" (default 30, 60, 90).
+   * Upper bounds of the DPD buckets after "current" (default the band table's SMA-0, SMA-1
+   * and NPA bounds: 30, 60, 90).
    */
   buckets?: Array<number>;
   /**
@@ -5400,6 +5419,12 @@ export interface QuoteInput {
 export type RateChangeMode = "keep_emi" | "keep_tenure";
 
 /**
+ * A member's repayment rating (validation query #14), from the installments paid late or
+ * still past due.
+ */
+export type Rating = "excellent" | "good" | "average" | "poor" | "bad";
+
+/**
  * The input of the `bank_reconcile` operation.
  */
 export interface ReconcileInput {
@@ -5620,9 +5645,10 @@ export interface RestructureView {
  */
 export interface RiskBand {
   /**
-   * `npa` (> threshold), `high` (31 to threshold), `moderate` (8–30), `early` (1–7).
+   * `npa` (> threshold), `high` (31 to threshold), `moderate` (8–30), `early` (1–7): the
+   * band table of [`crate::dpd`].
    */
-  band: string;
+  band: OverdueBand;
   /**
    * The loans.
    */
@@ -6413,6 +6439,11 @@ export interface ScheduleRow {
 }
 
 /**
+ * How grave a violation is.
+ */
+export type Severity = "critical" | "warning";
+
+/**
  * How a skipped installment is absorbed (decisions §8).
  */
 export type SkipMode = "extend_tenure" | "capitalise_reamortise";
@@ -6874,9 +6905,9 @@ export interface Violation {
    */
   ids: Array<string>;
   /**
-   * `critical` or `warning`.
+   * How grave it is.
    */
-  severity: string;
+  severity: Severity;
 }
 
 /**

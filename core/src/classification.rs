@@ -10,10 +10,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::end_of_day;
 use crate::books::BookLoan;
+pub use crate::dpd::Sma;
+use crate::dpd::{DPD_BANDS, DpdBands};
 use crate::error::{CoreError, Result};
 use crate::money::{Currency, Money};
+use crate::month::whole_months;
 use crate::rounding::RoundingMode;
-use crate::savings::whole_months;
 
 /// The asset class of a loan.
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -35,26 +37,6 @@ pub enum AssetClass {
     Doubtful3,
     /// Identified as loss.
     Loss,
-}
-
-/// Special-mention category by the loan's own days past due.
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Sma {
-    /// Nothing past due.
-    Current,
-    /// 1 to `sma_0_max` days.
-    #[serde(rename = "sma_0")]
-    Sma0,
-    /// Up to `sma_1_max` days.
-    #[serde(rename = "sma_1")]
-    Sma1,
-    /// Up to the NPA threshold.
-    #[serde(rename = "sma_2")]
-    Sma2,
-    /// Above the NPA threshold.
-    Npa,
 }
 
 /// One row of the NPA table: the class from a number of whole months in NPA, and its
@@ -113,9 +95,9 @@ impl Default for ClassificationPolicy {
             provision_pct: Decimal::new(pct, 0),
         };
         Self {
-            npa_after_days: 90,
-            sma_0_max: 30,
-            sma_1_max: 60,
+            npa_after_days: DPD_BANDS.npa_after_days,
+            sma_0_max: DPD_BANDS.sma_0_max,
+            sma_1_max: DPD_BANDS.sma_1_max,
             npa_bands: vec![
                 band(AssetClass::SubStandard, 0, 15),
                 band(AssetClass::Doubtful1, 12, 25),
@@ -136,11 +118,7 @@ impl ClassificationPolicy {
                 reason: reason.to_owned(),
             })
         };
-        if !(0 < self.sma_0_max && self.sma_0_max < self.sma_1_max)
-            || self.sma_1_max >= self.npa_after_days
-        {
-            return bad("0 < sma_0_max < sma_1_max < npa_after_days");
-        }
+        self.bands().validate()?;
         if self.npa_bands.first().is_none_or(|b| b.from_months != 0) {
             return bad("the NPA bands start at 0 months");
         }
@@ -171,14 +149,24 @@ impl ClassificationPolicy {
         Ok(())
     }
 
-    fn sma(&self, dpd: i64) -> Sma {
-        match u64::try_from(dpd).unwrap_or(0) {
-            0 => Sma::Current,
-            d if d <= u64::from(self.sma_0_max) => Sma::Sma0,
-            d if d <= u64::from(self.sma_1_max) => Sma::Sma1,
-            d if d <= u64::from(self.npa_after_days) => Sma::Sma2,
-            _ => Sma::Npa,
+    /// The policy's days-past-due band table (SMA-0/1/2 and the NPA threshold).
+    ///
+    /// # Example
+    /// ```
+    /// let p = windeep_core::ClassificationPolicy::default();
+    /// assert_eq!(p.bands(), windeep_core::dpd::DPD_BANDS);
+    /// ```
+    #[must_use]
+    pub fn bands(&self) -> DpdBands {
+        DpdBands {
+            sma_0_max: self.sma_0_max,
+            sma_1_max: self.sma_1_max,
+            npa_after_days: self.npa_after_days,
         }
+    }
+
+    fn sma(&self, dpd: i64) -> Sma {
+        self.bands().sma(dpd)
     }
 }
 
@@ -369,7 +357,7 @@ pub fn classify(
         if s.status != "active" {
             continue;
         }
-        let own_since = if u64::try_from(s.days_past_due).unwrap_or(0) > threshold {
+        let own_since = if policy.bands().is_npa(s.days_past_due) {
             s.overdue
                 .first()
                 .and_then(|o| o.due_on.checked_add_days(Days::new(threshold + 1)))

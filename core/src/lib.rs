@@ -34,31 +34,57 @@
 #![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 
 pub mod account;
-mod allocation;
-mod approval;
-mod audit;
+pub mod allocation;
+pub mod approval;
+pub mod audit;
 #[cfg(feature = "bank")]
 pub mod bank;
-mod bank_line;
-mod books;
-mod calendar;
-mod classification;
+pub mod bank_line;
+pub mod books;
+pub mod calendar;
+pub mod classification;
 mod decimal;
+pub mod dpd;
 mod envelope;
-mod error;
+pub mod error;
 pub mod export;
-mod fines;
-mod ledger;
-mod money;
-mod portfolio;
-mod provisioning;
-mod reconcile;
+pub mod fines;
+mod fxhash;
+pub mod ledger;
+pub mod money;
+mod month;
+pub mod portfolio;
+pub mod provisioning;
+pub mod reconcile;
 mod reference;
-mod rounding;
-mod savings;
-mod schedule;
+pub mod rounding;
+pub mod savings;
+pub mod schedule;
 pub mod strict_json;
 pub mod wire;
+
+/// The names most programs start with: money and rates, dates, the error, the rounding
+/// policy, a schedule, a loan account's events and state, the books and their checks. Every
+/// other name is in its domain module (`windeep_core::savings::…`, `windeep_core::ledger::…`)
+/// and, for now, at the crate root.
+///
+/// # Example
+/// ```
+/// use windeep_core::prelude::*;
+/// let terms = LoanTerms::new("100000".parse().unwrap(), "12".parse().unwrap(), 12,
+///     parse_date("2026-01-05").unwrap(), parse_date("2026-02-05").unwrap());
+/// let schedule: Schedule = generate_schedule(&terms).unwrap();
+/// assert_eq!(schedule.emi.unwrap(), "8884.88".parse::<Money>().unwrap());
+/// ```
+pub mod prelude {
+    pub use crate::account::{EventBody, LoanEvent, LoanState, StoredEvent, replay};
+    pub use crate::books::{Books, journal};
+    pub use crate::error::{CoreError, Result};
+    pub use crate::money::{Currency, Money, Rate, parse_date};
+    pub use crate::reconcile::{AlertConfig, CheckReport, check_books};
+    pub use crate::rounding::{RoundingMode, RoundingPolicy};
+    pub use crate::schedule::{LoanTerms, Schedule, generate_schedule};
+}
 
 pub use account::{
     AccountPolicy, Applied, ChainReport, ChangedAllocation, Closure, ClosureType, EventBody,
@@ -83,8 +109,8 @@ pub use audit::{
 };
 pub use bank_line::{BankTransaction, BookBankTransaction, Channel, Direction, MappingStatus};
 pub use books::{
-    BookLoan, Books, CachedLoan, MemberLedger, MemberLedgerRow, NpaPeriod, ProvisionRecord,
-    journal, member_ledger, post_event,
+    AuditRecord, BookLoan, Books, CachedLoan, MemberLedger, MemberLedgerRow, NpaPeriod,
+    ProvisionRecord, StoredEntry, StoredLedgerRow, StoredLine, journal, member_ledger, post_event,
 };
 pub use calendar::{
     ACTUAL_ACTUAL_DENOMINATOR, DueDates, FIXED_DUE_DAY_LAST, Frequency, InterestBasis,
@@ -113,8 +139,8 @@ pub use portfolio::{
 };
 pub use provisioning::{ProvisionLine, ProvisionRun, provisions};
 pub use reconcile::{
-    Alert, AlertConfig, AuditRecord, CheckReport, CheckSummary, CreditScore, RiskBand, StoredEntry,
-    StoredLedgerRow, StoredLine, UnmappedDay, Violation, check_books,
+    Alert, AlertConfig, CheckReport, CheckSummary, CreditScore, Rating, RiskBand, Severity,
+    UnmappedDay, Violation, check_books,
 };
 pub use rounding::{RoundingMode, RoundingPolicy};
 pub use savings::{

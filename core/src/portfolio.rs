@@ -9,9 +9,10 @@ use serde::{Deserialize, Serialize};
 use crate::account::{Account, EventOutcome, LoanEvent, Observer, end_of_day, fold_observed};
 use crate::books::BookLoan;
 use crate::classification::{AssetClass, ClassificationPolicy, PreviousClass, classify, percent};
+use crate::dpd::DPD_BANDS;
 use crate::error::{CoreError, Result};
 use crate::money::{Currency, Money};
-use crate::savings::Month;
+use crate::month::Month;
 
 /// The parameters of a portfolio report.
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -20,7 +21,8 @@ use crate::savings::Month;
 pub struct PortfolioOptions {
     /// Months of the dashboard series, ending with the report month (default 6).
     pub months: u32,
-    /// Upper bounds of the DPD buckets after "current" (default 30, 60, 90).
+    /// Upper bounds of the DPD buckets after "current" (default the band table's SMA-0, SMA-1
+    /// and NPA bounds: 30, 60, 90).
     pub buckets: Vec<u32>,
     /// The classification policy.
     pub policy: ClassificationPolicy,
@@ -34,7 +36,7 @@ impl Default for PortfolioOptions {
     fn default() -> Self {
         Self {
             months: 6,
-            buckets: vec![30, 60, 90],
+            buckets: DPD_BANDS.par_bounds(),
             policy: ClassificationPolicy::default(),
             previous: Vec::new(),
             loss: Vec::new(),

@@ -1882,12 +1882,12 @@ trait Operations
      *     credit_scores: list<array{
      *         late_installments: int,
      *         member: string,
-     *         rating: string,
+     *         rating: 'excellent'|'good'|'average'|'poor'|'bad',
      *         stars: int
      *     }>,
      *     ok: bool,
      *     risk_bands: list<array{
-     *         band: string,
+     *         band: 'npa'|'high'|'moderate'|'early',
      *         loan_ids: list<string>,
      *         loans: int,
      *         overdue: numeric-string
@@ -1915,7 +1915,7 @@ trait Operations
      *         amounts: array<string, numeric-string>,
      *         check: string,
      *         ids: list<string>,
-     *         severity: string
+     *         severity: 'critical'|'warning'
      *     }>
      * }
      * @throws \Windeep\WindeepException E_INVALID_INPUT, E_INVALID_AMOUNT, E_AMOUNT_SCALE, E_AMOUNT_OUT_OF_RANGE, E_NON_POSITIVE_PRINCIPAL, E_INVALID_RATE, E_NEGATIVE_RATE, E_RATE_EXCEEDS_CAP, E_INVALID_DATE, E_INVALID_CURRENCY, E_INVALID_ROUNDING, E_INVALID_POLICY, E_INVALID_TENURE, E_TENURE_EXCEEDS_POLICY, E_INVALID_GRACE, E_INVALID_FIXED_DUE_DAY, E_FIRST_DUE_NOT_AFTER_DISBURSEMENT, E_FIRST_DUE_GAP_OUT_OF_POLICY, E_INVALID_FEE, E_EMI_BELOW_INTEREST, E_EMI_ROUNDING_OVERPAYS, E_EMI_ROUNDS_TO_ZERO, E_NEGATIVE_INTEREST, E_NET_DISBURSEMENT_NOT_POSITIVE, E_DATE_OUT_OF_RANGE, E_OVERFLOW, E_UNKNOWN_INSTALLMENT, E_IDEMPOTENCY_CONFLICT, E_BLANK_IDENTIFIER, E_INVALID_REVERSAL, E_INVALID_EVENT, E_UNKNOWN_EVENT, E_LOAN_CLOSED, E_NOT_ELIGIBLE, E_RESTRUCTURE_LIMIT, E_PERCENT_OUT_OF_RANGE, E_TOPUP_NOT_ELIGIBLE, E_RESTRUCTURE_REQUIRED, E_ARREARS_OUTSTANDING, E_PART_PAYMENT_AMOUNT, E_NEGATIVE_AMORTISATION, E_FORECLOSURE_AMOUNT, E_UNBALANCED_ENTRY, E_UNKNOWN_ACCOUNT, E_PERIOD_CLOSED, E_INSUFFICIENT_BALANCE, E_INPUT_TOO_LARGE

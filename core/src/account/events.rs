@@ -179,7 +179,7 @@ fn is_zero(v: &u32) -> bool {
 }
 #[allow(clippy::trivially_copy_pass_by_ref)]
 fn is_ninety(v: &u32) -> bool {
-    *v == 90
+    *v == crate::dpd::DPD_BANDS.npa_after_days
 }
 #[allow(clippy::trivially_copy_pass_by_ref)]
 fn is_twelve(v: &u32) -> bool {
@@ -233,7 +233,7 @@ impl Default for AccountPolicy {
             floating: false,
             topup_min_emis_paid: 6,
             topup_max_overdue: 0,
-            npa_after_days: 90,
+            npa_after_days: crate::dpd::DPD_BANDS.npa_after_days,
             restructure_observation_months: 12,
         }
     }

@@ -85,7 +85,7 @@ pub struct PostingConfig {
 }
 
 /// The NPA threshold of the classification policy's default, days past due.
-pub(crate) const DEFAULT_NPA_AFTER_DAYS: u32 = 90;
+pub(crate) const DEFAULT_NPA_AFTER_DAYS: u32 = crate::dpd::DPD_BANDS.npa_after_days;
 
 impl PostingConfig {
     /// The chart with the role mapping resolved.

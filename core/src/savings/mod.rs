@@ -6,7 +6,6 @@
 
 mod bonus;
 mod interest;
-mod month;
 
 use std::borrow::Borrow;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -14,9 +13,10 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+pub use crate::month::Month;
+use crate::month::whole_months;
 pub use bonus::{BonusMethod, BonusPart, BonusRecipient, BonusReport, distribute_bonus};
 pub use interest::{InterestCredit, InterestMonth, InterestReport, savings_interest};
-pub use month::Month;
 
 use crate::calendar::days_between;
 use crate::envelope::{Admission, Admitted, admit_all};
@@ -1253,17 +1253,6 @@ pub struct MemberSavings {
     pub savings_months: u32,
     /// The accounts counted.
     pub accounts: Vec<String>,
-}
-
-/// Whole calendar months from `from` to `to` (a month counts once its day of month is
-/// reached).
-pub(crate) fn whole_months(from: NaiveDate, to: NaiveDate) -> u32 {
-    use chrono::Datelike;
-    let mut n = Month::of(from).until(Month::of(to));
-    if n > 0 && to.day() < from.day() {
-        n -= 1;
-    }
-    n
 }
 
 /// The savings figures of one member as of a date, in the shape the loan approval reads

@@ -1,4 +1,5 @@
-//! A calendar month, `YYYY-MM` in JSON.
+//! Calendar months (`YYYY-MM` in JSON) and whole-month counts: date helpers shared by the
+//! savings schedule, classification and the portfolio.
 
 use std::fmt;
 
@@ -155,6 +156,16 @@ impl<'de> Deserialize<'de> for Month {
         text.parse()
             .map_err(|e| serde::de::Error::custom(format!("E_INVALID_DATE: {e}")))
     }
+}
+
+/// Whole calendar months from `from` to `to` (a month counts once its day of month is
+/// reached).
+pub(crate) fn whole_months(from: NaiveDate, to: NaiveDate) -> u32 {
+    let mut n = Month::of(from).until(Month::of(to));
+    if n > 0 && to.day() < from.day() {
+        n -= 1;
+    }
+    n
 }
 
 #[cfg(test)]
