@@ -76,8 +76,10 @@ pub use approval::{
     LoanApplication, MemberFacts, Override, ProductBounds, RecordedOverride, Refusal, approve_loan,
 };
 pub use audit::{
-    AUDIT_RULES, AuditRule, AuditSummary, Discrepancy, LegacyFineRow, LegacyInstallmentRow,
-    LegacyLoan, LegacyLoanRow, LegacyPaymentRow, LoanAudit, audit_loan,
+    AUDIT_RULES, AuditCause, AuditFinding, AuditRule, AuditSummary, AuditedLoan, BookAudit,
+    BookAuditSummary, Discrepancy, LegacyExport, LegacyFineRow, LegacyInstallmentRow,
+    LegacyLoan, LegacyLoanRow, LegacyPaymentRow, LoanAudit, RawTable, ValueKind, audit_book,
+    audit_loan,
 };
 pub use books::{
     BookLoan, Books, CachedLoan, MemberLedger, MemberLedgerRow, NpaPeriod, journal, member_ledger,
