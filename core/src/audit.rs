@@ -989,7 +989,12 @@ fn check_fines(r: &mut Report, loan: &LegacyLoan, number_of: &NumberOf) {
 }
 
 mod book;
+mod read;
 mod replay;
+
+#[cfg(feature = "dump")]
+pub use read::read_mysql_dump;
+pub use read::read_csv_table;
 
 pub use book::{
     BookAudit, AuditCause, AuditFinding, AuditedLoan, BookAuditSummary, LegacyExport, RawTable, ValueKind,

@@ -79,8 +79,10 @@ pub use audit::{
     AUDIT_RULES, AuditCause, AuditFinding, AuditRule, AuditSummary, AuditedLoan, BookAudit,
     BookAuditSummary, Discrepancy, LegacyExport, LegacyFineRow, LegacyInstallmentRow,
     LegacyLoan, LegacyLoanRow, LegacyPaymentRow, LoanAudit, RawTable, ValueKind, audit_book,
-    audit_loan,
+    audit_loan, read_csv_table,
 };
+#[cfg(feature = "dump")]
+pub use audit::read_mysql_dump;
 pub use books::{
     BookLoan, Books, CachedLoan, MemberLedger, MemberLedgerRow, NpaPeriod, journal, member_ledger,
     post_event,

@@ -380,7 +380,8 @@ impl<'a> Cells<'a> {
 
     fn money_or(&mut self, name: &'static str, default: Option<Money>) -> Money {
         let cell = self.raw(name);
-        if is_null(cell) {
+        let empty = cell.is_some_and(|c| c.trim().is_empty());
+        if is_null(cell) || (empty && default.is_some()) {
             if let Some(zero) = default {
                 return zero;
             }
