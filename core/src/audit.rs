@@ -992,13 +992,13 @@ mod book;
 mod read;
 mod replay;
 
+pub use read::read_csv_table;
 #[cfg(feature = "dump")]
 pub use read::read_mysql_dump;
-pub use read::read_csv_table;
 
 pub use book::{
-    BookAudit, AuditCause, AuditFinding, AuditedLoan, BookAuditSummary, LegacyExport, RawTable, ValueKind,
-    audit_book,
+    AuditCause, AuditFinding, AuditedLoan, BookAudit, BookAuditSummary, LegacyExport, RawTable,
+    ValueKind, audit_book,
 };
 
 #[cfg(test)]

@@ -75,14 +75,14 @@ pub use approval::{
     ApprovalCode, ApprovalDecision, ApprovalRequest, Consent, Guarantor, GuarantorPolicy,
     LoanApplication, MemberFacts, Override, ProductBounds, RecordedOverride, Refusal, approve_loan,
 };
-pub use audit::{
-    AUDIT_RULES, AuditCause, AuditFinding, AuditRule, AuditSummary, AuditedLoan, BookAudit,
-    BookAuditSummary, Discrepancy, LegacyExport, LegacyFineRow, LegacyInstallmentRow,
-    LegacyLoan, LegacyLoanRow, LegacyPaymentRow, LoanAudit, RawTable, ValueKind, audit_book,
-    audit_loan, read_csv_table,
-};
 #[cfg(feature = "dump")]
 pub use audit::read_mysql_dump;
+pub use audit::{
+    AUDIT_RULES, AuditCause, AuditFinding, AuditRule, AuditSummary, AuditedLoan, BookAudit,
+    BookAuditSummary, Discrepancy, LegacyExport, LegacyFineRow, LegacyInstallmentRow, LegacyLoan,
+    LegacyLoanRow, LegacyPaymentRow, LoanAudit, RawTable, ValueKind, audit_book, audit_loan,
+    read_csv_table,
+};
 pub use books::{
     BookLoan, Books, CachedLoan, MemberLedger, MemberLedgerRow, NpaPeriod, journal, member_ledger,
     post_event,

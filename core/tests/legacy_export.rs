@@ -82,11 +82,20 @@ fn check(export: &LegacyExport) -> BookAudit {
     assert_eq!(s.loans.to_string(), count("loans"));
     assert_eq!(s.loans_malformed.to_string(), count("loans_malformed"));
     assert_eq!(s.loans_audited.to_string(), count("loans_audited"));
-    assert_eq!(s.loans_with_findings.to_string(), count("loans_with_findings"));
+    assert_eq!(
+        s.loans_with_findings.to_string(),
+        count("loans_with_findings")
+    );
     assert_eq!(s.findings.to_string(), count("findings"));
-    assert_eq!(s.fines_not_of_loans.to_string(), count("fines_not_of_loans"));
+    assert_eq!(
+        s.fines_not_of_loans.to_string(),
+        count("fines_not_of_loans")
+    );
     // The roll-ups add up to the findings.
-    assert_eq!(audit.causes.iter().map(|c| c.findings).sum::<usize>(), s.findings);
+    assert_eq!(
+        audit.causes.iter().map(|c| c.findings).sum::<usize>(),
+        s.findings
+    );
     let per_loan: usize = audit.loans.iter().map(|l| l.findings).sum();
     assert_eq!(per_loan + s.findings_without_loan, s.findings);
     audit
@@ -122,12 +131,18 @@ fn a_tolerance_leaves_out_the_paisa_differences_only() {
     let small = exact
         .findings
         .iter()
-        .filter(|f| f.difference.is_some_and(|d| d.value().abs() <= "0.05".parse().unwrap()))
+        .filter(|f| {
+            f.difference
+                .is_some_and(|d| d.value().abs() <= "0.05".parse().unwrap())
+        })
         .count();
     assert!(small > 0);
     assert_eq!(tolerant.summary.findings + small, exact.summary.findings);
     assert_eq!(tolerant.summary.below_tolerance, small);
-    assert!(tolerant.findings.iter().all(|f| f.difference.is_none_or(|d| d.value().abs() > "0.05".parse().unwrap())));
+    assert!(tolerant.findings.iter().all(|f| {
+        f.difference
+            .is_none_or(|d| d.value().abs() > "0.05".parse().unwrap())
+    }));
 }
 
 #[cfg(feature = "dump")]

@@ -56,15 +56,15 @@ use windeep_core::{
     BonusMethod, BonusRecipient, SavingsAccount, SavingsEvent, distribute_bonus, member_savings,
     savings_apply, savings_interest, savings_statement,
 };
+use windeep_core::{
+    BookAudit, LegacyExport, LegacyFineRow, LegacyInstallmentRow, LegacyLoan, LegacyLoanRow,
+    LegacyPaymentRow, RawTable, audit_book, audit_loan,
+};
 use windeep_core::{BookLoan, Books, journal, member_ledger, post_event};
 use windeep_core::{ClassificationPolicy, PreviousClass, classify};
 use windeep_core::{CoreError, Result};
 use windeep_core::{Currency, Money};
 use windeep_core::{FineAssessment, FineRule, FineSnapshot};
-use windeep_core::{
-    BookAudit, LegacyExport, LegacyFineRow, LegacyInstallmentRow, LegacyLoan, LegacyLoanRow,
-    LegacyPaymentRow, RawTable, audit_book, audit_loan,
-};
 use windeep_core::{LoanTerms, Schedule, annual_percentage_rate, generate_schedule};
 use windeep_core::{PortfolioOptions, portfolio_report};
 

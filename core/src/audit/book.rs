@@ -413,7 +413,10 @@ impl<'a> Cells<'a> {
 
     fn rate(&mut self, name: &'static str) -> Rate {
         let cell = self.raw(name);
-        match cell.filter(|c| !is_null(Some(c))).map(|c| c.trim().parse::<Rate>()) {
+        match cell
+            .filter(|c| !is_null(Some(c)))
+            .map(|c| c.trim().parse::<Rate>())
+        {
             Some(Ok(r)) => r,
             _ => {
                 self.fail(name, "not a plain decimal rate");
@@ -564,7 +567,10 @@ const FINE_COLUMNS: &[&str] = &[
     "status",
 ];
 
-fn read_loan(cols: &Columns<'_>, row: &[Option<String>]) -> (Option<i64>, LegacyLoanRow, Vec<BadCell>) {
+fn read_loan(
+    cols: &Columns<'_>,
+    row: &[Option<String>],
+) -> (Option<i64>, LegacyLoanRow, Vec<BadCell>) {
     let mut c = Cells::new(cols, row, LOAN_COLUMNS);
     let id = c.id("id");
     let loan = LegacyLoanRow {
@@ -646,7 +652,11 @@ fn read_fine(cols: &Columns<'_>, row: &[Option<String>], has_loan_id: bool) -> F
     let mut c = Cells::new(cols, row, &wanted);
     let id = c.id("id");
     let related_type = c.word("related_type");
-    let loan_id = if has_loan_id { c.opt_id("loan_id") } else { None };
+    let loan_id = if has_loan_id {
+        c.opt_id("loan_id")
+    } else {
+        None
+    };
     let related_id = c.id("related_id");
     let r = LegacyFineRow {
         id: id.unwrap_or(0),
@@ -757,7 +767,7 @@ fn cause_of(d: &Discrepancy, loan: &LegacyLoan) -> String {
         "R_TERMS_INVALID" => "terms that give no schedule",
         "R_EMI" => "header EMI not the formula's",
         "R_HEADER_TOTAL_INTEREST" | "R_HEADER_TOTAL_PAYABLE" => {
-            "header totals not the sum of the rows (unrounded EMI, legacy-spec bug #4)"
+            "header totals from the unrounded EMI (bug #4)"
         }
         "R_FIRST_EMI_DATE" | "R_LAST_EMI_DATE" => "header EMI dates not the schedule's",
         "R_ROW_MISSING" => "installment row missing",
@@ -781,9 +791,7 @@ fn cause_of(d: &Discrepancy, loan: &LegacyLoan) -> String {
         "R_ROW_PRINCIPAL" | "R_ROW_INTEREST" | "R_ROW_EMI" => "row amounts not the schedule's",
         "R_HISTORY_NOT_REPLAYED" => "restructured history the audit does not replay",
         "R_REPLAY_REFUSED" => "payments that cannot be replayed",
-        "R_ROW_PRINCIPAL_PAID" | "R_ROW_INTEREST_PAID" => {
-            "paid amounts not those of the payments"
-        }
+        "R_ROW_PRINCIPAL_PAID" | "R_ROW_INTEREST_PAID" => "paid amounts not those of the payments",
         "R_ROW_STATUS" => "status label stale or wrong",
         "R_OUTSTANDING_PRINCIPAL" | "R_OUTSTANDING_INTEREST" => {
             "outstanding figures not those of the payments"
@@ -804,7 +812,10 @@ fn finding_of(d: Discrepancy, loan: &LegacyLoan, rows: &[&LegacyInstallmentRow])
     let h = &loan.loan;
     let cause = cause_of(&d, loan);
     let (table, rest) = match d.field.find(['.', '[']) {
-        Some(at) => (d.field.get(..at).unwrap_or_default(), d.field.get(at..).unwrap_or_default()),
+        Some(at) => (
+            d.field.get(..at).unwrap_or_default(),
+            d.field.get(at..).unwrap_or_default(),
+        ),
         None => (d.field.as_str(), ""),
     };
     let (row_id, column) = if let Some(inner) = rest.strip_prefix('[') {
@@ -892,7 +903,12 @@ fn audit_slots(slots: &[Slot], as_of: NaiveDate) -> Vec<Found> {
         let handles: Vec<_> = slots
             .chunks(per)
             .map(|chunk| {
-                scope.spawn(move || chunk.iter().map(|s| audit_slot(s, as_of)).collect::<Vec<_>>())
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|s| audit_slot(s, as_of))
+                        .collect::<Vec<_>>()
+                })
             })
             .collect();
         handles
@@ -1059,7 +1075,9 @@ pub fn audit_book(
             fines_not_of_loans += 1;
             continue;
         }
-        let by_installment = f.related_id.and_then(|r| loan_of_installment.get(&r).copied());
+        let by_installment = f
+            .related_id
+            .and_then(|r| loan_of_installment.get(&r).copied());
         let by_loan_id = f.loan_id.and_then(|l| by_id.get(&l).copied());
         let owner = by_installment.or(by_loan_id);
         let named = |k: usize| {
@@ -1112,7 +1130,10 @@ pub fn audit_book(
     loose.sort_by(|a, b| (&a.table, a.row_id).cmp(&(&b.table, b.row_id)));
 
     // The tolerance, then the roll-ups.
-    let material = |f: &AuditFinding| f.difference.is_none_or(|d| d.value().abs() > tolerance.value());
+    let material = |f: &AuditFinding| {
+        f.difference
+            .is_none_or(|d| d.value().abs() > tolerance.value())
+    };
     let mut summary = BookAuditSummary {
         loans: export.loans.rows.len(),
         loans_audited: slots.iter().filter(|s| s.bad.is_empty()).count(),
@@ -1182,7 +1203,14 @@ pub fn audit_book(
 fn distinct_rows(found: &[AuditFinding]) -> usize {
     let mut rows: Vec<(&str, Option<i64>, Option<i64>, Option<u32>)> = found
         .iter()
-        .map(|f| (f.table.as_str(), f.loan_id, f.row_id, f.row_id.map_or(f.installment, |_| None)))
+        .map(|f| {
+            (
+                f.table.as_str(),
+                f.loan_id,
+                f.row_id,
+                f.row_id.map_or(f.installment, |_| None),
+            )
+        })
         .collect();
     rows.sort_unstable();
     rows.dedup();
@@ -1195,7 +1223,11 @@ fn total(found: &[AuditFinding]) -> Money {
         .iter()
         .filter_map(|f| f.difference)
         .fold(Decimal::ZERO, |s, d| s.saturating_add(d.value().abs()));
-    Money::from_decimal(if used_scale(sum) <= 2 { pad(sum, 2) } else { sum })
+    Money::from_decimal(if used_scale(sum) <= 2 {
+        pad(sum, 2)
+    } else {
+        sum
+    })
 }
 
 /// One line per (rule, cause): most loans first, then most rows, then rule order.
@@ -1231,12 +1263,18 @@ fn roll_up(findings: &[AuditFinding]) -> Vec<AuditCause> {
             .unwrap_or(usize::MAX)
     };
     lines.sort_by(|a, b| {
-        (std::cmp::Reverse(a.loans), std::cmp::Reverse(a.rows), order(&a.rule), &a.cause).cmp(&(
-            std::cmp::Reverse(b.loans),
-            std::cmp::Reverse(b.rows),
-            order(&b.rule),
-            &b.cause,
-        ))
+        (
+            std::cmp::Reverse(a.loans),
+            std::cmp::Reverse(a.rows),
+            order(&a.rule),
+            &a.cause,
+        )
+            .cmp(&(
+                std::cmp::Reverse(b.loans),
+                std::cmp::Reverse(b.rows),
+                order(&b.rule),
+                &b.cause,
+            ))
     });
     lines
 }

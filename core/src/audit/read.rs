@@ -49,12 +49,16 @@ pub fn read_csv_table(bytes: &[u8]) -> Result<RawTable, CoreError> {
             R::InputEmpty | R::OutputFull => {}
             R::Field { record_end } => {
                 let text = String::from_utf8(std::mem::take(&mut field)).map_err(|_| {
-                    bad(format!("record {} of the CSV is not UTF-8", records.len() + 1))
+                    bad(format!(
+                        "record {} of the CSV is not UTF-8",
+                        records.len() + 1
+                    ))
                 })?;
                 record.push(Some(text));
                 if record_end {
                     // A blank line gives one empty field: no record.
-                    let blank = record.len() == 1 && record.first().is_some_and(|f| f.as_deref() == Some(""));
+                    let blank = record.len() == 1
+                        && record.first().is_some_and(|f| f.as_deref() == Some(""));
                     if !blank {
                         records.push(std::mem::take(&mut record));
                     }
@@ -135,8 +139,11 @@ pub fn read_mysql_dump(bytes: &[u8]) -> Result<LegacyExport, CoreError> {
                     Statement::CreateTable(create) => {
                         let name = last_name(&create.name);
                         if let Some(table) = table_mut(&mut export, &name) {
-                            table.columns =
-                                create.columns.iter().map(|c| c.name.value.clone()).collect();
+                            table.columns = create
+                                .columns
+                                .iter()
+                                .map(|c| c.name.value.clone())
+                                .collect();
                         }
                     }
                     Statement::Insert(insert) => {
