@@ -103,7 +103,7 @@ rules! {
     ROW_UNMATCHED = "R_ROW_UNMATCHED":
         "every installment and payment row must belong to a loan of the export, and every loan fine to an installment of one (legacy-spec §10.6 check 10b)";
     FINE_RELATED_TYPE = "R_FINE_RELATED_TYPE":
-        "a fine's related_type must be loan_installment, savings_schedule or other (legacy-schema fines.related_type)";
+        "a fine's related_type must be loan_installment, savings_schedule or other (docs/audit.md; legacy-schema.md fines.related_type)";
 }
 
 /// A `loans` row of the legacy system (legacy-spec §1.3, §2.1, §3.6).

@@ -5,7 +5,9 @@
 //! Both give [`RawTable`]s of raw cells; every cell's meaning is decided by [`super::audit_book`]
 //! (`docs/audit.md`, "Reading an export"), never here.
 
-use super::book::{LegacyExport, RawTable};
+#[cfg(feature = "dump")]
+use super::book::LegacyExport;
+use super::book::RawTable;
 use crate::error::CoreError;
 
 /// Largest CSV field the reader takes, in bytes.
