@@ -1278,3 +1278,7 @@ fn roll_up(findings: &[AuditFinding]) -> Vec<AuditCause> {
     });
     lines
 }
+
+#[cfg(test)]
+#[path = "book_tests.rs"]
+mod tests;
