@@ -1198,10 +1198,13 @@ pub fn audit_book(
     })
 }
 
+/// A row: table, loan, row id, and a missing installment row's number.
+type RowKey<'a> = (&'a str, Option<i64>, Option<i64>, Option<u32>);
+
 /// Distinct rows among `found`: (table, loan, row id), a missing installment row by its
 /// number.
 fn distinct_rows(found: &[AuditFinding]) -> usize {
-    let mut rows: Vec<(&str, Option<i64>, Option<i64>, Option<u32>)> = found
+    let mut rows: Vec<RowKey<'_>> = found
         .iter()
         .map(|f| {
             (
