@@ -39,6 +39,7 @@ mod approval;
 mod audit;
 #[cfg(feature = "bank")]
 pub mod bank;
+mod bank_line;
 mod books;
 mod calendar;
 mod classification;
@@ -83,6 +84,7 @@ pub use audit::{
     LegacyLoanRow, LegacyPaymentRow, LoanAudit, RawTable, ValueKind, audit_book, audit_loan,
     read_csv_table,
 };
+pub use bank_line::{BankTransaction, BookBankTransaction, Channel, Direction, MappingStatus};
 pub use books::{
     BookLoan, Books, CachedLoan, MemberLedger, MemberLedgerRow, NpaPeriod, journal, member_ledger,
     post_event,
@@ -113,8 +115,8 @@ pub use portfolio::{
     PortfolioReport, portfolio_report,
 };
 pub use reconcile::{
-    Alert, AlertConfig, AuditRecord, BankTransaction, CheckReport, CheckSummary, CreditScore,
-    RiskBand, StoredEntry, StoredLedgerRow, StoredLine, UnmappedDay, Violation, check_books,
+    Alert, AlertConfig, AuditRecord, CheckReport, CheckSummary, CreditScore, RiskBand, StoredEntry,
+    StoredLedgerRow, StoredLine, UnmappedDay, Violation, check_books,
 };
 pub use rounding::{RoundingMode, RoundingPolicy};
 pub use savings::{

@@ -468,10 +468,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -583,7 +583,7 @@ trait Operations
      *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                         interest_grace?: int,
-     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                         policy?: array{
      *                             level_emi?: 'actual_periods'|'nominal_rate',
      *                             max_annual_rate?: numeric-string,
@@ -1572,10 +1572,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -1687,7 +1687,7 @@ trait Operations
      *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                         interest_grace?: int,
-     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                         policy?: array{
      *                             level_emi?: 'actual_periods'|'nominal_rate',
      *                             max_annual_rate?: numeric-string,
@@ -2049,7 +2049,7 @@ trait Operations
      *                     frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                     interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                     interest_grace?: int,
-     *                     method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                     method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                     policy?: array{
      *                         level_emi?: 'actual_periods'|'nominal_rate',
      *                         max_annual_rate?: numeric-string,
@@ -2365,7 +2365,7 @@ trait Operations
      *                 frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                 interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                 interest_grace?: int,
-     *                 method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                 method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                 policy?: array{
      *                     level_emi?: 'actual_periods'|'nominal_rate',
      *                     max_annual_rate?: numeric-string,
@@ -2517,10 +2517,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -2632,7 +2632,7 @@ trait Operations
      *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                         interest_grace?: int,
-     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                         policy?: array{
      *                             level_emi?: 'actual_periods'|'nominal_rate',
      *                             max_annual_rate?: numeric-string,
@@ -2957,7 +2957,7 @@ trait Operations
      *                 frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                 interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                 interest_grace?: int,
-     *                 method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                 method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                 policy?: array{
      *                     level_emi?: 'actual_periods'|'nominal_rate',
      *                     max_annual_rate?: numeric-string,
@@ -3107,7 +3107,7 @@ trait Operations
      *                 frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                 interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                 interest_grace?: int,
-     *                 method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                 method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                 policy?: array{
      *                     level_emi?: 'actual_periods'|'nominal_rate',
      *                     max_annual_rate?: numeric-string,
@@ -3398,7 +3398,7 @@ trait Operations
      *                 frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                 interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                 interest_grace?: int,
-     *                 method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                 method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                 policy?: array{
      *                     level_emi?: 'actual_periods'|'nominal_rate',
      *                     max_annual_rate?: numeric-string,
@@ -3607,7 +3607,7 @@ trait Operations
      *                 frequency: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                 interest_basis: '30_360'|'actual_365'|'actual_actual',
      *                 interest_grace: int,
-     *                 method: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                 method: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                 policy: array{
      *                     level_emi?: 'actual_periods'|'nominal_rate',
      *                     max_annual_rate: numeric-string,
@@ -3773,7 +3773,7 @@ trait Operations
      *                 frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                 interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                 interest_grace?: int,
-     *                 method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                 method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                 policy?: array{
      *                     level_emi?: 'actual_periods'|'nominal_rate',
      *                     max_annual_rate?: numeric-string,
@@ -3999,10 +3999,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -4114,7 +4114,7 @@ trait Operations
      *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                         interest_grace?: int,
-     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                         policy?: array{
      *                             level_emi?: 'actual_periods'|'nominal_rate',
      *                             max_annual_rate?: numeric-string,
@@ -4570,7 +4570,7 @@ trait Operations
      *                     frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                     interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                     interest_grace?: int,
-     *                     method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                     method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                     policy?: array{
      *                         level_emi?: 'actual_periods'|'nominal_rate',
      *                         max_annual_rate?: numeric-string,
@@ -4782,10 +4782,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -4897,7 +4897,7 @@ trait Operations
      *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                         interest_grace?: int,
-     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                         policy?: array{
      *                             level_emi?: 'actual_periods'|'nominal_rate',
      *                             max_annual_rate?: numeric-string,
@@ -5186,10 +5186,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -5301,7 +5301,7 @@ trait Operations
      *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                         interest_grace?: int,
-     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                         policy?: array{
      *                             level_emi?: 'actual_periods'|'nominal_rate',
      *                             max_annual_rate?: numeric-string,
@@ -5591,10 +5591,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -5706,7 +5706,7 @@ trait Operations
      *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                         interest_grace?: int,
-     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                         policy?: array{
      *                             level_emi?: 'actual_periods'|'nominal_rate',
      *                             max_annual_rate?: numeric-string,
@@ -6603,7 +6603,7 @@ trait Operations
      *     frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *     interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *     interest_grace?: int,
-     *     method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *     method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *     policy?: array{
      *         level_emi?: 'actual_periods'|'nominal_rate',
      *         max_annual_rate?: numeric-string,
@@ -6648,7 +6648,7 @@ trait Operations
      *     }>,
      *     interest_basis: '30_360'|'actual_365'|'actual_actual',
      *     maturity_on: string,
-     *     method: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *     method: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *     net_disbursement: numeric-string,
      *     principal: numeric-string,
      *     processing_fee: numeric-string,
@@ -6719,7 +6719,7 @@ trait Operations
      *                 frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                 interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                 interest_grace?: int,
-     *                 method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                 method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                 policy?: array{
      *                     level_emi?: 'actual_periods'|'nominal_rate',
      *                     max_annual_rate?: numeric-string,
@@ -6865,10 +6865,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -6980,7 +6980,7 @@ trait Operations
      *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                         interest_grace?: int,
-     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                         policy?: array{
      *                             level_emi?: 'actual_periods'|'nominal_rate',
      *                             max_annual_rate?: numeric-string,
