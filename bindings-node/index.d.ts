@@ -493,6 +493,112 @@ export interface AssessFinesReport {
 export type AssetClass = "standard" | "sub_standard" | "doubtful_1" | "doubtful_2" | "doubtful_3" | "loss";
 
 /**
+ * The `audit_book` operation's input: a legacy export's four tables as raw cells, the audit
+ * date and the materiality tolerance (see `docs/audit.md`).
+ */
+export interface AuditBookInput {
+  as_of: IsoDate;
+  fines: RawTable;
+  loan_installments: RawTable;
+  loan_payments: RawTable;
+  loans: RawTable;
+  /**
+   * Money findings with |difference| at most this are left out (default 0: exact).
+   */
+  tolerance?: Money | null;
+}
+
+/**
+ * One line of the roll-up by root cause.
+ */
+export interface AuditCause {
+  /**
+   * Σ |difference| over the findings that have one.
+   */
+  amount: Money;
+  /**
+   * The root cause.
+   */
+  cause: string;
+  /**
+   * Findings.
+   */
+  findings: number;
+  /**
+   * Loans with at least one such finding (findings of no loan count none).
+   */
+  loans: number;
+  /**
+   * Distinct rows (table, row id) with such a finding.
+   */
+  rows: number;
+  /**
+   * The rule.
+   */
+  rule: string;
+}
+
+/**
+ * One finding of a book audit: a stored figure that differs from what the rules give, a
+ * malformed cell, or a row that belongs nowhere.
+ */
+export interface AuditFinding {
+  /**
+   * The root cause the finding is rolled up under (one short phrase per cause).
+   */
+  cause: string;
+  /**
+   * The value the rules give, null when there is none.
+   */
+  correct: string | null;
+  /**
+   * `stored − correct` for money (null otherwise).
+   */
+  difference: Money | null;
+  /**
+   * The column (empty when the finding is about a whole row or table).
+   */
+  field: string;
+  /**
+   * The installment number the figure belongs to, if any.
+   */
+  installment: number | null;
+  /**
+   * What `stored` and `correct` hold.
+   */
+  kind: ValueKind;
+  /**
+   * The loan's `loans.id`, when the row belongs to one.
+   */
+  loan_id: number | null;
+  /**
+   * The loan's `loans.loan_number`, when it is known.
+   */
+  loan_number: string | null;
+  /**
+   * The rule's sentence (with the core's explanation for a refusal or a bad cell).
+   */
+  message: string;
+  /**
+   * The row's own `id` in that table (for `loans`, the loan id), when it has one.
+   */
+  row_id: number | null;
+  /**
+   * The rule's stable id (`AUDIT_RULES`).
+   */
+  rule: string;
+  /**
+   * The stored value as text (money at 2 places), null when absent.
+   */
+  stored: string | null;
+  /**
+   * The table of the stored figure: `loans`, `loan_installments`, `loan_payments` or
+   * `fines`.
+   */
+  table: string;
+}
+
+/**
  * The `audit_loan` operation's input: one legacy loan's rows and the audit date (see
  * `docs/audit.md`).
  */
@@ -520,6 +626,40 @@ export interface AuditRecord {
    * The id.
    */
   id: string;
+}
+
+/**
+ * One line of the roll-up by loan.
+ */
+export interface AuditedLoan {
+  /**
+   * Σ |difference|.
+   */
+  amount: Money;
+  /**
+   * Findings.
+   */
+  findings: number;
+  /**
+   * `loans.id`.
+   */
+  loan_id: number;
+  /**
+   * `loans.loan_number`.
+   */
+  loan_number: string;
+  /**
+   * Whether the loan has a malformed cell (and so was not audited).
+   */
+  malformed: boolean;
+  /**
+   * Distinct rows with a finding.
+   */
+  rows: number;
+  /**
+   * The rules broken, each once, in rule order.
+   */
+  rules: Array<string>;
 }
 
 /**
@@ -777,6 +917,86 @@ export interface BonusReport {
    * Σ parts (= the pool).
    */
   total: Money;
+}
+
+/**
+ * The audit of a legacy export: counts, the roll-up by cause, by loan, and every finding.
+ */
+export interface BookAudit {
+  /**
+   * The audit date.
+   */
+  as_of: IsoDate;
+  /**
+   * One line per (rule, cause), largest loan count first.
+   */
+  causes: Array<AuditCause>;
+  /**
+   * Every finding: loan by loan in the export's order (header, installments, payments,
+   * fines), then the findings of no loan by table and row id.
+   */
+  findings: Array<AuditFinding>;
+  /**
+   * One line per loan with findings, in the export's order.
+   */
+  loans: Array<AuditedLoan>;
+  /**
+   * Counts.
+   */
+  summary: BookAuditSummary;
+  /**
+   * The materiality tolerance: money findings with |difference| ≤ it are left out.
+   */
+  tolerance: Money;
+}
+
+/**
+ * Counts over a book audit.
+ */
+export interface BookAuditSummary {
+  /**
+   * Σ |difference| over the findings.
+   */
+  amount: Money;
+  /**
+   * Findings left out because |difference| ≤ the tolerance.
+   */
+  below_tolerance: number;
+  /**
+   * Findings per rule.
+   */
+  by_rule: {
+    [key: string]: number;
+  };
+  /**
+   * Findings in all (after the tolerance).
+   */
+  findings: number;
+  /**
+   * Findings that belong to no loan (unmatched rows, orphan fines of no loan).
+   */
+  findings_without_loan: number;
+  /**
+   * Fines of savings or other things (`related_type` `savings_schedule` or `other`): not
+   * part of a loan audit, not findings.
+   */
+  fines_not_of_loans: number;
+  /**
+   * Rows of `loans`.
+   */
+  loans: number;
+  /**
+   * Loans audited (every loan without a malformed cell).
+   */
+  loans_audited: number;
+  /**
+   * Loans not audited because a cell of theirs is malformed.
+   */
+  loans_malformed: number;
+  /**
+   * Loans with at least one finding (malformed ones included).
+   */
+  loans_with_findings: number;
 }
 
 /**
@@ -5425,6 +5645,32 @@ export type RateChangeMode = "keep_emi" | "keep_tenure";
 export type Rating = "excellent" | "good" | "average" | "poor" | "bad";
 
 /**
+ * One table of a legacy export as raw cells: its column names and its rows, each row one
+ * cell per column (text, or null for SQL `NULL`).
+ *
+ * Columns the audit does not read are ignored (the legacy tables have 29–44 columns). A row
+ * shorter than `columns` has nulls in its missing cells.
+ *
+ * # Example
+ * ```
+ * use windeep_core::RawTable;
+ * let t: RawTable = serde_json::from_str(
+ *     r#"{"columns": ["id", "loan_id"], "rows": [["7", "1"], ["8", null]]}"#).unwrap();
+ * assert_eq!(t.rows.len(), 2);
+ * ```
+ */
+export interface RawTable {
+  /**
+   * Column names, as in the legacy schema (`legacy-schema.md`).
+   */
+  columns: Array<string>;
+  /**
+   * Rows of cells: text exactly as exported, null for `NULL`.
+   */
+  rows?: Array<Array<string | null>>;
+}
+
+/**
  * The input of the `bank_reconcile` operation.
  */
 export interface ReconcileInput {
@@ -6887,6 +7133,11 @@ export interface UnmappedDay {
 }
 
 /**
+ * What a finding's `stored` and `correct` values are.
+ */
+export type ValueKind = "money" | "date" | "number" | "text" | "raw";
+
+/**
  * A discrepancy found by a check.
  */
 export interface Violation {
@@ -6962,6 +7213,7 @@ export interface OperationInputs {
   allocate: AllocateInput;
   approve_loan: ApproveLoanInput;
   assess_fines: AssessFinesInput;
+  audit_book: AuditBookInput;
   audit_loan: AuditLoanInput;
   balance_sheet: BalanceSheetInput;
   bank_ignore: BankIgnoreInput;
@@ -6999,6 +7251,7 @@ export interface OperationOutputs {
   allocate: AllocateOutput;
   approve_loan: ApproveLoanOutput;
   assess_fines: AssessFinesOutput;
+  audit_book: AuditBookOutput;
   audit_loan: AuditLoanOutput;
   balance_sheet: BalanceSheetOutput;
   bank_ignore: BankIgnoreOutput;
@@ -7052,6 +7305,11 @@ export type ApproveLoanOutput = ApprovalDecision;
  * Output of `assess_fines`.
  */
 export type AssessFinesOutput = AssessFinesReport;
+
+/**
+ * Output of `audit_book`.
+ */
+export type AuditBookOutput = BookAudit;
 
 /**
  * Output of `audit_loan`.
@@ -7410,6 +7668,12 @@ export declare function approveLoan(input: ApproveLoanInput): ApproveLoanOutput;
  * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_INVALID_FINE_RULE`, `E_DUPLICATE_FINE_RULE`, `E_INVALID_FINE_SNAPSHOT`, `E_FINE_LIMIT_EXCEEDED`, `E_FINE_BALANCE_NEGATIVE`, `E_INPUT_TOO_LARGE`
  */
 export declare function assessFines(input: AssessFinesInput): AssessFinesOutput;
+/**
+ * Audits a whole legacy export (the four tables as raw cells): findings by cause, loan and row.
+ *
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_INPUT_TOO_LARGE`
+ */
+export declare function auditBook(input: AuditBookInput): AuditBookOutput;
 /**
  * Audits one loan kept by the legacy system against the rules.
  *

@@ -15,6 +15,7 @@ export const {
   allocate,
   approveLoan,
   assessFines,
+  auditBook,
   auditLoan,
   auditLoanAsync,
   balanceSheet,

@@ -16,7 +16,10 @@ use std::thread;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
-use windeep_core::{AuditSummary, CoreError, Discrepancy};
+use windeep_core::{
+    AuditSummary, CoreError, Discrepancy, LegacyExport, Money, RawTable, audit_book,
+    read_csv_table, read_mysql_dump,
+};
 
 use crate::errors::{core_err, guarded};
 use book::{Book, Fines, Installments, Loans, Payments};
@@ -137,4 +140,112 @@ fn summary_dict<'py>(
     }
     out.set_item("unmatched_rows", um)?;
     Ok(out)
+}
+
+/// A table as the extension receives it for `audit_book`: column names and, per column, its
+/// cells (text or `None`), transposed into the core's rows.
+fn raw_table(
+    table: &str,
+    columns: Vec<String>,
+    cells: Vec<Vec<Option<String>>>,
+) -> Result<RawTable, CoreError> {
+    if columns.len() != cells.len() {
+        return Err(CoreError::InvalidInput {
+            reason: format!(
+                "{table}: {} column names but {} columns",
+                columns.len(),
+                cells.len()
+            ),
+        });
+    }
+    let n = cells.first().map_or(0, Vec::len);
+    if let Some((name, c)) = columns.iter().zip(&cells).find(|(_, c)| c.len() != n) {
+        return Err(CoreError::InvalidInput {
+            reason: format!("{table}.{name} has {} rows, not {n}", c.len()),
+        });
+    }
+    let mut iters: Vec<_> = cells.into_iter().map(Vec::into_iter).collect();
+    let rows = (0..n)
+        .map(|_| iters.iter_mut().map(|c| c.next().flatten()).collect())
+        .collect();
+    Ok(RawTable { columns, rows })
+}
+
+type RawColumns = (Vec<String>, Vec<Vec<Option<String>>>);
+
+/// Audits a legacy export given as raw cells, column by column (`windeep.audit.audit_export`
+/// builds them): the core's `audit_book`, with the GIL released. Returns the report as JSON
+/// text (the `audit_book` operation's output).
+#[pyfunction]
+#[pyo3(signature = (loans, installments, payments, fines, as_of, tolerance))]
+pub(crate) fn _audit_book(
+    py: Python<'_>,
+    loans: RawColumns,
+    installments: RawColumns,
+    payments: RawColumns,
+    fines: RawColumns,
+    as_of: &Bound<'_, PyAny>,
+    tolerance: &str,
+) -> PyResult<String> {
+    guarded(py, || {
+        let as_of = crate::convert::date("as_of", as_of).map_err(|e| core_err(py, &e))?;
+        py.detach(|| -> Result<String, CoreError> {
+            let tolerance: Money = tolerance.parse()?;
+            let export = LegacyExport {
+                loans: raw_table("loans", loans.0, loans.1)?,
+                loan_installments: raw_table("loan_installments", installments.0, installments.1)?,
+                loan_payments: raw_table("loan_payments", payments.0, payments.1)?,
+                fines: raw_table("fines", fines.0, fines.1)?,
+            };
+            let report = audit_book(&export, as_of, tolerance)?;
+            serde_json::to_string(&report).map_err(|e| CoreError::InvalidInput {
+                reason: e.to_string(),
+            })
+        })
+        .map_err(|e| core_err(py, &e))
+    })
+}
+
+fn columns_of(t: RawTable) -> RawColumns {
+    let n = t.columns.len();
+    let mut cells: Vec<Vec<Option<String>>> =
+        (0..n).map(|_| Vec::with_capacity(t.rows.len())).collect();
+    for row in t.rows {
+        let mut row = row.into_iter();
+        for c in &mut cells {
+            c.push(row.next().flatten());
+        }
+    }
+    (t.columns, cells)
+}
+
+/// The four legacy tables of a MySQL/MariaDB dump (the core's `read_mysql_dump`), each as
+/// column names and cells column by column.
+#[pyfunction]
+pub(crate) fn _read_mysql_dump(py: Python<'_>, dump: &[u8]) -> PyResult<Vec<(String, RawColumns)>> {
+    guarded(py, || {
+        let export = py
+            .detach(|| read_mysql_dump(dump))
+            .map_err(|e| core_err(py, &e))?;
+        Ok(vec![
+            ("loans".to_owned(), columns_of(export.loans)),
+            (
+                "loan_installments".to_owned(),
+                columns_of(export.loan_installments),
+            ),
+            ("loan_payments".to_owned(), columns_of(export.loan_payments)),
+            ("fines".to_owned(), columns_of(export.fines)),
+        ])
+    })
+}
+
+/// One table from CSV bytes (the core's `read_csv_table`), as column names and cells column by
+/// column.
+#[pyfunction]
+pub(crate) fn _read_csv_table(py: Python<'_>, data: &[u8]) -> PyResult<RawColumns> {
+    guarded(py, || {
+        py.detach(|| read_csv_table(data))
+            .map(columns_of)
+            .map_err(|e| core_err(py, &e))
+    })
 }

@@ -330,6 +330,9 @@ fn _windeep(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     m.add_function(wrap_pyfunction!(types::_restore, m)?)?;
     m.add_function(wrap_pyfunction!(audit::_audit_loan_book, m)?)?;
+    m.add_function(wrap_pyfunction!(audit::_audit_book, m)?)?;
+    m.add_function(wrap_pyfunction!(audit::_read_mysql_dump, m)?)?;
+    m.add_function(wrap_pyfunction!(audit::_read_csv_table, m)?)?;
 
     m.add_class::<Schedule>()?;
     add_name("Schedule");

@@ -15,6 +15,8 @@
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
+mod audit;
+
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 use windeep_core::bank::{self, Format, ImportedRow, LayoutChoice, PriorKey, StatementOptions};
@@ -45,6 +47,10 @@ enum Command {
     /// Runs every reconciliation check and alert rule over a books snapshot; exits 1 when
     /// anything is wrong.
     Check(CheckArgs),
+    /// Audits a legacy export (the loans, loan_installments, loan_payments and fines tables as
+    /// CSV files or a mysqldump file): findings by cause, loan and row; exits 1 when anything
+    /// is found.
+    Audit(audit::AuditArgs),
     /// Runs an operation on the JSON input read from stdin and prints its JSON output.
     Call {
         /// The operation (see `windeep operations`).
@@ -272,6 +278,11 @@ fn main() -> ExitCode {
         Command::Import(a) => import(a),
         Command::Loan(a) => loan(&a),
         Command::Check(a) => match check(&a) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::from(1),
+            Err(e) => Err(e),
+        },
+        Command::Audit(a) => match audit::audit(&a) {
             Ok(true) => Ok(()),
             Ok(false) => return ExitCode::from(1),
             Err(e) => Err(e),

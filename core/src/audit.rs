@@ -67,9 +67,9 @@ rules! {
     ROW_PRINCIPAL = "R_ROW_PRINCIPAL":
         "row principal must be the EMI minus the rounded interest, the last row the remaining balance (legacy-spec §2.7)";
     ROW_INTEREST = "R_ROW_INTEREST":
-        "row interest must be R2(balance × rate / 1200), or R2(I / n) on a flat loan (legacy-spec §2.7)";
+        "row interest must be R2(balance × rate / 1200) on a reducing loan, or on a flat loan row k's cumulative-rounding share R2(I × k / n) − R2(I × (k − 1) / n) (legacy-spec §2.3, §2.7; docs/schedule.md)";
     FLAT_REMAINDER = "R_FLAT_REMAINDER":
-        "a flat loan's last row carries the interest remainder I − R2(I / n) × (n − 1) (legacy-spec §2.3, §2.7)";
+        "a flat loan's last row closes the interest by cumulative rounding: R2(I) − R2(I × (n − 1) / n), so the rows sum to the total interest (legacy-spec §2.3, §2.7; docs/schedule.md)";
     ROW_EMI = "R_ROW_EMI":
         "a row's emi_amount must be its principal plus its interest (legacy-spec §2.7)";
     HISTORY_NOT_REPLAYED = "R_HISTORY_NOT_REPLAYED":
@@ -98,6 +98,12 @@ rules! {
         "an installment carries at most one fine per rule; a later one is a duplicate (decisions §5; legacy-spec §4.4 bug #7, §10.6 check 4b)";
     NEGATIVE_AMOUNT = "R_NEGATIVE_AMOUNT":
         "amounts received, levied, paid or waived are never negative (legacy-spec §10.6 check 10a)";
+    MALFORMED_CELL = "R_MALFORMED_CELL":
+        "every cell the audit reads must hold a value of its column's type (docs/audit.md, reading an export): the loan is not audited until it does";
+    ROW_UNMATCHED = "R_ROW_UNMATCHED":
+        "every installment and payment row must belong to a loan of the export, and every loan fine to an installment of one (legacy-spec §10.6 check 10b)";
+    FINE_RELATED_TYPE = "R_FINE_RELATED_TYPE":
+        "a fine's related_type must be loan_installment, savings_schedule or other (docs/audit.md; legacy-schema.md fines.related_type)";
 }
 
 /// A `loans` row of the legacy system (legacy-spec §1.3, §2.1, §3.6).
@@ -414,6 +420,22 @@ impl Report {
         });
     }
 
+    /// Reports the replay's refusal of the payment `loan_payments.id` = `id`.
+    fn refused_payment(&mut self, id: i64, err: &CoreError) {
+        self.out.push(Discrepancy {
+            loan: self.loan.clone(),
+            installment: None,
+            field: format!("loan_payments[{id}]"),
+            stored: Some(err.code().to_owned()),
+            correct: None,
+            rule: REPLAY_REFUSED.id.to_owned(),
+            message: format!(
+                "{}: the replay refused loan_payments.id {id}: {err}",
+                REPLAY_REFUSED.message
+            ),
+        });
+    }
+
     /// Reports `stored` when it is not `correct` (compared as numbers).
     fn money(
         &mut self,
@@ -725,6 +747,8 @@ fn check_payments_replay(
     }
     payments.sort_by_key(|p| (p.payment_date, p.id));
     let mut replayed = Vec::with_capacity(payments.len());
+    // The `loan_payments.id` of each replayed payment, beside it.
+    let mut replayed_ids = Vec::with_capacity(payments.len());
     for (sequence, p) in (1..).zip(&payments) {
         let Some(amount) = p
             .principal_component
@@ -745,6 +769,7 @@ fn check_payments_replay(
             // A target that is not an installment of this loan is refused by the replay.
             target: p.installment_id.map(|id| number_of.get(id).unwrap_or(0)),
         });
+        replayed_ids.push(p.id);
     }
     let direct = match route {
         Route::Direct => replay::direct(&terms, schedule, &replayed, as_of),
@@ -752,10 +777,23 @@ fn check_payments_replay(
     };
     let (figures, by) = match direct {
         Some(figures) => (figures, Route::Direct),
-        None => match replay::fold(&h.loan_number, terms, schedule, &replayed, as_of) {
+        None => match replay::fold(&h.loan_number, terms.clone(), schedule, &replayed, as_of) {
             Ok(figures) => (figures, Route::Fold),
             Err(e) => {
-                r.refused(REPLAY_REFUSED, "loan_payments", &e);
+                // Name the payment the replay refused by its own id: the first one whose
+                // replay, with the payments before it, is refused.
+                let culprit = (1..=replayed.len())
+                    .find(|&n| {
+                        replayed.get(..n).is_some_and(|some| {
+                            replay::fold(&h.loan_number, terms.clone(), schedule, some, as_of)
+                                .is_err()
+                        })
+                    })
+                    .and_then(|n| replayed_ids.get(n.saturating_sub(1)));
+                match culprit {
+                    Some(id) => r.refused_payment(*id, &e),
+                    None => r.refused(REPLAY_REFUSED, "loan_payments", &e),
+                }
                 return Some(Route::Fold);
             }
         },
@@ -950,7 +988,18 @@ fn check_fines(r: &mut Report, loan: &LegacyLoan, number_of: &NumberOf) {
     r.out.extend(found.into_iter().map(|(_, d)| d));
 }
 
+mod book;
+mod read;
 mod replay;
+
+pub use read::read_csv_table;
+#[cfg(feature = "dump")]
+pub use read::read_mysql_dump;
+
+pub use book::{
+    AuditCause, AuditFinding, AuditedLoan, BookAudit, BookAuditSummary, LegacyExport, RawTable,
+    ValueKind, audit_book,
+};
 
 #[cfg(test)]
 mod equivalence_tests;

@@ -103,9 +103,13 @@ pub use approval::{
     ApprovalCode, ApprovalDecision, ApprovalRequest, Consent, Guarantor, GuarantorPolicy,
     LoanApplication, MemberFacts, Override, ProductBounds, RecordedOverride, Refusal, approve_loan,
 };
+#[cfg(feature = "dump")]
+pub use audit::read_mysql_dump;
 pub use audit::{
-    AUDIT_RULES, AuditRule, AuditSummary, Discrepancy, LegacyFineRow, LegacyInstallmentRow,
-    LegacyLoan, LegacyLoanRow, LegacyPaymentRow, LoanAudit, audit_loan,
+    AUDIT_RULES, AuditCause, AuditFinding, AuditRule, AuditSummary, AuditedLoan, BookAudit,
+    BookAuditSummary, Discrepancy, LegacyExport, LegacyFineRow, LegacyInstallmentRow, LegacyLoan,
+    LegacyLoanRow, LegacyPaymentRow, LoanAudit, RawTable, ValueKind, audit_book, audit_loan,
+    read_csv_table,
 };
 pub use bank_line::{BankTransaction, BookBankTransaction, Channel, Direction, MappingStatus};
 pub use books::{

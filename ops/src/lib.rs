@@ -56,14 +56,15 @@ use windeep_core::{
     BonusMethod, BonusRecipient, SavingsAccount, SavingsEvent, distribute_bonus, member_savings,
     savings_apply, savings_interest, savings_statement,
 };
+use windeep_core::{
+    BookAudit, LegacyExport, LegacyFineRow, LegacyInstallmentRow, LegacyLoan, LegacyLoanRow,
+    LegacyPaymentRow, RawTable, audit_book, audit_loan,
+};
 use windeep_core::{BookLoan, Books, journal, member_ledger, post_event};
 use windeep_core::{ClassificationPolicy, PreviousClass, ProvisionRun, classify, provisions};
 use windeep_core::{CoreError, Result};
 use windeep_core::{Currency, Money};
 use windeep_core::{FineAssessment, FineRule, FineSnapshot};
-use windeep_core::{
-    LegacyFineRow, LegacyInstallmentRow, LegacyLoan, LegacyLoanRow, LegacyPaymentRow, audit_loan,
-};
 use windeep_core::{LoanTerms, Schedule, annual_percentage_rate, generate_schedule};
 use windeep_core::{PortfolioOptions, portfolio_report};
 
@@ -456,6 +457,22 @@ struct AuditLoanInput {
     fines: Vec<LegacyFineRow>,
 }
 
+/// The `audit_book` operation's input: a legacy export's four tables as raw cells, the audit
+/// date and the materiality tolerance (see `docs/audit.md`).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct AuditBookInput {
+    #[serde(with = "windeep_core::wire::iso_date")]
+    as_of: NaiveDate,
+    /// Money findings with |difference| at most this are left out (default 0: exact).
+    #[serde(default)]
+    tolerance: Option<Money>,
+    loans: RawTable,
+    loan_installments: RawTable,
+    loan_payments: RawTable,
+    fines: RawTable,
+}
+
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct BooksOnly {
@@ -808,6 +825,18 @@ operations! {
             },
             i.as_of,
         ));
+    audit_book ("audit") "Audits a whole legacy export (the four tables as raw cells): findings by cause, loan and row.":
+        AuditBookInput => BookAudit, errors [INPUT],
+        |i| audit_book(
+            &LegacyExport {
+                loans: i.loans,
+                loan_installments: i.loan_installments,
+                loan_payments: i.loan_payments,
+                fines: i.fines,
+            },
+            i.as_of,
+            i.tolerance.unwrap_or(Money::ZERO),
+        );
     postings ("books") "The journal of a books snapshot with its basis and role mapping.":
         BooksOnly => PostingsReport, errors [INPUT, TERMS, EVENTS, BOOKS],
         |i| postings(&i.books);

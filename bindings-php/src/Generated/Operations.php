@@ -16,6 +16,7 @@ trait Operations
         'allocate',
         'approve_loan',
         'assess_fines',
+        'audit_book',
         'audit_loan',
         'balance_sheet',
         'bank_ignore',
@@ -287,6 +288,87 @@ trait Operations
     {
         /** @psalm-suppress MixedReturnTypeCoercion */
         return $this->call('assess_fines', $input);
+    }
+
+    /**
+     * Audits a whole legacy export (the four tables as raw cells): findings by cause, loan and row.
+     *
+     * Runs `audit_book` through the C ABI.
+     *
+     * @param array{
+     *     as_of: string,
+     *     fines: array{
+     *         columns: list<string>,
+     *         rows?: list<list<string|null>>
+     *     },
+     *     loan_installments: array{
+     *         columns: list<string>,
+     *         rows?: list<list<string|null>>
+     *     },
+     *     loan_payments: array{
+     *         columns: list<string>,
+     *         rows?: list<list<string|null>>
+     *     },
+     *     loans: array{
+     *         columns: list<string>,
+     *         rows?: list<list<string|null>>
+     *     },
+     *     tolerance?: numeric-string|null
+     * }|object|string $input JSON text or an object where the input needs {}
+     * @return array{
+     *     as_of: string,
+     *     causes: list<array{
+     *         amount: numeric-string,
+     *         cause: string,
+     *         findings: int,
+     *         loans: int,
+     *         rows: int,
+     *         rule: string
+     *     }>,
+     *     findings: list<array{
+     *         cause: string,
+     *         correct: string|null,
+     *         difference: numeric-string|null,
+     *         field: string,
+     *         installment: int|null,
+     *         kind: 'money'|'date'|'number'|'text'|'raw',
+     *         loan_id: int|null,
+     *         loan_number: string|null,
+     *         message: string,
+     *         row_id: int|null,
+     *         rule: string,
+     *         stored: string|null,
+     *         table: string
+     *     }>,
+     *     loans: list<array{
+     *         amount: numeric-string,
+     *         findings: int,
+     *         loan_id: int,
+     *         loan_number: string,
+     *         malformed: bool,
+     *         rows: int,
+     *         rules: list<string>
+     *     }>,
+     *     summary: array{
+     *         amount: numeric-string,
+     *         below_tolerance: int,
+     *         by_rule: array<string, int>,
+     *         findings: int,
+     *         findings_without_loan: int,
+     *         fines_not_of_loans: int,
+     *         loans: int,
+     *         loans_audited: int,
+     *         loans_malformed: int,
+     *         loans_with_findings: int
+     *     },
+     *     tolerance: numeric-string
+     * }
+     * @throws \Windeep\WindeepException E_INVALID_INPUT, E_INVALID_AMOUNT, E_AMOUNT_SCALE, E_AMOUNT_OUT_OF_RANGE, E_INVALID_RATE, E_INVALID_DATE, E_INVALID_CURRENCY, E_DATE_OUT_OF_RANGE, E_OVERFLOW, E_INPUT_TOO_LARGE
+     */
+    public function auditBook(array|object|string $input): array
+    {
+        /** @psalm-suppress MixedReturnTypeCoercion */
+        return $this->call('audit_book', $input);
     }
 
     /**

@@ -44,6 +44,7 @@ __all__ = [
     "bank_ignore",
     "bank_reconcile",
     "audit_loan",
+    "audit_book",
     "postings",
     "post_event",
     "general_ledger",
@@ -758,6 +759,44 @@ def audit_loan(
     )
 
 
+def audit_book(
+    *,
+    as_of: datetime.date,
+    loans: Mapping[str, Any],
+    loan_installments: Mapping[str, Any],
+    loan_payments: Mapping[str, Any],
+    fines: Mapping[str, Any],
+    tolerance: Decimal | None = None,
+) -> Result:
+    """Audits a whole legacy export (the four tables as raw cells): findings by cause, loan and
+    row.
+
+    Runs the core's ``audit_book`` operation (see ``docs/audit.md``). An argument left as
+    ``None`` is left out of the input, so the core's default applies. Each table is
+    ``{"columns": [...], "rows": [[cell, ...], ...]}`` with every cell a string or ``None``;
+    :func:`windeep.audit.audit_export` builds them from DataFrames, Arrow and files.
+
+    Args:
+        as_of: the audit date.
+        loans: the `loans` table.
+        loan_installments: the `loan_installments` table.
+        loan_payments: the `loan_payments` table.
+        fines: the `fines` table.
+        tolerance: money findings with |difference| at most this are left out (default 0).
+    """
+    return _run(
+        "audit_book",
+        {
+            "as_of": as_of,
+            "tolerance": tolerance,
+            "loans": loans,
+            "loan_installments": loan_installments,
+            "loan_payments": loan_payments,
+            "fines": fines,
+        },
+    )
+
+
 def postings(*, books: Mapping[str, Any]) -> Result:
     """The journal of a books snapshot, with its basis and role mapping.
 
@@ -1088,6 +1127,7 @@ OPERATION_FUNCTIONS: Mapping[str, Callable[..., Any]] = MappingProxyType({
     "bank_ignore": bank_ignore,
     "bank_reconcile": bank_reconcile,
     "audit_loan": audit_loan,
+    "audit_book": audit_book,
     "postings": postings,
     "post_event": post_event,
     "general_ledger": general_ledger,

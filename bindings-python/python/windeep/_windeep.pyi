@@ -167,6 +167,17 @@ def _audit_loan_book(
     fines: dict[str, Any],
     as_of: datetime.date,
 ) -> tuple[dict[str, list[Any]], dict[str, Any]]: ...
+_RawColumns = tuple[list[str], list[list[str | None]]]
+def _audit_book(
+    loans: _RawColumns,
+    installments: _RawColumns,
+    payments: _RawColumns,
+    fines: _RawColumns,
+    as_of: datetime.date,
+    tolerance: str,
+) -> str: ...
+def _read_mysql_dump(dump: bytes) -> list[tuple[str, _RawColumns]]: ...
+def _read_csv_table(data: bytes) -> _RawColumns: ...
 @final
 class RoundingPolicy:
     def __new__(cls, increment: _Amount, mode: _RoundingMode) -> RoundingPolicy: ...

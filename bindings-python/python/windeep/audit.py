@@ -24,7 +24,10 @@ from typing import Any, Literal, NamedTuple
 from windeep import _windeep
 from windeep._frames import require
 
-__all__ = ["AuditResult", "AuditSummary", "Discrepancies", "Discrepancy", "audit_loan_book"]
+__all__ = [
+    "AuditResult", "AuditSummary", "Discrepancies", "Discrepancy", "ExportAudit", "Finding",
+    "audit_export", "audit_loan_book", "read_dump",
+]
 
 #: Columns of the discrepancy table, in order.
 COLUMNS = ("loan", "installment", "field", "stored", "correct", "rule", "message")
@@ -347,4 +350,300 @@ def audit_loan_book(
             by_rule=MappingProxyType(dict(summary["by_rule"])),
             unmatched_rows=MappingProxyType(dict(summary["unmatched_rows"])),
         ),
+    )
+
+
+# --- A whole export through the core's audit_book -------------------------------------------
+
+#: The tables of a legacy export, in the order :func:`audit_export` takes them.
+EXPORT_TABLES = ("loans", "loan_installments", "loan_payments", "fines")
+
+#: Fields of a finding, in order (``docs/audit.md``, "The report").
+FINDING_FIELDS = ("loan_id", "loan_number", "table", "row_id", "installment", "field", "rule",
+                  "cause", "kind", "stored", "correct", "difference", "message")
+
+_RawColumns = tuple[list[str], list[list[str | None]]]
+
+
+def _cell(value: Any) -> str | None:
+    """One cell as text, the way an export writes it: ``None`` (and NaN, ``pd.NA``, ``NaT``)
+    is SQL ``NULL``; a float is its shortest repr; a date its ISO form. Nothing is rounded:
+    the core decides what each text means."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return None if math.isnan(value) else repr(value)
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat(sep=" ") if isinstance(value, datetime.datetime) \
+            else value.isoformat()
+    if isinstance(value, Decimal):
+        return None if value.is_nan() else str(value)
+    if value.__class__.__name__ in ("NAType", "NaTType"):
+        return None
+    if hasattr(value, "isoformat"):  # pandas Timestamp
+        return str(value.isoformat(sep=" "))
+    if hasattr(value, "item"):  # numpy scalars
+        return _cell(value.item())
+    return str(value)
+
+
+def _raw_from_arrow(table: Any) -> _RawColumns:
+    pa = require("pyarrow", "audit_export()", "arrow")
+    names = [str(n) for n in table.column_names]
+    cells = []
+    for name in names:
+        column = table.column(name)
+        t = column.type
+        if pa.types.is_string(t) or pa.types.is_large_string(t):
+            values = column.to_pylist()
+        elif hasattr(pa.types, "is_string_view") and pa.types.is_string_view(t):
+            values = column.cast(pa.string()).to_pylist()
+        else:
+            values = [_cell(v) for v in column.to_pylist()]
+        cells.append(values)
+    return names, cells
+
+
+def _raw(name: str, value: Any) -> _RawColumns:
+    """A table as raw cells from pandas, pyarrow, polars or any Arrow stream, a CSV or Parquet
+    path, or ``{"columns": [...], "rows": [...]}``."""
+    if isinstance(value, (str, bytes)) or hasattr(value, "__fspath__"):
+        import os
+
+        path = os.fspath(value)
+        suffix = str(path).lower()
+        if suffix.endswith(".parquet") or suffix.endswith(".pq"):
+            pq = importlib.import_module("pyarrow.parquet")
+            return _raw_from_arrow(pq.read_table(path))
+        with open(path, "rb") as f:
+            names, cells = _windeep._read_csv_table(f.read())
+        return names, cells
+    if isinstance(value, Mapping) and "columns" in value:
+        names = list(value["columns"])
+        rows = list(value.get("rows", ()))
+        return names, [[_cell(r[i]) if i < len(r) else None for r in rows]
+                       for i in range(len(names))]
+    module = type(value).__module__
+    if module.startswith("pandas") and type(value).__name__ == "DataFrame":
+        return ([str(c) for c in value.columns],
+                [[_cell(v) for v in value[c].tolist()] for c in value.columns])
+    pa = require("pyarrow", "audit_export()", "arrow")
+    if isinstance(value, pa.Table):
+        return _raw_from_arrow(value)
+    if isinstance(value, pa.RecordBatch):
+        return _raw_from_arrow(pa.Table.from_batches([value]))
+    if hasattr(value, "__arrow_c_stream__"):
+        return _raw_from_arrow(pa.table(value))
+    if hasattr(value, "to_arrow"):  # polars without the capsule interface
+        return _raw_from_arrow(value.to_arrow())
+    raise _error(
+        _windeep.InvalidInputError,
+        f"{name} must be a DataFrame (pandas, polars), an Arrow table or stream, a CSV or "
+        f"Parquet path, not {type(value).__name__}",
+    )
+
+
+def _money(text: Any) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One finding of :func:`audit_export` (``docs/audit.md``, "The report")."""
+
+    loan_id: int | None
+    loan_number: str | None
+    table: str
+    row_id: int | None
+    installment: int | None
+    field: str
+    rule: str
+    cause: str
+    kind: str
+    #: The stored value: a ``Decimal`` for money, else text (``None`` when absent).
+    stored: Decimal | str | None
+    #: The value the rules give: a ``Decimal`` for money, else text.
+    correct: Decimal | str | None
+    #: ``stored − correct`` for money.
+    difference: Decimal | None
+    message: str
+
+
+def _finding(f: Mapping[str, Any]) -> Finding:
+    money = f["kind"] == "money"
+
+    def value(v: Any) -> Decimal | str | None:
+        if v is None or not money:
+            return v
+        try:
+            return Decimal(v)
+        except ArithmeticError:
+            return str(v)
+
+    return Finding(
+        loan_id=f["loan_id"], loan_number=f["loan_number"], table=f["table"],
+        row_id=f["row_id"], installment=f["installment"], field=f["field"], rule=f["rule"],
+        cause=f["cause"], kind=f["kind"], stored=value(f["stored"]),
+        correct=value(f["correct"]), difference=_money(f["difference"]), message=f["message"],
+    )
+
+
+@dataclass(frozen=True)
+class ExportAudit:
+    """The audit of a legacy export: :func:`audit_export`'s result, the ``audit_book``
+    operation's output with money as ``Decimal``. Three levels: :attr:`causes` (the roll-up by
+    root cause), :attr:`loans`, :attr:`findings` (every row)."""
+
+    as_of: datetime.date
+    tolerance: Decimal
+    #: Counts (``loans``, ``loans_audited``, ``loans_malformed``, ``findings``, …).
+    summary: Mapping[str, Any]
+    #: One mapping per (rule, cause): ``rule``, ``cause``, ``loans``, ``rows``, ``findings``,
+    #: ``amount``.
+    causes: tuple[Mapping[str, Any], ...]
+    #: One mapping per loan with findings.
+    loans: tuple[Mapping[str, Any], ...]
+    #: Every finding.
+    findings: tuple[Finding, ...]
+
+    def to_pandas(self, level: Literal["rows", "loans", "causes", "summary"] = "rows") -> Any:
+        """One level as a DataFrame; money columns hold ``Decimal``, ids nullable ``Int64``."""
+        pd = require("pandas", "to_pandas()", "pandas")
+        if level == "rows":
+            frame = pd.DataFrame([{k: getattr(f, k) for k in FINDING_FIELDS}
+                                  for f in self.findings], columns=list(FINDING_FIELDS))
+            for c in ("loan_id", "row_id", "installment"):
+                frame[c] = frame[c].astype("Int64")
+            return frame
+        if level == "loans":
+            return pd.DataFrame(list(self.loans), columns=[
+                "loan_id", "loan_number", "malformed", "findings", "rows", "amount", "rules"])
+        if level == "causes":
+            return pd.DataFrame(list(self.causes), columns=[
+                "rule", "cause", "loans", "rows", "findings", "amount"])
+        if level == "summary":
+            return pd.DataFrame(
+                [(k, v) for k, v in self.summary.items() if k != "by_rule"],
+                columns=["measure", "value"])
+        raise _error(_windeep.InvalidInputError, f"unknown level {level!r}")
+
+    def to_excel(self, path: Any) -> None:
+        """Writes one sheet per level (summary, causes, loans, rows): money as numbers with two
+        places, frozen header rows and filters. Needs pandas and openpyxl."""
+        pd = require("pandas", "to_excel()", "pandas")
+        require("openpyxl", "to_excel()", "openpyxl")
+        with pd.ExcelWriter(path, engine="openpyxl") as writer:
+            for level in ("summary", "causes", "loans", "rows"):
+                frame = self.to_pandas(level)  # type: ignore[arg-type]
+                for c in ("amount", "stored", "correct", "difference"):
+                    if c in frame and level != "rows":
+                        frame[c] = frame[c].map(lambda v: None if v is None else float(v))
+                if level == "rows":
+                    money = frame["kind"] == "money"
+                    for c in ("stored", "correct"):
+                        frame[c] = [float(v) if m and isinstance(v, Decimal) else v
+                                    for v, m in zip(frame[c], money)]
+                    frame["difference"] = [None if v is None or v is pd.NA else float(v)
+                                           for v in frame["difference"]]
+                frame.to_excel(writer, sheet_name=level, index=False, freeze_panes=(1, 0))
+                sheet = writer.sheets[level]
+                sheet.auto_filter.ref = sheet.dimensions
+                for col in ("amount", "stored", "correct", "difference"):
+                    if col in frame.columns:
+                        letter = sheet.cell(1, list(frame.columns).index(col) + 1).column_letter
+                        for cell in sheet[letter][1:]:
+                            if isinstance(cell.value, float):
+                                cell.number_format = "#,##0.00"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        s = self.summary
+        head = (f"<p>Legacy export audited as of {self.as_of.isoformat()}: {s['loans']} loans, "
+                f"{s['loans_audited']} audited, {s['loans_malformed']} malformed, "
+                f"{s['loans_with_findings']} with findings; {s['findings']} findings, "
+                f"{s['amount']} in all.</p>")
+
+        def table(title: str, columns: list[str], rows: list[list[Any]], more: int) -> str:
+            th = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+            body = "".join("<tr>" + "".join(
+                f"<td>{'' if v is None else html.escape(str(v))}</td>" for v in r) + "</tr>"
+                for r in rows)
+            tail = f"<p>… {more} more</p>" if more > 0 else ""
+            return f"<h4>{title}</h4><table><tr>{th}</tr>{body}</table>{tail}"
+
+        causes = table("By cause", ["rule", "cause", "loans", "rows", "amount"],
+                       [[c["rule"], c["cause"], c["loans"], c["rows"], c["amount"]]
+                        for c in self.causes], 0)
+        loans = table("By loan", ["loan_id", "loan_number", "findings", "amount", "rules"],
+                      [[x["loan_id"], x["loan_number"], x["findings"], x["amount"],
+                        ", ".join(x["rules"])] for x in self.loans[:20]],
+                      len(self.loans) - 20)
+        rows = table("By row", ["loan_id", "table", "row_id", "field", "rule", "stored",
+                                "correct", "difference"],
+                     [[f.loan_id, f.table, f.row_id, f.field, f.rule, f.stored, f.correct,
+                       f.difference] for f in self.findings[:20]], len(self.findings) - 20)
+        return head + causes + loans + rows
+
+
+def read_dump(path: Any) -> dict[str, _RawColumns]:
+    """The four legacy tables of a MySQL/MariaDB dump file (parsed by the core's dump reader:
+    the ``sqlparser`` crate's MySQL dialect), as raw cells."""
+    import os
+
+    with open(os.fspath(path), "rb") as f:
+        return dict(_windeep._read_mysql_dump(f.read()))
+
+
+def audit_export(
+    loans: Any = None,
+    installments: Any = None,
+    payments: Any = None,
+    fines: Any = None,
+    *,
+    as_of: datetime.date,
+    tolerance: Decimal | str | int = 0,
+    dump: Any = None,
+) -> ExportAudit:
+    """Audits a whole legacy export with the core's ``audit_book`` (``docs/audit.md``).
+
+    The four tables (``loans``, ``loan_installments``, ``loan_payments``, ``fines``) are
+    pandas or polars DataFrames, pyarrow Tables, any object with ``__arrow_c_stream__``
+    (``string_view`` columns included), CSV or Parquet paths, or ``dump=`` a mysqldump file
+    holding all four. Every cell goes to the core as the text it holds (a float as its
+    shortest repr): the core gives each kind of cell its documented treatment, and a bad cell
+    makes its loan a malformed finding instead of refusing the book. ``tolerance`` leaves out
+    money findings with |difference| at most it (default 0: exact).
+    """
+    if dump is not None:
+        tables = read_dump(dump)
+        raw = [tables[t] for t in EXPORT_TABLES]
+    else:
+        given = (loans, installments, payments, fines)
+        missing = [t for t, v in zip(EXPORT_TABLES, given) if v is None]
+        if missing:
+            raise _error(_windeep.InvalidInputError,
+                         f"audit_export needs the tables {', '.join(missing)} (or dump=)")
+        raw = [_raw(t, v) for t, v in zip(EXPORT_TABLES, given)]
+    text = _windeep._audit_book(raw[0], raw[1], raw[2], raw[3], as_of, str(tolerance))
+    import json
+
+    out = json.loads(text)
+
+    def money_fields(row: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: (_money(v) if k == "amount" else v) for k, v in row.items()}
+
+    summary = dict(out["summary"])
+    summary["amount"] = _money(summary["amount"])
+    return ExportAudit(
+        as_of=as_of,
+        tolerance=Decimal(out["tolerance"]),
+        summary=MappingProxyType(summary),
+        causes=tuple(MappingProxyType(money_fields(c)) for c in out["causes"]),
+        loans=tuple(MappingProxyType(money_fields(x)) for x in out["loans"]),
+        findings=tuple(_finding(f) for f in out["findings"]),
     )

@@ -323,18 +323,21 @@ def _plant(kind: str, rnd: random.Random, number: str, header: dict[str, Any],
         header["outstanding_interest"] += 2
         return one(None, "loans.outstanding_interest", "R_OUTSTANDING_INTEREST")
     if kind == "flat_remainder":
-        # The legacy flat rows: R2(I / n) on every row, the remainder lost (§2.3). The correct
-        # rows split I by cumulative rounding, so they differ from R2(I / n) by a paisa on some
-        # rows (usually not the last): those rows, when not yet paid, get the legacy value.
+        # The legacy flat rows: R2(I / n) on every row and the remainder I − (n − 1)·R2(I / n)
+        # on the last (§2.3). The correct rows split I by cumulative rounding, so they differ
+        # from R2(I / n) by a paisa on some rows, and the last row's legacy remainder differs
+        # from the last cumulative share whenever R2(I / n) is not exact: those rows, when not
+        # yet paid, get the legacy value.
         total = sum(r["interest_amount"][at_k] for at_k in row_at)
         ip = (2 * total + tenure) // (2 * tenure)  # R2(I / n), half-up, in paise
         planted: list[Planted] = []
         for k_row in range(paid + 1, tenure + 1):
             at_k = row_at[k_row - 1]
-            if (k_row in pay_at) or r["interest_amount"][at_k] == ip:
+            legacy = total - (tenure - 1) * ip if k_row == tenure else ip
+            if (k_row in pay_at) or r["interest_amount"][at_k] == legacy:
                 continue
-            r["emi_amount"][at_k] += ip - r["interest_amount"][at_k]
-            r["interest_amount"][at_k] = ip
+            r["emi_amount"][at_k] += legacy - r["interest_amount"][at_k]
+            r["interest_amount"][at_k] = legacy
             rule = "R_FLAT_REMAINDER" if k_row == tenure else "R_ROW_INTEREST"
             planted += (one(k_row, "loan_installments.interest_amount", rule)
                         + one(k_row, "loan_installments.emi_amount", "R_ROW_EMI"))

@@ -194,6 +194,31 @@ fn a_payment_on_an_unknown_installment_is_a_refused_replay() {
 }
 
 #[test]
+fn a_refused_replay_names_the_payment_by_its_own_id() {
+    let mut loan = clean_loan();
+    // Two good payments, then one on an installment the loan does not have: the refusal
+    // names loan_payments.id 77, not the replay's event number (3).
+    loan.payments = vec![
+        pay(40, 101, "2026-02-05", "7884.88", "1000.00"),
+        pay(41, 102, "2026-03-05", "7963.73", "921.15"),
+        pay(77, 999, "2026-03-20", "100.00", "0.00"),
+    ];
+    let audit = audit_loan(&loan, d("2026-03-25"));
+    let refused: Vec<_> = audit
+        .discrepancies
+        .iter()
+        .filter(|x| x.rule == "R_REPLAY_REFUSED")
+        .collect();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].field, "loan_payments[77]");
+    assert!(
+        refused[0].message.contains("loan_payments.id 77"),
+        "{}",
+        refused[0].message
+    );
+}
+
+#[test]
 fn missing_extra_and_repeated_rows() {
     let mut loan = clean_loan();
     let mut repeat = loan.installments[3].clone();

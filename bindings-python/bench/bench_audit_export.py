@@ -1,0 +1,73 @@
+"""Speed and memory of ``windeep.audit.audit_export`` (the core's ``audit_book`` over raw
+cells) on ``legacy_book(100_000, tenure=24, errors=1_000, seed=1)``.
+
+Usage: python bindings-python/bench/bench_audit_export.py
+Writes the book as Parquet to a temporary folder once, then runs one child process per input
+(Arrow from Parquet; pandas with float money columns) that reads the files and calls
+``audit_export`` once; prints the call's wall time and the child's peak resident memory.
+"""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TABLES = ("loans", "loan_installments", "loan_payments", "fines")
+
+
+def worker(folder: str, kind: str) -> None:
+    import pyarrow.parquet as pq
+
+    from windeep.audit import audit_export
+    from windeep.testing import legacy_book  # noqa: F401  (imported as the bench does)
+
+    tables = [pq.read_table(Path(folder) / f"{t}.parquet") for t in TABLES]
+    as_of = tables[0].schema.metadata[b"as_of"].decode()
+    import datetime
+
+    as_of_date = datetime.date.fromisoformat(as_of)
+    if kind == "pandas-float":
+        import pyarrow as pa
+
+        frames = []
+        for t in tables:
+            frame = t.to_pandas()
+            for name, field in zip(t.column_names, t.schema):
+                if pa.types.is_decimal(field.type):
+                    frame[name] = frame[name].map(lambda v: None if v is None else float(v))
+            frames.append(frame)
+        inputs = frames
+    else:
+        inputs = tables
+    start = time.perf_counter()
+    result = audit_export(*inputs, as_of=as_of_date)
+    took = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{kind}: {took:.2f} s, peak RSS {peak:,.0f} MiB, "
+          f"{result.summary['findings']} findings, {result.summary['loans']} loans")
+
+
+def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--worker":
+        worker(sys.argv[2], sys.argv[3])
+        return
+    import pyarrow.parquet as pq
+
+    from windeep.testing import legacy_book
+
+    book = legacy_book(100_000, tenure=24, errors=1_000, seed=1)
+    folder = tempfile.mkdtemp(prefix="audit-export-bench-")
+    for name, table in zip(TABLES, book.tables()):
+        meta = dict(table.schema.metadata or {})
+        meta[b"as_of"] = book.as_of.isoformat().encode()
+        pq.write_table(table.replace_schema_metadata(meta), Path(folder) / f"{name}.parquet")
+    for kind in ("arrow", "pandas-float"):
+        subprocess.run([sys.executable, __file__, "--worker", folder, kind], check=True)
+
+
+if __name__ == "__main__":
+    main()
