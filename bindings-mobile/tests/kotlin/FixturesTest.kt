@@ -104,6 +104,7 @@ fun main(args: Array<String>) {
     val root = File(args.getOrElse(0) { "fixtures" })
     replay(root)
     TypedReplay(::check).run(root)
+    TypedAccountReplay(::check).run(root)
     errorMapping()
     panicSafety()
     println("$checks checks, $failures failures")
