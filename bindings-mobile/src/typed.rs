@@ -63,10 +63,14 @@ fn json_or_refused<T: serde::de::DeserializeOwned>(
 
 fn parse_date(field: &str, value: &IsoDate) -> Result<chrono::NaiveDate, WindeepException> {
     chrono::NaiveDate::parse_from_str(&value.0, "%Y-%m-%d").map_err(|e| {
-        CoreError::InvalidInput {
+        let err = CoreError::InvalidInput {
             reason: format!("{field}: {e}"),
+        };
+        WindeepException::Refused {
+            code: err.code().to_owned(),
+            detail: err.to_string(),
+            field: Some(field.to_owned()),
         }
-        .into()
     })
 }
 

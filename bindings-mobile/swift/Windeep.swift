@@ -3972,7 +3972,8 @@ public func FfiConverterTypeTopUpQuote_lower(_ value: TopUpQuote) -> RustBuffer 
  * An operation's refusal, or a defect inside the library.
  *
  * In Kotlin: `WindeepException.Refused` / `WindeepException.Internal`, each with `code` (the
- * core's stable `E_…` code) and `detail` (the core's message, for people).
+ * core's stable `E_…` code) and `detail` (the core's message, for people); `Refused` also has
+ * `field`, the input field the refusal is about where it names one (else null).
  *
  * # Example
  * ```
@@ -3994,7 +3995,12 @@ enum WindeepException: Swift.Error, Equatable, Hashable, Foundation.LocalizedErr
          */code: String, 
         /**
          * The core's message (may be reworded between versions; match on `code`).
-         */detail: String
+         */detail: String, 
+        /**
+         * The input field the refusal is about, where it names one (see
+         * [`windeep_core::CoreError::field`]; a typed function's own argument, e.g.
+         * `settlement_on`, for a date it cannot read); `None` otherwise.
+         */field: String?
     )
     /**
      * A panic inside the library (a defect): `code` is always `E_INTERNAL`.
@@ -4038,7 +4044,8 @@ public struct FfiConverterTypeWindeepException: FfiConverterRustBuffer {
         
         case 1: return .Refused(
             code: try FfiConverterString.read(from: &buf), 
-            detail: try FfiConverterString.read(from: &buf)
+            detail: try FfiConverterString.read(from: &buf), 
+            field: try FfiConverterOptionString.read(from: &buf)
             )
         case 2: return .Internal(
             code: try FfiConverterString.read(from: &buf), 
@@ -4056,10 +4063,11 @@ public struct FfiConverterTypeWindeepException: FfiConverterRustBuffer {
 
         
         
-        case let .Refused(code,detail):
+        case let .Refused(code,detail,field):
             writeInt(&buf, Int32(1))
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionString.write(field, into: &buf)
             
         
         case let .Internal(code,detail):
