@@ -4633,14 +4633,8 @@ export interface MemberSavingsInput {
 
 /**
  * How principal and interest are spread over the installments.
- *
- * # Example
- * ```
- * use windeep_core::Method;
- * assert_eq!(serde_json::from_str::<Method>("\"equal_principal\"").unwrap(), Method::EqualPrincipal);
- * ```
  */
-export type Method = "reducing" | "flat" | "equal_principal" | "bullet";
+export type Method = "reducing" | "reducing_monthly" | "flat" | "equal_principal" | "bullet";
 
 /**
  * A statement line whose book entries add up to a different amount.
