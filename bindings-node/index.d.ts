@@ -642,44 +642,6 @@ export interface BankTransaction {
 }
 
 /**
- * A bank statement line and its mapping state.
- */
-export interface BankTransaction2 {
-  /**
-   * Amount, > 0.
-   */
-  amount: Money;
-  /**
-   * The society's bank account.
-   */
-  bank_account?: string;
-  /**
-   * Transaction date.
-   */
-  date: IsoDate;
-  /**
-   * `credit` or `debit`.
-   */
-  direction: string;
-  /**
-   * Id.
-   */
-  id: string;
-  /**
-   * Σ non-reversed mappings.
-   */
-  mapped_amount?: Money;
-  /**
-   * `unmapped`, `partial`, `mapped` or `ignored`.
-   */
-  status: string;
-  /**
-   * UTR / reference, if any.
-   */
-  utr?: string | null;
-}
-
-/**
  * One transaction of a bank statement, as imported.
  *
  * `key` identifies it for de-duplication and mapping: `utr:<UTR>` when the transfer carries a
@@ -818,6 +780,63 @@ export interface BonusReport {
 }
 
 /**
+ * A bank transaction as the books hold it: the statement line, the society's bank account it
+ * is on and its mapping state. `check_books` reads it (duplicate UTRs per account and
+ * direction, over-mapping, unmapped lines and their age).
+ *
+ * On the wire it is one flat object: `id` (the line's key), `bank_account` (default `""`),
+ * `date`, `direction`, `amount`, `utr` (optional, as printed: it is normalised when
+ * compared), `status` and `mapped_amount` (Σ of the non-reversed mapped parts, default 0).
+ * The statement-only fields of [`BankTransaction`] (value date, narration, reference,
+ * balance, channel) are not part of it and are empty after reading.
+ *
+ * # Example
+ * ```
+ * use windeep_core::{BookBankTransaction, Direction, MappingStatus};
+ * let t: BookBankTransaction = serde_json::from_str(r#"{"id": "BT-1", "bank_account": "SBI-1",
+ *     "date": "2026-09-28", "direction": "credit", "amount": "5000",
+ *     "utr": "UPI/123456789", "status": "mapped", "mapped_amount": "5000"}"#).unwrap();
+ * assert_eq!(t.transaction.key, "BT-1");
+ * assert_eq!(t.transaction.direction, Direction::Credit);
+ * assert_eq!(t.status, MappingStatus::Mapped);
+ * ```
+ */
+export interface BookBankTransaction {
+  /**
+   * Amount, > 0.
+   */
+  amount: Money;
+  /**
+   * The society's bank account.
+   */
+  bank_account?: string;
+  /**
+   * Transaction date.
+   */
+  date: IsoDate;
+  /**
+   * `credit` or `debit`.
+   */
+  direction: Direction;
+  /**
+   * The line's id (its key in the books).
+   */
+  id: string;
+  /**
+   * Σ non-reversed mappings.
+   */
+  mapped_amount?: Money;
+  /**
+   * `unmapped`, `partial`, `mapped`, `split` or `ignored`.
+   */
+  status: MappingStatus;
+  /**
+   * UTR / reference, if any (normalised when compared).
+   */
+  utr?: string | null;
+}
+
+/**
  * An entry of the bank account's ledger in the society's books.
  */
 export interface BookEntry {
@@ -903,7 +922,7 @@ export interface Books {
   /**
    * Bank statement lines and their mapping state.
    */
-  bank_transactions?: Array<BankTransaction2>;
+  bank_transactions?: Array<BookBankTransaction>;
   /**
    * Basis, chart and role mapping.
    */
@@ -932,6 +951,11 @@ export interface Books {
    * Financial years (closed ones take no postings and are closed to retained earnings).
    */
   periods?: Array<FinancialYear>;
+  /**
+   * The provision held against each loan from a date: the records of `provisions` runs,
+   * posted as provision entries and used by write-offs.
+   */
+  provisions?: Array<ProvisionRecord>;
   /**
    * The savings accounts.
    */
@@ -1811,6 +1835,21 @@ export type EventBody = ({
   type: "rate_changed";
 }) | ({
   /**
+   * The new EMI, currency units.
+   */
+  emi?: Money | null;
+  /**
+   * The reason of an explicit restructure: required when the loan has anything past
+   * due (SMA/NPA).
+   */
+  restructure?: string | null;
+  /**
+   * The number of installments from the first one due after the value date.
+   */
+  tenure?: number | null;
+  type: "rescheduled";
+}) | ({
+  /**
    * The amount paid; must equal the quote.
    */
   amount: Money;
@@ -2046,6 +2085,21 @@ export type EventBodyOutput = ({
    */
   mode: RateChangeMode;
   type: "rate_changed";
+}) | ({
+  /**
+   * The new EMI, currency units.
+   */
+  emi: Money | null;
+  /**
+   * The reason of an explicit restructure: required when the loan has anything past
+   * due (SMA/NPA).
+   */
+  restructure?: string | null;
+  /**
+   * The number of installments from the first one due after the value date.
+   */
+  tenure: number | null;
+  type: "rescheduled";
 }) | ({
   /**
    * The amount paid; must equal the quote.
@@ -5052,7 +5106,7 @@ export interface PostingConfig {
  * assert_eq!(chart.default_code(PostingRole::LoanPortfolio), "1201");
  * ```
  */
-export type PostingRole = "cash" | "bank" | "loan_portfolio" | "interest_receivable" | "fine_receivable" | "topup_clearing" | "adjustment_clearing" | "savings_deposits" | "member_credit" | "savings_clearing" | "interest_suspense" | "interest_income" | "capitalised_interest" | "fee_income" | "fine_income" | "prepayment_charge_income" | "bad_debts_recovered" | "savings_interest_expense" | "bonus_expense" | "write_off_expense" | "waiver_expense" | "retained_earnings";
+export type PostingRole = "cash" | "bank" | "loan_portfolio" | "interest_receivable" | "fine_receivable" | "topup_clearing" | "adjustment_clearing" | "savings_deposits" | "member_credit" | "savings_clearing" | "interest_suspense" | "interest_income" | "capitalised_interest" | "provision_for_npa" | "fee_income" | "fine_income" | "prepayment_charge_income" | "bad_debts_recovered" | "savings_interest_expense" | "bonus_expense" | "write_off_expense" | "waiver_expense" | "provision_expense" | "retained_earnings";
 
 /**
  * The `postings` operation's output.
@@ -5230,6 +5284,109 @@ export interface ProfitAndLoss {
    * Σ income.
    */
   total_income: Money;
+}
+
+/**
+ * One loan's line of a provisioning run.
+ */
+export interface ProvisionLine {
+  /**
+   * The loan already has a provision record on this date: the run posts nothing for it.
+   */
+  already_recorded: boolean;
+  /**
+   * The loan's class as of the date; none for a loan that is not active (closed, written
+   * off): it needs no provision.
+   */
+  asset_class: AssetClass | null;
+  /**
+   * `required − held` as posted by this run (0 when nothing is posted, or when the loan was
+   * already provisioned on this date).
+   */
+  change: Money;
+  /**
+   * The provision its entries held through the date, before this run.
+   */
+  held: Money;
+  /**
+   * The loan.
+   */
+  loan_id: string;
+  /**
+   * The borrower.
+   */
+  member: string;
+  /**
+   * The provision the loan needs (`classify`'s `provision`; 0 when not active).
+   */
+  required: Money;
+}
+
+/**
+ * The provision held against one loan from the day-end of `as_of`: what a `provisions` run
+ * returns and the books keep (`Books::provisions`). The books post the difference to the
+ * provision the loan held before as an entry `<loan>/provision/<as_of>`.
+ *
+ * # Example
+ * ```
+ * let r: windeep_core::ProvisionRecord = serde_json::from_str(
+ *     r#"{"loan_id": "LN1", "as_of": "2026-06-30", "held": "1500.00"}"#).unwrap();
+ * assert_eq!(r.held.to_string(), "1500.00");
+ * ```
+ */
+export interface ProvisionRecord {
+  /**
+   * The date of the run (its day-end).
+   */
+  as_of: IsoDate;
+  /**
+   * The provision held against the loan from then on, currency units (≥ 0).
+   */
+  held: Money;
+  /**
+   * The loan.
+   */
+  loan_id: string;
+}
+
+/**
+ * A provisioning run: every loan's line, the records to add to `Books::provisions` and the
+ * entries they post.
+ */
+export interface ProvisionRun {
+  /**
+   * The books date.
+   */
+  as_of: IsoDate;
+  /**
+   * The entries the new records post (`<loan>/provision/<as_of>`), as `postings` will show
+   * them once the records are in the books.
+   */
+  entries: Array<JournalEntry>;
+  /**
+   * Per loan disbursed on or before the date, in snapshot order.
+   */
+  loans: Array<ProvisionLine>;
+  /**
+   * The new records (one per loan whose provision changes), to append to the books'
+   * `provisions`.
+   */
+  records: Array<ProvisionRecord>;
+  /**
+   * Σ change (positive: provision made; negative: released).
+   */
+  total_change: Money;
+  /**
+   * Σ required.
+   */
+  total_required: Money;
+}
+
+export interface ProvisionsInput {
+  books: Books;
+  loss?: Array<string>;
+  policy?: ClassificationPolicy;
+  previous?: Array<PreviousClass>;
 }
 
 export interface QuoteInput {
@@ -6796,6 +6953,7 @@ export interface OperationInputs {
   post_event: PostEventInput;
   postings: PostingsInput;
   profit_and_loss: ProfitAndLossInput;
+  provisions: ProvisionsInput;
   savings_apply: SavingsApplyInput;
   savings_interest: SavingsInterestInput;
   savings_schedule: SavingsScheduleInput;
@@ -6832,6 +6990,7 @@ export interface OperationOutputs {
   post_event: PostEventOutput;
   postings: PostingsOutput;
   profit_and_loss: ProfitAndLossOutput;
+  provisions: ProvisionsOutput;
   savings_apply: SavingsApplyOutput;
   savings_interest: SavingsInterestOutput;
   savings_schedule: SavingsScheduleOutput;
@@ -7036,6 +7195,11 @@ export type ProfitAndLossInput = PeriodInput;
  * Output of `profit_and_loss`.
  */
 export type ProfitAndLossOutput = ProfitAndLoss;
+
+/**
+ * Output of `provisions`.
+ */
+export type ProvisionsOutput = ProvisionRun;
 
 /**
  * Output of `savings_apply`.
@@ -7395,6 +7559,12 @@ export declare function profitAndLoss(input: ProfitAndLossInput): ProfitAndLossO
  * `profitAndLoss` on the thread pool: The profit and loss account over a period.
  */
 export declare function profitAndLossAsync(input: ProfitAndLossInput): Promise<ProfitAndLossOutput>;
+/**
+ * The provisioning run of the books: provisions and releases to post, idempotent per loan and date.
+ *
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_EMI_ROUNDS_TO_ZERO`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_BLANK_IDENTIFIER`, `E_INVALID_REVERSAL`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_PERCENT_OUT_OF_RANGE`, `E_TOPUP_NOT_ELIGIBLE`, `E_RESTRUCTURE_REQUIRED`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_UNBALANCED_ENTRY`, `E_UNKNOWN_ACCOUNT`, `E_PERIOD_CLOSED`, `E_INSUFFICIENT_BALANCE`, `E_INPUT_TOO_LARGE`
+ */
+export declare function provisions(input: ProvisionsInput): ProvisionsOutput;
 /**
  * Admits one event to a savings account.
  *

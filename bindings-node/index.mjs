@@ -49,6 +49,7 @@ export const {
   postingsAsync,
   profitAndLoss,
   profitAndLossAsync,
+  provisions,
   savingsApply,
   savingsInterest,
   savingsSchedule,

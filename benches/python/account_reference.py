@@ -256,6 +256,7 @@ BODY_FIELDS = {
     "part_payment": (("amount", "mode"), ("payment_mode", "bank_transaction")),
     "payment_reversed": (("event_id", "reason"), ()),
     "rate_changed": (("annual_rate", "mode"), ()),
+    "rescheduled": ((), ("tenure", "emi", "restructure")),
     "foreclosed": (("amount",), ("payment_mode", "bank_transaction")),
     "topped_up": (("new_loan_id",), ("restructure",)),
     "written_off": (("reason",), ()),
@@ -334,7 +335,7 @@ def canonical_event(event: dict) -> dict:
     if t == "disbursed":
         body["terms"] = _canonical_terms(body["terms"])
         body["policy"] = _canonical_policy(body["policy"])
-    for key in ("amount",):
+    for key in ("amount", "emi"):
         if key in body and body[key] is not None:
             body[key] = _amount_text(body[key])
     if t == "rate_changed":
@@ -974,15 +975,18 @@ class Loan:
     def part_payment_amount(self, amount, on, mode, from_excess=False):
         """A part payment of `amount` on date `on`; returns the accrued interest collected,
         or None when (for an excess) it would repay everything."""
-        self.require_reducing()
+        if self.method != "flat":
+            self.require_reducing()
         for r in self.rows:
             if r["due_on"] <= on and (self.unpaid_p(r) or self.unpaid_i(r)):
                 _fail("E_ARREARS_OUTSTANDING", f"installment {r['number']} is unpaid")
         if self.fines_due() > 0:
             _fail("E_ARREARS_OUTSTANDING", "fines are unpaid")
+        B = self.outstanding_principal()
+        if self.method == "flat":
+            return self.flat_part_payment(amount, on, mode, B, from_excess)
         last = self.last_due_on_or_before(on)
         d = (on - last).days
-        B = self.outstanding_principal()
         a = self.accrued(B, d)
         principal_part = amount - a
         if from_excess and principal_part >= B:
@@ -1005,6 +1009,39 @@ class Loan:
         self.replace_from(j, new)
         self.prepaid += principal_part
         return a
+
+    def flat_part_payment(self, amount, on, mode, B, from_excess):
+        """docs/account.md, flat loans: the whole amount is principal; the remaining rows get
+        flat interest on the remaining principal for each of their periods."""
+        if from_excess and amount >= B:
+            return None
+        min_units = self.policy["min_part_payment"].scaleb(self.money.mu)
+        if amount <= 0 or amount >= B or amount < min_units:
+            _fail("E_PART_PAYMENT_AMOUNT", "the amount must be below the outstanding principal")
+        after = [r for r in self.rows if r["due_on"] > on]
+        if not after:
+            _fail("E_NOT_ELIGIBLE", "no installment is left")
+        self.require_untouched(after)
+        j = after[0]["number"]
+        B2 = B - amount
+        n = len(after)
+        part = self.R(Fraction(B2, n)) if mode == "reduce_emi" else after[0]["principal"]
+        if part <= 0:
+            _fail("E_NOT_ELIGIBLE", "the principal part would be zero")
+        rows, left, k = [], B2, j
+        while left > 0:
+            last = mode == "reduce_emi" and len(rows) + 1 >= n
+            principal = left if last else min(part, left)
+            interest = self.R(self.period_interest(B2, k))
+            rows.append({"number": k, "due_on": self.due_date(k), "principal": principal,
+                         "interest": interest, "pp": 0, "ip": 0, "pw": 0, "iw": 0,
+                         "ic": 0, "pwo": 0, "iwo": 0, "deferred": 0, "kind": "regular",
+                         "emi": after[0]["emi"]})
+            left -= principal
+            k += 1
+        self.replace_from(j, rows)
+        self.prepaid += amount
+        return 0
 
     def apply(self, e):
         t, body, on = e["type"], e["body"], e["value_date"]
@@ -1110,6 +1147,9 @@ class Loan:
         if t == "rate_changed":
             self.rate_reset(body, on)
             return outcome
+        if t == "rescheduled":
+            self.reschedule(body, on)
+            return outcome
         if t == "foreclosed":
             amount = self.money.units(body["amount"], "amount")
             q = self.quote(on)
@@ -1163,7 +1203,9 @@ class Loan:
         number = _int(body["installment"], "installment")
         mode = body.get("mode")
         mode = self.policy["skip_mode"] if mode is None else _enum(mode, "mode", SKIP_MODES)
-        self.require_reducing()
+        flat = self.method == "flat" and mode == "extend_tenure"
+        if not flat:
+            self.require_reducing()
         r = self.row(number)
         if number == self.rows[-1]["number"]:
             _fail("E_NOT_ELIGIBLE", "the last installment cannot be skipped")
@@ -1176,6 +1218,18 @@ class Loan:
         I = r["interest"]
         B = sum(x["principal"] for x in replaced) + I
         m = len(replaced) - 1
+        if flat:
+            # The skipped installment (principal and capitalised interest) moves to one row
+            # after the last, with no interest of its own.
+            k = self.rows[-1]["number"] + 1
+            self.rows.append({"number": k, "due_on": self.due_date(k),
+                              "principal": r["principal"] + I, "interest": 0, "pp": 0,
+                              "ip": 0, "pw": 0, "iw": 0, "ic": 0, "pwo": 0, "iwo": 0,
+                              "deferred": 0, "kind": "regular", "emi": r["emi"]})
+            r.update(principal=0, interest=0, kind="skipped")
+            self.capitalised += I
+            self.skips += 1
+            return
         if mode == "extend_tenure":
             # The EMI is kept: as many rows as repay the balance, the last one smaller.
             new = self.amortise(B, number + 1, r["emi"])
@@ -1186,6 +1240,31 @@ class Loan:
         self.replace_from(number + 1, new)
         self.capitalised += I
         self.skips += 1
+
+    def reschedule(self, body, on):
+        """docs/account.md "Reschedule": the rows due after `on` re-amortised from their
+        scheduled principal over `tenure` rows or at `emi` until repaid."""
+        tenure, emi = body.get("tenure"), body.get("emi")
+        if emi is not None:
+            emi = self.money.units(emi, "emi", positive=True)
+        if tenure is not None:
+            tenure = _int(tenure, "tenure")
+        if (tenure is None) == (emi is None) or tenure == 0:
+            _fail("E_INVALID_EVENT", "a reschedule names exactly one of tenure (> 0) and emi")
+        after = [r for r in self.rows if r["due_on"] > on]
+        if not after:
+            _fail("E_NOT_ELIGIBLE", "no installment is left to reschedule")
+        self.restructure_gate({"installment": after[0]["number"],
+                               "restructure": body.get("restructure")}, on)
+        self.require_reducing()
+        self.require_untouched(after)
+        B = sum(r["principal"] for r in after)
+        j = after[0]["number"]
+        if tenure is not None:
+            new = self.amortise(B, j, self.pmt(B, tenure), count=tenure)
+        else:
+            new = self.amortise(B, j, emi)
+        self.replace_from(j, new)
 
     def interest_only_month(self, body):
         number = _int(body["installment"], "installment")

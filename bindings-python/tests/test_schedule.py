@@ -559,6 +559,7 @@ def test_call_errors() -> None:
         "distribute_bonus",
         "member_savings",
         "classify",
+        "provisions",
         "portfolio_report",
         "check_books",
     )

@@ -39,6 +39,7 @@ mod approval;
 mod audit;
 #[cfg(feature = "bank")]
 pub mod bank;
+mod bank_line;
 mod books;
 mod calendar;
 mod classification;
@@ -50,6 +51,7 @@ mod fines;
 mod ledger;
 mod money;
 mod portfolio;
+mod provisioning;
 mod reconcile;
 mod reference;
 mod rounding;
@@ -79,9 +81,10 @@ pub use audit::{
     AUDIT_RULES, AuditRule, AuditSummary, Discrepancy, LegacyFineRow, LegacyInstallmentRow,
     LegacyLoan, LegacyLoanRow, LegacyPaymentRow, LoanAudit, audit_loan,
 };
+pub use bank_line::{BankTransaction, BookBankTransaction, Channel, Direction, MappingStatus};
 pub use books::{
-    BookLoan, Books, CachedLoan, MemberLedger, MemberLedgerRow, NpaPeriod, journal, member_ledger,
-    post_event,
+    BookLoan, Books, CachedLoan, MemberLedger, MemberLedgerRow, NpaPeriod, ProvisionRecord,
+    journal, member_ledger, post_event,
 };
 pub use calendar::{
     ACTUAL_ACTUAL_DENOMINATOR, DueDates, FIXED_DUE_DAY_LAST, Frequency, InterestBasis,
@@ -108,9 +111,10 @@ pub use portfolio::{
     Bucket, ClassShare, Efficiency, MonthBuckets, NpaFigures, Par, PortfolioOptions,
     PortfolioReport, portfolio_report,
 };
+pub use provisioning::{ProvisionLine, ProvisionRun, provisions};
 pub use reconcile::{
-    Alert, AlertConfig, AuditRecord, BankTransaction, CheckReport, CheckSummary, CreditScore,
-    RiskBand, StoredEntry, StoredLedgerRow, StoredLine, UnmappedDay, Violation, check_books,
+    Alert, AlertConfig, AuditRecord, CheckReport, CheckSummary, CreditScore, RiskBand, StoredEntry,
+    StoredLedgerRow, StoredLine, UnmappedDay, Violation, check_books,
 };
 pub use rounding::{RoundingMode, RoundingPolicy};
 pub use savings::{

@@ -262,3 +262,54 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// A reschedule (a new tenure or a new EMI from a date) keeps every rupee of principal: the
+    /// rows' principal still sums to the outstanding principal, the other invariants hold, it
+    /// is refused for want of a restructure exactly when something is past due, and a granted
+    /// restructure flags the loan.
+    #[test]
+    fn a_reschedule_keeps_the_principal(
+        events in scenario(),
+        gap in 0_u64..400,
+        by_tenure in any::<bool>(),
+        tenure in 1_u32..60,
+        emi_paise in 1_i64..5_000_000,
+        reason in any::<bool>(),
+    ) {
+        if try_replay(&events).is_none() {
+            return Ok(());
+        }
+        let last = events.iter().map(|e| e.value_date).max().unwrap();
+        let on = last + Days::new(gap);
+        let seq = events.len() as u64 + 1;
+        let body = EventBody::Rescheduled {
+            tenure: by_tenure.then_some(tenure),
+            emi: (!by_tenure).then(|| windeep_core::Money::from_decimal(Decimal::new(emi_paise, 2))),
+            restructure: reason.then(|| "board resolution".to_owned()),
+        };
+        let mut all = events.clone();
+        all.push(event(seq, on, "reschedule", body));
+        let past_due = end_of_day(&events, on).unwrap().days_past_due > 0;
+        match replay(&all, as_of()) {
+            Ok(r) => {
+                prop_assert!(reason || !past_due, "granted without a restructure while past due");
+                let s = &r.state;
+                check_state(s)?;
+                let rows: Decimal = s.installments.iter().map(|i| v(i.principal) - v(i.principal_paid)).sum();
+                prop_assert_eq!(rows, v(s.outstanding_principal));
+                prop_assert_eq!(s.restructured.is_some(), reason);
+            }
+            Err(e) => {
+                let code = e.code();
+                prop_assert!(
+                    matches!(code, "E_LOAN_CLOSED" | "E_NOT_ELIGIBLE" | "E_NEGATIVE_AMORTISATION")
+                        || (code == "E_RESTRUCTURE_REQUIRED" && past_due && !reason),
+                    "unexpected refusal {}: {e}", code
+                );
+            }
+        }
+    }
+}

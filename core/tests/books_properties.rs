@@ -446,3 +446,63 @@ proptest! {
         prop_assert!(net(&entries, d("2099-12-31")).is_empty(), "{:?}", net(&entries, d("2099-12-31")));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(60))]
+
+    /// Provisioning runs at successive dates (with some loans secured): every entry a run
+    /// returns balances and is what `postings` posts once its records are in the books; the
+    /// provision each loan's entries then hold is what it needs; a second run of the same day
+    /// posts nothing; the provision account is never overdrawn, write-offs included.
+    #[test]
+    fn provision_runs_balance_and_a_second_run_is_a_no_op(
+        (loans, _savings, shuffle, accrual) in scenario(),
+        security in proptest::collection::vec(proptest::option::of(0_i64..8_000_000), 3),
+    ) {
+        let (mut v, _, _) = build(&loans, &[], shuffle, accrual);
+        for (l, s) in v["loans"].as_array_mut().unwrap().iter_mut().zip(&security) {
+            if let Some(s) = s {
+                l["security_value"] = json!(money(*s));
+            }
+        }
+        let mut b = parse(&v);
+        if journal(&b).is_err() {
+            return Ok(());
+        }
+        for on in ["2026-04-30", "2026-09-30", "2027-03-31", "2027-12-31"] {
+            b.as_of = d(on);
+            let policy = windeep_core::ClassificationPolicy::default();
+            let run = windeep_core::provisions(&b, &policy, &[], &[]).unwrap();
+            for e in &run.entries {
+                let dr: i128 = e.lines().iter().map(|l| l.debit()).sum();
+                let cr: i128 = e.lines().iter().map(|l| l.credit()).sum();
+                prop_assert_eq!(dr, cr, "{}", e.id());
+                prop_assert_eq!(e.date(), d(on));
+            }
+            prop_assert_eq!(run.records.len(), run.entries.len());
+            b.provisions.extend(run.records.iter().cloned());
+            let entries = journal(&b).unwrap();
+            for e in &run.entries {
+                let posted = entries.iter().find(|x| x.id() == e.id());
+                prop_assert_eq!(posted, Some(e), "{} is posted as returned", e.id());
+            }
+            let total: i128 = net(&entries, d("2099-12-31")).values().sum();
+            prop_assert_eq!(total, 0);
+            let again = windeep_core::provisions(&b, &policy, &[], &[]).unwrap();
+            prop_assert!(again.records.is_empty() && again.entries.is_empty(), "{on}: {:?}", again.records);
+            for line in &again.loans {
+                prop_assert_eq!(line.held, line.required, "{} on {}", &line.loan_id, on);
+            }
+            let report = check_books(&b, &AlertConfig::default()).unwrap();
+            prop_assert!(report.violations.is_empty(), "{on}: {:?}", report.violations);
+        }
+        // The write-offs after the last run used only what was held: never overdrawn.
+        b.as_of = d("2099-12-31");
+        let entries = journal(&b).unwrap();
+        let dates: std::collections::BTreeSet<NaiveDate> = entries.iter().map(JournalEntry::date).collect();
+        for on in dates {
+            let held = -net(&entries, on).get("2700").copied().unwrap_or(0);
+            prop_assert!(held >= 0, "provision {held} on {on}");
+        }
+    }
+}

@@ -60,7 +60,7 @@ use windeep_core::{
     savings_apply, savings_interest, savings_statement,
 };
 use windeep_core::{BookLoan, Books, journal, member_ledger, post_event};
-use windeep_core::{ClassificationPolicy, PreviousClass, classify};
+use windeep_core::{ClassificationPolicy, PreviousClass, ProvisionRun, classify, provisions};
 use windeep_core::{CoreError, Result};
 use windeep_core::{Currency, Money};
 use windeep_core::{FineAssessment, FineRule, FineSnapshot};
@@ -584,6 +584,18 @@ struct ClassifyInput {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+struct ProvisionsInput {
+    books: Books,
+    #[serde(default)]
+    policy: ClassificationPolicy,
+    #[serde(default)]
+    previous: Vec<PreviousClass>,
+    #[serde(default)]
+    loss: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct PortfolioInput {
     loans: Vec<BookLoan>,
     #[serde(with = "windeep_core::wire::iso_date")]
@@ -862,6 +874,9 @@ operations! {
     classify ("books") "Asset classification (standard, SMA, NPA bands) of loans on a date.":
         ClassifyInput => Classification, errors [INPUT, POLICY],
         |i| classify(&i.loans, i.as_of, &i.policy, &i.previous, &i.loss, &i.currency);
+    provisions ("books") "The provisioning run of the books: provisions and releases to post, idempotent per loan and date.":
+        ProvisionsInput => ProvisionRun, errors [INPUT, TERMS, EVENTS, BOOKS, POLICY],
+        |i| provisions(&i.books, &i.policy, &i.previous, &i.loss);
     portfolio_report ("books") "Portfolio figures: PAR, NPA, buckets, efficiency.":
         PortfolioInput => PortfolioReport, errors [INPUT, POLICY],
         |i| portfolio_report(&i.loans, i.as_of, &i.options, &i.currency);

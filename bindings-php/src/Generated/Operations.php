@@ -38,6 +38,7 @@ trait Operations
         'post_event',
         'postings',
         'profit_and_loss',
+        'provisions',
         'savings_apply',
         'savings_interest',
         'savings_schedule',
@@ -386,10 +387,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -571,6 +572,11 @@ trait Operations
      *                     mode: 'keep_emi'|'keep_tenure',
      *                     type: 'rate_changed'
      *                 }|array{
+     *                     emi?: numeric-string|null,
+     *                     restructure?: string|null,
+     *                     tenure?: int|null,
+     *                     type: 'rescheduled'
+     *                 }|array{
      *                     amount: numeric-string,
      *                     bank_transaction?: string|null,
      *                     payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
@@ -620,6 +626,11 @@ trait Operations
      *             code: string,
      *             end: string,
      *             start: string
+     *         }>,
+     *         provisions?: list<array{
+     *             as_of: string,
+     *             held: numeric-string,
+     *             loan_id: string
      *         }>,
      *         savings?: list<array{
      *             account_id: string,
@@ -1490,10 +1501,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -1675,6 +1686,11 @@ trait Operations
      *                     mode: 'keep_emi'|'keep_tenure',
      *                     type: 'rate_changed'
      *                 }|array{
+     *                     emi?: numeric-string|null,
+     *                     restructure?: string|null,
+     *                     tenure?: int|null,
+     *                     type: 'rescheduled'
+     *                 }|array{
      *                     amount: numeric-string,
      *                     bank_transaction?: string|null,
      *                     payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
@@ -1724,6 +1740,11 @@ trait Operations
      *             code: string,
      *             end: string,
      *             start: string
+     *         }>,
+     *         provisions?: list<array{
+     *             as_of: string,
+     *             held: numeric-string,
+     *             loan_id: string
      *         }>,
      *         savings?: list<array{
      *             account_id: string,
@@ -2036,6 +2057,11 @@ trait Operations
      *                 annual_rate: numeric-string,
      *                 mode: 'keep_emi'|'keep_tenure',
      *                 type: 'rate_changed'
+     *             }|array{
+     *                 emi?: numeric-string|null,
+     *                 restructure?: string|null,
+     *                 tenure?: int|null,
+     *                 type: 'rescheduled'
      *             }|array{
      *                 amount: numeric-string,
      *                 bank_transaction?: string|null,
@@ -2353,6 +2379,11 @@ trait Operations
      *             mode: 'keep_emi'|'keep_tenure',
      *             type: 'rate_changed'
      *         }|array{
+     *             emi?: numeric-string|null,
+     *             restructure?: string|null,
+     *             tenure?: int|null,
+     *             type: 'rescheduled'
+     *         }|array{
      *             amount: numeric-string,
      *             bank_transaction?: string|null,
      *             payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
@@ -2435,10 +2466,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -2620,6 +2651,11 @@ trait Operations
      *                     mode: 'keep_emi'|'keep_tenure',
      *                     type: 'rate_changed'
      *                 }|array{
+     *                     emi?: numeric-string|null,
+     *                     restructure?: string|null,
+     *                     tenure?: int|null,
+     *                     type: 'rescheduled'
+     *                 }|array{
      *                     amount: numeric-string,
      *                     bank_transaction?: string|null,
      *                     payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
@@ -2669,6 +2705,11 @@ trait Operations
      *             code: string,
      *             end: string,
      *             start: string
+     *         }>,
+     *         provisions?: list<array{
+     *             as_of: string,
+     *             held: numeric-string,
+     *             loan_id: string
      *         }>,
      *         savings?: list<array{
      *             account_id: string,
@@ -2945,6 +2986,11 @@ trait Operations
      *             mode: 'keep_emi'|'keep_tenure',
      *             type: 'rate_changed'
      *         }|array{
+     *             emi?: numeric-string|null,
+     *             restructure?: string|null,
+     *             tenure?: int|null,
+     *             type: 'rescheduled'
+     *         }|array{
      *             amount: numeric-string,
      *             bank_transaction?: string|null,
      *             payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
@@ -3094,6 +3140,11 @@ trait Operations
      *             annual_rate: numeric-string,
      *             mode: 'keep_emi'|'keep_tenure',
      *             type: 'rate_changed'
+     *         }|array{
+     *             emi?: numeric-string|null,
+     *             restructure?: string|null,
+     *             tenure?: int|null,
+     *             type: 'rescheduled'
      *         }|array{
      *             amount: numeric-string,
      *             bank_transaction?: string|null,
@@ -3386,6 +3437,11 @@ trait Operations
      *             mode: 'keep_emi'|'keep_tenure',
      *             type: 'rate_changed'
      *         }|array{
+     *             emi?: numeric-string|null,
+     *             restructure?: string|null,
+     *             tenure?: int|null,
+     *             type: 'rescheduled'
+     *         }|array{
      *             amount: numeric-string,
      *             bank_transaction?: string|null,
      *             payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
@@ -3595,6 +3651,11 @@ trait Operations
      *             mode: 'keep_emi'|'keep_tenure',
      *             type: 'rate_changed'
      *         }|array{
+     *             emi: numeric-string|null,
+     *             restructure?: string|null,
+     *             tenure: int|null,
+     *             type: 'rescheduled'
+     *         }|array{
      *             amount: numeric-string,
      *             bank_transaction?: string|null,
      *             payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
@@ -3761,6 +3822,11 @@ trait Operations
      *             mode: 'keep_emi'|'keep_tenure',
      *             type: 'rate_changed'
      *         }|array{
+     *             emi?: numeric-string|null,
+     *             restructure?: string|null,
+     *             tenure?: int|null,
+     *             type: 'rescheduled'
+     *         }|array{
      *             amount: numeric-string,
      *             bank_transaction?: string|null,
      *             payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
@@ -3917,10 +3983,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -4102,6 +4168,11 @@ trait Operations
      *                     mode: 'keep_emi'|'keep_tenure',
      *                     type: 'rate_changed'
      *                 }|array{
+     *                     emi?: numeric-string|null,
+     *                     restructure?: string|null,
+     *                     tenure?: int|null,
+     *                     type: 'rescheduled'
+     *                 }|array{
      *                     amount: numeric-string,
      *                     bank_transaction?: string|null,
      *                     payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
@@ -4151,6 +4222,11 @@ trait Operations
      *             code: string,
      *             end: string,
      *             start: string
+     *         }>,
+     *         provisions?: list<array{
+     *             as_of: string,
+     *             held: numeric-string,
+     *             loan_id: string
      *         }>,
      *         savings?: list<array{
      *             account_id: string,
@@ -4558,6 +4634,11 @@ trait Operations
      *                 mode: 'keep_emi'|'keep_tenure',
      *                 type: 'rate_changed'
      *             }|array{
+     *                 emi?: numeric-string|null,
+     *                 restructure?: string|null,
+     *                 tenure?: int|null,
+     *                 type: 'rescheduled'
+     *             }|array{
      *                 amount: numeric-string,
      *                 bank_transaction?: string|null,
      *                 payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
@@ -4700,10 +4781,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -4885,6 +4966,11 @@ trait Operations
      *                     mode: 'keep_emi'|'keep_tenure',
      *                     type: 'rate_changed'
      *                 }|array{
+     *                     emi?: numeric-string|null,
+     *                     restructure?: string|null,
+     *                     tenure?: int|null,
+     *                     type: 'rescheduled'
+     *                 }|array{
      *                     amount: numeric-string,
      *                     bank_transaction?: string|null,
      *                     payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
@@ -4934,6 +5020,11 @@ trait Operations
      *             code: string,
      *             end: string,
      *             start: string
+     *         }>,
+     *         provisions?: list<array{
+     *             as_of: string,
+     *             held: numeric-string,
+     *             loan_id: string
      *         }>,
      *         savings?: list<array{
      *             account_id: string,
@@ -5071,7 +5162,7 @@ trait Operations
      *             account: string,
      *             credit: numeric-string,
      *             debit: numeric-string,
-     *             role?: 'cash'|'bank'|'loan_portfolio'|'interest_receivable'|'fine_receivable'|'topup_clearing'|'adjustment_clearing'|'savings_deposits'|'member_credit'|'savings_clearing'|'interest_suspense'|'interest_income'|'capitalised_interest'|'fee_income'|'fine_income'|'prepayment_charge_income'|'bad_debts_recovered'|'savings_interest_expense'|'bonus_expense'|'write_off_expense'|'waiver_expense'|'retained_earnings'|null
+     *             role?: 'cash'|'bank'|'loan_portfolio'|'interest_receivable'|'fine_receivable'|'topup_clearing'|'adjustment_clearing'|'savings_deposits'|'member_credit'|'savings_clearing'|'interest_suspense'|'interest_income'|'capitalised_interest'|'provision_for_npa'|'fee_income'|'fine_income'|'prepayment_charge_income'|'bad_debts_recovered'|'savings_interest_expense'|'bonus_expense'|'write_off_expense'|'waiver_expense'|'provision_expense'|'retained_earnings'|null
      *         }>,
      *         member?: string|null,
      *         narration?: string|null,
@@ -5104,10 +5195,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -5289,6 +5380,11 @@ trait Operations
      *                     mode: 'keep_emi'|'keep_tenure',
      *                     type: 'rate_changed'
      *                 }|array{
+     *                     emi?: numeric-string|null,
+     *                     restructure?: string|null,
+     *                     tenure?: int|null,
+     *                     type: 'rescheduled'
+     *                 }|array{
      *                     amount: numeric-string,
      *                     bank_transaction?: string|null,
      *                     payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
@@ -5338,6 +5434,11 @@ trait Operations
      *             code: string,
      *             end: string,
      *             start: string
+     *         }>,
+     *         provisions?: list<array{
+     *             as_of: string,
+     *             held: numeric-string,
+     *             loan_id: string
      *         }>,
      *         savings?: list<array{
      *             account_id: string,
@@ -5476,7 +5577,7 @@ trait Operations
      *             account: string,
      *             credit: numeric-string,
      *             debit: numeric-string,
-     *             role?: 'cash'|'bank'|'loan_portfolio'|'interest_receivable'|'fine_receivable'|'topup_clearing'|'adjustment_clearing'|'savings_deposits'|'member_credit'|'savings_clearing'|'interest_suspense'|'interest_income'|'capitalised_interest'|'fee_income'|'fine_income'|'prepayment_charge_income'|'bad_debts_recovered'|'savings_interest_expense'|'bonus_expense'|'write_off_expense'|'waiver_expense'|'retained_earnings'|null
+     *             role?: 'cash'|'bank'|'loan_portfolio'|'interest_receivable'|'fine_receivable'|'topup_clearing'|'adjustment_clearing'|'savings_deposits'|'member_credit'|'savings_clearing'|'interest_suspense'|'interest_income'|'capitalised_interest'|'provision_for_npa'|'fee_income'|'fine_income'|'prepayment_charge_income'|'bad_debts_recovered'|'savings_interest_expense'|'bonus_expense'|'write_off_expense'|'waiver_expense'|'provision_expense'|'retained_earnings'|null
      *         }>,
      *         member?: string|null,
      *         narration?: string|null,
@@ -5509,10 +5610,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -5694,6 +5795,11 @@ trait Operations
      *                     mode: 'keep_emi'|'keep_tenure',
      *                     type: 'rate_changed'
      *                 }|array{
+     *                     emi?: numeric-string|null,
+     *                     restructure?: string|null,
+     *                     tenure?: int|null,
+     *                     type: 'rescheduled'
+     *                 }|array{
      *                     amount: numeric-string,
      *                     bank_transaction?: string|null,
      *                     payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
@@ -5743,6 +5849,11 @@ trait Operations
      *             code: string,
      *             end: string,
      *             start: string
+     *         }>,
+     *         provisions?: list<array{
+     *             as_of: string,
+     *             held: numeric-string,
+     *             loan_id: string
      *         }>,
      *         savings?: list<array{
      *             account_id: string,
@@ -5893,6 +6004,454 @@ trait Operations
     {
         /** @psalm-suppress MixedReturnTypeCoercion */
         return $this->call('profit_and_loss', $input);
+    }
+
+    /**
+     * The provisioning run of the books: provisions and releases to post, idempotent per loan and date.
+     *
+     * Runs `provisions` through the C ABI.
+     *
+     * @param array{
+     *     books: array{
+     *         as_of: string,
+     *         audit_log?: list<array{
+     *             action?: string|null,
+     *             entity: string,
+     *             id: string
+     *         }>|null,
+     *         bank_transactions?: list<array{
+     *             amount: numeric-string,
+     *             bank_account?: string,
+     *             date: string,
+     *             direction: 'credit'|'debit',
+     *             id: string,
+     *             mapped_amount?: numeric-string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
+     *             utr?: string|null
+     *         }>,
+     *         config?: array{
+     *             accounts?: array<string, string>,
+     *             basis?: 'cash'|'accrual',
+     *             chart?: list<array{
+     *                 code: string,
+     *                 group?: bool,
+     *                 kind: 'asset'|'liability'|'equity'|'income'|'expense',
+     *                 name: string,
+     *                 parent?: string|null
+     *             }>|null,
+     *             loan_funds?: 'bank'|'cash',
+     *             npa_after_days?: int|null
+     *         },
+     *         currency?: array{
+     *             code: string,
+     *             minor_units: int
+     *         },
+     *         fine_rules?: list<array{
+     *             applies_to: 'loan'|'savings',
+     *             cap?: numeric-string|null,
+     *             effective_from?: string|null,
+     *             effective_to?: string|null,
+     *             formula: array{
+     *                 amount: numeric-string,
+     *                 kind: 'fixed'
+     *             }|array{
+     *                 initial?: numeric-string,
+     *                 kind: 'per_day',
+     *                 per_day: numeric-string
+     *             }|array{
+     *                 kind: 'percentage',
+     *                 percent: numeric-string,
+     *                 recur_every_days?: int|null
+     *             }|array{
+     *                 kind: 'slab',
+     *                 slabs: list<array{
+     *                     amount: numeric-string,
+     *                     from_days: int,
+     *                     to_days?: int|null
+     *                 }>
+     *             },
+     *             grace_days?: int,
+     *             id: int,
+     *             max_days?: int|null,
+     *             min_days?: int,
+     *             product?: string|null
+     *         }>,
+     *         journal?: list<array{
+     *             date: string,
+     *             id: string,
+     *             lines: list<array{
+     *                 account: string,
+     *                 credit?: numeric-string|null,
+     *                 debit?: numeric-string|null
+     *             }>,
+     *             member?: string|null,
+     *             narration?: string|null
+     *         }>,
+     *         loans?: list<array{
+     *             cached?: array{
+     *                 fines_due?: numeric-string|null,
+     *                 interest_due?: numeric-string|null,
+     *                 outstanding_principal?: numeric-string|null,
+     *                 status?: string|null
+     *             }|null,
+     *             events: list<array{
+     *                 body: array{
+     *                     guarantors?: list<string>,
+     *                     loan_id: string,
+     *                     policy?: array{
+     *                         allocation?: array{
+     *                             excess?: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *                             preset?: 'default'|'vertical'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *                         },
+     *                         floating?: bool,
+     *                         foreclosure?: array{
+     *                             pct?: numeric-string|null,
+     *                             rule: string
+     *                         },
+     *                         interest_only_mode?: 'append_installment'|'reamortise',
+     *                         max_interest_only?: int,
+     *                         max_skips?: int,
+     *                         min_part_payment?: numeric-string,
+     *                         npa_after_days?: int,
+     *                         prepayment_charge_pct?: numeric-string,
+     *                         restructure_observation_months?: int,
+     *                         skip_mode?: 'extend_tenure'|'capitalise_reamortise',
+     *                         topup_max_overdue?: int,
+     *                         topup_min_emis_paid?: int
+     *                     },
+     *                     terms: array{
+     *                         annual_rate: numeric-string,
+     *                         apr?: bool,
+     *                         apr_decimals?: int,
+     *                         broken_period?: 'none'|'add_to_first'|'amortize'|'deduct_upfront'|'pro_rata',
+     *                         currency?: array{
+     *                             code: string,
+     *                             minor_units: int
+     *                         },
+     *                         disbursed_on: string,
+     *                         emi_rounding?: array{
+     *                             increment: numeric-string,
+     *                             mode: 'half_up'|'half_even'|'up'|'down'
+     *                         }|null,
+     *                         first_due_on: string,
+     *                         fixed_due_day?: int|string|null,
+     *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
+     *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
+     *                         interest_grace?: int,
+     *                         method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
+     *                         policy?: array{
+     *                             level_emi?: 'actual_periods'|'nominal_rate',
+     *                             max_annual_rate?: numeric-string,
+     *                             max_first_due_gap_days?: int,
+     *                             max_tenure?: int,
+     *                             min_first_due_gap_days?: int
+     *                         },
+     *                         principal: numeric-string,
+     *                         principal_grace?: int,
+     *                         processing_fee?: array{
+     *                             kind: 'percentage',
+     *                             value: numeric-string
+     *                         }|array{
+     *                             kind: 'fixed',
+     *                             value: numeric-string
+     *                         }|null,
+     *                         rounding?: array{
+     *                             increment: numeric-string,
+     *                             mode: 'half_up'|'half_even'|'up'|'down'
+     *                         }|null,
+     *                         tenure: int
+     *                     },
+     *                     type: 'disbursed'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     bank_transaction?: string|null,
+     *                     installment?: int|null,
+     *                     payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *                     type: 'payment_received'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     installment: int,
+     *                     occurrence?: int,
+     *                     rule_id: string,
+     *                     type: 'fine_levied'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     installment: int,
+     *                     occurrence?: int,
+     *                     reason: string,
+     *                     rule_id: string,
+     *                     type: 'fine_waived'
+     *                 }|array{
+     *                     installment: int,
+     *                     mode?: 'extend_tenure'|'capitalise_reamortise'|null,
+     *                     restructure?: string|null,
+     *                     type: 'installment_skipped'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     bank_transaction?: string|null,
+     *                     installment: int,
+     *                     payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *                     restructure?: string|null,
+     *                     type: 'interest_only_payment'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     bank_transaction?: string|null,
+     *                     mode: 'reduce_emi'|'reduce_tenure',
+     *                     payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *                     type: 'part_payment'
+     *                 }|array{
+     *                     event_id: string,
+     *                     reason: string,
+     *                     type: 'payment_reversed'
+     *                 }|array{
+     *                     annual_rate: numeric-string,
+     *                     mode: 'keep_emi'|'keep_tenure',
+     *                     type: 'rate_changed'
+     *                 }|array{
+     *                     emi?: numeric-string|null,
+     *                     restructure?: string|null,
+     *                     tenure?: int|null,
+     *                     type: 'rescheduled'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     bank_transaction?: string|null,
+     *                     payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *                     type: 'foreclosed'
+     *                 }|array{
+     *                     new_loan_id: string,
+     *                     restructure?: string|null,
+     *                     type: 'topped_up'
+     *                 }|array{
+     *                     reason: string,
+     *                     type: 'written_off'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     type: 'credit_applied'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     reason: string,
+     *                     type: 'credit_refunded'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     reason: string,
+     *                     type: 'settled'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     component: 'interest'|'principal'|'fine',
+     *                     installment: int,
+     *                     reason: string,
+     *                     type: 'waiver'
+     *                 },
+     *                 hash?: string|null,
+     *                 id: string,
+     *                 idempotency_key: string,
+     *                 prev_hash?: string|null,
+     *                 sequence: int,
+     *                 value_date: string
+     *             }>,
+     *             member: string,
+     *             npa?: list<array{
+     *                 from: string,
+     *                 to?: string|null
+     *             }>,
+     *             security_value?: numeric-string|null
+     *         }>,
+     *         members?: list<string>|null,
+     *         periods?: list<array{
+     *             closed?: bool,
+     *             code: string,
+     *             end: string,
+     *             start: string
+     *         }>,
+     *         provisions?: list<array{
+     *             as_of: string,
+     *             held: numeric-string,
+     *             loan_id: string
+     *         }>,
+     *         savings?: list<array{
+     *             account_id: string,
+     *             cached_balance?: numeric-string|null,
+     *             currency?: array{
+     *                 code: string,
+     *                 minor_units: int
+     *             },
+     *             events?: list<array{
+     *                 body: array{
+     *                     amount: numeric-string,
+     *                     mode?: 'bank'|'cash'|'transfer',
+     *                     month?: string|null,
+     *                     type: 'deposit'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     mode?: 'bank'|'cash'|'transfer',
+     *                     type: 'withdrawal'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     period: string,
+     *                     type: 'interest_credited'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     bonus_id: string,
+     *                     type: 'bonus_credited'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     month: string,
+     *                     occurrence?: int,
+     *                     rule_id: int,
+     *                     type: 'fine_levied'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     mode?: 'bank'|'cash'|'transfer',
+     *                     type: 'fine_paid'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     month: string,
+     *                     occurrence?: int,
+     *                     reason: string,
+     *                     rule_id: int,
+     *                     type: 'fine_waived'
+     *                 }|array{
+     *                     event_id: string,
+     *                     reason: string,
+     *                     type: 'reversed'
+     *                 },
+     *                 id: string,
+     *                 idempotency_key: string,
+     *                 sequence: int,
+     *                 value_date: string
+     *             }>,
+     *             member: string,
+     *             opened_on: string,
+     *             scheme: array{
+     *                 annual_rate?: numeric-string,
+     *                 credit_frequency?: 'monthly'|'quarterly',
+     *                 due_day?: int,
+     *                 duration_months?: int|null,
+     *                 fine_rules?: list<array{
+     *                     applies_to: 'loan'|'savings',
+     *                     cap?: numeric-string|null,
+     *                     effective_from?: string|null,
+     *                     effective_to?: string|null,
+     *                     formula: array{
+     *                         amount: numeric-string,
+     *                         kind: 'fixed'
+     *                     }|array{
+     *                         initial?: numeric-string,
+     *                         kind: 'per_day',
+     *                         per_day: numeric-string
+     *                     }|array{
+     *                         kind: 'percentage',
+     *                         percent: numeric-string,
+     *                         recur_every_days?: int|null
+     *                     }|array{
+     *                         kind: 'slab',
+     *                         slabs: list<array{
+     *                             amount: numeric-string,
+     *                             from_days: int,
+     *                             to_days?: int|null
+     *                         }>
+     *                     },
+     *                     grace_days?: int,
+     *                     id: int,
+     *                     max_days?: int|null,
+     *                     min_days?: int,
+     *                     product?: string|null
+     *                 }>,
+     *                 interest_basis?: 'daily_product'|'closing_balance'|'minimum_balance',
+     *                 monthly_amount: numeric-string,
+     *                 rounding?: array{
+     *                     increment: numeric-string,
+     *                     mode: 'half_up'|'half_even'|'up'|'down'
+     *                 }|null
+     *             }
+     *         }>,
+     *         stored_journal?: list<array{
+     *             account?: string|null,
+     *             date: string,
+     *             event_id?: string|null,
+     *             id: string,
+     *             kind?: string|null,
+     *             lines: list<array{
+     *                 account: string,
+     *                 credit?: numeric-string,
+     *                 debit?: numeric-string,
+     *                 role?: string|null
+     *             }>,
+     *             member?: string|null,
+     *             narration?: string|null,
+     *             replaces?: string|null,
+     *             reverses?: string|null
+     *         }>|null,
+     *         stored_member_ledger?: list<array{
+     *             balance: numeric-string,
+     *             credit?: numeric-string,
+     *             date: string,
+     *             debit?: numeric-string,
+     *             id: string,
+     *             member: string
+     *         }>|null
+     *     },
+     *     loss?: list<string>,
+     *     policy?: array{
+     *         loss_provision_pct?: numeric-string,
+     *         npa_after_days?: int,
+     *         npa_bands?: list<array{
+     *             class: 'standard'|'sub_standard'|'doubtful_1'|'doubtful_2'|'doubtful_3'|'loss',
+     *             from_months: int,
+     *             provision_pct: numeric-string
+     *         }>,
+     *         sma_0_max?: int,
+     *         sma_1_max?: int,
+     *         standard_provision_pct?: numeric-string,
+     *         unsecured_doubtful_provision_pct?: numeric-string
+     *     },
+     *     previous?: list<array{
+     *         member: string,
+     *         npa_since?: string|null
+     *     }>
+     * }|object|string $input JSON text or an object where the input needs {}
+     * @return array{
+     *     as_of: string,
+     *     entries: list<array{
+     *         account?: string|null,
+     *         date: string,
+     *         event_id?: string|null,
+     *         id: string,
+     *         kind: string,
+     *         lines: list<array{
+     *             account: string,
+     *             credit: numeric-string,
+     *             debit: numeric-string,
+     *             role?: 'cash'|'bank'|'loan_portfolio'|'interest_receivable'|'fine_receivable'|'topup_clearing'|'adjustment_clearing'|'savings_deposits'|'member_credit'|'savings_clearing'|'interest_suspense'|'interest_income'|'capitalised_interest'|'provision_for_npa'|'fee_income'|'fine_income'|'prepayment_charge_income'|'bad_debts_recovered'|'savings_interest_expense'|'bonus_expense'|'write_off_expense'|'waiver_expense'|'provision_expense'|'retained_earnings'|null
+     *         }>,
+     *         member?: string|null,
+     *         narration?: string|null,
+     *         replaces?: string|null,
+     *         reverses?: string|null
+     *     }>,
+     *     loans: list<array{
+     *         already_recorded: bool,
+     *         asset_class: 'standard'|'sub_standard'|'doubtful_1'|'doubtful_2'|'doubtful_3'|'loss'|null,
+     *         change: numeric-string,
+     *         held: numeric-string,
+     *         loan_id: string,
+     *         member: string,
+     *         required: numeric-string
+     *     }>,
+     *     records: list<array{
+     *         as_of: string,
+     *         held: numeric-string,
+     *         loan_id: string
+     *     }>,
+     *     total_change: numeric-string,
+     *     total_required: numeric-string
+     * }
+     * @throws \Windeep\WindeepException E_INVALID_INPUT, E_INVALID_AMOUNT, E_AMOUNT_SCALE, E_AMOUNT_OUT_OF_RANGE, E_NON_POSITIVE_PRINCIPAL, E_INVALID_RATE, E_NEGATIVE_RATE, E_RATE_EXCEEDS_CAP, E_INVALID_DATE, E_INVALID_CURRENCY, E_INVALID_ROUNDING, E_INVALID_POLICY, E_INVALID_TENURE, E_TENURE_EXCEEDS_POLICY, E_INVALID_GRACE, E_INVALID_FIXED_DUE_DAY, E_FIRST_DUE_NOT_AFTER_DISBURSEMENT, E_FIRST_DUE_GAP_OUT_OF_POLICY, E_INVALID_FEE, E_EMI_BELOW_INTEREST, E_EMI_ROUNDING_OVERPAYS, E_EMI_ROUNDS_TO_ZERO, E_NEGATIVE_INTEREST, E_NET_DISBURSEMENT_NOT_POSITIVE, E_DATE_OUT_OF_RANGE, E_OVERFLOW, E_UNKNOWN_INSTALLMENT, E_IDEMPOTENCY_CONFLICT, E_BLANK_IDENTIFIER, E_INVALID_REVERSAL, E_INVALID_EVENT, E_UNKNOWN_EVENT, E_LOAN_CLOSED, E_NOT_ELIGIBLE, E_RESTRUCTURE_LIMIT, E_PERCENT_OUT_OF_RANGE, E_TOPUP_NOT_ELIGIBLE, E_RESTRUCTURE_REQUIRED, E_ARREARS_OUTSTANDING, E_PART_PAYMENT_AMOUNT, E_NEGATIVE_AMORTISATION, E_FORECLOSURE_AMOUNT, E_UNBALANCED_ENTRY, E_UNKNOWN_ACCOUNT, E_PERIOD_CLOSED, E_INSUFFICIENT_BALANCE, E_INPUT_TOO_LARGE
+     */
+    public function provisions(array|object|string $input): array
+    {
+        /** @psalm-suppress MixedReturnTypeCoercion */
+        return $this->call('provisions', $input);
     }
 
     /**
@@ -6707,6 +7266,11 @@ trait Operations
      *             mode: 'keep_emi'|'keep_tenure',
      *             type: 'rate_changed'
      *         }|array{
+     *             emi?: numeric-string|null,
+     *             restructure?: string|null,
+     *             tenure?: int|null,
+     *             type: 'rescheduled'
+     *         }|array{
      *             amount: numeric-string,
      *             bank_transaction?: string|null,
      *             payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
@@ -6783,10 +7347,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -6968,6 +7532,11 @@ trait Operations
      *                     mode: 'keep_emi'|'keep_tenure',
      *                     type: 'rate_changed'
      *                 }|array{
+     *                     emi?: numeric-string|null,
+     *                     restructure?: string|null,
+     *                     tenure?: int|null,
+     *                     type: 'rescheduled'
+     *                 }|array{
      *                     amount: numeric-string,
      *                     bank_transaction?: string|null,
      *                     payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
@@ -7017,6 +7586,11 @@ trait Operations
      *             code: string,
      *             end: string,
      *             start: string
+     *         }>,
+     *         provisions?: list<array{
+     *             as_of: string,
+     *             held: numeric-string,
+     *             loan_id: string
      *         }>,
      *         savings?: list<array{
      *             account_id: string,

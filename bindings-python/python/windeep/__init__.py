@@ -157,6 +157,7 @@ from windeep._operations import (
     distribute_bonus,
     member_savings,
     classify,
+    provisions,
     portfolio_report,
     check_books,
 )
@@ -203,6 +204,7 @@ __all__ = [
     "distribute_bonus",
     "member_savings",
     "classify",
+    "provisions",
     "portfolio_report",
     "check_books",
     "Schedule",

@@ -57,6 +57,7 @@ __all__ = [
     "distribute_bonus",
     "member_savings",
     "classify",
+    "provisions",
     "portfolio_report",
     "check_books",
 ]
@@ -1001,6 +1002,31 @@ def classify(
     )
 
 
+def provisions(
+    *,
+    books: Mapping[str, Any],
+    policy: Mapping[str, Any] | None = None,
+    previous: Sequence[Mapping[str, Any]] | None = None,
+    loss: Sequence[str] | None = None,
+) -> Result:
+    """The provisioning run of the books as of their date: provisions and releases to post.
+
+    Runs the core's ``provisions`` operation (see ``docs/books.md``). An argument left as
+    ``None`` is left out of the input, so the core's default applies. Append the returned
+    ``records`` to the books' ``provisions``: a second run of the same day posts nothing.
+
+    Args:
+        books: the books snapshot.
+        policy: the classification policy.
+        previous: the previous classification.
+        loss: loans or members identified as loss.
+    """
+    return _run(
+        "provisions",
+        {"books": books, "policy": policy, "previous": previous, "loss": loss},
+    )
+
+
 def portfolio_report(
     *,
     loans: Sequence[Mapping[str, Any]],
@@ -1075,6 +1101,7 @@ OPERATION_FUNCTIONS: Mapping[str, Callable[..., Any]] = MappingProxyType({
     "distribute_bonus": distribute_bonus,
     "member_savings": member_savings,
     "classify": classify,
+    "provisions": provisions,
     "portfolio_report": portfolio_report,
     "check_books": check_books,
 })

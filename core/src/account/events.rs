@@ -387,6 +387,23 @@ pub enum EventBody {
         /// Keep the EMI or keep the tenure.
         mode: RateChangeMode,
     },
+    /// The installments due after the value date are rescheduled: their principal is
+    /// re-amortised over a new number of installments (`tenure`) or at a new EMI (`emi`,
+    /// installments until repaid, the last one smaller). Exactly one of the two is given. On
+    /// a loan with anything past due (SMA/NPA) it needs `restructure` with a reason
+    /// (`E_RESTRUCTURE_REQUIRED`) and flags the loan restructured.
+    Rescheduled {
+        /// The number of installments from the first one due after the value date.
+        #[serde(default)]
+        tenure: Option<u32>,
+        /// The new EMI, currency units.
+        #[serde(default)]
+        emi: Option<Money>,
+        /// The reason of an explicit restructure: required when the loan has anything past
+        /// due (SMA/NPA).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        restructure: Option<String>,
+    },
     /// Settlement of the whole loan for exactly the foreclosure quote of the value date.
     Foreclosed {
         /// The amount paid; must equal the quote.

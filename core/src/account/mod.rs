@@ -8,7 +8,10 @@
 
 mod canonical;
 mod events;
+mod quotes;
+mod restructure;
 mod state;
+mod views;
 
 use std::collections::{HashMap, HashSet};
 
@@ -21,7 +24,7 @@ pub use events::{
     PaymentMode, RateChangeMode, SkipMode,
 };
 pub(crate) use state::{Account, Figures, RowFigures};
-pub use state::{
+pub use views::{
     Closure, ClosureType, FineView, ForeclosureQuote, InstallmentStatus, InstallmentView,
     LoanState, LoanSummary, PastDueInstallment, RestructureView, TopUpQuote, WriteOffView,
 };

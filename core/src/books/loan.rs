@@ -62,6 +62,9 @@ pub(crate) struct LoanPoster<'c> {
     pub(crate) entries: Vec<JournalEntry>,
     /// Set when the loan closed into a top-up: (new loan id, amount settled).
     pub(crate) topped_up: Option<(String, i128)>,
+    /// The loan's provision records (`Books::provisions`): the provision held from the
+    /// day-end of each date, minor units.
+    pub(crate) provisions: std::collections::BTreeMap<NaiveDate, i128>,
 }
 
 fn diff(a: &Figures, b: &Figures) -> Figures {
@@ -115,6 +118,7 @@ pub(crate) fn event_kind(body: &EventBody) -> &'static str {
         EventBody::PartPayment { .. } => "part_payment",
         EventBody::PaymentReversed { .. } => "payment_reversed",
         EventBody::RateChanged { .. } => "rate_changed",
+        EventBody::Rescheduled { .. } => "rescheduled",
         EventBody::Foreclosed { .. } => "foreclosed",
         EventBody::ToppedUp { .. } => "topped_up",
         EventBody::WrittenOff { .. } => "written_off",
@@ -146,6 +150,7 @@ impl<'c> LoanPoster<'c> {
             skip_due: None,
             entries: Vec::new(),
             topped_up: None,
+            provisions: std::collections::BTreeMap::new(),
         }
     }
 
@@ -442,16 +447,20 @@ impl<'c> LoanPoster<'c> {
             .credit(R::InterestIncome, released);
         // Principal waived or written off: capitalised interest still deferred was never
         // income, so it is reversed out of deferred income; only the rest is a loss.
-        let loss = if matches!(e.body, EventBody::WrittenOff { .. }) {
-            R::WriteOffExpense
-        } else {
-            R::WaiverExpense
-        };
         let unearned = d.principal_waived.clamp(0, self.deferred);
         self.deferred -= unearned;
+        let lost = d.principal_waived - unearned;
         legs.debit(R::CapitalisedInterest, unearned)
-            .debit(loss, d.principal_waived - unearned)
             .credit(R::LoanPortfolio, d.principal_waived);
+        if matches!(e.body, EventBody::WrittenOff { .. }) {
+            // A write-off uses the provision held against the loan first (the last provision
+            // record before the day); only the rest is written-off expense.
+            let used = super::provision::held_before(&self.provisions, t).clamp(0, lost.max(0));
+            legs.debit(R::ProvisionForNpa, used)
+                .debit(R::WriteOffExpense, lost - used);
+        } else {
+            legs.debit(R::WaiverExpense, lost);
+        }
         // Interest capitalised by a skip becomes principal and deferred income, on either basis
         // (never income at capitalisation). On the accrual basis interest already accrued (the
         // installment was due) leaves the receivable, and the income it was recognised as (or

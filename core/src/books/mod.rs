@@ -12,6 +12,7 @@
 mod fxhash;
 mod keeper;
 mod loan;
+mod provision;
 mod savings;
 
 use std::collections::{BTreeSet, HashMap};
@@ -21,8 +22,11 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 pub use loan::NpaPeriod;
+pub use provision::ProvisionRecord;
+pub(crate) use provision::{held_in, provision_entry};
 
 use crate::account::{EventBody, EventOutcome, LoanEvent, Observer, fold_observed};
+use crate::bank_line::BookBankTransaction;
 use crate::envelope::{Admission, Admitted};
 use crate::error::{CoreError, Result};
 use crate::fines::FineRule;
@@ -31,7 +35,7 @@ use crate::ledger::{
     check_years, closing_entries,
 };
 use crate::money::{Currency, Money};
-use crate::reconcile::{AuditRecord, BankTransaction, StoredEntry, StoredLedgerRow};
+use crate::reconcile::{AuditRecord, StoredEntry, StoredLedgerRow};
 use crate::savings::{SavingsAccount, SavingsLedger, fold as savings_fold};
 pub(crate) use fxhash::{FxMap, FxSet};
 use keeper::Keeper;
@@ -183,7 +187,7 @@ pub struct Books {
     pub journal: Vec<ManualEntry>,
     /// Bank statement lines and their mapping state.
     #[serde(default)]
-    pub bank_transactions: Vec<BankTransaction>,
+    pub bank_transactions: Vec<BookBankTransaction>,
     /// Fine rules in force (checked against the fines levied).
     #[serde(default)]
     pub fine_rules: Vec<FineRule>,
@@ -196,6 +200,10 @@ pub struct Books {
     /// The audit log, when it is to be checked for completeness.
     #[serde(default)]
     pub audit_log: Option<Vec<AuditRecord>>,
+    /// The provision held against each loan from a date: the records of `provisions` runs,
+    /// posted as provision entries and used by write-offs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provisions: Vec<ProvisionRecord>,
 }
 
 /// What the posting rules need besides the events.
@@ -297,6 +305,8 @@ struct LoanRun<'a, 'c> {
     loan: &'a BookLoan,
     loan_id: String,
     carried: i128,
+    /// The loan's provision records, minor units by date.
+    provisions: Option<&'a std::collections::BTreeMap<NaiveDate, i128>>,
 }
 
 /// How a run ends.
@@ -311,7 +321,11 @@ enum End {
 
 impl<'c> LoanRun<'_, 'c> {
     fn poster(&self) -> LoanPoster<'c> {
-        LoanPoster::new(self.ctx, &self.loan_id, &self.loan.member, self.carried)
+        let mut p = LoanPoster::new(self.ctx, &self.loan_id, &self.loan.member, self.carried);
+        if let Some(r) = self.provisions {
+            p.provisions.clone_from(r);
+        }
+        p
     }
 
     /// The journal of the events dated by value: every event posted on its value date as if it
@@ -460,6 +474,7 @@ fn post_loan<'y>(
     ctx: &Ctx,
     loan: &BookLoan,
     carried: i128,
+    provisions: Option<&std::collections::BTreeMap<NaiveDate, i128>>,
     years: &'y [FinancialYear],
     as_of: NaiveDate,
     guard: Option<&Guard<'_>>,
@@ -481,6 +496,7 @@ fn post_loan<'y>(
         loan,
         loan_id,
         carried,
+        provisions,
     };
     let mut events: Vec<&LoanEvent> = loan.events.iter().collect();
     events.sort_by_key(|e| e.sequence);
@@ -533,7 +549,8 @@ fn post_savings<'y>(
 
 pub(crate) fn derive(books: &Books, guard: Option<&Guard<'_>>) -> Result<Derived> {
     let ctx = ctx(books)?;
-    let (order, _) = topup_order(books)?;
+    let (order, ids) = topup_order(books)?;
+    let provisions = provision::records_by_loan(&ctx, &books.provisions, &ids, books.as_of)?;
     let mut per_loan: Vec<Option<Vec<JournalEntry>>> = vec![None; books.loans.len()];
     let mut npa_periods: Vec<Vec<NpaPeriod>> = vec![Vec::new(); books.loans.len()];
     let mut carried: HashMap<String, i128> = HashMap::new();
@@ -542,7 +559,15 @@ pub(crate) fn derive(books: &Books, guard: Option<&Guard<'_>>) -> Result<Derived
             continue;
         };
         let c = carried.get(loan.loan_id()?).copied().unwrap_or(0);
-        let (keeper, topped, npa) = post_loan(&ctx, loan, c, &books.periods, books.as_of, guard)?;
+        let (keeper, topped, npa) = post_loan(
+            &ctx,
+            loan,
+            c,
+            provisions.get(loan.loan_id()?),
+            &books.periods,
+            books.as_of,
+            guard,
+        )?;
         if let Some((next, amount)) = topped {
             carried.insert(next, amount);
         }
@@ -558,8 +583,20 @@ pub(crate) fn derive(books: &Books, guard: Option<&Guard<'_>>) -> Result<Derived
         + books.journal.len();
     let mut entries = Vec::with_capacity(count + count / 2);
     let mut order = Vec::with_capacity(count + count / 2);
+    // Per loan with provision records: its entries' moves of the provision account (the use
+    // by a write-off), by date.
+    let mut used: HashMap<&str, Vec<(NaiveDate, i128)>> = HashMap::new();
     for (loan, out) in books.loans.iter().zip(per_loan) {
         let id: Arc<str> = Arc::from(loan.loan_id()?);
+        if provisions.contains_key(&*id) {
+            let moves = used.entry(loan.loan_id()?).or_default();
+            for e in out.iter().flatten() {
+                let v = held_in(std::slice::from_ref(e), &id, e.date());
+                if v != 0 {
+                    moves.push((e.date(), v));
+                }
+            }
+        }
         for (pos, e) in out.unwrap_or_default().into_iter().enumerate() {
             entries.push(e);
             order.push((Arc::clone(&id), pos));
@@ -583,6 +620,34 @@ pub(crate) fn derive(books: &Books, guard: Option<&Guard<'_>>) -> Result<Derived
     for (pos, m) in books.journal.iter().enumerate() {
         entries.push(m.into_entry(&ctx.currency, &ctx.chart)?);
         order.push((Arc::clone(&manual), pos));
+    }
+    // Provision runs, loan by loan in snapshot order and by date: each record moves the
+    // provision the loan's entries hold through its day-end (after a write-off's use of it)
+    // to the recorded amount.
+    let prov: Arc<str> = Arc::from("~provision");
+    let mut pos = 0;
+    for loan in &books.loans {
+        let id = loan.loan_id()?;
+        let Some(records) = provisions.get(id) else {
+            continue;
+        };
+        let moves = used.get(id).map_or(&[][..], Vec::as_slice);
+        let mut posted = 0_i128;
+        for (&date, &held) in records {
+            let before = posted
+                + moves
+                    .iter()
+                    .filter(|(d, _)| *d <= date)
+                    .map(|(_, v)| v)
+                    .sum::<i128>();
+            let change = held - before;
+            if let Some(e) = provision_entry(&ctx, id, &loan.member, date, change)? {
+                entries.push(e);
+                order.push((Arc::clone(&prov), pos));
+                pos += 1;
+                posted += change;
+            }
+        }
     }
     let closing = closing_entries(&entries, &books.periods, &ctx.chart, ctx.scale)?;
     let close: Arc<str> = Arc::from("~close");

@@ -99,6 +99,9 @@ pub enum PostingRole {
     /// Interest capitalised into principal by a skipped installment: a deferred income (a
     /// liability), released to interest income as the loan's principal is collected.
     CapitalisedInterest,
+    /// Provision held against non-performing loans (a liability: the provision for NPA),
+    /// built up by `provisions` runs and used by write-offs.
+    ProvisionForNpa,
     /// Processing fees.
     FeeIncome,
     /// Fines (penal charges).
@@ -115,13 +118,15 @@ pub enum PostingRole {
     WriteOffExpense,
     /// Principal waived.
     WaiverExpense,
+    /// Provisions made against loans (net of provisions released).
+    ProvisionExpense,
     /// Retained earnings (year-end closing).
     RetainedEarnings,
 }
 
 impl PostingRole {
     /// Every role, in the order legs are listed within an entry.
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 24] = [
         Self::Cash,
         Self::Bank,
         Self::LoanPortfolio,
@@ -135,6 +140,7 @@ impl PostingRole {
         Self::InterestSuspense,
         Self::InterestIncome,
         Self::CapitalisedInterest,
+        Self::ProvisionForNpa,
         Self::FeeIncome,
         Self::FineIncome,
         Self::PrepaymentChargeIncome,
@@ -143,6 +149,7 @@ impl PostingRole {
         Self::BonusExpense,
         Self::WriteOffExpense,
         Self::WaiverExpense,
+        Self::ProvisionExpense,
         Self::RetainedEarnings,
     ];
 
@@ -162,7 +169,8 @@ impl PostingRole {
             | Self::MemberCredit
             | Self::SavingsClearing
             | Self::InterestSuspense
-            | Self::CapitalisedInterest => &[Liability],
+            | Self::CapitalisedInterest
+            | Self::ProvisionForNpa => &[Liability],
             Self::InterestIncome
             | Self::FeeIncome
             | Self::FineIncome
@@ -171,7 +179,8 @@ impl PostingRole {
             Self::SavingsInterestExpense
             | Self::BonusExpense
             | Self::WriteOffExpense
-            | Self::WaiverExpense => &[Expense],
+            | Self::WaiverExpense
+            | Self::ProvisionExpense => &[Expense],
             Self::RetainedEarnings => &[Equity],
         }
     }
@@ -205,6 +214,7 @@ impl PostingRole {
             Self::SavingsClearing => "2400",
             Self::InterestSuspense => "2500",
             Self::CapitalisedInterest => "2600",
+            Self::ProvisionForNpa => "2700",
             Self::InterestIncome => "3100",
             Self::FeeIncome => "3200",
             Self::FineIncome => "3300",
@@ -214,6 +224,7 @@ impl PostingRole {
             Self::BonusExpense => "4300",
             Self::WriteOffExpense => "4400",
             Self::WaiverExpense => "4500",
+            Self::ProvisionExpense => "4600",
             Self::RetainedEarnings => "5200",
         }
     }
@@ -276,6 +287,7 @@ const SEED: &[(&str, &str, AccountKind, Option<&str>, bool)] = {
             Some("2000"),
             false,
         ),
+        ("2700", "Provision for NPA", Liability, Some("2000"), false),
         ("3000", "Income", Income, None, true),
         ("3100", "Interest Income", Income, Some("3000"), false),
         ("3200", "Processing Fee Income", Income, Some("3000"), false),
@@ -294,6 +306,13 @@ const SEED: &[(&str, &str, AccountKind, Option<&str>, bool)] = {
         ("4300", "Bonus to Members", Expense, Some("4000"), false),
         ("4400", "Loans Written Off", Expense, Some("4000"), false),
         ("4500", "Principal Waived", Expense, Some("4000"), false),
+        (
+            "4600",
+            "Provision for NPA Expense",
+            Expense,
+            Some("4000"),
+            false,
+        ),
         ("5000", "Equity", Equity, None, true),
         ("5100", "Capital", Equity, Some("5000"), false),
         ("5200", "Retained Earnings", Equity, Some("5000"), false),
