@@ -19,7 +19,8 @@ pub const INTERNAL: &str = "E_INTERNAL";
 /// An operation's refusal, or a defect inside the library.
 ///
 /// In Kotlin: `WindeepException.Refused` / `WindeepException.Internal`, each with `code` (the
-/// core's stable `E_…` code) and `detail` (the core's message, for people).
+/// core's stable `E_…` code) and `detail` (the core's message, for people); `Refused` also has
+/// `field`, the input field the refusal is about where it names one (else null).
 ///
 /// # Example
 /// ```
@@ -35,6 +36,10 @@ pub enum WindeepException {
         code: String,
         /// The core's message (may be reworded between versions; match on `code`).
         detail: String,
+        /// The input field the refusal is about, where it names one (see
+        /// [`windeep_core::CoreError::field`]; a typed function's own argument, e.g.
+        /// `settlement_on`, for a date it cannot read); `None` otherwise.
+        field: Option<String>,
     },
     /// A panic inside the library (a defect): `code` is always `E_INTERNAL`.
     #[error("{code}: {detail}")]
@@ -52,7 +57,7 @@ impl WindeepException {
     /// # Example
     /// ```
     /// let e = windeep_mobile::WindeepException::Refused {
-    ///     code: "E_INVALID_TENURE".into(), detail: "tenure 0".into() };
+    ///     code: "E_INVALID_TENURE".into(), detail: "tenure 0".into(), field: None };
     /// assert_eq!(e.code(), "E_INVALID_TENURE");
     /// ```
     #[must_use]
@@ -68,6 +73,7 @@ impl From<windeep_core::CoreError> for WindeepException {
         Self::Refused {
             code: err.code().to_owned(),
             detail: err.to_string(),
+            field: err.field().map(str::to_owned),
         }
     }
 }
@@ -163,6 +169,32 @@ mod tests {
         let err = call("no_such".into(), "{}".into()).unwrap_err();
         assert_eq!(err.code(), "E_UNKNOWN_OPERATION");
         assert!(matches!(err, WindeepException::Refused { .. }));
+    }
+
+    #[test]
+    fn a_refusal_names_its_field_where_the_core_knows_it() {
+        let blank = r#"{"events": [{"id": " ", "sequence": 1, "value_date": "2026-01-05",
+            "idempotency_key": "d", "body": {"type": "disbursed", "loan_id": "LN1",
+            "terms": {"principal": "100000", "annual_rate": "12", "tenure": 12,
+            "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"}}}],
+            "as_of": "2026-02-01"}"#;
+        let err = call("loan_statement".into(), blank.into()).unwrap_err();
+        assert!(
+            matches!(&err, WindeepException::Refused { code, field: Some(f), .. }
+                if code == "E_BLANK_IDENTIFIER" && f == "id"),
+            "{err:?}"
+        );
+        let err = call("schedule".into(), "{}".into()).unwrap_err();
+        assert!(matches!(err, WindeepException::Refused { field: None, .. }));
+        // A typed function names its own argument when it cannot read a date (Swift passes
+        // dates as text).
+        let err =
+            typed::foreclosure_quote("[]".into(), typed::IsoDate("2026-13-01".into())).unwrap_err();
+        assert!(
+            matches!(&err, WindeepException::Refused { code, field: Some(f), .. }
+                if code == "E_INVALID_INPUT" && f == "settlement_on"),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -8,6 +8,20 @@ use windeep_core::{CoreError, LoanTerms, Money};
 
 use crate::{WindeepException, guarded};
 
+mod account;
+mod approval;
+
+pub use account::{
+    AllocateRequest, AllocationLine, AllocationResult, CurrencySpec, FineAssessment,
+    InstallmentDues, LoanFinesResult, LoanStatement, StatementClosure, StatementFine,
+    StatementInstallment, StatementRestructure, StatementWriteOff, allocate, loan_fines,
+    loan_statement,
+};
+pub use approval::{
+    ApprovalDecision, ApprovalOverride, ApprovalRequest, Guarantor, GuarantorPolicy,
+    LoanApplication, MemberFacts, ProductBounds, RecordedOverride, Refusal, approve_loan,
+};
+
 /// An exact decimal (money in currency units, or a rate in percent) as its plain text,
 /// e.g. `"8884.88"`. Kotlin: `java.math.BigDecimal`; Swift: `Decimal`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,12 +49,28 @@ fn date(value: chrono::NaiveDate) -> IsoDate {
     IsoDate(value.format("%Y-%m-%d").to_string())
 }
 
+fn opt_date(value: Option<chrono::NaiveDate>) -> Option<IsoDate> {
+    value.map(date)
+}
+
+/// An operation's JSON output read back as the core's type.
+fn json_or_refused<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+) -> Result<T, WindeepException> {
+    serde_json::from_value(value)
+        .map_err(|e| WindeepException::from(windeep_core::wire::error_from_serde(&e)))
+}
+
 fn parse_date(field: &str, value: &IsoDate) -> Result<chrono::NaiveDate, WindeepException> {
     chrono::NaiveDate::parse_from_str(&value.0, "%Y-%m-%d").map_err(|e| {
-        CoreError::InvalidInput {
+        let err = CoreError::InvalidInput {
             reason: format!("{field}: {e}"),
+        };
+        WindeepException::Refused {
+            code: err.code().to_owned(),
+            detail: err.to_string(),
+            field: Some(field.to_owned()),
         }
-        .into()
     })
 }
 

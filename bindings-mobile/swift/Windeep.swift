@@ -498,6 +498,30 @@ fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterBool : FfiConverter {
+    typealias FfiType = Int8
+    typealias SwiftType = Bool
+
+    public static func lift(_ value: Int8) throws -> Bool {
+        return value != 0
+    }
+
+    public static func lower(_ value: Bool) -> Int8 {
+        return value ? 1 : 0
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Bool {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: Bool, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterString: FfiConverter {
     typealias SwiftType = String
     typealias FfiType = RustBuffer
@@ -539,6 +563,871 @@ fileprivate struct FfiConverterString: FfiConverter {
         writeInt(&buf, len)
         writeBytes(&buf, value.utf8)
     }
+}
+
+
+/**
+ * One payment to allocate over a loan's dues (the `allocate` operation's input).
+ */
+public struct AllocateRequest: Equatable, Hashable {
+    /**
+     * The amount paid, currency units.
+     */
+    public var amount: Amount
+    /**
+     * The payment date.
+     */
+    public var paidOn: IsoDate
+    /**
+     * What each installment still owes.
+     */
+    public var dues: [InstallmentDues]
+    /**
+     * The installment the payment targets, if any.
+     */
+    public var installment: UInt32?
+    /**
+     * The order's preset wire name (`"default"`, `"vertical"`, `"horizontal"`, …); `None`:
+     * the default.
+     */
+    public var preset: String?
+    /**
+     * The excess rule's wire name (`"advance_next_installments"`, …); `None`: the default.
+     */
+    public var excess: String?
+    /**
+     * The currency (`None`: INR).
+     */
+    public var currency: CurrencySpec?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The amount paid, currency units.
+         */amount: Amount, 
+        /**
+         * The payment date.
+         */paidOn: IsoDate, 
+        /**
+         * What each installment still owes.
+         */dues: [InstallmentDues], 
+        /**
+         * The installment the payment targets, if any.
+         */installment: UInt32? = nil, 
+        /**
+         * The order's preset wire name (`"default"`, `"vertical"`, `"horizontal"`, …); `None`:
+         * the default.
+         */preset: String? = nil, 
+        /**
+         * The excess rule's wire name (`"advance_next_installments"`, …); `None`: the default.
+         */excess: String? = nil, 
+        /**
+         * The currency (`None`: INR).
+         */currency: CurrencySpec? = nil) {
+        self.amount = amount
+        self.paidOn = paidOn
+        self.dues = dues
+        self.installment = installment
+        self.preset = preset
+        self.excess = excess
+        self.currency = currency
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AllocateRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAllocateRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AllocateRequest {
+        return
+            try AllocateRequest(
+                amount: FfiConverterTypeAmount.read(from: &buf), 
+                paidOn: FfiConverterTypeIsoDate.read(from: &buf), 
+                dues: FfiConverterSequenceTypeInstallmentDues.read(from: &buf), 
+                installment: FfiConverterOptionUInt32.read(from: &buf), 
+                preset: FfiConverterOptionString.read(from: &buf), 
+                excess: FfiConverterOptionString.read(from: &buf), 
+                currency: FfiConverterOptionTypeCurrencySpec.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AllocateRequest, into buf: inout [UInt8]) {
+        FfiConverterTypeAmount.write(value.amount, into: &buf)
+        FfiConverterTypeIsoDate.write(value.paidOn, into: &buf)
+        FfiConverterSequenceTypeInstallmentDues.write(value.dues, into: &buf)
+        FfiConverterOptionUInt32.write(value.installment, into: &buf)
+        FfiConverterOptionString.write(value.preset, into: &buf)
+        FfiConverterOptionString.write(value.excess, into: &buf)
+        FfiConverterOptionTypeCurrencySpec.write(value.currency, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAllocateRequest_lift(_ buf: RustBuffer) throws -> AllocateRequest {
+    return try FfiConverterTypeAllocateRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAllocateRequest_lower(_ value: AllocateRequest) -> RustBuffer {
+    return FfiConverterTypeAllocateRequest.lower(value)
+}
+
+
+/**
+ * One amount applied to one component of one installment.
+ */
+public struct AllocationLine: Equatable, Hashable {
+    /**
+     * Installment number.
+     */
+    public var installment: UInt32
+    /**
+     * `"interest"`, `"principal"` or `"fine"`.
+     */
+    public var component: String
+    /**
+     * Amount applied, currency units.
+     */
+    public var amount: Amount
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Installment number.
+         */installment: UInt32, 
+        /**
+         * `"interest"`, `"principal"` or `"fine"`.
+         */component: String, 
+        /**
+         * Amount applied, currency units.
+         */amount: Amount) {
+        self.installment = installment
+        self.component = component
+        self.amount = amount
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AllocationLine: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAllocationLine: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AllocationLine {
+        return
+            try AllocationLine(
+                installment: FfiConverterUInt32.read(from: &buf), 
+                component: FfiConverterString.read(from: &buf), 
+                amount: FfiConverterTypeAmount.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AllocationLine, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.installment, into: &buf)
+        FfiConverterString.write(value.component, into: &buf)
+        FfiConverterTypeAmount.write(value.amount, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAllocationLine_lift(_ buf: RustBuffer) throws -> AllocationLine {
+    return try FfiConverterTypeAllocationLine.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAllocationLine_lower(_ value: AllocationLine) -> RustBuffer {
+    return FfiConverterTypeAllocationLine.lower(value)
+}
+
+
+/**
+ * How one payment is allocated (the `allocate` operation's output).
+ */
+public struct AllocationResult: Equatable, Hashable {
+    /**
+     * The preset that ordered the lines (wire name).
+     */
+    public var preset: String
+    /**
+     * The excess rule (wire name).
+     */
+    public var excessPolicy: String
+    /**
+     * The installment the payment targeted, if any.
+     */
+    public var target: UInt32?
+    /**
+     * Amounts applied, in the order they were applied.
+     */
+    public var lines: [AllocationLine]
+    /**
+     * What was left after the dues the policy pays, currency units.
+     */
+    public var excess: Amount
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The preset that ordered the lines (wire name).
+         */preset: String, 
+        /**
+         * The excess rule (wire name).
+         */excessPolicy: String, 
+        /**
+         * The installment the payment targeted, if any.
+         */target: UInt32?, 
+        /**
+         * Amounts applied, in the order they were applied.
+         */lines: [AllocationLine], 
+        /**
+         * What was left after the dues the policy pays, currency units.
+         */excess: Amount) {
+        self.preset = preset
+        self.excessPolicy = excessPolicy
+        self.target = target
+        self.lines = lines
+        self.excess = excess
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AllocationResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAllocationResult: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AllocationResult {
+        return
+            try AllocationResult(
+                preset: FfiConverterString.read(from: &buf), 
+                excessPolicy: FfiConverterString.read(from: &buf), 
+                target: FfiConverterOptionUInt32.read(from: &buf), 
+                lines: FfiConverterSequenceTypeAllocationLine.read(from: &buf), 
+                excess: FfiConverterTypeAmount.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AllocationResult, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.preset, into: &buf)
+        FfiConverterString.write(value.excessPolicy, into: &buf)
+        FfiConverterOptionUInt32.write(value.target, into: &buf)
+        FfiConverterSequenceTypeAllocationLine.write(value.lines, into: &buf)
+        FfiConverterTypeAmount.write(value.excess, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAllocationResult_lift(_ buf: RustBuffer) throws -> AllocationResult {
+    return try FfiConverterTypeAllocationResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAllocationResult_lower(_ value: AllocationResult) -> RustBuffer {
+    return FfiConverterTypeAllocationResult.lower(value)
+}
+
+
+/**
+ * The outcome of [`approve_loan`].
+ */
+public struct ApprovalDecision: Equatable, Hashable {
+    /**
+     * True when every refusal is overridden (or there is none).
+     */
+    public var approved: Bool
+    /**
+     * Every refusal, in check order.
+     */
+    public var refusals: [Refusal]
+    /**
+     * Every override given, in input order.
+     */
+    public var overrides: [RecordedOverride]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * True when every refusal is overridden (or there is none).
+         */approved: Bool, 
+        /**
+         * Every refusal, in check order.
+         */refusals: [Refusal], 
+        /**
+         * Every override given, in input order.
+         */overrides: [RecordedOverride]) {
+        self.approved = approved
+        self.refusals = refusals
+        self.overrides = overrides
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ApprovalDecision: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeApprovalDecision: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ApprovalDecision {
+        return
+            try ApprovalDecision(
+                approved: FfiConverterBool.read(from: &buf), 
+                refusals: FfiConverterSequenceTypeRefusal.read(from: &buf), 
+                overrides: FfiConverterSequenceTypeRecordedOverride.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ApprovalDecision, into buf: inout [UInt8]) {
+        FfiConverterBool.write(value.approved, into: &buf)
+        FfiConverterSequenceTypeRefusal.write(value.refusals, into: &buf)
+        FfiConverterSequenceTypeRecordedOverride.write(value.overrides, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeApprovalDecision_lift(_ buf: RustBuffer) throws -> ApprovalDecision {
+    return try FfiConverterTypeApprovalDecision.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeApprovalDecision_lower(_ value: ApprovalDecision) -> RustBuffer {
+    return FfiConverterTypeApprovalDecision.lower(value)
+}
+
+
+/**
+ * An override of a refusal, with its reason.
+ */
+public struct ApprovalOverride: Equatable, Hashable {
+    /**
+     * The refusal's code, e.g. `E_APPROVAL_TENURE_ABOVE_MAX`.
+     */
+    public var code: String
+    /**
+     * Why it is overridden (required for an override that is used).
+     */
+    public var reason: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The refusal's code, e.g. `E_APPROVAL_TENURE_ABOVE_MAX`.
+         */code: String, 
+        /**
+         * Why it is overridden (required for an override that is used).
+         */reason: String = "") {
+        self.code = code
+        self.reason = reason
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ApprovalOverride: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeApprovalOverride: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ApprovalOverride {
+        return
+            try ApprovalOverride(
+                code: FfiConverterString.read(from: &buf), 
+                reason: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ApprovalOverride, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.code, into: &buf)
+        FfiConverterString.write(value.reason, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeApprovalOverride_lift(_ buf: RustBuffer) throws -> ApprovalOverride {
+    return try FfiConverterTypeApprovalOverride.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeApprovalOverride_lower(_ value: ApprovalOverride) -> RustBuffer {
+    return FfiConverterTypeApprovalOverride.lower(value)
+}
+
+
+/**
+ * Everything [`approve_loan`] reads.
+ */
+public struct ApprovalRequest: Equatable, Hashable {
+    /**
+     * The loan applied for.
+     */
+    public var application: LoanApplication
+    /**
+     * The applicant's savings facts.
+     */
+    public var member: MemberFacts
+    /**
+     * The product's bounds.
+     */
+    public var product: ProductBounds
+    /**
+     * The guarantors, in the order refusals about them are reported.
+     */
+    public var guarantors: [Guarantor]
+    /**
+     * The society's guarantor limits (`None`: the legacy values).
+     */
+    public var guarantorPolicy: GuarantorPolicy?
+    /**
+     * Overrides of refusals.
+     */
+    public var overrides: [ApprovalOverride]
+    /**
+     * The currency (`None`: INR).
+     */
+    public var currency: CurrencySpec?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The loan applied for.
+         */application: LoanApplication, 
+        /**
+         * The applicant's savings facts.
+         */member: MemberFacts, 
+        /**
+         * The product's bounds.
+         */product: ProductBounds, 
+        /**
+         * The guarantors, in the order refusals about them are reported.
+         */guarantors: [Guarantor] = [], 
+        /**
+         * The society's guarantor limits (`None`: the legacy values).
+         */guarantorPolicy: GuarantorPolicy? = nil, 
+        /**
+         * Overrides of refusals.
+         */overrides: [ApprovalOverride] = [], 
+        /**
+         * The currency (`None`: INR).
+         */currency: CurrencySpec? = nil) {
+        self.application = application
+        self.member = member
+        self.product = product
+        self.guarantors = guarantors
+        self.guarantorPolicy = guarantorPolicy
+        self.overrides = overrides
+        self.currency = currency
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ApprovalRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeApprovalRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ApprovalRequest {
+        return
+            try ApprovalRequest(
+                application: FfiConverterTypeLoanApplication.read(from: &buf), 
+                member: FfiConverterTypeMemberFacts.read(from: &buf), 
+                product: FfiConverterTypeProductBounds.read(from: &buf), 
+                guarantors: FfiConverterSequenceTypeGuarantor.read(from: &buf), 
+                guarantorPolicy: FfiConverterOptionTypeGuarantorPolicy.read(from: &buf), 
+                overrides: FfiConverterSequenceTypeApprovalOverride.read(from: &buf), 
+                currency: FfiConverterOptionTypeCurrencySpec.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ApprovalRequest, into buf: inout [UInt8]) {
+        FfiConverterTypeLoanApplication.write(value.application, into: &buf)
+        FfiConverterTypeMemberFacts.write(value.member, into: &buf)
+        FfiConverterTypeProductBounds.write(value.product, into: &buf)
+        FfiConverterSequenceTypeGuarantor.write(value.guarantors, into: &buf)
+        FfiConverterOptionTypeGuarantorPolicy.write(value.guarantorPolicy, into: &buf)
+        FfiConverterSequenceTypeApprovalOverride.write(value.overrides, into: &buf)
+        FfiConverterOptionTypeCurrencySpec.write(value.currency, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeApprovalRequest_lift(_ buf: RustBuffer) throws -> ApprovalRequest {
+    return try FfiConverterTypeApprovalRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeApprovalRequest_lower(_ value: ApprovalRequest) -> RustBuffer {
+    return FfiConverterTypeApprovalRequest.lower(value)
+}
+
+
+/**
+ * A currency: an ISO 4217 code and its number of decimal places (0–4). `None` wherever a
+ * currency is optional means INR with 2 places.
+ */
+public struct CurrencySpec: Equatable, Hashable {
+    /**
+     * Three-letter code, e.g. `INR`, `JPY`.
+     */
+    public var code: String
+    /**
+     * Decimal places of the minor unit, e.g. 2.
+     */
+    public var minorUnits: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Three-letter code, e.g. `INR`, `JPY`.
+         */code: String, 
+        /**
+         * Decimal places of the minor unit, e.g. 2.
+         */minorUnits: UInt32) {
+        self.code = code
+        self.minorUnits = minorUnits
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CurrencySpec: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCurrencySpec: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CurrencySpec {
+        return
+            try CurrencySpec(
+                code: FfiConverterString.read(from: &buf), 
+                minorUnits: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CurrencySpec, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.code, into: &buf)
+        FfiConverterUInt32.write(value.minorUnits, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCurrencySpec_lift(_ buf: RustBuffer) throws -> CurrencySpec {
+    return try FfiConverterTypeCurrencySpec.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCurrencySpec_lower(_ value: CurrencySpec) -> RustBuffer {
+    return FfiConverterTypeCurrencySpec.lower(value)
+}
+
+
+/**
+ * One fine the daily job levies or re-amounts (an assessment of [`LoanFinesResult`]).
+ */
+public struct FineAssessment: Equatable, Hashable {
+    /**
+     * `"levy"` or `"re_amount"`.
+     */
+    public var action: String
+    /**
+     * The fine key's loan id.
+     */
+    public var loanId: String
+    /**
+     * The fine key's installment number.
+     */
+    public var installment: UInt32
+    /**
+     * The fine key's rule id.
+     */
+    public var ruleId: UInt32
+    /**
+     * The fine key's occurrence (1-based).
+     */
+    public var occurrence: UInt32
+    /**
+     * The rule's formula kind (`"fixed"`, `"per_day"`, `"percentage"`, `"slab"`).
+     */
+    public var kind: String
+    /**
+     * The late day the amount reflects.
+     */
+    public var accruedTo: IsoDate
+    /**
+     * Whole calendar days from the due date to `accrued_to`.
+     */
+    public var daysLate: UInt32
+    /**
+     * Days the rule charges (see `docs/fines.md`).
+     */
+    public var effectiveDays: UInt32
+    /**
+     * The percentage base, currency units (percentage rules only).
+     */
+    public var base: Amount?
+    /**
+     * The formula's value before the cap.
+     */
+    public var calculated: Amount
+    /**
+     * Whether the cap lowered `calculated`.
+     */
+    public var capped: Bool
+    /**
+     * Whether the amount was raised to `paid + waived`.
+     */
+    public var floored: Bool
+    /**
+     * The fine's new amount, currency units.
+     */
+    public var amount: Amount
+    /**
+     * The amount before (none for a levy).
+     */
+    public var previousAmount: Amount?
+    /**
+     * Paid so far.
+     */
+    public var paid: Amount
+    /**
+     * Waived so far.
+     */
+    public var waived: Amount
+    /**
+     * `amount − paid − waived`.
+     */
+    public var balance: Amount
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `"levy"` or `"re_amount"`.
+         */action: String, 
+        /**
+         * The fine key's loan id.
+         */loanId: String, 
+        /**
+         * The fine key's installment number.
+         */installment: UInt32, 
+        /**
+         * The fine key's rule id.
+         */ruleId: UInt32, 
+        /**
+         * The fine key's occurrence (1-based).
+         */occurrence: UInt32, 
+        /**
+         * The rule's formula kind (`"fixed"`, `"per_day"`, `"percentage"`, `"slab"`).
+         */kind: String, 
+        /**
+         * The late day the amount reflects.
+         */accruedTo: IsoDate, 
+        /**
+         * Whole calendar days from the due date to `accrued_to`.
+         */daysLate: UInt32, 
+        /**
+         * Days the rule charges (see `docs/fines.md`).
+         */effectiveDays: UInt32, 
+        /**
+         * The percentage base, currency units (percentage rules only).
+         */base: Amount?, 
+        /**
+         * The formula's value before the cap.
+         */calculated: Amount, 
+        /**
+         * Whether the cap lowered `calculated`.
+         */capped: Bool, 
+        /**
+         * Whether the amount was raised to `paid + waived`.
+         */floored: Bool, 
+        /**
+         * The fine's new amount, currency units.
+         */amount: Amount, 
+        /**
+         * The amount before (none for a levy).
+         */previousAmount: Amount?, 
+        /**
+         * Paid so far.
+         */paid: Amount, 
+        /**
+         * Waived so far.
+         */waived: Amount, 
+        /**
+         * `amount − paid − waived`.
+         */balance: Amount) {
+        self.action = action
+        self.loanId = loanId
+        self.installment = installment
+        self.ruleId = ruleId
+        self.occurrence = occurrence
+        self.kind = kind
+        self.accruedTo = accruedTo
+        self.daysLate = daysLate
+        self.effectiveDays = effectiveDays
+        self.base = base
+        self.calculated = calculated
+        self.capped = capped
+        self.floored = floored
+        self.amount = amount
+        self.previousAmount = previousAmount
+        self.paid = paid
+        self.waived = waived
+        self.balance = balance
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension FineAssessment: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFineAssessment: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FineAssessment {
+        return
+            try FineAssessment(
+                action: FfiConverterString.read(from: &buf), 
+                loanId: FfiConverterString.read(from: &buf), 
+                installment: FfiConverterUInt32.read(from: &buf), 
+                ruleId: FfiConverterUInt32.read(from: &buf), 
+                occurrence: FfiConverterUInt32.read(from: &buf), 
+                kind: FfiConverterString.read(from: &buf), 
+                accruedTo: FfiConverterTypeIsoDate.read(from: &buf), 
+                daysLate: FfiConverterUInt32.read(from: &buf), 
+                effectiveDays: FfiConverterUInt32.read(from: &buf), 
+                base: FfiConverterOptionTypeAmount.read(from: &buf), 
+                calculated: FfiConverterTypeAmount.read(from: &buf), 
+                capped: FfiConverterBool.read(from: &buf), 
+                floored: FfiConverterBool.read(from: &buf), 
+                amount: FfiConverterTypeAmount.read(from: &buf), 
+                previousAmount: FfiConverterOptionTypeAmount.read(from: &buf), 
+                paid: FfiConverterTypeAmount.read(from: &buf), 
+                waived: FfiConverterTypeAmount.read(from: &buf), 
+                balance: FfiConverterTypeAmount.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: FineAssessment, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.action, into: &buf)
+        FfiConverterString.write(value.loanId, into: &buf)
+        FfiConverterUInt32.write(value.installment, into: &buf)
+        FfiConverterUInt32.write(value.ruleId, into: &buf)
+        FfiConverterUInt32.write(value.occurrence, into: &buf)
+        FfiConverterString.write(value.kind, into: &buf)
+        FfiConverterTypeIsoDate.write(value.accruedTo, into: &buf)
+        FfiConverterUInt32.write(value.daysLate, into: &buf)
+        FfiConverterUInt32.write(value.effectiveDays, into: &buf)
+        FfiConverterOptionTypeAmount.write(value.base, into: &buf)
+        FfiConverterTypeAmount.write(value.calculated, into: &buf)
+        FfiConverterBool.write(value.capped, into: &buf)
+        FfiConverterBool.write(value.floored, into: &buf)
+        FfiConverterTypeAmount.write(value.amount, into: &buf)
+        FfiConverterOptionTypeAmount.write(value.previousAmount, into: &buf)
+        FfiConverterTypeAmount.write(value.paid, into: &buf)
+        FfiConverterTypeAmount.write(value.waived, into: &buf)
+        FfiConverterTypeAmount.write(value.balance, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFineAssessment_lift(_ buf: RustBuffer) throws -> FineAssessment {
+    return try FfiConverterTypeFineAssessment.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFineAssessment_lower(_ value: FineAssessment) -> RustBuffer {
+    return FfiConverterTypeFineAssessment.lower(value)
 }
 
 
@@ -668,6 +1557,1231 @@ public func FfiConverterTypeForeclosureQuote_lift(_ buf: RustBuffer) throws -> F
 #endif
 public func FfiConverterTypeForeclosureQuote_lower(_ value: ForeclosureQuote) -> RustBuffer {
     return FfiConverterTypeForeclosureQuote.lower(value)
+}
+
+
+/**
+ * One guarantor offered.
+ */
+public struct Guarantor: Equatable, Hashable {
+    /**
+     * The guarantor's member id.
+     */
+    public var memberId: String
+    /**
+     * The amount guaranteed, currency units.
+     */
+    public var guaranteeAmount: Amount
+    /**
+     * The guarantor's savings balance, currency units.
+     */
+    public var savingsBalance: Amount
+    /**
+     * `"accepted"` (default), `"pending"` or `"rejected"`.
+     */
+    public var consent: String?
+    /**
+     * Whether the guarantor is an active member (default true).
+     */
+    public var active: Bool?
+    /**
+     * Guarantees the guarantor already gives (default 0).
+     */
+    public var activeGuarantees: UInt32?
+    /**
+     * What those guarantees still cover, currency units (default 0).
+     */
+    public var currentLiability: Amount?
+    /**
+     * This guarantor's own count limit, if any.
+     */
+    public var maxGuaranteeCount: UInt32?
+    /**
+     * This guarantor's own amount limit, if any.
+     */
+    public var maxGuaranteeAmount: Amount?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The guarantor's member id.
+         */memberId: String, 
+        /**
+         * The amount guaranteed, currency units.
+         */guaranteeAmount: Amount, 
+        /**
+         * The guarantor's savings balance, currency units.
+         */savingsBalance: Amount, 
+        /**
+         * `"accepted"` (default), `"pending"` or `"rejected"`.
+         */consent: String? = nil, 
+        /**
+         * Whether the guarantor is an active member (default true).
+         */active: Bool? = nil, 
+        /**
+         * Guarantees the guarantor already gives (default 0).
+         */activeGuarantees: UInt32? = nil, 
+        /**
+         * What those guarantees still cover, currency units (default 0).
+         */currentLiability: Amount? = nil, 
+        /**
+         * This guarantor's own count limit, if any.
+         */maxGuaranteeCount: UInt32? = nil, 
+        /**
+         * This guarantor's own amount limit, if any.
+         */maxGuaranteeAmount: Amount? = nil) {
+        self.memberId = memberId
+        self.guaranteeAmount = guaranteeAmount
+        self.savingsBalance = savingsBalance
+        self.consent = consent
+        self.active = active
+        self.activeGuarantees = activeGuarantees
+        self.currentLiability = currentLiability
+        self.maxGuaranteeCount = maxGuaranteeCount
+        self.maxGuaranteeAmount = maxGuaranteeAmount
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Guarantor: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeGuarantor: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Guarantor {
+        return
+            try Guarantor(
+                memberId: FfiConverterString.read(from: &buf), 
+                guaranteeAmount: FfiConverterTypeAmount.read(from: &buf), 
+                savingsBalance: FfiConverterTypeAmount.read(from: &buf), 
+                consent: FfiConverterOptionString.read(from: &buf), 
+                active: FfiConverterOptionBool.read(from: &buf), 
+                activeGuarantees: FfiConverterOptionUInt32.read(from: &buf), 
+                currentLiability: FfiConverterOptionTypeAmount.read(from: &buf), 
+                maxGuaranteeCount: FfiConverterOptionUInt32.read(from: &buf), 
+                maxGuaranteeAmount: FfiConverterOptionTypeAmount.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Guarantor, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.memberId, into: &buf)
+        FfiConverterTypeAmount.write(value.guaranteeAmount, into: &buf)
+        FfiConverterTypeAmount.write(value.savingsBalance, into: &buf)
+        FfiConverterOptionString.write(value.consent, into: &buf)
+        FfiConverterOptionBool.write(value.active, into: &buf)
+        FfiConverterOptionUInt32.write(value.activeGuarantees, into: &buf)
+        FfiConverterOptionTypeAmount.write(value.currentLiability, into: &buf)
+        FfiConverterOptionUInt32.write(value.maxGuaranteeCount, into: &buf)
+        FfiConverterOptionTypeAmount.write(value.maxGuaranteeAmount, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGuarantor_lift(_ buf: RustBuffer) throws -> Guarantor {
+    return try FfiConverterTypeGuarantor.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGuarantor_lower(_ value: Guarantor) -> RustBuffer {
+    return FfiConverterTypeGuarantor.lower(value)
+}
+
+
+/**
+ * The society's guarantor limits; `None` takes the core's default (the legacy values).
+ */
+public struct GuarantorPolicy: Equatable, Hashable {
+    /**
+     * New guarantees only below this many.
+     */
+    public var maxGuaranteeCount: UInt32?
+    /**
+     * Largest total guaranteed, currency units.
+     */
+    public var maxGuaranteeAmount: Amount?
+    /**
+     * Largest guarantee as a percent of the guarantor's savings.
+     */
+    public var maxGuaranteePercentOfSavings: Amount?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * New guarantees only below this many.
+         */maxGuaranteeCount: UInt32? = nil, 
+        /**
+         * Largest total guaranteed, currency units.
+         */maxGuaranteeAmount: Amount? = nil, 
+        /**
+         * Largest guarantee as a percent of the guarantor's savings.
+         */maxGuaranteePercentOfSavings: Amount? = nil) {
+        self.maxGuaranteeCount = maxGuaranteeCount
+        self.maxGuaranteeAmount = maxGuaranteeAmount
+        self.maxGuaranteePercentOfSavings = maxGuaranteePercentOfSavings
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension GuarantorPolicy: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeGuarantorPolicy: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> GuarantorPolicy {
+        return
+            try GuarantorPolicy(
+                maxGuaranteeCount: FfiConverterOptionUInt32.read(from: &buf), 
+                maxGuaranteeAmount: FfiConverterOptionTypeAmount.read(from: &buf), 
+                maxGuaranteePercentOfSavings: FfiConverterOptionTypeAmount.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: GuarantorPolicy, into buf: inout [UInt8]) {
+        FfiConverterOptionUInt32.write(value.maxGuaranteeCount, into: &buf)
+        FfiConverterOptionTypeAmount.write(value.maxGuaranteeAmount, into: &buf)
+        FfiConverterOptionTypeAmount.write(value.maxGuaranteePercentOfSavings, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGuarantorPolicy_lift(_ buf: RustBuffer) throws -> GuarantorPolicy {
+    return try FfiConverterTypeGuarantorPolicy.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGuarantorPolicy_lower(_ value: GuarantorPolicy) -> RustBuffer {
+    return FfiConverterTypeGuarantorPolicy.lower(value)
+}
+
+
+/**
+ * What one installment still owes (an input of [`allocate`]).
+ */
+public struct InstallmentDues: Equatable, Hashable {
+    /**
+     * Installment number (1-based).
+     */
+    public var installment: UInt32
+    /**
+     * Due date.
+     */
+    public var dueOn: IsoDate
+    /**
+     * Unpaid interest, currency units.
+     */
+    public var interest: Amount
+    /**
+     * Unpaid principal, currency units.
+     */
+    public var principal: Amount
+    /**
+     * Unpaid fine balance, currency units (`None`: 0).
+     */
+    public var fine: Amount?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Installment number (1-based).
+         */installment: UInt32, 
+        /**
+         * Due date.
+         */dueOn: IsoDate, 
+        /**
+         * Unpaid interest, currency units.
+         */interest: Amount, 
+        /**
+         * Unpaid principal, currency units.
+         */principal: Amount, 
+        /**
+         * Unpaid fine balance, currency units (`None`: 0).
+         */fine: Amount? = nil) {
+        self.installment = installment
+        self.dueOn = dueOn
+        self.interest = interest
+        self.principal = principal
+        self.fine = fine
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension InstallmentDues: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeInstallmentDues: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> InstallmentDues {
+        return
+            try InstallmentDues(
+                installment: FfiConverterUInt32.read(from: &buf), 
+                dueOn: FfiConverterTypeIsoDate.read(from: &buf), 
+                interest: FfiConverterTypeAmount.read(from: &buf), 
+                principal: FfiConverterTypeAmount.read(from: &buf), 
+                fine: FfiConverterOptionTypeAmount.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: InstallmentDues, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.installment, into: &buf)
+        FfiConverterTypeIsoDate.write(value.dueOn, into: &buf)
+        FfiConverterTypeAmount.write(value.interest, into: &buf)
+        FfiConverterTypeAmount.write(value.principal, into: &buf)
+        FfiConverterOptionTypeAmount.write(value.fine, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeInstallmentDues_lift(_ buf: RustBuffer) throws -> InstallmentDues {
+    return try FfiConverterTypeInstallmentDues.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeInstallmentDues_lower(_ value: InstallmentDues) -> RustBuffer {
+    return FfiConverterTypeInstallmentDues.lower(value)
+}
+
+
+/**
+ * The loan applied for.
+ */
+public struct LoanApplication: Equatable, Hashable {
+    /**
+     * Amount applied for, currency units.
+     */
+    public var amount: Amount
+    /**
+     * Number of installments.
+     */
+    public var tenure: UInt32
+    /**
+     * Nominal rate, percent per annum.
+     */
+    public var annualRate: Amount
+    /**
+     * Planned disbursement date.
+     */
+    public var disbursedOn: IsoDate
+    /**
+     * Planned first due date.
+     */
+    public var firstDueOn: IsoDate
+    /**
+     * Fixed day of the month installments fall due on, if any.
+     */
+    public var fixedDueDay: UInt32?
+    /**
+     * Frequency wire name (`"monthly"` by default).
+     */
+    public var frequency: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Amount applied for, currency units.
+         */amount: Amount, 
+        /**
+         * Number of installments.
+         */tenure: UInt32, 
+        /**
+         * Nominal rate, percent per annum.
+         */annualRate: Amount, 
+        /**
+         * Planned disbursement date.
+         */disbursedOn: IsoDate, 
+        /**
+         * Planned first due date.
+         */firstDueOn: IsoDate, 
+        /**
+         * Fixed day of the month installments fall due on, if any.
+         */fixedDueDay: UInt32? = nil, 
+        /**
+         * Frequency wire name (`"monthly"` by default).
+         */frequency: String? = nil) {
+        self.amount = amount
+        self.tenure = tenure
+        self.annualRate = annualRate
+        self.disbursedOn = disbursedOn
+        self.firstDueOn = firstDueOn
+        self.fixedDueDay = fixedDueDay
+        self.frequency = frequency
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension LoanApplication: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLoanApplication: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LoanApplication {
+        return
+            try LoanApplication(
+                amount: FfiConverterTypeAmount.read(from: &buf), 
+                tenure: FfiConverterUInt32.read(from: &buf), 
+                annualRate: FfiConverterTypeAmount.read(from: &buf), 
+                disbursedOn: FfiConverterTypeIsoDate.read(from: &buf), 
+                firstDueOn: FfiConverterTypeIsoDate.read(from: &buf), 
+                fixedDueDay: FfiConverterOptionUInt32.read(from: &buf), 
+                frequency: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: LoanApplication, into buf: inout [UInt8]) {
+        FfiConverterTypeAmount.write(value.amount, into: &buf)
+        FfiConverterUInt32.write(value.tenure, into: &buf)
+        FfiConverterTypeAmount.write(value.annualRate, into: &buf)
+        FfiConverterTypeIsoDate.write(value.disbursedOn, into: &buf)
+        FfiConverterTypeIsoDate.write(value.firstDueOn, into: &buf)
+        FfiConverterOptionUInt32.write(value.fixedDueDay, into: &buf)
+        FfiConverterOptionString.write(value.frequency, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLoanApplication_lift(_ buf: RustBuffer) throws -> LoanApplication {
+    return try FfiConverterTypeLoanApplication.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLoanApplication_lower(_ value: LoanApplication) -> RustBuffer {
+    return FfiConverterTypeLoanApplication.lower(value)
+}
+
+
+/**
+ * The daily fine job on one loan (the `loan_fines` operation's output).
+ */
+public struct LoanFinesResult: Equatable, Hashable {
+    /**
+     * The assessments, in the core's order.
+     */
+    public var assessments: [FineAssessment]
+    /**
+     * The `fine_levied` events to append to the loan's log, as a JSON array in the stored
+     * form of `events_json`.
+     */
+    public var eventsJson: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The assessments, in the core's order.
+         */assessments: [FineAssessment], 
+        /**
+         * The `fine_levied` events to append to the loan's log, as a JSON array in the stored
+         * form of `events_json`.
+         */eventsJson: String) {
+        self.assessments = assessments
+        self.eventsJson = eventsJson
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension LoanFinesResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLoanFinesResult: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LoanFinesResult {
+        return
+            try LoanFinesResult(
+                assessments: FfiConverterSequenceTypeFineAssessment.read(from: &buf), 
+                eventsJson: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: LoanFinesResult, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypeFineAssessment.write(value.assessments, into: &buf)
+        FfiConverterString.write(value.eventsJson, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLoanFinesResult_lift(_ buf: RustBuffer) throws -> LoanFinesResult {
+    return try FfiConverterTypeLoanFinesResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLoanFinesResult_lower(_ value: LoanFinesResult) -> RustBuffer {
+    return FfiConverterTypeLoanFinesResult.lower(value)
+}
+
+
+/**
+ * A loan's state and statement on a date (the `loan_statement` operation's output).
+ */
+public struct LoanStatement: Equatable, Hashable {
+    /**
+     * Loan id.
+     */
+    public var loanId: String
+    /**
+     * The statement date.
+     */
+    public var asOf: IsoDate
+    /**
+     * `"active"`, `"closed"`, `"foreclosed"`, `"written_off"` or `"topped_up"`.
+     */
+    public var status: String
+    /**
+     * Closure details once closed.
+     */
+    public var closure: StatementClosure?
+    /**
+     * Current nominal rate, percent per annum.
+     */
+    public var annualRate: Amount
+    /**
+     * Current EMI, currency units.
+     */
+    public var emi: Amount?
+    /**
+     * Principal disbursed.
+     */
+    public var principalDisbursed: Amount
+    /**
+     * Interest capitalised by skips.
+     */
+    public var principalCapitalised: Amount
+    /**
+     * Principal prepaid by part payments.
+     */
+    public var principalPrepaid: Amount
+    /**
+     * Principal outstanding.
+     */
+    public var outstandingPrincipal: Amount
+    /**
+     * Unpaid interest of installments due on or before the date.
+     */
+    public var interestDue: Amount
+    /**
+     * Unpaid interest of installments due after the date.
+     */
+    public var futureInterest: Amount
+    /**
+     * Σ fine balances.
+     */
+    public var finesDue: Amount
+    /**
+     * Excess held for the member.
+     */
+    public var memberCredit: Amount
+    /**
+     * Excess sent to the member's savings.
+     */
+    public var creditedToSavings: Amount
+    /**
+     * Days past due of the oldest unpaid installment at day-end.
+     */
+    public var daysPastDue: Int64
+    /**
+     * Next due date with something unpaid.
+     */
+    public var nextDueOn: IsoDate?
+    /**
+     * Skips used.
+     */
+    public var skipsUsed: UInt32
+    /**
+     * Interest-only months used.
+     */
+    public var interestOnlyUsed: UInt32
+    /**
+     * The installments.
+     */
+    public var installments: [StatementInstallment]
+    /**
+     * The fines.
+     */
+    public var fines: [StatementFine]
+    /**
+     * For a written-off loan.
+     */
+    public var writeOff: StatementWriteOff?
+    /**
+     * For a restructured loan.
+     */
+    public var restructured: StatementRestructure?
+    /**
+     * What each event did, as the JSON array `outcomes` of the `loan_statement` operation
+     * (`docs/account.md`), in (value date, sequence) order.
+     */
+    public var outcomesJson: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Loan id.
+         */loanId: String, 
+        /**
+         * The statement date.
+         */asOf: IsoDate, 
+        /**
+         * `"active"`, `"closed"`, `"foreclosed"`, `"written_off"` or `"topped_up"`.
+         */status: String, 
+        /**
+         * Closure details once closed.
+         */closure: StatementClosure?, 
+        /**
+         * Current nominal rate, percent per annum.
+         */annualRate: Amount, 
+        /**
+         * Current EMI, currency units.
+         */emi: Amount?, 
+        /**
+         * Principal disbursed.
+         */principalDisbursed: Amount, 
+        /**
+         * Interest capitalised by skips.
+         */principalCapitalised: Amount, 
+        /**
+         * Principal prepaid by part payments.
+         */principalPrepaid: Amount, 
+        /**
+         * Principal outstanding.
+         */outstandingPrincipal: Amount, 
+        /**
+         * Unpaid interest of installments due on or before the date.
+         */interestDue: Amount, 
+        /**
+         * Unpaid interest of installments due after the date.
+         */futureInterest: Amount, 
+        /**
+         * Σ fine balances.
+         */finesDue: Amount, 
+        /**
+         * Excess held for the member.
+         */memberCredit: Amount, 
+        /**
+         * Excess sent to the member's savings.
+         */creditedToSavings: Amount, 
+        /**
+         * Days past due of the oldest unpaid installment at day-end.
+         */daysPastDue: Int64, 
+        /**
+         * Next due date with something unpaid.
+         */nextDueOn: IsoDate?, 
+        /**
+         * Skips used.
+         */skipsUsed: UInt32, 
+        /**
+         * Interest-only months used.
+         */interestOnlyUsed: UInt32, 
+        /**
+         * The installments.
+         */installments: [StatementInstallment], 
+        /**
+         * The fines.
+         */fines: [StatementFine], 
+        /**
+         * For a written-off loan.
+         */writeOff: StatementWriteOff?, 
+        /**
+         * For a restructured loan.
+         */restructured: StatementRestructure?, 
+        /**
+         * What each event did, as the JSON array `outcomes` of the `loan_statement` operation
+         * (`docs/account.md`), in (value date, sequence) order.
+         */outcomesJson: String) {
+        self.loanId = loanId
+        self.asOf = asOf
+        self.status = status
+        self.closure = closure
+        self.annualRate = annualRate
+        self.emi = emi
+        self.principalDisbursed = principalDisbursed
+        self.principalCapitalised = principalCapitalised
+        self.principalPrepaid = principalPrepaid
+        self.outstandingPrincipal = outstandingPrincipal
+        self.interestDue = interestDue
+        self.futureInterest = futureInterest
+        self.finesDue = finesDue
+        self.memberCredit = memberCredit
+        self.creditedToSavings = creditedToSavings
+        self.daysPastDue = daysPastDue
+        self.nextDueOn = nextDueOn
+        self.skipsUsed = skipsUsed
+        self.interestOnlyUsed = interestOnlyUsed
+        self.installments = installments
+        self.fines = fines
+        self.writeOff = writeOff
+        self.restructured = restructured
+        self.outcomesJson = outcomesJson
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension LoanStatement: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLoanStatement: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LoanStatement {
+        return
+            try LoanStatement(
+                loanId: FfiConverterString.read(from: &buf), 
+                asOf: FfiConverterTypeIsoDate.read(from: &buf), 
+                status: FfiConverterString.read(from: &buf), 
+                closure: FfiConverterOptionTypeStatementClosure.read(from: &buf), 
+                annualRate: FfiConverterTypeAmount.read(from: &buf), 
+                emi: FfiConverterOptionTypeAmount.read(from: &buf), 
+                principalDisbursed: FfiConverterTypeAmount.read(from: &buf), 
+                principalCapitalised: FfiConverterTypeAmount.read(from: &buf), 
+                principalPrepaid: FfiConverterTypeAmount.read(from: &buf), 
+                outstandingPrincipal: FfiConverterTypeAmount.read(from: &buf), 
+                interestDue: FfiConverterTypeAmount.read(from: &buf), 
+                futureInterest: FfiConverterTypeAmount.read(from: &buf), 
+                finesDue: FfiConverterTypeAmount.read(from: &buf), 
+                memberCredit: FfiConverterTypeAmount.read(from: &buf), 
+                creditedToSavings: FfiConverterTypeAmount.read(from: &buf), 
+                daysPastDue: FfiConverterInt64.read(from: &buf), 
+                nextDueOn: FfiConverterOptionTypeIsoDate.read(from: &buf), 
+                skipsUsed: FfiConverterUInt32.read(from: &buf), 
+                interestOnlyUsed: FfiConverterUInt32.read(from: &buf), 
+                installments: FfiConverterSequenceTypeStatementInstallment.read(from: &buf), 
+                fines: FfiConverterSequenceTypeStatementFine.read(from: &buf), 
+                writeOff: FfiConverterOptionTypeStatementWriteOff.read(from: &buf), 
+                restructured: FfiConverterOptionTypeStatementRestructure.read(from: &buf), 
+                outcomesJson: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: LoanStatement, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.loanId, into: &buf)
+        FfiConverterTypeIsoDate.write(value.asOf, into: &buf)
+        FfiConverterString.write(value.status, into: &buf)
+        FfiConverterOptionTypeStatementClosure.write(value.closure, into: &buf)
+        FfiConverterTypeAmount.write(value.annualRate, into: &buf)
+        FfiConverterOptionTypeAmount.write(value.emi, into: &buf)
+        FfiConverterTypeAmount.write(value.principalDisbursed, into: &buf)
+        FfiConverterTypeAmount.write(value.principalCapitalised, into: &buf)
+        FfiConverterTypeAmount.write(value.principalPrepaid, into: &buf)
+        FfiConverterTypeAmount.write(value.outstandingPrincipal, into: &buf)
+        FfiConverterTypeAmount.write(value.interestDue, into: &buf)
+        FfiConverterTypeAmount.write(value.futureInterest, into: &buf)
+        FfiConverterTypeAmount.write(value.finesDue, into: &buf)
+        FfiConverterTypeAmount.write(value.memberCredit, into: &buf)
+        FfiConverterTypeAmount.write(value.creditedToSavings, into: &buf)
+        FfiConverterInt64.write(value.daysPastDue, into: &buf)
+        FfiConverterOptionTypeIsoDate.write(value.nextDueOn, into: &buf)
+        FfiConverterUInt32.write(value.skipsUsed, into: &buf)
+        FfiConverterUInt32.write(value.interestOnlyUsed, into: &buf)
+        FfiConverterSequenceTypeStatementInstallment.write(value.installments, into: &buf)
+        FfiConverterSequenceTypeStatementFine.write(value.fines, into: &buf)
+        FfiConverterOptionTypeStatementWriteOff.write(value.writeOff, into: &buf)
+        FfiConverterOptionTypeStatementRestructure.write(value.restructured, into: &buf)
+        FfiConverterString.write(value.outcomesJson, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLoanStatement_lift(_ buf: RustBuffer) throws -> LoanStatement {
+    return try FfiConverterTypeLoanStatement.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLoanStatement_lower(_ value: LoanStatement) -> RustBuffer {
+    return FfiConverterTypeLoanStatement.lower(value)
+}
+
+
+/**
+ * The applicant's savings facts.
+ */
+public struct MemberFacts: Equatable, Hashable {
+    /**
+     * Savings balance, currency units.
+     */
+    public var savingsBalance: Amount
+    /**
+     * Months of saving.
+     */
+    public var savingsMonths: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Savings balance, currency units.
+         */savingsBalance: Amount, 
+        /**
+         * Months of saving.
+         */savingsMonths: UInt32) {
+        self.savingsBalance = savingsBalance
+        self.savingsMonths = savingsMonths
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MemberFacts: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMemberFacts: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MemberFacts {
+        return
+            try MemberFacts(
+                savingsBalance: FfiConverterTypeAmount.read(from: &buf), 
+                savingsMonths: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MemberFacts, into buf: inout [UInt8]) {
+        FfiConverterTypeAmount.write(value.savingsBalance, into: &buf)
+        FfiConverterUInt32.write(value.savingsMonths, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMemberFacts_lift(_ buf: RustBuffer) throws -> MemberFacts {
+    return try FfiConverterTypeMemberFacts.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMemberFacts_lower(_ value: MemberFacts) -> RustBuffer {
+    return FfiConverterTypeMemberFacts.lower(value)
+}
+
+
+/**
+ * The product's bounds; `None` means the core's default for each (no bound, or the
+ * documented value).
+ */
+public struct ProductBounds: Equatable, Hashable {
+    /**
+     * Smallest amount, currency units.
+     */
+    public var minAmount: Amount?
+    /**
+     * Largest amount, currency units.
+     */
+    public var maxAmount: Amount?
+    /**
+     * Fewest installments.
+     */
+    public var minTenure: UInt32?
+    /**
+     * Most installments.
+     */
+    public var maxTenure: UInt32?
+    /**
+     * Lowest rate, percent.
+     */
+    public var minAnnualRate: Amount?
+    /**
+     * Highest rate, percent.
+     */
+    public var maxAnnualRate: Amount?
+    /**
+     * Largest amount as a multiple of the savings balance.
+     */
+    public var loanToSavingsRatio: Amount?
+    /**
+     * Months of saving required.
+     */
+    public var requiredSavingsMonths: UInt32?
+    /**
+     * Fewest guarantors.
+     */
+    public var minGuarantors: UInt32?
+    /**
+     * Most guarantors.
+     */
+    public var maxGuarantors: UInt32?
+    /**
+     * Fewest days from disbursement to the first due date.
+     */
+    public var minFirstDueGapDays: UInt32?
+    /**
+     * Most days from disbursement to the first due date.
+     */
+    public var maxFirstDueGapDays: UInt32?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Smallest amount, currency units.
+         */minAmount: Amount? = nil, 
+        /**
+         * Largest amount, currency units.
+         */maxAmount: Amount? = nil, 
+        /**
+         * Fewest installments.
+         */minTenure: UInt32? = nil, 
+        /**
+         * Most installments.
+         */maxTenure: UInt32? = nil, 
+        /**
+         * Lowest rate, percent.
+         */minAnnualRate: Amount? = nil, 
+        /**
+         * Highest rate, percent.
+         */maxAnnualRate: Amount? = nil, 
+        /**
+         * Largest amount as a multiple of the savings balance.
+         */loanToSavingsRatio: Amount? = nil, 
+        /**
+         * Months of saving required.
+         */requiredSavingsMonths: UInt32? = nil, 
+        /**
+         * Fewest guarantors.
+         */minGuarantors: UInt32? = nil, 
+        /**
+         * Most guarantors.
+         */maxGuarantors: UInt32? = nil, 
+        /**
+         * Fewest days from disbursement to the first due date.
+         */minFirstDueGapDays: UInt32? = nil, 
+        /**
+         * Most days from disbursement to the first due date.
+         */maxFirstDueGapDays: UInt32? = nil) {
+        self.minAmount = minAmount
+        self.maxAmount = maxAmount
+        self.minTenure = minTenure
+        self.maxTenure = maxTenure
+        self.minAnnualRate = minAnnualRate
+        self.maxAnnualRate = maxAnnualRate
+        self.loanToSavingsRatio = loanToSavingsRatio
+        self.requiredSavingsMonths = requiredSavingsMonths
+        self.minGuarantors = minGuarantors
+        self.maxGuarantors = maxGuarantors
+        self.minFirstDueGapDays = minFirstDueGapDays
+        self.maxFirstDueGapDays = maxFirstDueGapDays
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ProductBounds: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeProductBounds: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ProductBounds {
+        return
+            try ProductBounds(
+                minAmount: FfiConverterOptionTypeAmount.read(from: &buf), 
+                maxAmount: FfiConverterOptionTypeAmount.read(from: &buf), 
+                minTenure: FfiConverterOptionUInt32.read(from: &buf), 
+                maxTenure: FfiConverterOptionUInt32.read(from: &buf), 
+                minAnnualRate: FfiConverterOptionTypeAmount.read(from: &buf), 
+                maxAnnualRate: FfiConverterOptionTypeAmount.read(from: &buf), 
+                loanToSavingsRatio: FfiConverterOptionTypeAmount.read(from: &buf), 
+                requiredSavingsMonths: FfiConverterOptionUInt32.read(from: &buf), 
+                minGuarantors: FfiConverterOptionUInt32.read(from: &buf), 
+                maxGuarantors: FfiConverterOptionUInt32.read(from: &buf), 
+                minFirstDueGapDays: FfiConverterOptionUInt32.read(from: &buf), 
+                maxFirstDueGapDays: FfiConverterOptionUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ProductBounds, into buf: inout [UInt8]) {
+        FfiConverterOptionTypeAmount.write(value.minAmount, into: &buf)
+        FfiConverterOptionTypeAmount.write(value.maxAmount, into: &buf)
+        FfiConverterOptionUInt32.write(value.minTenure, into: &buf)
+        FfiConverterOptionUInt32.write(value.maxTenure, into: &buf)
+        FfiConverterOptionTypeAmount.write(value.minAnnualRate, into: &buf)
+        FfiConverterOptionTypeAmount.write(value.maxAnnualRate, into: &buf)
+        FfiConverterOptionTypeAmount.write(value.loanToSavingsRatio, into: &buf)
+        FfiConverterOptionUInt32.write(value.requiredSavingsMonths, into: &buf)
+        FfiConverterOptionUInt32.write(value.minGuarantors, into: &buf)
+        FfiConverterOptionUInt32.write(value.maxGuarantors, into: &buf)
+        FfiConverterOptionUInt32.write(value.minFirstDueGapDays, into: &buf)
+        FfiConverterOptionUInt32.write(value.maxFirstDueGapDays, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProductBounds_lift(_ buf: RustBuffer) throws -> ProductBounds {
+    return try FfiConverterTypeProductBounds.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProductBounds_lower(_ value: ProductBounds) -> RustBuffer {
+    return FfiConverterTypeProductBounds.lower(value)
+}
+
+
+/**
+ * An override as recorded in the decision.
+ */
+public struct RecordedOverride: Equatable, Hashable {
+    /**
+     * The code overridden.
+     */
+    public var code: String
+    /**
+     * The reason, as given.
+     */
+    public var reason: String
+    /**
+     * Whether any refusal had this code.
+     */
+    public var used: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The code overridden.
+         */code: String, 
+        /**
+         * The reason, as given.
+         */reason: String, 
+        /**
+         * Whether any refusal had this code.
+         */used: Bool) {
+        self.code = code
+        self.reason = reason
+        self.used = used
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RecordedOverride: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRecordedOverride: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RecordedOverride {
+        return
+            try RecordedOverride(
+                code: FfiConverterString.read(from: &buf), 
+                reason: FfiConverterString.read(from: &buf), 
+                used: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RecordedOverride, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.code, into: &buf)
+        FfiConverterString.write(value.reason, into: &buf)
+        FfiConverterBool.write(value.used, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecordedOverride_lift(_ buf: RustBuffer) throws -> RecordedOverride {
+    return try FfiConverterTypeRecordedOverride.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecordedOverride_lower(_ value: RecordedOverride) -> RustBuffer {
+    return FfiConverterTypeRecordedOverride.lower(value)
+}
+
+
+/**
+ * One reason the application cannot be approved as it stands.
+ */
+public struct Refusal: Equatable, Hashable {
+    /**
+     * The stable code, e.g. `E_APPROVAL_TENURE_ABOVE_MAX`.
+     */
+    public var code: String
+    /**
+     * The guarantor's member id, for the per-guarantor checks.
+     */
+    public var guarantor: String?
+    /**
+     * The bound that was crossed, as text for people (an amount, a count, a rate, a date).
+     */
+    public var limit: String
+    /**
+     * The value that crossed it, as text for people.
+     */
+    public var actual: String
+    /**
+     * Whether an override may lift it.
+     */
+    public var overridable: Bool
+    /**
+     * Whether an override lifted it.
+     */
+    public var overridden: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The stable code, e.g. `E_APPROVAL_TENURE_ABOVE_MAX`.
+         */code: String, 
+        /**
+         * The guarantor's member id, for the per-guarantor checks.
+         */guarantor: String?, 
+        /**
+         * The bound that was crossed, as text for people (an amount, a count, a rate, a date).
+         */limit: String, 
+        /**
+         * The value that crossed it, as text for people.
+         */actual: String, 
+        /**
+         * Whether an override may lift it.
+         */overridable: Bool, 
+        /**
+         * Whether an override lifted it.
+         */overridden: Bool) {
+        self.code = code
+        self.guarantor = guarantor
+        self.limit = limit
+        self.actual = actual
+        self.overridable = overridable
+        self.overridden = overridden
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Refusal: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRefusal: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Refusal {
+        return
+            try Refusal(
+                code: FfiConverterString.read(from: &buf), 
+                guarantor: FfiConverterOptionString.read(from: &buf), 
+                limit: FfiConverterString.read(from: &buf), 
+                actual: FfiConverterString.read(from: &buf), 
+                overridable: FfiConverterBool.read(from: &buf), 
+                overridden: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Refusal, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.code, into: &buf)
+        FfiConverterOptionString.write(value.guarantor, into: &buf)
+        FfiConverterString.write(value.limit, into: &buf)
+        FfiConverterString.write(value.actual, into: &buf)
+        FfiConverterBool.write(value.overridable, into: &buf)
+        FfiConverterBool.write(value.overridden, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRefusal_lift(_ buf: RustBuffer) throws -> Refusal {
+    return try FfiConverterTypeRefusal.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRefusal_lower(_ value: Refusal) -> RustBuffer {
+    return FfiConverterTypeRefusal.lower(value)
 }
 
 
@@ -1091,6 +3205,651 @@ public func FfiConverterTypeScheduleRow_lower(_ value: ScheduleRow) -> RustBuffe
 
 
 /**
+ * How a closed loan was closed.
+ */
+public struct StatementClosure: Equatable, Hashable {
+    /**
+     * `"repaid"`, `"foreclosed"`, … (wire name).
+     */
+    public var closureType: String
+    /**
+     * The closing date.
+     */
+    public var closedOn: IsoDate
+    /**
+     * Guarantors released by the closure.
+     */
+    public var guarantorsReleased: [String]
+    /**
+     * For a top-up: the new loan's id.
+     */
+    public var successorLoanId: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `"repaid"`, `"foreclosed"`, … (wire name).
+         */closureType: String, 
+        /**
+         * The closing date.
+         */closedOn: IsoDate, 
+        /**
+         * Guarantors released by the closure.
+         */guarantorsReleased: [String], 
+        /**
+         * For a top-up: the new loan's id.
+         */successorLoanId: String?) {
+        self.closureType = closureType
+        self.closedOn = closedOn
+        self.guarantorsReleased = guarantorsReleased
+        self.successorLoanId = successorLoanId
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension StatementClosure: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStatementClosure: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StatementClosure {
+        return
+            try StatementClosure(
+                closureType: FfiConverterString.read(from: &buf), 
+                closedOn: FfiConverterTypeIsoDate.read(from: &buf), 
+                guarantorsReleased: FfiConverterSequenceString.read(from: &buf), 
+                successorLoanId: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: StatementClosure, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.closureType, into: &buf)
+        FfiConverterTypeIsoDate.write(value.closedOn, into: &buf)
+        FfiConverterSequenceString.write(value.guarantorsReleased, into: &buf)
+        FfiConverterOptionString.write(value.successorLoanId, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStatementClosure_lift(_ buf: RustBuffer) throws -> StatementClosure {
+    return try FfiConverterTypeStatementClosure.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStatementClosure_lower(_ value: StatementClosure) -> RustBuffer {
+    return FfiConverterTypeStatementClosure.lower(value)
+}
+
+
+/**
+ * One fine of a [`LoanStatement`].
+ */
+public struct StatementFine: Equatable, Hashable {
+    /**
+     * The fine's key (`loan/installment/rule/occurrence`).
+     */
+    public var key: String
+    /**
+     * Installment number.
+     */
+    public var installment: UInt32
+    /**
+     * The rule that levied it.
+     */
+    public var ruleId: String
+    /**
+     * Occurrence (1-based).
+     */
+    public var occurrence: UInt32
+    /**
+     * Amount levied, currency units.
+     */
+    public var amount: Amount
+    /**
+     * Paid.
+     */
+    public var paid: Amount
+    /**
+     * Waived.
+     */
+    public var waived: Amount
+    /**
+     * Written off.
+     */
+    public var writtenOff: Amount
+    /**
+     * Still due.
+     */
+    public var balance: Amount
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The fine's key (`loan/installment/rule/occurrence`).
+         */key: String, 
+        /**
+         * Installment number.
+         */installment: UInt32, 
+        /**
+         * The rule that levied it.
+         */ruleId: String, 
+        /**
+         * Occurrence (1-based).
+         */occurrence: UInt32, 
+        /**
+         * Amount levied, currency units.
+         */amount: Amount, 
+        /**
+         * Paid.
+         */paid: Amount, 
+        /**
+         * Waived.
+         */waived: Amount, 
+        /**
+         * Written off.
+         */writtenOff: Amount, 
+        /**
+         * Still due.
+         */balance: Amount) {
+        self.key = key
+        self.installment = installment
+        self.ruleId = ruleId
+        self.occurrence = occurrence
+        self.amount = amount
+        self.paid = paid
+        self.waived = waived
+        self.writtenOff = writtenOff
+        self.balance = balance
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension StatementFine: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStatementFine: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StatementFine {
+        return
+            try StatementFine(
+                key: FfiConverterString.read(from: &buf), 
+                installment: FfiConverterUInt32.read(from: &buf), 
+                ruleId: FfiConverterString.read(from: &buf), 
+                occurrence: FfiConverterUInt32.read(from: &buf), 
+                amount: FfiConverterTypeAmount.read(from: &buf), 
+                paid: FfiConverterTypeAmount.read(from: &buf), 
+                waived: FfiConverterTypeAmount.read(from: &buf), 
+                writtenOff: FfiConverterTypeAmount.read(from: &buf), 
+                balance: FfiConverterTypeAmount.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: StatementFine, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.key, into: &buf)
+        FfiConverterUInt32.write(value.installment, into: &buf)
+        FfiConverterString.write(value.ruleId, into: &buf)
+        FfiConverterUInt32.write(value.occurrence, into: &buf)
+        FfiConverterTypeAmount.write(value.amount, into: &buf)
+        FfiConverterTypeAmount.write(value.paid, into: &buf)
+        FfiConverterTypeAmount.write(value.waived, into: &buf)
+        FfiConverterTypeAmount.write(value.writtenOff, into: &buf)
+        FfiConverterTypeAmount.write(value.balance, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStatementFine_lift(_ buf: RustBuffer) throws -> StatementFine {
+    return try FfiConverterTypeStatementFine.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStatementFine_lower(_ value: StatementFine) -> RustBuffer {
+    return FfiConverterTypeStatementFine.lower(value)
+}
+
+
+/**
+ * One installment of a [`LoanStatement`].
+ */
+public struct StatementInstallment: Equatable, Hashable {
+    /**
+     * 1-based number.
+     */
+    public var number: UInt32
+    /**
+     * Due date.
+     */
+    public var dueOn: IsoDate
+    /**
+     * `"paid"`, `"partially_paid"`, `"overdue"`, … (wire name).
+     */
+    public var status: String
+    /**
+     * Principal scheduled, currency units.
+     */
+    public var principal: Amount
+    /**
+     * Interest scheduled, currency units.
+     */
+    public var interest: Amount
+    /**
+     * Principal paid.
+     */
+    public var principalPaid: Amount
+    /**
+     * Interest paid.
+     */
+    public var interestPaid: Amount
+    /**
+     * Waived.
+     */
+    public var waived: Amount
+    /**
+     * Cancelled (by a foreclosure or a top-up).
+     */
+    public var cancelled: Amount
+    /**
+     * Written off.
+     */
+    public var writtenOff: Amount
+    /**
+     * Still unpaid.
+     */
+    public var unpaid: Amount
+    /**
+     * Principal deferred to later installments.
+     */
+    public var deferredPrincipal: Amount
+    /**
+     * Fines due on this installment.
+     */
+    public var finesDue: Amount
+    /**
+     * Days past due at day-end of the statement date.
+     */
+    public var daysPastDue: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * 1-based number.
+         */number: UInt32, 
+        /**
+         * Due date.
+         */dueOn: IsoDate, 
+        /**
+         * `"paid"`, `"partially_paid"`, `"overdue"`, … (wire name).
+         */status: String, 
+        /**
+         * Principal scheduled, currency units.
+         */principal: Amount, 
+        /**
+         * Interest scheduled, currency units.
+         */interest: Amount, 
+        /**
+         * Principal paid.
+         */principalPaid: Amount, 
+        /**
+         * Interest paid.
+         */interestPaid: Amount, 
+        /**
+         * Waived.
+         */waived: Amount, 
+        /**
+         * Cancelled (by a foreclosure or a top-up).
+         */cancelled: Amount, 
+        /**
+         * Written off.
+         */writtenOff: Amount, 
+        /**
+         * Still unpaid.
+         */unpaid: Amount, 
+        /**
+         * Principal deferred to later installments.
+         */deferredPrincipal: Amount, 
+        /**
+         * Fines due on this installment.
+         */finesDue: Amount, 
+        /**
+         * Days past due at day-end of the statement date.
+         */daysPastDue: Int64) {
+        self.number = number
+        self.dueOn = dueOn
+        self.status = status
+        self.principal = principal
+        self.interest = interest
+        self.principalPaid = principalPaid
+        self.interestPaid = interestPaid
+        self.waived = waived
+        self.cancelled = cancelled
+        self.writtenOff = writtenOff
+        self.unpaid = unpaid
+        self.deferredPrincipal = deferredPrincipal
+        self.finesDue = finesDue
+        self.daysPastDue = daysPastDue
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension StatementInstallment: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStatementInstallment: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StatementInstallment {
+        return
+            try StatementInstallment(
+                number: FfiConverterUInt32.read(from: &buf), 
+                dueOn: FfiConverterTypeIsoDate.read(from: &buf), 
+                status: FfiConverterString.read(from: &buf), 
+                principal: FfiConverterTypeAmount.read(from: &buf), 
+                interest: FfiConverterTypeAmount.read(from: &buf), 
+                principalPaid: FfiConverterTypeAmount.read(from: &buf), 
+                interestPaid: FfiConverterTypeAmount.read(from: &buf), 
+                waived: FfiConverterTypeAmount.read(from: &buf), 
+                cancelled: FfiConverterTypeAmount.read(from: &buf), 
+                writtenOff: FfiConverterTypeAmount.read(from: &buf), 
+                unpaid: FfiConverterTypeAmount.read(from: &buf), 
+                deferredPrincipal: FfiConverterTypeAmount.read(from: &buf), 
+                finesDue: FfiConverterTypeAmount.read(from: &buf), 
+                daysPastDue: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: StatementInstallment, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.number, into: &buf)
+        FfiConverterTypeIsoDate.write(value.dueOn, into: &buf)
+        FfiConverterString.write(value.status, into: &buf)
+        FfiConverterTypeAmount.write(value.principal, into: &buf)
+        FfiConverterTypeAmount.write(value.interest, into: &buf)
+        FfiConverterTypeAmount.write(value.principalPaid, into: &buf)
+        FfiConverterTypeAmount.write(value.interestPaid, into: &buf)
+        FfiConverterTypeAmount.write(value.waived, into: &buf)
+        FfiConverterTypeAmount.write(value.cancelled, into: &buf)
+        FfiConverterTypeAmount.write(value.writtenOff, into: &buf)
+        FfiConverterTypeAmount.write(value.unpaid, into: &buf)
+        FfiConverterTypeAmount.write(value.deferredPrincipal, into: &buf)
+        FfiConverterTypeAmount.write(value.finesDue, into: &buf)
+        FfiConverterInt64.write(value.daysPastDue, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStatementInstallment_lift(_ buf: RustBuffer) throws -> StatementInstallment {
+    return try FfiConverterTypeStatementInstallment.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStatementInstallment_lower(_ value: StatementInstallment) -> RustBuffer {
+    return FfiConverterTypeStatementInstallment.lower(value)
+}
+
+
+/**
+ * A restructured loan's flag and performance period.
+ */
+public struct StatementRestructure: Equatable, Hashable {
+    /**
+     * The date of the first explicit restructure.
+     */
+    public var on: IsoDate
+    /**
+     * Its reason.
+     */
+    public var reason: String
+    /**
+     * The first payment under the new terms, if any yet.
+     */
+    public var firstPaymentOn: IsoDate?
+    /**
+     * Months of satisfactory performance required.
+     */
+    public var performanceMonths: UInt32
+    /**
+     * The first date the loan may be upgraded (none until the first payment).
+     */
+    public var upgradeFrom: IsoDate?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The date of the first explicit restructure.
+         */on: IsoDate, 
+        /**
+         * Its reason.
+         */reason: String, 
+        /**
+         * The first payment under the new terms, if any yet.
+         */firstPaymentOn: IsoDate?, 
+        /**
+         * Months of satisfactory performance required.
+         */performanceMonths: UInt32, 
+        /**
+         * The first date the loan may be upgraded (none until the first payment).
+         */upgradeFrom: IsoDate?) {
+        self.on = on
+        self.reason = reason
+        self.firstPaymentOn = firstPaymentOn
+        self.performanceMonths = performanceMonths
+        self.upgradeFrom = upgradeFrom
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension StatementRestructure: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStatementRestructure: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StatementRestructure {
+        return
+            try StatementRestructure(
+                on: FfiConverterTypeIsoDate.read(from: &buf), 
+                reason: FfiConverterString.read(from: &buf), 
+                firstPaymentOn: FfiConverterOptionTypeIsoDate.read(from: &buf), 
+                performanceMonths: FfiConverterUInt32.read(from: &buf), 
+                upgradeFrom: FfiConverterOptionTypeIsoDate.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: StatementRestructure, into buf: inout [UInt8]) {
+        FfiConverterTypeIsoDate.write(value.on, into: &buf)
+        FfiConverterString.write(value.reason, into: &buf)
+        FfiConverterOptionTypeIsoDate.write(value.firstPaymentOn, into: &buf)
+        FfiConverterUInt32.write(value.performanceMonths, into: &buf)
+        FfiConverterOptionTypeIsoDate.write(value.upgradeFrom, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStatementRestructure_lift(_ buf: RustBuffer) throws -> StatementRestructure {
+    return try FfiConverterTypeStatementRestructure.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStatementRestructure_lower(_ value: StatementRestructure) -> RustBuffer {
+    return FfiConverterTypeStatementRestructure.lower(value)
+}
+
+
+/**
+ * What was written off on a written-off loan, recovered and is still owed.
+ */
+public struct StatementWriteOff: Equatable, Hashable {
+    /**
+     * The write-off date.
+     */
+    public var writtenOffOn: IsoDate
+    /**
+     * Principal written off, currency units.
+     */
+    public var principal: Amount
+    /**
+     * Interest written off.
+     */
+    public var interest: Amount
+    /**
+     * Fines written off.
+     */
+    public var fines: Amount
+    /**
+     * Total written off.
+     */
+    public var total: Amount
+    /**
+     * Recovered since.
+     */
+    public var recovered: Amount
+    /**
+     * Waived in a settlement.
+     */
+    public var settlementWaived: Amount
+    /**
+     * Still owed.
+     */
+    public var stillOwed: Amount
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The write-off date.
+         */writtenOffOn: IsoDate, 
+        /**
+         * Principal written off, currency units.
+         */principal: Amount, 
+        /**
+         * Interest written off.
+         */interest: Amount, 
+        /**
+         * Fines written off.
+         */fines: Amount, 
+        /**
+         * Total written off.
+         */total: Amount, 
+        /**
+         * Recovered since.
+         */recovered: Amount, 
+        /**
+         * Waived in a settlement.
+         */settlementWaived: Amount, 
+        /**
+         * Still owed.
+         */stillOwed: Amount) {
+        self.writtenOffOn = writtenOffOn
+        self.principal = principal
+        self.interest = interest
+        self.fines = fines
+        self.total = total
+        self.recovered = recovered
+        self.settlementWaived = settlementWaived
+        self.stillOwed = stillOwed
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension StatementWriteOff: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStatementWriteOff: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StatementWriteOff {
+        return
+            try StatementWriteOff(
+                writtenOffOn: FfiConverterTypeIsoDate.read(from: &buf), 
+                principal: FfiConverterTypeAmount.read(from: &buf), 
+                interest: FfiConverterTypeAmount.read(from: &buf), 
+                fines: FfiConverterTypeAmount.read(from: &buf), 
+                total: FfiConverterTypeAmount.read(from: &buf), 
+                recovered: FfiConverterTypeAmount.read(from: &buf), 
+                settlementWaived: FfiConverterTypeAmount.read(from: &buf), 
+                stillOwed: FfiConverterTypeAmount.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: StatementWriteOff, into buf: inout [UInt8]) {
+        FfiConverterTypeIsoDate.write(value.writtenOffOn, into: &buf)
+        FfiConverterTypeAmount.write(value.principal, into: &buf)
+        FfiConverterTypeAmount.write(value.interest, into: &buf)
+        FfiConverterTypeAmount.write(value.fines, into: &buf)
+        FfiConverterTypeAmount.write(value.total, into: &buf)
+        FfiConverterTypeAmount.write(value.recovered, into: &buf)
+        FfiConverterTypeAmount.write(value.settlementWaived, into: &buf)
+        FfiConverterTypeAmount.write(value.stillOwed, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStatementWriteOff_lift(_ buf: RustBuffer) throws -> StatementWriteOff {
+    return try FfiConverterTypeStatementWriteOff.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStatementWriteOff_lower(_ value: StatementWriteOff) -> RustBuffer {
+    return FfiConverterTypeStatementWriteOff.lower(value)
+}
+
+
+/**
  * What a top-up of a loan would look like (the `topup_quote` operation's output).
  */
 public struct TopUpQuote: Equatable, Hashable {
@@ -1213,7 +3972,8 @@ public func FfiConverterTypeTopUpQuote_lower(_ value: TopUpQuote) -> RustBuffer 
  * An operation's refusal, or a defect inside the library.
  *
  * In Kotlin: `WindeepException.Refused` / `WindeepException.Internal`, each with `code` (the
- * core's stable `E_…` code) and `detail` (the core's message, for people).
+ * core's stable `E_…` code) and `detail` (the core's message, for people); `Refused` also has
+ * `field`, the input field the refusal is about where it names one (else null).
  *
  * # Example
  * ```
@@ -1235,7 +3995,12 @@ enum WindeepException: Swift.Error, Equatable, Hashable, Foundation.LocalizedErr
          */code: String, 
         /**
          * The core's message (may be reworded between versions; match on `code`).
-         */detail: String
+         */detail: String, 
+        /**
+         * The input field the refusal is about, where it names one (see
+         * [`windeep_core::CoreError::field`]; a typed function's own argument, e.g.
+         * `settlement_on`, for a date it cannot read); `None` otherwise.
+         */field: String?
     )
     /**
      * A panic inside the library (a defect): `code` is always `E_INTERNAL`.
@@ -1279,7 +4044,8 @@ public struct FfiConverterTypeWindeepException: FfiConverterRustBuffer {
         
         case 1: return .Refused(
             code: try FfiConverterString.read(from: &buf), 
-            detail: try FfiConverterString.read(from: &buf)
+            detail: try FfiConverterString.read(from: &buf), 
+            field: try FfiConverterOptionString.read(from: &buf)
             )
         case 2: return .Internal(
             code: try FfiConverterString.read(from: &buf), 
@@ -1297,10 +4063,11 @@ public struct FfiConverterTypeWindeepException: FfiConverterRustBuffer {
 
         
         
-        case let .Refused(code,detail):
+        case let .Refused(code,detail,field):
             writeInt(&buf, Int32(1))
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionString.write(field, into: &buf)
             
         
         case let .Internal(code,detail):
@@ -1330,6 +4097,54 @@ public func FfiConverterTypeWindeepException_lower(_ value: WindeepException) ->
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = UInt32?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt32.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt32.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionBool: FfiConverterRustBuffer {
+    typealias SwiftType = Bool?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterBool.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterBool.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
     typealias SwiftType = String?
 
@@ -1354,6 +4169,126 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeCurrencySpec: FfiConverterRustBuffer {
+    typealias SwiftType = CurrencySpec?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeCurrencySpec.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeCurrencySpec.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeGuarantorPolicy: FfiConverterRustBuffer {
+    typealias SwiftType = GuarantorPolicy?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeGuarantorPolicy.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeGuarantorPolicy.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeStatementClosure: FfiConverterRustBuffer {
+    typealias SwiftType = StatementClosure?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeStatementClosure.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeStatementClosure.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeStatementRestructure: FfiConverterRustBuffer {
+    typealias SwiftType = StatementRestructure?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeStatementRestructure.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeStatementRestructure.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeStatementWriteOff: FfiConverterRustBuffer {
+    typealias SwiftType = StatementWriteOff?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeStatementWriteOff.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeStatementWriteOff.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeAmount: FfiConverterRustBuffer {
     typealias SwiftType = Amount?
 
@@ -1370,6 +4305,30 @@ fileprivate struct FfiConverterOptionTypeAmount: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeAmount.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeIsoDate: FfiConverterRustBuffer {
+    typealias SwiftType = IsoDate?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeIsoDate.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeIsoDate.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -1403,6 +4362,181 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeAllocationLine: FfiConverterRustBuffer {
+    typealias SwiftType = [AllocationLine]
+
+    public static func write(_ value: [AllocationLine], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeAllocationLine.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [AllocationLine] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [AllocationLine]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeAllocationLine.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeApprovalOverride: FfiConverterRustBuffer {
+    typealias SwiftType = [ApprovalOverride]
+
+    public static func write(_ value: [ApprovalOverride], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeApprovalOverride.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ApprovalOverride] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ApprovalOverride]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeApprovalOverride.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeFineAssessment: FfiConverterRustBuffer {
+    typealias SwiftType = [FineAssessment]
+
+    public static func write(_ value: [FineAssessment], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeFineAssessment.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [FineAssessment] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [FineAssessment]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeFineAssessment.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeGuarantor: FfiConverterRustBuffer {
+    typealias SwiftType = [Guarantor]
+
+    public static func write(_ value: [Guarantor], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeGuarantor.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Guarantor] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Guarantor]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeGuarantor.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeInstallmentDues: FfiConverterRustBuffer {
+    typealias SwiftType = [InstallmentDues]
+
+    public static func write(_ value: [InstallmentDues], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeInstallmentDues.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [InstallmentDues] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [InstallmentDues]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeInstallmentDues.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeRecordedOverride: FfiConverterRustBuffer {
+    typealias SwiftType = [RecordedOverride]
+
+    public static func write(_ value: [RecordedOverride], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRecordedOverride.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [RecordedOverride] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [RecordedOverride]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRecordedOverride.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeRefusal: FfiConverterRustBuffer {
+    typealias SwiftType = [Refusal]
+
+    public static func write(_ value: [Refusal], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRefusal.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Refusal] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Refusal]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRefusal.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeScheduleRow: FfiConverterRustBuffer {
     typealias SwiftType = [ScheduleRow]
 
@@ -1420,6 +4554,56 @@ fileprivate struct FfiConverterSequenceTypeScheduleRow: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeScheduleRow.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeStatementFine: FfiConverterRustBuffer {
+    typealias SwiftType = [StatementFine]
+
+    public static func write(_ value: [StatementFine], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeStatementFine.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [StatementFine] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [StatementFine]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeStatementFine.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeStatementInstallment: FfiConverterRustBuffer {
+    typealias SwiftType = [StatementInstallment]
+
+    public static func write(_ value: [StatementInstallment], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeStatementInstallment.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [StatementInstallment] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [StatementInstallment]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeStatementInstallment.read(from: &buf))
         }
         return seq
     }
@@ -1627,6 +4811,103 @@ public func topupQuote(eventsJson: String, on: IsoDate, amount: Amount, restruct
     )
 })
 }
+/**
+ * How the payment of `request` is allocated over its dues (operation `allocate`).
+ *
+ * # Errors
+ * The core's refusals (`E_INVALID_AMOUNT`, `E_UNKNOWN_INSTALLMENT`, …) as
+ * [`WindeepException::Refused`].
+ *
+ * # Example
+ * ```
+ * use windeep_mobile::typed::{Amount, IsoDate, AllocateRequest, InstallmentDues, allocate};
+ * let a = allocate(AllocateRequest {
+ * amount: Amount("1500".into()), paid_on: IsoDate("2026-02-05".into()),
+ * dues: vec![InstallmentDues { installment: 1, due_on: IsoDate("2026-02-05".into()),
+ * interest: Amount("1000.00".into()), principal: Amount("7884.88".into()), fine: None }],
+ * installment: None, preset: None, excess: None, currency: None }).unwrap();
+ * assert_eq!(a.lines[0].component, "interest");
+ * assert_eq!(a.lines[1].amount, Amount("500.00".into()));
+ * ```
+ */
+public func allocate(request: AllocateRequest)throws  -> AllocationResult  {
+    return try  FfiConverterTypeAllocationResult_lift(try rustCallWithError(FfiConverterTypeWindeepException_lift) {
+        uniffiCallStatus in
+    uniffi_windeep_mobile_fn_func_allocate(
+        FfiConverterTypeAllocateRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+/**
+ * The daily fine job on the loan whose event log is `events_json`, with the fine rules
+ * `rules_json` (a JSON array of rules as in `docs/fines.md`), on `as_of`; `product` selects
+ * the rules of one product (operation `loan_fines`).
+ *
+ * # Errors
+ * The core's refusals (`E_INVALID_FINE_RULE`, `E_INVALID_EVENT`, …) as
+ * [`WindeepException::Refused`].
+ */
+public func loanFines(eventsJson: String, asOf: IsoDate, rulesJson: String, product: String?)throws  -> LoanFinesResult  {
+    return try  FfiConverterTypeLoanFinesResult_lift(try rustCallWithError(FfiConverterTypeWindeepException_lift) {
+        uniffiCallStatus in
+    uniffi_windeep_mobile_fn_func_loan_fines(
+        FfiConverterString.lower(eventsJson),
+        FfiConverterTypeIsoDate_lower(asOf),
+        FfiConverterString.lower(rulesJson),
+        FfiConverterOptionString.lower(product),uniffiCallStatus
+    )
+})
+}
+/**
+ * A loan's state and statement on `as_of`, replayed from its event log `events_json` (a JSON
+ * array of the loan's events, exactly as stored by the server and as in `fixtures/account/`;
+ * operation `loan_statement`).
+ *
+ * # Errors
+ * The core's refusals (`E_INVALID_EVENT`, `E_LOAN_CLOSED`, …) as
+ * [`WindeepException::Refused`].
+ */
+public func loanStatement(eventsJson: String, asOf: IsoDate)throws  -> LoanStatement  {
+    return try  FfiConverterTypeLoanStatement_lift(try rustCallWithError(FfiConverterTypeWindeepException_lift) {
+        uniffiCallStatus in
+    uniffi_windeep_mobile_fn_func_loan_statement(
+        FfiConverterString.lower(eventsJson),
+        FfiConverterTypeIsoDate_lower(asOf),uniffiCallStatus
+    )
+})
+}
+/**
+ * Checks a loan application against the product, the member and the guarantors (operation
+ * `approve_loan`).
+ *
+ * # Errors
+ * The core's refusals of the input itself (`E_INVALID_APPLICATION`, `E_INVALID_OVERRIDE`,
+ * `E_OVERRIDE_WITHOUT_REASON`, …) as [`WindeepException::Refused`]; reasons not to approve
+ * are not errors but the decision's `refusals`.
+ *
+ * # Example
+ * ```
+ * use windeep_mobile::typed::{Amount, IsoDate, approve_loan, ApprovalRequest, LoanApplication,
+ * MemberFacts, ProductBounds};
+ * let d = approve_loan(ApprovalRequest {
+ * application: LoanApplication { amount: Amount("50000".into()), tenure: 48,
+ * annual_rate: Amount("12".into()), disbursed_on: IsoDate("2026-01-05".into()),
+ * first_due_on: IsoDate("2026-02-05".into()), fixed_due_day: None, frequency: None },
+ * member: MemberFacts { savings_balance: Amount("30000".into()), savings_months: 12 },
+ * product: ProductBounds { max_tenure: Some(36), ..ProductBounds::default() },
+ * guarantors: vec![], guarantor_policy: None, overrides: vec![], currency: None }).unwrap();
+ * assert!(!d.approved);
+ * assert!(d.refusals.iter().any(|r| r.code == "E_APPROVAL_TENURE_ABOVE_MAX"));
+ * ```
+ */
+public func approveLoan(request: ApprovalRequest)throws  -> ApprovalDecision  {
+    return try  FfiConverterTypeApprovalDecision_lift(try rustCallWithError(FfiConverterTypeWindeepException_lift) {
+        uniffiCallStatus in
+    uniffi_windeep_mobile_fn_func_approve_loan(
+        FfiConverterTypeApprovalRequest_lower(request),uniffiCallStatus
+    )
+})
+}
 
 private enum InitializationResult {
     case ok
@@ -1659,6 +4940,18 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_windeep_mobile_checksum_func_topup_quote() != 38854) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_windeep_mobile_checksum_func_allocate() != 23584) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_windeep_mobile_checksum_func_loan_fines() != 27374) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_windeep_mobile_checksum_func_loan_statement() != 3564) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_windeep_mobile_checksum_func_approve_loan() != 42496) {
         return InitializationResult.apiChecksumMismatch
     }
 

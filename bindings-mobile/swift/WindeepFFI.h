@@ -275,6 +275,26 @@ RustBuffer uniffi_windeep_mobile_fn_func_schedule(RustBuffer request, RustCallSt
 RustBuffer uniffi_windeep_mobile_fn_func_topup_quote(RustBuffer events_json, RustBuffer on, RustBuffer amount, RustBuffer restructure, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_FN_FUNC_ALLOCATE
+#define UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_FN_FUNC_ALLOCATE
+RustBuffer uniffi_windeep_mobile_fn_func_allocate(RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_FN_FUNC_LOAN_FINES
+#define UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_FN_FUNC_LOAN_FINES
+RustBuffer uniffi_windeep_mobile_fn_func_loan_fines(RustBuffer events_json, RustBuffer as_of, RustBuffer rules_json, RustBuffer product, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_FN_FUNC_LOAN_STATEMENT
+#define UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_FN_FUNC_LOAN_STATEMENT
+RustBuffer uniffi_windeep_mobile_fn_func_loan_statement(RustBuffer events_json, RustBuffer as_of, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_FN_FUNC_APPROVE_LOAN
+#define UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_FN_FUNC_APPROVE_LOAN
+RustBuffer uniffi_windeep_mobile_fn_func_approve_loan(RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_FFI_WINDEEP_MOBILE_RUSTBUFFER_ALLOC
 #define UNIFFI_FFIDEF_FFI_WINDEEP_MOBILE_RUSTBUFFER_ALLOC
 RustBuffer ffi_windeep_mobile_rustbuffer_alloc(uint64_t size, RustCallStatus *_Nonnull out_status
@@ -568,6 +588,30 @@ uint16_t uniffi_windeep_mobile_checksum_func_schedule(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_CHECKSUM_FUNC_TOPUP_QUOTE
 #define UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_CHECKSUM_FUNC_TOPUP_QUOTE
 uint16_t uniffi_windeep_mobile_checksum_func_topup_quote(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_CHECKSUM_FUNC_ALLOCATE
+#define UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_CHECKSUM_FUNC_ALLOCATE
+uint16_t uniffi_windeep_mobile_checksum_func_allocate(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_CHECKSUM_FUNC_LOAN_FINES
+#define UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_CHECKSUM_FUNC_LOAN_FINES
+uint16_t uniffi_windeep_mobile_checksum_func_loan_fines(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_CHECKSUM_FUNC_LOAN_STATEMENT
+#define UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_CHECKSUM_FUNC_LOAN_STATEMENT
+uint16_t uniffi_windeep_mobile_checksum_func_loan_statement(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_CHECKSUM_FUNC_APPROVE_LOAN
+#define UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_CHECKSUM_FUNC_APPROVE_LOAN
+uint16_t uniffi_windeep_mobile_checksum_func_approve_loan(void
     
 );
 #endif

@@ -532,6 +532,26 @@ pub enum CoreError {
 }
 
 impl CoreError {
+    /// The input field the error is about, where the refusal names one: the event field of
+    /// `E_BLANK_IDENTIFIER` (`id`, `idempotency_key`), the first differing body field of
+    /// `E_IDEMPOTENCY_CONFLICT` (e.g. `body.amount`), the policy field of
+    /// `E_PERCENT_OUT_OF_RANGE`; `None` for every other error (its message says where).
+    ///
+    /// # Example
+    /// ```
+    /// use windeep_core::CoreError;
+    /// assert_eq!(CoreError::BlankIdentifier { field: "id" }.field(), Some("id"));
+    /// assert_eq!(CoreError::InvalidTenure.field(), None);
+    /// ```
+    #[must_use]
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::IdempotencyConflict { field, .. } => Some(field),
+            Self::BlankIdentifier { field } | Self::PercentOutOfRange { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
     /// The stable machine code of this error, e.g. `"E_INVALID_TENURE"`.
     ///
     /// # Example

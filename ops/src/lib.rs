@@ -21,6 +21,7 @@ pub mod typed;
 
 pub use registry::{Operation, errors};
 
+#[cfg(feature = "bank")]
 use base64::Engine as _;
 use chrono::NaiveDate;
 use schemars::JsonSchema;
@@ -34,10 +35,12 @@ use windeep_core::RoundingPolicy;
 use windeep_core::account::{
     LoanEvent, apply_event, foreclosure_quote, replay, topup_quote_restructured, verify_chain,
 };
+#[cfg(feature = "bank")]
 use windeep_core::bank::{
     self, ColumnSpec, Format, LayoutChoice, Mapping, MatchInput, MatchResult, PartInput, PriorKey,
     ReconcileInput, StatementOptions,
 };
+#[cfg(feature = "bank")]
 use windeep_core::bank::{MappingOutcome, Reconciliation};
 use windeep_core::wire::error_from_serde;
 use windeep_core::{AlertConfig, check_books};
@@ -289,6 +292,7 @@ pub fn assess_fines(input: &AssessFinesInput) -> Result<AssessFinesReport> {
     })
 }
 
+#[cfg(feature = "bank")]
 /// The input of the `bank_import` operation (see `docs/bank.md`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -327,6 +331,7 @@ pub struct ImportRequest {
     pub prior: Vec<PriorKey>,
 }
 
+#[cfg(feature = "bank")]
 impl ImportRequest {
     /// The statement options these fields describe.
     ///
@@ -374,6 +379,7 @@ impl ImportRequest {
     }
 }
 
+#[cfg(feature = "bank")]
 /// Runs the `bank_import` operation.
 ///
 /// # Errors
@@ -413,6 +419,7 @@ pub fn bank_import(request: &ImportRequest) -> Result<bank::ImportReport> {
     )
 }
 
+#[cfg(feature = "bank")]
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SplitRequest {
@@ -422,6 +429,7 @@ struct SplitRequest {
     currency: Currency,
 }
 
+#[cfg(feature = "bank")]
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct UnmapRequest {
@@ -432,6 +440,7 @@ struct UnmapRequest {
     currency: Currency,
 }
 
+#[cfg(feature = "bank")]
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct IgnoreRequest {
@@ -736,6 +745,7 @@ impl Sink for TypedSink {
     }
 }
 
+#[cfg(feature = "bank")]
 /// `{"results": …}`: the `bank_match` operation's output.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct MatchOutput {
@@ -797,23 +807,25 @@ operations! {
     loan_fines ("fines") "The daily fine job on one loan: assessments and the events to append.":
         LoanFinesInput => LoanFinesReport, errors [INPUT, TERMS, EVENTS, FINES],
         |i| loan_fines(&i.events, i.as_of, &i.rules, i.product);
-    bank_import ("bank") "Reads a bank statement (CSV or XLSX) into rows, with duplicates found.":
-        ImportRequest => bank::ImportReport, errors [INPUT, STATEMENT], |i| bank_import(&i);
-    bank_match ("bank") "Suggests what each bank line paid.":
-        MatchInput => MatchOutput, errors [INPUT, POLICY],
-        |i| bank::suggest(&i).map(|results| MatchOutput { results });
-    bank_split ("bank") "Splits one bank line's mapping into parts.":
-        SplitRequest => MappingOutcome, errors [INPUT, MAPPING],
-        |i| bank::split(i.mapping, &i.parts, &i.currency);
-    bank_unmap ("bank") "Removes parts (or all) of a bank line's mapping.":
-        UnmapRequest => MappingOutcome, errors [INPUT, MAPPING],
-        |i| bank::unmap(i.mapping, i.parts.as_deref(), &i.currency);
-    bank_ignore ("bank") "Marks a bank line as not the society's business, with a reason.":
-        IgnoreRequest => MappingOutcome, errors [INPUT, MAPPING],
-        |i| bank::ignore(i.mapping, &i.reason, &i.currency);
-    bank_reconcile ("bank") "Reconciles a statement's lines with the books' bank account.":
-        ReconcileInput => Reconciliation, errors [INPUT, MAPPING],
-        |i| bank::reconcile(&i);
+    #[cfg(feature = "bank")] {
+        bank_import ("bank") "Reads a bank statement (CSV or XLSX) into rows, with duplicates found.":
+            ImportRequest => bank::ImportReport, errors [INPUT, STATEMENT], |i| bank_import(&i);
+        bank_match ("bank") "Suggests what each bank line paid.":
+            MatchInput => MatchOutput, errors [INPUT, POLICY],
+            |i| bank::suggest(&i).map(|results| MatchOutput { results });
+        bank_split ("bank") "Splits one bank line's mapping into parts.":
+            SplitRequest => MappingOutcome, errors [INPUT, MAPPING],
+            |i| bank::split(i.mapping, &i.parts, &i.currency);
+        bank_unmap ("bank") "Removes parts (or all) of a bank line's mapping.":
+            UnmapRequest => MappingOutcome, errors [INPUT, MAPPING],
+            |i| bank::unmap(i.mapping, i.parts.as_deref(), &i.currency);
+        bank_ignore ("bank") "Marks a bank line as not the society's business, with a reason.":
+            IgnoreRequest => MappingOutcome, errors [INPUT, MAPPING],
+            |i| bank::ignore(i.mapping, &i.reason, &i.currency);
+        bank_reconcile ("bank") "Reconciles a statement's lines with the books' bank account.":
+            ReconcileInput => Reconciliation, errors [INPUT, MAPPING],
+            |i| bank::reconcile(&i);
+    }
     audit_loan ("audit") "Audits one loan kept by the legacy system against the rules.":
         AuditLoanInput => LoanAudit, errors [INPUT],
         |i| Ok::<_, CoreError>(audit_loan(

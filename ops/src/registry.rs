@@ -179,8 +179,41 @@ pub mod errors {
 /// An entry reads
 /// `name (area) "one-line doc": InputType => OutputType, errors [GROUP, …], |input| expression;`
 /// where the expression turns the parsed input into `Result<OutputType>`.
+///
+/// One block of entries in the middle of the table may be conditional:
+/// `#[cfg(feature = "bank")] { entries }`. Its entries keep their place in the table when the
+/// condition holds and are left out of the registry, the operation list and the dispatch when
+/// it does not (their names are then unknown operations).
 macro_rules! operations {
-    ($(
+    (
+        $(
+            $name:ident ($area:literal) $doc:literal : $input:ty => $output:ty,
+                errors [$($group:ident),* $(,)?], |$i:ident| $run:expr;
+        )*
+        #[cfg($cond:meta)] {
+            $(
+                $cname:ident ($carea:literal) $cdoc:literal : $cinput:ty => $coutput:ty,
+                    errors [$($cgroup:ident),* $(,)?], |$ci:ident| $crun:expr;
+            )*
+        }
+        $(
+            $tname:ident ($tarea:literal) $tdoc:literal : $tinput:ty => $toutput:ty,
+                errors [$($tgroup:ident),* $(,)?], |$ti:ident| $trun:expr;
+        )*
+    ) => {
+        #[cfg($cond)]
+        operations! { @emit
+            $( $name ($area) $doc : $input => $output, errors [$($group),*], |$i| $run; )*
+            $( $cname ($carea) $cdoc : $cinput => $coutput, errors [$($cgroup),*], |$ci| $crun; )*
+            $( $tname ($tarea) $tdoc : $tinput => $toutput, errors [$($tgroup),*], |$ti| $trun; )*
+        }
+        #[cfg(not($cond))]
+        operations! { @emit
+            $( $name ($area) $doc : $input => $output, errors [$($group),*], |$i| $run; )*
+            $( $tname ($tarea) $tdoc : $tinput => $toutput, errors [$($tgroup),*], |$ti| $trun; )*
+        }
+    };
+    (@emit $(
         $name:ident ($area:literal) $doc:literal : $input:ty => $output:ty,
             errors [$($group:ident),* $(,)?], |$i:ident| $run:expr;
     )*) => {

@@ -50,7 +50,11 @@ fn every_golden_error_is_declared_by_its_operation() {
         let Some(code) = case["expected_error"]["code"].as_str() else {
             continue;
         };
-        let op = operation(case["operation"].as_str().unwrap()).unwrap();
+        let name = case["operation"].as_str().unwrap();
+        if !cfg!(feature = "bank") && name.starts_with("bank_") {
+            continue; // not in a build without the bank feature
+        }
+        let op = operation(name).unwrap();
         if !op.errors().contains(&code) {
             undeclared.push(format!("{}: {} returns {code}", path.display(), op.name));
         }
@@ -62,4 +66,45 @@ fn every_golden_error_is_declared_by_its_operation() {
 fn an_unknown_name_is_refused_with_its_code() {
     let err = windeep_ops::call("no_such_operation", "{}").unwrap_err();
     assert_eq!(err.code(), "E_UNKNOWN_OPERATION");
+}
+
+/// The operations of the `bank` feature (the core's `bank` module).
+const BANK_OPERATIONS: &[&str] = &[
+    "bank_import",
+    "bank_match",
+    "bank_split",
+    "bank_unmap",
+    "bank_ignore",
+    "bank_reconcile",
+];
+
+#[test]
+fn the_bank_operations_are_in_the_registry_exactly_with_the_bank_feature() {
+    let in_area: Vec<&str> = REGISTRY
+        .iter()
+        .filter(|o| o.area == "bank")
+        .map(|o| o.name)
+        .collect();
+    if cfg!(feature = "bank") {
+        assert_eq!(in_area, BANK_OPERATIONS);
+    } else {
+        assert!(in_area.is_empty(), "{in_area:?}");
+        for name in BANK_OPERATIONS {
+            assert!(operation(name).is_none(), "{name}");
+            let err = windeep_ops::call(name, "{}").unwrap_err();
+            assert_eq!(err.code(), "E_UNKNOWN_OPERATION", "{name}");
+            assert!(err.to_string().contains(name), "{err}");
+        }
+    }
+    // Every other operation is there either way.
+    assert_eq!(
+        OPERATIONS.len(),
+        REGISTRY.iter().filter(|o| o.area != "bank").count()
+            + if cfg!(feature = "bank") {
+                BANK_OPERATIONS.len()
+            } else {
+                0
+            }
+    );
+    assert!(operation("schedule").is_some() && operation("loan_statement").is_some());
 }

@@ -37,6 +37,9 @@ fn cases() -> Vec<(String, String, String)> {
 fn typed_output_is_the_json_output_of_every_fixture() {
     let mut ops_seen = BTreeSet::new();
     for (name, op, input) in cases() {
+        if !cfg!(feature = "bank") && op.starts_with("bank_") {
+            continue; // not in a build without the bank feature
+        }
         ops_seen.insert(op.clone());
         match (ops::call(&op, &input), ops::call_typed(&op, &input)) {
             (Ok(json), Ok(typed)) => assert_eq!(typed.to_json(), json, "{name}"),

@@ -29,6 +29,10 @@ fun fixtureFiles(root: File): List<File> =
         .sortedBy { it.relativeTo(root).invariantSeparatorsPath }
         .toList()
 
+/** The codes whose refusal names the input field (`CoreError::field`). */
+private val FIELD_CODES = setOf("E_BLANK_IDENTIFIER", "E_IDEMPOTENCY_CONFLICT", "E_PERCENT_OUT_OF_RANGE")
+private var fieldsSeen = 0
+
 fun replay(root: File) {
     val files = fixtureFiles(root)
     check(files.isNotEmpty()) { "no golden fixtures under $root" }
@@ -58,10 +62,14 @@ fun replay(root: File) {
                 check(false) { "$id: expected $code, got an output" }
             } catch (e: WindeepException.Refused) {
                 check(e.code == code) { "$id: expected $code, got ${e.code}: ${e.detail}" }
+                // The refusals that name an input field carry it; the others carry none.
+                check((e.field != null) == (code in FIELD_CODES)) { "$id: field ${e.field} for $code" }
+                if (e.field != null) fieldsSeen++
             }
         }
     }
-    println("replayed ${files.size} fixtures")
+    check(fieldsSeen > 0) { "no refusal named its field" }
+    println("replayed ${files.size} fixtures ($fieldsSeen refusals named their field)")
 }
 
 fun errorMapping() {
@@ -104,6 +112,7 @@ fun main(args: Array<String>) {
     val root = File(args.getOrElse(0) { "fixtures" })
     replay(root)
     TypedReplay(::check).run(root)
+    TypedAccountReplay(::check).run(root)
     errorMapping()
     panicSafety()
     println("$checks checks, $failures failures")
