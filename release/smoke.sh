@@ -41,6 +41,7 @@ done
 need=()
 command -v php >/dev/null || need+=(php-cli)
 command -v composer >/dev/null || need+=(composer)
+php -m 2>/dev/null | grep -qx zip || need+=(php-zip)   # Composer's artifact repository reads zips
 command -v unzip >/dev/null || need+=(unzip)
 command -v gcc >/dev/null || need+=(gcc libc6-dev)
 command -v pkg-config >/dev/null || need+=(pkg-config)

@@ -17,7 +17,7 @@ fun request(tenure: UInt) = ScheduleRequest(
     firstDueOn = LocalDate.of(2026, 2, 5),
 )
 val s = schedule(request(12u))
-check(s.emi.compareTo(BigDecimal("8884.88")) == 0) { "EMI ${s.emi}" }
+check(s.emi?.compareTo(BigDecimal("8884.88")) == 0) { "EMI ${s.emi}" }
 val refusal = try {
     schedule(request(0u))
     error("tenure 0 was accepted")
