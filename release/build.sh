@@ -41,12 +41,10 @@ mkdir -p "$dist" "$work"
 
 # ------------------------------------------------------------------ release builds
 phase "cargo build --release (command line, C library, mobile library)"
-# With an explicit --target, as napi and maturin are run below: all three share one build
-# directory (target/x86_64-unknown-linux-gnu/release) and its compiled dependencies.
-cargo build --release --locked --target "$triple" -p windeep-cli -p windeep-ffi -p windeep-mobile
+cargo build --release --locked -p windeep-cli -p windeep-ffi -p windeep-mobile
 # The Kotlin generator, in the debug profile the Kotlin tests and the Swift snapshot build too.
 cargo build --locked -p windeep-mobile --features bindgen --bin uniffi-bindgen
-rel="$target/$triple/release"
+rel="$target/release"
 
 # ------------------------------------------------------------------ command line
 phase "command line archive"
@@ -135,7 +133,7 @@ sed -e "s/@VERSION@/$version/" -e "s/@KOTLIN@/$kotlin_std/" -e "s/@JNA@/${jna_ve
 # ------------------------------------------------------------------ Node (napi-rs)
 phase "Node addon (napi build --release) and npm packages"
 (cd bindings-node && { [ -x node_modules/.bin/napi ] || npm ci --no-audit --no-fund; } \
-  && npx napi build --platform --release --target "$triple" --js native.js --dts native.d.ts)
+  && npx napi build --platform --release --js native.js --dts native.d.ts)
 node="$work/node"
 mkdir -p "$node"
 # The main package as `npm pack` would take it, without the addon; the addon goes into its
@@ -177,7 +175,7 @@ python3 -m venv "$venv"
 # oldest manylinux tag they allow (on Debian 12: manylinux_2_34, as the Rust standard library
 # links the host's newest symbols). An older floor needs a manylinux2014 container
 # (docs/install.md).
-"$venv/bin/maturin" build --release --locked --target "$triple" \
+"$venv/bin/maturin" build --release --locked \
   --manifest-path bindings-python/Cargo.toml --out "$dist" --quiet 2>&1 | grep -v '^📦\|^🍹\|^🔗\|^🐍' || true
 ls "$dist"/windeep-"$version"-cp310-abi3-manylinux*_x86_64.whl >/dev/null
 "$venv/bin/maturin" sdist --manifest-path bindings-python/Cargo.toml --out "$dist" >/dev/null
