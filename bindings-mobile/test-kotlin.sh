@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds windeep-mobile, generates its Kotlin bindings with the workspace's uniffi-bindgen,
-# compiles the Kotlin tests and the example, and runs them on the JVM. Works from a clean
-# clone: installs the Kotlin compiler (npm `kotlin-compiler`) and JNA (Debian `libjna-java`)
-# when they are missing.
+# compiles the Kotlin tests and the example, and runs them on the JVM (the golden fixtures and
+# the hostile-input corpus of tests/hostile/). Works from a clean clone: installs the Kotlin
+# compiler (npm `kotlin-compiler`) and JNA (Debian `libjna-java`) when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -37,6 +37,9 @@ run() { java -Djna.library.path="$(dirname "$lib")" -cp "$classpath" "$@"; }
 
 echo "== Kotlin tests: every fixture through call, the typed API, errors, panics"
 run org.windeep.test.FixturesTestKt "$root/fixtures"
+echo "== Kotlin: the hostile-input corpus of tests/hostile/, one JVM per case"
+# 5 s is the promise for an optimised library; this script builds an unoptimised one.
+WINDEEP_HOSTILE_SECONDS="${WINDEEP_HOSTILE_SECONDS:-30}" run org.windeep.test.HostileTestKt "$root"
 echo "== examples/kotlin"
 run org.windeep.example.OfflineKt
 if [ "${WINDEEP_TIMING:-0}" = 1 ]; then

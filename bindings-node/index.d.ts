@@ -642,44 +642,6 @@ export interface BankTransaction {
 }
 
 /**
- * A bank statement line and its mapping state.
- */
-export interface BankTransaction2 {
-  /**
-   * Amount, > 0.
-   */
-  amount: Money;
-  /**
-   * The society's bank account.
-   */
-  bank_account?: string;
-  /**
-   * Transaction date.
-   */
-  date: IsoDate;
-  /**
-   * `credit` or `debit`.
-   */
-  direction: string;
-  /**
-   * Id.
-   */
-  id: string;
-  /**
-   * Σ non-reversed mappings.
-   */
-  mapped_amount?: Money;
-  /**
-   * `unmapped`, `partial`, `mapped` or `ignored`.
-   */
-  status: string;
-  /**
-   * UTR / reference, if any.
-   */
-  utr?: string | null;
-}
-
-/**
  * One transaction of a bank statement, as imported.
  *
  * `key` identifies it for de-duplication and mapping: `utr:<UTR>` when the transfer carries a
@@ -818,6 +780,63 @@ export interface BonusReport {
 }
 
 /**
+ * A bank transaction as the books hold it: the statement line, the society's bank account it
+ * is on and its mapping state. `check_books` reads it (duplicate UTRs per account and
+ * direction, over-mapping, unmapped lines and their age).
+ *
+ * On the wire it is one flat object: `id` (the line's key), `bank_account` (default `""`),
+ * `date`, `direction`, `amount`, `utr` (optional, as printed: it is normalised when
+ * compared), `status` and `mapped_amount` (Σ of the non-reversed mapped parts, default 0).
+ * The statement-only fields of [`BankTransaction`] (value date, narration, reference,
+ * balance, channel) are not part of it and are empty after reading.
+ *
+ * # Example
+ * ```
+ * use windeep_core::{BookBankTransaction, Direction, MappingStatus};
+ * let t: BookBankTransaction = serde_json::from_str(r#"{"id": "BT-1", "bank_account": "SBI-1",
+ *     "date": "2026-09-28", "direction": "credit", "amount": "5000",
+ *     "utr": "UPI/123456789", "status": "mapped", "mapped_amount": "5000"}"#).unwrap();
+ * assert_eq!(t.transaction.key, "BT-1");
+ * assert_eq!(t.transaction.direction, Direction::Credit);
+ * assert_eq!(t.status, MappingStatus::Mapped);
+ * ```
+ */
+export interface BookBankTransaction {
+  /**
+   * Amount, > 0.
+   */
+  amount: Money;
+  /**
+   * The society's bank account.
+   */
+  bank_account?: string;
+  /**
+   * Transaction date.
+   */
+  date: IsoDate;
+  /**
+   * `credit` or `debit`.
+   */
+  direction: Direction;
+  /**
+   * The line's id (its key in the books).
+   */
+  id: string;
+  /**
+   * Σ non-reversed mappings.
+   */
+  mapped_amount?: Money;
+  /**
+   * `unmapped`, `partial`, `mapped`, `split` or `ignored`.
+   */
+  status: MappingStatus;
+  /**
+   * UTR / reference, if any (normalised when compared).
+   */
+  utr?: string | null;
+}
+
+/**
  * An entry of the bank account's ledger in the society's books.
  */
 export interface BookEntry {
@@ -903,7 +922,7 @@ export interface Books {
   /**
    * Bank statement lines and their mapping state.
    */
-  bank_transactions?: Array<BankTransaction2>;
+  bank_transactions?: Array<BookBankTransaction>;
   /**
    * Basis, chart and role mapping.
    */
@@ -4633,14 +4652,8 @@ export interface MemberSavingsInput {
 
 /**
  * How principal and interest are spread over the installments.
- *
- * # Example
- * ```
- * use windeep_core::Method;
- * assert_eq!(serde_json::from_str::<Method>("\"equal_principal\"").unwrap(), Method::EqualPrincipal);
- * ```
  */
-export type Method = "reducing" | "flat" | "equal_principal" | "bullet";
+export type Method = "reducing" | "reducing_monthly" | "flat" | "equal_principal" | "bullet";
 
 /**
  * A statement line whose book entries add up to a different amount.

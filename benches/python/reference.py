@@ -300,6 +300,9 @@ def _read_input(inp) -> dict:
             _fail("E_INVALID_INPUT", f"{key} must be a string")
 
     method = inp.get("method", "reducing")
+    # The legacy system's name for the reducing method (legacy-spec §1.1): monthly rests.
+    if method == "reducing_monthly":
+        method = "reducing"
     frequency = inp.get("frequency", "monthly")
     basis = inp.get("interest_basis", "30_360")
     broken = inp.get("broken_period", "none")

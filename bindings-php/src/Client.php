@@ -23,6 +23,9 @@ final class Client
 {
     use Generated\Operations;
 
+    /** json_encode's own depth limit (its default): deeper input is refused before encoding. */
+    private const ENCODE_DEPTH = 512;
+
     private \FFI $ffi;
 
     /**
@@ -62,6 +65,11 @@ final class Client
     public function callJson(string $operation, array|object|string $input): string
     {
         if (!is_string($input)) {
+            if (self::deeperThan($input, self::ENCODE_DEPTH)) {
+                // PHP 8.2's json_encode checks the depth only on its way back up, so a value
+                // nested tens of thousands deep overflows its stack and kills the process.
+                throw new WindeepException('E_INVALID_INPUT: Maximum stack depth exceeded', 'E_INVALID_INPUT', null, Ffi::STATUS_INVALID_ARGUMENT);
+            }
             try {
                 $input = json_encode($input, JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES | JSON_PRESERVE_ZERO_FRACTION);
             } catch (\JsonException $e) {
@@ -116,6 +124,23 @@ final class Client
     }
 
     /** A `const char *` the library owns (never freed here). */
+    /**
+     * Whether `$value` nests arrays or objects more than `$limit` deep. The walk stops at the
+     * limit, so it recurses at most `$limit` frames whatever the input.
+     */
+    private static function deeperThan(mixed $value, int $limit): bool
+    {
+        if ($limit < 0) {
+            return true;
+        }
+        foreach ((array) $value as $item) {
+            if ((is_array($item) || is_object($item)) && self::deeperThan($item, $limit - 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private function staticString(mixed $value): string
     {
         if (is_string($value)) {

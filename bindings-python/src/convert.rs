@@ -29,6 +29,25 @@ const MAX_DEPTH: usize = 128;
 const MAX_EXPONENT: i64 = 64;
 
 static DECIMAL_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static OPERATOR_INDEX: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// An integer-like value as a Python `int`: an `int` itself (not a `bool`), or any object with
+/// `__index__` (a numpy integer scalar …) through `operator.index`. `None` for anything else,
+/// including `bool` and numpy's `bool_` (which has no `__index__`).
+pub(crate) fn index_int<'py>(value: &Bound<'py, PyAny>) -> Option<Bound<'py, PyInt>> {
+    if value.is_instance_of::<PyBool>() {
+        return None;
+    }
+    if let Ok(i) = value.cast::<PyInt>() {
+        return Some(i.clone());
+    }
+    if value.is_instance_of::<PyFloat>() || !value.hasattr("__index__").unwrap_or(false) {
+        return None;
+    }
+    let py = value.py();
+    let index = OPERATOR_INDEX.import(py, "operator", "index").ok()?;
+    index.call1((value,)).ok()?.cast_into::<PyInt>().ok()
+}
 
 fn decimal_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     DECIMAL_TYPE.import(py, "decimal", "Decimal")
@@ -76,6 +95,10 @@ fn decimal_text(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<DecimalTex
     }
     let decimal = decimal_type(py)?;
     if !value.is_instance(decimal)? {
+        // A numpy integer scalar or any other object with `__index__` is an int.
+        if let Some(i) = index_int(value) {
+            return decimal_text(py, i.as_any());
+        }
         return Ok(DecimalText::WrongType);
     }
     // A subclass may override `__str__`/`__format__`: read it through `decimal.Decimal`'s own.
@@ -208,31 +231,67 @@ pub(crate) fn rate(
     text.parse::<Rate>().map_err(|e| named(name, e))
 }
 
-/// A calendar date: `datetime.date` only (a `datetime.datetime` is refused).
+/// A calendar date: a `datetime.date` (or a subclass), a `datetime.datetime` at midnight
+/// exactly (a pandas `Timestamp` too), or an ISO `YYYY-MM-DD` string. A datetime with a time of
+/// day is refused rather than truncated.
 pub(crate) fn date(name: &str, value: &Bound<'_, PyAny>) -> Result<NaiveDate, CoreError> {
     let refuse = || CoreError::InvalidDate {
-        reason: format!("{name} must be a datetime.date, not {}", type_name(value)),
+        reason: format!(
+            "{name} must be a datetime.date (or an ISO YYYY-MM-DD str, or a datetime at \
+             midnight), not {}",
+            type_name(value)
+        ),
     };
-    if value.is_instance_of::<PyDateTime>() {
+    if let Ok(text) = value.cast::<PyString>() {
+        let text = text.to_str().map_err(|e| internal(&e))?;
+        return windeep_core::parse_date(text).map_err(|e| CoreError::InvalidDate {
+            reason: format!("{name}: {e}"),
+        });
+    }
+    if !value.is_instance_of::<PyDate>() {
         return Err(refuse());
     }
-    let Ok(d) = value.cast::<PyDate>() else {
-        return Err(refuse());
+    let part = |attr: &str| -> Result<u32, CoreError> {
+        value
+            .getattr(attr)
+            .and_then(|v| v.extract::<u32>())
+            .map_err(|e| internal(&e))
     };
-    d.extract::<NaiveDate>()
-        .map_err(|e| CoreError::InvalidDate {
-            reason: format!("{name}: {e}"),
-        })
+    if value.is_instance_of::<PyDateTime>() {
+        let time = [
+            part("hour")?,
+            part("minute")?,
+            part("second")?,
+            part("microsecond")?,
+        ];
+        if time != [0, 0, 0, 0] {
+            return Err(CoreError::InvalidDate {
+                reason: format!(
+                    "{name} is a datetime at {:02}:{:02}:{:02}.{:06}, not a date: pass its \
+                     .date() if the day is what you mean",
+                    time[0], time[1], time[2], time[3]
+                ),
+            });
+        }
+    }
+    // Read through the date fields, so subclasses (a datetime at midnight, a pandas
+    // Timestamp, a date subclass with its own methods) give their calendar day.
+    let year = value
+        .getattr("year")
+        .and_then(|v| v.extract::<i32>())
+        .map_err(|e| internal(&e))?;
+    NaiveDate::from_ymd_opt(year, part("month")?, part("day")?).ok_or_else(refuse)
 }
 
-/// A count (tenure, grace, decimals): an `int` (not `bool`) from 0 to 2³²−1.
+/// A count (tenure, grace, decimals): an `int` or any integer with `__index__` (a numpy
+/// integer scalar), not `bool`, from 0 to 2³²−1.
 pub(crate) fn u32_arg(name: &str, value: &Bound<'_, PyAny>) -> Result<u32, CoreError> {
-    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
+    let Some(value) = index_int(value) else {
         return Err(input_error(format!(
             "{name} must be an int, not {}",
             type_name(value)
         )));
-    }
+    };
     value.extract::<u32>().map_err(|_| {
         input_error(format!(
             "{name} must be between 0 and {}, got {}",
@@ -435,7 +494,8 @@ pub(crate) fn policy(
 /// `None`, `bool`, `int`, `float`, `str`, `list`/`tuple` and `dict` (with `str` keys) keep their
 /// JSON types, so the core sees exactly what a JSON document would say (a `float` amount is a
 /// JSON number and is refused by the core like any other). `decimal.Decimal` becomes its plain
-/// decimal string and `datetime.date` its `YYYY-MM-DD` string, the wire forms of money and dates.
+/// decimal string and `datetime.date` (or a datetime at midnight) its `YYYY-MM-DD` string, the
+/// wire forms of money and dates; an integer with `__index__` (numpy) becomes a JSON integer.
 pub(crate) fn py_to_json(
     py: Python<'_>,
     value: &Bound<'_, PyAny>,
@@ -518,9 +578,14 @@ pub(crate) fn py_to_json(
             },
         ));
     }
-    if value.is_instance_of::<PyDate>() && !value.is_instance_of::<PyDateTime>() {
+    if value.is_instance_of::<PyDate>() {
+        // A date, a date subclass or a datetime at midnight; any other datetime is refused.
         let d = date("date", value)?;
         return Ok(Value::String(windeep_core::format_date(d)));
+    }
+    if let Some(i) = index_int(value) {
+        // A numpy integer scalar or another integer with `__index__`.
+        return py_to_json(py, i.as_any(), depth);
     }
     Err(input_error(format!(
         "cannot convert a {} to JSON (use dict, list, str, int, bool, None, Decimal or date)",

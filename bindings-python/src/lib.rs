@@ -107,9 +107,25 @@ fn schedule(
         let minor_units = terms.currency.minor_units();
         let report = py
             .detach(|| ops::schedule(&terms))
-            .map_err(|e| core_err(py, &e))?;
+            .map_err(|e| policy_err(py, &e))?;
         Ok(Schedule::new(report, minor_units))
     })
+}
+
+/// The Python exception for a refusal of `schedule()`: a refusal by one of the policy's limits
+/// names the `policy=` argument and the field that sets the limit; every other error is
+/// [`core_err`] unchanged. The code and the class stay the core's.
+fn policy_err(py: Python<'_>, err: &CoreError) -> PyErr {
+    let hint = match err {
+        CoreError::FirstDueGapOutOfPolicy { .. } => {
+            "; the limits are policy={'min_first_due_gap_days': ..., \
+             'max_first_due_gap_days': ...} (the maximum is tripled for a quarterly loan)"
+        }
+        CoreError::TenureExceedsPolicy { .. } => "; the limit is policy={'max_tenure': ...}",
+        CoreError::RateExceedsCap { .. } => "; the cap is policy={'max_annual_rate': Decimal(...)}",
+        _ => return core_err(py, err),
+    };
+    errors::error(py, err.code(), &format!("{err}{hint}"))
 }
 
 /// The arguments of `schedule()`, as given.
@@ -313,6 +329,7 @@ fn _windeep(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(call_typed, m)?)?;
     add_name("call_typed");
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
+    m.add_function(wrap_pyfunction!(types::_restore, m)?)?;
     m.add_function(wrap_pyfunction!(audit::_audit_loan_book, m)?)?;
 
     m.add_class::<Schedule>()?;

@@ -2,14 +2,16 @@
 //! `RoundingPolicy` argument type.
 //!
 //! Each object holds the core's value; its getters build `decimal.Decimal` and `datetime.date`
-//! objects on access, so returning a schedule costs almost nothing until it is read.
+//! objects on access, so returning a schedule costs almost nothing until it is read. A row's
+//! amounts are built once, on first access, and the same `Decimal` objects are returned
+//! afterwards (by the getters and by `to_dict`, `to_pandas` and `to_arrow`).
 
 use std::fmt::Write as _;
 
 use chrono::{Datelike, NaiveDate};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::types::{PyDict, PyList, PyTuple, PyType};
 use rust_decimal::Decimal;
 use windeep_core::{Money, Rate};
 use windeep_ops::ScheduleReport;
@@ -49,6 +51,81 @@ fn html_escape(text: &str) -> String {
     out
 }
 
+/// A value's JSON text (the operation's wire form: amounts and dates as strings).
+fn json_text<T: serde::Serialize>(py: Python<'_>, value: &T) -> PyResult<String> {
+    serde_json::to_string(value).map_err(|e| {
+        error(
+            py,
+            crate::errors::INTERNAL,
+            &format!("cannot write JSON: {e}"),
+        )
+    })
+}
+
+/// The pickle form of a result object: `_restore(kind, json, minor_units)`.
+fn reduce<'py>(
+    py: Python<'py>,
+    kind: &str,
+    json: String,
+    minor_units: u32,
+) -> PyResult<(Bound<'py, PyAny>, (String, String, u32))> {
+    let restore = py.import("windeep._windeep")?.getattr("_restore")?;
+    Ok((restore, (kind.to_owned(), json, minor_units)))
+}
+
+/// Rebuilds a `Schedule`, `Installment` or `Totals` from its JSON text (`to_json()`): the
+/// inverse used by pickle and `copy`. The values are taken as written, not recomputed.
+#[pyfunction]
+#[pyo3(signature = (kind, text, minor_units))]
+pub(crate) fn _restore(
+    py: Python<'_>,
+    kind: &str,
+    text: &str,
+    minor_units: u32,
+) -> PyResult<Py<PyAny>> {
+    guarded(py, || {
+        let bad = |e: &dyn std::fmt::Display| {
+            core_err(
+                py,
+                &windeep_core::CoreError::InvalidInput {
+                    reason: format!("cannot restore a {kind} from its JSON: {e}"),
+                },
+            )
+        };
+        match kind {
+            "schedule" => {
+                let mut value: serde_json::Value =
+                    serde_json::from_str(text).map_err(|e| bad(&e))?;
+                let apr = match value.as_object_mut().and_then(|o| o.remove("apr")) {
+                    Some(serde_json::Value::String(apr)) => Some(apr),
+                    Some(serde_json::Value::Null) | None => None,
+                    Some(other) => return Err(bad(&format!("apr {other}"))),
+                };
+                let schedule: windeep_core::Schedule =
+                    serde_json::from_value(value).map_err(|e| bad(&e))?;
+                let report = ScheduleReport { schedule, apr };
+                Ok(Py::new(py, Schedule::new(report, minor_units))?.into_any())
+            }
+            "installment" => {
+                let row = serde_json::from_str(text).map_err(|e| bad(&e))?;
+                Ok(Py::new(py, Installment::new(row))?.into_any())
+            }
+            "totals" => {
+                let totals = serde_json::from_str(text).map_err(|e| bad(&e))?;
+                Ok(Py::new(py, Totals { totals })?.into_any())
+            }
+            other => Err(bad(&format!("unknown kind {other:?}"))),
+        }
+    })
+}
+
+/// Rows shown in full by the HTML view; a longer schedule shows its first and last
+/// [`HTML_EDGE_ROWS`] and the row count, as pandas does (`display.max_rows` 60,
+/// `display.min_rows` 10).
+const HTML_MAX_ROWS: usize = 60;
+/// Rows shown at each end of a truncated HTML view.
+const HTML_EDGE_ROWS: usize = 5;
+
 /// Runs a text-building method under [`guarded`].
 fn guarded_text(py: Python<'_>, f: impl FnOnce() -> String) -> PyResult<String> {
     guarded(py, || Ok(f()))
@@ -60,39 +137,75 @@ const NUM: &str = " style=\"text-align:right\"";
 #[pyclass(frozen, module = "windeep", name = "Installment")]
 pub(crate) struct Installment {
     row: windeep_core::Installment,
+    /// The five amounts as `decimal.Decimal` objects, each built once, on first access.
+    amounts: [PyOnceLock<Py<PyAny>>; 5],
 }
 
+/// The money fields of a row, in the order of [`Installment::amounts`].
+const OPENING: usize = 0;
+const PRINCIPAL: usize = 1;
+const INTEREST: usize = 2;
+const INSTALLMENT: usize = 3;
+const CLOSING: usize = 4;
+
 impl Installment {
+    pub(crate) fn new(row: windeep_core::Installment) -> Self {
+        Self {
+            row,
+            amounts: std::array::from_fn(|_| PyOnceLock::new()),
+        }
+    }
+
+    /// One amount as a `decimal.Decimal`, built on first access and shared afterwards (a
+    /// `Decimal` is immutable).
+    fn amount<'py>(&self, py: Python<'py>, field: usize) -> PyResult<Bound<'py, PyAny>> {
+        let r = &self.row;
+        let value = match field {
+            OPENING => r.opening_balance,
+            PRINCIPAL => r.principal,
+            INTEREST => r.interest,
+            INSTALLMENT => r.installment,
+            _ => r.closing_balance,
+        };
+        let cell = &self.amounts[field.min(CLOSING)];
+        let obj = cell.get_or_try_init(py, || money(py, value).map(Bound::unbind))?;
+        Ok(obj.bind(py).clone())
+    }
+
     fn dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let r = &self.row;
         let d = PyDict::new(py);
         d.set_item("number", r.number)?;
         d.set_item("due_on", r.due_on)?;
         d.set_item("days", r.days)?;
-        d.set_item("opening_balance", money(py, r.opening_balance)?)?;
-        d.set_item("principal", money(py, r.principal)?)?;
-        d.set_item("interest", money(py, r.interest)?)?;
-        d.set_item("installment", money(py, r.installment)?)?;
-        d.set_item("closing_balance", money(py, r.closing_balance)?)?;
+        d.set_item("opening_balance", self.amount(py, OPENING)?)?;
+        d.set_item("principal", self.amount(py, PRINCIPAL)?)?;
+        d.set_item("interest", self.amount(py, INTEREST)?)?;
+        d.set_item("installment", self.amount(py, INSTALLMENT)?)?;
+        d.set_item("closing_balance", self.amount(py, CLOSING)?)?;
         Ok(d)
     }
 
     fn html_row(&self, out: &mut String) {
-        let r = &self.row;
-        let _ = write!(
-            out,
-            "<tr><td{NUM}>{}</td><td>{}</td><td{NUM}>{}</td><td{NUM}>{}</td><td{NUM}>{}</td>\
-            <td{NUM}>{}</td><td{NUM}>{}</td><td{NUM}>{}</td></tr>",
-            r.number,
-            r.due_on.format("%Y-%m-%d"),
-            r.days,
-            r.opening_balance,
-            r.principal,
-            r.interest,
-            r.installment,
-            r.closing_balance
-        );
+        html_row(&self.row, out);
     }
+}
+
+/// One schedule row as an HTML table row.
+fn html_row(r: &windeep_core::Installment, out: &mut String) {
+    let _ = write!(
+        out,
+        "<tr><td{NUM}>{}</td><td>{}</td><td{NUM}>{}</td><td{NUM}>{}</td><td{NUM}>{}</td>\
+        <td{NUM}>{}</td><td{NUM}>{}</td><td{NUM}>{}</td></tr>",
+        r.number,
+        r.due_on.format("%Y-%m-%d"),
+        r.days,
+        r.opening_balance,
+        r.principal,
+        r.interest,
+        r.installment,
+        r.closing_balance
+    );
 }
 
 const ROW_HEADER: &str = "<thead><tr><th>#</th><th>due on</th><th>days</th>\
@@ -121,37 +234,50 @@ impl Installment {
 
     /// Principal outstanding before this installment.
     #[getter]
-    fn opening_balance(&self) -> Decimal {
-        self.row.opening_balance.value()
+    fn opening_balance<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.amount(py, OPENING)
     }
 
     /// Principal repaid by this installment.
     #[getter]
-    fn principal(&self) -> Decimal {
-        self.row.principal.value()
+    fn principal<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.amount(py, PRINCIPAL)
     }
 
     /// Interest charged in this installment.
     #[getter]
-    fn interest(&self) -> Decimal {
-        self.row.interest.value()
+    fn interest<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.amount(py, INTEREST)
     }
 
     /// Amount due: principal + interest.
     #[getter]
-    fn installment(&self) -> Decimal {
-        self.row.installment.value()
+    fn installment<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.amount(py, INSTALLMENT)
     }
 
     /// Principal outstanding after this installment.
     #[getter]
-    fn closing_balance(&self) -> Decimal {
-        self.row.closing_balance.value()
+    fn closing_balance<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.amount(py, CLOSING)
     }
 
     /// The row as a dict of `int`, `datetime.date` and `decimal.Decimal` values.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         guarded(py, || self.dict(py))
+    }
+
+    /// The row as JSON text, as in the `schedule` operation's output (amounts and the date
+    /// as strings).
+    fn to_json(&self, py: Python<'_>) -> PyResult<String> {
+        json_text(py, &self.row)
+    }
+
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, (String, String, u32))> {
+        reduce(py, "installment", json_text(py, &self.row)?, 0)
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -226,6 +352,18 @@ impl Totals {
     /// The totals as a dict of `decimal.Decimal` values.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         guarded(py, || self.dict(py))
+    }
+
+    /// The totals as JSON text (amounts as strings).
+    fn to_json(&self, py: Python<'_>) -> PyResult<String> {
+        json_text(py, &self.totals)
+    }
+
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, (String, String, u32))> {
+        reduce(py, "totals", json_text(py, &self.totals)?, 0)
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -316,8 +454,8 @@ impl Schedule {
         d.set_item("net_disbursement", money(py, s.net_disbursement)?)?;
         d.set_item("apr", self.apr_value(py)?)?;
         let rows = PyList::empty(py);
-        for row in &s.installments {
-            rows.append(Installment { row: row.clone() }.dict(py)?)?;
+        for row in self.rows(py)?.iter() {
+            rows.append(row.cast::<Installment>()?.get().dict(py)?)?;
         }
         d.set_item("installments", rows)?;
         d.set_item("totals", Totals { totals: s.totals }.dict(py)?)?;
@@ -331,7 +469,7 @@ impl Schedule {
                 .schedule
                 .installments
                 .iter()
-                .map(|row| Py::new(py, Installment { row: row.clone() }))
+                .map(|row| Py::new(py, Installment::new(row.clone())))
                 .collect::<PyResult<Vec<_>>>()?;
             PyTuple::new(py, rows).map(Bound::unbind)
         })?;
@@ -495,6 +633,24 @@ impl Schedule {
         guarded(py, || self.dict(py))
     }
 
+    /// The schedule as JSON text: exactly the `schedule` operation's output (`call("schedule",
+    /// …)` returns the same document), amounts, rates and dates as strings.
+    fn to_json(&self, py: Python<'_>) -> PyResult<String> {
+        json_text(py, &self.report)
+    }
+
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, (String, String, u32))> {
+        reduce(
+            py,
+            "schedule",
+            json_text(py, &self.report)?,
+            self.minor_units,
+        )
+    }
+
     /// The rows as a pandas DataFrame with `decimal.Decimal` object columns
     /// (needs the `windeep[pandas]` extra).
     fn to_pandas<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
@@ -558,16 +714,36 @@ impl Schedule {
                 s.processing_fee,
                 s.net_disbursement
             );
-            for row in &s.installments {
-                Installment { row: row.clone() }.html_row(&mut out);
+            let rows = &s.installments;
+            let truncated = rows.len() > HTML_MAX_ROWS;
+            if truncated {
+                for row in &rows[..HTML_EDGE_ROWS] {
+                    html_row(row, &mut out);
+                }
+                out.push_str("<tr class=\"windeep-ellipsis\">");
+                for _ in 0..8 {
+                    out.push_str("<td>…</td>");
+                }
+                out.push_str("</tr>");
+                for row in &rows[rows.len() - HTML_EDGE_ROWS..] {
+                    html_row(row, &mut out);
+                }
+            } else {
+                for row in rows {
+                    html_row(row, &mut out);
+                }
             }
             let t = &s.totals;
             let _ = write!(
                 out,
                 "</tbody><tfoot><tr><th colspan=\"4\">total</th><th{NUM}>{}</th><th{NUM}>{}</th>\
-                <th{NUM}>{}</th><th></th></tr></tfoot></table></div>",
+                <th{NUM}>{}</th><th></th></tr></tfoot></table>",
                 t.principal, t.interest, t.payable
             );
+            if truncated {
+                let _ = write!(out, "<p>{} rows × 8 columns</p>", rows.len());
+            }
+            out.push_str("</div>");
             out
         })
     }
@@ -610,6 +786,11 @@ impl RoundingPolicy {
     #[getter]
     fn mode(&self) -> String {
         enum_name(&self.inner.mode)
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> (Bound<'py, PyType>, (Decimal, String)) {
+        let inner = slf.get().inner;
+        (slf.get_type(), (inner.increment, enum_name(&inner.mode)))
     }
 
     /// `{"increment": Decimal, "mode": str}`, the dict form `schedule()` also accepts.

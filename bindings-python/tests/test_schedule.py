@@ -237,12 +237,16 @@ def test_core_parse_rules_apply() -> None:
 @pytest.mark.parametrize(
     "value",
     [
-        datetime.datetime(2026, 1, 5),
-        "2026-01-05",
+        datetime.datetime(2026, 1, 5, 10, 30),
+        datetime.datetime(2026, 1, 5, 0, 0, 0, 1),
+        "2026-1-5",
+        "05/01/2026",
+        "2026-01-05T00:00:00",
         20260105,
         None,
     ],
-    ids=["datetime", "str", "int", "none"],
+    ids=["datetime-with-time", "datetime-microsecond", "str-unpadded", "str-dmy", "str-iso-time",
+         "int", "none"],
 )
 def test_dates_must_be_dates(value: Any) -> None:
     with pytest.raises(windeep.InvalidDateError) as info:
@@ -477,20 +481,22 @@ def test_to_pandas(sched: windeep.Schedule) -> None:
     assert df["installment"].iloc[-1] == D("8884.85")
     assert sum(df["interest"], D("0")) == D("6618.53")
     assert df["due_on"].iloc[0] == datetime.date(2026, 2, 5)
-    assert df.attrs["apr"] == D("12.00") and df.attrs["currency"] == "INR"
+    # attrs hold the JSON wire form (text), so the frame can be written to Parquet
+    assert df.attrs["apr"] == "12.00" and df.attrs["currency"] == "INR"
+    assert df.attrs["disbursed_on"] == "2026-01-05" and df.attrs["totals"]["interest"] == "6618.53"
 
 
 def test_to_arrow(sched: windeep.Schedule) -> None:
     pa = pytest.importorskip("pyarrow")
     table = sched.to_arrow()
     assert table.num_rows == 12
-    assert table.schema.field("principal").type == pa.decimal128(38, 2)
+    assert table.schema.field("principal").type == pa.decimal128(18, 2)
     assert table.schema.field("due_on").type == pa.date32()
     assert table.column("installment").to_pylist()[-1] == D("8884.85")
     assert table.column("closing_balance").to_pylist()[-1].as_tuple().exponent == -2
     assert table.schema.metadata[b"windeep.currency"] == b"INR"
     jpy = windeep.schedule(**BASE, currency={"code": "JPY", "minor_units": 0}).to_arrow()
-    assert jpy.schema.field("interest").type == pa.decimal128(38, 0)
+    assert jpy.schema.field("interest").type == pa.decimal128(18, 0)
 
 
 @pytest.mark.parametrize(("method", "extra"), [("to_pandas", "pandas"), ("to_arrow", "arrow")])

@@ -39,6 +39,7 @@ mod approval;
 mod audit;
 #[cfg(feature = "bank")]
 pub mod bank;
+mod bank_line;
 mod books;
 mod calendar;
 mod classification;
@@ -79,6 +80,7 @@ pub use audit::{
     AUDIT_RULES, AuditRule, AuditSummary, Discrepancy, LegacyFineRow, LegacyInstallmentRow,
     LegacyLoan, LegacyLoanRow, LegacyPaymentRow, LoanAudit, audit_loan,
 };
+pub use bank_line::{BankTransaction, BookBankTransaction, Channel, Direction, MappingStatus};
 pub use books::{
     BookLoan, Books, CachedLoan, MemberLedger, MemberLedgerRow, NpaPeriod, journal, member_ledger,
     post_event,
@@ -109,8 +111,8 @@ pub use portfolio::{
     PortfolioReport, portfolio_report,
 };
 pub use reconcile::{
-    Alert, AlertConfig, AuditRecord, BankTransaction, CheckReport, CheckSummary, CreditScore,
-    RiskBand, StoredEntry, StoredLedgerRow, StoredLine, UnmappedDay, Violation, check_books,
+    Alert, AlertConfig, AuditRecord, CheckReport, CheckSummary, CreditScore, RiskBand, StoredEntry,
+    StoredLedgerRow, StoredLine, UnmappedDay, Violation, check_books,
 };
 pub use rounding::{RoundingMode, RoundingPolicy};
 pub use savings::{

@@ -6,6 +6,7 @@ use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::account::{EventBody, InstallmentStatus, LoanEvent, Replay, fine_snapshot, replay};
+use crate::bank_line::{Direction, MappingStatus};
 use crate::books::{Books, Derived, derive, member_codes, member_rows};
 use crate::classification::ClassificationPolicy;
 use crate::error::{CoreError, Result};
@@ -13,33 +14,6 @@ use crate::fines::assess_fines;
 use crate::ledger::{PostingRole, trial_balance};
 use crate::money::{Currency, Money};
 use crate::savings::{SavingsBody, SavingsMode, savings_statement};
-
-/// A bank statement line and its mapping state.
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BankTransaction {
-    /// Id.
-    pub id: String,
-    /// The society's bank account.
-    #[serde(default)]
-    pub bank_account: String,
-    /// Transaction date.
-    #[serde(with = "crate::money::iso_date")]
-    pub date: NaiveDate,
-    /// `credit` or `debit`.
-    pub direction: String,
-    /// Amount, > 0.
-    pub amount: Money,
-    /// UTR / reference, if any.
-    #[serde(default)]
-    pub utr: Option<String>,
-    /// `unmapped`, `partial`, `mapped` or `ignored`.
-    pub status: String,
-    /// Σ non-reversed mappings.
-    #[serde(default)]
-    pub mapped_amount: Money,
-}
 
 /// A stored journal line. A line of the `postings` output is accepted as it is (its `role` is
 /// information; only the account, debit and credit are compared).
@@ -1214,7 +1188,7 @@ pub fn check_books(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
 
     // #7 bank transactions.
     // a UTR repeats only in one direction: a UPI reversal shares its payment's RRN
-    let mut by_utr: BTreeMap<(String, String, String), Vec<String>> = BTreeMap::new();
+    let mut by_utr: BTreeMap<(String, String, Direction), Vec<String>> = BTreeMap::new();
     let (mut unmapped, mut unmapped_amount) = (0_usize, 0_i128);
     let cutoff = as_of
         .checked_sub_days(Days::new(u64::from(alerts.unmapped_older_than_days)))
@@ -1222,22 +1196,24 @@ pub fn check_books(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
     let mut old_unmapped = Vec::new();
     let mut ageing: BTreeMap<NaiveDate, (usize, i128, i128)> = BTreeMap::new();
     let window = as_of.checked_sub_days(Days::new(30)).unwrap_or(as_of);
-    for t in &books.bank_transactions {
+    for b in &books.bank_transactions {
+        let t = &b.transaction;
+        let id = &t.key;
         let amount = c.minor(t.amount)?;
-        let mapped = c.minor(t.mapped_amount)?;
+        let mapped = c.minor(b.mapped_amount)?;
         if amount <= 0 {
             c.negative(
-                format!("bank transaction {} amount", t.id),
+                format!("bank transaction {id} amount"),
                 if amount == 0 { -1 } else { amount },
             )?;
         }
-        c.negative(format!("bank transaction {} mapped amount", t.id), mapped)?;
+        c.negative(format!("bank transaction {id} mapped amount"), mapped)?;
         if mapped > amount {
             c.add(
                 "bank_over_mapped",
                 "critical",
-                format!("bank transaction {} is mapped beyond its amount", t.id),
-                vec![t.id.clone()],
+                format!("bank transaction {id} is mapped beyond its amount"),
+                vec![id.clone()],
                 &[("amount", amount), ("mapped", mapped)],
             )?;
         }
@@ -1248,20 +1224,20 @@ pub fn check_books(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
             .filter(|u| !u.is_empty())
         {
             by_utr
-                .entry((t.bank_account.clone(), u, t.direction.clone()))
+                .entry((b.bank_account.clone(), u, t.direction))
                 .or_default()
-                .push(t.id.clone());
+                .push(id.clone());
         }
-        if t.status == "unmapped" {
+        if b.status == MappingStatus::Unmapped {
             unmapped += 1;
             unmapped_amount += amount;
             if t.date < cutoff {
-                old_unmapped.push(t.id.clone());
+                old_unmapped.push(id.clone());
             }
             if t.date > window && t.date <= as_of {
                 let day = ageing.entry(t.date).or_default();
                 day.0 += 1;
-                if t.direction == "debit" {
+                if t.direction == Direction::Debit {
                     day.2 += amount;
                 } else {
                     day.1 += amount;

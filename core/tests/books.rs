@@ -322,3 +322,30 @@ fn entry_ids_never_collide() {
     );
     assert_eq!(journal(&manual).unwrap_err().code(), "E_INVALID_INPUT");
 }
+
+/// The books' bank lines are the bank module's transaction with a mapping state: the flat JSON
+/// shape reads into it and writes back unchanged, and a direction or status that is not one of
+/// the known words is refused (it was read as text and compared before).
+#[test]
+fn a_bank_line_of_the_books_is_the_bank_transaction_with_its_state() {
+    use windeep_core::{BookBankTransaction, Direction, MappingStatus};
+    let line = json!({"id": "BT-2", "bank_account": "SBI-1", "date": "2026-09-02",
+        "direction": "debit", "amount": "5000", "utr": "upi - 123", "status": "partial",
+        "mapped_amount": "6000"});
+    let t: BookBankTransaction = serde_json::from_value(line.clone()).unwrap();
+    assert_eq!(t.transaction.key, "BT-2");
+    assert_eq!(t.transaction.direction, Direction::Debit);
+    assert_eq!(t.status, MappingStatus::Partial);
+    assert_eq!(serde_json::to_value(&t).unwrap(), line);
+    for (field, value) in [
+        ("direction", "sideways"),
+        ("status", "Mapped"),
+        ("key", "BT-2"),
+    ] {
+        let mut bad = line.clone();
+        bad[field] = json!(value);
+        let input = json!({"books": {"as_of": "2026-09-30", "bank_transactions": [bad]}});
+        let err = windeep_ops::call("check_books", &input.to_string()).unwrap_err();
+        assert_eq!(err.code(), "E_INVALID_INPUT", "{field}: {err}");
+    }
+}

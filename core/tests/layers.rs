@@ -18,6 +18,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("strict_json", 0),
     ("export", 0),
     ("reference", 0),
+    ("bank_line", 0),
     ("envelope", 1),
     ("schedule", 1),
     ("allocation", 1),

@@ -386,10 +386,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -501,7 +501,7 @@ trait Operations
      *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                         interest_grace?: int,
-     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                         policy?: array{
      *                             level_emi?: 'actual_periods'|'nominal_rate',
      *                             max_annual_rate?: numeric-string,
@@ -1490,10 +1490,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -1605,7 +1605,7 @@ trait Operations
      *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                         interest_grace?: int,
-     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                         policy?: array{
      *                             level_emi?: 'actual_periods'|'nominal_rate',
      *                             max_annual_rate?: numeric-string,
@@ -1967,7 +1967,7 @@ trait Operations
      *                     frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                     interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                     interest_grace?: int,
-     *                     method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                     method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                     policy?: array{
      *                         level_emi?: 'actual_periods'|'nominal_rate',
      *                         max_annual_rate?: numeric-string,
@@ -2283,7 +2283,7 @@ trait Operations
      *                 frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                 interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                 interest_grace?: int,
-     *                 method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                 method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                 policy?: array{
      *                     level_emi?: 'actual_periods'|'nominal_rate',
      *                     max_annual_rate?: numeric-string,
@@ -2435,10 +2435,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -2550,7 +2550,7 @@ trait Operations
      *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                         interest_grace?: int,
-     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                         policy?: array{
      *                             level_emi?: 'actual_periods'|'nominal_rate',
      *                             max_annual_rate?: numeric-string,
@@ -2875,7 +2875,7 @@ trait Operations
      *                 frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                 interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                 interest_grace?: int,
-     *                 method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                 method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                 policy?: array{
      *                     level_emi?: 'actual_periods'|'nominal_rate',
      *                     max_annual_rate?: numeric-string,
@@ -3025,7 +3025,7 @@ trait Operations
      *                 frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                 interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                 interest_grace?: int,
-     *                 method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                 method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                 policy?: array{
      *                     level_emi?: 'actual_periods'|'nominal_rate',
      *                     max_annual_rate?: numeric-string,
@@ -3316,7 +3316,7 @@ trait Operations
      *                 frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                 interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                 interest_grace?: int,
-     *                 method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                 method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                 policy?: array{
      *                     level_emi?: 'actual_periods'|'nominal_rate',
      *                     max_annual_rate?: numeric-string,
@@ -3525,7 +3525,7 @@ trait Operations
      *                 frequency: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                 interest_basis: '30_360'|'actual_365'|'actual_actual',
      *                 interest_grace: int,
-     *                 method: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                 method: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                 policy: array{
      *                     level_emi?: 'actual_periods'|'nominal_rate',
      *                     max_annual_rate: numeric-string,
@@ -3691,7 +3691,7 @@ trait Operations
      *                 frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                 interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                 interest_grace?: int,
-     *                 method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                 method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                 policy?: array{
      *                     level_emi?: 'actual_periods'|'nominal_rate',
      *                     max_annual_rate?: numeric-string,
@@ -3917,10 +3917,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -4032,7 +4032,7 @@ trait Operations
      *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                         interest_grace?: int,
-     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                         policy?: array{
      *                             level_emi?: 'actual_periods'|'nominal_rate',
      *                             max_annual_rate?: numeric-string,
@@ -4488,7 +4488,7 @@ trait Operations
      *                     frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                     interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                     interest_grace?: int,
-     *                     method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                     method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                     policy?: array{
      *                         level_emi?: 'actual_periods'|'nominal_rate',
      *                         max_annual_rate?: numeric-string,
@@ -4700,10 +4700,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -4815,7 +4815,7 @@ trait Operations
      *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                         interest_grace?: int,
-     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                         policy?: array{
      *                             level_emi?: 'actual_periods'|'nominal_rate',
      *                             max_annual_rate?: numeric-string,
@@ -5104,10 +5104,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -5219,7 +5219,7 @@ trait Operations
      *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                         interest_grace?: int,
-     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                         policy?: array{
      *                             level_emi?: 'actual_periods'|'nominal_rate',
      *                             max_annual_rate?: numeric-string,
@@ -5509,10 +5509,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -5624,7 +5624,7 @@ trait Operations
      *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                         interest_grace?: int,
-     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                         policy?: array{
      *                             level_emi?: 'actual_periods'|'nominal_rate',
      *                             max_annual_rate?: numeric-string,
@@ -6521,7 +6521,7 @@ trait Operations
      *     frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *     interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *     interest_grace?: int,
-     *     method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *     method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *     policy?: array{
      *         level_emi?: 'actual_periods'|'nominal_rate',
      *         max_annual_rate?: numeric-string,
@@ -6566,7 +6566,7 @@ trait Operations
      *     }>,
      *     interest_basis: '30_360'|'actual_365'|'actual_actual',
      *     maturity_on: string,
-     *     method: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *     method: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *     net_disbursement: numeric-string,
      *     principal: numeric-string,
      *     processing_fee: numeric-string,
@@ -6637,7 +6637,7 @@ trait Operations
      *                 frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                 interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                 interest_grace?: int,
-     *                 method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                 method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                 policy?: array{
      *                     level_emi?: 'actual_periods'|'nominal_rate',
      *                     max_annual_rate?: numeric-string,
@@ -6783,10 +6783,10 @@ trait Operations
      *             amount: numeric-string,
      *             bank_account?: string,
      *             date: string,
-     *             direction: string,
+     *             direction: 'credit'|'debit',
      *             id: string,
      *             mapped_amount?: numeric-string,
-     *             status: string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
      *             utr?: string|null
      *         }>,
      *         config?: array{
@@ -6898,7 +6898,7 @@ trait Operations
      *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
      *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
      *                         interest_grace?: int,
-     *                         method?: 'reducing'|'flat'|'equal_principal'|'bullet',
+     *                         method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
      *                         policy?: array{
      *                             level_emi?: 'actual_periods'|'nominal_rate',
      *                             max_annual_rate?: numeric-string,

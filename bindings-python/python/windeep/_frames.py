@@ -6,7 +6,10 @@ and ``datetime.date`` dates, and nothing is rounded or converted through a float
 
 from __future__ import annotations
 
+import datetime
 import importlib
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -27,9 +30,44 @@ COLUMNS = (
 #: Columns holding money (``decimal.Decimal`` at the currency's scale).
 MONEY_COLUMNS = ("opening_balance", "principal", "interest", "installment", "closing_balance")
 
-#: Precision of the Arrow decimal columns: the widest ``decimal128`` (38 digits), which holds
-#: any amount of the core (at most 28 significant digits) at any currency scale (0-4 places).
-ARROW_PRECISION = 38
+#: Precision of the Arrow decimal columns: 18 digits, which hold any amount below 10^14 at four
+#: decimal places and leave Arrow's arithmetic room (a sum widens to 19 digits, a product of two
+#: amounts to 37, both inside ``decimal128``). A column holding a wider amount gets the digits
+#: it needs (at most 38: the core's amounts have at most 28 significant digits).
+ARROW_PRECISION = 18
+
+#: The widest ``decimal128``.
+ARROW_MAX_PRECISION = 38
+
+
+def arrow_precision(values: Iterable[Any], scale: int) -> int:
+    """The ``decimal128`` precision for ``Decimal`` values at ``scale`` places.
+
+    :data:`ARROW_PRECISION`, or the digits the widest value needs at that scale when more.
+    """
+    needed = 0
+    for v in values:
+        if isinstance(v, Decimal) and v.is_finite() and v:
+            integer_digits = max(0, v.adjusted() + 1)
+            needed = max(needed, integer_digits + scale)
+    return min(ARROW_MAX_PRECISION, max(ARROW_PRECISION, needed))
+
+
+def wire(value: Any) -> Any:
+    """A value in the JSON wire form of the core: ``Decimal`` and ``date`` as text.
+
+    Used for ``DataFrame.attrs`` so that a frame can be written to Parquet (pandas stores
+    ``attrs`` as JSON) and for :meth:`to_json`.
+    """
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {k: wire(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [wire(v) for v in value]
+    return value
 
 
 def require(module: str, feature: str, extra: str) -> Any:
@@ -50,7 +88,12 @@ def _summary(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def to_pandas(schedule: Schedule) -> Any:
-    """The rows as a DataFrame; schedule-level fields go to ``DataFrame.attrs``."""
+    """The rows as a DataFrame; schedule-level fields go to ``DataFrame.attrs``.
+
+    Money columns hold the exact ``Decimal`` values; ``attrs`` holds the schedule-level fields
+    in their JSON wire form (amounts and dates as text, as ``to_json()`` writes them), which
+    pandas can store when the frame is written to Parquet.
+    """
     pd = require("pandas", "Schedule.to_pandas()", "pandas")
     data = schedule.to_dict()
     rows = data["installments"]
@@ -63,16 +106,22 @@ def to_pandas(schedule: Schedule) -> Any:
             # object columns keep the exact decimal.Decimal / datetime.date values
             columns[name] = pd.Series(values, dtype=object)
     frame = pd.DataFrame(columns)
-    frame.attrs.update(_summary(data))
+    frame.attrs.update(wire(_summary(data)))
     return frame
 
 
 def to_arrow(schedule: Schedule) -> Any:
-    """The rows as a pyarrow Table with ``decimal128`` money columns at the currency's scale."""
+    """The rows as a pyarrow Table with ``decimal128`` money columns at the currency's scale.
+
+    The precision is :data:`ARROW_PRECISION` (18) unless an amount needs more digits.
+    """
     pa = require("pyarrow", "Schedule.to_arrow()", "arrow")
     data = schedule.to_dict()
     rows = data["installments"]
-    money = pa.decimal128(ARROW_PRECISION, schedule.minor_units)
+    precision = arrow_precision(
+        (row[name] for row in rows for name in MONEY_COLUMNS), schedule.minor_units
+    )
+    money = pa.decimal128(precision, schedule.minor_units)
     types = {"number": pa.uint32(), "due_on": pa.date32(), "days": pa.int64()}
     arrays = [
         pa.array([row[name] for row in rows], type=money if name in MONEY_COLUMNS else types[name])

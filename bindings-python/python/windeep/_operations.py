@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import datetime
 import html
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, NoReturn
 
-from windeep._frames import ARROW_PRECISION, require
+from windeep._frames import arrow_precision, require, wire
 from windeep._windeep import call_typed, schedule
 
 __all__ = [
@@ -234,6 +235,13 @@ class Result(Mapping[str, Any]):
         plain: dict[str, Any] = _plain(self)
         return plain
 
+    def to_json(self, **kwargs: Any) -> str:
+        """The result as JSON text: money, rates and dates in the core's wire form (text).
+
+        Keyword arguments go to :func:`json.dumps` (``indent=2`` …).
+        """
+        return json.dumps(wire(self.to_dict()), **kwargs)
+
     def record_fields(self) -> tuple[str, ...]:
         """The fields holding lists of records (candidates for :meth:`to_pandas`)."""
         return tuple(k for k, v in self._data.items() if isinstance(v, tuple) and _is_records(v))
@@ -271,7 +279,8 @@ class Result(Mapping[str, Any]):
         ``field`` names the field (a dotted path such as ``"state.installments"`` reaches into
         nested records); with ``None``, the result's only list of records. Money and dates keep
         their exact ``Decimal`` and ``date`` values in object columns; the result's top-level
-        scalar fields go to ``DataFrame.attrs``. Needs pandas (``pip install 'windeep[pandas]'``).
+        scalar fields go to ``DataFrame.attrs`` in their JSON wire form (``Decimal`` and
+        ``date`` as text), so the frame can be written to Parquet. Needs pandas (``pip install 'windeep[pandas]'``).
         """
         pd = require("pandas", "Result.to_pandas()", "pandas")
         name, rows = self._records(field, "to_pandas")
@@ -284,7 +293,7 @@ class Result(Mapping[str, Any]):
             values = [row.get(c) for row in rows]
             if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
                 frame[c] = frame[c].astype("int64")
-        frame.attrs.update(self._scalars())
+        frame.attrs.update(wire(self._scalars()))
         frame.attrs["windeep.field"] = name
         return frame
 
@@ -292,8 +301,9 @@ class Result(Mapping[str, Any]):
         """A list-of-records field as a pyarrow Table.
 
         ``field`` as for :meth:`to_pandas`. Columns whose values are all ``Decimal`` (or
-        ``None``) are ``decimal128(38, s)``, ``s`` the most decimal places any of them has, so
-        every amount is exact; date columns are ``date32``; other columns as pyarrow infers
+        ``None``) are ``decimal128(p, s)``, ``s`` the most decimal places any of them has and
+        ``p`` 18 unless an amount needs more digits (room for Arrow's arithmetic), so every
+        amount is exact; date columns are ``date32``; other columns as pyarrow infers
         them. Top-level scalar fields go to the schema metadata as text. Needs pyarrow
         (``pip install 'windeep[arrow]'``).
         """
@@ -306,7 +316,8 @@ class Result(Mapping[str, Any]):
             present = [v for v in values if v is not None]
             if present and all(isinstance(v, Decimal) for v in present):
                 scale = max(max(0, -int(v.as_tuple().exponent)) for v in present)
-                arrays.append(pa.array(values, type=pa.decimal128(ARROW_PRECISION, scale)))
+                precision = arrow_precision(present, scale)
+                arrays.append(pa.array(values, type=pa.decimal128(precision, scale)))
             elif present and all(
                 isinstance(v, datetime.date) and not isinstance(v, datetime.datetime)
                 for v in present

@@ -3,7 +3,7 @@
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, ClassVar, Final, Literal, TypeAlias, TypedDict, final
+from typing import Any, ClassVar, Final, Literal, Protocol, TypeAlias, TypedDict, final
 
 
 __version__: Final[str]
@@ -102,8 +102,15 @@ ERRORS: Final[Mapping[str, type[WindeepError]]]
 #: Every audit rule id and the sentence it enforces (``docs/audit.md``).
 AUDIT_RULES: Final[Mapping[str, str]]
 
-_Amount: TypeAlias = Decimal | int
+class _SupportsIndex(Protocol):
+    def __index__(self) -> int: ...
+
+_Int: TypeAlias = int | _SupportsIndex
+_Amount: TypeAlias = Decimal | int | _SupportsIndex
+_Date: TypeAlias = datetime.date | str
 _Method: TypeAlias = Literal["reducing", "flat", "equal_principal", "bullet"]
+#: ``reducing_monthly`` (the legacy system's name) is read as ``reducing``.
+_MethodArg: TypeAlias = _Method | Literal["reducing_monthly"]
 _Frequency: TypeAlias = Literal["monthly", "quarterly", "fortnightly", "weekly"]
 _InterestBasis: TypeAlias = Literal["30_360", "actual_365", "actual_actual"]
 _BrokenPeriod: TypeAlias = Literal["none", "add_to_first", "amortize", "deduct_upfront"]
@@ -122,34 +129,35 @@ class _CurrencyDict(TypedDict):
     minor_units: int
 
 class _PolicyDict(TypedDict, total=False):
-    max_tenure: int
+    max_tenure: _Int
     max_annual_rate: _Amount
-    min_first_due_gap_days: int
-    max_first_due_gap_days: int
+    min_first_due_gap_days: _Int
+    max_first_due_gap_days: _Int
     level_emi: Literal["actual_periods", "nominal_rate"]
 
 def schedule(
     *,
     principal: _Amount,
     annual_rate: _Amount,
-    tenure: int,
-    disbursed_on: datetime.date,
-    first_due_on: datetime.date,
-    method: _Method = "reducing",
+    tenure: _Int,
+    disbursed_on: _Date,
+    first_due_on: _Date,
+    method: _MethodArg = "reducing",
     frequency: _Frequency = "monthly",
     interest_basis: _InterestBasis = "30_360",
     broken_period: _BrokenPeriod = "none",
-    fixed_due_day: int | Literal["last"] | None = None,
-    principal_grace: int = 0,
-    interest_grace: int = 0,
+    fixed_due_day: _Int | Literal["last"] | None = None,
+    principal_grace: _Int = 0,
+    interest_grace: _Int = 0,
     rounding: RoundingPolicy | _RoundingDict | None = None,
     emi_rounding: RoundingPolicy | _RoundingDict | None = None,
     processing_fee: _FeeDict | None = None,
     currency: _CurrencyDict | None = None,
     policy: _PolicyDict | None = None,
-    apr_decimals: int = 2,
+    apr_decimals: _Int = 2,
     apr: bool = True,
 ) -> Schedule: ...
+def _restore(kind: str, text: str, minor_units: int) -> Schedule | Installment | Totals: ...
 def call(operation: str, input: dict[str, Any] | str) -> dict[str, Any]: ...
 def call_typed(operation: str, input: dict[str, Any] | str) -> dict[str, Any]: ...
 def _panic_for_tests(message: str) -> None: ...
@@ -168,6 +176,7 @@ class RoundingPolicy:
     @property
     def mode(self) -> _RoundingMode: ...
     def to_dict(self) -> dict[str, Any]: ...
+    def __reduce__(self) -> tuple[type[RoundingPolicy], tuple[Decimal, str]]: ...
     def __eq__(self, other: object, /) -> bool: ...
     __hash__: ClassVar[None]  # type: ignore[assignment]
 
@@ -190,6 +199,8 @@ class Installment:
     @property
     def closing_balance(self) -> Decimal: ...
     def to_dict(self) -> dict[str, Any]: ...
+    def to_json(self) -> str: ...
+    def __reduce__(self) -> tuple[Any, tuple[str, str, int]]: ...
     def _repr_html_(self) -> str: ...
     def __eq__(self, other: object, /) -> bool: ...
     __hash__: ClassVar[None]  # type: ignore[assignment]
@@ -203,6 +214,8 @@ class Totals:
     @property
     def payable(self) -> Decimal: ...
     def to_dict(self) -> dict[str, Decimal]: ...
+    def to_json(self) -> str: ...
+    def __reduce__(self) -> tuple[Any, tuple[str, str, int]]: ...
     def _repr_html_(self) -> str: ...
     def __eq__(self, other: object, /) -> bool: ...
     __hash__: ClassVar[None]  # type: ignore[assignment]
@@ -250,6 +263,8 @@ class Schedule:
     @property
     def totals(self) -> Totals: ...
     def to_dict(self) -> dict[str, Any]: ...
+    def to_json(self) -> str: ...
+    def __reduce__(self) -> tuple[Any, tuple[str, str, int]]: ...
     def to_pandas(self) -> Any: ...
     def to_arrow(self) -> Any: ...
     def _repr_html_(self) -> str: ...

@@ -368,19 +368,139 @@ fn push_amount(out: &mut String, amount: Money) {
 
 /// Where a key was first seen: an index into the prior import ids (or none: this file) and
 /// the row.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Origin {
     import: Option<u32>,
     row: u64,
 }
 
 /// Where a UTR key was first seen, with the date and amount seen there (None when an earlier
-/// import's key did not give them).
-#[derive(Debug, Clone, Copy)]
-struct UtrSeen {
+/// import's key did not give them): the unpacked form of [`UtrSeen`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Seen {
     origin: Origin,
     date: Option<chrono::NaiveDate>,
     amount: Option<Money>,
+}
+
+/// A [`Seen`] packed into two words, so that an entry of the UTR index (the packed UTR and this)
+/// is 32 bytes, as before the index kept dates and amounts. The packing is exact: what does not
+/// fit goes whole into the importer's spill list, and the word says where.
+///
+/// `origin`: bit 63 clear — bits 40..63 are the import (0 for this file, `i + 1` for earlier
+/// import `i`) and bits 0..40 the row; bit 63 set — the rest is the index of the spilled
+/// [`Seen`]. `detail` (packed only): bits 41..64 the date as days since 0001-01-01
+/// (`num_days_from_ce() - 1`), bits 36..41 the amount's decimal scale, bits 0..36 its
+/// mantissa, never negative (a negative amount, like a missing date or amount, is spilled).
+#[derive(Debug, Clone, Copy)]
+struct UtrSeen {
+    origin: u64,
+    detail: u64,
+}
+
+const SPILLED: u64 = 1 << 63;
+const ROW_BITS: u32 = 40;
+const IMPORT_BITS: u32 = 23;
+const MANTISSA_BITS: u32 = 36;
+const SCALE_BITS: u32 = 5;
+const DAY_BITS: u32 = 23;
+
+/// `bits` low bits set.
+const fn mask(bits: u32) -> u64 {
+    (1 << bits) - 1
+}
+
+impl UtrSeen {
+    /// Packs `seen`, spilling it into `spill` when it does not fit.
+    fn pack(seen: Seen, spill: &mut Vec<Seen>) -> Self {
+        Self::packed(seen).unwrap_or_else(|| {
+            spill.push(seen);
+            Self {
+                origin: SPILLED | (spill.len() as u64 - 1),
+                detail: 0,
+            }
+        })
+    }
+
+    fn packed(seen: Seen) -> Option<Self> {
+        let import = match seen.origin.import {
+            None => 0,
+            Some(i) => u64::from(i) + 1,
+        };
+        if import > mask(IMPORT_BITS) || seen.origin.row > mask(ROW_BITS) {
+            return None;
+        }
+        let days = u64::try_from(seen.date?.num_days_from_ce().checked_sub(1)?).ok()?;
+        let amount = seen.amount?.value();
+        let mantissa = u64::try_from(amount.mantissa()).ok()?;
+        if days > mask(DAY_BITS) || mantissa > mask(MANTISSA_BITS) || amount.is_sign_negative() {
+            return None;
+        }
+        Some(Self {
+            origin: (import << ROW_BITS) | seen.origin.row,
+            detail: (days << (MANTISSA_BITS + SCALE_BITS))
+                | (u64::from(amount.scale()) << MANTISSA_BITS)
+                | mantissa,
+        })
+    }
+
+    /// The spilled entry, if this one is.
+    fn spilled(self, spill: &[Seen]) -> Option<Seen> {
+        if self.origin & SPILLED == 0 {
+            return None;
+        }
+        usize::try_from(self.origin & !SPILLED)
+            .ok()
+            .and_then(|i| spill.get(i))
+            .copied()
+    }
+
+    fn origin(self, spill: &[Seen]) -> Origin {
+        if let Some(s) = self.spilled(spill) {
+            return s.origin;
+        }
+        let import = self.origin >> ROW_BITS;
+        Origin {
+            import: import.checked_sub(1).and_then(|i| u32::try_from(i).ok()),
+            row: self.origin & mask(ROW_BITS),
+        }
+    }
+
+    fn unpack(self, spill: &[Seen]) -> Seen {
+        if let Some(s) = self.spilled(spill) {
+            return s;
+        }
+        let days = self.detail >> (MANTISSA_BITS + SCALE_BITS);
+        let scale = (self.detail >> MANTISSA_BITS) & mask(SCALE_BITS);
+        let mantissa = self.detail & mask(MANTISSA_BITS);
+        Seen {
+            origin: self.origin(spill),
+            date: i32::try_from(days + 1)
+                .ok()
+                .and_then(chrono::NaiveDate::from_num_days_from_ce_opt),
+            amount: u32::try_from(scale).ok().map(|scale| {
+                Money::from_decimal(Decimal::from_i128_with_scale(i128::from(mantissa), scale))
+            }),
+        }
+    }
+
+    /// Whether it was seen on `date` for `amount` (equal as numbers, as `Money` compares).
+    fn is(self, date: chrono::NaiveDate, amount: Money, spill: &[Seen]) -> bool {
+        if let Some(s) = self.spilled(spill) {
+            return s.date == Some(date) && s.amount == Some(amount);
+        }
+        let days = self.detail >> (MANTISSA_BITS + SCALE_BITS);
+        if i64::try_from(days).ok().map(|d| d + 1) != Some(i64::from(date.num_days_from_ce())) {
+            return false;
+        }
+        let value = amount.value();
+        let same_bits = u64::try_from(value.mantissa()).ok()
+            == Some(self.detail & mask(MANTISSA_BITS))
+            && u64::from(value.scale()) == (self.detail >> MANTISSA_BITS) & mask(SCALE_BITS)
+            && !value.is_sign_negative();
+        // the same number written with another scale (500 and 500.00) is the same amount
+        same_bits || self.unpack(spill).amount == Some(amount)
+    }
 }
 
 /// What is known of one fingerprint: how many rows of this file had it, and the first key of
@@ -395,7 +515,8 @@ struct FpState {
 ///
 /// Feed it rows with [`Importer::row`]; it keeps only the keys seen (not the rows), so a
 /// statement of any length can be streamed through it. Each key is held packed in 16 to 24
-/// bytes (see `index.rs`): `utr:` keys by their UTR, `fp:` keys by fingerprint and ordinal.
+/// bytes (see `index.rs`): `utr:` keys by their UTR (with where, when and for how much it was
+/// first seen, packed in 16 bytes), `fp:` keys by fingerprint and ordinal.
 #[derive(Debug)]
 pub struct Importer {
     account_id: String,
@@ -405,6 +526,8 @@ pub struct Importer {
     utr_credits: FoldMap<u128, UtrSeen>,
     /// Every `utr:<UTR>:debit` key.
     utr_debits: FoldMap<u128, UtrSeen>,
+    /// The UTR index entries that do not pack into a [`UtrSeen`] (rare: see there).
+    spill: Vec<Seen>,
     /// The `fp:` keys of earlier imports (this file's never repeat, see [`Importer::line`]).
     fps: FoldMap<FpKey, Origin>,
     /// Per fingerprint: this file's ordinal and the first earlier key with it.
@@ -431,6 +554,7 @@ impl Importer {
         let mut last: Option<u32> = None;
         let mut utr_credits: FoldMap<u128, UtrSeen> = FoldMap::default();
         let mut utr_debits: FoldMap<u128, UtrSeen> = FoldMap::default();
+        let mut spill = Vec::new();
         let mut fps = FoldMap::default();
         let mut fingerprints = FoldMap::default();
         for p in prior {
@@ -459,33 +583,41 @@ impl Importer {
             };
             // a key listed more than once keeps the origin listed first
             if let Some(utr) = p.key.strip_prefix("utr:") {
-                let seen = UtrSeen {
+                let seen = Seen {
                     origin,
                     date: p.date,
                     amount: p.amount,
                 };
-                let (utr, maps): (&str, &mut [&mut FoldMap<u128, UtrSeen>]) =
-                    if let Some(u) = utr.strip_suffix(":credit") {
-                        (u, &mut [&mut utr_credits])
-                    } else if let Some(u) = utr.strip_suffix(":debit") {
-                        (u, &mut [&mut utr_debits])
-                    } else {
-                        // a key of the earlier `utr:<UTR>` form names no direction: a row with
-                        // the UTR either way conflicts with it (its date and amount are dropped)
-                        let unknown = UtrSeen {
-                            date: None,
-                            amount: None,
-                            ..seen
-                        };
-                        if let Some(packed) = pack_utr(utr.as_bytes()) {
-                            utr_credits.entry(packed).or_insert(unknown);
-                            utr_debits.entry(packed).or_insert(unknown);
-                        }
-                        continue;
+                let (utr, maps): (&str, &mut [&mut FoldMap<u128, UtrSeen>]) = if let Some(u) =
+                    utr.strip_suffix(":credit")
+                {
+                    (u, &mut [&mut utr_credits])
+                } else if let Some(u) = utr.strip_suffix(":debit") {
+                    (u, &mut [&mut utr_debits])
+                } else {
+                    // a key of the earlier `utr:<UTR>` form names no direction: a row with
+                    // the UTR either way conflicts with it (its date and amount are dropped)
+                    let unknown = Seen {
+                        date: None,
+                        amount: None,
+                        ..seen
                     };
+                    if let Some(packed) = pack_utr(utr.as_bytes()) {
+                        let credit = utr_credits.entry(packed);
+                        let debit = utr_debits.entry(packed);
+                        if matches!(credit, Entry::Vacant(_)) || matches!(debit, Entry::Vacant(_)) {
+                            let entry = UtrSeen::pack(unknown, &mut spill);
+                            credit.or_insert(entry);
+                            debit.or_insert(entry);
+                        }
+                    }
+                    continue;
+                };
                 if let Some(packed) = pack_utr(utr.as_bytes()) {
                     for map in maps.iter_mut() {
-                        map.entry(packed).or_insert(seen);
+                        if let Entry::Vacant(v) = map.entry(packed) {
+                            v.insert(UtrSeen::pack(seen, &mut spill));
+                        }
                     }
                 }
             } else if let Some((fp, n)) = split_fingerprint_key(&p.key)
@@ -505,6 +637,7 @@ impl Importer {
             imports,
             utr_credits,
             utr_debits,
+            spill,
             fps,
             fingerprints,
             scratch: String::with_capacity(256),
@@ -586,19 +719,20 @@ impl Importer {
                         Some(packed) => match map.entry(packed) {
                             Entry::Occupied(o) => {
                                 let was = *o.get();
-                                if was.date == Some(line.date) && was.amount == Some(line.amount) {
-                                    Some(was.origin)
+                                if was.is(line.date, line.amount, &self.spill) {
+                                    Some(was.origin(&self.spill))
                                 } else {
-                                    conflict = Some(was);
+                                    conflict = Some(was.unpack(&self.spill));
                                     None
                                 }
                             }
                             Entry::Vacant(v) => {
-                                v.insert(UtrSeen {
+                                let seen = Seen {
                                     origin: here,
                                     date: Some(line.date),
                                     amount: Some(line.amount),
-                                });
+                                };
+                                v.insert(UtrSeen::pack(seen, &mut self.spill));
                                 None
                             }
                         },
@@ -885,6 +1019,98 @@ mod tests {
             ),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// Every value the UTR index can be given comes back unchanged from its packed form, and
+    /// `is` answers as comparing the unpacked date and amount would.
+    #[test]
+    fn a_packed_utr_entry_is_exactly_what_was_seen() {
+        use chrono::NaiveDate;
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+        let dates = [
+            None,
+            Some(d(2026, 1, 5)),
+            Some(d(1, 1, 1)),
+            Some(d(0, 12, 31)),
+            Some(d(9999, 12, 31)),
+            Some(d(24_000, 1, 1)),
+            Some(NaiveDate::MIN),
+            Some(NaiveDate::MAX),
+        ];
+        let amounts: Vec<Option<Money>> = [
+            None,
+            Some("500.00"),
+            Some("500"),
+            Some("0.00"),
+            Some("-0.00"),
+            Some("-1.00"),
+            Some("687194767.35"),
+            Some("687194767.36"),
+            Some("99999999999999.99"),
+            Some("0.0000000000000000000000000001"),
+            Some("79228162514264337593543950335"),
+        ]
+        .iter()
+        .map(|a| a.map(|a| Money::from_decimal(a.parse().unwrap())))
+        .collect();
+        let origins = [
+            Origin {
+                import: None,
+                row: 0,
+            },
+            Origin {
+                import: None,
+                row: (1 << 40) - 1,
+            },
+            Origin {
+                import: None,
+                row: 1 << 40,
+            },
+            Origin {
+                import: Some(0),
+                row: 7,
+            },
+            Origin {
+                import: Some((1 << 23) - 2),
+                row: 7,
+            },
+            Origin {
+                import: Some((1 << 23) - 1),
+                row: 7,
+            },
+            Origin {
+                import: Some(u32::MAX),
+                row: u64::MAX,
+            },
+        ];
+        let mut spill = Vec::new();
+        let mut packed = 0;
+        for origin in origins {
+            for date in dates {
+                for amount in &amounts {
+                    let seen = Seen {
+                        origin,
+                        date,
+                        amount: *amount,
+                    };
+                    let entry = UtrSeen::pack(seen, &mut spill);
+                    packed += usize::from(entry.origin & SPILLED == 0);
+                    assert_eq!(entry.unpack(&spill), seen);
+                    assert_eq!(entry.origin(&spill), origin);
+                    for other_date in dates.iter().flatten() {
+                        for other in amounts.iter().flatten() {
+                            assert_eq!(
+                                entry.is(*other_date, *other, &spill),
+                                date == Some(*other_date) && *amount == Some(*other),
+                                "{seen:?} against {other_date} {other}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        assert!(packed > 0 && !spill.is_empty());
+        assert_eq!(size_of::<(u128, UtrSeen)>(), 32);
     }
 
     #[test]

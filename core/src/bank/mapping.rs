@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::{BankTransaction, Direction, check_id, positive_amount};
+pub use crate::bank_line::MappingStatus;
 use crate::decimal::{add, sub};
 use crate::error::{CoreError, Result};
 use crate::money::{Currency, Money};
@@ -95,23 +96,6 @@ pub struct MappingPart {
     /// True once the part has been unmapped.
     #[serde(default)]
     pub reversed: bool,
-}
-
-/// The mapping status of a bank transaction.
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MappingStatus {
-    /// No active part.
-    Unmapped,
-    /// Active parts cover less than the amount (after a part was unmapped).
-    Partial,
-    /// One active part covers the whole amount.
-    Mapped,
-    /// Set aside on purpose, with a reason; nothing is posted.
-    Ignored,
-    /// Two or more active parts cover the whole amount.
-    Split,
 }
 
 /// The mapping of one bank transaction: its parts (active and reversed) and status.

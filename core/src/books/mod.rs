@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 pub use loan::NpaPeriod;
 
 use crate::account::{EventBody, EventOutcome, LoanEvent, Observer, fold_observed};
+use crate::bank_line::BookBankTransaction;
 use crate::envelope::{Admission, Admitted};
 use crate::error::{CoreError, Result};
 use crate::fines::FineRule;
@@ -31,7 +32,7 @@ use crate::ledger::{
     check_years, closing_entries,
 };
 use crate::money::{Currency, Money};
-use crate::reconcile::{AuditRecord, BankTransaction, StoredEntry, StoredLedgerRow};
+use crate::reconcile::{AuditRecord, StoredEntry, StoredLedgerRow};
 use crate::savings::{SavingsAccount, SavingsLedger, fold as savings_fold};
 pub(crate) use fxhash::{FxMap, FxSet};
 use keeper::Keeper;
@@ -183,7 +184,7 @@ pub struct Books {
     pub journal: Vec<ManualEntry>,
     /// Bank statement lines and their mapping state.
     #[serde(default)]
-    pub bank_transactions: Vec<BankTransaction>,
+    pub bank_transactions: Vec<BookBankTransaction>,
     /// Fine rules in force (checked against the fines levied).
     #[serde(default)]
     pub fine_rules: Vec<FineRule>,

@@ -74,25 +74,48 @@ pub fn annual_percentage_rate(schedule: &Schedule, decimals: u32) -> Result<Deci
         .map(|r| r.installment.value())
         .collect();
     let net = schedule.net_disbursement.value();
-    let scale = mul(
-        Decimal::from(schedule.frequency.periods_per_year()),
-        Decimal::ONE_HUNDRED,
-        CTX,
-    )?;
-    let (f0, _) = npv_and_slope(&flows, net, Decimal::ZERO)?;
+    let ppy = schedule.frequency.periods_per_year();
+    let scale = mul(Decimal::from(ppy), Decimal::ONE_HUNDRED, CTX)?;
+    let fixed = Fixed::new(&flows, net);
+    let fast = match &fixed {
+        Some(fx) if fx.total <= fx.net => return Ok(pad(Decimal::ZERO, decimals)),
+        Some(fx) => fx.candidate(schedule.annual_rate.percent(), scale, ppy, decimals),
+        None => None,
+    };
+    let c = match fast {
+        Some(c) => c,
+        None => {
+            match decimal_candidate(&flows, net, schedule.annual_rate.percent(), scale, decimals)? {
+                Some(c) => c,
+                None => return Ok(pad(Decimal::ZERO, decimals)),
+            }
+        }
+    };
+    confirm(c, &flows, net, scale, decimals, fixed.as_ref())
+}
+
+/// The candidate APR by Newton's method in 28-digit decimal, or `None` when the flows do not
+/// exceed the net disbursement (the APR is then zero).
+fn decimal_candidate(
+    flows: &[Decimal],
+    net: Decimal,
+    nominal: Decimal,
+    scale: Decimal,
+    decimals: u32,
+) -> Result<Option<Decimal>> {
+    let (f0, _) = npv_and_slope(flows, net, Decimal::ZERO)?;
     if f0 <= Decimal::ZERO {
-        return Ok(pad(Decimal::ZERO, decimals));
+        return Ok(None);
     }
 
     // Newton from the nominal periodic rate (the APR itself when there is no fee). The present
     // value is convex and decreasing, so an iterate above the root is followed by one below
     // it, and from there they rise to the root.
-    let half_step = Decimal::new(5, decimals + 1); // half a unit of the reported precision
     let stop = div(Decimal::new(1, decimals + 6), scale, CTX)?;
     let limit = Decimal::from(1_u64 << 30);
-    let mut i = div(schedule.annual_rate.percent(), scale, CTX)?;
+    let mut i = div(nominal, scale, CTX)?;
     for _ in 0..200 {
-        let (f, slope) = npv_and_slope(&flows, net, i)?;
+        let (f, slope) = npv_and_slope(flows, net, i)?;
         if f.is_zero() || slope >= Decimal::ZERO {
             break;
         }
@@ -106,16 +129,33 @@ pub fn annual_percentage_rate(schedule: &Schedule, decimals: u32) -> Result<Deci
             break;
         }
     }
+    Ok(Some(
+        mul(i, scale, CTX)?
+            .round_dp_with_strategy(decimals, RoundingStrategy::MidpointAwayFromZero)
+            .max(Decimal::ZERO),
+    ))
+}
 
-    // Confirm: the root r rounds half-up to c exactly when c − h ≤ 100·ppy·r < c + h,
-    // i.e. NPV((c − h)/scale) ≥ 0 and NPV((c + h)/scale) < 0 (NPV decreases in i).
-    let mut c = mul(i, scale, CTX)?
-        .round_dp_with_strategy(decimals, RoundingStrategy::MidpointAwayFromZero)
-        .max(Decimal::ZERO);
+/// Confirms a candidate at the reported precision and returns the rounded root.
+///
+/// The root r rounds half-up to c exactly when c − h ≤ 100·ppy·r < c + h, i.e.
+/// `NPV((c − h)/scale) ≥ 0` and `NPV((c + h)/scale) < 0` (NPV decreases in i). Each sign is
+/// the sign of the 28-digit decimal present value [`npv`]; the fixed-point evaluation only
+/// answers when its error bound proves the same sign.
+fn confirm(
+    mut c: Decimal,
+    flows: &[Decimal],
+    net: Decimal,
+    scale: Decimal,
+    decimals: u32,
+    fixed: Option<&Fixed>,
+) -> Result<Decimal> {
+    let half_step = Decimal::new(5, decimals + 1); // half a unit of the reported precision
+    let limit = Decimal::from(1_u64 << 30);
     let unit = Decimal::new(1, decimals);
     for _ in 0..64 {
         let below_ok = c.is_zero()
-            || npv(&flows, net, div(sub(c, half_step, CTX)?, scale, CTX)?)? >= Decimal::ZERO;
+            || npv_not_negative(flows, net, div(sub(c, half_step, CTX)?, scale, CTX)?, fixed)?;
         if !below_ok {
             c = sub(c, unit, CTX)?;
             continue;
@@ -124,14 +164,187 @@ pub fn annual_percentage_rate(schedule: &Schedule, decimals: u32) -> Result<Deci
         if upper > limit {
             return Err(CoreError::Overflow { context: CTX });
         }
-        if npv(&flows, net, upper)? >= Decimal::ZERO {
+        if npv_not_negative(flows, net, upper, fixed)? {
             c = add(c, unit, CTX)?;
             continue;
         }
         return Ok(pad(c, decimals));
     }
     // Not reached for any schedule the core produces; kept as the exact fallback.
-    bisection_apr(&flows, net, scale, decimals)
+    bisection_apr(flows, net, scale, decimals)
+}
+
+/// Whether `npv(flows, net, i) ≥ 0`: decided by the fixed-point evaluation when its error
+/// bound allows, else by the decimal evaluation itself. Both give the same answer whenever the
+/// fixed-point one answers (see [`Fixed::sign`]).
+fn npv_not_negative(
+    flows: &[Decimal],
+    net: Decimal,
+    i: Decimal,
+    fixed: Option<&Fixed>,
+) -> Result<bool> {
+    if let Some(fx) = fixed {
+        // The discount factor exactly as `npv` computes it.
+        let v = div(Decimal::ONE, add(Decimal::ONE, i, CTX)?, CTX)?;
+        if let Some(sign) = to_fixed(v).and_then(|vf| fx.sign(vf)) {
+            return Ok(sign);
+        }
+    }
+    Ok(npv(flows, net, i)? >= Decimal::ZERO)
+}
+
+/// Fractional bits of the fixed-point discount factor and sums.
+const FRAC: u32 = 64;
+/// 1.0 in fixed point.
+const ONE_F: u128 = 1 << FRAC;
+/// Flows summing to 2^48 minor units or more (or more than 2^14 of them) use the decimal
+/// evaluation only, so every fixed-point sum below stays inside `u128`.
+const FAST_TOTAL_LIMIT: u128 = 1 << 48;
+const FAST_ROWS_LIMIT: usize = 1 << 14;
+/// `|NPV|` below `total × 2^-40` is left to the decimal evaluation.
+const UNDECIDED_SHIFT: u32 = FRAC - 40;
+
+/// The flows and the net disbursement as non-negative integers of one decimal scale, for a
+/// fast search and a fast, error-bounded sign of the present value.
+///
+/// With `v` in fixed point (64 fractional bits), the present value `Σ a_k v^k − net` is
+/// computed by Horner's rule with one truncation per step, `v` itself truncated from the
+/// decimal discount factor. Its error against the exact value at that decimal factor is at
+/// most `n·(total + 1)` units of 2^-64, below `(total + 1) × 2^-50` for fewer than 2^14 rows;
+/// the 28-digit decimal evaluation [`npv`] errs by less than `total × 10^-22`. So whenever the
+/// fixed-point value is farther than `(total + 1) × 2^-40` from zero, both have the sign of the
+/// exact value, and the decimal evaluation need not run.
+struct Fixed {
+    flows: Vec<u128>,
+    net: u128,
+    total: u128,
+}
+
+/// `x · y / 2^64`, truncated, for `x < 2^127` and `y ≤ 2^64`.
+fn mul_shr(x: u128, y: u128) -> u128 {
+    let (hi, lo) = (x >> FRAC, x & (ONE_F - 1));
+    hi * y + ((lo * y) >> FRAC)
+}
+
+/// About `p · 2^64 / d` (`None` for a zero or vanishing divisor).
+fn ratio(p: i128, d: u128) -> Option<i128> {
+    let pa = p.unsigned_abs();
+    let s = pa.leading_zeros().saturating_sub(1).min(FRAC);
+    let den = d >> (FRAC - s);
+    if den == 0 {
+        return None;
+    }
+    let q = i128::try_from((pa << s) / den).ok()?;
+    Some(if p < 0 { -q } else { q })
+}
+
+/// A decimal in `(0, 1]` as a fixed-point value, truncated (`None` outside that range).
+fn to_fixed(v: Decimal) -> Option<u128> {
+    if v <= Decimal::ZERO || v > Decimal::ONE {
+        return None;
+    }
+    let m = u128::try_from(v.mantissa()).ok()?;
+    let p = 10_u128.checked_pow(v.scale())?;
+    let (whole, r) = (m / p, m % p);
+    // r < 10^28 < 2^94: two steps of 32 bits keep every product below 2^127.
+    let (q1, r1) = ((r << 32) / p, (r << 32) % p);
+    let q2 = (r1 << 32) / p;
+    Some((whole << FRAC) + ((q1 << 32) | q2))
+}
+
+impl Fixed {
+    fn new(flows: &[Decimal], net: Decimal) -> Option<Self> {
+        if flows.len() >= FAST_ROWS_LIMIT {
+            return None;
+        }
+        let scale = flows.iter().map(Decimal::scale).max()?.max(net.scale());
+        let units = |d: &Decimal| -> Option<u128> {
+            if d.is_sign_negative() && !d.is_zero() {
+                return None;
+            }
+            let m = d.mantissa().unsigned_abs();
+            m.checked_mul(10_u128.checked_pow(scale - d.scale())?)
+        };
+        let flows = flows.iter().map(units).collect::<Option<Vec<_>>>()?;
+        let net = units(&net)?;
+        let total = flows.iter().try_fold(0_u128, |a, f| a.checked_add(*f))?;
+        (total < FAST_TOTAL_LIMIT && net < FAST_TOTAL_LIMIT).then_some(Self { flows, net, total })
+    }
+
+    /// `Σ a_k v^(k−1)` and its derivative in `v`, in fixed point.
+    fn horner(&self, v: u128) -> (u128, u128) {
+        let (mut q, mut dq) = (0_u128, 0_u128);
+        for a in self.flows.iter().rev() {
+            dq = mul_shr(dq, v) + q;
+            q = mul_shr(q, v) + (a << FRAC);
+        }
+        (q, dq)
+    }
+
+    /// `Σ a_k v^k − net` in fixed point (signed).
+    fn npv(&self, v: u128) -> i128 {
+        let mut acc = 0_u128;
+        for a in self.flows.iter().rev() {
+            acc = mul_shr(acc + (a << FRAC), v);
+        }
+        // Both terms are below 2^112.
+        acc.cast_signed() - (self.net << FRAC).cast_signed()
+    }
+
+    /// The sign of the present value at the discount factor `v` (`true`: ≥ 0), when the
+    /// error bound proves it; `None` when it is too close to zero to tell.
+    fn sign(&self, v: u128) -> Option<bool> {
+        let value = self.npv(v);
+        let margin = ((self.total + 1) << UNDECIDED_SHIFT).cast_signed();
+        if value > margin {
+            Some(true)
+        } else if value < -margin {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    /// A candidate APR (rounded half-up at `decimals`) by Newton's method on the discount
+    /// factor in fixed point, from the nominal rate. `None` when the search leaves the range
+    /// the fixed point covers; the decimal search then runs. The candidate need not be exact:
+    /// [`confirm`] proves or corrects it.
+    fn candidate(
+        &self,
+        nominal: Decimal,
+        scale: Decimal,
+        ppy: u32,
+        decimals: u32,
+    ) -> Option<Decimal> {
+        let i0 = nominal.checked_div(scale)?;
+        let mut v = to_fixed(Decimal::ONE.checked_div(Decimal::ONE.checked_add(i0)?)?)?;
+        let net = (self.net << FRAC).cast_signed();
+        // A discount factor below 2^-30 is a periodic rate above 2^30: leave it to the
+        // decimal search, which reports the overflow.
+        let floor = ONE_F >> 30;
+        for _ in 0..100 {
+            let (q, dq) = self.horner(v);
+            let value = mul_shr(q, v).cast_signed() - net;
+            let slope = q + mul_shr(dq, v);
+            let step = ratio(value, slope)?;
+            let next = v.cast_signed() - step;
+            v = u128::try_from(next.clamp(floor.cast_signed(), ONE_F.cast_signed())).ok()?;
+            if step.abs() < 1 << 20 {
+                break;
+            }
+        }
+        if v <= floor {
+            return None;
+        }
+        // APR = 100·ppy·(1/v − 1), in units of 10^-decimals, rounded half-up.
+        let k = u128::from(ppy) * 100 * 10_u128.pow(decimals);
+        let num = (ONE_F - v) * k;
+        let units = (num + v / 2) / v;
+        Some(Decimal::from_i128_with_scale(
+            i128::try_from(units).ok()?,
+            decimals,
+        ))
+    }
 }
 
 /// The APR by the earlier exact bisection, kept as the oracle of the fast method (tests and
@@ -228,6 +441,74 @@ mod tests {
     }
 
     proptest! {
+        /// Whenever the fixed-point sign answers, it is the sign of the decimal present value.
+        #[test]
+        fn fixed_sign_agrees_with_decimal(
+            amounts in proptest::collection::vec(0_i64..=5_000_000_000, 1..400),
+            net_share in 1_i64..=1_000,
+            rate in 0_i64..=100_000_000,
+            scale in 0_u32..=4,
+        ) {
+            let flows: Vec<Decimal> = amounts.iter().map(|a| Decimal::new(*a, scale)).collect();
+            let total: i64 = amounts.iter().sum();
+            let net = Decimal::new(total / 1_000 * net_share, scale);
+            let i = Decimal::new(rate, 10);
+            let fx = Fixed::new(&flows, net).unwrap();
+            let v = div(Decimal::ONE, add(Decimal::ONE, i, CTX).unwrap(), CTX).unwrap();
+            let exact = npv(&flows, net, i).unwrap() >= Decimal::ZERO;
+            if let Some(sign) = to_fixed(v).and_then(|vf| fx.sign(vf)) {
+                prop_assert_eq!(sign, exact);
+            }
+        }
+
+        /// Large amounts leave the fixed point and still give the bisection's APR.
+        #[test]
+        fn large_amounts_use_the_decimal_search(
+            crores in 1_000_000_i64..=1_000_000_000_000,
+            bp_rate in 1_i64..=3_600,
+            tenure in 1_u32..=60,
+            fee_bp in 0_i64..=500,
+        ) {
+            let d = |s: &str| crate::parse_date(s).unwrap();
+            let mut t = LoanTerms::new(
+                Money::from_decimal(Decimal::new(crores, 0) * Decimal::from(10_000_000)),
+                crate::Rate::from_percent(Decimal::new(bp_rate, 2)).unwrap(),
+                tenure, d("2026-01-05"), d("2026-02-05"),
+            );
+            t.processing_fee = Some(ProcessingFee::Percentage(Decimal::new(fee_bp, 2)));
+            let Ok(s) = generate_schedule(&t) else { return Ok(()) };
+            let flows: Vec<Decimal> = s.installments.iter().map(|r| r.installment.value()).collect();
+            prop_assert!(Fixed::new(&flows, s.net_disbursement.value()).is_none());
+            prop_assert_eq!(annual_percentage_rate(&s, 2).unwrap(), oracle(&s, 2));
+        }
+    }
+
+    #[test]
+    fn to_fixed_truncates_exactly() {
+        assert_eq!(to_fixed(Decimal::ONE), Some(ONE_F));
+        assert_eq!(to_fixed(Decimal::new(5, 1)), Some(ONE_F / 2));
+        assert_eq!(to_fixed(Decimal::new(25, 2)), Some(ONE_F / 4));
+        // 1/3 to 28 digits, truncated: just below 2^64/3.
+        let third = Decimal::ONE / Decimal::from(3);
+        assert_eq!(to_fixed(third), Some(ONE_F / 3));
+        assert_eq!(to_fixed(Decimal::ZERO), None);
+        assert_eq!(to_fixed(Decimal::TWO), None);
+    }
+
+    #[test]
+    fn a_value_near_zero_is_left_to_the_decimal_evaluation() {
+        // Flows 100 and 100 against a net of 200 at i = 0: the present value is exactly zero.
+        let flows = [Decimal::from(100), Decimal::from(100)];
+        let fx = Fixed::new(&flows, Decimal::from(200)).unwrap();
+        assert_eq!(fx.sign(ONE_F), None);
+        assert_eq!(fx.sign(ONE_F / 2), Some(false));
+        assert_eq!(
+            Fixed::new(&flows, Decimal::from(100)).unwrap().sign(ONE_F),
+            Some(true)
+        );
+    }
+
+    proptest! {
         #![proptest_config(ProptestConfig::with_cases(400))]
         /// The fast APR equals the exact bisection on random schedules, fees and precisions.
         #[test]
@@ -258,6 +539,14 @@ mod tests {
             t.processing_fee = Some(ProcessingFee::Percentage(Decimal::new(fee_bp, 2)));
             let Ok(s) = generate_schedule(&t) else { return Ok(()) };
             prop_assert_eq!(annual_percentage_rate(&s, decimals).unwrap(), oracle(&s, decimals));
+            // These amounts take the fixed-point search, not the decimal fallback.
+            let flows: Vec<Decimal> = s.installments.iter().map(|r| r.installment.value()).collect();
+            let fx = Fixed::new(&flows, s.net_disbursement.value()).unwrap();
+            if fx.total > fx.net {
+                let scale = Decimal::from(s.frequency.periods_per_year() * 100);
+                let ppy = s.frequency.periods_per_year();
+                prop_assert!(fx.candidate(s.annual_rate.percent(), scale, ppy, decimals).is_some());
+            }
         }
     }
 

@@ -8,7 +8,7 @@ mod terms;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use apr::{annual_percentage_rate, annual_percentage_rate_by_bisection};
 pub use terms::{
@@ -27,7 +27,7 @@ use crate::rounding::RoundingPolicy;
 
 /// One row of a schedule. Every amount is at the currency's scale.
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Installment {
     /// 1-based installment number.
     pub number: u32,
@@ -50,7 +50,7 @@ pub struct Installment {
 
 /// Sums over the rows of a schedule.
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
     /// Σ principal: always exactly the loan's principal.
     pub principal: Money,
@@ -62,6 +62,9 @@ pub struct Totals {
 
 /// A generated repayment schedule (the `schedule` operation's output without the APR).
 ///
+/// It deserializes from its own JSON form (to restore a stored or pickled schedule); the
+/// rows are then taken as written, not recomputed or checked.
+///
 /// # Example
 /// ```
 /// use windeep_core::{LoanTerms, generate_schedule, parse_date};
@@ -72,7 +75,7 @@ pub struct Totals {
 /// assert_eq!(s.totals.interest.to_string(), "6618.53");
 /// ```
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Schedule {
     /// Currency code, e.g. `"INR"`.
     pub currency: String,

@@ -14,13 +14,15 @@ use crate::rounding::RoundingPolicy;
 /// ```
 /// use windeep_core::Method;
 /// assert_eq!(serde_json::from_str::<Method>("\"equal_principal\"").unwrap(), Method::EqualPrincipal);
+/// assert_eq!(serde_json::from_str::<Method>("\"reducing_monthly\"").unwrap(), Method::Reducing);
 /// ```
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
-    /// Equal installments (EMI) on a reducing balance. The default.
+    /// Equal installments (EMI) on a reducing balance. The default. The legacy system's name
+    /// `reducing_monthly` (monthly rests, legacy-spec §1.1) is read as this method too.
     #[default]
+    #[serde(alias = "reducing_monthly")]
     Reducing,
     /// Interest on the original principal for the whole tenure, spread evenly.
     Flat,
@@ -28,6 +30,37 @@ pub enum Method {
     EqualPrincipal,
     /// Interest only; all principal in the last installment.
     Bullet,
+}
+
+/// Written by hand because schemars ignores serde aliases: the schema lists the legacy name
+/// `reducing_monthly`, which is read as `reducing` (and never written).
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for Method {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Method".into()
+    }
+
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        "windeep_core::Method".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "How principal and interest are spread over the installments.",
+            "oneOf": [
+                {"const": "reducing", "type": "string",
+                 "description": "Equal installments (EMI) on a reducing balance. The default."},
+                {"const": "reducing_monthly", "type": "string",
+                 "description": "The legacy system's name of `reducing` (monthly rests): read as `reducing`, never written."},
+                {"const": "flat", "type": "string",
+                 "description": "Interest on the original principal for the whole tenure, spread evenly."},
+                {"const": "equal_principal", "type": "string",
+                 "description": "Equal principal parts; interest on the reducing balance."},
+                {"const": "bullet", "type": "string",
+                 "description": "Interest only; all principal in the last installment."}
+            ]
+        })
+    }
 }
 
 /// What happens to the interest of a first period longer or shorter than a regular one.

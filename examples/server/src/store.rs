@@ -1,0 +1,325 @@
+//! Writes: one transaction per request holding its rows, its idempotency record and its
+//! hash-chained audit entry; a conflict with another writer (a sequence or key taken first)
+//! is retried from the reads.
+
+use std::future::Future;
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use serde_json::Value;
+
+use crate::AppState;
+use crate::auth::Principal;
+use crate::crypto::sha256_hex;
+use crate::db::{is_retryable, now};
+use crate::error::{ApiError, ApiResult, codes};
+
+/// A value bound to a statement.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    /// Text.
+    Text(String),
+    /// Optional text.
+    OptText(Option<String>),
+    /// Integer.
+    Int(i64),
+}
+
+impl From<&str> for Arg {
+    fn from(s: &str) -> Self {
+        Arg::Text(s.to_owned())
+    }
+}
+impl From<String> for Arg {
+    fn from(s: String) -> Self {
+        Arg::Text(s)
+    }
+}
+impl From<Option<String>> for Arg {
+    fn from(s: Option<String>) -> Self {
+        Arg::OptText(s)
+    }
+}
+impl From<i64> for Arg {
+    fn from(i: i64) -> Self {
+        Arg::Int(i)
+    }
+}
+
+/// One statement of a write.
+#[derive(Debug, Clone)]
+pub struct Stmt {
+    /// SQL with `$1…` placeholders in order.
+    pub sql: &'static str,
+    /// Its arguments.
+    pub args: Vec<Arg>,
+}
+
+/// `Stmt { sql, args }` from a list of values.
+#[macro_export]
+macro_rules! stmt {
+    ($sql:expr $(, $a:expr)* $(,)?) => {
+        $crate::store::Stmt { sql: $sql, args: vec![$($crate::store::Arg::from($a)),*] }
+    };
+}
+
+/// What a request writes and answers.
+#[derive(Debug)]
+pub struct Plan {
+    /// Rows to insert.
+    pub stmts: Vec<Stmt>,
+    /// The answer's status.
+    pub status: StatusCode,
+    /// The answer's body.
+    pub response: Value,
+    /// The audit action (`loan.payment`, …).
+    pub action: String,
+    /// The audit target (an id).
+    pub target: String,
+}
+
+/// An `Idempotency-Key` and the hash of the request it came with.
+#[derive(Debug, Clone)]
+pub struct Idem {
+    /// The key.
+    pub key: String,
+    /// SHA-256 of method, path and body.
+    pub request_hash: String,
+}
+
+impl Idem {
+    /// From the header, if any.
+    ///
+    /// # Errors
+    /// A blank or overlong key.
+    pub fn from_headers(
+        headers: &axum::http::HeaderMap,
+        method: &str,
+        path: &str,
+        body: &[u8],
+    ) -> ApiResult<Option<Idem>> {
+        let Some(v) = headers.get("idempotency-key") else {
+            return Ok(None);
+        };
+        let key = v
+            .to_str()
+            .map_err(|_| ApiError::invalid("Idempotency-Key is not ASCII"))?
+            .trim()
+            .to_owned();
+        if key.is_empty() || key.len() > 200 {
+            return Err(ApiError::from(windeep_core::CoreError::BlankIdentifier {
+                field: "Idempotency-Key",
+            }));
+        }
+        let mut h = Vec::with_capacity(body.len() + path.len() + 8);
+        h.extend_from_slice(method.as_bytes());
+        h.push(b' ');
+        h.extend_from_slice(path.as_bytes());
+        h.push(b'\n');
+        h.extend_from_slice(body);
+        Ok(Some(Idem {
+            key,
+            request_hash: sha256_hex(&h),
+        }))
+    }
+}
+
+const MAX_ATTEMPTS: u32 = 400;
+
+/// Runs a write: looks up the idempotency key, computes the plan (reads and core operations),
+/// commits it with its idempotency record and audit entry, and retries from the reads when
+/// another writer won a race.
+///
+/// # Errors
+/// The plan's own errors; `E_IDEMPOTENCY_CONFLICT` for a key reused with another request;
+/// `E_BUSY` after too many lost races.
+pub async fn write<F, Fut>(
+    state: &AppState,
+    who: &Principal,
+    idem: Option<Idem>,
+    plan: F,
+) -> ApiResult<(StatusCode, Value)>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ApiResult<Plan>>,
+{
+    for attempt in 0..MAX_ATTEMPTS {
+        if let Some(i) = &idem
+            && let Some(done) = replay_idempotent(state, i).await?
+        {
+            return Ok(done);
+        }
+        let p = plan().await?;
+        match commit(state, who, idem.as_ref(), &p).await {
+            Ok(()) => return Ok((p.status, p.response)),
+            Err(e) if is_retryable(&e) => {
+                tracing::debug!(attempt, error = %e, "write lost a race; retrying");
+                let jitter = u64::from(attempt.min(20)) * 200 + u64::from(attempt % 7) * 50;
+                tokio::time::sleep(Duration::from_micros(jitter)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        codes::BUSY,
+        "too many concurrent writers; retry the request",
+    ))
+}
+
+async fn replay_idempotent(state: &AppState, i: &Idem) -> ApiResult<Option<(StatusCode, Value)>> {
+    let row: Option<(String, i64, String)> =
+        sqlx::query_as("SELECT request_hash, status, response FROM idempotency WHERE key = $1")
+            .bind(&i.key)
+            .fetch_optional(&state.db.pool)
+            .await?;
+    let Some((hash, status, response)) = row else {
+        return Ok(None);
+    };
+    if hash != i.request_hash {
+        return Err(ApiError::from(
+            windeep_core::CoreError::IdempotencyConflict {
+                key: i.key.clone(),
+                field: "request body".to_owned(),
+            },
+        ));
+    }
+    let status = u16::try_from(status)
+        .ok()
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .unwrap_or(StatusCode::OK);
+    let value = serde_json::from_str(&response).unwrap_or(Value::Null);
+    Ok(Some((status, value)))
+}
+
+fn bind<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    args: &'q [Arg],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for a in args {
+        q = match a {
+            Arg::Text(s) => q.bind(s.as_str()),
+            Arg::OptText(s) => q.bind(s.as_deref()),
+            Arg::Int(i) => q.bind(*i),
+        };
+    }
+    q
+}
+
+async fn commit(
+    state: &AppState,
+    who: &Principal,
+    idem: Option<&Idem>,
+    p: &Plan,
+) -> Result<(), sqlx::Error> {
+    // One writer at a time in this process (SQLite has one anyway); other processes are kept
+    // apart by the keys and retried.
+    let _guard = state.write_lock.lock().await;
+    let mut tx = state.db.pool.begin().await?;
+    for s in &p.stmts {
+        bind(sqlx::query(s.sql), &s.args).execute(&mut *tx).await?;
+    }
+    if let Some(i) = idem {
+        sqlx::query("INSERT INTO idempotency (key, request_hash, status, response, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&i.key)
+            .bind(&i.request_hash)
+            .bind(i64::from(p.status.as_u16()))
+            .bind(p.response.to_string())
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+    }
+    audit_in(&mut tx, &who.actor(), &p.action, &p.target).await?;
+    tx.commit().await
+}
+
+/// Appends an audit entry in its own transaction (reads of identity data).
+///
+/// # Errors
+/// Storage errors after retries.
+pub async fn audit(state: &AppState, actor: &str, action: &str, target: &str) -> ApiResult<()> {
+    for attempt in 0..MAX_ATTEMPTS {
+        let _guard = state.write_lock.lock().await;
+        let r = async {
+            let mut tx = state.db.pool.begin().await?;
+            audit_in(&mut tx, actor, action, target).await?;
+            tx.commit().await
+        }
+        .await;
+        match r {
+            Ok(()) => return Ok(()),
+            Err(e) if is_retryable(&e) => {
+                tokio::time::sleep(Duration::from_micros(u64::from(attempt) * 100)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        codes::BUSY,
+        "audit log busy",
+    ))
+}
+
+/// The hash of one audit entry: SHA-256 over the previous hash and the entry's fields.
+pub fn audit_hash(
+    prev: &str,
+    seq: i64,
+    at: &str,
+    actor: &str,
+    action: &str,
+    target: &str,
+) -> String {
+    let text = serde_json::json!([prev, seq, at, actor, action, target]).to_string();
+    sha256_hex(text.as_bytes())
+}
+
+async fn audit_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    actor: &str,
+    action: &str,
+    target: &str,
+) -> Result<(), sqlx::Error> {
+    let last: Option<(i64, String)> =
+        sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut **tx)
+            .await?;
+    let (seq, prev) = last.map_or((1, String::new()), |(s, h)| (s + 1, h));
+    let at = now();
+    let hash = audit_hash(&prev, seq, &at, actor, action, target);
+    sqlx::query("INSERT INTO audit_log (seq, at, actor, action, target, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(seq)
+        .bind(&at)
+        .bind(actor)
+        .bind(action)
+        .bind(target)
+        .bind(&prev)
+        .bind(&hash)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Checks the whole audit chain; returns `(entries, first broken seq)`.
+///
+/// # Errors
+/// Storage errors.
+pub async fn verify_audit(state: &AppState) -> ApiResult<(usize, Option<i64>)> {
+    let rows: Vec<(i64, String, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT seq, at, actor, action, target, prev_hash, hash FROM audit_log ORDER BY seq",
+    )
+    .fetch_all(&state.db.pool)
+    .await?;
+    let mut prev = String::new();
+    for (expected_seq, (seq, at, actor, action, target, prev_hash, hash)) in (1..).zip(rows.iter())
+    {
+        if *seq != expected_seq
+            || *prev_hash != prev
+            || audit_hash(&prev, *seq, at, actor, action, target) != *hash
+        {
+            return Ok((rows.len(), Some(*seq)));
+        }
+        prev.clone_from(hash);
+    }
+    Ok((rows.len(), None))
+}
