@@ -7650,6 +7650,11 @@ export declare function moneyFromMinor(units: bigint, minorUnits?: number): Mone
 /** A money string as minor units: `moneyToMinor("123.45", 2)` is `12345n`. Refuses extra decimals. */
 export declare function moneyToMinor(amount: Money, minorUnits?: number): bigint;
 
+/** The library's version (`'0.1.0'`): the one version of every windeep artifact of a release. */
+export declare function version(): string;
+/** The version of the operation contract (`schema/windeep.schema.json`) the addon implements. */
+export declare function schemaVersion(): string;
+
 /**
  * How one payment is allocated over a loan's dues.
  *

@@ -111,8 +111,19 @@ function result2(out) {
 
 const OPERATIONS = Object.freeze(native.operations());
 
+/** The library's version (`'0.1.0'`): the one version of every windeep artifact of a release. */
+function version() {
+  return native.version();
+}
+
+/** The version of the operation contract (`schema/windeep.schema.json`) the addon implements. */
+function schemaVersion() {
+  return native.schemaVersion();
+}
+
 module.exports = {
   call, callAsync, OPERATIONS, ERRORS, WindeepError, InternalError, moneyFromMinor, moneyToMinor,
+  version, schemaVersion,
 };
 for (const [op, fn, isAsync] of TABLE) {
   module.exports[fn] = { [fn]: (input) => call(op, input) }[fn];

@@ -12,6 +12,8 @@ export const {
   InternalError,
   moneyFromMinor,
   moneyToMinor,
+  version,
+  schemaVersion,
   allocate,
   approveLoan,
   assessFines,

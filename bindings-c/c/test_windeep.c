@@ -69,6 +69,10 @@ int main(int argc, char **argv) {
     const char *version = windeep_version();
     CHECK(version != NULL && strlen(version) > 0 && strchr(version, '.') != NULL,
           "windeep_version");
+    const char *schema_version = windeep_schema_version();
+    CHECK(schema_version != NULL && strchr(schema_version, '.') != NULL,
+          "windeep_schema_version");
+    CHECK(schema_version == windeep_schema_version(), "windeep_schema_version is static");
 
     if (panic_probe) {
         expect("__windeep_panic_probe", "{}", WINDEEP_STATUS_PANIC, "E_INTERNAL",

@@ -84,6 +84,18 @@ void windeep_free(char *text);
 const char *windeep_version(void);
 
 /*
+ The version of the operation contract the library implements (`"0.1.0"`): the `version` of
+ `schema/windeep.schema.json`, which input and output documents follow. A static string:
+ never freed. NULL only if the library is broken.
+
+ # Example (C)
+ ```c
+ printf("library %s, schema %s\n", windeep_version(), windeep_schema_version());
+ ```
+ */
+const char *windeep_schema_version(void);
+
+/*
  The operation names [`windeep_call`] knows, as a static JSON array text
  (`["schedule","allocate",…]`): never freed. NULL only if the library is broken.
 

@@ -1,13 +1,14 @@
 //! windeep over a small, stable C ABI.
 //!
-//! Four functions, JSON in and JSON out, money as decimal strings:
+//! Five functions, JSON in and JSON out, money as decimal strings:
 //!
 //! * [`windeep_call`] runs one operation (`"schedule"`, `"allocate"`, … — the names
 //!   [`windeep_operations`] lists) on a JSON input and writes a newly allocated JSON text to
 //!   `*output_json`: the operation's output on [`WINDEEP_STATUS_OK`], otherwise an error
 //!   document `{"code": "E_…", "message": "…"}`.
 //! * [`windeep_free`] releases a string that [`windeep_call`] wrote.
-//! * [`windeep_version`] and [`windeep_operations`] return static strings (never freed).
+//! * [`windeep_version`] (the library), [`windeep_schema_version`] (the operation contract) and
+//!   [`windeep_operations`] return static strings (never freed).
 //!
 //! Every export catches panics: a panic inside the library becomes [`WINDEEP_STATUS_PANIC`]
 //! with the error code `E_INTERNAL`, and the host process (a PHP-FPM worker, a Go or .NET
@@ -23,7 +24,7 @@ use std::sync::OnceLock;
 
 /// The operation layer this ABI serves: the one place that names it.
 mod api {
-    pub(crate) use windeep_ops::{OPERATIONS, call_json};
+    pub(crate) use windeep_ops::{OPERATIONS, call_json, schema};
 }
 
 /// The operation ran; `*output_json` holds its output document.
@@ -191,6 +192,27 @@ pub extern "C" fn windeep_version() -> *const c_char {
     VERSION.as_ptr()
 }
 
+/// The version of the operation contract the library implements (`"0.1.0"`): the `version` of
+/// `schema/windeep.schema.json`, which input and output documents follow. A static string:
+/// never freed. NULL only if the library is broken.
+///
+/// # Example (C)
+/// ```c
+/// printf("library %s, schema %s\n", windeep_version(), windeep_schema_version());
+/// ```
+#[allow(unsafe_code)]
+#[unsafe(no_mangle)]
+pub extern "C" fn windeep_schema_version() -> *const c_char {
+    static SCHEMA_VERSION: OnceLock<Option<CString>> = OnceLock::new();
+    catch_unwind(|| {
+        SCHEMA_VERSION
+            .get_or_init(|| CString::new(api::schema::SCHEMA_VERSION).ok())
+            .as_ref()
+            .map_or(std::ptr::null(), |s| s.as_ptr())
+    })
+    .unwrap_or(std::ptr::null())
+}
+
 /// The operation names [`windeep_call`] knows, as a static JSON array text
 /// (`["schedule","allocate",…]`): never freed. NULL only if the library is broken.
 ///
@@ -291,6 +313,12 @@ mod tests {
             .to_str()
             .unwrap();
         assert_eq!(version, env!("CARGO_PKG_VERSION"));
+        let schema = unsafe { CStr::from_ptr(windeep_schema_version()) }
+            .to_str()
+            .unwrap();
+        let document = api::schema::document();
+        assert_eq!(schema, document["version"].as_str().unwrap());
+        assert_eq!(windeep_schema_version(), windeep_schema_version());
     }
 
     #[cfg(feature = "panic-probe")]

@@ -149,6 +149,19 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
 
+/// The version of the operation contract the library implements: the `version` of
+/// `schema/windeep.schema.json`, which the documents of [`call`] follow.
+///
+/// # Example
+/// ```
+/// assert_eq!(windeep_mobile::schema_version(), windeep_ops::schema::SCHEMA_VERSION);
+/// ```
+#[uniffi::export]
+#[must_use]
+pub fn schema_version() -> String {
+    windeep_ops::schema::SCHEMA_VERSION.to_owned()
+}
+
 /// Panics with `message` inside the library, so the tests can show that a panic reaches the
 /// caller as [`WindeepException::Internal`]. Built only with the `panic-probe` feature (tests).
 ///

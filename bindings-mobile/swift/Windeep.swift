@@ -4738,6 +4738,22 @@ public func operations() -> [String]  {
 })
 }
 /**
+ * The version of the operation contract the library implements: the `version` of
+ * `schema/windeep.schema.json`, which the documents of [`call`] follow.
+ *
+ * # Example
+ * ```
+ * assert_eq!(windeep_mobile::schema_version(), windeep_ops::schema::SCHEMA_VERSION);
+ * ```
+ */
+public func schemaVersion() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_windeep_mobile_fn_func_schema_version(uniffiCallStatus
+    )
+})
+}
+/**
  * The library's version (the workspace version).
  *
  * # Example
@@ -4928,6 +4944,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_windeep_mobile_checksum_func_operations() != 13014) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_windeep_mobile_checksum_func_schema_version() != 32243) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_windeep_mobile_checksum_func_version() != 17362) {

@@ -254,6 +254,12 @@ RustBuffer uniffi_windeep_mobile_fn_func_operations(RustCallStatus *_Nonnull out
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_FN_FUNC_SCHEMA_VERSION
+#define UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_FN_FUNC_SCHEMA_VERSION
+RustBuffer uniffi_windeep_mobile_fn_func_schema_version(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_FN_FUNC_VERSION
 #define UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_FN_FUNC_VERSION
 RustBuffer uniffi_windeep_mobile_fn_func_version(RustCallStatus *_Nonnull out_status
@@ -564,6 +570,12 @@ uint16_t uniffi_windeep_mobile_checksum_func_call(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_CHECKSUM_FUNC_OPERATIONS
 #define UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_CHECKSUM_FUNC_OPERATIONS
 uint16_t uniffi_windeep_mobile_checksum_func_operations(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_CHECKSUM_FUNC_SCHEMA_VERSION
+#define UNIFFI_FFIDEF_UNIFFI_WINDEEP_MOBILE_CHECKSUM_FUNC_SCHEMA_VERSION
+uint16_t uniffi_windeep_mobile_checksum_func_schema_version(void
     
 );
 #endif

@@ -39,6 +39,29 @@ pub fn operations() -> Vec<String> {
         .collect()
 }
 
+/// The library's version: the one workspace version every windeep artifact of a release carries.
+///
+/// # Example
+/// ```js
+/// native.version() // '0.1.0'
+/// ```
+#[napi(catch_unwind)]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// The version of the operation contract the addon implements: the `version` of
+/// `schema/windeep.schema.json` (and of the schema `index.d.ts` was generated from).
+///
+/// # Example
+/// ```js
+/// native.schemaVersion() // '0.1.0'
+/// ```
+#[napi(catch_unwind)]
+pub fn schema_version() -> String {
+    windeep_ops::schema::SCHEMA_VERSION.to_owned()
+}
+
 /// The JSON Schema document of every operation (text), the one `index.d.ts` is generated from.
 #[napi(catch_unwind)]
 pub fn schema_json() -> String {

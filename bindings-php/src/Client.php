@@ -114,6 +114,15 @@ final class Client
         return $this->staticString($this->ffi->windeep_version());
     }
 
+    /**
+     * The version of the operation contract the library implements (`"0.1.0"`): the `version`
+     * of `schema/windeep.schema.json`.
+     */
+    public function schemaVersion(): string
+    {
+        return $this->staticString($this->ffi->windeep_schema_version());
+    }
+
     /** A `const char *` the library owns (never freed here). */
     /**
      * Whether `$value` nests arrays or objects more than `$limit` deep. The walk stops at the

@@ -8,4 +8,6 @@ void windeep_free(char *text);
 
 const char *windeep_version(void);
 
+const char *windeep_schema_version(void);
+
 const char *windeep_operations(void);

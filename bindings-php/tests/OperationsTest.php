@@ -110,5 +110,7 @@ final class OperationsTest extends TestCase
     public function testVersion(): void
     {
         self::assertMatchesRegularExpression('/^\d+\.\d+\.\d+/', Support::client()->version());
+        $schema = json_decode((string) file_get_contents(__DIR__ . '/../../schema/windeep.schema.json'), true);
+        self::assertSame($schema['version'], Support::client()->schemaVersion());
     }
 }

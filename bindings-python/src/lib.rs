@@ -318,6 +318,7 @@ fn _panic_for_tests(py: Python<'_>, message: &str) -> PyResult<()> {
 fn _windeep(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("__schema_version__", windeep_ops::schema::SCHEMA_VERSION)?;
     let mut public: Vec<String> = Vec::new();
     let mut add_name = |name: &str| public.push(name.to_owned());
 

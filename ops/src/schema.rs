@@ -38,6 +38,18 @@ use crate::errors::meaning;
 
 const DEFS: &str = "#/$defs/";
 
+/// The version of the operation contract this library implements: the `version` of
+/// [`document`] and of the committed `schema/windeep.schema.json`. Every artifact of a release
+/// (crates, wheel, npm package, Composer package, JVM jar, C library, command line) carries
+/// the one workspace version, so this equals the library version of the same release; a
+/// binding reports both so that a client can check the schema file it validates against.
+///
+/// # Example
+/// ```
+/// assert_eq!(windeep_ops::schema::document()["version"], windeep_ops::schema::SCHEMA_VERSION);
+/// ```
+pub const SCHEMA_VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// The whole schema document (see the module docs for its shape).
 #[must_use]
 pub fn document() -> Value {
@@ -116,7 +128,7 @@ pub fn document() -> Value {
         "description": "The input and output of every windeep operation, the shared types they \
             are made of and the error codes each can return. Money, rates, decimals and dates \
             are strings marked with x-windeep-type.",
-        "version": env!("CARGO_PKG_VERSION"),
+        "version": SCHEMA_VERSION,
         "$defs": defs,
         "operations": operations,
         "errors": errors,

@@ -124,6 +124,7 @@ from windeep._windeep import (
     ERRORS,
     AUDIT_RULES,
     __version__,
+    __schema_version__,
 )
 from windeep._operations import (
     OPERATION_FUNCTIONS,
@@ -296,4 +297,5 @@ __all__ = [
     "Discrepancies",
     "Discrepancy",
     "__version__",
+    "__schema_version__",
 ]

@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Final, Literal, Protocol, TypeAlias, TypedDict
 
 
 __version__: Final[str]
+__schema_version__: Final[str]
 __all__ = [
     "schedule",
     "call",
