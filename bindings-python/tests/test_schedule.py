@@ -546,6 +546,7 @@ def test_call_errors() -> None:
         "bank_ignore",
         "bank_reconcile",
         "audit_loan",
+        "audit_book",
         "postings",
         "post_event",
         "general_ledger",
