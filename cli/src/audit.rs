@@ -1,7 +1,6 @@
 //! `windeep audit`: a legacy export's four tables (CSV files or a mysqldump file) through the
 //! core's `audit_book`, written as text, JSON or an Excel workbook.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
@@ -115,9 +114,7 @@ pub(crate) fn audit(a: &AuditArgs) -> Result<bool, String> {
         AuditFormat::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
         AuditFormat::Text => render(&report, a.limit),
     };
-    std::io::stdout()
-        .write_all(text.as_bytes())
-        .map_err(|e| e.to_string())?;
+    crate::emit(&text)?;
     Ok(report.findings.is_empty())
 }
 

@@ -288,10 +288,7 @@ fn main() -> ExitCode {
             Err(e) => Err(e),
         },
         Command::Schema { operation } => schema(operation.as_deref()),
-        Command::Operations => {
-            println!("{}", ops::OPERATIONS.join("\n"));
-            Ok(())
-        }
+        Command::Operations => emit(&(ops::OPERATIONS.join("\n") + "\n")),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
@@ -326,15 +323,27 @@ fn schema(operation: Option<&str>) -> Result<(), String> {
             })
         })?,
     };
-    println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
-    Ok(())
+    emit(&(serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"))
 }
 
 fn call(operation: &str) -> Result<(), String> {
     let input = read_input(std::io::stdin().lock(), "stdin")?;
     let out = ops::call_json(operation, &input)?;
-    println!("{out}");
-    Ok(())
+    emit(&(out + "\n"))
+}
+
+/// Writes a command's whole output to stdout. A reader that has gone away (`windeep schema |
+/// head`) ends the command quietly, as it does for other command-line tools; any other write
+/// failure is reported in the core's error shape.
+pub(crate) fn emit(text: &str) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(ops::error_json(&windeep_core::CoreError::InvalidInput {
+            reason: format!("cannot write the output: {e}"),
+        })),
+    }
 }
 
 /// Reads an operation's JSON input, at most the core's input limit, as UTF-8; refused with the
@@ -417,9 +426,7 @@ fn schedule(a: &ScheduleArgs) -> Result<(), String> {
         ScheduleFormat::Csv => csv(&out),
         ScheduleFormat::Table => table(&out),
     };
-    std::io::stdout()
-        .write_all(text.as_bytes())
-        .map_err(|e| e.to_string())
+    emit(&text)
 }
 
 fn s(v: &Value, key: &str) -> String {
@@ -553,9 +560,7 @@ fn loan(a: &LoanArgs) -> Result<(), String> {
         TableFormat::Json => serde_json::to_string_pretty(&out).unwrap_or_default() + "\n",
         TableFormat::Table => statement(&out),
     };
-    std::io::stdout()
-        .write_all(text.as_bytes())
-        .map_err(|e| e.to_string())
+    emit(&text)
 }
 
 /// Renders a table with right-aligned columns (the second column left-aligned).
@@ -955,9 +960,7 @@ fn check(a: &CheckArgs) -> Result<bool, String> {
         TextFormat::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
         TextFormat::Text => render_check(&report),
     };
-    std::io::stdout()
-        .write_all(text.as_bytes())
-        .map_err(|e| e.to_string())?;
+    emit(&text)?;
     Ok(report.ok)
 }
 

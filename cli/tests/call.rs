@@ -356,3 +356,40 @@ fn schema_and_completions_print() {
     assert_eq!(code, 0);
     assert!(out.contains("windeep"));
 }
+
+/// A reader that stops early (`windeep schema | head -c 10`) ends the command quietly: exit 0,
+/// no panic message, nothing on stderr.
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    use std::io::Read;
+    for args in [
+        &["schema"][..],
+        &[
+            "schedule",
+            "--principal",
+            "100000",
+            "--rate",
+            "12",
+            "--tenure",
+            "360",
+            "--disbursed",
+            "2026-01-01",
+            "--first-due",
+            "2026-02-01",
+        ][..],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_windeep"))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0_u8; 10];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {:?} {stderr}", out.status);
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+}
