@@ -100,22 +100,7 @@ impl Account {
             if principal > b {
                 principal = b;
             }
-            self.rows.push(Row {
-                number: k,
-                due_on: due,
-                principal,
-                interest,
-                kind: RowKind::Regular,
-                principal_paid: 0,
-                interest_paid: 0,
-                principal_waived: 0,
-                interest_waived: 0,
-                interest_cancelled: 0,
-                principal_written_off: 0,
-                interest_written_off: 0,
-                deferred_principal: 0,
-                settled_on: None,
-            });
+            self.rows.push(Row::regular(k, due, principal, interest));
             b -= principal;
             k += 1;
         }
@@ -404,22 +389,7 @@ impl Account {
             let interest = self
                 .amort
                 .interest(balance, self.amort.due(k - 1)?, due_on)?;
-            self.rows.push(Row {
-                number: k,
-                due_on,
-                principal,
-                interest,
-                kind: RowKind::Regular,
-                principal_paid: 0,
-                interest_paid: 0,
-                principal_waived: 0,
-                interest_waived: 0,
-                interest_cancelled: 0,
-                principal_written_off: 0,
-                interest_written_off: 0,
-                deferred_principal: 0,
-                settled_on: None,
-            });
+            self.rows.push(Row::regular(k, due_on, principal, interest));
             left -= principal;
             k += 1;
         }

@@ -44,6 +44,27 @@ pub(super) struct Row {
 }
 
 impl Row {
+    /// A regular installment of `principal` and `interest` (minor units) with nothing paid,
+    /// waived, cancelled or written off yet.
+    pub(super) fn regular(number: u32, due_on: NaiveDate, principal: i128, interest: i128) -> Self {
+        Self {
+            number,
+            due_on,
+            principal,
+            interest,
+            kind: RowKind::Regular,
+            principal_paid: 0,
+            interest_paid: 0,
+            principal_waived: 0,
+            interest_waived: 0,
+            interest_cancelled: 0,
+            principal_written_off: 0,
+            interest_written_off: 0,
+            deferred_principal: 0,
+            settled_on: None,
+        }
+    }
+
     pub(super) fn unpaid_interest(&self) -> i128 {
         self.interest
             - self.interest_paid
@@ -195,21 +216,13 @@ impl Account {
         let rows = schedule
             .installments
             .iter()
-            .map(|r| Row {
-                number: r.number,
-                due_on: r.due_on,
-                principal: r.principal.value().mantissa(),
-                interest: r.interest.value().mantissa(),
-                kind: RowKind::Regular,
-                principal_paid: 0,
-                interest_paid: 0,
-                principal_waived: 0,
-                interest_waived: 0,
-                interest_cancelled: 0,
-                principal_written_off: 0,
-                interest_written_off: 0,
-                deferred_principal: 0,
-                settled_on: None,
+            .map(|r| {
+                Row::regular(
+                    r.number,
+                    r.due_on,
+                    r.principal.value().mantissa(),
+                    r.interest.value().mantissa(),
+                )
             })
             .collect();
         Ok(Self {
