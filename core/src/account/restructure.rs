@@ -155,22 +155,12 @@ impl Account {
             // the last, at the installment it was, with no interest of its own.
             let number = self.rows.last().map_or(k, |r| r.number) + 1;
             let due_on = self.amort.due(number)?;
-            self.rows.push(Row {
+            self.rows.push(Row::regular(
                 number,
                 due_on,
-                principal: skipped_principal + capitalised,
-                interest: 0,
-                kind: RowKind::Regular,
-                principal_paid: 0,
-                interest_paid: 0,
-                principal_waived: 0,
-                interest_waived: 0,
-                interest_cancelled: 0,
-                principal_written_off: 0,
-                interest_written_off: 0,
-                deferred_principal: 0,
-                settled_on: None,
-            });
+                skipped_principal + capitalised,
+                0,
+            ));
             self.capitalised += capitalised;
             self.skips += 1;
             return Ok(());
