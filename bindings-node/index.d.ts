@@ -26,7 +26,7 @@ export type IsoDate = string;
  *
  * # Example
  * ```
- * use windeep_core::AccountKind;
+ * use windeep_core::ledger::AccountKind;
  * assert!(AccountKind::Asset.debit_normal());
  * assert!(!AccountKind::Income.debit_normal());
  * ```
@@ -166,7 +166,7 @@ export interface AccountPolicyOutput {
  *
  * # Example
  * ```
- * use windeep_core::AccountType;
+ * use windeep_core::fines::AccountType;
  * assert_eq!(serde_json::from_str::<AccountType>("\"savings\"").unwrap(), AccountType::Savings);
  * assert_eq!(AccountType::default(), AccountType::Loan);
  * ```
@@ -210,7 +210,7 @@ export interface Alert {
  *
  * # Example
  * ```
- * let a: windeep_core::AlertConfig = serde_json::from_str(r#"{"unmapped_older_than_days": 5}"#).unwrap();
+ * let a: windeep_core::reconcile::AlertConfig = serde_json::from_str(r#"{"unmapped_older_than_days": 5}"#).unwrap();
  * assert_eq!(a.unmapped_max_count, 10);
  * ```
  */
@@ -322,7 +322,7 @@ export interface AllocationPolicyOutput {
  *
  * # Example
  * ```
- * use windeep_core::AllocationPreset;
+ * use windeep_core::allocation::AllocationPreset;
  * let p: AllocationPreset = serde_json::from_str("\"legacy_fine_first\"").unwrap();
  * assert_eq!(p, AllocationPreset::LegacyFineFirst);
  * let v: AllocationPreset = serde_json::from_str("\"vertical\"").unwrap();
@@ -361,7 +361,7 @@ export type ApprovalCode = "E_APPROVAL_AMOUNT_BELOW_MIN" | "E_APPROVAL_AMOUNT_AB
  *
  * # Example
  * ```
- * use windeep_core::ApprovalDecision;
+ * use windeep_core::approval::ApprovalDecision;
  * let d = ApprovalDecision { approved: true, refusals: vec![], overrides: vec![] };
  * assert_eq!(serde_json::to_string(&d).unwrap(), r#"{"approved":true,"refusals":[],"overrides":[]}"#);
  * ```
@@ -386,7 +386,7 @@ export interface ApprovalDecision {
  *
  * # Example
  * ```
- * use windeep_core::ApprovalRequest;
+ * use windeep_core::approval::ApprovalRequest;
  * let r: ApprovalRequest = serde_json::from_str(r#"{
  *     "application": {"amount": "50000", "tenure": 12, "annual_rate": "12",
  *                     "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"},
@@ -1012,7 +1012,7 @@ export interface BookAuditSummary {
  *
  * # Example
  * ```
- * use windeep_core::{BookBankTransaction, Direction, MappingStatus};
+ * use windeep_core::{bank_line::BookBankTransaction, bank_line::Direction, bank_line::MappingStatus};
  * let t: BookBankTransaction = serde_json::from_str(r#"{"id": "BT-1", "bank_account": "SBI-1",
  *     "date": "2026-09-28", "direction": "credit", "amount": "5000",
  *     "utr": "UPI/123456789", "status": "mapped", "mapped_amount": "5000"}"#).unwrap();
@@ -1126,7 +1126,7 @@ export type BookSide = "receipt" | "payment";
  *
  * # Example
  * ```
- * let b: windeep_core::Books = serde_json::from_str(r#"{"as_of": "2026-03-31"}"#).unwrap();
+ * let b: windeep_core::books::Books = serde_json::from_str(r#"{"as_of": "2026-03-31"}"#).unwrap();
  * assert!(b.loans.is_empty());
  * ```
  */
@@ -1179,7 +1179,7 @@ export interface Books {
   /**
    * The savings accounts.
    */
-  savings?: Array<SavingsAccount2>;
+  savings?: Array<SavingsAccount>;
   /**
    * A journal stored elsewhere, checked against the derived one.
    */
@@ -1491,7 +1491,7 @@ export interface Classification {
  *
  * # Example
  * ```
- * let p: windeep_core::ClassificationPolicy =
+ * let p: windeep_core::classification::ClassificationPolicy =
  *     serde_json::from_str(r#"{"npa_after_days": 365}"#).unwrap();
  * assert_eq!(p.sma_0_max, 30);
  * ```
@@ -1534,7 +1534,7 @@ export interface ClassificationPolicy {
  *
  * # Example
  * ```
- * let p: windeep_core::ClassificationPolicy =
+ * let p: windeep_core::classification::ClassificationPolicy =
  *     serde_json::from_str(r#"{"npa_after_days": 365}"#).unwrap();
  * assert_eq!(p.sma_0_max, 30);
  * ```
@@ -1708,7 +1708,7 @@ export type Component = "interest" | "principal" | "fine";
  *
  * # Example
  * ```
- * use windeep_core::Consent;
+ * use windeep_core::approval::Consent;
  * assert_eq!(serde_json::from_str::<Consent>("\"pending\"").unwrap(), Consent::Pending);
  * ```
  */
@@ -2448,7 +2448,7 @@ export type ExcessPolicy = "advance_next_installments" | "prepay_principal_reduc
  *
  * # Example
  * ```
- * let y: windeep_core::FinancialYear = serde_json::from_str(r#"{"code": "2025-26",
+ * let y: windeep_core::ledger::FinancialYear = serde_json::from_str(r#"{"code": "2025-26",
  *     "start": "2025-04-01", "end": "2026-03-31", "closed": true}"#).unwrap();
  * assert!(y.closed);
  * ```
@@ -2495,7 +2495,7 @@ export interface Fine {
  *
  * # Example
  * ```
- * use windeep_core::FineAction;
+ * use windeep_core::fines::FineAction;
  * assert_eq!(serde_json::to_string(&FineAction::ReAmount).unwrap(), "\"re_amount\"");
  * ```
  */
@@ -2506,7 +2506,7 @@ export type FineAction = "levy" | "re_amount";
  *
  * # Example
  * ```
- * use windeep_core::{assess_fines, parse_date, FineAction, FineRule, FineSnapshot};
+ * use windeep_core::{fines::assess_fines, parse_date, fines::FineAction, fines::FineRule, fines::FineSnapshot};
  * let rules: Vec<FineRule> = serde_json::from_str(r#"[{"id": 1, "applies_to": "loan",
  *     "formula": {"kind": "percentage", "percent": "2"}}]"#).unwrap();
  * let snapshot: FineSnapshot = serde_json::from_str(r#"{"loan_id": "LN1", "installments": [
@@ -2589,7 +2589,7 @@ export interface FineAssessment {
  *
  * # Example
  * ```
- * use windeep_core::FineFormula;
+ * use windeep_core::fines::FineFormula;
  * let f: FineFormula = serde_json::from_str(
  *     r#"{"kind": "percentage", "percent": "2", "recur_every_days": 30}"#).unwrap();
  * assert_eq!(f.kind_name(), "percentage");
@@ -2636,7 +2636,7 @@ export type FineFormula = ({
  *
  * # Example
  * ```
- * use windeep_core::FineKey;
+ * use windeep_core::fines::FineKey;
  * let k = FineKey { loan_id: "LN2026000001".into(), installment: 3, rule_id: 7, occurrence: 1 };
  * assert_eq!(k.to_string(), "LN2026000001/3/7/1");
  * ```
@@ -2670,7 +2670,7 @@ export interface FineKey {
  *
  * # Example
  * ```
- * use windeep_core::FineRule;
+ * use windeep_core::fines::FineRule;
  * let r: FineRule = serde_json::from_str(r#"{"id": 7, "applies_to": "loan", "product": "LOAN-001",
  *     "grace_days": 3, "cap": "1000", "min_days": 1, "max_days": null,
  *     "effective_from": "2026-01-01", "effective_to": null,
@@ -2726,7 +2726,7 @@ export interface FineRule {
  *
  * # Example
  * ```
- * use windeep_core::{AccountType, FineSnapshot};
+ * use windeep_core::{fines::AccountType, fines::FineSnapshot};
  * let s: FineSnapshot = serde_json::from_str(r#"{"loan_id": "LN2026000001",
  *     "product": "LOAN-001", "installments": []}"#).unwrap();
  * assert_eq!(s.account_type, AccountType::Loan);
@@ -2877,7 +2877,7 @@ export type Format = "csv" | "xlsx";
  *
  * # Example
  * ```
- * use windeep_core::Frequency;
+ * use windeep_core::calendar::Frequency;
  * assert_eq!(Frequency::Monthly.periods_per_year(), 12);
  * assert_eq!(Frequency::Fortnightly.periods_per_year(), 26);
  * ```
@@ -2894,7 +2894,7 @@ export type Funds = "bank" | "cash";
  *
  * # Example
  * ```
- * use windeep_core::Guarantor;
+ * use windeep_core::approval::Guarantor;
  * let g: Guarantor = serde_json::from_str(r#"{"member_id": "MEMB000002",
  *     "guarantee_amount": "20000", "savings_balance": "40000"}"#).unwrap();
  * assert!(g.active);
@@ -2947,7 +2947,7 @@ export interface Guarantor {
  *
  * # Example
  * ```
- * let p = windeep_core::GuarantorPolicy::default();
+ * let p = windeep_core::approval::GuarantorPolicy::default();
  * assert_eq!(p.max_guarantee_count, 3);
  * assert_eq!(p.max_guarantee_amount.to_string(), "100000");
  * assert_eq!(p.max_guarantee_percent_of_savings.to_string(), "50");
@@ -3310,7 +3310,7 @@ export type InterestBalanceBasis = "daily_product" | "closing_balance" | "minimu
  *
  * # Example
  * ```
- * use windeep_core::InterestBasis;
+ * use windeep_core::calendar::InterestBasis;
  * let b: InterestBasis = serde_json::from_str("\"30_360\"").unwrap();
  * assert_eq!(b, InterestBasis::Thirty360);
  * ```
@@ -3824,7 +3824,7 @@ export interface LegacyPaymentRow {
  *
  * # Example
  * ```
- * use windeep_core::LevelEmi;
+ * use windeep_core::schedule::LevelEmi;
  * let e: LevelEmi = serde_json::from_str("\"nominal_rate\"").unwrap();
  * assert_eq!(e, LevelEmi::NominalRate);
  * ```
@@ -3836,7 +3836,7 @@ export type LevelEmi = "actual_periods" | "nominal_rate";
  *
  * # Example
  * ```
- * use windeep_core::LeviedFine;
+ * use windeep_core::fines::LeviedFine;
  * let f: LeviedFine = serde_json::from_str(r#"{"key": {"loan_id": "LN1", "installment": 1,
  *     "rule_id": 1, "occurrence": 1}, "amount": "200.00", "paid": "50.00"}"#).unwrap();
  * assert_eq!(f.waived.to_string(), "0");
@@ -3884,7 +3884,7 @@ export interface Loan {
  *
  * # Example
  * ```
- * use windeep_core::LoanApplication;
+ * use windeep_core::approval::LoanApplication;
  * let a: LoanApplication = serde_json::from_str(r#"{"amount": "90000", "tenure": 12,
  *     "annual_rate": "12", "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"}"#).unwrap();
  * assert_eq!(a.fixed_due_day, None);
@@ -4011,7 +4011,7 @@ export interface LoanClass {
  *
  * # Example
  * ```
- * let e: windeep_core::LoanEvent = serde_json::from_str(r#"{"id": "p1", "sequence": 2,
+ * let e: windeep_core::account::LoanEvent = serde_json::from_str(r#"{"id": "p1", "sequence": 2,
  *     "value_date": "2026-02-05", "idempotency_key": "utr-1",
  *     "body": {"type": "payment_received", "amount": "8884.88"}}"#).unwrap();
  * assert_eq!(e.sequence, 2);
@@ -4037,7 +4037,7 @@ export interface LoanEvent {
   idempotency_key: string;
   /**
    * The previous event's `hash` (the event before it in stored order); null or absent for
-   * the first. See [`crate::verify_chain`].
+   * the first. See [`crate::account::verify_chain`].
    */
   prev_hash?: string | null;
   /**
@@ -4055,7 +4055,7 @@ export interface LoanEvent {
  *
  * # Example
  * ```
- * let e: windeep_core::LoanEvent = serde_json::from_str(r#"{"id": "p1", "sequence": 2,
+ * let e: windeep_core::account::LoanEvent = serde_json::from_str(r#"{"id": "p1", "sequence": 2,
  *     "value_date": "2026-02-05", "idempotency_key": "utr-1",
  *     "body": {"type": "payment_received", "amount": "8884.88"}}"#).unwrap();
  * assert_eq!(e.sequence, 2);
@@ -4081,7 +4081,7 @@ export interface LoanEventOutput {
   idempotency_key: string;
   /**
    * The previous event's `hash` (the event before it in stored order); null or absent for
-   * the first. See [`crate::verify_chain`].
+   * the first. See [`crate::account::verify_chain`].
    */
   prev_hash?: string | null;
   /**
@@ -4110,14 +4110,14 @@ export interface LoanFinesInput {
  *
  * # Example
  * ```
- * use windeep_core::LoanFinesReport;
+ * use windeep_core::account::LoanFinesReport;
  * let r = LoanFinesReport { assessments: vec![], events: vec![] };
  * assert_eq!(serde_json::to_string(&r).unwrap(), r#"{"assessments":[],"events":[]}"#);
  * ```
  */
 export interface LoanFinesReport {
   /**
-   * The assessments (levy or re-amount), as [`crate::assess_fines`] returns them.
+   * The assessments (levy or re-amount), as [`crate::fines::assess_fines`] returns them.
    */
   assessments: Array<FineAssessment>;
   /**
@@ -4276,7 +4276,7 @@ export interface LoanTerms {
    */
   first_due_on: IsoDate;
   /**
-   * Day of month (1–28, or [`crate::FIXED_DUE_DAY_LAST`], `"last"` in JSON) every due date
+   * Day of month (1–28, or [`crate::calendar::FIXED_DUE_DAY_LAST`], `"last"` in JSON) every due date
    * is snapped to; monthly and quarterly only.
    */
   fixed_due_day?: Day | null;
@@ -4371,7 +4371,7 @@ export interface LoanTermsOutput {
    */
   first_due_on: IsoDate;
   /**
-   * Day of month (1–28, or [`crate::FIXED_DUE_DAY_LAST`], `"last"` in JSON) every due date
+   * Day of month (1–28, or [`crate::calendar::FIXED_DUE_DAY_LAST`], `"last"` in JSON) every due date
    * is snapped to; monthly and quarterly only.
    */
   fixed_due_day: Day | null;
@@ -4677,7 +4677,7 @@ export interface MatchInput {
   /**
    * Savings accounts.
    */
-  savings_accounts?: Array<SavingsAccount>;
+  savings_accounts?: Array<SavingsCandidate>;
   /**
    * The transactions to suggest targets for (debits get none).
    */
@@ -4777,7 +4777,7 @@ export interface MemberClass {
  *
  * # Example
  * ```
- * use windeep_core::MemberFacts;
+ * use windeep_core::approval::MemberFacts;
  * let m: MemberFacts = serde_json::from_str(r#"{"savings_balance": "30000", "savings_months": 6}"#).unwrap();
  * assert_eq!(m.savings_months, 6);
  * ```
@@ -4900,7 +4900,7 @@ export interface MemberSavings {
 }
 
 export interface MemberSavingsInput {
-  accounts: Array<SavingsAccount2>;
+  accounts: Array<SavingsAccount>;
   as_of: IsoDate;
   member: string;
 }
@@ -5020,7 +5020,7 @@ export interface NpaFigures {
  *
  * # Example
  * ```
- * let p: windeep_core::NpaPeriod = serde_json::from_str(r#"{"from": "2026-06-06"}"#).unwrap();
+ * let p: windeep_core::books::NpaPeriod = serde_json::from_str(r#"{"from": "2026-06-06"}"#).unwrap();
  * assert!(p.to.is_none());
  * ```
  */
@@ -5058,7 +5058,7 @@ export type OverdueBand = "npa" | "high" | "moderate" | "early";
  *
  * # Example
  * ```
- * use windeep_core::OverdueInstallment;
+ * use windeep_core::fines::OverdueInstallment;
  * let i: OverdueInstallment = serde_json::from_str(r#"{"number": 2, "due_on": "2026-02-05",
  *     "unpaid_principal": "0", "unpaid_interest": "0", "settled_on": "2026-02-12"}"#).unwrap();
  * assert!(i.settled_on.is_some() && i.fines.is_empty());
@@ -5098,7 +5098,7 @@ export interface OverdueInstallment {
  *
  * # Example
  * ```
- * use windeep_core::Override;
+ * use windeep_core::approval::Override;
  * let o: Override = serde_json::from_str(r#"{"code": "E_APPROVAL_SAVINGS_RATIO_EXCEEDED",
  *     "reason": "fixed deposit pledged as collateral"}"#).unwrap();
  * assert!(!o.reason.is_empty());
@@ -5201,7 +5201,7 @@ export interface PassbookLine {
  *
  * # Example
  * ```
- * use windeep_core::PaymentMode;
+ * use windeep_core::account::PaymentMode;
  * let m: PaymentMode = serde_json::from_str("\"upi\"").unwrap();
  * assert_eq!(m, PaymentMode::Upi);
  * ```
@@ -5301,7 +5301,7 @@ export interface PostEventInput {
  *
  * # Example
  * ```
- * use windeep_core::{PostingConfig, PostingRole};
+ * use windeep_core::{ledger::PostingConfig, ledger::PostingRole};
  * let c: PostingConfig = serde_json::from_str(r#"{"basis": "accrual",
  *     "accounts": {"bank": "1101"}}"#).unwrap();
  * assert_eq!(c.chart().unwrap().code(PostingRole::Bank), "1101");
@@ -5340,7 +5340,7 @@ export interface PostingConfig {
  *
  * # Example
  * ```
- * use windeep_core::{Chart, PostingRole};
+ * use windeep_core::{ledger::Chart, ledger::PostingRole};
  * let chart = Chart::default();
  * assert_eq!(chart.default_code(PostingRole::LoanPortfolio), "1201");
  * ```
@@ -5432,7 +5432,7 @@ export type ProcessingFee = ({
  *
  * # Example
  * ```
- * use windeep_core::ProductBounds;
+ * use windeep_core::approval::ProductBounds;
  * // Seed product LOAN-001 "Personal Loan".
  * let p: ProductBounds = serde_json::from_str(r#"{"min_amount": "10000", "max_amount": "500000",
  *     "min_tenure": 6, "max_tenure": 36, "loan_to_savings_ratio": "3.00",
@@ -5568,7 +5568,7 @@ export interface ProvisionLine {
  *
  * # Example
  * ```
- * let r: windeep_core::ProvisionRecord = serde_json::from_str(
+ * let r: windeep_core::books::ProvisionRecord = serde_json::from_str(
  *     r#"{"loan_id": "LN1", "as_of": "2026-06-30", "held": "1500.00"}"#).unwrap();
  * assert_eq!(r.held.to_string(), "1500.00");
  * ```
@@ -5653,7 +5653,7 @@ export type Rating = "excellent" | "good" | "average" | "poor" | "bad";
  *
  * # Example
  * ```
- * use windeep_core::RawTable;
+ * use windeep_core::audit::RawTable;
  * let t: RawTable = serde_json::from_str(
  *     r#"{"columns": ["id", "loan_id"], "rows": [["7", "1"], ["8", null]]}"#).unwrap();
  * assert_eq!(t.rows.len(), 2);
@@ -5772,7 +5772,7 @@ export interface Reconciliation {
  *
  * # Example
  * ```
- * use windeep_core::{ApprovalCode, RecordedOverride};
+ * use windeep_core::{approval::ApprovalCode, approval::RecordedOverride};
  * let o = RecordedOverride { code: ApprovalCode::TooFewGuarantors, reason: "founder".into(), used: true };
  * assert!(o.used);
  * ```
@@ -5801,7 +5801,7 @@ export interface RecordedOverride {
  *
  * # Example
  * ```
- * use windeep_core::{ApprovalCode, Refusal};
+ * use windeep_core::{approval::ApprovalCode, approval::Refusal};
  * let r = Refusal { code: ApprovalCode::TenureAboveMax, guarantor: None, limit: "36".into(),
  *     actual: "48".into(), overridable: true, overridden: false };
  * assert_eq!(serde_json::to_value(&r).unwrap()["code"], "E_APPROVAL_TENURE_ABOVE_MAX");
@@ -5856,7 +5856,7 @@ export interface Replay {
  *
  * # Example
  * ```
- * let r: windeep_core::RestructureView = serde_json::from_str(r#"{"on": "2026-04-10",
+ * let r: windeep_core::account::RestructureView = serde_json::from_str(r#"{"on": "2026-04-10",
  *   "reason": "flood relief", "first_payment_on": "2026-05-05",
  *   "performance_months": 12, "upgrade_from": "2027-05-05"}"#).unwrap();
  * assert_eq!(r.performance_months, 12);
@@ -5952,35 +5952,17 @@ export interface RoundingPolicy {
 }
 
 /**
- * A savings account that may receive deposits.
- */
-export interface SavingsAccount {
-  /**
-   * The account number (`SAV2025000120`).
-   */
-  account_no: string;
-  /**
-   * The deposit due this period, if the scheme has one.
-   */
-  deposit_due?: Money | null;
-  /**
-   * The holder.
-   */
-  member_code?: string | null;
-}
-
-/**
  * A savings account: its scheme and its events.
  *
  * # Example
  * ```
- * let a: windeep_core::SavingsAccount = serde_json::from_str(r#"{"account_id": "SAV1",
+ * let a: windeep_core::savings::SavingsAccount = serde_json::from_str(r#"{"account_id": "SAV1",
  *     "member": "MEMB000001", "opened_on": "2026-01-01",
  *     "scheme": {"monthly_amount": "2000"}}"#).unwrap();
  * assert!(a.events.is_empty());
  * ```
  */
-export interface SavingsAccount2 {
+export interface SavingsAccount {
   /**
    * The account id, e.g. `SAV2026000001`.
    */
@@ -6026,7 +6008,7 @@ export interface SavingsApplied {
 }
 
 export interface SavingsApplyInput {
-  account: SavingsAccount2;
+  account: SavingsAccount;
   as_of: IsoDate;
   event: SavingsEvent;
 }
@@ -6250,6 +6232,24 @@ export type SavingsBodyOutput = ({
 });
 
 /**
+ * A savings account that may receive deposits.
+ */
+export interface SavingsCandidate {
+  /**
+   * The account number (`SAV2025000120`).
+   */
+  account_no: string;
+  /**
+   * The deposit due this period, if the scheme has one.
+   */
+  deposit_due?: Money | null;
+  /**
+   * The holder.
+   */
+  member_code?: string | null;
+}
+
+/**
  * One event of a savings account.
  */
 export interface SavingsEvent {
@@ -6336,12 +6336,12 @@ export interface SavingsFineView {
 }
 
 export interface SavingsInput {
-  account: SavingsAccount2;
+  account: SavingsAccount;
   as_of: IsoDate;
 }
 
 export interface SavingsInterestInput {
-  account: SavingsAccount2;
+  account: SavingsAccount;
   through: IsoDate;
 }
 
@@ -6381,7 +6381,7 @@ export interface SavingsOutcome {
  *
  * # Example
  * ```
- * let s: windeep_core::SavingsScheme = serde_json::from_str(r#"{"monthly_amount": "2000",
+ * let s: windeep_core::savings::SavingsScheme = serde_json::from_str(r#"{"monthly_amount": "2000",
  *     "due_day": 10, "annual_rate": "6"}"#).unwrap();
  * assert_eq!(s.duration_months, None);
  * ```
@@ -6496,7 +6496,7 @@ export interface SavingsStatement {
  *
  * # Example
  * ```
- * let p = windeep_core::SchedulePolicy::default();
+ * let p = windeep_core::schedule::SchedulePolicy::default();
  * assert_eq!(p.max_tenure, 600);
  * assert_eq!((p.min_first_due_gap_days, p.max_first_due_gap_days), (7, 60));
  * ```
@@ -6530,7 +6530,7 @@ export interface SchedulePolicy {
  *
  * # Example
  * ```
- * let p = windeep_core::SchedulePolicy::default();
+ * let p = windeep_core::schedule::SchedulePolicy::default();
  * assert_eq!(p.max_tenure, 600);
  * assert_eq!((p.min_first_due_gap_days, p.max_first_due_gap_days), (7, 60));
  * ```
@@ -6699,7 +6699,7 @@ export type SkipMode = "extend_tenure" | "capitalise_reamortise";
  *
  * # Example
  * ```
- * use windeep_core::Slab;
+ * use windeep_core::fines::Slab;
  * let s: Slab = serde_json::from_str(r#"{"from_days": 1, "to_days": 30, "amount": "100"}"#).unwrap();
  * assert_eq!(s.to_days, Some(30));
  * ```
@@ -6761,7 +6761,7 @@ export interface StatementLine {
  *
  * # Example
  * ```
- * let e: windeep_core::StoredEntry = serde_json::from_str(r#"{"id": "LN1/p1",
+ * let e: windeep_core::books::StoredEntry = serde_json::from_str(r#"{"id": "LN1/p1",
  *     "date": "2026-02-05", "kind": "payment_received", "account": "LN1", "event_id": "p1",
  *     "member": "M1", "lines": [{"account": "1102", "role": "bank", "debit": "10.00",
  *     "credit": "0.00"}, {"account": "1201", "role": "loan_portfolio", "debit": "0.00",
@@ -7167,7 +7167,7 @@ export interface Violation {
  *
  * # Example
  * ```
- * let w: windeep_core::WriteOffView = serde_json::from_str(r#"{"written_off_on": "2026-09-05",
+ * let w: windeep_core::account::WriteOffView = serde_json::from_str(r#"{"written_off_on": "2026-09-05",
  *   "principal": "90000.00", "interest": "2000.00", "fines": "0.00", "total": "92000.00",
  *   "recovered": "5000.00", "settlement_waived": "0.00", "still_owed": "87000.00"}"#).unwrap();
  * assert_eq!(w.still_owed.to_string(), "87000.00");

@@ -6,7 +6,7 @@
 //! already have the right type, and calls [`_audit_loan_book`]. While the GIL is held, only
 //! the Arrow buffers are taken (read-only views, see [`columns`]); with the GIL released, the
 //! columns are decoded, the rows grouped by loan and every loan built and audited by
-//! `windeep_core::audit_loan` on every available core ([`book`]). The binding decides nothing:
+//! `windeep_core::audit::audit_loan` on every available core ([`book`]). The binding decides nothing:
 //! the rules are the core's (`docs/audit.md`).
 
 mod book;
@@ -17,8 +17,8 @@ use std::thread;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 use windeep_core::{
-    AuditSummary, CoreError, Discrepancy, LegacyExport, Money, RawTable, audit_book,
-    read_csv_table, read_mysql_dump,
+    CoreError, Money, audit::AuditSummary, audit::Discrepancy, audit::LegacyExport,
+    audit::RawTable, audit::audit_book, audit::read_csv_table, audit::read_mysql_dump,
 };
 
 use crate::errors::{core_err, guarded};

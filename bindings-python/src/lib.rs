@@ -181,7 +181,7 @@ impl Args<'_, '_> {
         t.fixed_due_day = match present(self.fixed_due_day) {
             // "last": the month's last day, as in the JSON interface.
             Some(v) if v.extract::<String>().is_ok_and(|s| s == "last") => {
-                Some(windeep_core::FIXED_DUE_DAY_LAST)
+                Some(windeep_core::calendar::FIXED_DUE_DAY_LAST)
             }
             _ => convert::optional_u32("fixed_due_day", self.fixed_due_day)?,
         };
@@ -347,7 +347,7 @@ fn _windeep(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("OPERATIONS", PyTuple::new(py, ops::OPERATIONS)?)?;
     add_name("OPERATIONS");
     let rules = PyDict::new(py);
-    for rule in windeep_core::AUDIT_RULES {
+    for rule in windeep_core::audit::AUDIT_RULES {
         rules.set_item(rule.id, rule.message)?;
     }
     m.add("AUDIT_RULES", PyMappingProxy::new(py, rules.as_mapping()))?;

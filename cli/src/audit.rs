@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use windeep_core::{
-    AuditFinding, BookAudit, LegacyExport, Money, RawTable, audit_book, parse_date, read_csv_table,
-    read_mysql_dump,
+    Money, audit::AuditFinding, audit::BookAudit, audit::LegacyExport, audit::RawTable,
+    audit::audit_book, audit::read_csv_table, audit::read_mysql_dump, parse_date,
 };
 use windeep_ops as ops;
 
@@ -349,7 +349,7 @@ fn write_finding(
     ws.write_string(row, 5, &f.field)?;
     ws.write_string(row, 6, &f.rule)?;
     ws.write_string(row, 7, &f.cause)?;
-    let is_money = f.kind == windeep_core::ValueKind::Money;
+    let is_money = f.kind == windeep_core::audit::ValueKind::Money;
     for (col, value) in [(8_u16, &f.stored), (9, &f.correct)] {
         match value {
             Some(v) if is_money => match v.parse::<Money>() {

@@ -21,7 +21,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 use windeep_core::bank::{self, Format, ImportedRow, LayoutChoice, PriorKey, StatementOptions};
 use windeep_core::export::csv_row;
-use windeep_core::{AlertConfig, Books, CheckReport};
+use windeep_core::{books::Books, reconcile::AlertConfig, reconcile::CheckReport};
 use windeep_ops as ops;
 
 /// windeep — exact lending calculations.
@@ -954,8 +954,8 @@ fn check(a: &CheckArgs) -> Result<bool, String> {
     // Read as the check_books operation reads it (the same error codes), and computed once.
     let input: CheckInput = serde_json::from_value(input)
         .map_err(|e| ops::error_json(&windeep_core::wire::error_from_serde(&e)))?;
-    let report =
-        windeep_core::check_books(&input.books, &input.alerts).map_err(|e| ops::error_json(&e))?;
+    let report = windeep_core::reconcile::check_books(&input.books, &input.alerts)
+        .map_err(|e| ops::error_json(&e))?;
     let text = match a.format {
         TextFormat::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
         TextFormat::Text => render_check(&report),

@@ -27,7 +27,7 @@ fn run(args: &[&str]) -> (i32, String, String) {
 /// The planted findings: `loan_id,table,row_id,field,rule,stored,correct` records.
 fn planted() -> BTreeSet<String> {
     let bytes = std::fs::read(dir().join("expected_findings.csv")).unwrap();
-    let table = windeep_core::read_csv_table(&bytes).unwrap();
+    let table = windeep_core::audit::read_csv_table(&bytes).unwrap();
     table
         .rows
         .into_iter()

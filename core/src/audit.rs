@@ -528,7 +528,7 @@ fn legacy_terms(loan: &LegacyLoan, first_due: NaiveDate) -> Result<LoanTerms, Co
 ///
 /// # Example
 /// ```
-/// use windeep_core::{audit_loan, parse_date, LegacyLoan};
+/// use windeep_core::{audit::audit_loan, parse_date, audit::LegacyLoan};
 /// let loan: LegacyLoan = serde_json::from_str(r#"{"loan": {"id": 1,
 ///     "loan_number": "LN2026000001", "principal_amount": "100000", "interest_rate": "12",
 ///     "interest_type": "reducing", "tenure_months": 12, "disbursement_date": "2026-01-05",

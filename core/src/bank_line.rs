@@ -157,7 +157,7 @@ pub enum MappingStatus {
 ///
 /// # Example
 /// ```
-/// use windeep_core::{BookBankTransaction, Direction, MappingStatus};
+/// use windeep_core::{bank_line::BookBankTransaction, bank_line::Direction, bank_line::MappingStatus};
 /// let t: BookBankTransaction = serde_json::from_str(r#"{"id": "BT-1", "bank_account": "SBI-1",
 ///     "date": "2026-09-28", "direction": "credit", "amount": "5000",
 ///     "utr": "UPI/123456789", "status": "mapped", "mapped_amount": "5000"}"#).unwrap();

@@ -43,33 +43,47 @@ use windeep_core::bank::{
 #[cfg(feature = "bank")]
 use windeep_core::bank::{MappingOutcome, Reconciliation};
 use windeep_core::wire::error_from_serde;
-use windeep_core::{AlertConfig, check_books};
-use windeep_core::{Allocation, AllocationPolicy, InstallmentDues, allocate};
-use windeep_core::{
-    Applied, ApprovalDecision, BalanceSheet, BonusReport, ChainReport, CheckReport, Classification,
-    ForeclosureQuote, InterestReport, LoanAudit, MemberLedger, MemberSavings, PortfolioReport,
-    ProfitAndLoss, Replay, SavingsApplied, SavingsStatement, TopUpQuote, TrialBalance,
-};
-use windeep_core::{ApprovalRequest, approve_loan};
-use windeep_core::{
-    Basis, Chart, JournalEntry, LedgerAccountReport, PostingRole, balance_sheet, general_ledger,
-    profit_and_loss, trial_balance,
-};
-use windeep_core::{
-    BonusMethod, BonusRecipient, SavingsAccount, SavingsEvent, distribute_bonus, member_savings,
-    savings_apply, savings_interest, savings_statement,
-};
-use windeep_core::{
-    BookAudit, LegacyExport, LegacyFineRow, LegacyInstallmentRow, LegacyLoan, LegacyLoanRow,
-    LegacyPaymentRow, RawTable, audit_book, audit_loan,
-};
-use windeep_core::{BookLoan, Books, journal, member_ledger, post_event};
-use windeep_core::{ClassificationPolicy, PreviousClass, ProvisionRun, classify, provisions};
 use windeep_core::{CoreError, Result};
 use windeep_core::{Currency, Money};
-use windeep_core::{FineAssessment, FineRule, FineSnapshot};
-use windeep_core::{LoanTerms, Schedule, annual_percentage_rate, generate_schedule};
-use windeep_core::{PortfolioOptions, portfolio_report};
+use windeep_core::{LoanTerms, Schedule, generate_schedule, schedule::annual_percentage_rate};
+use windeep_core::{
+    account::Applied, account::ChainReport, account::ForeclosureQuote, account::Replay,
+    account::TopUpQuote, approval::ApprovalDecision, audit::LoanAudit, books::MemberLedger,
+    classification::Classification, ledger::BalanceSheet, ledger::ProfitAndLoss,
+    ledger::TrialBalance, portfolio::PortfolioReport, reconcile::CheckReport, savings::BonusReport,
+    savings::InterestReport, savings::MemberSavings, savings::SavingsApplied,
+    savings::SavingsStatement,
+};
+use windeep_core::{
+    allocation::Allocation, allocation::AllocationPolicy, allocation::InstallmentDues,
+    allocation::allocate,
+};
+use windeep_core::{approval::ApprovalRequest, approval::approve_loan};
+use windeep_core::{
+    audit::BookAudit, audit::LegacyExport, audit::LegacyFineRow, audit::LegacyInstallmentRow,
+    audit::LegacyLoan, audit::LegacyLoanRow, audit::LegacyPaymentRow, audit::RawTable,
+    audit::audit_book, audit::audit_loan,
+};
+use windeep_core::{
+    books::BookLoan, books::Books, books::journal, books::member_ledger, books::post_event,
+};
+use windeep_core::{
+    classification::ClassificationPolicy, classification::PreviousClass, classification::classify,
+    provisioning::ProvisionRun, provisioning::provisions,
+};
+use windeep_core::{fines::FineAssessment, fines::FineRule, fines::FineSnapshot};
+use windeep_core::{
+    ledger::Basis, ledger::Chart, ledger::JournalEntry, ledger::LedgerAccountReport,
+    ledger::PostingRole, ledger::balance_sheet, ledger::general_ledger, ledger::profit_and_loss,
+    ledger::trial_balance,
+};
+use windeep_core::{portfolio::PortfolioOptions, portfolio::portfolio_report};
+use windeep_core::{reconcile::AlertConfig, reconcile::check_books};
+use windeep_core::{
+    savings::BonusMethod, savings::BonusRecipient, savings::SavingsAccount, savings::SavingsEvent,
+    savings::distribute_bonus, savings::member_savings, savings::savings_apply,
+    savings::savings_interest, savings::savings_statement,
+};
 
 /// The `schedule` operation's output: the schedule plus its APR.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
@@ -188,7 +202,7 @@ struct TopUpInput {
 struct ChainInput {
     /// Stored events as received (any JSON: what was stored is hashed, not re-read).
     #[schemars(with = "Vec<serde_json::Map<String, serde_json::Value>>")]
-    events: Vec<windeep_core::StoredEvent>,
+    events: Vec<windeep_core::account::StoredEvent>,
 }
 
 /// The `loan_fines` operation's input: a loan's events, the fine rules and the date.
@@ -209,7 +223,7 @@ pub use windeep_core::account::LoanFinesReport;
 /// append, the typed form of the `loan_fines` operation.
 ///
 /// # Errors
-/// As [`replay`] and [`windeep_core::assess_fines`].
+/// As [`replay`] and [`windeep_core::fines::assess_fines`].
 pub fn loan_fines(
     events: &[LoanEvent],
     as_of: NaiveDate,
@@ -265,7 +279,7 @@ pub struct AssessFinesReport {
 /// Assesses fines: the typed form of the `assess_fines` operation.
 ///
 /// # Errors
-/// As [`windeep_core::assess_fines`].
+/// As [`windeep_core::fines::assess_fines`].
 ///
 /// # Example
 /// ```
@@ -278,7 +292,8 @@ pub struct AssessFinesReport {
 /// assert_eq!(assess_fines(&input).unwrap().assessments[0].amount.to_string(), "200.00");
 /// ```
 pub fn assess_fines(input: &AssessFinesInput) -> Result<AssessFinesReport> {
-    let assessments = windeep_core::assess_fines(&input.snapshot, &input.rules, input.as_of)?;
+    let assessments =
+        windeep_core::fines::assess_fines(&input.snapshot, &input.rules, input.as_of)?;
     let currency = &input.snapshot.currency;
     let rounding = input
         .snapshot

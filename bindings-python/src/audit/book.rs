@@ -13,8 +13,9 @@ use std::thread;
 
 use chrono::NaiveDate;
 use windeep_core::{
-    AuditSummary, CoreError, Discrepancy, LegacyFineRow, LegacyInstallmentRow, LegacyLoan,
-    LegacyLoanRow, LegacyPaymentRow, Money, Rate, audit_loan,
+    CoreError, Money, Rate, audit::AuditSummary, audit::Discrepancy, audit::LegacyFineRow,
+    audit::LegacyInstallmentRow, audit::LegacyLoan, audit::LegacyLoanRow, audit::LegacyPaymentRow,
+    audit::audit_loan,
 };
 
 use super::columns::{Table, Texts, invalid};

@@ -36,7 +36,7 @@ use crate::money::{Money, Rate, parse_date};
 ///
 /// # Example
 /// ```
-/// use windeep_core::RawTable;
+/// use windeep_core::audit::RawTable;
 /// let t: RawTable = serde_json::from_str(
 ///     r#"{"columns": ["id", "loan_id"], "rows": [["7", "1"], ["8", null]]}"#).unwrap();
 /// assert_eq!(t.rows.len(), 2);
@@ -931,7 +931,7 @@ fn audit_slots(slots: &[Slot], as_of: NaiveDate) -> Vec<Found> {
 ///
 /// # Example
 /// ```
-/// use windeep_core::{LegacyExport, Money, audit_book, parse_date};
+/// use windeep_core::{audit::LegacyExport, Money, audit::audit_book, parse_date};
 /// let export: LegacyExport = serde_json::from_str(r#"{
 ///   "loans": {"columns": ["id","loan_number","principal_amount","interest_rate",
 ///     "interest_type","tenure_months","disbursement_date","first_emi_date","last_emi_date",

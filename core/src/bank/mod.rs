@@ -39,7 +39,7 @@ pub use mapping::{
     Target, ignore, split, unmap,
 };
 pub use matching::{
-    DueInstallment, Fine, Loan, MatchInput, MatchPolicy, MatchResult, Member, SavingsAccount,
+    DueInstallment, Fine, Loan, MatchInput, MatchPolicy, MatchResult, Member, SavingsCandidate,
     Suggestion, suggest,
 };
 pub use reconcile::{
@@ -47,7 +47,7 @@ pub use reconcile::{
     reconcile,
 };
 pub use statement::{
-    Format, HEADER_SEARCH_ROWS, LayoutChoice, ParsedRow, Problem, StatementLine, StatementOptions,
+    Format, HEADER_SEARCH_ROWS, ImportLine, LayoutChoice, ParsedRow, Problem, StatementOptions,
     StatementReader, csv_reader, xlsx_reader,
 };
 pub use utr::extract_utr;

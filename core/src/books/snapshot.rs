@@ -129,7 +129,7 @@ impl BookLoan {
 ///
 /// # Example
 /// ```
-/// let b: windeep_core::Books = serde_json::from_str(r#"{"as_of": "2026-03-31"}"#).unwrap();
+/// let b: windeep_core::books::Books = serde_json::from_str(r#"{"as_of": "2026-03-31"}"#).unwrap();
 /// assert!(b.loans.is_empty());
 /// ```
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -207,7 +207,7 @@ pub struct StoredLine {
 ///
 /// # Example
 /// ```
-/// let e: windeep_core::StoredEntry = serde_json::from_str(r#"{"id": "LN1/p1",
+/// let e: windeep_core::books::StoredEntry = serde_json::from_str(r#"{"id": "LN1/p1",
 ///     "date": "2026-02-05", "kind": "payment_received", "account": "LN1", "event_id": "p1",
 ///     "member": "M1", "lines": [{"account": "1102", "role": "bank", "debit": "10.00",
 ///     "credit": "0.00"}, {"account": "1201", "role": "loan_portfolio", "debit": "0.00",

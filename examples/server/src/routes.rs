@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use windeep_core::{CoreError, LoanEvent};
+use windeep_core::{CoreError, account::LoanEvent};
 
 use crate::AppState;
 use crate::auth::{Action, Principal, Role, create_token};
@@ -518,11 +518,11 @@ pub async fn search_members(
 struct ProductRequest {
     id: String,
     name: String,
-    bounds: windeep_core::ProductBounds,
+    bounds: windeep_core::approval::ProductBounds,
     #[serde(default)]
     guarantor_policy: Option<Value>,
     #[serde(default)]
-    fine_rules: Vec<windeep_core::FineRule>,
+    fine_rules: Vec<windeep_core::fines::FineRule>,
 }
 
 /// `POST /products`.
@@ -600,10 +600,10 @@ struct ApplicationRequest {
     id: String,
     member_id: String,
     product_id: String,
-    application: windeep_core::LoanApplication,
-    member: windeep_core::MemberFacts,
+    application: windeep_core::approval::LoanApplication,
+    member: windeep_core::approval::MemberFacts,
     #[serde(default)]
-    guarantors: Vec<windeep_core::Guarantor>,
+    guarantors: Vec<windeep_core::approval::Guarantor>,
 }
 
 /// `POST /applications`.
