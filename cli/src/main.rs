@@ -16,6 +16,8 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 
 mod audit;
+#[cfg(feature = "parquet")]
+mod parquet;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use serde_json::{Value, json};
