@@ -49,25 +49,38 @@ fn movement() -> impl Strategy<Value = Movement> {
 
 /// The books of one bank account `SBI-1`: a loan disbursed from it, random payments and manual
 /// entries, their bank lines and a few lines the books do not have; with the statements' dates.
-fn books(moves: &[Movement], extra: &[(u64, i64)], dates: &[u64], offset: i64) -> (Books, Vec<i64>) {
+fn books(
+    moves: &[Movement],
+    extra: &[(u64, i64)],
+    dates: &[u64],
+    offset: i64,
+) -> (Books, Vec<i64>) {
     let mut lines: Vec<(String, NaiveDate, i64)> = vec![
         ("BT-cap".into(), day(0) - Days::new(5), 100_000_000),
         ("BT-disb".into(), day(0) - Days::new(1), -10_000_000),
     ];
-    let mut events = vec![json!({"id": "L-d", "sequence": 1, "value_date": "2026-01-05",
+    let mut events = vec![
+        json!({"id": "L-d", "sequence": 1, "value_date": "2026-01-05",
         "idempotency_key": "L-d",
         "body": {"type": "disbursed", "loan_id": "L", "bank_transaction": "BT-disb",
                  "terms": {"principal": "100000", "annual_rate": "12", "tenure": 12,
-                           "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"}}})];
-    let mut journal = vec![json!({"id": "J-cap", "date": "2026-01-01", "bank_transaction": "BT-cap",
-        "lines": [{"account": "1102", "debit": "1000000"}, {"account": "5100", "credit": "1000000"}]})];
+                           "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"}}}),
+    ];
+    let mut journal = vec![
+        json!({"id": "J-cap", "date": "2026-01-01", "bank_transaction": "BT-cap",
+        "lines": [{"account": "1102", "debit": "1000000"}, {"account": "5100", "credit": "1000000"}]}),
+    ];
     let mut sorted: Vec<Movement> = moves.to_vec();
     sorted.sort_by_key(|m| m.1);
     for (i, (loan, at, amount, keyed, shown)) in sorted.iter().enumerate() {
         let key = format!("BT-{i}");
         let on = day(*at);
         // Loan payments are receipts of at most 9,000.00.
-        let signed = if *loan { amount.abs() % 900_000 + 100 } else { *amount };
+        let signed = if *loan {
+            amount.abs() % 900_000 + 100
+        } else {
+            *amount
+        };
         let mut body = json!({});
         if *loan {
             body = json!({"type": "payment_received", "amount": money(signed),
@@ -75,10 +88,16 @@ fn books(moves: &[Movement], extra: &[(u64, i64)], dates: &[u64], offset: i64) -
             if *keyed {
                 body["bank_transaction"] = json!(key);
             }
-            events.push(json!({"id": format!("L-p{i}"), "sequence": events.len() + 1,
-                "value_date": on.to_string(), "idempotency_key": format!("L-p{i}"), "body": body}));
+            events.push(
+                json!({"id": format!("L-p{i}"), "sequence": events.len() + 1,
+                "value_date": on.to_string(), "idempotency_key": format!("L-p{i}"), "body": body}),
+            );
         } else {
-            let (dr, cr) = if signed > 0 { ("1102", "5100") } else { ("4200", "1102") };
+            let (dr, cr) = if signed > 0 {
+                ("1102", "5100")
+            } else {
+                ("4200", "1102")
+            };
             let mut e = json!({"id": format!("J-{i}"), "date": on.to_string(), "lines": [
                 {"account": dr, "debit": money(signed.abs())},
                 {"account": cr, "credit": money(signed.abs())}]});
@@ -111,9 +130,11 @@ fn books(moves: &[Movement], extra: &[(u64, i64)], dates: &[u64], offset: i64) -
     let bank_transactions: Vec<Value> = lines
         .iter()
         .filter(|l| l.2 != 0)
-        .map(|(id, on, v)| json!({"id": id, "bank_account": "SBI-1", "date": on.to_string(),
+        .map(|(id, on, v)| {
+            json!({"id": id, "bank_account": "SBI-1", "date": on.to_string(),
             "direction": if *v > 0 { "credit" } else { "debit" }, "amount": money(v.abs()),
-            "status": "unmapped"}))
+            "status": "unmapped"})
+        })
         .collect();
     let b = json!({"as_of": "2026-06-30", "loans": [{"member": "M1", "events": events}],
                    "journal": journal, "bank_transactions": bank_transactions,

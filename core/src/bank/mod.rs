@@ -22,6 +22,10 @@ mod matching;
 mod statement;
 mod utr;
 
+pub use crate::bank_reconciliation::{
+    BankItem, BookEntry, BookItem, BookSide, Items, Mismatch, ReconcileInput, Reconciliation,
+    reconcile,
+};
 pub use crate::reference::normalise_utr;
 pub use columns::{AmountColumns, ColumnSpec, Columns, LayoutReport, PRESETS, Preset};
 pub use dedup::{
@@ -38,10 +42,6 @@ pub use mapping::{
 pub use matching::{
     DueInstallment, Fine, Loan, MatchInput, MatchPolicy, MatchResult, Member, SavingsAccount,
     Suggestion, suggest,
-};
-pub use crate::bank_reconciliation::{
-    BankItem, BookEntry, BookItem, BookSide, Items, Mismatch, ReconcileInput, Reconciliation,
-    reconcile,
 };
 pub use statement::{
     Format, HEADER_SEARCH_ROWS, LayoutChoice, ParsedRow, Problem, StatementLine, StatementOptions,

@@ -119,7 +119,12 @@ pub(super) fn bank_reconciliation(
         .bank_statements
         .iter()
         .map(|s| s.bank_account.as_str())
-        .chain(books.bank_transactions.iter().map(|b| b.bank_account.as_str()))
+        .chain(
+            books
+                .bank_transactions
+                .iter()
+                .map(|b| b.bank_account.as_str()),
+        )
         .collect();
     let sole = if accounts.len() == 1 {
         accounts.first().copied()
@@ -225,7 +230,14 @@ pub(super) fn bank_reconciliation(
 fn findings(c: &mut Checker<'_>, r: &Reconciliation) -> Result<()> {
     let account = r.account_id.as_str();
     let on = r.as_of.to_string();
-    let ids = |kind: &str, id: &str| vec![account.to_owned(), on.clone(), kind.to_owned(), id.to_owned()];
+    let ids = |kind: &str, id: &str| {
+        vec![
+            account.to_owned(),
+            on.clone(),
+            kind.to_owned(),
+            id.to_owned(),
+        ]
+    };
     let minor = |c: &Checker<'_>, m| c.minor(m);
     if !r.reconciled {
         let (bank, book, diff) = (
@@ -250,7 +262,10 @@ fn findings(c: &mut Checker<'_>, r: &Reconciliation) -> Result<()> {
         )?;
     }
     let bank_items = [
-        ("bank_credit_not_in_books", &r.bank_credits_not_in_books.items),
+        (
+            "bank_credit_not_in_books",
+            &r.bank_credits_not_in_books.items,
+        ),
         ("bank_debit_not_in_books", &r.bank_debits_not_in_books.items),
     ];
     for (kind, items) in bank_items {
@@ -259,15 +274,24 @@ fn findings(c: &mut Checker<'_>, r: &Reconciliation) -> Result<()> {
             c.add(
                 CHECK,
                 Severity::Warning,
-                format!("bank account {account}: line {} ({}) is not in the books", i.key, i.amount),
+                format!(
+                    "bank account {account}: line {} ({}) is not in the books",
+                    i.key, i.amount
+                ),
                 ids(kind, &i.key),
                 &[("amount", amount)],
             )?;
         }
     }
     let book_items = [
-        ("book_receipt_not_in_bank", &r.book_receipts_not_in_bank.items),
-        ("book_payment_not_in_bank", &r.book_payments_not_in_bank.items),
+        (
+            "book_receipt_not_in_bank",
+            &r.book_receipts_not_in_bank.items,
+        ),
+        (
+            "book_payment_not_in_bank",
+            &r.book_payments_not_in_bank.items,
+        ),
     ];
     for (kind, items) in book_items {
         for i in items {
