@@ -26,7 +26,10 @@ struct BankEntry<'a> {
 /// The bank line a journal entry records: its loan event's `bank_transaction` (a
 /// disbursement's or a payment's; corrections and mirrors keep their event), or a manual
 /// entry's.
-fn keys(books: &Books) -> (BTreeMap<(&str, &str), &str>, BTreeMap<&str, &str>) {
+/// The bank line each loan event (loan id, event id) and each manual entry (id) names.
+type Keys<'a> = (BTreeMap<(&'a str, &'a str), &'a str>, BTreeMap<&'a str, &'a str>);
+
+fn keys(books: &Books) -> Keys<'_> {
     use crate::account::EventBody as B;
     let mut by_event = BTreeMap::new();
     for l in &books.loans {
