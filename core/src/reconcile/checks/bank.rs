@@ -27,7 +27,10 @@ struct BankEntry<'a> {
 /// disbursement's or a payment's; corrections and mirrors keep their event), or a manual
 /// entry's.
 /// The bank line each loan event (loan id, event id) and each manual entry (id) names.
-type Keys<'a> = (BTreeMap<(&'a str, &'a str), &'a str>, BTreeMap<&'a str, &'a str>);
+type Keys<'a> = (
+    BTreeMap<(&'a str, &'a str), &'a str>,
+    BTreeMap<&'a str, &'a str>,
+);
 
 fn keys(books: &Books) -> Keys<'_> {
     use crate::account::EventBody as B;
@@ -165,7 +168,7 @@ pub(super) fn bank_reconciliation(
         });
     }
     let mut out = Vec::with_capacity(books.bank_statements.len());
-    for s in &books.bank_statements {
+    for (i, s) in books.bank_statements.iter().enumerate() {
         let account = s.bank_account.as_str();
         let mut book_balance = 0_i128;
         let mut book_entries = Vec::new();
@@ -202,7 +205,7 @@ pub(super) fn bank_reconciliation(
             book_entries,
             currency: c.currency.clone(),
         })?;
-        findings(c, &r)?;
+        findings(c, &r, &format!("bank_statements[{i}]"))?;
         out.push(r);
     }
     for e in entries
@@ -218,7 +221,7 @@ pub(super) fn bank_reconciliation(
             ),
             vec![
                 String::new(),
-                books.as_of.to_string(),
+                String::new(),
                 "book_entry_unattributed".to_owned(),
                 e.id.to_owned(),
             ],
@@ -229,14 +232,15 @@ pub(super) fn bank_reconciliation(
 }
 
 /// The findings of one reconciliation: its difference (critical), then each unreconciled
-/// item (warning): ids `[bank account, statement date, kind, line key or entry id]`.
-fn findings(c: &mut Checker<'_>, r: &Reconciliation) -> Result<()> {
+/// item (warning): ids `[bank account, statement, kind, line key or entry id]`, the statement
+/// named `bank_statements[<index>]`.
+fn findings(c: &mut Checker<'_>, r: &Reconciliation, statement: &str) -> Result<()> {
     let account = r.account_id.as_str();
     let on = r.as_of.to_string();
     let ids = |kind: &str, id: &str| {
         vec![
             account.to_owned(),
-            on.clone(),
+            statement.to_owned(),
             kind.to_owned(),
             id.to_owned(),
         ]
@@ -256,7 +260,7 @@ fn findings(c: &mut Checker<'_>, r: &Reconciliation) -> Result<()> {
                  that no listed item explains",
                 r.difference
             ),
-            vec![account.to_owned(), on.clone()],
+            vec![account.to_owned(), statement.to_owned()],
             &[
                 ("statement_balance", bank),
                 ("book_balance", book),
