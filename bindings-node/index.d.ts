@@ -732,6 +732,33 @@ export interface BankItem {
 }
 
 /**
+ * A bank statement's closing balance: what the bank says one of the society's bank accounts
+ * held at the end of a day (`check_books` reconciles the books against it).
+ *
+ * # Example
+ * ```
+ * let s: windeep_core::books::BankStatement = serde_json::from_str(r#"{"bank_account": "SBI-1",
+ *     "as_of": "2026-06-30", "closing_balance": "105000.00"}"#).unwrap();
+ * assert_eq!(s.closing_balance.to_string(), "105000.00");
+ * ```
+ */
+export interface BankStatement {
+  /**
+   * The statement's date: its closing balance is the balance at the end of this day (on or
+   * before the books date).
+   */
+  as_of: IsoDate;
+  /**
+   * The society's bank account, as the bank lines' `bank_account` names it.
+   */
+  bank_account: string;
+  /**
+   * The closing balance, currency units (negative: overdrawn).
+   */
+  closing_balance: Money;
+}
+
+/**
  * One transaction of a bank statement, as imported.
  *
  * `key` identifies it for de-duplication and mapping: `utr:<UTR>` when the transfer carries a
@@ -1140,6 +1167,12 @@ export interface Books {
    */
   audit_log?: Array<AuditRecord> | null;
   /**
+   * Bank statements' closing balances: with them `check_books` reconciles each bank
+   * account's book balance against its statement (`bank_reconciliation`); without them the
+   * check is skipped.
+   */
+  bank_statements?: Array<BankStatement>;
+  /**
    * Bank statement lines and their mapping state.
    */
   bank_transactions?: Array<BookBankTransaction>;
@@ -1330,7 +1363,13 @@ export interface CheckReport {
    */
   as_of: IsoDate;
   /**
-   * The checks run (those that need data the snapshot lacks are left out).
+   * The bank reconciliation statement of each of the books' `bank_statements`, in their
+   * order (empty without statements): balances, unreconciled items on each side, the
+   * adjusted balances and the difference (docs/books.md, "Bank reconciliation").
+   */
+  bank_reconciliations: Array<Reconciliation>;
+  /**
+   * The checks run.
    */
   checks: Array<string>;
   /**
@@ -1345,6 +1384,11 @@ export interface CheckReport {
    * Overdue loans by risk band.
    */
   risk_bands: Array<RiskBand>;
+  /**
+   * The checks not run because the snapshot lacks the data they need (e.g.
+   * `bank_reconciliation` without `bank_statements`, `orphans` without `members`).
+   */
+  skipped: Array<string>;
   /**
    * The summary panel.
    */
@@ -1899,6 +1943,11 @@ export type EventAction = "apply" | "reverse";
  */
 export type EventBody = ({
   /**
+   * The bank statement line (`BankTransaction` id) that paid the net disbursement out,
+   * if any (the bank reconciliation of `check_books` matches the entry to it).
+   */
+  bank_transaction?: string | null;
+  /**
    * Guarantor member codes (released on repayment, foreclosure, top-up and settlement;
    * never on write-off).
    */
@@ -2150,6 +2199,11 @@ export type EventBody = ({
  * What happened.
  */
 export type EventBodyOutput = ({
+  /**
+   * The bank statement line (`BankTransaction` id) that paid the net disbursement out,
+   * if any (the bank reconciliation of `check_books` matches the entry to it).
+   */
+  bank_transaction?: string | null;
   /**
    * Guarantor member codes (released on repayment, foreclosure, top-up and settlement;
    * never on write-off).
@@ -4421,6 +4475,11 @@ export interface LoanTermsOutput {
  * A journal entry written by hand (opening capital, expenses, bank charges …).
  */
 export interface ManualEntry {
+  /**
+   * The bank statement line (a `bank_transactions` id) the entry records, if any: ties the
+   * entry to that line's bank account for the bank reconciliation of `check_books`.
+   */
+  bank_transaction?: string | null;
   /**
    * Posting date.
    */

@@ -245,7 +245,7 @@ ACCOUNT_POLICY_FIELDS = (
 LATER_POLICY_DEFAULTS = {"floating": False, "topup_min_emis_paid": 6, "topup_max_overdue": 0,
                          "npa_after_days": 90, "restructure_observation_months": 12}
 BODY_FIELDS = {
-    "disbursed": (("loan_id", "terms", "guarantors"), ("policy",)),
+    "disbursed": (("loan_id", "terms", "guarantors"), ("policy", "bank_transaction")),
     "payment_received": (("amount",), ("installment", "payment_mode", "bank_transaction")),
     "fine_levied": (("installment", "rule_id", "amount"), ("occurrence",)),
     "fine_waived": (("installment", "rule_id", "amount", "reason"), ("occurrence",)),

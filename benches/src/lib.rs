@@ -36,6 +36,7 @@ pub fn loan_events(loan_id: &str, tenure: u32, payments: u32, fines: u32) -> Vec
             terms: Box::new(terms),
             policy: Default::default(),
             guarantors: vec!["MEMB000001".into()],
+            bank_transaction: None,
         },
     }];
     // The first `fines` installments are paid six days late with the fine the daily job

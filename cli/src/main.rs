@@ -16,6 +16,8 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 
 mod audit;
+#[cfg(feature = "parquet")]
+mod parquet;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use serde_json::{Value, json};
@@ -989,6 +991,9 @@ fn render_check(r: &CheckReport) -> String {
         s.journal_entries,
     );
     t += &format!("Checks run: {}\n", r.checks.join(", "));
+    if !r.skipped.is_empty() {
+        t += &format!("Skipped (no data): {}\n", r.skipped.join(", "));
+    }
     if !r.violations.is_empty() {
         t += "\nViolations\n";
         for v in &r.violations {
@@ -1010,6 +1015,22 @@ fn render_check(r: &CheckReport) -> String {
                 a.threshold,
                 a.value,
                 a.items.join(", ")
+            );
+        }
+    }
+    if !r.bank_reconciliations.is_empty() {
+        t += "\nBank reconciliation\n";
+        for b in &r.bank_reconciliations {
+            t += &format!(
+                "  {} on {}: statement {}, books {}, adjusted {} / {}, difference {}{}\n",
+                b.account_id,
+                b.as_of,
+                b.bank_balance,
+                b.book_balance,
+                b.adjusted_bank_balance,
+                b.adjusted_book_balance,
+                b.difference,
+                if b.reconciled { " (reconciled)" } else { "" }
             );
         }
     }

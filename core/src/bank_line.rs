@@ -117,6 +117,16 @@ impl BankTransaction {
     }
 }
 
+/// Refuses identifiers that are empty or contain control characters (they end up inside keys).
+pub(crate) fn check_id(value: &str, what: &str) -> Result<()> {
+    if value.trim().is_empty() || value.chars().any(char::is_control) {
+        return Err(CoreError::InvalidInput {
+            reason: format!("{what} {value:?} must be non-empty text without control characters"),
+        });
+    }
+    Ok(())
+}
+
 /// Checks an input amount against the currency and requires it to be above zero.
 pub(crate) fn positive_amount(value: Money, currency: &Currency, what: &str) -> Result<Money> {
     let m = currency.amount(value)?;

@@ -40,6 +40,7 @@ pub mod audit;
 #[cfg(feature = "bank")]
 pub mod bank;
 pub mod bank_line;
+pub mod bank_reconciliation;
 pub mod books;
 pub mod calendar;
 pub mod classification;

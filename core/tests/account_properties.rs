@@ -40,6 +40,7 @@ fn disbursed(principal: i64, rate_bp: i64, tenure: u32) -> LoanEvent {
             terms: Box::new(terms),
             policy: Default::default(),
             guarantors: vec!["MEMB000001".into()],
+            bank_transaction: None,
         },
     )
 }

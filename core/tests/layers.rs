@@ -27,6 +27,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("allocation", 1),
     ("fines", 1),
     ("approval", 1),
+    ("bank_reconciliation", 1),
     ("account", 2),
     ("savings", 2),
     ("books", 3),

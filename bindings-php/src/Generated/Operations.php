@@ -465,6 +465,11 @@ trait Operations
      *             entity: string,
      *             id: string
      *         }>|null,
+     *         bank_statements?: list<array{
+     *             as_of: string,
+     *             bank_account: string,
+     *             closing_balance: numeric-string
+     *         }>,
      *         bank_transactions?: list<array{
      *             amount: numeric-string,
      *             bank_account?: string,
@@ -523,6 +528,7 @@ trait Operations
      *             product?: string|null
      *         }>,
      *         journal?: list<array{
+     *             bank_transaction?: string|null,
      *             date: string,
      *             id: string,
      *             lines: list<array{
@@ -542,6 +548,7 @@ trait Operations
      *             }|null,
      *             events: list<array{
      *                 body: array{
+     *                     bank_transaction?: string|null,
      *                     guarantors?: list<string>,
      *                     loan_id: string,
      *                     policy?: array{
@@ -1579,6 +1586,11 @@ trait Operations
      *             entity: string,
      *             id: string
      *         }>|null,
+     *         bank_statements?: list<array{
+     *             as_of: string,
+     *             bank_account: string,
+     *             closing_balance: numeric-string
+     *         }>,
      *         bank_transactions?: list<array{
      *             amount: numeric-string,
      *             bank_account?: string,
@@ -1637,6 +1649,7 @@ trait Operations
      *             product?: string|null
      *         }>,
      *         journal?: list<array{
+     *             bank_transaction?: string|null,
      *             date: string,
      *             id: string,
      *             lines: list<array{
@@ -1656,6 +1669,7 @@ trait Operations
      *             }|null,
      *             events: list<array{
      *                 body: array{
+     *                     bank_transaction?: string|null,
      *                     guarantors?: list<string>,
      *                     loan_id: string,
      *                     policy?: array{
@@ -1960,6 +1974,59 @@ trait Operations
      *         value: string
      *     }>,
      *     as_of: string,
+     *     bank_reconciliations: list<array{
+     *         account_id: string,
+     *         adjusted_bank_balance: numeric-string,
+     *         adjusted_book_balance: numeric-string,
+     *         as_of: string,
+     *         bank_balance: numeric-string,
+     *         bank_credits_not_in_books: array{
+     *             items: list<array{
+     *                 amount: numeric-string,
+     *                 date: string,
+     *                 key: string,
+     *                 narration: string
+     *             }>,
+     *             total: numeric-string
+     *         },
+     *         bank_debits_not_in_books: array{
+     *             items: list<array{
+     *                 amount: numeric-string,
+     *                 date: string,
+     *                 key: string,
+     *                 narration: string
+     *             }>,
+     *             total: numeric-string
+     *         },
+     *         book_balance: numeric-string,
+     *         book_payments_not_in_bank: array{
+     *             items: list<array{
+     *                 amount: numeric-string,
+     *                 bank_key: string|null,
+     *                 date: string,
+     *                 id: string
+     *             }>,
+     *             total: numeric-string
+     *         },
+     *         book_receipts_not_in_bank: array{
+     *             items: list<array{
+     *                 amount: numeric-string,
+     *                 bank_key: string|null,
+     *                 date: string,
+     *                 id: string
+     *             }>,
+     *             total: numeric-string
+     *         },
+     *         difference: numeric-string,
+     *         matched: int,
+     *         mismatches: list<array{
+     *             bank_amount: numeric-string,
+     *             book_amount: numeric-string,
+     *             entries: list<string>,
+     *             key: string
+     *         }>,
+     *         reconciled: bool
+     *     }>,
      *     checks: list<string>,
      *     credit_scores: list<array{
      *         late_installments: int,
@@ -1974,6 +2041,7 @@ trait Operations
      *         loans: int,
      *         overdue: numeric-string
      *     }>,
+     *     skipped: list<string>,
      *     summary: array{
      *         active_loans: int,
      *         active_members: int,
@@ -2028,6 +2096,7 @@ trait Operations
      *         }|null,
      *         events: list<array{
      *             body: array{
+     *                 bank_transaction?: string|null,
      *                 guarantors?: list<string>,
      *                 loan_id: string,
      *                 policy?: array{
@@ -2349,6 +2418,7 @@ trait Operations
      * @param array{
      *     events: list<array{
      *         body: array{
+     *             bank_transaction?: string|null,
      *             guarantors?: list<string>,
      *             loan_id: string,
      *             policy?: array{
@@ -2544,6 +2614,11 @@ trait Operations
      *             entity: string,
      *             id: string
      *         }>|null,
+     *         bank_statements?: list<array{
+     *             as_of: string,
+     *             bank_account: string,
+     *             closing_balance: numeric-string
+     *         }>,
      *         bank_transactions?: list<array{
      *             amount: numeric-string,
      *             bank_account?: string,
@@ -2602,6 +2677,7 @@ trait Operations
      *             product?: string|null
      *         }>,
      *         journal?: list<array{
+     *             bank_transaction?: string|null,
      *             date: string,
      *             id: string,
      *             lines: list<array{
@@ -2621,6 +2697,7 @@ trait Operations
      *             }|null,
      *             events: list<array{
      *                 body: array{
+     *                     bank_transaction?: string|null,
      *                     guarantors?: list<string>,
      *                     loan_id: string,
      *                     policy?: array{
@@ -2956,6 +3033,7 @@ trait Operations
      *     as_of: string,
      *     event: array{
      *         body: array{
+     *             bank_transaction?: string|null,
      *             guarantors?: list<string>,
      *             loan_id: string,
      *             policy?: array{
@@ -3111,6 +3189,7 @@ trait Operations
      *     },
      *     events: list<array{
      *         body: array{
+     *             bank_transaction?: string|null,
      *             guarantors?: list<string>,
      *             loan_id: string,
      *             policy?: array{
@@ -3407,6 +3486,7 @@ trait Operations
      *     as_of: string,
      *     events: list<array{
      *         body: array{
+     *             bank_transaction?: string|null,
      *             guarantors?: list<string>,
      *             loan_id: string,
      *             policy?: array{
@@ -3617,6 +3697,7 @@ trait Operations
      *     }>,
      *     events: list<array{
      *         body: array{
+     *             bank_transaction?: string|null,
      *             guarantors: list<string>,
      *             loan_id: string,
      *             policy: array{
@@ -3792,6 +3873,7 @@ trait Operations
      *     as_of: string,
      *     events: list<array{
      *         body: array{
+     *             bank_transaction?: string|null,
      *             guarantors?: list<string>,
      *             loan_id: string,
      *             policy?: array{
@@ -4061,6 +4143,11 @@ trait Operations
      *             entity: string,
      *             id: string
      *         }>|null,
+     *         bank_statements?: list<array{
+     *             as_of: string,
+     *             bank_account: string,
+     *             closing_balance: numeric-string
+     *         }>,
      *         bank_transactions?: list<array{
      *             amount: numeric-string,
      *             bank_account?: string,
@@ -4119,6 +4206,7 @@ trait Operations
      *             product?: string|null
      *         }>,
      *         journal?: list<array{
+     *             bank_transaction?: string|null,
      *             date: string,
      *             id: string,
      *             lines: list<array{
@@ -4138,6 +4226,7 @@ trait Operations
      *             }|null,
      *             events: list<array{
      *                 body: array{
+     *                     bank_transaction?: string|null,
      *                     guarantors?: list<string>,
      *                     loan_id: string,
      *                     policy?: array{
@@ -4604,6 +4693,7 @@ trait Operations
      *         }|null,
      *         events: list<array{
      *             body: array{
+     *                 bank_transaction?: string|null,
      *                 guarantors?: list<string>,
      *                 loan_id: string,
      *                 policy?: array{
@@ -4859,6 +4949,11 @@ trait Operations
      *             entity: string,
      *             id: string
      *         }>|null,
+     *         bank_statements?: list<array{
+     *             as_of: string,
+     *             bank_account: string,
+     *             closing_balance: numeric-string
+     *         }>,
      *         bank_transactions?: list<array{
      *             amount: numeric-string,
      *             bank_account?: string,
@@ -4917,6 +5012,7 @@ trait Operations
      *             product?: string|null
      *         }>,
      *         journal?: list<array{
+     *             bank_transaction?: string|null,
      *             date: string,
      *             id: string,
      *             lines: list<array{
@@ -4936,6 +5032,7 @@ trait Operations
      *             }|null,
      *             events: list<array{
      *                 body: array{
+     *                     bank_transaction?: string|null,
      *                     guarantors?: list<string>,
      *                     loan_id: string,
      *                     policy?: array{
@@ -5273,6 +5370,11 @@ trait Operations
      *             entity: string,
      *             id: string
      *         }>|null,
+     *         bank_statements?: list<array{
+     *             as_of: string,
+     *             bank_account: string,
+     *             closing_balance: numeric-string
+     *         }>,
      *         bank_transactions?: list<array{
      *             amount: numeric-string,
      *             bank_account?: string,
@@ -5331,6 +5433,7 @@ trait Operations
      *             product?: string|null
      *         }>,
      *         journal?: list<array{
+     *             bank_transaction?: string|null,
      *             date: string,
      *             id: string,
      *             lines: list<array{
@@ -5350,6 +5453,7 @@ trait Operations
      *             }|null,
      *             events: list<array{
      *                 body: array{
+     *                     bank_transaction?: string|null,
      *                     guarantors?: list<string>,
      *                     loan_id: string,
      *                     policy?: array{
@@ -5688,6 +5792,11 @@ trait Operations
      *             entity: string,
      *             id: string
      *         }>|null,
+     *         bank_statements?: list<array{
+     *             as_of: string,
+     *             bank_account: string,
+     *             closing_balance: numeric-string
+     *         }>,
      *         bank_transactions?: list<array{
      *             amount: numeric-string,
      *             bank_account?: string,
@@ -5746,6 +5855,7 @@ trait Operations
      *             product?: string|null
      *         }>,
      *         journal?: list<array{
+     *             bank_transaction?: string|null,
      *             date: string,
      *             id: string,
      *             lines: list<array{
@@ -5765,6 +5875,7 @@ trait Operations
      *             }|null,
      *             events: list<array{
      *                 body: array{
+     *                     bank_transaction?: string|null,
      *                     guarantors?: list<string>,
      *                     loan_id: string,
      *                     policy?: array{
@@ -6101,6 +6212,11 @@ trait Operations
      *             entity: string,
      *             id: string
      *         }>|null,
+     *         bank_statements?: list<array{
+     *             as_of: string,
+     *             bank_account: string,
+     *             closing_balance: numeric-string
+     *         }>,
      *         bank_transactions?: list<array{
      *             amount: numeric-string,
      *             bank_account?: string,
@@ -6159,6 +6275,7 @@ trait Operations
      *             product?: string|null
      *         }>,
      *         journal?: list<array{
+     *             bank_transaction?: string|null,
      *             date: string,
      *             id: string,
      *             lines: list<array{
@@ -6178,6 +6295,7 @@ trait Operations
      *             }|null,
      *             events: list<array{
      *                 body: array{
+     *                     bank_transaction?: string|null,
      *                     guarantors?: list<string>,
      *                     loan_id: string,
      *                     policy?: array{
@@ -7236,6 +7354,7 @@ trait Operations
      *     amount: numeric-string,
      *     events: list<array{
      *         body: array{
+     *             bank_transaction?: string|null,
      *             guarantors?: list<string>,
      *             loan_id: string,
      *             policy?: array{
@@ -7425,6 +7544,11 @@ trait Operations
      *             entity: string,
      *             id: string
      *         }>|null,
+     *         bank_statements?: list<array{
+     *             as_of: string,
+     *             bank_account: string,
+     *             closing_balance: numeric-string
+     *         }>,
      *         bank_transactions?: list<array{
      *             amount: numeric-string,
      *             bank_account?: string,
@@ -7483,6 +7607,7 @@ trait Operations
      *             product?: string|null
      *         }>,
      *         journal?: list<array{
+     *             bank_transaction?: string|null,
      *             date: string,
      *             id: string,
      *             lines: list<array{
@@ -7502,6 +7627,7 @@ trait Operations
      *             }|null,
      *             events: list<array{
      *                 body: array{
+     *                     bank_transaction?: string|null,
      *                     guarantors?: list<string>,
      *                     loan_id: string,
      *                     policy?: array{

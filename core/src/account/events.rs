@@ -287,6 +287,10 @@ pub enum EventBody {
         /// never on write-off).
         #[serde(default)]
         guarantors: Vec<String>,
+        /// The bank statement line (`BankTransaction` id) that paid the net disbursement out,
+        /// if any (the bank reconciliation of `check_books` matches the entry to it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bank_transaction: Option<String>,
     },
     /// Money received from the member, allocated by the account's policy.
     PaymentReceived {

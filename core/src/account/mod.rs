@@ -250,6 +250,7 @@ fn fold_with(
         terms,
         policy,
         guarantors,
+        ..
     } = &first.body
     else {
         return Err(invalid(

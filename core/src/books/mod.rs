@@ -25,7 +25,8 @@ pub use loan::NpaPeriod;
 pub use provision::ProvisionRecord;
 pub(crate) use provision::{held_in, provision_entry};
 pub use snapshot::{
-    AuditRecord, BookLoan, Books, CachedLoan, StoredEntry, StoredLedgerRow, StoredLine,
+    AuditRecord, BankStatement, BookLoan, Books, CachedLoan, StoredEntry, StoredLedgerRow,
+    StoredLine,
 };
 
 use crate::account::{EventBody, EventOutcome, LoanEvent, Observer, fold_observed};

@@ -163,6 +163,11 @@ pub struct Books {
     /// Bank statement lines and their mapping state.
     #[serde(default)]
     pub bank_transactions: Vec<BookBankTransaction>,
+    /// Bank statements' closing balances: with them `check_books` reconciles each bank
+    /// account's book balance against its statement (`bank_reconciliation`); without them the
+    /// check is skipped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bank_statements: Vec<BankStatement>,
     /// Fine rules in force (checked against the fines levied).
     #[serde(default)]
     pub fine_rules: Vec<FineRule>,
@@ -179,6 +184,29 @@ pub struct Books {
     /// posted as provision entries and used by write-offs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub provisions: Vec<ProvisionRecord>,
+}
+
+/// A bank statement's closing balance: what the bank says one of the society's bank accounts
+/// held at the end of a day (`check_books` reconciles the books against it).
+///
+/// # Example
+/// ```
+/// let s: windeep_core::books::BankStatement = serde_json::from_str(r#"{"bank_account": "SBI-1",
+///     "as_of": "2026-06-30", "closing_balance": "105000.00"}"#).unwrap();
+/// assert_eq!(s.closing_balance.to_string(), "105000.00");
+/// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BankStatement {
+    /// The society's bank account, as the bank lines' `bank_account` names it.
+    pub bank_account: String,
+    /// The statement's date: its closing balance is the balance at the end of this day (on or
+    /// before the books date).
+    #[serde(with = "crate::money::iso_date")]
+    pub as_of: NaiveDate,
+    /// The closing balance, currency units (negative: overdrawn).
+    pub closing_balance: Money,
 }
 
 /// A stored journal line. A line of the `postings` output is accepted as it is (its `role` is

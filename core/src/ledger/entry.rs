@@ -396,6 +396,10 @@ pub struct ManualEntry {
     /// The member concerned, if any.
     #[serde(default)]
     pub member: Option<String>,
+    /// The bank statement line (a `bank_transactions` id) the entry records, if any: ties the
+    /// entry to that line's bank account for the bank reconciliation of `check_books`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bank_transaction: Option<String>,
     /// The lines.
     pub lines: Vec<ManualLine>,
 }

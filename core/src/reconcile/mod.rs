@@ -244,8 +244,11 @@ pub struct CheckReport {
     pub as_of: NaiveDate,
     /// No violation and no alert.
     pub ok: bool,
-    /// The checks run (those that need data the snapshot lacks are left out).
+    /// The checks run.
     pub checks: Vec<String>,
+    /// The checks not run because the snapshot lacks the data they need (e.g.
+    /// `bank_reconciliation` without `bank_statements`, `orphans` without `members`).
+    pub skipped: Vec<String>,
     /// Every discrepancy.
     pub violations: Vec<Violation>,
     /// The alert rules that fired.
@@ -258,6 +261,10 @@ pub struct CheckReport {
     pub credit_scores: Vec<CreditScore>,
     /// Unmapped transactions per day over the last 30 days.
     pub unmapped_ageing: Vec<UnmappedDay>,
+    /// The bank reconciliation statement of each of the books' `bank_statements`, in their
+    /// order (empty without statements): balances, unreconciled items on each side, the
+    /// adjusted balances and the difference (docs/books.md, "Bank reconciliation").
+    pub bank_reconciliations: Vec<crate::bank_reconciliation::Reconciliation>,
 }
 
 /// Every reconciliation check of the legacy validation queries (legacy-spec §10.6) and the
