@@ -33,7 +33,8 @@ use crate::typed::{Typed, to_typed};
 // The output types the registry names.
 use windeep_core::RoundingPolicy;
 use windeep_core::account::{
-    LoanEvent, apply_event, foreclosure_quote, replay, topup_quote_restructured, verify_chain,
+    LoanEvent, TopUp, TopUpRequest, apply_event, foreclosure_quote, replay, topup,
+    topup_quote_restructured, verify_chain,
 };
 #[cfg(feature = "bank")]
 use windeep_core::bank::{
@@ -796,6 +797,8 @@ operations! {
     topup_quote ("account") "What a top-up of a loan on a date would look like.":
         TopUpInput => TopUpQuote, errors [INPUT, TERMS, EVENTS],
         |i| topup_quote_restructured(&i.events, i.on, i.amount, i.restructure.as_deref());
+    loan_topup ("account") "A top-up in one step: the parent's closing event and the new loan's disbursement.":
+        TopUpRequest => TopUp, errors [INPUT, TERMS, EVENTS], |i| topup(&i);
     verify_chain ("account") "Checks a loan's event log: ids, sequences and hashes.":
         ChainInput => ChainReport, errors [INPUT],
         |i| Ok::<_, CoreError>(verify_chain(&i.events));
