@@ -1031,6 +1031,69 @@ pub async fn get_topup_quote(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct TopUpRequest {
+    new_loan_id: String,
+    on: String,
+    amount: Value,
+    terms: Value,
+    #[serde(default)]
+    policy: Option<Value>,
+    #[serde(default)]
+    guarantors: Option<Value>,
+    #[serde(default)]
+    restructure: Option<String>,
+}
+
+/// `POST /loans/{id}/topup`: a top-up in one request and one transaction. The `loan_topup`
+/// operation checks the parent and builds both events; the parent's `topped_up` event, the
+/// new loan (same member and product) and its `disbursed` event are stored together or not
+/// at all.
+pub async fn post_topup(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer {
+    who.require(Action::Restructure)?;
+    who.require(Action::Approve)?;
+    let req: TopUpRequest = parse(&body)?;
+    id_ok("new_loan_id", &req.new_loan_id)?;
+    let on = date(&req.on)?;
+    let path = format!("/loans/{id}/topup");
+    let idem = idem(&headers, "POST", &path, &body)?;
+    let key = format!("topup-{}", req.new_loan_id);
+    let _turn = state.account_lock(&id).await;
+    let r = write(&state, &who, idem, || async {
+        let parent = load_account(&state, &id, "loan").await?;
+        let rows = load_events(&state, &id).await?;
+        let mut input = json!({"on": on.to_string(), "amount": req.amount, "new_loan_id": req.new_loan_id, "terms": req.terms});
+        for (k, v) in [("policy", &req.policy), ("guarantors", &req.guarantors)] {
+            if let Some(v) = v {
+                input[k] = v.clone();
+            }
+        }
+        if let Some(r) = &req.restructure {
+            input["restructure"] = json!(r);
+        }
+        let text = input.to_string();
+        let topup = op("loan_topup", &format!(r#"{{"events":{},{}"#, json_array(&rows), &text[1..]))?;
+        let opened = plan_new_loan(&state, &req.new_loan_id, &parent.member_id, parent.product_id.as_deref(), &topup["disbursed"], vec![]).await?;
+        let mut plan = plan_loan_event(&state, &id, on, &topup["topped_up"], &key, opened.stmts).await?;
+        if plan.response["stored"] != true {
+            // The parent already holds this top-up's closing event: nothing new to open.
+            return Err(ApiError::new(StatusCode::CONFLICT, codes::ALREADY_EXISTS, "this top-up was recorded"));
+        }
+        plan.response = json!({"loan_id": id, "quote": topup["quote"], "parent": plan.response, "new_loan": opened.response});
+        plan.action = "loan.topped_up".to_owned();
+        Ok(plan)
+    })
+    .await?;
+    Ok(answer(r))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct EventRequest {
     value_date: String,
     body: Value,
@@ -1821,8 +1884,50 @@ pub async fn post_mapping(
     Ok(answer((status, out)))
 }
 
-/// Posts what a mapping's events apply: loan payments and savings deposits (a reversal of a loan
-/// part reverses the loan event that applied it). Idempotent through the part keys.
+/// The id of the stored event that applied `key` (what a `…/reverse` event undoes).
+fn event_with_key(rows: &[(i64, String, String)], key: &str) -> Option<Value> {
+    rows.iter().find_map(|(_, _, b)| {
+        let v: Value = serde_json::from_str(b).ok()?;
+        (v["idempotency_key"] == key).then(|| v["id"].clone())
+    })
+}
+
+/// The account a mapping event posts to: the loan, the savings account, or for a fine the
+/// account its key names (`<account>/<installment>/<rule>/<occurrence>`, the fine key of the
+/// core's statements), with the account's kind.
+async fn mapping_account(state: &AppState, e: &Value) -> ApiResult<Option<(String, String)>> {
+    let id = match e["kind"].as_str() {
+        Some("loan_payment") => e["loan_id"].as_str().map(str::to_owned),
+        Some("savings_deposit") => e["account_no"].as_str().map(str::to_owned),
+        Some("fine_payment") => e["fine_id"]
+            .as_str()
+            .and_then(|f| f.rsplitn(4, '/').nth(3))
+            .map(str::to_owned),
+        _ => None,
+    };
+    let Some(id) = id else { return Ok(None) };
+    let kind: Option<(String,)> = sqlx::query_as("SELECT kind FROM accounts WHERE id = $1")
+        .bind(&id)
+        .fetch_optional(&state.db.pool)
+        .await?;
+    let (kind,) = kind.ok_or_else(|| ApiError::not_found("account of the mapped part"))?;
+    let expected = match e["kind"].as_str() {
+        Some("loan_payment") => Some("loan"),
+        Some("savings_deposit") => Some("savings"),
+        _ => None,
+    };
+    if expected.is_some_and(|k| k != kind) {
+        return Err(ApiError::not_found(expected.unwrap_or_default()));
+    }
+    Ok(Some((id, kind)))
+}
+
+/// Posts what a mapping's events say, as the account's own events with the core's part keys
+/// (idempotent): a loan payment is a `payment_received`; a savings deposit a `deposit`; a fine
+/// payment on a savings account a `fine_paid` (the savings fines, oldest first), on a loan a
+/// `payment_received` that the loan's allocation order applies (fines after the installments
+/// due, decisions §2); a reversal undoes the event that applied the part
+/// (`payment_reversed` / `reversed`).
 async fn post_mapping_events(
     state: &AppState,
     who: &Principal,
@@ -1830,6 +1935,9 @@ async fn post_mapping_events(
 ) -> ApiResult<Vec<Value>> {
     let mut posted = Vec::new();
     for e in events.as_array().into_iter().flatten() {
+        let Some((acct, kind)) = mapping_account(state, e).await? else {
+            continue;
+        };
         let key = e["idempotency_key"].as_str().unwrap_or_default().to_owned();
         let on = date(
             e["value_date"]
@@ -1837,49 +1945,45 @@ async fn post_mapping_events(
                 .or(e["date"].as_str())
                 .unwrap_or_default(),
         )?;
-        let apply = e["action"] == "apply";
-        match (e["kind"].as_str(), apply) {
-            (Some("loan_payment"), _) => {
-                let loan = e["loan_id"].as_str().unwrap_or_default().to_owned();
-                let body = if apply {
+        let fine = e["kind"] == "fine_payment";
+        let body = if e["action"] == "apply" {
+            match (kind.as_str(), fine) {
+                ("loan", _) => {
                     let mut b = json!({"type": "payment_received", "amount": e["amount"], "payment_mode": "bank",
                         "bank_transaction": e["transaction_key"]});
                     if e["installment"].is_u64() {
                         b["installment"] = e["installment"].clone();
                     }
                     b
-                } else {
-                    let applied_key = key.trim_end_matches("/reverse");
-                    let rows = load_events(state, &loan).await?;
-                    let Some(id) = rows.iter().find_map(|(_, _, b)| {
-                        let v: Value = serde_json::from_str(b).ok()?;
-                        (v["idempotency_key"] == applied_key).then(|| v["id"].clone())
-                    }) else {
-                        continue;
-                    };
-                    json!({"type": "payment_reversed", "event_id": id, "reason": "bank mapping reversed"})
-                };
-                let _turn = state.account_lock(&loan).await;
-                let (s, r) = write(state, who, None, || {
-                    plan_loan_event(state, &loan, on, &body, &key, vec![])
-                })
-                .await?;
-                posted.push(json!({"loan_id": loan, "status": s.as_u16(), "event": r["event"]["id"], "stored": r["stored"]}));
+                }
+                (_, true) => json!({"type": "fine_paid", "amount": e["amount"], "mode": "bank"}),
+                _ => json!({"type": "deposit", "amount": e["amount"], "mode": "bank"}),
             }
-            (Some("savings_deposit"), true) => {
-                let acct = e["account_no"].as_str().unwrap_or_default().to_owned();
-                let body = json!({"type": "deposit", "amount": e["amount"]});
-                let _turn = state.account_lock(&acct).await;
-                let r = write(state, who, None, || {
-                    plan_savings_event(state, &acct, on, &body, &key)
-                })
-                .await?;
-                posted.push(
-                    json!({"account_id": acct, "status": r.0.as_u16(), "stored": r.1["stored"]}),
-                );
+        } else {
+            let rows = load_events(state, &acct).await?;
+            let Some(id) = event_with_key(&rows, key.trim_end_matches("/reverse")) else {
+                continue;
+            };
+            if kind == "loan" {
+                json!({"type": "payment_reversed", "event_id": id, "reason": "bank mapping reversed"})
+            } else {
+                json!({"type": "reversed", "event_id": id, "reason": "bank mapping reversed"})
             }
-            _ => {}
-        }
+        };
+        let _turn = state.account_lock(&acct).await;
+        let (status, r) = if kind == "loan" {
+            write(state, who, None, || {
+                plan_loan_event(state, &acct, on, &body, &key, vec![])
+            })
+            .await?
+        } else {
+            write(state, who, None, || {
+                plan_savings_event(state, &acct, on, &body, &key)
+            })
+            .await?
+        };
+        posted.push(json!({"account_id": acct, "kind": kind, "type": body["type"], "status": status.as_u16(),
+            "event": r["event"]["id"], "stored": r["stored"]}));
     }
     Ok(posted)
 }
