@@ -64,6 +64,7 @@ use windeep_core::{
     BookAudit, LegacyExport, LegacyFineRow, LegacyInstallmentRow, LegacyLoan, LegacyLoanRow,
     LegacyPaymentRow, RawTable, audit_book, audit_loan,
 };
+use windeep_core::books::{GuarantorExposure, guarantor_exposure};
 use windeep_core::{BookLoan, Books, journal, member_ledger, post_event};
 use windeep_core::{ClassificationPolicy, PreviousClass, ProvisionRun, classify, provisions};
 use windeep_core::{CoreError, Result};
@@ -586,6 +587,15 @@ struct MemberSavingsInput {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+struct GuarantorExposureInput {
+    loans: Vec<BookLoan>,
+    member: String,
+    #[serde(with = "windeep_core::wire::iso_date")]
+    as_of: NaiveDate,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct ClassifyInput {
     loans: Vec<BookLoan>,
     #[serde(with = "windeep_core::wire::iso_date")]
@@ -903,6 +913,9 @@ operations! {
     member_savings ("savings") "One member's savings accounts on a date.":
         MemberSavingsInput => MemberSavings, errors [INPUT, BOOKS],
         |i| member_savings(&i.accounts, &i.member, i.as_of);
+    guarantor_exposure ("books") "One member's standing guarantees on a date, as the loan approval reads them.":
+        GuarantorExposureInput => GuarantorExposure, errors [INPUT, TERMS, EVENTS],
+        |i| guarantor_exposure(&i.loans, &i.member, i.as_of);
     classify ("books") "Asset classification (standard, SMA, NPA bands) of loans on a date.":
         ClassifyInput => Classification, errors [INPUT, POLICY],
         |i| classify(&i.loans, i.as_of, &i.policy, &i.previous, &i.loss, &i.currency);
