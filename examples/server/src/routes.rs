@@ -601,9 +601,64 @@ struct ApplicationRequest {
     member_id: String,
     product_id: String,
     application: windeep_core::LoanApplication,
-    member: windeep_core::MemberFacts,
     #[serde(default)]
-    guarantors: Vec<windeep_core::Guarantor>,
+    guarantors: Vec<GuaranteeRequest>,
+}
+
+/// A guarantee as applied for: who and how much, with the guarantor's own limits. The facts
+/// the approval reads about the guarantor (savings, standing guarantees, liability) are the
+/// server's, not the request's.
+#[allow(dead_code)]
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GuaranteeRequest {
+    member_id: String,
+    guarantee_amount: windeep_core::Money,
+    #[serde(default)]
+    consent: Option<windeep_core::Consent>,
+    #[serde(default)]
+    max_guarantee_count: Option<u32>,
+    #[serde(default)]
+    max_guarantee_amount: Option<windeep_core::Money>,
+}
+
+/// The member facts `approve_loan` reads, from the server's own data on `as_of`: the
+/// applicant's savings (`member_savings`) and each guarantor's savings and standing guarantees
+/// (`member_savings`, `guarantor_exposure`). Members have no inactive state here, so every
+/// guarantor is `active`.
+async fn approval_facts(
+    state: &AppState,
+    member: &str,
+    guarantors: &Value,
+    as_of: NaiveDate,
+) -> ApiResult<(Value, Value)> {
+    let books: Value = serde_json::from_str(&books_json(state, as_of).await?)
+        .map_err(|e| ApiError::invalid(e.to_string()))?;
+    let savings = |m: &str| {
+        op(
+            "member_savings",
+            &json!({"accounts": books["savings"], "member": m, "as_of": as_of.to_string()})
+                .to_string(),
+        )
+    };
+    let own = savings(member)?;
+    let facts = json!({"savings_balance": own["savings_balance"], "savings_months": own["savings_months"]});
+    let mut out = Vec::new();
+    for g in guarantors.as_array().into_iter().flatten() {
+        let id = g["member_id"].as_str().unwrap_or_default();
+        let s = savings(id)?;
+        let x = op(
+            "guarantor_exposure",
+            &json!({"loans": books["loans"], "member": id, "as_of": as_of.to_string()}).to_string(),
+        )?;
+        let mut g = g.clone();
+        g["savings_balance"] = s["savings_balance"].clone();
+        g["active_guarantees"] = x["active_guarantees"].clone();
+        g["current_liability"] = x["current_liability"].clone();
+        g["active"] = json!(true);
+        out.push(g);
+    }
+    Ok((facts, Value::Array(out)))
 }
 
 /// `POST /applications`.
@@ -617,6 +672,9 @@ pub async fn post_application(
     let req: ApplicationRequest = parse(&body)?;
     id_ok("id", &req.id)?;
     member_exists(&state, &req.member_id).await?;
+    for g in &req.guarantors {
+        member_exists(&state, &g.member_id).await?;
+    }
     load_product(&state, &req.product_id).await?;
     let stored: Value =
         serde_json::from_slice(&body).map_err(|e| ApiError::invalid(e.to_string()))?;
@@ -698,28 +756,31 @@ pub async fn approve_application(
     let path = format!("/applications/{id}/approve");
     let idem = idem(&headers, "POST", &path, &body)?;
     let r = write(&state, &who, idem, || async {
-        let (_, product_id, app, decision, seq) = load_application(&state, &id).await?;
+        let (member, product_id, app, decision, seq) = load_application(&state, &id).await?;
         if decision.as_ref().is_some_and(|d| d["disbursed_loan"].is_string()) {
             return Err(ApiError::new(StatusCode::CONFLICT, codes::ALREADY_EXISTS, "application already disbursed"));
         }
         let product = load_product(&state, &product_id).await?;
+        // The facts are the society's own on the planned disbursement date (today at the
+        // latest), never the applicant's word; departures are overrides, recorded below.
+        let planned = date(app["application"]["disbursed_on"].as_str().unwrap_or_default())?;
+        let as_of = planned.min(today());
+        let (facts, guarantors) = approval_facts(&state, &member, &app["guarantors"], as_of).await?;
         let mut request = json!({
-            "application": app["application"], "member": app["member"], "guarantors": app["guarantors"],
+            "application": app["application"], "member": facts, "guarantors": guarantors,
             "product": product["bounds"], "overrides": req.overrides,
         });
         if !product["guarantor_policy"].is_null() {
             request["guarantor_policy"] = product["guarantor_policy"].clone();
         }
-        if request["guarantors"].is_null() {
-            request["guarantors"] = json!([]);
-        }
         let decision = op("approve_loan", &request.to_string())?;
-        let recorded = json!({"decision": decision, "by": who.actor(), "at": now()});
+        let recorded = json!({"decision": decision, "facts": {"as_of": as_of.to_string(), "member": request["member"], "guarantors": request["guarantors"]},
+            "by": who.actor(), "at": now()});
         Ok(Plan {
             stmts: vec![stmt!("INSERT INTO application_decisions (application_id, seq, decision, actor, created_at) VALUES ($1, $2, $3, $4, $5)",
                 id.clone(), seq + 1, recorded.to_string(), who.actor(), now())],
             status: StatusCode::OK,
-            response: json!({"application_id": id, "decision": decision}),
+            response: json!({"application_id": id, "decision": decision, "facts": recorded["facts"]}),
             action: "application.decide".to_owned(),
             target: id.clone(),
         })
