@@ -354,3 +354,172 @@ async fn an_xlsx_statement_uploads_through_the_server() {
     assert_eq!(bad.status / 100, 4, "{}", bad.raw);
     assert_eq!(bad.body["code"], "E_STATEMENT_UNREADABLE", "{}", bad.raw);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approval_reads_the_member_facts_from_the_servers_own_data() {
+    let s = start("facts").await;
+    for m in ["A1", "G1", "G2", "B1"] {
+        let r = s
+            .post(&s.admin, "/members", &json!({"id": m, "name": m}))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.raw);
+    }
+    assert_eq!(
+        s.post(&s.admin, "/products", &windeep_server::demo::product())
+            .await
+            .status,
+        201
+    );
+    // A1 has saved 10,000 since January 2025; G1 already guarantees B1's loan of 100,000.
+    let sv = s.post(&s.admin, "/savings", &json!({"account_id": "S-A1", "member": "A1", "opened_on": "2025-01-01", "scheme": {"monthly_amount": "1000", "due_day": 10}})).await;
+    assert_eq!(sv.status, 201, "{}", sv.raw);
+    let d = s.post(&s.admin, "/savings/S-A1/events", &json!({"value_date": "2025-12-31", "body": {"type": "deposit", "amount": "10000"}})).await;
+    assert_eq!(d.status, 201, "{}", d.raw);
+    let other = s.post(&s.admin, "/loans", &json!({"member_id": "B1", "disbursed": {"type": "disbursed", "loan_id": "LB1", "guarantors": ["G1"],
+        "terms": {"principal": "100000", "annual_rate": "12", "tenure": 12, "disbursed_on": "2025-12-05", "first_due_on": "2026-01-05"}}})).await;
+    assert_eq!(other.status, 201, "{}", other.raw);
+    let app = json!({"id": "AP1", "member_id": "A1", "product_id": "LOAN-001",
+        "application": {"amount": "100000", "tenure": 12, "annual_rate": "12", "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"},
+        "guarantors": [{"member_id": "G1", "guarantee_amount": "20000"}, {"member_id": "G2", "guarantee_amount": "20000"}]});
+    // The request may not bring its own facts, for the member or a guarantor.
+    let mut claimed = app.clone();
+    claimed["member"] = json!({"savings_balance": "60000", "savings_months": 12});
+    let r = s.post(&s.admin, "/applications", &claimed).await;
+    assert_eq!(r.body["code"], "E_INVALID_INPUT", "{}", r.raw);
+    let mut claimed = app.clone();
+    claimed["guarantors"][0]["savings_balance"] = json!("90000");
+    let r = s.post(&s.admin, "/applications", &claimed).await;
+    assert_eq!(r.body["code"], "E_INVALID_INPUT", "{}", r.raw);
+    let mut stranger = app.clone();
+    stranger["guarantors"][1]["member_id"] = json!("NOBODY");
+    let r = s.post(&s.admin, "/applications", &stranger).await;
+    assert_eq!(r.status, 404, "{}", r.raw);
+    let r = s.post(&s.admin, "/applications", &app).await;
+    assert_eq!(r.status, 201, "{}", r.raw);
+    // The core decides on the stored facts: 10,000 saved (3 × 10,000 < 100,000).
+    let refused = s
+        .post(&s.admin, "/applications/AP1/approve", &json!({}))
+        .await;
+    assert_eq!(refused.status, 200, "{}", refused.raw);
+    assert_eq!(
+        refused.body["decision"]["approved"], false,
+        "{}",
+        refused.raw
+    );
+    let facts = &refused.body["facts"];
+    assert_eq!(facts["as_of"], "2026-01-05", "{}", refused.raw);
+    assert_eq!(
+        facts["member"],
+        json!({"savings_balance": "10000.00", "savings_months": 12}),
+        "{}",
+        refused.raw
+    );
+    let g1 = &facts["guarantors"][0];
+    assert_eq!(g1["active_guarantees"], 1, "{}", refused.raw);
+    assert_eq!(g1["current_liability"], "101000.00", "{}", refused.raw);
+    assert_eq!(g1["savings_balance"], "0.00", "{}", refused.raw);
+    let mut codes: Vec<String> = refused.body["decision"]["refusals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap().to_owned())
+        .collect();
+    codes.sort();
+    codes.dedup();
+    assert!(!codes.is_empty(), "{}", refused.raw);
+    // Departures from the facts are explicit overrides, recorded with who made them.
+    let overrides: Vec<Value> = codes
+        .iter()
+        .map(|c| json!({"code": c, "reason": "savings held with the federation"}))
+        .collect();
+    let ok = s
+        .post(
+            &s.admin,
+            "/applications/AP1/approve",
+            &json!({"overrides": overrides}),
+        )
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.raw);
+    let stored = s.get(&s.admin, "/applications/AP1").await;
+    let decision = &stored.body["decision"];
+    assert_eq!(decision["by"], "super_admin:admin", "{}", stored.raw);
+    assert_eq!(
+        decision["facts"]["member"]["savings_balance"], "10000.00",
+        "{}",
+        stored.raw
+    );
+    assert_eq!(
+        decision["decision"]["approved"],
+        ok.body["decision"]["approved"]
+    );
+    assert!(
+        !decision["decision"]["overrides"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{}",
+        stored.raw
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_core_error_naming_a_field_carries_it() {
+    let s = start("field").await;
+    s.loan("M1", "L1").await;
+    // A payment with neither an Idempotency-Key nor a UTR.
+    let r = s
+        .post(
+            &s.admin,
+            "/loans/L1/payments",
+            &json!({"amount": "10", "value_date": "2026-02-05"}),
+        )
+        .await;
+    assert_eq!(r.body["code"], "E_BLANK_IDENTIFIER", "{}", r.raw);
+    assert_eq!(r.body["field"], "idempotency_key", "{}", r.raw);
+    // The same key with another body: the core's conflict, naming what differs.
+    let a = s
+        .post_idem(
+            &s.admin,
+            "/loans/L1/events",
+            "k-1",
+            &json!({"value_date": "2026-02-05", "body": {"type": "payment_received", "amount": "10"}}),
+        )
+        .await;
+    assert_eq!(a.status, 201, "{}", a.raw);
+    let b = s
+        .post_idem(
+            &s.admin,
+            "/loans/L1/events",
+            "k-1",
+            &json!({"value_date": "2026-02-05", "body": {"type": "payment_received", "amount": "11"}}),
+        )
+        .await;
+    assert_eq!(b.body["code"], "E_IDEMPOTENCY_CONFLICT", "{}", b.raw);
+    assert!(b.body["field"].is_string(), "{}", b.raw);
+    // An error without a field has exactly code and message.
+    let nf = s.get(&s.admin, "/loans/NOPE").await;
+    assert_eq!(nf.body.as_object().unwrap().len(), 2, "{}", nf.raw);
+}
+
+#[test]
+fn the_server_codes_are_the_error_catalogues_server_section() {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/errors.md"),
+    )
+    .unwrap();
+    let section = doc
+        .split("## Reference server")
+        .nth(1)
+        .expect("docs/errors.md has a server section");
+    let listed: Vec<&str> = section
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split('`').next())
+        .collect();
+    assert_eq!(listed, windeep_server::error::codes::ALL);
+    // None of them is a core code.
+    let core = doc.split("## Reference server").next().unwrap();
+    for c in windeep_server::error::codes::ALL {
+        assert!(!core.contains(&format!("| `{c}`")), "{c}");
+    }
+}
