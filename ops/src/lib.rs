@@ -43,6 +43,7 @@ use windeep_core::bank::{
 };
 #[cfg(feature = "bank")]
 use windeep_core::bank::{MappingOutcome, Reconciliation};
+use windeep_core::books::{GuarantorExposure, guarantor_exposure};
 use windeep_core::wire::error_from_serde;
 use windeep_core::{AlertConfig, check_books};
 use windeep_core::{Allocation, AllocationPolicy, InstallmentDues, allocate};
@@ -64,7 +65,6 @@ use windeep_core::{
     BookAudit, LegacyExport, LegacyFineRow, LegacyInstallmentRow, LegacyLoan, LegacyLoanRow,
     LegacyPaymentRow, RawTable, audit_book, audit_loan,
 };
-use windeep_core::books::{GuarantorExposure, guarantor_exposure};
 use windeep_core::{BookLoan, Books, journal, member_ledger, post_event};
 use windeep_core::{ClassificationPolicy, PreviousClass, ProvisionRun, classify, provisions};
 use windeep_core::{CoreError, Result};

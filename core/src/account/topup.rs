@@ -160,7 +160,7 @@ pub fn topup(request: &TopUpRequest) -> Result<TopUp> {
         fixed_due_day: t.fixed_due_day,
         principal_grace: 0,
         interest_grace: 0,
-        processing_fee: t.processing_fee.clone(),
+        processing_fee: t.processing_fee,
         apr: true,
         ..(**old_terms).clone()
     };

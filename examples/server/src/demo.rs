@@ -115,7 +115,8 @@ pub async fn seed(state: &AppState) -> Result<String, String> {
             "savings",
             call(state, &t, Method::POST, "/savings", Some(sv)).await?,
         )?;
-        let deposit = json!({"value_date": "2025-12-31", "body": {"type": "deposit", "amount": saved}});
+        let deposit =
+            json!({"value_date": "2025-12-31", "body": {"type": "deposit", "amount": saved}});
         step(
             "deposit",
             call(

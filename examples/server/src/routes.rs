@@ -235,6 +235,48 @@ pub async fn plan_loan_event(
     })
 }
 
+/// Appends one event to a loan in its turn: the write every loan route shares. The caller has
+/// authorised the request; the event is admitted by the core (`plan_loan_event`), then stored
+/// with the idempotency record and the audit entry, and the answer is what was stored.
+///
+/// # Errors
+/// As [`plan_loan_event`] and [`write`].
+pub async fn append_loan_event(
+    state: &AppState,
+    who: &Principal,
+    idem: Option<Idem>,
+    loan_id: &str,
+    value_date: NaiveDate,
+    body: &Value,
+    key: &str,
+) -> ApiResult<(StatusCode, Value)> {
+    let _turn = state.account_lock(loan_id).await;
+    write(state, who, idem, || {
+        plan_loan_event(state, loan_id, value_date, body, key, vec![])
+    })
+    .await
+}
+
+/// [`append_loan_event`] for a savings account (`plan_savings_event`).
+///
+/// # Errors
+/// As [`plan_savings_event`] and [`write`].
+pub async fn append_savings_event(
+    state: &AppState,
+    who: &Principal,
+    idem: Option<Idem>,
+    account_id: &str,
+    value_date: NaiveDate,
+    body: &Value,
+    key: &str,
+) -> ApiResult<(StatusCode, Value)> {
+    let _turn = state.account_lock(account_id).await;
+    write(state, who, idem, || {
+        plan_savings_event(state, account_id, value_date, body, key)
+    })
+    .await
+}
+
 // ---------------------------------------------------------------------------------------------
 // Health, tokens, audit
 
@@ -642,7 +684,8 @@ async fn approval_facts(
         )
     };
     let own = savings(member)?;
-    let facts = json!({"savings_balance": own["savings_balance"], "savings_months": own["savings_months"]});
+    let facts =
+        json!({"savings_balance": own["savings_balance"], "savings_months": own["savings_months"]});
     let mut out = Vec::new();
     for g in guarantors.as_array().into_iter().flatten() {
         let id = g["member_id"].as_str().unwrap_or_default();
@@ -1187,11 +1230,7 @@ pub async fn post_loan_event(
         || format!("{kind}-{}", crate::crypto::sha256_hex(&body)),
         |i| i.key.clone(),
     );
-    let _turn = state.account_lock(&id).await;
-    let r = write(&state, &who, idem, || {
-        plan_loan_event(&state, &id, value_date, &req.body, &key, vec![])
-    })
-    .await?;
+    let r = append_loan_event(&state, &who, idem, &id, value_date, &req.body, &key).await?;
     Ok(answer(r))
 }
 
@@ -1246,11 +1285,7 @@ pub async fn post_payment(
     if let Some(n) = req.installment {
         ev["installment"] = json!(n);
     }
-    let _turn = state.account_lock(&id).await;
-    let r = write(&state, &who, idem, || {
-        plan_loan_event(&state, &id, value_date, &ev, &key, vec![])
-    })
-    .await?;
+    let r = append_loan_event(&state, &who, idem, &id, value_date, &ev, &key).await?;
     Ok(answer(r))
 }
 
@@ -1459,11 +1494,7 @@ pub async fn post_savings_event(
         || format!("sv-{}", crate::crypto::sha256_hex(&body)),
         |i| i.key.clone(),
     );
-    let _turn = state.account_lock(&id).await;
-    let r = write(&state, &who, idem, || {
-        plan_savings_event(&state, &id, value_date, &req.body, &key)
-    })
-    .await?;
+    let r = append_savings_event(&state, &who, idem, &id, value_date, &req.body, &key).await?;
     Ok(answer(r))
 }
 
@@ -2031,17 +2062,10 @@ async fn post_mapping_events(
                 json!({"type": "reversed", "event_id": id, "reason": "bank mapping reversed"})
             }
         };
-        let _turn = state.account_lock(&acct).await;
         let (status, r) = if kind == "loan" {
-            write(state, who, None, || {
-                plan_loan_event(state, &acct, on, &body, &key, vec![])
-            })
-            .await?
+            append_loan_event(state, who, None, &acct, on, &body, &key).await?
         } else {
-            write(state, who, None, || {
-                plan_savings_event(state, &acct, on, &body, &key)
-            })
-            .await?
+            append_savings_event(state, who, None, &acct, on, &body, &key).await?
         };
         posted.push(json!({"account_id": acct, "kind": kind, "type": body["type"], "status": status.as_u16(),
             "event": r["event"]["id"], "stored": r["stored"]}));

@@ -176,7 +176,13 @@ async fn application_is_approved_by_the_core_and_disbursed() {
             .await;
         let sv = s.post(&s.admin, "/savings", &json!({"account_id": format!("S-{m}"), "member": m, "opened_on": "2025-01-01", "scheme": {"monthly_amount": "5000", "due_day": 10}})).await;
         assert_eq!(sv.status, 201, "{}", sv.raw);
-        let d = s.post(&s.admin, &format!("/savings/S-{m}/events"), &json!({"value_date": "2025-12-31", "body": {"type": "deposit", "amount": saved}})).await;
+        let d = s
+            .post(
+                &s.admin,
+                &format!("/savings/S-{m}/events"),
+                &json!({"value_date": "2025-12-31", "body": {"type": "deposit", "amount": saved}}),
+            )
+            .await;
         assert_eq!(d.status, 201, "{}", d.raw);
     }
     assert_eq!(

@@ -65,7 +65,11 @@ async fn a_top_up_closes_the_parent_and_opens_the_new_loan_in_one_request() {
     assert_eq!(ok.status, 201, "{}", ok.raw);
     // 51,492.09 outstanding after six EMIs + 40,000 (the golden case's figures).
     assert_eq!(ok.body["quote"]["new_principal"], "91492.09", "{}", ok.raw);
-    assert_eq!(ok.body["parent"]["state"]["status"], "topped_up", "{}", ok.raw);
+    assert_eq!(
+        ok.body["parent"]["state"]["status"], "topped_up",
+        "{}",
+        ok.raw
+    );
     assert_eq!(
         ok.body["new_loan"]["state"]["principal_disbursed"], "91492.09",
         "{}",
@@ -279,7 +283,11 @@ async fn unmapping_a_savings_deposit_reverses_it() {
     assert_eq!(last["body"]["event_id"], deposit, "{last}");
     // The deposit is gone from the balance, as if it had never been received.
     let after = s.get(&acct, "/savings/S1?as_of=2026-02-28").await;
-    assert_ne!(after.body["balance"], before.body["balance"], "{}", after.raw);
+    assert_ne!(
+        after.body["balance"], before.body["balance"],
+        "{}",
+        after.raw
+    );
     assert_eq!(after.body["balance"], "0.00", "{}", after.raw);
     // Unmapping again is the core's refusal; nothing more is posted.
     let again = s
@@ -309,7 +317,13 @@ fn statement_xlsx() -> Vec<u8> {
     }
     let rows = [
         (5, "UPI/CR/601512345678/M1 EMI", "", "8,884.88", "8,884.88"),
-        (6, "NEFT/N123456789012/M1 SAVINGS", "", "1,000.00", "9,884.88"),
+        (
+            6,
+            "NEFT/N123456789012/M1 SAVINGS",
+            "",
+            "1,000.00",
+            "9,884.88",
+        ),
         (7, "CHARGES", "250.00", "", "9,634.88"),
     ];
     for (i, (day, text, debit, credit, balance)) in rows.iter().enumerate() {
@@ -349,8 +363,14 @@ async fn an_xlsx_statement_uploads_through_the_server() {
     let tx = s.get(&acct, "/bank/transactions?account=SBI-1").await;
     assert_eq!(tx.body["transactions"].as_array().unwrap().len(), 3);
     // Bytes that are not a workbook: the core's refusal in the error shape.
-    let bad = s.post(&acct, "/bank/statements", &json!({"account_id": "SBI-1", "format": "xlsx",
-        "content_base64": base64::engine::general_purpose::STANDARD.encode(b"not a workbook")})).await;
+    let bad = s
+        .post(
+            &acct,
+            "/bank/statements",
+            &json!({"account_id": "SBI-1", "format": "xlsx",
+        "content_base64": base64::engine::general_purpose::STANDARD.encode(b"not a workbook")}),
+        )
+        .await;
     assert_eq!(bad.status / 100, 4, "{}", bad.raw);
     assert_eq!(bad.body["code"], "E_STATEMENT_UNREADABLE", "{}", bad.raw);
 }
@@ -373,7 +393,13 @@ async fn approval_reads_the_member_facts_from_the_servers_own_data() {
     // A1 has saved 10,000 since January 2025; G1 already guarantees B1's loan of 100,000.
     let sv = s.post(&s.admin, "/savings", &json!({"account_id": "S-A1", "member": "A1", "opened_on": "2025-01-01", "scheme": {"monthly_amount": "1000", "due_day": 10}})).await;
     assert_eq!(sv.status, 201, "{}", sv.raw);
-    let d = s.post(&s.admin, "/savings/S-A1/events", &json!({"value_date": "2025-12-31", "body": {"type": "deposit", "amount": "10000"}})).await;
+    let d = s
+        .post(
+            &s.admin,
+            "/savings/S-A1/events",
+            &json!({"value_date": "2025-12-31", "body": {"type": "deposit", "amount": "10000"}}),
+        )
+        .await;
     assert_eq!(d.status, 201, "{}", d.raw);
     let other = s.post(&s.admin, "/loans", &json!({"member_id": "B1", "disbursed": {"type": "disbursed", "loan_id": "LB1", "guarantors": ["G1"],
         "terms": {"principal": "100000", "annual_rate": "12", "tenure": 12, "disbursed_on": "2025-12-05", "first_due_on": "2026-01-05"}}})).await;

@@ -93,8 +93,10 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<Value>, &'static str)> {
         (
             "POST",
             "/loans/LN2026000002/topup",
-            Some(json!({"new_loan_id": "LT-{role}", "on": "2026-05-05", "amount": "10000",
-                "terms": {"annual_rate": "12", "tenure": 12, "first_due_on": "2026-06-05"}})),
+            Some(
+                json!({"new_loan_id": "LT-{role}", "on": "2026-05-05", "amount": "10000",
+                "terms": {"annual_rate": "12", "tenure": 12, "first_due_on": "2026-06-05"}}),
+            ),
             "SM",
         ),
         ("POST", "/loans/LN2026000001/events", Some(reverse), "SA"),
