@@ -2944,6 +2944,25 @@ export type Frequency = "monthly" | "quarterly" | "fortnightly" | "weekly";
 export type Funds = "bank" | "cash";
 
 /**
+ * One loan a member guarantees and has not been released from.
+ */
+export interface GuaranteedLoan {
+  /**
+   * The borrower.
+   */
+  borrower: string;
+  /**
+   * What the guarantee stands behind: outstanding principal + interest due, or for a
+   * written-off loan the claim still owed.
+   */
+  liability: Money;
+  /**
+   * The loan.
+   */
+  loan_id: string;
+}
+
+/**
  * A guarantor of the application, with their own exposure facts.
  *
  * # Example
@@ -2993,6 +3012,39 @@ export interface Guarantor {
    * The guarantor's savings balance, currency units, ≥ 0.
    */
   savings_balance: Money;
+}
+
+/**
+ * A member's guarantees as of a date.
+ */
+export interface GuarantorExposure {
+  /**
+   * Guarantees not released: loans disbursed on or before the date that name the member as
+   * a guarantor and whose closure (if any) has not released them.
+   */
+  active_guarantees: number;
+  /**
+   * The date.
+   */
+  as_of: IsoDate;
+  /**
+   * Σ liability of those loans.
+   */
+  current_liability: Money;
+  /**
+   * The loans, in the order given.
+   */
+  loans: Array<GuaranteedLoan>;
+  /**
+   * The guarantor.
+   */
+  member: string;
+}
+
+export interface GuarantorExposureInput {
+  as_of: IsoDate;
+  loans: Array<BookLoan>;
+  member: string;
 }
 
 /**
@@ -7026,6 +7078,24 @@ export type TargetOutput = ({
   kind: "other";
 });
 
+/**
+ * A top-up: the quote, the parent's closing event body and the new loan's disbursement.
+ */
+export interface TopUp {
+  /**
+   * The first event body of the new loan (`disbursed`), dated `on`.
+   */
+  disbursed: EventBodyOutput;
+  /**
+   * What the top-up settles and where the new loan starts.
+   */
+  quote: TopUpQuote;
+  /**
+   * The body to append to the parent (`topped_up`), dated `on`.
+   */
+  topped_up: EventBodyOutput;
+}
+
 export interface TopUpInput {
   amount: Money;
   events: Array<LoanEvent>;
@@ -7075,6 +7145,88 @@ export interface TopUpQuote {
    * The new money lent.
    */
   topup_amount: Money;
+}
+
+/**
+ * The `loan_topup` operation's input: the parent's events and the new loan.
+ *
+ * # Example
+ * ```
+ * let r: windeep_core::account::TopUpRequest = serde_json::from_str(r#"{"events": [],
+ *     "on": "2026-08-05", "amount": "40000", "new_loan_id": "LN2",
+ *     "terms": {"annual_rate": "12", "tenure": 24, "first_due_on": "2026-09-05"}}"#).unwrap();
+ * assert!(r.policy.is_none() && r.guarantors.is_none());
+ * ```
+ */
+export interface TopUpRequest {
+  /**
+   * The new money lent, currency units, > 0.
+   */
+  amount: Money;
+  /**
+   * The parent loan's events, in stored order.
+   */
+  events: Array<LoanEvent>;
+  /**
+   * The new loan's guarantors; none: the parent's.
+   */
+  guarantors?: Array<string> | null;
+  /**
+   * The new loan's id (not the parent's).
+   */
+  new_loan_id: string;
+  /**
+   * The top-up date: the parent closes and the new loan is disbursed on it.
+   */
+  on: IsoDate;
+  /**
+   * The new loan's account rules; none: the parent's.
+   */
+  policy?: AccountPolicy | null;
+  /**
+   * The reason of an explicit restructure (an NPA parent needs one).
+   */
+  restructure?: string | null;
+  /**
+   * The new loan's own terms.
+   */
+  terms: TopUpTerms;
+}
+
+/**
+ * What the new loan of a top-up chooses for itself; everything else of its terms (method,
+ * frequency, day count, broken period, rounding, currency, schedule limits, APR places) is
+ * the parent's, its principal is the quote's `new_principal` and it is disbursed on the
+ * top-up date.
+ *
+ * # Example
+ * ```
+ * let t: windeep_core::account::TopUpTerms = serde_json::from_str(r#"{"annual_rate": "12",
+ *     "tenure": 24, "first_due_on": "2026-09-05"}"#).unwrap();
+ * assert_eq!(t.tenure, 24);
+ * ```
+ */
+export interface TopUpTerms {
+  /**
+   * Nominal rate of the new loan, percent per annum.
+   */
+  annual_rate: Rate;
+  /**
+   * The new loan's first due date.
+   */
+  first_due_on: IsoDate;
+  /**
+   * Day of month every due date is snapped to (none by default).
+   */
+  fixed_due_day?: Day | null;
+  /**
+   * The new loan's processing fee, if any.
+   */
+  processing_fee?: ProcessingFee | null;
+  /**
+   * Number of installments of the new loan.
+   */
+  tenure: number;
 }
 
 /**
@@ -7286,9 +7438,11 @@ export interface OperationInputs {
   distribute_bonus: DistributeBonusInput;
   foreclosure_quote: ForeclosureQuoteInput;
   general_ledger: GeneralLedgerInput;
+  guarantor_exposure: GuarantorExposureInput;
   loan_apply: LoanApplyInput;
   loan_fines: LoanFinesInput;
   loan_statement: LoanStatementInput;
+  loan_topup: LoanTopupInput;
   member_ledger: MemberLedgerInput;
   member_savings: MemberSavingsInput;
   portfolio_report: PortfolioReportInput;
@@ -7324,9 +7478,11 @@ export interface OperationOutputs {
   distribute_bonus: DistributeBonusOutput;
   foreclosure_quote: ForeclosureQuoteOutput;
   general_ledger: GeneralLedgerOutput;
+  guarantor_exposure: GuarantorExposureOutput;
   loan_apply: LoanApplyOutput;
   loan_fines: LoanFinesOutput;
   loan_statement: LoanStatementOutput;
+  loan_topup: LoanTopupOutput;
   member_ledger: MemberLedgerOutput;
   member_savings: MemberSavingsOutput;
   portfolio_report: PortfolioReportOutput;
@@ -7480,6 +7636,11 @@ export type GeneralLedgerInput = LedgerInput;
 export type GeneralLedgerOutput = AccountsOutput;
 
 /**
+ * Output of `guarantor_exposure`.
+ */
+export type GuarantorExposureOutput = GuarantorExposure;
+
+/**
  * Input of `loan_apply`.
  */
 export type LoanApplyInput = ApplyInput;
@@ -7501,6 +7662,15 @@ export type LoanStatementInput = StatementInput;
  * Output of `loan_statement`.
  */
 export type LoanStatementOutput = Replay;
+
+/**
+ * Input of `loan_topup`.
+ */
+export type LoanTopupInput = TopUpRequest;
+/**
+ * Output of `loan_topup`.
+ */
+export type LoanTopupOutput = TopUp;
 
 /**
  * Output of `member_ledger`.
@@ -7845,6 +8015,12 @@ export declare function generalLedger(input: GeneralLedgerInput): GeneralLedgerO
  */
 export declare function generalLedgerAsync(input: GeneralLedgerInput): Promise<GeneralLedgerOutput>;
 /**
+ * One member's standing guarantees on a date, as the loan approval reads them.
+ *
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_EMI_ROUNDS_TO_ZERO`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_BLANK_IDENTIFIER`, `E_INVALID_REVERSAL`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_PERCENT_OUT_OF_RANGE`, `E_TOPUP_NOT_ELIGIBLE`, `E_RESTRUCTURE_REQUIRED`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_INPUT_TOO_LARGE`
+ */
+export declare function guarantorExposure(input: GuarantorExposureInput): GuarantorExposureOutput;
+/**
  * Admits one more event to a loan and says what it changed.
  *
  * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_EMI_ROUNDS_TO_ZERO`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_BLANK_IDENTIFIER`, `E_INVALID_REVERSAL`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_PERCENT_OUT_OF_RANGE`, `E_TOPUP_NOT_ELIGIBLE`, `E_RESTRUCTURE_REQUIRED`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_INPUT_TOO_LARGE`
@@ -7866,6 +8042,12 @@ export declare function loanStatement(input: LoanStatementInput): LoanStatementO
  * `loanStatement` on the thread pool: A loan's state and statement on a date, replayed from its events.
  */
 export declare function loanStatementAsync(input: LoanStatementInput): Promise<LoanStatementOutput>;
+/**
+ * A top-up in one step: the parent's closing event and the new loan's disbursement.
+ *
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_EMI_ROUNDS_TO_ZERO`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_BLANK_IDENTIFIER`, `E_INVALID_REVERSAL`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_PERCENT_OUT_OF_RANGE`, `E_TOPUP_NOT_ELIGIBLE`, `E_RESTRUCTURE_REQUIRED`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_INPUT_TOO_LARGE`
+ */
+export declare function loanTopup(input: LoanTopupInput): LoanTopupOutput;
 /**
  * One member's ledger across loans and savings.
  *

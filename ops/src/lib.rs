@@ -33,7 +33,8 @@ use crate::typed::{Typed, to_typed};
 // The output types the registry names.
 use windeep_core::RoundingPolicy;
 use windeep_core::account::{
-    LoanEvent, apply_event, foreclosure_quote, replay, topup_quote_restructured, verify_chain,
+    LoanEvent, TopUp, TopUpRequest, apply_event, foreclosure_quote, replay, topup,
+    topup_quote_restructured, verify_chain,
 };
 #[cfg(feature = "bank")]
 use windeep_core::bank::{
@@ -42,6 +43,7 @@ use windeep_core::bank::{
 };
 #[cfg(feature = "bank")]
 use windeep_core::bank::{MappingOutcome, Reconciliation};
+use windeep_core::books::{GuarantorExposure, guarantor_exposure};
 use windeep_core::wire::error_from_serde;
 use windeep_core::{CoreError, Result};
 use windeep_core::{Currency, Money};
@@ -600,6 +602,15 @@ struct MemberSavingsInput {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+struct GuarantorExposureInput {
+    loans: Vec<BookLoan>,
+    member: String,
+    #[serde(with = "windeep_core::wire::iso_date")]
+    as_of: NaiveDate,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct ClassifyInput {
     loans: Vec<BookLoan>,
     #[serde(with = "windeep_core::wire::iso_date")]
@@ -811,6 +822,8 @@ operations! {
     topup_quote ("account") "What a top-up of a loan on a date would look like.":
         TopUpInput => TopUpQuote, errors [INPUT, TERMS, EVENTS],
         |i| topup_quote_restructured(&i.events, i.on, i.amount, i.restructure.as_deref());
+    loan_topup ("account") "A top-up in one step: the parent's closing event and the new loan's disbursement.":
+        TopUpRequest => TopUp, errors [INPUT, TERMS, EVENTS], |i| topup(&i);
     verify_chain ("account") "Checks a loan's event log: ids, sequences and hashes.":
         ChainInput => ChainReport, errors [INPUT],
         |i| Ok::<_, CoreError>(verify_chain(&i.events));
@@ -915,6 +928,9 @@ operations! {
     member_savings ("savings") "One member's savings accounts on a date.":
         MemberSavingsInput => MemberSavings, errors [INPUT, BOOKS],
         |i| member_savings(&i.accounts, &i.member, i.as_of);
+    guarantor_exposure ("books") "One member's standing guarantees on a date, as the loan approval reads them.":
+        GuarantorExposureInput => GuarantorExposure, errors [INPUT, TERMS, EVENTS],
+        |i| guarantor_exposure(&i.loans, &i.member, i.as_of);
     classify ("books") "Asset classification (standard, SMA, NPA bands) of loans on a date.":
         ClassifyInput => Classification, errors [INPUT, POLICY],
         |i| classify(&i.loans, i.as_of, &i.policy, &i.previous, &i.loss, &i.currency);

@@ -30,9 +30,11 @@ trait Operations
         'distribute_bonus',
         'foreclosure_quote',
         'general_ledger',
+        'guarantor_exposure',
         'loan_apply',
         'loan_fines',
         'loan_statement',
+        'loan_topup',
         'member_ledger',
         'member_savings',
         'portfolio_report',
@@ -3025,6 +3027,203 @@ trait Operations
     }
 
     /**
+     * One member's standing guarantees on a date, as the loan approval reads them.
+     *
+     * Runs `guarantor_exposure` through the C ABI.
+     *
+     * @param array{
+     *     as_of: string,
+     *     loans: list<array{
+     *         cached?: array{
+     *             fines_due?: numeric-string|null,
+     *             interest_due?: numeric-string|null,
+     *             outstanding_principal?: numeric-string|null,
+     *             status?: string|null
+     *         }|null,
+     *         events: list<array{
+     *             body: array{
+     *                 guarantors?: list<string>,
+     *                 loan_id: string,
+     *                 policy?: array{
+     *                     allocation?: array{
+     *                         excess?: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *                         preset?: 'default'|'vertical'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *                     },
+     *                     floating?: bool,
+     *                     foreclosure?: array{
+     *                         pct?: numeric-string|null,
+     *                         rule: string
+     *                     },
+     *                     interest_only_mode?: 'append_installment'|'reamortise',
+     *                     max_interest_only?: int,
+     *                     max_skips?: int,
+     *                     min_part_payment?: numeric-string,
+     *                     npa_after_days?: int,
+     *                     prepayment_charge_pct?: numeric-string,
+     *                     restructure_observation_months?: int,
+     *                     skip_mode?: 'extend_tenure'|'capitalise_reamortise',
+     *                     topup_max_overdue?: int,
+     *                     topup_min_emis_paid?: int
+     *                 },
+     *                 terms: array{
+     *                     annual_rate: numeric-string,
+     *                     apr?: bool,
+     *                     apr_decimals?: int,
+     *                     broken_period?: 'none'|'add_to_first'|'amortize'|'deduct_upfront'|'pro_rata',
+     *                     currency?: array{
+     *                         code: string,
+     *                         minor_units: int
+     *                     },
+     *                     disbursed_on: string,
+     *                     emi_rounding?: array{
+     *                         increment: numeric-string,
+     *                         mode: 'half_up'|'half_even'|'up'|'down'
+     *                     }|null,
+     *                     first_due_on: string,
+     *                     fixed_due_day?: int|string|null,
+     *                     frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
+     *                     interest_basis?: '30_360'|'actual_365'|'actual_actual',
+     *                     interest_grace?: int,
+     *                     method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
+     *                     policy?: array{
+     *                         level_emi?: 'actual_periods'|'nominal_rate',
+     *                         max_annual_rate?: numeric-string,
+     *                         max_first_due_gap_days?: int,
+     *                         max_tenure?: int,
+     *                         min_first_due_gap_days?: int
+     *                     },
+     *                     principal: numeric-string,
+     *                     principal_grace?: int,
+     *                     processing_fee?: array{
+     *                         kind: 'percentage',
+     *                         value: numeric-string
+     *                     }|array{
+     *                         kind: 'fixed',
+     *                         value: numeric-string
+     *                     }|null,
+     *                     rounding?: array{
+     *                         increment: numeric-string,
+     *                         mode: 'half_up'|'half_even'|'up'|'down'
+     *                     }|null,
+     *                     tenure: int
+     *                 },
+     *                 type: 'disbursed'
+     *             }|array{
+     *                 amount: numeric-string,
+     *                 bank_transaction?: string|null,
+     *                 installment?: int|null,
+     *                 payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *                 type: 'payment_received'
+     *             }|array{
+     *                 amount: numeric-string,
+     *                 installment: int,
+     *                 occurrence?: int,
+     *                 rule_id: string,
+     *                 type: 'fine_levied'
+     *             }|array{
+     *                 amount: numeric-string,
+     *                 installment: int,
+     *                 occurrence?: int,
+     *                 reason: string,
+     *                 rule_id: string,
+     *                 type: 'fine_waived'
+     *             }|array{
+     *                 installment: int,
+     *                 mode?: 'extend_tenure'|'capitalise_reamortise'|null,
+     *                 restructure?: string|null,
+     *                 type: 'installment_skipped'
+     *             }|array{
+     *                 amount: numeric-string,
+     *                 bank_transaction?: string|null,
+     *                 installment: int,
+     *                 payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *                 restructure?: string|null,
+     *                 type: 'interest_only_payment'
+     *             }|array{
+     *                 amount: numeric-string,
+     *                 bank_transaction?: string|null,
+     *                 mode: 'reduce_emi'|'reduce_tenure',
+     *                 payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *                 type: 'part_payment'
+     *             }|array{
+     *                 event_id: string,
+     *                 reason: string,
+     *                 type: 'payment_reversed'
+     *             }|array{
+     *                 annual_rate: numeric-string,
+     *                 mode: 'keep_emi'|'keep_tenure',
+     *                 type: 'rate_changed'
+     *             }|array{
+     *                 emi?: numeric-string|null,
+     *                 restructure?: string|null,
+     *                 tenure?: int|null,
+     *                 type: 'rescheduled'
+     *             }|array{
+     *                 amount: numeric-string,
+     *                 bank_transaction?: string|null,
+     *                 payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *                 type: 'foreclosed'
+     *             }|array{
+     *                 new_loan_id: string,
+     *                 restructure?: string|null,
+     *                 type: 'topped_up'
+     *             }|array{
+     *                 reason: string,
+     *                 type: 'written_off'
+     *             }|array{
+     *                 amount: numeric-string,
+     *                 type: 'credit_applied'
+     *             }|array{
+     *                 amount: numeric-string,
+     *                 reason: string,
+     *                 type: 'credit_refunded'
+     *             }|array{
+     *                 amount: numeric-string,
+     *                 reason: string,
+     *                 type: 'settled'
+     *             }|array{
+     *                 amount: numeric-string,
+     *                 component: 'interest'|'principal'|'fine',
+     *                 installment: int,
+     *                 reason: string,
+     *                 type: 'waiver'
+     *             },
+     *             hash?: string|null,
+     *             id: string,
+     *             idempotency_key: string,
+     *             prev_hash?: string|null,
+     *             sequence: int,
+     *             value_date: string
+     *         }>,
+     *         member: string,
+     *         npa?: list<array{
+     *             from: string,
+     *             to?: string|null
+     *         }>,
+     *         security_value?: numeric-string|null
+     *     }>,
+     *     member: string
+     * }|object|string $input JSON text or an object where the input needs {}
+     * @return array{
+     *     active_guarantees: int,
+     *     as_of: string,
+     *     current_liability: numeric-string,
+     *     loans: list<array{
+     *         borrower: string,
+     *         liability: numeric-string,
+     *         loan_id: string
+     *     }>,
+     *     member: string
+     * }
+     * @throws \Windeep\WindeepException E_INVALID_INPUT, E_INVALID_AMOUNT, E_AMOUNT_SCALE, E_AMOUNT_OUT_OF_RANGE, E_NON_POSITIVE_PRINCIPAL, E_INVALID_RATE, E_NEGATIVE_RATE, E_RATE_EXCEEDS_CAP, E_INVALID_DATE, E_INVALID_CURRENCY, E_INVALID_ROUNDING, E_INVALID_POLICY, E_INVALID_TENURE, E_TENURE_EXCEEDS_POLICY, E_INVALID_GRACE, E_INVALID_FIXED_DUE_DAY, E_FIRST_DUE_NOT_AFTER_DISBURSEMENT, E_FIRST_DUE_GAP_OUT_OF_POLICY, E_INVALID_FEE, E_EMI_BELOW_INTEREST, E_EMI_ROUNDING_OVERPAYS, E_EMI_ROUNDS_TO_ZERO, E_NEGATIVE_INTEREST, E_NET_DISBURSEMENT_NOT_POSITIVE, E_DATE_OUT_OF_RANGE, E_OVERFLOW, E_UNKNOWN_INSTALLMENT, E_IDEMPOTENCY_CONFLICT, E_BLANK_IDENTIFIER, E_INVALID_REVERSAL, E_INVALID_EVENT, E_UNKNOWN_EVENT, E_LOAN_CLOSED, E_NOT_ELIGIBLE, E_RESTRUCTURE_LIMIT, E_PERCENT_OUT_OF_RANGE, E_TOPUP_NOT_ELIGIBLE, E_RESTRUCTURE_REQUIRED, E_ARREARS_OUTSTANDING, E_PART_PAYMENT_AMOUNT, E_NEGATIVE_AMORTISATION, E_FORECLOSURE_AMOUNT, E_INPUT_TOO_LARGE
+     */
+    public function guarantorExposure(array|object|string $input): array
+    {
+        /** @psalm-suppress MixedReturnTypeCoercion */
+        return $this->call('guarantor_exposure', $input);
+    }
+
+    /**
      * Admits one more event to a loan and says what it changed.
      *
      * Runs `loan_apply` through the C ABI.
@@ -4128,6 +4327,530 @@ trait Operations
     {
         /** @psalm-suppress MixedReturnTypeCoercion */
         return $this->call('loan_statement', $input);
+    }
+
+    /**
+     * A top-up in one step: the parent's closing event and the new loan's disbursement.
+     *
+     * Runs `loan_topup` through the C ABI.
+     *
+     * @param array{
+     *     amount: numeric-string,
+     *     events: list<array{
+     *         body: array{
+     *             guarantors?: list<string>,
+     *             loan_id: string,
+     *             policy?: array{
+     *                 allocation?: array{
+     *                     excess?: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *                     preset?: 'default'|'vertical'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *                 },
+     *                 floating?: bool,
+     *                 foreclosure?: array{
+     *                     pct?: numeric-string|null,
+     *                     rule: string
+     *                 },
+     *                 interest_only_mode?: 'append_installment'|'reamortise',
+     *                 max_interest_only?: int,
+     *                 max_skips?: int,
+     *                 min_part_payment?: numeric-string,
+     *                 npa_after_days?: int,
+     *                 prepayment_charge_pct?: numeric-string,
+     *                 restructure_observation_months?: int,
+     *                 skip_mode?: 'extend_tenure'|'capitalise_reamortise',
+     *                 topup_max_overdue?: int,
+     *                 topup_min_emis_paid?: int
+     *             },
+     *             terms: array{
+     *                 annual_rate: numeric-string,
+     *                 apr?: bool,
+     *                 apr_decimals?: int,
+     *                 broken_period?: 'none'|'add_to_first'|'amortize'|'deduct_upfront'|'pro_rata',
+     *                 currency?: array{
+     *                     code: string,
+     *                     minor_units: int
+     *                 },
+     *                 disbursed_on: string,
+     *                 emi_rounding?: array{
+     *                     increment: numeric-string,
+     *                     mode: 'half_up'|'half_even'|'up'|'down'
+     *                 }|null,
+     *                 first_due_on: string,
+     *                 fixed_due_day?: int|string|null,
+     *                 frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
+     *                 interest_basis?: '30_360'|'actual_365'|'actual_actual',
+     *                 interest_grace?: int,
+     *                 method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
+     *                 policy?: array{
+     *                     level_emi?: 'actual_periods'|'nominal_rate',
+     *                     max_annual_rate?: numeric-string,
+     *                     max_first_due_gap_days?: int,
+     *                     max_tenure?: int,
+     *                     min_first_due_gap_days?: int
+     *                 },
+     *                 principal: numeric-string,
+     *                 principal_grace?: int,
+     *                 processing_fee?: array{
+     *                     kind: 'percentage',
+     *                     value: numeric-string
+     *                 }|array{
+     *                     kind: 'fixed',
+     *                     value: numeric-string
+     *                 }|null,
+     *                 rounding?: array{
+     *                     increment: numeric-string,
+     *                     mode: 'half_up'|'half_even'|'up'|'down'
+     *                 }|null,
+     *                 tenure: int
+     *             },
+     *             type: 'disbursed'
+     *         }|array{
+     *             amount: numeric-string,
+     *             bank_transaction?: string|null,
+     *             installment?: int|null,
+     *             payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *             type: 'payment_received'
+     *         }|array{
+     *             amount: numeric-string,
+     *             installment: int,
+     *             occurrence?: int,
+     *             rule_id: string,
+     *             type: 'fine_levied'
+     *         }|array{
+     *             amount: numeric-string,
+     *             installment: int,
+     *             occurrence?: int,
+     *             reason: string,
+     *             rule_id: string,
+     *             type: 'fine_waived'
+     *         }|array{
+     *             installment: int,
+     *             mode?: 'extend_tenure'|'capitalise_reamortise'|null,
+     *             restructure?: string|null,
+     *             type: 'installment_skipped'
+     *         }|array{
+     *             amount: numeric-string,
+     *             bank_transaction?: string|null,
+     *             installment: int,
+     *             payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *             restructure?: string|null,
+     *             type: 'interest_only_payment'
+     *         }|array{
+     *             amount: numeric-string,
+     *             bank_transaction?: string|null,
+     *             mode: 'reduce_emi'|'reduce_tenure',
+     *             payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *             type: 'part_payment'
+     *         }|array{
+     *             event_id: string,
+     *             reason: string,
+     *             type: 'payment_reversed'
+     *         }|array{
+     *             annual_rate: numeric-string,
+     *             mode: 'keep_emi'|'keep_tenure',
+     *             type: 'rate_changed'
+     *         }|array{
+     *             emi?: numeric-string|null,
+     *             restructure?: string|null,
+     *             tenure?: int|null,
+     *             type: 'rescheduled'
+     *         }|array{
+     *             amount: numeric-string,
+     *             bank_transaction?: string|null,
+     *             payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *             type: 'foreclosed'
+     *         }|array{
+     *             new_loan_id: string,
+     *             restructure?: string|null,
+     *             type: 'topped_up'
+     *         }|array{
+     *             reason: string,
+     *             type: 'written_off'
+     *         }|array{
+     *             amount: numeric-string,
+     *             type: 'credit_applied'
+     *         }|array{
+     *             amount: numeric-string,
+     *             reason: string,
+     *             type: 'credit_refunded'
+     *         }|array{
+     *             amount: numeric-string,
+     *             reason: string,
+     *             type: 'settled'
+     *         }|array{
+     *             amount: numeric-string,
+     *             component: 'interest'|'principal'|'fine',
+     *             installment: int,
+     *             reason: string,
+     *             type: 'waiver'
+     *         },
+     *         hash?: string|null,
+     *         id: string,
+     *         idempotency_key: string,
+     *         prev_hash?: string|null,
+     *         sequence: int,
+     *         value_date: string
+     *     }>,
+     *     guarantors?: list<string>|null,
+     *     new_loan_id: string,
+     *     on: string,
+     *     policy?: array{
+     *         allocation?: array{
+     *             excess?: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *             preset?: 'default'|'vertical'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *         },
+     *         floating?: bool,
+     *         foreclosure?: array{
+     *             pct?: numeric-string|null,
+     *             rule: string
+     *         },
+     *         interest_only_mode?: 'append_installment'|'reamortise',
+     *         max_interest_only?: int,
+     *         max_skips?: int,
+     *         min_part_payment?: numeric-string,
+     *         npa_after_days?: int,
+     *         prepayment_charge_pct?: numeric-string,
+     *         restructure_observation_months?: int,
+     *         skip_mode?: 'extend_tenure'|'capitalise_reamortise',
+     *         topup_max_overdue?: int,
+     *         topup_min_emis_paid?: int
+     *     }|null,
+     *     restructure?: string|null,
+     *     terms: array{
+     *         annual_rate: numeric-string,
+     *         first_due_on: string,
+     *         fixed_due_day?: int|string|null,
+     *         processing_fee?: array{
+     *             kind: 'percentage',
+     *             value: numeric-string
+     *         }|array{
+     *             kind: 'fixed',
+     *             value: numeric-string
+     *         }|null,
+     *         tenure: int
+     *     }
+     * }|object|string $input JSON text or an object where the input needs {}
+     * @return array{
+     *     disbursed: array{
+     *         guarantors: list<string>,
+     *         loan_id: string,
+     *         policy: array{
+     *             allocation: array{
+     *                 excess: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *                 preset: 'default'|'vertical'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *             },
+     *             floating?: bool,
+     *             foreclosure: array{
+     *                 rule: 'accrued_to_date'
+     *             }|array{
+     *                 pct: numeric-string,
+     *                 rule: 'pct_of_remaining_scheduled'
+     *             }|array{
+     *                 rule: 'one_month_interest'
+     *             },
+     *             interest_only_mode: 'append_installment'|'reamortise',
+     *             max_interest_only: int,
+     *             max_skips: int,
+     *             min_part_payment: numeric-string,
+     *             npa_after_days?: int,
+     *             prepayment_charge_pct: numeric-string,
+     *             restructure_observation_months?: int,
+     *             skip_mode: 'extend_tenure'|'capitalise_reamortise',
+     *             topup_max_overdue?: int,
+     *             topup_min_emis_paid?: int
+     *         },
+     *         terms: array{
+     *             annual_rate: numeric-string,
+     *             apr?: bool,
+     *             apr_decimals: int,
+     *             broken_period: 'none'|'add_to_first'|'amortize'|'deduct_upfront'|'pro_rata',
+     *             currency: array{
+     *                 code: string,
+     *                 minor_units: int
+     *             },
+     *             disbursed_on: string,
+     *             emi_rounding: array{
+     *                 increment: numeric-string,
+     *                 mode: 'half_up'|'half_even'|'up'|'down'
+     *             }|null,
+     *             first_due_on: string,
+     *             fixed_due_day: int|string|null,
+     *             frequency: 'monthly'|'quarterly'|'fortnightly'|'weekly',
+     *             interest_basis: '30_360'|'actual_365'|'actual_actual',
+     *             interest_grace: int,
+     *             method: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
+     *             policy: array{
+     *                 level_emi?: 'actual_periods'|'nominal_rate',
+     *                 max_annual_rate: numeric-string,
+     *                 max_first_due_gap_days: int,
+     *                 max_tenure: int,
+     *                 min_first_due_gap_days: int
+     *             },
+     *             principal: numeric-string,
+     *             principal_grace: int,
+     *             processing_fee: array{
+     *                 kind: 'percentage',
+     *                 value: numeric-string
+     *             }|array{
+     *                 kind: 'fixed',
+     *                 value: numeric-string
+     *             }|null,
+     *             rounding: array{
+     *                 increment: numeric-string,
+     *                 mode: 'half_up'|'half_even'|'up'|'down'
+     *             }|null,
+     *             tenure: int
+     *         },
+     *         type: 'disbursed'
+     *     }|array{
+     *         amount: numeric-string,
+     *         bank_transaction?: string|null,
+     *         installment: int|null,
+     *         payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *         type: 'payment_received'
+     *     }|array{
+     *         amount: numeric-string,
+     *         installment: int,
+     *         occurrence: int,
+     *         rule_id: string,
+     *         type: 'fine_levied'
+     *     }|array{
+     *         amount: numeric-string,
+     *         installment: int,
+     *         occurrence: int,
+     *         reason: string,
+     *         rule_id: string,
+     *         type: 'fine_waived'
+     *     }|array{
+     *         installment: int,
+     *         mode: 'extend_tenure'|'capitalise_reamortise'|null,
+     *         restructure?: string|null,
+     *         type: 'installment_skipped'
+     *     }|array{
+     *         amount: numeric-string,
+     *         bank_transaction?: string|null,
+     *         installment: int,
+     *         payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *         restructure?: string|null,
+     *         type: 'interest_only_payment'
+     *     }|array{
+     *         amount: numeric-string,
+     *         bank_transaction?: string|null,
+     *         mode: 'reduce_emi'|'reduce_tenure',
+     *         payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *         type: 'part_payment'
+     *     }|array{
+     *         event_id: string,
+     *         reason: string,
+     *         type: 'payment_reversed'
+     *     }|array{
+     *         annual_rate: numeric-string,
+     *         mode: 'keep_emi'|'keep_tenure',
+     *         type: 'rate_changed'
+     *     }|array{
+     *         emi: numeric-string|null,
+     *         restructure?: string|null,
+     *         tenure: int|null,
+     *         type: 'rescheduled'
+     *     }|array{
+     *         amount: numeric-string,
+     *         bank_transaction?: string|null,
+     *         payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *         type: 'foreclosed'
+     *     }|array{
+     *         new_loan_id: string,
+     *         restructure?: string|null,
+     *         type: 'topped_up'
+     *     }|array{
+     *         reason: string,
+     *         type: 'written_off'
+     *     }|array{
+     *         amount: numeric-string,
+     *         type: 'credit_applied'
+     *     }|array{
+     *         amount: numeric-string,
+     *         reason: string,
+     *         type: 'credit_refunded'
+     *     }|array{
+     *         amount: numeric-string,
+     *         reason: string,
+     *         type: 'settled'
+     *     }|array{
+     *         amount: numeric-string,
+     *         component: 'interest'|'principal'|'fine',
+     *         installment: int,
+     *         reason: string,
+     *         type: 'waiver'
+     *     },
+     *     quote: array{
+     *         cash_before_fee: numeric-string,
+     *         collected_from_proceeds: numeric-string,
+     *         interest_to_suspense?: numeric-string|null,
+     *         new_principal: numeric-string,
+     *         parent_fines: numeric-string,
+     *         parent_interest_due: numeric-string,
+     *         parent_principal: numeric-string,
+     *         restructured?: bool,
+     *         topup_amount: numeric-string
+     *     },
+     *     topped_up: array{
+     *         guarantors: list<string>,
+     *         loan_id: string,
+     *         policy: array{
+     *             allocation: array{
+     *                 excess: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *                 preset: 'default'|'vertical'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *             },
+     *             floating?: bool,
+     *             foreclosure: array{
+     *                 rule: 'accrued_to_date'
+     *             }|array{
+     *                 pct: numeric-string,
+     *                 rule: 'pct_of_remaining_scheduled'
+     *             }|array{
+     *                 rule: 'one_month_interest'
+     *             },
+     *             interest_only_mode: 'append_installment'|'reamortise',
+     *             max_interest_only: int,
+     *             max_skips: int,
+     *             min_part_payment: numeric-string,
+     *             npa_after_days?: int,
+     *             prepayment_charge_pct: numeric-string,
+     *             restructure_observation_months?: int,
+     *             skip_mode: 'extend_tenure'|'capitalise_reamortise',
+     *             topup_max_overdue?: int,
+     *             topup_min_emis_paid?: int
+     *         },
+     *         terms: array{
+     *             annual_rate: numeric-string,
+     *             apr?: bool,
+     *             apr_decimals: int,
+     *             broken_period: 'none'|'add_to_first'|'amortize'|'deduct_upfront'|'pro_rata',
+     *             currency: array{
+     *                 code: string,
+     *                 minor_units: int
+     *             },
+     *             disbursed_on: string,
+     *             emi_rounding: array{
+     *                 increment: numeric-string,
+     *                 mode: 'half_up'|'half_even'|'up'|'down'
+     *             }|null,
+     *             first_due_on: string,
+     *             fixed_due_day: int|string|null,
+     *             frequency: 'monthly'|'quarterly'|'fortnightly'|'weekly',
+     *             interest_basis: '30_360'|'actual_365'|'actual_actual',
+     *             interest_grace: int,
+     *             method: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
+     *             policy: array{
+     *                 level_emi?: 'actual_periods'|'nominal_rate',
+     *                 max_annual_rate: numeric-string,
+     *                 max_first_due_gap_days: int,
+     *                 max_tenure: int,
+     *                 min_first_due_gap_days: int
+     *             },
+     *             principal: numeric-string,
+     *             principal_grace: int,
+     *             processing_fee: array{
+     *                 kind: 'percentage',
+     *                 value: numeric-string
+     *             }|array{
+     *                 kind: 'fixed',
+     *                 value: numeric-string
+     *             }|null,
+     *             rounding: array{
+     *                 increment: numeric-string,
+     *                 mode: 'half_up'|'half_even'|'up'|'down'
+     *             }|null,
+     *             tenure: int
+     *         },
+     *         type: 'disbursed'
+     *     }|array{
+     *         amount: numeric-string,
+     *         bank_transaction?: string|null,
+     *         installment: int|null,
+     *         payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *         type: 'payment_received'
+     *     }|array{
+     *         amount: numeric-string,
+     *         installment: int,
+     *         occurrence: int,
+     *         rule_id: string,
+     *         type: 'fine_levied'
+     *     }|array{
+     *         amount: numeric-string,
+     *         installment: int,
+     *         occurrence: int,
+     *         reason: string,
+     *         rule_id: string,
+     *         type: 'fine_waived'
+     *     }|array{
+     *         installment: int,
+     *         mode: 'extend_tenure'|'capitalise_reamortise'|null,
+     *         restructure?: string|null,
+     *         type: 'installment_skipped'
+     *     }|array{
+     *         amount: numeric-string,
+     *         bank_transaction?: string|null,
+     *         installment: int,
+     *         payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *         restructure?: string|null,
+     *         type: 'interest_only_payment'
+     *     }|array{
+     *         amount: numeric-string,
+     *         bank_transaction?: string|null,
+     *         mode: 'reduce_emi'|'reduce_tenure',
+     *         payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *         type: 'part_payment'
+     *     }|array{
+     *         event_id: string,
+     *         reason: string,
+     *         type: 'payment_reversed'
+     *     }|array{
+     *         annual_rate: numeric-string,
+     *         mode: 'keep_emi'|'keep_tenure',
+     *         type: 'rate_changed'
+     *     }|array{
+     *         emi: numeric-string|null,
+     *         restructure?: string|null,
+     *         tenure: int|null,
+     *         type: 'rescheduled'
+     *     }|array{
+     *         amount: numeric-string,
+     *         bank_transaction?: string|null,
+     *         payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *         type: 'foreclosed'
+     *     }|array{
+     *         new_loan_id: string,
+     *         restructure?: string|null,
+     *         type: 'topped_up'
+     *     }|array{
+     *         reason: string,
+     *         type: 'written_off'
+     *     }|array{
+     *         amount: numeric-string,
+     *         type: 'credit_applied'
+     *     }|array{
+     *         amount: numeric-string,
+     *         reason: string,
+     *         type: 'credit_refunded'
+     *     }|array{
+     *         amount: numeric-string,
+     *         reason: string,
+     *         type: 'settled'
+     *     }|array{
+     *         amount: numeric-string,
+     *         component: 'interest'|'principal'|'fine',
+     *         installment: int,
+     *         reason: string,
+     *         type: 'waiver'
+     *     }
+     * }
+     * @throws \Windeep\WindeepException E_INVALID_INPUT, E_INVALID_AMOUNT, E_AMOUNT_SCALE, E_AMOUNT_OUT_OF_RANGE, E_NON_POSITIVE_PRINCIPAL, E_INVALID_RATE, E_NEGATIVE_RATE, E_RATE_EXCEEDS_CAP, E_INVALID_DATE, E_INVALID_CURRENCY, E_INVALID_ROUNDING, E_INVALID_POLICY, E_INVALID_TENURE, E_TENURE_EXCEEDS_POLICY, E_INVALID_GRACE, E_INVALID_FIXED_DUE_DAY, E_FIRST_DUE_NOT_AFTER_DISBURSEMENT, E_FIRST_DUE_GAP_OUT_OF_POLICY, E_INVALID_FEE, E_EMI_BELOW_INTEREST, E_EMI_ROUNDING_OVERPAYS, E_EMI_ROUNDS_TO_ZERO, E_NEGATIVE_INTEREST, E_NET_DISBURSEMENT_NOT_POSITIVE, E_DATE_OUT_OF_RANGE, E_OVERFLOW, E_UNKNOWN_INSTALLMENT, E_IDEMPOTENCY_CONFLICT, E_BLANK_IDENTIFIER, E_INVALID_REVERSAL, E_INVALID_EVENT, E_UNKNOWN_EVENT, E_LOAN_CLOSED, E_NOT_ELIGIBLE, E_RESTRUCTURE_LIMIT, E_PERCENT_OUT_OF_RANGE, E_TOPUP_NOT_ELIGIBLE, E_RESTRUCTURE_REQUIRED, E_ARREARS_OUTSTANDING, E_PART_PAYMENT_AMOUNT, E_NEGATIVE_AMORTISATION, E_FORECLOSURE_AMOUNT, E_INPUT_TOO_LARGE
+     */
+    public function loanTopup(array|object|string $input): array
+    {
+        /** @psalm-suppress MixedReturnTypeCoercion */
+        return $this->call('loan_topup', $input);
     }
 
     /**

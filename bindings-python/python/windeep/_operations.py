@@ -33,6 +33,7 @@ __all__ = [
     "loan_apply",
     "foreclosure_quote",
     "topup_quote",
+    "loan_topup",
     "verify_chain",
     "assess_fines",
     "approve_loan",
@@ -57,6 +58,7 @@ __all__ = [
     "savings_interest",
     "distribute_bonus",
     "member_savings",
+    "guarantor_exposure",
     "classify",
     "provisions",
     "portfolio_report",
@@ -443,6 +445,47 @@ def topup_quote(
     return _run(
         "topup_quote",
         {"events": events, "on": on, "amount": amount, "restructure": restructure},
+    )
+
+
+def loan_topup(
+    *,
+    events: Sequence[Mapping[str, Any]],
+    on: datetime.date,
+    amount: Decimal,
+    new_loan_id: str,
+    terms: Mapping[str, Any],
+    policy: Mapping[str, Any] | None = None,
+    guarantors: Sequence[str] | None = None,
+    restructure: str | None = None,
+) -> Result:
+    """A top-up in one step: the parent's closing event and the new loan's disbursement.
+
+    Runs the core's ``loan_topup`` operation (see ``docs/account.md``). An argument left as
+    ``None`` is left out of the input, so the core's default applies.
+
+    Args:
+        events: the parent loan's events.
+        on: the top-up date.
+        amount: the new money lent.
+        new_loan_id: the new loan's id.
+        terms: the new loan's rate, tenure and first due date (optional fixed due day, fee).
+        policy: the new loan's account rules; the parent's by default.
+        guarantors: the new loan's guarantors; the parent's by default.
+        restructure: the reason of an explicit restructure, needed to top up an NPA loan.
+    """
+    return _run(
+        "loan_topup",
+        {
+            "events": events,
+            "on": on,
+            "amount": amount,
+            "new_loan_id": new_loan_id,
+            "terms": terms,
+            "policy": policy,
+            "guarantors": guarantors,
+            "restructure": restructure,
+        },
     )
 
 
@@ -1006,6 +1049,25 @@ def member_savings(
     return _run("member_savings", {"accounts": accounts, "member": member, "as_of": as_of})
 
 
+def guarantor_exposure(
+    *,
+    loans: Sequence[Mapping[str, Any]],
+    member: str,
+    as_of: datetime.date,
+) -> Result:
+    """A member's standing guarantees on a date, as the loan approval reads them.
+
+    Runs the core's ``guarantor_exposure`` operation (see ``docs/books.md``). An argument left
+    as ``None`` is left out of the input, so the core's default applies.
+
+    Args:
+        loans: the book loans (member and events).
+        member: the guarantor.
+        as_of: the date.
+    """
+    return _run("guarantor_exposure", {"loans": loans, "member": member, "as_of": as_of})
+
+
 def classify(
     *,
     loans: Sequence[Mapping[str, Any]],
@@ -1116,6 +1178,7 @@ OPERATION_FUNCTIONS: Mapping[str, Callable[..., Any]] = MappingProxyType({
     "loan_apply": loan_apply,
     "foreclosure_quote": foreclosure_quote,
     "topup_quote": topup_quote,
+    "loan_topup": loan_topup,
     "verify_chain": verify_chain,
     "assess_fines": assess_fines,
     "approve_loan": approve_loan,
@@ -1140,6 +1203,7 @@ OPERATION_FUNCTIONS: Mapping[str, Callable[..., Any]] = MappingProxyType({
     "savings_interest": savings_interest,
     "distribute_bonus": distribute_bonus,
     "member_savings": member_savings,
+    "guarantor_exposure": guarantor_exposure,
     "classify": classify,
     "provisions": provisions,
     "portfolio_report": portfolio_report,

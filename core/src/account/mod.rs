@@ -11,6 +11,7 @@ mod events;
 mod quotes;
 mod restructure;
 mod state;
+mod topup;
 mod views;
 
 use std::collections::{HashMap, HashSet};
@@ -24,6 +25,7 @@ pub use events::{
     PaymentMode, RateChangeMode, SkipMode,
 };
 pub(crate) use state::{Account, Figures, RowFigures};
+pub use topup::{TopUp, TopUpRequest, TopUpTerms, topup};
 pub use views::{
     Closure, ClosureType, FineView, ForeclosureQuote, InstallmentStatus, InstallmentView,
     LoanState, LoanSummary, PastDueInstallment, RestructureView, TopUpQuote, WriteOffView,

@@ -9,6 +9,7 @@
 //! derive from the account, the event and the purpose of the entry, so a replay produces the
 //! same journal. The exact rules are in `docs/books.md`.
 
+mod guarantees;
 mod keeper;
 mod loan;
 mod provision;
@@ -21,6 +22,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+pub use guarantees::{GuaranteedLoan, GuarantorExposure, guarantor_exposure};
 pub use loan::NpaPeriod;
 pub use provision::ProvisionRecord;
 pub(crate) use provision::{held_in, provision_entry};

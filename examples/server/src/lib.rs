@@ -178,6 +178,7 @@ pub fn router(state: AppState) -> Router {
             get(r::get_foreclosure_quote),
         )
         .route("/loans/{id}/topup-quote", get(r::get_topup_quote))
+        .route("/loans/{id}/topup", post(r::post_topup))
         .route("/loans/{id}/payments", post(r::post_payment))
         .route("/jobs/end-of-day", post(r::end_of_day))
         .route("/savings", post(r::post_savings))

@@ -233,6 +233,21 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "post",
+            path: "/loans/{id}/topup",
+            summary: "A top-up in one transaction (loan_topup): the parent's topped_up event and the new loan with its disbursement.",
+            request: Some(obj(
+                json!({"new_loan_id": {"type": "string"}, "on": r("Date"), "amount": r("Money"), "terms": r("TopUpTerms"),
+                    "policy": r("AccountPolicy"), "guarantors": {"type": "array", "items": {"type": "string"}}, "restructure": {"type": "string"}}),
+                &["new_loan_id", "on", "amount", "terms"],
+            )),
+            response: obj(
+                json!({"loan_id": {"type": "string"}, "quote": r("TopUpQuote"), "parent": any_obj(), "new_loan": any_obj()}),
+                &["loan_id", "quote", "parent", "new_loan"],
+            ),
+            public: false,
+        },
+        Route {
+            method: "post",
             path: "/loans/{id}/payments",
             summary: "A payment with its mode; idempotent on the UTR or the Idempotency-Key header.",
             request: Some(obj(
@@ -400,7 +415,7 @@ pub fn document() -> Value {
     if let Value::Object(m) = &mut defs {
         m.insert(
             "Error".to_owned(),
-            json!({"type": "object", "properties": {"code": {"type": "string", "pattern": "^E_[A-Z_]+$"}, "message": {"type": "string"}}, "required": ["code", "message"]}),
+            json!({"type": "object", "properties": {"code": {"type": "string", "pattern": "^E_[A-Z_]+$"}, "message": {"type": "string"}, "field": {"type": "string"}}, "required": ["code", "message"]}),
         );
     }
     let error = json!({"description": "An error: the core's code, or a server code (E_UNAUTHENTICATED, E_FORBIDDEN, E_NOT_FOUND, E_ALREADY_EXISTS, E_BAD_SIGNATURE, E_STORAGE, E_BUSY).",

@@ -15,8 +15,7 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<Value>, &'static str)> {
     let skip = json!({"value_date": "2026-03-05", "body": {"type": "installment_skipped", "installment": 3}});
     let reverse = json!({"value_date": "2026-04-07", "body": {"type": "payment_reversed", "event_id": "LN2026000001-4", "reason": "returned"}});
     let app = json!({"id": "APP-X", "member_id": "MEMB000001", "product_id": "LOAN-001",
-        "application": {"amount": "10000", "tenure": 12, "annual_rate": "12", "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"},
-        "member": {"savings_balance": "60000", "savings_months": 12}});
+        "application": {"amount": "10000", "tenure": 12, "annual_rate": "12", "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"}});
     vec![
         ("GET", "/products", None, "SMAV"),
         (
@@ -91,6 +90,15 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<Value>, &'static str)> {
             "SA",
         ),
         ("POST", "/loans/LN2026000002/events", Some(skip), "SM"),
+        (
+            "POST",
+            "/loans/LN2026000002/topup",
+            Some(
+                json!({"new_loan_id": "LT-{role}", "on": "2026-05-05", "amount": "10000",
+                "terms": {"annual_rate": "12", "tenure": 12, "first_due_on": "2026-06-05"}}),
+            ),
+            "SM",
+        ),
         ("POST", "/loans/LN2026000001/events", Some(reverse), "SA"),
         (
             "POST",
