@@ -25,6 +25,8 @@ pub struct Db {
     /// and the readers always find a connection. None on SQLite (one writer at a time anyway)
     /// and on a pool of one connection (optimistic sequence checks only).
     pub lock_slots: Option<std::sync::Arc<tokio::sync::Semaphore>>,
+    /// How many write attempts lost a race with another writer and were retried.
+    pub lost_races: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Opens `url` (`sqlite://file.db`, `sqlite::memory:` or `postgres://…`) and migrates it.
@@ -67,6 +69,7 @@ pub async fn open(url: &str, max_connections: u32) -> Result<Db, sqlx::Error> {
         pool,
         backend,
         lock_slots,
+        lost_races: std::sync::Arc::default(),
     };
     migrate(&db).await?;
     Ok(db)

@@ -198,6 +198,10 @@ where
         match r {
             Ok(done) => return Ok(done),
             Err(e) if is_retryable(&e) => {
+                state
+                    .db
+                    .lost_races
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 tracing::debug!(attempt, error = %e, "write lost a race; retrying");
                 let jitter = u64::from(attempt.min(20)) * 200 + u64::from(attempt % 7) * 50;
                 tokio::time::sleep(Duration::from_micros(jitter)).await;
