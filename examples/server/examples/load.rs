@@ -62,6 +62,11 @@ fn secs(d: Duration) -> String {
 
 #[tokio::main]
 async fn main() {
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .init();
+    }
     let args: Vec<String> = std::env::args().collect();
     let loans: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1000);
     let clients: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(100);

@@ -93,8 +93,10 @@ pub async fn run(
             product,
         })
         .collect();
+    let started = std::time::Instant::now();
     let rules = product_rules(state).await?;
     let mut rows = loan_events(state).await?;
+    let read = started.elapsed();
 
     let mut levied = 0u64;
     let mut notes = 0u64;
@@ -170,6 +172,7 @@ pub async fn run(
         }
     }
     drop(rows);
+    let loans_done = started.elapsed();
 
     // The books once, read into the core's type once, for both the classification and the
     // checks (the `classify` and `check_books` operations, typed).
@@ -197,6 +200,13 @@ pub async fn run(
         }
     };
     drop(books);
+    tracing::info!(
+        loans = loans.len(),
+        read_ms = read.as_millis() as u64,
+        loans_ms = loans_done.as_millis() as u64,
+        books_ms = (started.elapsed() - loans_done).as_millis() as u64,
+        "end of day"
+    );
     let result = json!({
         "loans": loans.len(), "fines_levied": levied, "notifications": notes, "errors": errors,
         "classification": classification["totals"].clone(), "checks": checks["summary"].clone(),

@@ -417,7 +417,7 @@ pub fn audit_hash(
 }
 
 /// The audit chain's advisory lock key on PostgreSQL (any constant the application owns).
-const AUDIT_LOCK: i64 = 0x7769_6e64_6565_70;
+const AUDIT_LOCK: i64 = 0x0077_696e_6465_6570;
 
 /// Appends audit entries `(action, target)` by `actor`, chained after the last one.
 async fn audit_in(
