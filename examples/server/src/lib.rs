@@ -13,7 +13,9 @@ pub mod auth;
 pub mod crypto;
 pub mod db;
 pub mod demo;
+pub mod eod;
 pub mod error;
+pub mod history;
 pub mod openapi;
 pub mod routes;
 pub mod store;
@@ -56,6 +58,8 @@ pub struct AppState {
     /// Per-account locks: requests of this process that append to one account wait for each
     /// other instead of racing (other processes are still kept apart by the store's keys).
     pub account_locks: Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
+    /// Each loan's parsed events, checked against the store on every use.
+    pub histories: Arc<history::Cache>,
 }
 
 impl AppState {
@@ -69,6 +73,7 @@ impl AppState {
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
             job_lock: Arc::new(tokio::sync::Mutex::new(())),
             account_locks: Arc::default(),
+            histories: Arc::default(),
         }
     }
 

@@ -17,7 +17,7 @@ use crate::crypto::mask;
 use crate::db::now;
 use crate::error::{ApiError, ApiResult, codes};
 use crate::stmt;
-use crate::store::{Idem, Plan, Stmt, audit, verify_audit, write};
+use crate::store::{Idem, Plan, Stmt, audit, verify_audit, write, write_on};
 
 type Answer = ApiResult<Response>;
 
@@ -163,11 +163,12 @@ pub async fn plan_loan_event(
     event_key: &str,
     mut extra: Vec<Stmt>,
 ) -> ApiResult<Plan> {
-    let account = load_account(state, loan_id, "loan").await?;
-    let rows = load_events(state, loan_id).await?;
-    let (seq, prev) = rows
-        .last()
-        .map_or((1, None), |(s, h, _)| (s + 1, Some(h.clone())));
+    let crate::history::Loan {
+        account,
+        events,
+        last,
+    } = crate::history::loan(state, loan_id).await?;
+    let (seq, prev) = last.map_or((1, None), |(s, h)| (s + 1, Some(h)));
     let id = format!("{loan_id}-{seq}");
     let mut event: LoanEvent = serde_json::from_value(json!({
         "id": id, "sequence": seq, "value_date": value_date.to_string(),
@@ -177,13 +178,9 @@ pub async fn plan_loan_event(
     event.hash = Some(event.hash());
     let text = serde_json::to_string(&event).map_err(|e| ApiError::invalid(e.to_string()))?;
     let as_of = today().max(value_date);
-    let input = format!(
-        r#"{{"events":{},"event":{},"as_of":"{}"}}"#,
-        json_array(&rows),
-        text,
-        as_of
-    );
-    let applied = op("loan_apply", &input)?;
+    // The `loan_apply` operation, typed: the events are parsed already.
+    let applied = windeep_core::account::apply_event(&events, event.clone(), as_of)?;
+    let applied = serde_json::to_value(&applied).map_err(|e| ApiError::invalid(e.to_string()))?;
     let outcome = applied["replay"]["outcomes"]
         .as_array()
         .and_then(|o| o.iter().find(|o| o["event_id"] == id.as_str()))
@@ -251,7 +248,7 @@ pub async fn append_loan_event(
     key: &str,
 ) -> ApiResult<(StatusCode, Value)> {
     let _turn = state.account_lock(loan_id).await;
-    write(state, who, idem, || {
+    write_on(state, who, idem, loan_id, || {
         plan_loan_event(state, loan_id, value_date, body, key, vec![])
     })
     .await
@@ -271,7 +268,7 @@ pub async fn append_savings_event(
     key: &str,
 ) -> ApiResult<(StatusCode, Value)> {
     let _turn = state.account_lock(account_id).await;
-    write(state, who, idem, || {
+    write_on(state, who, idem, account_id, || {
         plan_savings_event(state, account_id, value_date, body, key)
     })
     .await
@@ -1352,7 +1349,7 @@ pub async fn gateway_webhook(
                 json!({"payment_id": p.payment_id, "already_received": true, "result": v}),
             )));
         }
-        let r = write(&state, &who, None, || async {
+        let r = write_on(&state, &who, None, &p.loan_id, || async {
             // Another process may have taken it since: stop retrying and answer with its result.
             if received().await?.is_some() {
                 return Err(ApiError::new(StatusCode::OK, codes::ALREADY_EXISTS, "received"));
@@ -1659,143 +1656,7 @@ pub async fn end_of_day(State(state): State<AppState>, who: Principal, body: Byt
     who.require(Action::RunJobs)?;
     let req: EndOfDay = parse(&body)?;
     let as_of = date(&req.as_of)?;
-    let _job = state.job_lock.lock().await;
-    let done: Option<(String,)> =
-        sqlx::query_as("SELECT result FROM jobs WHERE name = 'end_of_day' AND as_of = $1")
-            .bind(as_of.to_string())
-            .fetch_optional(&state.db.pool)
-            .await?;
-    if let Some((r,)) = done {
-        let v: Value = serde_json::from_str(&r).unwrap_or(Value::Null);
-        return Ok(answer((
-            StatusCode::OK,
-            json!({"as_of": as_of.to_string(), "already_run": true, "result": v}),
-        )));
-    }
-    let loans: Vec<(String, String, Option<String>)> = sqlx::query_as(
-        "SELECT id, member_id, product_id FROM accounts WHERE kind = 'loan' ORDER BY id",
-    )
-    .fetch_all(&state.db.pool)
-    .await?;
-    let mut levied = 0u64;
-    let mut notes = 0u64;
-    let mut errors = Vec::new();
-    let remind_on = as_of + chrono::Days::new(3);
-    for (loan_id, member, product) in &loans {
-        let rules = match product {
-            Some(p) => load_product(&state, p).await?["fine_rules"].clone(),
-            None => json!([]),
-        };
-        let rows = load_events(&state, loan_id).await?;
-        let fines = match op(
-            "loan_fines",
-            &format!(
-                r#"{{"events":{},"as_of":"{as_of}","rules":{}}}"#,
-                json_array(&rows),
-                if rules.is_null() { json!([]) } else { rules }
-            ),
-        ) {
-            Ok(f) => f,
-            Err(e) => {
-                errors.push(json!({"loan_id": loan_id, "code": e.code}));
-                continue;
-            }
-        };
-        for ev in fines["events"].as_array().into_iter().flatten() {
-            let vd = date(ev["value_date"].as_str().unwrap_or_default())?;
-            let key = ev["idempotency_key"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            let body = ev["body"].clone();
-            let _turn = state.account_lock(loan_id).await;
-            let r = write(&state, &who, None, || {
-                plan_loan_event(&state, loan_id, vd, &body, &key, vec![])
-            })
-            .await;
-            match r {
-                Ok((s, _)) if s == StatusCode::CREATED => levied += 1,
-                Ok(_) => {}
-                Err(e) => errors.push(json!({"loan_id": loan_id, "code": e.code})),
-            }
-        }
-        // Notifications from the core's state of the loan.
-        let rows = load_events(&state, loan_id).await?;
-        let Ok(st) = op(
-            "loan_statement",
-            &format!(r#"{{"events":{},"as_of":"{as_of}"}}"#, json_array(&rows)),
-        ) else {
-            continue;
-        };
-        let s = &st["state"];
-        if s["status"] != "active" && s["status"] != "npa" {
-            // Only running loans are reminded.
-            if s["status"] != "overdue" {
-                continue;
-            }
-        }
-        let mut stmts = Vec::new();
-        for i in s["installments"].as_array().into_iter().flatten() {
-            if i["due_on"] == remind_on.to_string().as_str()
-                && i["unpaid"] != "0.00"
-                && i["unpaid"] != "0"
-            {
-                let n = i["number"].clone();
-                stmts.push(stmt!(INSERT_OUTBOX, format!("due-{loan_id}-{n}"), "emi_due_in_3_days", member.clone(), loan_id.clone(),
-                    json!({"loan_id": loan_id, "installment": n, "due_on": i["due_on"], "amount": i["unpaid"]}).to_string(), now()));
-            }
-        }
-        if s["days_past_due"].as_u64().unwrap_or(0) > 0 {
-            stmts.push(stmt!(INSERT_OUTBOX, format!("overdue-{loan_id}-{as_of}"), "overdue", member.clone(), loan_id.clone(),
-                json!({"loan_id": loan_id, "days_past_due": s["days_past_due"], "as_of": as_of.to_string()}).to_string(), now()));
-        }
-        for st in stmts {
-            // Each notification once: its id is its key.
-            let mut q = sqlx::query(st.sql);
-            for a in &st.args {
-                q = match a {
-                    crate::store::Arg::Text(s) => q.bind(s.clone()),
-                    crate::store::Arg::OptText(s) => q.bind(s.clone()),
-                    crate::store::Arg::Int(i) => q.bind(*i),
-                };
-            }
-            let _w = state.write_lock.lock().await;
-            match q.execute(&state.db.pool).await {
-                Ok(_) => notes += 1,
-                Err(e) if crate::db::is_unique(&e) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-    }
-    let books = books_json(&state, as_of).await?;
-    let classification = op(
-        "classify",
-        &format!(r#"{{"loans":{},"as_of":"{as_of}"}}"#, book_loans(&books)?),
-    )
-    .unwrap_or_else(|e| json!({"code": e.code}));
-    let checks = op("check_books", &format!(r#"{{"books":{books}}}"#))
-        .unwrap_or_else(|e| json!({"code": e.code}));
-    let result = json!({
-        "loans": loans.len(), "fines_levied": levied, "notifications": notes, "errors": errors,
-        "classification": classification["totals"].clone(), "checks": checks["summary"].clone(),
-    });
-    let r = write(&state, &who, None, || async {
-        Ok(Plan {
-            stmts: vec![stmt!(
-                "INSERT INTO jobs (name, as_of, result, created_at) VALUES ($1, $2, $3, $4)",
-                "end_of_day",
-                as_of.to_string(),
-                result.to_string(),
-                now()
-            )],
-            status: StatusCode::OK,
-            response: json!({"as_of": as_of.to_string(), "already_run": false, "result": result}),
-            action: "job.end_of_day".to_owned(),
-            target: as_of.to_string(),
-        })
-    })
-    .await?;
-    Ok(answer(r))
+    Ok(answer(crate::eod::run(&state, &who, as_of).await?))
 }
 
 // ---------------------------------------------------------------------------------------------
