@@ -22,26 +22,15 @@ pub const RUPEE: char = '\u{20B9}';
 ///
 /// `digits` are ASCII digits without sign or leading zeros (or the single digit `0`).
 fn group_indian(digits: &str) -> String {
-    let len = digits.len();
-    if len <= 3 {
-        return digits.to_owned();
-    }
-    let (head, last3) = digits.split_at(len - 3);
-    let mut out = String::with_capacity(len + len / 2);
-    // The head is cut in pairs from the right; its first group has one or two digits.
-    let first = head.len() % 2;
-    if first == 1 {
-        out.push_str(&head[..1]);
-    }
-    for (i, pair) in head.as_bytes()[first..].chunks(2).enumerate() {
-        if i > 0 || first == 1 {
-            out.push(',');
+    let mut rev = String::with_capacity(digits.len() + digits.len() / 2);
+    for (i, c) in digits.chars().rev().enumerate() {
+        // A comma after the last three digits, then after every two.
+        if i == 3 || (i > 3 && (i - 3) % 2 == 0) {
+            rev.push(',');
         }
-        out.extend(pair.iter().map(|b| char::from(*b)));
+        rev.push(c);
     }
-    out.push(',');
-    out.push_str(last3);
-    out
+    rev.chars().rev().collect()
 }
 
 impl Money {
@@ -160,12 +149,15 @@ impl DatePattern {
         if text.is_empty() || text.chars().count() > Self::MAX_LEN {
             return Err(bad("must have 1 to 32 characters"));
         }
-        let chars: Vec<char> = text.chars().collect();
-        let mut pieces = Vec::new();
-        let mut i = 0;
-        while i < chars.len() {
-            let c = chars[i];
-            let run = chars[i..].iter().take_while(|x| **x == c).count();
+        let mut runs: Vec<(char, usize)> = Vec::new();
+        for c in text.chars() {
+            match runs.last_mut() {
+                Some((p, n)) if *p == c => *n += 1,
+                _ => runs.push((c, 1)),
+            }
+        }
+        let mut pieces = Vec::with_capacity(runs.len());
+        for (c, run) in runs {
             let piece = match (c, run) {
                 ('D', 2) => Piece::Day,
                 ('M', 2) => Piece::Month,
@@ -173,18 +165,17 @@ impl DatePattern {
                 ('Y', 4) => Piece::Year,
                 ('Y', 2) => Piece::ShortYear,
                 ('-' | '/' | '.' | ' ' | ',', _) => {
-                    Piece::Literal(chars[i..i + run].iter().collect())
+                    Piece::Literal(std::iter::repeat_n(c, run).collect())
                 }
                 _ if c.is_alphanumeric() => {
                     return Err(bad(&format!(
                         "{:?} is not DD, MM, MMM, YYYY or YY",
-                        chars[i..i + run].iter().collect::<String>()
+                        std::iter::repeat_n(c, run).collect::<String>()
                     )));
                 }
                 _ => return Err(bad(&format!("{c:?} is not a separator (- / . space ,)"))),
             };
             pieces.push(piece);
-            i += run;
         }
         let count = |f: fn(&Piece) -> bool| pieces.iter().filter(|p| f(p)).count();
         let days = count(|p| *p == Piece::Day);
@@ -222,7 +213,7 @@ impl DatePattern {
                 Piece::Day => write!(out, "{:02}", date.day()),
                 Piece::Month => write!(out, "{:02}", date.month()),
                 Piece::MonthName => {
-                    out.push_str(MONTHS[date.month0() as usize]);
+                    out.push_str(MONTHS.get(date.month0() as usize).copied().unwrap_or("???"));
                     Ok(())
                 }
                 Piece::Year => write!(out, "{:04}", date.year()),
@@ -351,7 +342,7 @@ mod tests {
     #[test]
     fn the_independent_formatter_agrees_on_edges() {
         assert_eq!(simple_indian(0), "₹0.00");
-        assert_eq!(simple_indian(100_000_00), "₹1,00,000.00");
+        assert_eq!(simple_indian(10_000_000), "₹1,00,000.00");
         assert_eq!(simple_indian(-5), "-₹0.05");
     }
 
@@ -359,11 +350,11 @@ mod tests {
         #[test]
         fn indian_format_matches_an_independent_formatter(
             paise in -100_000_000_000_000i128..=100_000_000_000_000i128,
-            scale in 0u32..=2,
+            scale in 0u32..=2, // below 2: written without trailing zeros
         ) {
-            // The same amount written with 0, 1 or 2 decimals where it can be.
+            // The same amount written with its trailing zeros or without them.
             let d = Decimal::from_i128_with_scale(paise, 2);
-            let d = if scale < 2 && d.round_dp(scale) == d { d.round_dp(scale) } else { d };
+            let d = if scale < 2 { d.normalize() } else { d };
             let shown = Money::from_decimal(d).to_indian().unwrap();
             prop_assert_eq!(&shown, &simple_indian(paise));
             // Reading back the digits gives the amount.
