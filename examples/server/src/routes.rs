@@ -713,6 +713,8 @@ pub async fn approve_application(
         if request["guarantors"].is_null() {
             request["guarantors"] = json!([]);
         }
+        // Each guarantor's consent is what the guarantor recorded (none yet: pending).
+        crate::portal::apply_consents(&state, &id, &mut request).await?;
         let decision = op("approve_loan", &request.to_string())?;
         let recorded = json!({"decision": decision, "by": who.actor(), "at": now()});
         Ok(Plan {
