@@ -114,7 +114,7 @@ fn read_pdf(dir: &std::path::Path, name: &str, pdf: &[u8]) -> (String, usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn loan_statement_pdf_has_the_society_the_kfs_figures_and_every_row() {
-    let s = seeded("pdf-loan").await;
+    let s = seeded("pdf_loan").await;
     let (status, headers, pdf) = get_bytes(
         &s,
         &s.admin,
@@ -186,7 +186,7 @@ async fn loan_statement_pdf_has_the_society_the_kfs_figures_and_every_row() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_long_statement_runs_over_pages_with_every_row_and_the_configured_society() {
     // A server whose society writes dates as DD/MM/YYYY.
-    let dir = common::temp_dir("pdf-long");
+    let dir = common::temp_dir("pdf_long");
     let url = common::store_url(&dir, "pdflong").await;
     let d = windeep_server::db::open(&url, 4).await.unwrap();
     let society =
@@ -242,7 +242,7 @@ async fn a_long_statement_runs_over_pages_with_every_row_and_the_configured_soci
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn passbook_pdf_for_the_member_only() {
-    let s = seeded("pdf-savings").await;
+    let s = seeded("pdf_savings").await;
     let own = s.token(Role::Member, Some("MEMB000005")).await;
     let other = s.token(Role::Member, Some("MEMB000001")).await;
     let (status, _, pdf) = get_bytes(
@@ -293,7 +293,7 @@ async fn outbox_code(s: &Server, member: &str) -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_codes_go_through_the_outbox_and_open_an_expiring_member_session() {
-    let s = seeded("portal-signin").await;
+    let s = seeded("portal_signin").await;
     let public = |path: &'static str, body: Value| {
         let addr = s.addr;
         async move {
@@ -425,7 +425,7 @@ async fn sign_in_codes_go_through_the_outbox_and_open_an_expiring_member_session
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fine_waiver_requests_are_decided_by_a_manager_and_land_as_events() {
-    let s = seeded("portal-waiver").await;
+    let s = seeded("portal_waiver").await;
     // The overdue loan of MEMB000002 is fined by the daily job.
     let eod = s
         .post(
@@ -599,7 +599,7 @@ async fn fine_waiver_requests_are_decided_by_a_manager_and_land_as_events() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_approval_needs_every_guarantors_consent_unless_overridden() {
-    let s = seeded("portal-consent").await;
+    let s = seeded("portal_consent").await;
     let app = |id: &str| {
         json!({"id": id, "member_id": "MEMB000004", "product_id": "LOAN-001",
         "application": {"amount": "20000", "tenure": 12, "annual_rate": "12", "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"},
