@@ -55,6 +55,7 @@ pub mod ledger;
 pub mod money;
 mod month;
 pub mod portfolio;
+pub mod present;
 pub mod provisioning;
 pub mod reconcile;
 mod reference;

@@ -22,6 +22,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("month", 0),
     ("dpd", 0),
     ("bank_line", 0),
+    ("present", 0),
     ("envelope", 1),
     ("schedule", 1),
     ("allocation", 1),

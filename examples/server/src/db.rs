@@ -141,10 +141,10 @@ const APPEND_ONLY: &[&str] = &[
 ];
 
 async fn migrate(db: &Db) -> Result<(), sqlx::Error> {
-    for s in COMMON {
+    for s in COMMON.iter().chain(crate::portal::TABLES) {
         sqlx::query(s).execute(&db.pool).await?;
     }
-    for t in APPEND_ONLY {
+    for t in APPEND_ONLY.iter().chain(crate::portal::APPEND_ONLY) {
         match db.backend {
             Backend::Sqlite => {
                 for op in ["UPDATE", "DELETE"] {

@@ -139,6 +139,23 @@ pub async fn seed(state: &AppState) -> Result<String, String> {
         "application",
         call(state, &t, Method::POST, "/applications", Some(app)).await?,
     )?;
+    // Both guarantors consent through the portal.
+    for g in ["MEMB000002", "MEMB000003"] {
+        let gt = bootstrap_token(&state.db, Role::Member, Some(g), "demo-guarantor")
+            .await
+            .map_err(|e| e.message)?;
+        step(
+            "consent",
+            call(
+                state,
+                &gt,
+                Method::POST,
+                "/applications/APP-0001/guarantor-consents",
+                Some(json!({"consent": true})),
+            )
+            .await?,
+        )?;
+    }
     step(
         "approve",
         call(

@@ -17,6 +17,8 @@ pub mod eod;
 pub mod error;
 pub mod history;
 pub mod openapi;
+pub mod pdf;
+pub mod portal;
 pub mod routes;
 pub mod store;
 pub mod worker;
@@ -60,6 +62,8 @@ pub struct AppState {
     pub account_locks: Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
     /// Each loan's parsed events, checked against the store on every use.
     pub histories: Arc<history::Cache>,
+    /// The society's name and date pattern, for printed papers.
+    pub society: Arc<pdf::Society>,
 }
 
 impl AppState {
@@ -74,7 +78,15 @@ impl AppState {
             job_lock: Arc::new(tokio::sync::Mutex::new(())),
             account_locks: Arc::default(),
             histories: Arc::default(),
+            society: Arc::default(),
         }
+    }
+
+    /// The same state with the society's name and date pattern for printed papers.
+    #[must_use]
+    pub fn with_society(mut self, society: pdf::Society) -> Self {
+        self.society = Arc::new(society);
+        self
     }
 
     /// Waits for this process's turn to append to `account`.
@@ -198,6 +210,24 @@ pub fn router(state: AppState) -> Router {
         .route("/outbox", get(r::get_outbox))
         .route("/audit", get(r::audit_list))
         .route("/audit/verify", get(r::audit_verify))
+        .route("/loans/{id}/statement.pdf", get(pdf::loan_statement_pdf))
+        .route("/savings/{id}/passbook.pdf", get(pdf::passbook_pdf))
+        .route("/portal/sign-in-code", post(portal::post_sign_in_code))
+        .route("/portal/session", post(portal::post_session))
+        .route(
+            "/loans/{id}/waiver-requests",
+            post(portal::post_waiver_request),
+        )
+        .route("/waiver-requests", get(portal::list_waivers))
+        .route(
+            "/waiver-requests/{id}/approve",
+            post(portal::approve_waiver),
+        )
+        .route("/waiver-requests/{id}/reject", post(portal::reject_waiver))
+        .route(
+            "/applications/{id}/guarantor-consents",
+            post(portal::post_consent),
+        )
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(json_errors))
         .layer(middleware::from_fn(request_span))

@@ -378,6 +378,105 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "get",
+            path: "/loans/{id}/statement.pdf",
+            summary: "The loan statement as a PDF: the society's name, the KFS figures, every installment and event (a member: own loans).",
+            request: None,
+            response: json!({"type": "string", "contentMediaType": "application/pdf"}),
+            public: false,
+        },
+        Route {
+            method: "get",
+            path: "/savings/{id}/passbook.pdf",
+            summary: "The savings passbook as a PDF (a member: own accounts).",
+            request: None,
+            response: json!({"type": "string", "contentMediaType": "application/pdf"}),
+            public: false,
+        },
+        Route {
+            method: "post",
+            path: "/portal/sign-in-code",
+            summary: "Sends a one-time sign-in code to the member through the outbox; 202 whether or not the member exists.",
+            request: Some(obj(
+                json!({"member_id": {"type": "string"}}),
+                &["member_id"],
+            )),
+            response: obj(json!({}), &[]),
+            public: true,
+        },
+        Route {
+            method: "post",
+            path: "/portal/session",
+            summary: "Exchanges a sign-in code for a member token that expires.",
+            request: Some(obj(
+                json!({"member_id": {"type": "string"}, "code": {"type": "string"}}),
+                &["member_id", "code"],
+            )),
+            response: obj(
+                json!({"token": {"type": "string"}, "expires_at": {"type": "string"}}),
+                &["token", "expires_at"],
+            ),
+            public: true,
+        },
+        Route {
+            method: "post",
+            path: "/loans/{id}/waiver-requests",
+            summary: "The borrower asks for a fine to be waived (member token of the borrower).",
+            request: Some(obj(
+                json!({"amount": r("Money"), "reason": {"type": "string"}, "fine": {"type": "string"}}),
+                &["amount", "reason"],
+            )),
+            response: obj(
+                json!({"id": {"type": "string"}, "status": {"enum": ["pending"]}}),
+                &["id", "status"],
+            ),
+            public: false,
+        },
+        Route {
+            method: "get",
+            path: "/waiver-requests",
+            summary: "Fine-waiver requests, by status (staff).",
+            request: None,
+            response: obj(
+                json!({"waiver_requests": {"type": "array", "items": any_obj()}}),
+                &["waiver_requests"],
+            ),
+            public: false,
+        },
+        Route {
+            method: "post",
+            path: "/waiver-requests/{id}/approve",
+            summary: "Approves a waiver request: the fine_waived event is appended to the loan (Manager, Super Admin).",
+            request: Some(obj(json!({"note": {"type": ["string", "null"]}}), &[])),
+            response: obj(
+                json!({"id": {"type": "string"}, "status": {"enum": ["approved"]}, "approved_by": {"type": "string"}}),
+                &["id", "status", "approved_by"],
+            ),
+            public: false,
+        },
+        Route {
+            method: "post",
+            path: "/waiver-requests/{id}/reject",
+            summary: "Rejects a waiver request (Manager, Super Admin).",
+            request: Some(obj(json!({"note": {"type": ["string", "null"]}}), &[])),
+            response: obj(
+                json!({"id": {"type": "string"}, "status": {"enum": ["rejected"]}, "rejected_by": {"type": "string"}}),
+                &["id", "status", "rejected_by"],
+            ),
+            public: false,
+        },
+        Route {
+            method: "post",
+            path: "/applications/{id}/guarantor-consents",
+            summary: "A guarantor named on the application consents or refuses, once (member token of the guarantor).",
+            request: Some(obj(json!({"consent": {"type": "boolean"}}), &["consent"])),
+            response: obj(
+                json!({"application_id": {"type": "string"}, "member_id": {"type": "string"}, "consent": {"type": "boolean"}}),
+                &["application_id", "member_id", "consent"],
+            ),
+            public: false,
+        },
+        Route {
+            method: "get",
             path: "/audit/verify",
             summary: "Checks the audit log's hash chain.",
             request: None,
@@ -438,10 +537,15 @@ pub fn document() -> Value {
             params.push(json!({"name": "X-Signature", "in": "header", "required": true, "schema": {"type": "string"}}));
         }
         let ok = if route.method == "post" { "2XX" } else { "200" };
+        let media = if route.path.ends_with(".pdf") {
+            "application/pdf"
+        } else {
+            "application/json"
+        };
         let mut o = json!({
             "summary": route.summary,
             "parameters": params,
-            "responses": {ok: {"description": "Success.", "content": {"application/json": {"schema": route.response}}}, "default": error.clone()},
+            "responses": {ok: {"description": "Success.", "content": {media: {"schema": route.response}}}, "default": error.clone()},
         });
         if let Some(req) = route.request {
             o["requestBody"] =

@@ -813,6 +813,9 @@ pub async fn approve_application(
         if !product["guarantor_policy"].is_null() {
             request["guarantor_policy"] = product["guarantor_policy"].clone();
         }
+        // Each guarantor's consent is what the guarantor recorded through the portal (none yet:
+        // pending), never the application's word.
+        crate::portal::apply_consents(&state, &id, &mut request).await?;
         let decision = op("approve_loan", &request.to_string())?;
         let recorded = json!({"decision": decision, "facts": {"as_of": as_of.to_string(), "member": request["member"], "guarantors": request["guarantors"]},
             "by": who.actor(), "at": now()});

@@ -203,6 +203,19 @@ async fn application_is_approved_by_the_core_and_disbursed() {
             .status,
         201
     );
+    // Both guarantors consent through the portal (an approval reads their recorded consents).
+    let consent = |app: &'static str| {
+        let s = &s;
+        async move {
+            for g in ["G1", "G2"] {
+                let t = s.token(Role::Member, Some(g)).await;
+                let path = format!("/applications/{app}/guarantor-consents");
+                let r = s.post(&t, &path, &json!({"consent": true})).await;
+                assert_eq!(r.status, 201, "{}", r.raw);
+            }
+        }
+    };
+    consent("AP1").await;
     // Disbursing before approval is refused.
     let early = s
         .post(
@@ -244,6 +257,7 @@ async fn application_is_approved_by_the_core_and_disbursed() {
             .status,
         201
     );
+    consent("AP2").await;
     let refused = s
         .post(&s.admin, "/applications/AP2/approve", &json!({}))
         .await;
