@@ -1077,6 +1077,8 @@ pub use book::{
 };
 
 #[cfg(test)]
+mod detail_tests;
+#[cfg(test)]
 mod equivalence_tests;
 #[cfg(test)]
 mod tests;
