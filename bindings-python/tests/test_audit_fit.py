@@ -302,3 +302,13 @@ def test_nearest_floats_are_accepted_and_others_never_rounded() -> None:
     flagged = audit_export(bad, *floats[1:], as_of=book.as_of)
     assert any(f.rule == "R_MALFORMED_CELL" and f.stored == "0.30000000000000004"
                for f in flagged.findings)
+
+
+def test_database_bytes_are_utf8_text_or_refused(tmp_path: pathlib.Path) -> None:
+    raw = read_connection(_sqlite(tmp_path / "legacy.db"))
+    conn = _sqlite(tmp_path / "blob.db")
+    conn.execute("UPDATE loans SET loan_number = CAST(loan_number AS BLOB)")
+    assert read_connection(conn)["loans"] == raw["loans"]
+    conn.execute("UPDATE loans SET loan_number = X'FF' WHERE id = 3")
+    with pytest.raises(windeep.InvalidInputError, match="not UTF-8"):
+        read_connection(conn)

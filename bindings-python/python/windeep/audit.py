@@ -666,6 +666,20 @@ def _query(connection: Any, sql: str) -> tuple[list[str], list[Any]]:
         cursor.close()
 
 
+def _db_cell(value: Any) -> str | None:
+    """A database value as an export's text: bytes (a binary collation) decoded as UTF-8 (bytes
+    that are not UTF-8 are refused, never replaced), anything else as :func:`_cell` writes
+    it."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            raise _error(_windeep.InvalidInputError,
+                         f"the database returned bytes that are not UTF-8: {bytes(value)!r}"
+                         ) from None
+    return _cell(value)
+
+
 def read_connection(connection: Any, tables: Mapping[str, str] | None = None
                     ) -> dict[str, _RawColumns]:
     """The four legacy tables read through a database connection, as raw cells.
@@ -685,19 +699,21 @@ def read_connection(connection: Any, tables: Mapping[str, str] | None = None
         raise _error(_windeep.InvalidInputError,
                      f"tables= names unknown legacy tables {', '.join(unknown)}; the tables "
                      f"are {', '.join(EXPORT_TABLES)}")
-    out: dict[str, _RawColumns] = {}
     for table in EXPORT_TABLES:
-        name = names.get(table, table)
+        name = names.setdefault(table, table)
         if not isinstance(name, str) or not _TABLE_NAME.fullmatch(name):
             raise _error(_windeep.InvalidInputError,
                          f"tables[{table!r}] = {name!r} is not an SQL table name")
+    out: dict[str, _RawColumns] = {}
+    for table in EXPORT_TABLES:
+        name = names[table]
         columns = list(EXPORT_COLUMNS[table])
         if table == "fines":
             present, _ = _query(connection, f"SELECT * FROM {name} WHERE 1 = 0")
             if "loan_id" in present:
                 columns.append("loan_id")
         got, rows = _query(connection, f"SELECT {', '.join(columns)} FROM {name}")
-        out[table] = (got, [[_cell(r[i]) for r in rows] for i in range(len(got))])
+        out[table] = (got, [[_db_cell(r[i]) for r in rows] for i in range(len(got))])
     return out
 
 
