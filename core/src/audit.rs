@@ -1067,8 +1067,8 @@ pub use read::read_mysql_dump;
 
 use detail::Paired;
 pub use detail::{
-    HeaderPair, InstallmentPair, LoanDetail, Pairing, StatementState, loan_detail,
-    loan_detail_in_export,
+    CorrectInstallment, HeaderPair, InstallmentPair, LoanDetail, Pairing, StatementState,
+    loan_detail, loan_detail_in_export,
 };
 
 pub use book::{
