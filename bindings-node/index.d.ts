@@ -599,6 +599,23 @@ export interface AuditFinding {
 }
 
 /**
+ * The `audit_loan_detail` operation's input: a legacy export's four tables as raw cells (as
+ * for `audit_book`), the audit date and the loan to show (see `docs/audit.md`, "One loan
+ * side by side").
+ */
+export interface AuditLoanDetailInput {
+  as_of: IsoDate;
+  fines: RawTable;
+  /**
+   * The loan's `loans.id`.
+   */
+  loan_id: number;
+  loan_installments: RawTable;
+  loan_payments: RawTable;
+  loans: RawTable;
+}
+
+/**
  * The `audit_loan` operation's input: one legacy loan's rows and the audit date (see
  * `docs/audit.md`).
  */
@@ -1757,6 +1774,49 @@ export type Component = "interest" | "principal" | "fine";
  * ```
  */
 export type Consent = "accepted" | "pending" | "rejected";
+
+/**
+ * The correct installment: the schedule's row and, when the payments were replayed, what
+ * they paid on it and its status as of the audit date.
+ */
+export interface CorrectInstallment {
+  /**
+   * Principal owed after the installment.
+   */
+  closing_balance: Money;
+  /**
+   * Due date.
+   */
+  due_date: IsoDate;
+  /**
+   * Installment (principal + interest).
+   */
+  emi_amount: Money;
+  /**
+   * Interest part.
+   */
+  interest_amount: Money;
+  /**
+   * Interest the replayed payments put on the row (null when not replayed).
+   */
+  interest_paid: Money | null;
+  /**
+   * Principal owed before the installment.
+   */
+  opening_balance: Money;
+  /**
+   * Principal part.
+   */
+  principal_amount: Money;
+  /**
+   * Principal the replayed payments put on the row (null when not replayed).
+   */
+  principal_paid: Money | null;
+  /**
+   * Status as of the audit date in the legacy words (null when not replayed).
+   */
+  status: string | null;
+}
 
 /**
  * How often interest is credited.
@@ -3074,6 +3134,32 @@ export interface GuarantorPolicy {
   max_guarantee_percent_of_savings?: DecimalString;
 }
 
+/**
+ * One header figure side by side.
+ */
+export interface HeaderPair {
+  /**
+   * The correct value, null when there is none (no schedule, payments not replayed).
+   */
+  correct: string | null;
+  /**
+   * Whether both are present and differ (money compared as numbers).
+   */
+  differs: boolean;
+  /**
+   * The `loans` column.
+   */
+  field: string;
+  /**
+   * What the values are (`money` or `date`).
+   */
+  kind: ValueKind;
+  /**
+   * The stored value as text (money at 2 places, dates `YYYY-MM-DD`), null when absent.
+   */
+  stored: string | null;
+}
+
 export interface IgnoreRequest {
   currency?: Currency;
   mapping: Mapping;
@@ -3337,6 +3423,37 @@ export interface InstallmentDues {
    * Unpaid principal.
    */
   principal: Money;
+}
+
+/**
+ * One installment side by side: the stored row, the correct installment, and the columns
+ * in which they differ.
+ */
+export interface InstallmentPair {
+  /**
+   * The correct installment, when there is one.
+   */
+  correct: CorrectInstallment | null;
+  /**
+   * The stored columns that differ from the correct ones (money compared as numbers), in
+   * column order: `due_date`, `principal_amount`, `interest_amount`, `emi_amount`,
+   * `principal_paid`, `interest_paid`, `status`. Only for matched rows; a column without a
+   * correct value (paid amounts and status when the payments were not replayed) is never
+   * listed.
+   */
+  differences: Array<string>;
+  /**
+   * The installment number (the stored row's, for an extra row).
+   */
+  installment: number;
+  /**
+   * How the two sides were paired.
+   */
+  pairing: Pairing;
+  /**
+   * The stored row, when there is one.
+   */
+  stored: LegacyInstallmentRow | null;
 }
 
 /**
@@ -4110,6 +4227,43 @@ export interface LoanClass {
    * The rest of the outstanding principal.
    */
   unsecured: Money;
+}
+
+/**
+ * One loan's correct schedule and statement side by side with its stored rows.
+ */
+export interface LoanDetail {
+  /**
+   * The audit date.
+   */
+  as_of: IsoDate;
+  /**
+   * The header figures: `emi_amount`, `total_interest`, `total_payable`,
+   * `first_emi_date`, `last_emi_date`, `outstanding_principal`, `outstanding_interest`,
+   * `outstanding_fine`.
+   */
+  header: Array<HeaderPair>;
+  /**
+   * Every installment, in (installment number, stored row id) order, extra rows where
+   * their number puts them.
+   */
+  installments: Array<InstallmentPair>;
+  /**
+   * `loans.id`.
+   */
+  loan_id: number;
+  /**
+   * `loans.loan_number`.
+   */
+  loan_number: string;
+  /**
+   * Why there is no schedule or statement: the core's error code and explanation.
+   */
+  refusal: string | null;
+  /**
+   * Whether the correct statement could be derived from the payments.
+   */
+  statement: StatementState;
 }
 
 /**
@@ -5225,6 +5379,11 @@ export interface Override {
    */
   reason?: string;
 }
+
+/**
+ * How a stored row and a correct installment were paired.
+ */
+export type Pairing = "matched" | "missing" | "extra";
 
 /**
  * Portfolio at risk over a number of days.
@@ -6865,6 +7024,12 @@ export interface StatementLine {
 }
 
 /**
+ * Whether the correct statement (paid amounts, statuses, outstanding figures) could be
+ * derived from the loan's payments.
+ */
+export type StatementState = "replayed" | "not_replayed" | "refused" | "no_schedule";
+
+/**
  * A journal entry as stored elsewhere (it may not balance). An entry of the `postings` output
  * is accepted as it is: its header fields (`kind`, `account`, `event_id`, `member`,
  * `reverses`, `replaces`, `narration`) are information; the `stored_journal` check compares
@@ -7426,6 +7591,7 @@ export interface OperationInputs {
   assess_fines: AssessFinesInput;
   audit_book: AuditBookInput;
   audit_loan: AuditLoanInput;
+  audit_loan_detail: AuditLoanDetailInput;
   balance_sheet: BalanceSheetInput;
   bank_ignore: BankIgnoreInput;
   bank_import: BankImportInput;
@@ -7466,6 +7632,7 @@ export interface OperationOutputs {
   assess_fines: AssessFinesOutput;
   audit_book: AuditBookOutput;
   audit_loan: AuditLoanOutput;
+  audit_loan_detail: AuditLoanDetailOutput;
   balance_sheet: BalanceSheetOutput;
   bank_ignore: BankIgnoreOutput;
   bank_import: BankImportOutput;
@@ -7530,6 +7697,11 @@ export type AuditBookOutput = BookAudit;
  * Output of `audit_loan`.
  */
 export type AuditLoanOutput = LoanAudit;
+
+/**
+ * Output of `audit_loan_detail`.
+ */
+export type AuditLoanDetailOutput = LoanDetail;
 
 /**
  * Input of `balance_sheet`.
@@ -7918,6 +8090,12 @@ export declare function auditLoan(input: AuditLoanInput): AuditLoanOutput;
  * `auditLoan` on the thread pool: Audits one loan kept by the legacy system against the rules.
  */
 export declare function auditLoanAsync(input: AuditLoanInput): Promise<AuditLoanOutput>;
+/**
+ * One loan of a legacy export: its correct schedule and statement side by side with the stored rows.
+ *
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_INPUT_TOO_LARGE`
+ */
+export declare function auditLoanDetail(input: AuditLoanDetailInput): AuditLoanDetailOutput;
 /**
  * The balance sheet on a date.
  *

@@ -20,6 +20,7 @@ export const {
   auditBook,
   auditLoan,
   auditLoanAsync,
+  auditLoanDetail,
   balanceSheet,
   balanceSheetAsync,
   bankIgnore,

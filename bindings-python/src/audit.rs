@@ -144,7 +144,7 @@ fn summary_dict<'py>(
 
 /// A table as the extension receives it for `audit_book`: column names and, per column, its
 /// cells (text or `None`), transposed into the core's rows.
-fn raw_table(
+pub(crate) fn raw_table(
     table: &str,
     columns: Vec<String>,
     cells: Vec<Vec<Option<String>>>,
@@ -171,7 +171,7 @@ fn raw_table(
     Ok(RawTable { columns, rows })
 }
 
-type RawColumns = (Vec<String>, Vec<Vec<Option<String>>>);
+pub(crate) type RawColumns = (Vec<String>, Vec<Vec<Option<String>>>);
 
 /// Audits a legacy export given as raw cells, column by column (`windeep.audit.audit_export`
 /// builds them): the core's `audit_book`, with the GIL released. Returns the report as JSON

@@ -6,6 +6,7 @@
 //! `windeep.WindeepError` subclass carrying the core's stable code.
 
 mod audit;
+mod audit_detail;
 mod convert;
 mod errors;
 mod types;
@@ -332,6 +333,7 @@ fn _windeep(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(types::_restore, m)?)?;
     m.add_function(wrap_pyfunction!(audit::_audit_loan_book, m)?)?;
     m.add_function(wrap_pyfunction!(audit::_audit_book, m)?)?;
+    m.add_function(wrap_pyfunction!(audit_detail::_audit_loan_detail, m)?)?;
     m.add_function(wrap_pyfunction!(audit::_read_mysql_dump, m)?)?;
     m.add_function(wrap_pyfunction!(audit::_read_csv_table, m)?)?;
 

@@ -548,6 +548,7 @@ def test_call_errors() -> None:
         "bank_reconcile",
         "audit_loan",
         "audit_book",
+        "audit_loan_detail",
         "postings",
         "post_event",
         "general_ledger",

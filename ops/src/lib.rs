@@ -36,6 +36,7 @@ use windeep_core::account::{
     LoanEvent, TopUp, TopUpRequest, apply_event, foreclosure_quote, replay, topup,
     topup_quote_restructured, verify_chain,
 };
+use windeep_core::audit::{LoanDetail, loan_detail_in_export};
 #[cfg(feature = "bank")]
 use windeep_core::bank::{
     self, ColumnSpec, Format, LayoutChoice, Mapping, MatchInput, MatchResult, PartInput, PriorKey,
@@ -499,6 +500,22 @@ struct AuditBookInput {
     fines: RawTable,
 }
 
+/// The `audit_loan_detail` operation's input: a legacy export's four tables as raw cells (as
+/// for `audit_book`), the audit date and the loan to show (see `docs/audit.md`, "One loan
+/// side by side").
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct AuditLoanDetailInput {
+    #[serde(with = "windeep_core::wire::iso_date")]
+    as_of: NaiveDate,
+    /// The loan's `loans.id`.
+    loan_id: i64,
+    loans: RawTable,
+    loan_installments: RawTable,
+    loan_payments: RawTable,
+    fines: RawTable,
+}
+
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct BooksOnly {
@@ -876,6 +893,18 @@ operations! {
             },
             i.as_of,
             i.tolerance.unwrap_or(Money::ZERO),
+        );
+    audit_loan_detail ("audit") "One loan of a legacy export: its correct schedule and statement side by side with the stored rows.":
+        AuditLoanDetailInput => LoanDetail, errors [INPUT],
+        |i| loan_detail_in_export(
+            &LegacyExport {
+                loans: i.loans,
+                loan_installments: i.loan_installments,
+                loan_payments: i.loan_payments,
+                fines: i.fines,
+            },
+            i.as_of,
+            i.loan_id,
         );
     postings ("books") "The journal of a books snapshot with its basis and role mapping.":
         BooksOnly => PostingsReport, errors [INPUT, TERMS, EVENTS, BOOKS],

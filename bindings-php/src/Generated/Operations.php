@@ -18,6 +18,7 @@ trait Operations
         'assess_fines',
         'audit_book',
         'audit_loan',
+        'audit_loan_detail',
         'balance_sheet',
         'bank_ignore',
         'bank_import',
@@ -451,6 +452,80 @@ trait Operations
     {
         /** @psalm-suppress MixedReturnTypeCoercion */
         return $this->call('audit_loan', $input);
+    }
+
+    /**
+     * One loan of a legacy export: its correct schedule and statement side by side with the stored rows.
+     *
+     * Runs `audit_loan_detail` through the C ABI.
+     *
+     * @param array{
+     *     as_of: string,
+     *     fines: array{
+     *         columns: list<string>,
+     *         rows?: list<list<string|null>>
+     *     },
+     *     loan_id: int,
+     *     loan_installments: array{
+     *         columns: list<string>,
+     *         rows?: list<list<string|null>>
+     *     },
+     *     loan_payments: array{
+     *         columns: list<string>,
+     *         rows?: list<list<string|null>>
+     *     },
+     *     loans: array{
+     *         columns: list<string>,
+     *         rows?: list<list<string|null>>
+     *     }
+     * }|object|string $input JSON text or an object where the input needs {}
+     * @return array{
+     *     as_of: string,
+     *     header: list<array{
+     *         correct: string|null,
+     *         differs: bool,
+     *         field: string,
+     *         kind: 'money'|'date'|'number'|'text'|'raw',
+     *         stored: string|null
+     *     }>,
+     *     installments: list<array{
+     *         correct: array{
+     *             closing_balance: numeric-string,
+     *             due_date: string,
+     *             emi_amount: numeric-string,
+     *             interest_amount: numeric-string,
+     *             interest_paid: numeric-string|null,
+     *             opening_balance: numeric-string,
+     *             principal_amount: numeric-string,
+     *             principal_paid: numeric-string|null,
+     *             status: string|null
+     *         }|null,
+     *         differences: list<string>,
+     *         installment: int,
+     *         pairing: 'matched'|'missing'|'extra',
+     *         stored: array{
+     *             due_date: string,
+     *             emi_amount: numeric-string,
+     *             id: int,
+     *             installment_number: int,
+     *             interest_amount: numeric-string,
+     *             interest_paid: numeric-string,
+     *             principal_amount: numeric-string,
+     *             principal_paid: numeric-string,
+     *             status: string
+     *         }|null
+     *     }>,
+     *     loan_id: int,
+     *     loan_number: string,
+     *     refusal: string|null,
+     *     statement: 'replayed'|'not_replayed'|'refused'|'no_schedule'
+     * }
+     * @throws \Windeep\WindeepException E_INVALID_INPUT, E_INVALID_AMOUNT, E_AMOUNT_SCALE, E_AMOUNT_OUT_OF_RANGE, E_INVALID_RATE, E_INVALID_DATE, E_INVALID_CURRENCY, E_DATE_OUT_OF_RANGE, E_OVERFLOW, E_INPUT_TOO_LARGE
+     */
+    public function auditLoanDetail(array|object|string $input): array
+    {
+        /** @psalm-suppress MixedReturnTypeCoercion */
+        return $this->call('audit_loan_detail', $input);
     }
 
     /**

@@ -46,6 +46,7 @@ __all__ = [
     "bank_reconcile",
     "audit_loan",
     "audit_book",
+    "audit_loan_detail",
     "postings",
     "post_event",
     "general_ledger",
@@ -840,6 +841,43 @@ def audit_book(
     )
 
 
+def audit_loan_detail(
+    *,
+    as_of: datetime.date,
+    loan_id: int,
+    loans: Mapping[str, Any],
+    loan_installments: Mapping[str, Any],
+    loan_payments: Mapping[str, Any],
+    fines: Mapping[str, Any],
+) -> Result:
+    """One loan of a legacy export: its correct schedule and statement side by side with the
+    stored rows.
+
+    Runs the core's ``audit_loan_detail`` operation (see ``docs/audit.md``, "One loan side by
+    side"). The tables are as for :func:`audit_book`;
+    :meth:`windeep.audit.ExportAudit.loan` gives the same as DataFrames.
+
+    Args:
+        as_of: the audit date.
+        loan_id: the loan's ``loans.id``.
+        loans: the `loans` table.
+        loan_installments: the `loan_installments` table.
+        loan_payments: the `loan_payments` table.
+        fines: the `fines` table.
+    """
+    return _run(
+        "audit_loan_detail",
+        {
+            "as_of": as_of,
+            "loan_id": loan_id,
+            "loans": loans,
+            "loan_installments": loan_installments,
+            "loan_payments": loan_payments,
+            "fines": fines,
+        },
+    )
+
+
 def postings(*, books: Mapping[str, Any]) -> Result:
     """The journal of a books snapshot, with its basis and role mapping.
 
@@ -1191,6 +1229,7 @@ OPERATION_FUNCTIONS: Mapping[str, Callable[..., Any]] = MappingProxyType({
     "bank_reconcile": bank_reconcile,
     "audit_loan": audit_loan,
     "audit_book": audit_book,
+    "audit_loan_detail": audit_loan_detail,
     "postings": postings,
     "post_event": post_event,
     "general_ledger": general_ledger,

@@ -687,9 +687,36 @@ const OTHER_FINE_TYPES: &[&str] = &["savings_schedule", "other"];
 // --- the audit ---------------------------------------------------------------------------------
 
 /// One loan of the export with its rows and its bad cells.
-struct Slot {
-    loan: LegacyLoan,
+pub(super) struct Slot {
+    /// The loan and the rows attached to it.
+    pub(super) loan: LegacyLoan,
     bad: Vec<BadCell>,
+}
+
+impl Slot {
+    /// The bad cells of the loan's rows, as `table[row id].column = value: why`.
+    pub(super) fn malformed(&self) -> Vec<String> {
+        self.bad
+            .iter()
+            .map(|b| {
+                let row = b.row_id.map_or_else(String::new, |id| format!("[{id}]"));
+                let value = b.value.as_deref().unwrap_or("NULL");
+                format!("{}{row}.{} = {value:?}: {}", b.table, b.column, b.why)
+            })
+            .collect()
+    }
+}
+
+/// The export's rows attached to their loans, and what attaches to none.
+pub(super) struct Grouped {
+    /// One slot per `loans` row that has an id, in the export's order.
+    pub(super) slots: Vec<Slot>,
+    /// Findings of no loan.
+    loose: Found,
+    /// Findings of a known loan (by slot) that are not its audit's.
+    attached: Vec<(usize, AuditFinding)>,
+    /// Fines of savings or other things.
+    fines_not_of_loans: usize,
 }
 
 /// Findings of one loan, before the tolerance.
@@ -962,6 +989,92 @@ pub fn audit_book(
             reason: format!("the tolerance {tolerance} is negative"),
         });
     }
+    let Grouped {
+        slots,
+        mut loose,
+        attached,
+        fines_not_of_loans,
+    } = group(export)?;
+    let mut per_loan = audit_slots(&slots, as_of);
+    for (k, finding) in attached {
+        if let Some(found) = per_loan.get_mut(k) {
+            found.push(finding);
+        }
+    }
+    loose.sort_by(|a, b| (&a.table, a.row_id).cmp(&(&b.table, b.row_id)));
+
+    // The tolerance, then the roll-ups.
+    let material = |f: &AuditFinding| {
+        f.difference
+            .is_none_or(|d| d.value().abs() > tolerance.value())
+    };
+    let mut summary = BookAuditSummary {
+        loans: export.loans.rows.len(),
+        loans_audited: slots.iter().filter(|s| s.bad.is_empty()).count(),
+        loans_malformed: slots.iter().filter(|s| !s.bad.is_empty()).count(),
+        fines_not_of_loans,
+        amount: Money::ZERO,
+        ..BookAuditSummary::default()
+    };
+    let mut findings = Vec::new();
+    let mut loans = Vec::new();
+    for (slot, found) in slots.iter().zip(per_loan) {
+        let before = found.len();
+        let kept: Vec<AuditFinding> = found.into_iter().filter(|f| material(f)).collect();
+        summary.below_tolerance += before - kept.len();
+        if kept.is_empty() {
+            continue;
+        }
+        let h = &slot.loan.loan;
+        let mut rules: Vec<String> = Vec::new();
+        for f in &kept {
+            if !rules.contains(&f.rule) {
+                rules.push(f.rule.clone());
+            }
+        }
+        rules.sort_by_key(|r| {
+            super::AUDIT_RULES
+                .iter()
+                .position(|a| a.id == r)
+                .unwrap_or(usize::MAX)
+        });
+        loans.push(AuditedLoan {
+            loan_id: h.id,
+            loan_number: h.loan_number.clone(),
+            malformed: !slot.bad.is_empty(),
+            findings: kept.len(),
+            rows: distinct_rows(&kept),
+            amount: total(&kept),
+            rules,
+        });
+        findings.extend(kept);
+    }
+    let before = loose.len();
+    loose.retain(|f| material(f));
+    summary.below_tolerance += before - loose.len();
+    summary.findings_without_loan = loose.iter().filter(|f| f.loan_id.is_none()).count();
+    findings.extend(loose);
+
+    summary.loans_with_findings = loans.len();
+    summary.findings = findings.len();
+    summary.amount = total(&findings);
+    for f in &findings {
+        *summary.by_rule.entry(f.rule.clone()).or_default() += 1;
+    }
+    let causes = roll_up(&findings);
+    Ok(BookAudit {
+        as_of,
+        tolerance,
+        summary,
+        causes,
+        loans,
+        findings,
+    })
+}
+
+/// Reads the four tables and attaches every row to its loan (`docs/audit.md`, "How rows
+/// attach to loans").
+pub(super) fn group(export: &LegacyExport) -> Result<Grouped, CoreError> {
     let loan_cols = Columns::new("loans", &export.loans, LOAN_COLUMNS)?;
     let inst_cols = Columns::new(
         "loan_installments",
@@ -1120,81 +1233,11 @@ pub fn audit_book(
             None => loose.extend(f.bad.into_iter().map(|b| bad_finding(None, b))),
         }
     }
-
-    let mut per_loan = audit_slots(&slots, as_of);
-    for (k, finding) in attached {
-        if let Some(found) = per_loan.get_mut(k) {
-            found.push(finding);
-        }
-    }
-    loose.sort_by(|a, b| (&a.table, a.row_id).cmp(&(&b.table, b.row_id)));
-
-    // The tolerance, then the roll-ups.
-    let material = |f: &AuditFinding| {
-        f.difference
-            .is_none_or(|d| d.value().abs() > tolerance.value())
-    };
-    let mut summary = BookAuditSummary {
-        loans: export.loans.rows.len(),
-        loans_audited: slots.iter().filter(|s| s.bad.is_empty()).count(),
-        loans_malformed: slots.iter().filter(|s| !s.bad.is_empty()).count(),
+    Ok(Grouped {
+        slots,
+        loose,
+        attached,
         fines_not_of_loans,
-        amount: Money::ZERO,
-        ..BookAuditSummary::default()
-    };
-    let mut findings = Vec::new();
-    let mut loans = Vec::new();
-    for (slot, found) in slots.iter().zip(per_loan) {
-        let before = found.len();
-        let kept: Vec<AuditFinding> = found.into_iter().filter(|f| material(f)).collect();
-        summary.below_tolerance += before - kept.len();
-        if kept.is_empty() {
-            continue;
-        }
-        let h = &slot.loan.loan;
-        let mut rules: Vec<String> = Vec::new();
-        for f in &kept {
-            if !rules.contains(&f.rule) {
-                rules.push(f.rule.clone());
-            }
-        }
-        rules.sort_by_key(|r| {
-            super::AUDIT_RULES
-                .iter()
-                .position(|a| a.id == r)
-                .unwrap_or(usize::MAX)
-        });
-        loans.push(AuditedLoan {
-            loan_id: h.id,
-            loan_number: h.loan_number.clone(),
-            malformed: !slot.bad.is_empty(),
-            findings: kept.len(),
-            rows: distinct_rows(&kept),
-            amount: total(&kept),
-            rules,
-        });
-        findings.extend(kept);
-    }
-    let before = loose.len();
-    loose.retain(|f| material(f));
-    summary.below_tolerance += before - loose.len();
-    summary.findings_without_loan = loose.iter().filter(|f| f.loan_id.is_none()).count();
-    findings.extend(loose);
-
-    summary.loans_with_findings = loans.len();
-    summary.findings = findings.len();
-    summary.amount = total(&findings);
-    for f in &findings {
-        *summary.by_rule.entry(f.rule.clone()).or_default() += 1;
-    }
-    let causes = roll_up(&findings);
-    Ok(BookAudit {
-        as_of,
-        tolerance,
-        summary,
-        causes,
-        loans,
-        findings,
     })
 }
 
