@@ -26,6 +26,7 @@ row for row (``docs/spark.md``). Needs PySpark 4.0 or later (for ``applyInArrow`
 from __future__ import annotations
 
 import datetime
+import importlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
@@ -149,8 +150,8 @@ def _untag(pa: Any, pc: Any, t: Any, table: str) -> Any:
 
 def _audit_partition(as_of: datetime.date) -> Any:
     def run(batches: Iterator[Any]) -> Iterator[Any]:
-        import pyarrow as pa
-        import pyarrow.compute as pc
+        pa = importlib.import_module("pyarrow")
+        pc = importlib.import_module("pyarrow.compute")
 
         from windeep.audit import audit_loan_book as audit
 
@@ -263,7 +264,7 @@ def _date(text: str | None) -> datetime.date | None:
 
 def _end_of_day_group(as_of: datetime.date, extra: str) -> Any:
     def run(t: Any) -> Any:
-        import pyarrow as pa
+        pa = importlib.import_module("pyarrow")
 
         from windeep._windeep import WindeepError, call
 
@@ -356,8 +357,8 @@ def end_of_day(
 def _classify_group(head: str, tail: str, previous: Mapping[str, list[Any]],
                     loss: frozenset[str]) -> Any:
     def run(t: Any) -> Any:
-        import pyarrow as pa
-        import pyarrow.compute as pc
+        pa = importlib.import_module("pyarrow")
+        pc = importlib.import_module("pyarrow.compute")
 
         from windeep._windeep import WindeepError, call
 
