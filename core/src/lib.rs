@@ -43,6 +43,7 @@ pub mod bank_line;
 pub mod books;
 pub mod calendar;
 pub mod classification;
+pub mod dashboard;
 mod decimal;
 pub mod dpd;
 mod envelope;

@@ -42,6 +42,7 @@ use windeep_core::bank::{
 };
 #[cfg(feature = "bank")]
 use windeep_core::bank::{MappingOutcome, Reconciliation};
+use windeep_core::dashboard::{Dashboard, DashboardOptions, dashboard};
 use windeep_core::wire::error_from_serde;
 use windeep_core::{AlertConfig, check_books};
 use windeep_core::{Allocation, AllocationPolicy, InstallmentDues, allocate};
@@ -631,6 +632,14 @@ struct CheckInput {
     alerts: AlertConfig,
 }
 
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct DashboardInput {
+    books: Books,
+    #[serde(default)]
+    options: DashboardOptions,
+}
+
 /// The `postings` operation's output.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct PostingsReport {
@@ -912,6 +921,9 @@ operations! {
     check_books ("books") "The reconciliation checks and alerts over a books snapshot.":
         CheckInput => CheckReport, errors [INPUT, TERMS, EVENTS, BOOKS],
         |i| check_books(&i.books, &i.alerts);
+    dashboard ("books") "The manager's dashboard: efficiency, NPA meter, PAR, overdue heat map, scores, unmapped lines, checks.":
+        DashboardInput => Dashboard, errors [INPUT, TERMS, EVENTS, BOOKS, POLICY],
+        |i| dashboard(&i.books, &i.options);
 }
 
 /// [`call`] returning compact JSON text, or the error as `{"code": …, "message": …}` text.
