@@ -15,6 +15,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod openapi;
+pub mod pages;
 pub mod routes;
 pub mod store;
 pub mod worker;
@@ -160,6 +161,7 @@ pub fn router(state: AppState) -> Router {
         .route("/members", post(r::post_member).get(r::search_members))
         .route("/members/{id}", get(r::get_member))
         .route("/members/{id}/ledger", get(r::get_member_ledger))
+        .route("/members/{id}/accounts", get(pages::member_accounts))
         .route("/products", post(r::post_product).get(r::get_products))
         .route("/applications", post(r::post_application))
         .route("/applications/{id}", get(r::get_application))
@@ -192,6 +194,7 @@ pub fn router(state: AppState) -> Router {
         .route("/outbox", get(r::get_outbox))
         .route("/audit", get(r::audit_list))
         .route("/audit/verify", get(r::audit_verify))
+        .fallback_service(pages::static_files())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(json_errors))
         .layer(middleware::from_fn(request_span))
