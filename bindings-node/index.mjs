@@ -34,6 +34,7 @@ export const {
   checkBooksAsync,
   classify,
   classifyAsync,
+  dashboard,
   distributeBonus,
   foreclosureQuote,
   generalLedger,

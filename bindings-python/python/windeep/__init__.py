@@ -162,6 +162,7 @@ from windeep._operations import (
     provisions,
     portfolio_report,
     check_books,
+    dashboard,
 )
 from windeep.audit import (
     AuditResult,
@@ -210,6 +211,7 @@ __all__ = [
     "provisions",
     "portfolio_report",
     "check_books",
+    "dashboard",
     "Schedule",
     "Installment",
     "Totals",
