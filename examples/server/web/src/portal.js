@@ -169,7 +169,7 @@ async function loans() {
         tooltip: {},
         grid: { left: 64, right: 16, bottom: 32, top: 16 },
         xAxis: { type: 'category', data: pays.map((e) => date(e.value_date)) },
-        yAxis: { type: 'value', name: '₹' },
+        yAxis: { type: 'value' },
         series: [{ type: 'bar', data: pays.map((e) => Number(e.body.amount)), itemStyle: { color: '#0b5cab' } }],
       });
     });
