@@ -194,7 +194,7 @@ pub fn router(state: AppState) -> Router {
         .route("/outbox", get(r::get_outbox))
         .route("/audit", get(r::audit_list))
         .route("/audit/verify", get(r::audit_verify))
-        .fallback_service(pages::static_files())
+        .fallback(pages::fallback)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(json_errors))
         .layer(middleware::from_fn(request_span))

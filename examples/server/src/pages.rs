@@ -33,6 +33,20 @@ pub fn static_files() -> ServeDir {
     ServeDir::new(web_dir()).append_index_html_on_directories(true)
 }
 
+/// The router's fallback: `GET`/`HEAD` of a path no route has are the built pages' files; any
+/// other method on such a path is 404, as without the pages.
+pub async fn fallback(req: axum::extract::Request) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    use tower::ServiceExt as _;
+    if req.method() != axum::http::Method::GET && req.method() != axum::http::Method::HEAD {
+        return axum::http::StatusCode::NOT_FOUND.into_response();
+    }
+    match static_files().oneshot(req).await {
+        Ok(res) => res.map(axum::body::Body::new),
+        Err(never) => match never {},
+    }
+}
+
 /// The stored bank lines as the books read them: each line's transaction with the status and
 /// mapped amount of its latest mapping (`unmapped` while it has none).
 ///
