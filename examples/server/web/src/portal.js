@@ -227,35 +227,67 @@ function fig(label, text, path, raw) {
   );
 }
 
+async function openFines(loan) {
+  const l = await api('GET', `/loans/${encodeURIComponent(loan)}`);
+  return (l.statement.state.fines || []).filter((f) => f.balance && !/^0(\.0+)?$/.test(f.balance));
+}
+
 async function waiver() {
   const acc = await accounts();
+  const fineSelect = el('select', { id: 'waiver-fine', name: 'fine', required: true });
+  const submit = el('button', { type: 'submit' }, 'Send the request');
+  const none = el('p', { id: 'waiver-none', hidden: true }, 'This loan has no fine to waive.');
+  const loanSelect = el(
+    'select',
+    { id: 'waiver-loan', name: 'loan', required: true, onchange: () => fillFines() },
+    acc.loans.map((l) => el('option', { value: l }, l)),
+  );
+  async function fillFines() {
+    const loan = loanSelect.value;
+    const fines = loan ? await openFines(loan) : [];
+    fineSelect.replaceChildren(
+      ...fines.map((f) =>
+        el('option', { value: f.key, 'data-value': f.balance }, `Installment ${f.installment}: ${rupees(f.balance)} unpaid`),
+      ),
+    );
+    submit.disabled = fines.length === 0;
+    none.hidden = fines.length > 0;
+  }
   const form = el(
     'form',
     { id: 'waiver-form' },
-    el(
-      'label',
-      {},
-      'Loan',
-      el('select', { id: 'waiver-loan', name: 'loan', required: true }, acc.loans.map((l) => el('option', { value: l }, l))),
-    ),
+    el('label', {}, 'Loan', loanSelect),
+    el('label', {}, 'Fine', fineSelect),
     el('label', {}, 'Amount to waive (₹)', el('input', { id: 'waiver-amount', name: 'amount', inputmode: 'decimal', pattern: '[0-9]+(\\.[0-9]{1,2})?', required: true })),
     el('label', {}, 'Reason', el('textarea', { id: 'waiver-reason', name: 'reason', rows: '2', required: true })),
-    el('button', { type: 'submit' }, 'Send the request'),
+    submit,
   );
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     try {
-      const r = await api('POST', `/loans/${encodeURIComponent($('waiver-loan').value)}/waiver-requests`, {
+      const r = await api('POST', `/loans/${encodeURIComponent(loanSelect.value)}/waiver-requests`, {
         amount: $('waiver-amount').value.trim(),
         reason: $('waiver-reason').value.trim(),
+        fine: fineSelect.value,
       });
       status(`Request ${r.id} sent: ${r.status}. A manager will decide on it.`, 'ok');
-      form.reset();
+      $('waiver-amount').value = '';
+      $('waiver-reason').value = '';
     } catch (err) {
       status(`The request was not accepted: ${err.message}`, 'error');
     }
   });
-  return [card('waiver', 'Fine waiver request', el('p', {}, 'Ask the society to waive a fine; a manager approves or rejects it.'), form)];
+  const parts = [
+    card(
+      'waiver',
+      'Fine waiver request',
+      el('p', {}, 'Ask the society to waive a fine; a manager approves or rejects it.'),
+      none,
+      form,
+    ),
+  ];
+  await fillFines();
+  return parts;
 }
 
 async function consent() {
