@@ -184,6 +184,24 @@ export interface AccountsOutput {
 }
 
 /**
+ * Unmapped bank lines of one age band.
+ */
+export interface AgeBand {
+  /**
+   * `0-7`, `8-30`, …, `91+`: days from the line's date to the books date.
+   */
+  age: string;
+  /**
+   * Σ their amounts (credits and debits alike).
+   */
+  amount: Money;
+  /**
+   * Unmapped lines.
+   */
+  lines: number;
+}
+
+/**
  * An alert rule that fired.
  */
 export interface Alert {
@@ -1863,6 +1881,86 @@ export interface Currency {
 }
 
 /**
+ * Every figure of the dashboard page.
+ */
+export interface Dashboard {
+  /**
+   * The books date.
+   */
+  as_of: IsoDate;
+  /**
+   * The daily checks' report (findings, alerts, summary).
+   */
+  checks: CheckReport;
+  /**
+   * Members per credit score, 5 stars first (every score listed).
+   */
+  credit_scores: Array<ScoreShare>;
+  /**
+   * The NPA meter.
+   */
+  npa: NpaMeter;
+  /**
+   * Overdue installments by member group × DPD band (cells with none left out), by group
+   * then band.
+   */
+  overdue_by_group: Array<GroupCell>;
+  /**
+   * Overdue installments by DPD band × month of due date (cells with none left out),
+   * by month then band.
+   */
+  overdue_heat_map: Array<HeatCell>;
+  /**
+   * PAR 1 and PAR at each bucket bound.
+   */
+  par: Array<ParLine>;
+  /**
+   * The portfolio report (collection efficiency by month, ageing, NPA classes).
+   */
+  portfolio: PortfolioReport;
+  /**
+   * Unmapped bank lines by age, youngest first (every band listed).
+   */
+  unmapped_by_age: Array<AgeBand>;
+}
+
+export interface DashboardInput {
+  books: Books;
+  options?: DashboardOptions;
+}
+
+/**
+ * The parameters of the dashboard.
+ *
+ * # Example
+ * ```
+ * let o: windeep_core::dashboard::DashboardOptions = serde_json::from_str(
+ *     r#"{"unmapped_ages": [3, 30], "groups": [{"member": "MEMB000001", "group": "Ward 4"}]}"#,
+ * ).unwrap();
+ * assert_eq!(o.portfolio.months, 6);
+ * ```
+ */
+export interface DashboardOptions {
+  /**
+   * The daily checks' alert thresholds.
+   */
+  alerts?: AlertConfig;
+  /**
+   * Members' groups; a member not listed is in the group `ungrouped`.
+   */
+  groups?: Array<MemberGroup>;
+  /**
+   * The portfolio report's parameters (months of the series, DPD buckets, policy).
+   */
+  portfolio?: PortfolioOptions;
+  /**
+   * Upper bounds of the age bands of unmapped bank lines, days, strictly increasing
+   * (default 7, 30, 90: bands `0-7`, `8-30`, `31-90`, `91+`).
+   */
+  unmapped_ages?: Array<number>;
+}
+
+/**
  * A fixed due day as written: a day number or the word `"last"`.
  */
 export type Day = number | string;
@@ -3020,6 +3118,29 @@ export interface GuaranteedLoan {
    * The loan.
    */
   loan_id: string;
+ * Overdue installments of one member group and one DPD band.
+ */
+export interface GroupCell {
+  /**
+   * The loan's DPD bucket.
+   */
+  band: string;
+  /**
+   * The group (`ungrouped` for members without one).
+   */
+  group: string;
+  /**
+   * Installments past due with something unpaid.
+   */
+  installments: number;
+  /**
+   * Overdue loans.
+   */
+  loans: number;
+  /**
+   * Their unpaid principal and interest.
+   */
+  unpaid: Money;
 }
 
 /**
@@ -3158,6 +3279,25 @@ export interface HeaderPair {
    * The stored value as text (money at 2 places, dates `YYYY-MM-DD`), null when absent.
    */
   stored: string | null;
+ * Overdue installments of one DPD band and one month of due date.
+ */
+export interface HeatCell {
+  /**
+   * The loan's DPD bucket (`1-30`, `31-60`, …: the portfolio report's bucket names).
+   */
+  band: string;
+  /**
+   * The month the installments fell due.
+   */
+  due_month: Month;
+  /**
+   * Installments past due with something unpaid.
+   */
+  installments: number;
+  /**
+   * Their unpaid principal and interest.
+   */
+  unpaid: Money;
 }
 
 export interface IgnoreRequest {
@@ -5059,6 +5199,21 @@ export interface MemberFacts {
 }
 
 /**
+ * A member's group (a village, a self-help group, a branch: whatever the society groups its
+ * members by).
+ */
+export interface MemberGroup {
+  /**
+   * The group's name (not empty).
+   */
+  group: string;
+  /**
+   * The member.
+   */
+  member: string;
+}
+
+/**
  * A member's ledger over a period.
  */
 export interface MemberLedger {
@@ -5280,6 +5435,37 @@ export interface NpaFigures {
 }
 
 /**
+ * The NPA meter.
+ */
+export interface NpaMeter {
+  /**
+   * NPA outstanding ÷ portfolio × 100.
+   */
+  gross_npa_ratio: DecimalString | null;
+  /**
+   * NPA loans.
+   */
+  loans: number;
+  /**
+   * (NPA outstanding − provision) ÷ (portfolio − provision) × 100.
+   */
+  net_npa_ratio: DecimalString | null;
+  /**
+   * Their outstanding principal.
+   */
+  outstanding_principal: Money;
+  /**
+   * Provision held against them.
+   */
+  provision: Money;
+  /**
+   * Provision held against NPA loans ÷ their outstanding principal × 100 (2 decimals,
+   * half-up); null when no loan is NPA.
+   */
+  provision_coverage: DecimalString | null;
+}
+
+/**
  * A period during which a loan is non-performing (from the classification): NPA from the
  * day-end of `from` until the day-end of `to` (still NPA when `to` is null).
  *
@@ -5399,6 +5585,33 @@ export interface Par {
   outstanding_principal: Money;
   /**
    * As a percentage of the whole portfolio (2 decimals, half-up); null for no portfolio.
+   */
+  ratio: DecimalString | null;
+}
+
+/**
+ * Portfolio at risk: loans more than `more_than_days` past due.
+ */
+export interface ParLine {
+  /**
+   * Loans counted.
+   */
+  loans: number;
+  /**
+   * The loans counted are more than this many days past due.
+   */
+  more_than_days: number;
+  /**
+   * `PAR 1`, `PAR 30`, …: PAR 1 counts loans with any day past due (more than 0 days),
+   * PAR n for every other bucket bound n counts loans more than n days past due.
+   */
+  name: string;
+  /**
+   * Their outstanding principal.
+   */
+  outstanding_principal: Money;
+  /**
+   * As a percentage of the portfolio (2 decimals, half-up); null for no portfolio.
    */
   ratio: DecimalString | null;
 }
@@ -6955,6 +7168,24 @@ export interface ScheduleRow {
 }
 
 /**
+ * Members with one credit score.
+ */
+export interface ScoreShare {
+  /**
+   * Members with it.
+   */
+  members: number;
+  /**
+   * The rating of those stars.
+   */
+  rating: Rating;
+  /**
+   * Stars, 5 (best) to 1.
+   */
+  stars: number;
+}
+
+/**
  * How grave a violation is.
  */
 export type Severity = "critical" | "warning";
@@ -7601,6 +7832,7 @@ export interface OperationInputs {
   bank_unmap: BankUnmapInput;
   check_books: CheckBooksInput;
   classify: ClassifyInput;
+  dashboard: DashboardInput;
   distribute_bonus: DistributeBonusInput;
   foreclosure_quote: ForeclosureQuoteInput;
   general_ledger: GeneralLedgerInput;
@@ -7642,6 +7874,7 @@ export interface OperationOutputs {
   bank_unmap: BankUnmapOutput;
   check_books: CheckBooksOutput;
   classify: ClassifyOutput;
+  dashboard: DashboardOutput;
   distribute_bonus: DistributeBonusOutput;
   foreclosure_quote: ForeclosureQuoteOutput;
   general_ledger: GeneralLedgerOutput;
@@ -7779,6 +8012,11 @@ export type CheckBooksOutput = CheckReport;
  * Output of `classify`.
  */
 export type ClassifyOutput = Classification;
+
+/**
+ * Output of `dashboard`.
+ */
+export type DashboardOutput = Dashboard;
 
 /**
  * Input of `distribute_bonus`.
@@ -8170,6 +8408,12 @@ export declare function classify(input: ClassifyInput): ClassifyOutput;
  * `classify` on the thread pool: Asset classification (standard, SMA, NPA bands) of loans on a date.
  */
 export declare function classifyAsync(input: ClassifyInput): Promise<ClassifyOutput>;
+/**
+ * The manager's dashboard: efficiency, NPA meter, PAR, overdue heat map, scores, unmapped lines, checks.
+ *
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_EMI_ROUNDS_TO_ZERO`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_BLANK_IDENTIFIER`, `E_INVALID_REVERSAL`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_PERCENT_OUT_OF_RANGE`, `E_TOPUP_NOT_ELIGIBLE`, `E_RESTRUCTURE_REQUIRED`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_UNBALANCED_ENTRY`, `E_UNKNOWN_ACCOUNT`, `E_PERIOD_CLOSED`, `E_INSUFFICIENT_BALANCE`, `E_INPUT_TOO_LARGE`
+ */
+export declare function dashboard(input: DashboardInput): DashboardOutput;
 /**
  * Shares a bonus pool among members.
  *

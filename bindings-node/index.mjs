@@ -35,6 +35,7 @@ export const {
   checkBooksAsync,
   classify,
   classifyAsync,
+  dashboard,
   distributeBonus,
   foreclosureQuote,
   generalLedger,

@@ -566,6 +566,7 @@ def test_call_errors() -> None:
         "provisions",
         "portfolio_report",
         "check_books",
+        "dashboard",
     )
     with pytest.raises(windeep.UnknownOperationError) as info:
         windeep.call("nope", {})

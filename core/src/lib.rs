@@ -44,6 +44,7 @@ pub mod bank_reconciliation;
 pub mod books;
 pub mod calendar;
 pub mod classification;
+pub mod dashboard;
 mod decimal;
 pub mod dpd;
 mod envelope;

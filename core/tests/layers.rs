@@ -36,6 +36,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("bank", 3),
     ("classification", 4),
     ("portfolio", 4),
+    ("dashboard", 4),
     ("provisioning", 4),
     ("reconcile", 4),
     ("audit", 4),

@@ -45,6 +45,7 @@ use windeep_core::bank::{
 #[cfg(feature = "bank")]
 use windeep_core::bank::{MappingOutcome, Reconciliation};
 use windeep_core::books::{GuarantorExposure, guarantor_exposure};
+use windeep_core::dashboard::{Dashboard, DashboardOptions, dashboard};
 use windeep_core::wire::error_from_serde;
 use windeep_core::{CoreError, Result};
 use windeep_core::{Currency, Money};
@@ -674,6 +675,14 @@ struct CheckInput {
     alerts: AlertConfig,
 }
 
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct DashboardInput {
+    books: Books,
+    #[serde(default)]
+    options: DashboardOptions,
+}
+
 /// The `postings` operation's output.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct PostingsReport {
@@ -972,6 +981,9 @@ operations! {
     check_books ("books") "The reconciliation checks and alerts over a books snapshot.":
         CheckInput => CheckReport, errors [INPUT, TERMS, EVENTS, BOOKS],
         |i| check_books(&i.books, &i.alerts);
+    dashboard ("books") "The manager's dashboard: efficiency, NPA meter, PAR, overdue heat map, scores, unmapped lines, checks.":
+        DashboardInput => Dashboard, errors [INPUT, TERMS, EVENTS, BOOKS, POLICY],
+        |i| dashboard(&i.books, &i.options);
 }
 
 /// [`call`] returning compact JSON text, or the error as `{"code": …, "message": …}` text.

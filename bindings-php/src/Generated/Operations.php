@@ -28,6 +28,7 @@ trait Operations
         'bank_unmap',
         'check_books',
         'classify',
+        'dashboard',
         'distribute_bonus',
         'foreclosure_quote',
         'general_ledger',
@@ -2407,6 +2408,575 @@ trait Operations
     {
         /** @psalm-suppress MixedReturnTypeCoercion */
         return $this->call('classify', $input);
+    }
+
+    /**
+     * The manager's dashboard: efficiency, NPA meter, PAR, overdue heat map, scores, unmapped lines, checks.
+     *
+     * Runs `dashboard` through the C ABI.
+     *
+     * @param array{
+     *     books: array{
+     *         as_of: string,
+     *         audit_log?: list<array{
+     *             action?: string|null,
+     *             entity: string,
+     *             id: string
+     *         }>|null,
+     *         bank_transactions?: list<array{
+     *             amount: numeric-string,
+     *             bank_account?: string,
+     *             date: string,
+     *             direction: 'credit'|'debit',
+     *             id: string,
+     *             mapped_amount?: numeric-string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
+     *             utr?: string|null
+     *         }>,
+     *         config?: array{
+     *             accounts?: array<string, string>,
+     *             basis?: 'cash'|'accrual',
+     *             chart?: list<array{
+     *                 code: string,
+     *                 group?: bool,
+     *                 kind: 'asset'|'liability'|'equity'|'income'|'expense',
+     *                 name: string,
+     *                 parent?: string|null
+     *             }>|null,
+     *             loan_funds?: 'bank'|'cash',
+     *             npa_after_days?: int|null
+     *         },
+     *         currency?: array{
+     *             code: string,
+     *             minor_units: int
+     *         },
+     *         fine_rules?: list<array{
+     *             applies_to: 'loan'|'savings',
+     *             cap?: numeric-string|null,
+     *             effective_from?: string|null,
+     *             effective_to?: string|null,
+     *             formula: array{
+     *                 amount: numeric-string,
+     *                 kind: 'fixed'
+     *             }|array{
+     *                 initial?: numeric-string,
+     *                 kind: 'per_day',
+     *                 per_day: numeric-string
+     *             }|array{
+     *                 kind: 'percentage',
+     *                 percent: numeric-string,
+     *                 recur_every_days?: int|null
+     *             }|array{
+     *                 kind: 'slab',
+     *                 slabs: list<array{
+     *                     amount: numeric-string,
+     *                     from_days: int,
+     *                     to_days?: int|null
+     *                 }>
+     *             },
+     *             grace_days?: int,
+     *             id: int,
+     *             max_days?: int|null,
+     *             min_days?: int,
+     *             product?: string|null
+     *         }>,
+     *         journal?: list<array{
+     *             date: string,
+     *             id: string,
+     *             lines: list<array{
+     *                 account: string,
+     *                 credit?: numeric-string|null,
+     *                 debit?: numeric-string|null
+     *             }>,
+     *             member?: string|null,
+     *             narration?: string|null
+     *         }>,
+     *         loans?: list<array{
+     *             cached?: array{
+     *                 fines_due?: numeric-string|null,
+     *                 interest_due?: numeric-string|null,
+     *                 outstanding_principal?: numeric-string|null,
+     *                 status?: string|null
+     *             }|null,
+     *             events: list<array{
+     *                 body: array{
+     *                     guarantors?: list<string>,
+     *                     loan_id: string,
+     *                     policy?: array{
+     *                         allocation?: array{
+     *                             excess?: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *                             preset?: 'default'|'vertical'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *                         },
+     *                         floating?: bool,
+     *                         foreclosure?: array{
+     *                             pct?: numeric-string|null,
+     *                             rule: string
+     *                         },
+     *                         interest_only_mode?: 'append_installment'|'reamortise',
+     *                         max_interest_only?: int,
+     *                         max_skips?: int,
+     *                         min_part_payment?: numeric-string,
+     *                         npa_after_days?: int,
+     *                         prepayment_charge_pct?: numeric-string,
+     *                         restructure_observation_months?: int,
+     *                         skip_mode?: 'extend_tenure'|'capitalise_reamortise',
+     *                         topup_max_overdue?: int,
+     *                         topup_min_emis_paid?: int
+     *                     },
+     *                     terms: array{
+     *                         annual_rate: numeric-string,
+     *                         apr?: bool,
+     *                         apr_decimals?: int,
+     *                         broken_period?: 'none'|'add_to_first'|'amortize'|'deduct_upfront'|'pro_rata',
+     *                         currency?: array{
+     *                             code: string,
+     *                             minor_units: int
+     *                         },
+     *                         disbursed_on: string,
+     *                         emi_rounding?: array{
+     *                             increment: numeric-string,
+     *                             mode: 'half_up'|'half_even'|'up'|'down'
+     *                         }|null,
+     *                         first_due_on: string,
+     *                         fixed_due_day?: int|string|null,
+     *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
+     *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
+     *                         interest_grace?: int,
+     *                         method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
+     *                         policy?: array{
+     *                             level_emi?: 'actual_periods'|'nominal_rate',
+     *                             max_annual_rate?: numeric-string,
+     *                             max_first_due_gap_days?: int,
+     *                             max_tenure?: int,
+     *                             min_first_due_gap_days?: int
+     *                         },
+     *                         principal: numeric-string,
+     *                         principal_grace?: int,
+     *                         processing_fee?: array{
+     *                             kind: 'percentage',
+     *                             value: numeric-string
+     *                         }|array{
+     *                             kind: 'fixed',
+     *                             value: numeric-string
+     *                         }|null,
+     *                         rounding?: array{
+     *                             increment: numeric-string,
+     *                             mode: 'half_up'|'half_even'|'up'|'down'
+     *                         }|null,
+     *                         tenure: int
+     *                     },
+     *                     type: 'disbursed'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     bank_transaction?: string|null,
+     *                     installment?: int|null,
+     *                     payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *                     type: 'payment_received'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     installment: int,
+     *                     occurrence?: int,
+     *                     rule_id: string,
+     *                     type: 'fine_levied'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     installment: int,
+     *                     occurrence?: int,
+     *                     reason: string,
+     *                     rule_id: string,
+     *                     type: 'fine_waived'
+     *                 }|array{
+     *                     installment: int,
+     *                     mode?: 'extend_tenure'|'capitalise_reamortise'|null,
+     *                     restructure?: string|null,
+     *                     type: 'installment_skipped'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     bank_transaction?: string|null,
+     *                     installment: int,
+     *                     payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *                     restructure?: string|null,
+     *                     type: 'interest_only_payment'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     bank_transaction?: string|null,
+     *                     mode: 'reduce_emi'|'reduce_tenure',
+     *                     payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *                     type: 'part_payment'
+     *                 }|array{
+     *                     event_id: string,
+     *                     reason: string,
+     *                     type: 'payment_reversed'
+     *                 }|array{
+     *                     annual_rate: numeric-string,
+     *                     mode: 'keep_emi'|'keep_tenure',
+     *                     type: 'rate_changed'
+     *                 }|array{
+     *                     emi?: numeric-string|null,
+     *                     restructure?: string|null,
+     *                     tenure?: int|null,
+     *                     type: 'rescheduled'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     bank_transaction?: string|null,
+     *                     payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *                     type: 'foreclosed'
+     *                 }|array{
+     *                     new_loan_id: string,
+     *                     restructure?: string|null,
+     *                     type: 'topped_up'
+     *                 }|array{
+     *                     reason: string,
+     *                     type: 'written_off'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     type: 'credit_applied'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     reason: string,
+     *                     type: 'credit_refunded'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     reason: string,
+     *                     type: 'settled'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     component: 'interest'|'principal'|'fine',
+     *                     installment: int,
+     *                     reason: string,
+     *                     type: 'waiver'
+     *                 },
+     *                 hash?: string|null,
+     *                 id: string,
+     *                 idempotency_key: string,
+     *                 prev_hash?: string|null,
+     *                 sequence: int,
+     *                 value_date: string
+     *             }>,
+     *             member: string,
+     *             npa?: list<array{
+     *                 from: string,
+     *                 to?: string|null
+     *             }>,
+     *             security_value?: numeric-string|null
+     *         }>,
+     *         members?: list<string>|null,
+     *         periods?: list<array{
+     *             closed?: bool,
+     *             code: string,
+     *             end: string,
+     *             start: string
+     *         }>,
+     *         provisions?: list<array{
+     *             as_of: string,
+     *             held: numeric-string,
+     *             loan_id: string
+     *         }>,
+     *         savings?: list<array{
+     *             account_id: string,
+     *             cached_balance?: numeric-string|null,
+     *             currency?: array{
+     *                 code: string,
+     *                 minor_units: int
+     *             },
+     *             events?: list<array{
+     *                 body: array{
+     *                     amount: numeric-string,
+     *                     mode?: 'bank'|'cash'|'transfer',
+     *                     month?: string|null,
+     *                     type: 'deposit'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     mode?: 'bank'|'cash'|'transfer',
+     *                     type: 'withdrawal'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     period: string,
+     *                     type: 'interest_credited'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     bonus_id: string,
+     *                     type: 'bonus_credited'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     month: string,
+     *                     occurrence?: int,
+     *                     rule_id: int,
+     *                     type: 'fine_levied'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     mode?: 'bank'|'cash'|'transfer',
+     *                     type: 'fine_paid'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     month: string,
+     *                     occurrence?: int,
+     *                     reason: string,
+     *                     rule_id: int,
+     *                     type: 'fine_waived'
+     *                 }|array{
+     *                     event_id: string,
+     *                     reason: string,
+     *                     type: 'reversed'
+     *                 },
+     *                 id: string,
+     *                 idempotency_key: string,
+     *                 sequence: int,
+     *                 value_date: string
+     *             }>,
+     *             member: string,
+     *             opened_on: string,
+     *             scheme: array{
+     *                 annual_rate?: numeric-string,
+     *                 credit_frequency?: 'monthly'|'quarterly',
+     *                 due_day?: int,
+     *                 duration_months?: int|null,
+     *                 fine_rules?: list<array{
+     *                     applies_to: 'loan'|'savings',
+     *                     cap?: numeric-string|null,
+     *                     effective_from?: string|null,
+     *                     effective_to?: string|null,
+     *                     formula: array{
+     *                         amount: numeric-string,
+     *                         kind: 'fixed'
+     *                     }|array{
+     *                         initial?: numeric-string,
+     *                         kind: 'per_day',
+     *                         per_day: numeric-string
+     *                     }|array{
+     *                         kind: 'percentage',
+     *                         percent: numeric-string,
+     *                         recur_every_days?: int|null
+     *                     }|array{
+     *                         kind: 'slab',
+     *                         slabs: list<array{
+     *                             amount: numeric-string,
+     *                             from_days: int,
+     *                             to_days?: int|null
+     *                         }>
+     *                     },
+     *                     grace_days?: int,
+     *                     id: int,
+     *                     max_days?: int|null,
+     *                     min_days?: int,
+     *                     product?: string|null
+     *                 }>,
+     *                 interest_basis?: 'daily_product'|'closing_balance'|'minimum_balance',
+     *                 monthly_amount: numeric-string,
+     *                 rounding?: array{
+     *                     increment: numeric-string,
+     *                     mode: 'half_up'|'half_even'|'up'|'down'
+     *                 }|null
+     *             }
+     *         }>,
+     *         stored_journal?: list<array{
+     *             account?: string|null,
+     *             date: string,
+     *             event_id?: string|null,
+     *             id: string,
+     *             kind?: string|null,
+     *             lines: list<array{
+     *                 account: string,
+     *                 credit?: numeric-string,
+     *                 debit?: numeric-string,
+     *                 role?: string|null
+     *             }>,
+     *             member?: string|null,
+     *             narration?: string|null,
+     *             replaces?: string|null,
+     *             reverses?: string|null
+     *         }>|null,
+     *         stored_member_ledger?: list<array{
+     *             balance: numeric-string,
+     *             credit?: numeric-string,
+     *             date: string,
+     *             debit?: numeric-string,
+     *             id: string,
+     *             member: string
+     *         }>|null
+     *     },
+     *     options?: array{
+     *         alerts?: array{
+     *             negative_balance_max_count?: int,
+     *             npa_after_days?: int,
+     *             trial_balance_tolerance?: numeric-string,
+     *             unmapped_max_count?: int,
+     *             unmapped_older_than_days?: int
+     *         },
+     *         groups?: list<array{
+     *             group: string,
+     *             member: string
+     *         }>,
+     *         portfolio?: array{
+     *             buckets?: list<int>,
+     *             loss?: list<string>,
+     *             months?: int,
+     *             policy?: array{
+     *                 loss_provision_pct?: numeric-string,
+     *                 npa_after_days?: int,
+     *                 npa_bands?: list<array{
+     *                     class: 'standard'|'sub_standard'|'doubtful_1'|'doubtful_2'|'doubtful_3'|'loss',
+     *                     from_months: int,
+     *                     provision_pct: numeric-string
+     *                 }>,
+     *                 sma_0_max?: int,
+     *                 sma_1_max?: int,
+     *                 standard_provision_pct?: numeric-string,
+     *                 unsecured_doubtful_provision_pct?: numeric-string
+     *             },
+     *             previous?: list<array{
+     *                 member: string,
+     *                 npa_since?: string|null
+     *             }>
+     *         },
+     *         unmapped_ages?: list<int>
+     *     }
+     * }|object|string $input JSON text or an object where the input needs {}
+     * @return array{
+     *     as_of: string,
+     *     checks: array{
+     *         alerts: list<array{
+     *             items: list<string>,
+     *             rule: string,
+     *             threshold: string,
+     *             value: string
+     *         }>,
+     *         as_of: string,
+     *         checks: list<string>,
+     *         credit_scores: list<array{
+     *             late_installments: int,
+     *             member: string,
+     *             rating: 'excellent'|'good'|'average'|'poor'|'bad',
+     *             stars: int
+     *         }>,
+     *         ok: bool,
+     *         risk_bands: list<array{
+     *             band: 'npa'|'high'|'moderate'|'early',
+     *             loan_ids: list<string>,
+     *             loans: int,
+     *             overdue: numeric-string
+     *         }>,
+     *         summary: array{
+     *             active_loans: int,
+     *             active_members: int,
+     *             journal_entries: int,
+     *             outstanding_principal: numeric-string,
+     *             overdue_amount: numeric-string,
+     *             overdue_loans: int,
+     *             pending_fine_amount: numeric-string,
+     *             pending_fines: int,
+     *             savings_balance: numeric-string,
+     *             unmapped_amount: numeric-string,
+     *             unmapped_transactions: int
+     *         },
+     *         unmapped_ageing: list<array{
+     *             count: int,
+     *             credits: numeric-string,
+     *             date: string,
+     *             debits: numeric-string
+     *         }>,
+     *         violations: list<array{
+     *             amounts: array<string, numeric-string>,
+     *             check: string,
+     *             ids: list<string>,
+     *             severity: 'critical'|'warning'
+     *         }>
+     *     },
+     *     credit_scores: list<array{
+     *         members: int,
+     *         rating: 'excellent'|'good'|'average'|'poor'|'bad',
+     *         stars: int
+     *     }>,
+     *     npa: array{
+     *         gross_npa_ratio: numeric-string|null,
+     *         loans: int,
+     *         net_npa_ratio: numeric-string|null,
+     *         outstanding_principal: numeric-string,
+     *         provision: numeric-string,
+     *         provision_coverage: numeric-string|null
+     *     },
+     *     overdue_by_group: list<array{
+     *         band: string,
+     *         group: string,
+     *         installments: int,
+     *         loans: int,
+     *         unpaid: numeric-string
+     *     }>,
+     *     overdue_heat_map: list<array{
+     *         band: string,
+     *         due_month: string,
+     *         installments: int,
+     *         unpaid: numeric-string
+     *     }>,
+     *     par: list<array{
+     *         loans: int,
+     *         more_than_days: int,
+     *         name: string,
+     *         outstanding_principal: numeric-string,
+     *         ratio: numeric-string|null
+     *     }>,
+     *     portfolio: array{
+     *         ageing: list<array{
+     *             bucket: string,
+     *             loans: int,
+     *             outstanding_principal: numeric-string,
+     *             overdue: numeric-string
+     *         }>,
+     *         as_of: string,
+     *         asset_classes: list<array{
+     *             asset_class: 'standard'|'sub_standard'|'doubtful_1'|'doubtful_2'|'doubtful_3'|'loss',
+     *             loans: int,
+     *             outstanding_principal: numeric-string,
+     *             share: numeric-string|null
+     *         }>,
+     *         collection_efficiency: list<array{
+     *             arrears_opening: numeric-string,
+     *             collected_advance: numeric-string,
+     *             collected_arrears: numeric-string,
+     *             collected_current: numeric-string,
+     *             current_efficiency: numeric-string|null,
+     *             demand: numeric-string,
+     *             month: string,
+     *             overall_efficiency: numeric-string|null,
+     *             through: string
+     *         }>,
+     *         loans: int,
+     *         npa: array{
+     *             gross_npa_ratio: numeric-string|null,
+     *             loans: int,
+     *             net_npa_ratio: numeric-string|null,
+     *             outstanding_principal: numeric-string,
+     *             provision: numeric-string
+     *         },
+     *         outstanding_principal: numeric-string,
+     *         overdue_by_bucket: list<array{
+     *             buckets: list<array{
+     *                 bucket: string,
+     *                 loans: int,
+     *                 outstanding_principal: numeric-string,
+     *                 overdue: numeric-string
+     *             }>,
+     *             month: string,
+     *             on: string
+     *         }>,
+     *         par: list<array{
+     *             days: int,
+     *             outstanding_principal: numeric-string,
+     *             ratio: numeric-string|null
+     *         }>
+     *     },
+     *     unmapped_by_age: list<array{
+     *         age: string,
+     *         amount: numeric-string,
+     *         lines: int
+     *     }>
+     * }
+     * @throws \Windeep\WindeepException E_INVALID_INPUT, E_INVALID_AMOUNT, E_AMOUNT_SCALE, E_AMOUNT_OUT_OF_RANGE, E_NON_POSITIVE_PRINCIPAL, E_INVALID_RATE, E_NEGATIVE_RATE, E_RATE_EXCEEDS_CAP, E_INVALID_DATE, E_INVALID_CURRENCY, E_INVALID_ROUNDING, E_INVALID_POLICY, E_INVALID_TENURE, E_TENURE_EXCEEDS_POLICY, E_INVALID_GRACE, E_INVALID_FIXED_DUE_DAY, E_FIRST_DUE_NOT_AFTER_DISBURSEMENT, E_FIRST_DUE_GAP_OUT_OF_POLICY, E_INVALID_FEE, E_EMI_BELOW_INTEREST, E_EMI_ROUNDING_OVERPAYS, E_EMI_ROUNDS_TO_ZERO, E_NEGATIVE_INTEREST, E_NET_DISBURSEMENT_NOT_POSITIVE, E_DATE_OUT_OF_RANGE, E_OVERFLOW, E_UNKNOWN_INSTALLMENT, E_IDEMPOTENCY_CONFLICT, E_BLANK_IDENTIFIER, E_INVALID_REVERSAL, E_INVALID_EVENT, E_UNKNOWN_EVENT, E_LOAN_CLOSED, E_NOT_ELIGIBLE, E_RESTRUCTURE_LIMIT, E_PERCENT_OUT_OF_RANGE, E_TOPUP_NOT_ELIGIBLE, E_RESTRUCTURE_REQUIRED, E_ARREARS_OUTSTANDING, E_PART_PAYMENT_AMOUNT, E_NEGATIVE_AMORTISATION, E_FORECLOSURE_AMOUNT, E_UNBALANCED_ENTRY, E_UNKNOWN_ACCOUNT, E_PERIOD_CLOSED, E_INSUFFICIENT_BALANCE, E_INPUT_TOO_LARGE
+     */
+    public function dashboard(array|object|string $input): array
+    {
+        /** @psalm-suppress MixedReturnTypeCoercion */
+        return $this->call('dashboard', $input);
     }
 
     /**

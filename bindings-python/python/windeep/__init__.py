@@ -165,6 +165,7 @@ from windeep._operations import (
     provisions,
     portfolio_report,
     check_books,
+    dashboard,
 )
 from windeep.audit import (
     AuditResult,
@@ -216,6 +217,7 @@ __all__ = [
     "provisions",
     "portfolio_report",
     "check_books",
+    "dashboard",
     "Schedule",
     "Installment",
     "Totals",

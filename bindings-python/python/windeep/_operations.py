@@ -64,6 +64,7 @@ __all__ = [
     "provisions",
     "portfolio_report",
     "check_books",
+    "dashboard",
 ]
 
 #: Most items of a list shown in an HTML table before the rest is summarised.
@@ -1207,6 +1208,22 @@ def check_books(*, books: Mapping[str, Any], alerts: Mapping[str, Any] | None = 
     """
     return _run("check_books", {"books": books, "alerts": alerts})
 
+
+def dashboard(*, books: Mapping[str, Any], options: Mapping[str, Any] | None = None) -> Result:
+    """Every figure of the manager's dashboard from a books snapshot.
+
+    Runs the core's ``dashboard`` operation (see ``docs/books.md``): collection efficiency,
+    the NPA meter with provision coverage, PAR 1/30/60/90, overdue installments by DPD band x
+    due month and by member group, the credit-score distribution, unmapped bank lines by age
+    and the daily checks. An argument left as ``None`` is left out of the input, so the core's
+    default applies.
+
+    Args:
+        books: the books snapshot.
+        options: the portfolio options, alert thresholds, member groups and age bands.
+    """
+    return _run("dashboard", {"books": books, "options": options})
+
 #: The Python function of every operation in :data:`windeep.OPERATIONS`, by name. ``schedule``
 #: returns a :class:`windeep.Schedule`; every other function a :class:`Result`.
 OPERATION_FUNCTIONS: Mapping[str, Callable[..., Any]] = MappingProxyType({
@@ -1247,4 +1264,5 @@ OPERATION_FUNCTIONS: Mapping[str, Callable[..., Any]] = MappingProxyType({
     "provisions": provisions,
     "portfolio_report": portfolio_report,
     "check_books": check_books,
+    "dashboard": dashboard,
 })

@@ -19,6 +19,7 @@ pub mod history;
 pub mod openapi;
 pub mod pdf;
 pub mod portal;
+pub mod pages;
 pub mod routes;
 pub mod store;
 pub mod worker;
@@ -177,6 +178,7 @@ pub fn router(state: AppState) -> Router {
         .route("/members", post(r::post_member).get(r::search_members))
         .route("/members/{id}", get(r::get_member))
         .route("/members/{id}/ledger", get(r::get_member_ledger))
+        .route("/members/{id}/accounts", get(pages::member_accounts))
         .route("/products", post(r::post_product).get(r::get_products))
         .route("/applications", post(r::post_application))
         .route("/applications/{id}", get(r::get_application))
@@ -228,6 +230,7 @@ pub fn router(state: AppState) -> Router {
             "/applications/{id}/guarantor-consents",
             post(portal::post_consent),
         )
+        .fallback(pages::fallback)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(json_errors))
         .layer(middleware::from_fn(request_span))

@@ -104,6 +104,17 @@ fn routes() -> Vec<Route> {
             public: false,
         },
         Route {
+            method: "get",
+            path: "/members/{id}/accounts",
+            summary: "The member's loan and savings account ids.",
+            request: None,
+            response: obj(
+                json!({"member_id": {"type": "string"}, "loans": {"type": "array", "items": {"type": "string"}}, "savings": {"type": "array", "items": {"type": "string"}}}),
+                &["member_id", "loans", "savings"],
+            ),
+            public: false,
+        },
+        Route {
             method: "post",
             path: "/products",
             summary: "Creates a product: approval bounds and fine rules.",
@@ -344,7 +355,7 @@ fn routes() -> Vec<Route> {
         Route {
             method: "get",
             path: "/reports/{name}",
-            summary: "trial-balance, profit-and-loss, balance-sheet, classification, portfolio, checks, postings.",
+            summary: "trial-balance, profit-and-loss, balance-sheet, classification, portfolio, checks, postings, dashboard.",
             request: None,
             response: any_obj(),
             public: false,

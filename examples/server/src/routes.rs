@@ -1571,7 +1571,7 @@ fn book_loans(books: &str) -> ApiResult<String> {
 }
 
 /// `GET /reports/{name}?as_of=`: `trial-balance`, `profit-and-loss`, `balance-sheet`,
-/// `classification`, `portfolio`, `checks`, `postings`.
+/// `classification`, `portfolio`, `checks`, `postings`, `dashboard`.
 pub async fn get_report(
     State(state): State<AppState>,
     who: Principal,
@@ -1606,6 +1606,7 @@ pub async fn get_report(
             )?
         }
         "postings" => op("postings", &format!(r#"{{"books":{books}}}"#))?,
+        "dashboard" => crate::pages::dashboard(&state, &books).await?,
         "checks" => op("check_books", &format!(r#"{{"books":{books}}}"#))?,
         "classification" => op(
             "classify",

@@ -36,6 +36,8 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<Value>, &'static str)> {
         ("GET", "/members/MEMB000002", None, "SMAV"),
         ("GET", "/members/MEMB000001/ledger", None, "SMAVB"),
         ("GET", "/members/MEMB000002/ledger", None, "SMAV"),
+        ("GET", "/members/MEMB000001/accounts", None, "SMAVB"),
+        ("GET", "/members/MEMB000002/accounts", None, "SMAV"),
         ("POST", "/applications", Some(app), "SM"),
         ("GET", "/applications/APP-0001", None, "SMAVB"),
         (
@@ -168,6 +170,7 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<Value>, &'static str)> {
         ),
         ("GET", "/reports/trial-balance", None, "SMAV"),
         ("GET", "/reports/portfolio", None, "SMAV"),
+        ("GET", "/reports/dashboard?as_of=2026-09-30", None, "SMAV"),
         ("GET", "/outbox", None, "SM"),
         ("GET", "/audit", None, "SM"),
         ("GET", "/audit/verify", None, "SM"),
