@@ -5441,7 +5441,7 @@ export interface NpaFigures {
 }
 
 /**
- * The NPA meter.
+ * The NPA meter: the portfolio report's NPA figures and the provision coverage.
  */
 export interface NpaMeter {
   /**

@@ -18,7 +18,10 @@ use crate::classification::percent;
 use crate::error::{CoreError, Result};
 use crate::money::Money;
 use crate::month::Month;
-use crate::portfolio::{PortfolioOptions, PortfolioReport, portfolio_report};
+use crate::portfolio::{
+    NpaFigures, PortfolioOptions, PortfolioReport, at_risk, band_of, bounds_increasing, day_bands,
+    portfolio_report,
+};
 use crate::reconcile::{AlertConfig, CheckReport, Rating, check_books};
 
 /// A member's group (a village, a self-help group, a branch: whatever the society groups its
@@ -93,24 +96,14 @@ pub struct ParLine {
     pub ratio: Option<String>,
 }
 
-/// The NPA meter.
+/// The NPA meter: the portfolio report's NPA figures and the provision coverage.
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NpaMeter {
-    /// NPA outstanding ÷ portfolio × 100.
-    #[serde(serialize_with = "crate::money::serialize_decimal_text_opt")]
-    #[cfg_attr(
-        feature = "schemars",
-        schemars(with = "crate::wire::schema::OptDecimalText")
-    )]
-    pub gross_npa_ratio: Option<String>,
-    /// (NPA outstanding − provision) ÷ (portfolio − provision) × 100.
-    #[serde(serialize_with = "crate::money::serialize_decimal_text_opt")]
-    #[cfg_attr(
-        feature = "schemars",
-        schemars(with = "crate::wire::schema::OptDecimalText")
-    )]
-    pub net_npa_ratio: Option<String>,
+    /// The portfolio report's NPA figures (loans, outstanding principal, provision, gross and
+    /// net NPA ratios), as fields of the meter itself.
+    #[serde(flatten)]
+    pub figures: NpaFigures,
     /// Provision held against NPA loans ÷ their outstanding principal × 100 (2 decimals,
     /// half-up); null when no loan is NPA.
     #[serde(serialize_with = "crate::money::serialize_decimal_text_opt")]
@@ -119,12 +112,6 @@ pub struct NpaMeter {
         schemars(with = "crate::wire::schema::OptDecimalText")
     )]
     pub provision_coverage: Option<String>,
-    /// NPA loans.
-    pub loans: usize,
-    /// Their outstanding principal.
-    pub outstanding_principal: Money,
-    /// Provision held against them.
-    pub provision: Money,
 }
 
 /// Overdue installments of one DPD band and one month of due date.
@@ -208,23 +195,6 @@ pub struct Dashboard {
     pub checks: CheckReport,
 }
 
-fn increasing(bounds: &[u32]) -> bool {
-    !bounds.is_empty()
-        && bounds.first() != Some(&0)
-        && bounds.windows(2).all(|w| w.first() < w.last())
-}
-
-fn bands(bounds: &[u32]) -> Vec<(String, i64, i64)> {
-    let mut out = Vec::new();
-    let mut lo = 1_i64;
-    for &b in bounds {
-        out.push((format!("{lo}-{b}"), lo, i64::from(b)));
-        lo = i64::from(b) + 1;
-    }
-    out.push((format!("{lo}+"), lo, i64::MAX));
-    out
-}
-
 /// The dashboard of a books snapshot (the `dashboard` operation).
 ///
 /// # Errors
@@ -241,7 +211,7 @@ fn bands(bounds: &[u32]) -> Vec<(String, i64, i64)> {
 /// assert_eq!(d.unmapped_by_age[0].age, "0-7");
 /// ```
 pub fn dashboard(books: &Books, options: &DashboardOptions) -> Result<Dashboard> {
-    if !increasing(&options.unmapped_ages) {
+    if !bounds_increasing(&options.unmapped_ages) {
         return Err(CoreError::InvalidPolicy {
             reason: "unmapped_ages are increasing day counts above 0".to_owned(),
         });
@@ -267,39 +237,31 @@ pub fn dashboard(books: &Books, options: &DashboardOptions) -> Result<Dashboard>
     let portfolio = portfolio_report(&books.loans, as_of, &options.portfolio, currency)?;
     let checks = check_books(books, &options.alerts)?;
 
-    // PAR 1 and PAR at each bound, from the ageing buckets: the first bucket is `0`.
+    // PAR 1 and PAR at each bound, from the ageing buckets: bucket i ends at `more_than[i]`.
     let total = currency.minor(portfolio.outstanding_principal)?;
     let mut par = Vec::new();
     let mut more_than = vec![0_u32];
     more_than.extend(options.portfolio.buckets.iter().copied());
     for (i, &days) in more_than.iter().enumerate() {
-        let (mut n, mut o) = (0_usize, 0_i128);
-        // Bucket i + 1 starts at `days + 1`: every later bucket is more than `days` past due.
-        for b in portfolio.ageing.iter().skip(i + 1) {
-            n += b.loans;
-            o += currency.minor(b.outstanding_principal)?;
-        }
+        let (loans, o) = at_risk(&portfolio.ageing, i, currency)?;
         par.push(ParLine {
             name: format!("PAR {}", days.max(1)),
             more_than_days: days,
-            loans: n,
+            loans,
             outstanding_principal: m(o)?,
             ratio: percent(o, total)?,
         });
     }
-    let f = &portfolio.npa;
-    let npa_o = currency.minor(f.outstanding_principal)?;
     let npa = NpaMeter {
-        gross_npa_ratio: f.gross_npa_ratio.clone(),
-        net_npa_ratio: f.net_npa_ratio.clone(),
-        provision_coverage: percent(currency.minor(f.provision)?, npa_o)?,
-        loans: f.loans,
-        outstanding_principal: f.outstanding_principal,
-        provision: f.provision,
+        figures: portfolio.npa.clone(),
+        provision_coverage: percent(
+            currency.minor(portfolio.npa.provision)?,
+            currency.minor(portfolio.npa.outstanding_principal)?,
+        )?,
     };
 
     // Overdue installments of the active loans on the books date.
-    let names = bands(&options.portfolio.buckets);
+    let names = day_bands(&options.portfolio.buckets);
     let mut heat: BTreeMap<(Month, usize), (usize, i128)> = BTreeMap::new();
     let mut by_group: BTreeMap<(&str, usize), (BTreeSet<usize>, usize, i128)> = BTreeMap::new();
     for (k, l) in books.loans.iter().enumerate() {
@@ -314,10 +276,7 @@ pub fn dashboard(books: &Books, options: &DashboardOptions) -> Result<Dashboard>
         if s.status != "active" || s.days_past_due <= 0 || s.overdue.is_empty() {
             continue;
         }
-        let band = names
-            .iter()
-            .position(|(_, lo, hi)| *lo <= s.days_past_due && s.days_past_due <= *hi)
-            .unwrap_or(0);
+        let band = band_of(&names, s.days_past_due);
         let group = group_of
             .get(l.member.as_str())
             .copied()
@@ -381,7 +340,7 @@ pub fn dashboard(books: &Books, options: &DashboardOptions) -> Result<Dashboard>
         .collect();
 
     // Age bands: the first starts at 0 days (a line dated on the books date).
-    let mut ages = bands(&options.unmapped_ages);
+    let mut ages = day_bands(&options.unmapped_ages);
     if let Some(first) = ages.first_mut() {
         first.1 = 0;
         first.0 = format!("0-{}", first.2);
@@ -393,11 +352,7 @@ pub fn dashboard(books: &Books, options: &DashboardOptions) -> Result<Dashboard>
             continue;
         }
         let age = (as_of - t.transaction.date).num_days();
-        let i = ages
-            .iter()
-            .position(|(_, lo, hi)| *lo <= age && age <= *hi)
-            .unwrap_or(0);
-        if let Some(slot) = aged.get_mut(i) {
+        if let Some(slot) = aged.get_mut(band_of(&ages, age)) {
             slot.1 += 1;
             slot.2 += currency.minor(t.transaction.amount)?;
         }

@@ -194,8 +194,18 @@ pub struct PortfolioReport {
     pub overdue_by_bucket: Vec<MonthBuckets>,
 }
 
-fn bucket_names(bounds: &[u32]) -> Vec<(String, i64, i64)> {
-    let mut out = vec![("0".to_owned(), 0, 0)];
+/// Whether day-count bounds are non-empty, above 0 and strictly increasing (DPD buckets, the
+/// dashboard's age bands).
+pub(crate) fn bounds_increasing(bounds: &[u32]) -> bool {
+    !bounds.is_empty()
+        && bounds.first() != Some(&0)
+        && bounds.windows(2).all(|w| w.first() < w.last())
+}
+
+/// The day bands above 0 cut by `bounds`: `(name, first day, last day)` for `1-b1`,
+/// `b1+1-b2`, …, and the open band `bn+1+` (last day `i64::MAX`).
+pub(crate) fn day_bands(bounds: &[u32]) -> Vec<(String, i64, i64)> {
+    let mut out = Vec::new();
     let mut lo = 1_i64;
     for &b in bounds {
         out.push((format!("{lo}-{b}"), lo, i64::from(b)));
@@ -203,6 +213,37 @@ fn bucket_names(bounds: &[u32]) -> Vec<(String, i64, i64)> {
     }
     out.push((format!("{lo}+"), lo, i64::MAX));
     out
+}
+
+/// The DPD buckets of the ageing: `0` (current), then the [`day_bands`] of `bounds`.
+fn bucket_names(bounds: &[u32]) -> Vec<(String, i64, i64)> {
+    let mut out = vec![("0".to_owned(), 0, 0)];
+    out.extend(day_bands(bounds));
+    out
+}
+
+/// The index of the band of `day_bands` (or `bucket_names`) holding `days` (0 if none does).
+pub(crate) fn band_of(bands: &[(String, i64, i64)], days: i64) -> usize {
+    bands
+        .iter()
+        .position(|(_, lo, hi)| *lo <= days && days <= *hi)
+        .unwrap_or(0)
+}
+
+/// Loans and their outstanding principal (minor units) in the ageing buckets after
+/// `ageing[first]`: with `first` the index of the bucket ending at `n` days, the loans more
+/// than `n` days past due (the portfolio at risk over `n` days).
+pub(crate) fn at_risk(
+    ageing: &[Bucket],
+    first: usize,
+    currency: &Currency,
+) -> Result<(usize, i128)> {
+    let (mut loans, mut outstanding) = (0_usize, 0_i128);
+    for b in ageing.iter().skip(first + 1) {
+        loans += b.loans;
+        outstanding += currency.minor(b.outstanding_principal)?;
+    }
+    Ok((loans, outstanding))
 }
 
 /// Per-installment payments and waivers with their dates, recorded during a fold.
@@ -246,12 +287,7 @@ pub fn portfolio_report(
     options: &PortfolioOptions,
     currency: &Currency,
 ) -> Result<PortfolioReport> {
-    if options.buckets.is_empty()
-        || options.buckets.first() == Some(&0)
-        || options.buckets.windows(2).any(|w| w.first() >= w.last())
-        || options.months == 0
-        || options.months > 120
-    {
+    if !bounds_increasing(&options.buckets) || options.months == 0 || options.months > 120 {
         return Err(CoreError::InvalidPolicy {
             reason: "buckets are increasing day counts above 0; months is 1–120".to_owned(),
         });
@@ -292,13 +328,9 @@ pub fn portfolio_report(
         });
     }
     let mut par = Vec::new();
-    for &days in &options.buckets {
-        let o: i128 = class
-            .loans
-            .iter()
-            .filter(|l| l.days_past_due > i64::from(days))
-            .map(|l| currency.minor(l.outstanding_principal))
-            .sum::<Result<i128>>()?;
+    // Bucket i + 1 ends at the i-th bound: the buckets after it are more than that past due.
+    for (i, &days) in options.buckets.iter().enumerate() {
+        let (_, o) = at_risk(&ageing, i + 1, currency)?;
         par.push(Par {
             days,
             outstanding_principal: m(o)?,
@@ -421,11 +453,7 @@ pub fn portfolio_report(
             if s.status != "active" || s.days_past_due == 0 {
                 continue;
             }
-            let i = names
-                .iter()
-                .position(|(_, lo, hi)| *lo <= s.days_past_due && s.days_past_due <= *hi)
-                .unwrap_or(0);
-            if let Some(slot) = by.get_mut(i) {
+            if let Some(slot) = by.get_mut(band_of(&names, s.days_past_due)) {
                 slot.0 += 1;
                 slot.1 += currency.minor(s.outstanding_principal)?;
                 slot.2 += s
