@@ -33,9 +33,11 @@ use crate::auth::{Action, Principal, Role};
 use crate::crypto::{random_token, sha256_hex};
 use crate::db::now;
 use crate::error::{ApiError, ApiResult, codes};
-use crate::routes::{load_account, op, parse, plan_loan_event};
+use crate::routes::{
+    answer, id_ok, idem, load_account, op, parse, parse_or_default, plan_loan_event, today,
+};
 use crate::stmt;
-use crate::store::{Idem, Plan, write};
+use crate::store::{Plan, Stmt, write};
 
 type Answer = ApiResult<Response>;
 
@@ -61,23 +63,12 @@ pub const TABLES: &[&str] = &[
 /// The portal's append-only tables.
 pub const APPEND_ONLY: &[&str] = &["waiver_requests", "waiver_decisions", "guarantor_consents"];
 
-fn answer(status: StatusCode, body: Value) -> Response {
-    (status, Json(body)).into_response()
-}
-
 fn unauthenticated() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
         codes::UNAUTHENTICATED,
         "the code is wrong, spent or expired",
     )
-}
-
-fn blank_ok(field: &'static str, v: &str) -> ApiResult<()> {
-    if v.trim().is_empty() || v.len() > 64 || v.chars().any(char::is_control) {
-        return Err(ApiError::from(CoreError::BlankIdentifier { field }));
-    }
-    Ok(())
 }
 
 fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
@@ -142,10 +133,10 @@ struct CodeRequest {
 /// `POST /portal/sign-in-code`.
 pub async fn post_sign_in_code(State(state): State<AppState>, body: Bytes) -> Answer {
     let req: CodeRequest = parse(&body)?;
-    blank_ok("member_id", &req.member_id)?;
+    id_ok("member_id", &req.member_id)?;
     let m = req.member_id;
     if member_name(&state, &m).await?.is_none() {
-        return Ok(answer(StatusCode::ACCEPTED, json!({})));
+        return Ok(answer((StatusCode::ACCEPTED, json!({}))));
     }
     let now_t = chrono::Utc::now();
     let hour_ago = rfc3339(now_t - chrono::Duration::hours(1));
@@ -158,7 +149,7 @@ pub async fn post_sign_in_code(State(state): State<AppState>, body: Bytes) -> An
     .await?;
     if sent >= CODES_PER_HOUR {
         tracing::warn!(member = %m, "sign-in codes: hourly limit reached; none sent");
-        return Ok(answer(StatusCode::ACCEPTED, json!({})));
+        return Ok(answer((StatusCode::ACCEPTED, json!({}))));
     }
     let code = six_digits()?;
     let id = format!(
@@ -188,7 +179,7 @@ pub async fn post_sign_in_code(State(state): State<AppState>, body: Bytes) -> An
         })
     })
     .await?;
-    Ok(answer(StatusCode::ACCEPTED, json!({})))
+    Ok(answer((StatusCode::ACCEPTED, json!({}))))
 }
 
 #[derive(Deserialize)]
@@ -201,7 +192,7 @@ struct SessionRequest {
 /// `POST /portal/session`.
 pub async fn post_session(State(state): State<AppState>, body: Bytes) -> Answer {
     let req: SessionRequest = parse(&body)?;
-    blank_ok("member_id", &req.member_id)?;
+    id_ok("member_id", &req.member_id)?;
     let m = req.member_id;
     let row: Option<(String, String, String, i64, i64)> = sqlx::query_as(
         "SELECT id, code_hash, expires_at, attempts, used FROM sign_in_codes WHERE member_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1",
@@ -261,10 +252,10 @@ pub async fn post_session(State(state): State<AppState>, body: Bytes) -> Answer 
         tx.commit().await?;
     }
     crate::store::audit(&state, &format!("member:{m}"), "portal.session", &m).await?;
-    Ok(answer(
+    Ok(answer((
         StatusCode::OK,
         json!({"token": token, "expires_at": expires_at}),
-    ))
+    )))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -277,10 +268,6 @@ struct WaiverRequest {
     reason: String,
     #[serde(default)]
     fine: Option<String>,
-}
-
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
 }
 
 /// `POST /loans/{id}/waiver-requests`: the borrower asks for part or all of a fine to be
@@ -357,7 +344,7 @@ pub async fn post_waiver_request(
         "occurrence": fine["occurrence"], "amount": amount.to_string(), "reason": reason});
     // The core's check, now: the plan is computed and not stored.
     plan_loan_event(&state, &loan_id, today(), &event, "waiver-dry-run", vec![]).await?;
-    let idem = Idem::from_headers(
+    let idem = idem(
         &headers,
         "POST",
         &format!("/loans/{loan_id}/waiver-requests"),
@@ -387,7 +374,7 @@ pub async fn post_waiver_request(
         })
     })
     .await?;
-    Ok(answer(status, out))
+    Ok(answer((status, out)))
 }
 
 type WaiverRow = (String, String, String, String, String);
@@ -439,6 +426,30 @@ struct DecisionRequest {
     note: Option<String>,
 }
 
+/// The row recording `decision` (`approved`, `rejected`) on waiver request `id` by `who`, with
+/// the request's note; refused (409) when the request has been decided. Called inside the
+/// write, so the check and the row are one transaction's.
+async fn record_decision(
+    state: &AppState,
+    id: &str,
+    decision: &'static str,
+    who: &Principal,
+    req: &DecisionRequest,
+) -> ApiResult<Stmt> {
+    if decision_of(state, id).await?.is_some() {
+        return Err(decided());
+    }
+    let record = json!({"note": req.note, "at": now()});
+    Ok(stmt!(
+        "INSERT INTO waiver_decisions (request_id, decision, actor, body, created_at) VALUES ($1, $2, $3, $4, $5)",
+        id.to_owned(),
+        decision,
+        who.actor(),
+        record.to_string(),
+        now()
+    ))
+}
+
 /// `POST /waiver-requests/{id}/approve`: appends the request's `fine_waived` event to the loan
 /// (the core admits it against the fine's balance now) and records who approved it.
 pub async fn approve_waiver(
@@ -449,15 +460,11 @@ pub async fn approve_waiver(
     body: Bytes,
 ) -> Answer {
     who.require(Action::DecideWaivers)?;
-    let req: DecisionRequest = if body.is_empty() {
-        DecisionRequest::default()
-    } else {
-        parse(&body)?
-    };
+    let req: DecisionRequest = parse_or_default(&body)?;
     let row = load_waiver(&state, &id).await?;
     let stored: Value =
         serde_json::from_str(&row.3).map_err(|e| ApiError::invalid(e.to_string()))?;
-    let idem = Idem::from_headers(
+    let idem = idem(
         &headers,
         "POST",
         &format!("/waiver-requests/{id}/approve"),
@@ -466,18 +473,7 @@ pub async fn approve_waiver(
     let loan_id = row.1.clone();
     let _turn = state.account_lock(&loan_id).await;
     let (status, out) = write(&state, &who, idem, || async {
-        if decision_of(&state, &id).await?.is_some() {
-            return Err(decided());
-        }
-        let record = json!({"note": req.note, "at": now()});
-        let decision = stmt!(
-            "INSERT INTO waiver_decisions (request_id, decision, actor, body, created_at) VALUES ($1, $2, $3, $4, $5)",
-            id.clone(),
-            "approved",
-            who.actor(),
-            record.to_string(),
-            now()
-        );
+        let decision = record_decision(&state, &id, "approved", &who, &req).await?;
         let mut plan = plan_loan_event(
             &state,
             &loan_id,
@@ -494,7 +490,7 @@ pub async fn approve_waiver(
         Ok(plan)
     })
     .await?;
-    Ok(answer(status, out))
+    Ok(answer((status, out)))
 }
 
 /// `POST /waiver-requests/{id}/reject`: records the refusal and who made it; the loan is not
@@ -507,32 +503,17 @@ pub async fn reject_waiver(
     body: Bytes,
 ) -> Answer {
     who.require(Action::DecideWaivers)?;
-    let req: DecisionRequest = if body.is_empty() {
-        DecisionRequest::default()
-    } else {
-        parse(&body)?
-    };
+    let req: DecisionRequest = parse_or_default(&body)?;
     load_waiver(&state, &id).await?;
-    let idem = Idem::from_headers(
+    let idem = idem(
         &headers,
         "POST",
         &format!("/waiver-requests/{id}/reject"),
         &body,
     )?;
     let (status, out) = write(&state, &who, idem, || async {
-        if decision_of(&state, &id).await?.is_some() {
-            return Err(decided());
-        }
-        let record = json!({"note": req.note, "at": now()});
         Ok(Plan {
-            stmts: vec![stmt!(
-                "INSERT INTO waiver_decisions (request_id, decision, actor, body, created_at) VALUES ($1, $2, $3, $4, $5)",
-                id.clone(),
-                "rejected",
-                who.actor(),
-                record.to_string(),
-                now()
-            )],
+            stmts: vec![record_decision(&state, &id, "rejected", &who, &req).await?],
             status: StatusCode::OK,
             response: json!({"id": id, "status": "rejected", "rejected_by": who.actor()}),
             action: "waiver.reject".to_owned(),
@@ -540,7 +521,7 @@ pub async fn reject_waiver(
         })
     })
     .await?;
-    Ok(answer(status, out))
+    Ok(answer((status, out)))
 }
 
 #[derive(Deserialize)]
@@ -635,7 +616,7 @@ pub async fn post_consent(
         return Err(ApiError::forbidden());
     }
     let req: ConsentRequest = parse(&body)?;
-    let idem = Idem::from_headers(
+    let idem = idem(
         &headers,
         "POST",
         &format!("/applications/{id}/guarantor-consents"),
@@ -671,7 +652,7 @@ pub async fn post_consent(
         })
     })
     .await?;
-    Ok(answer(status, out))
+    Ok(answer((status, out)))
 }
 
 /// Sets every guarantor's `consent` in an approval request from the recorded answers:

@@ -21,7 +21,7 @@ use crate::store::{Idem, Plan, Stmt, audit, verify_audit, write, write_on};
 
 type Answer = ApiResult<Response>;
 
-fn answer((status, body): (StatusCode, Value)) -> Response {
+pub(crate) fn answer((status, body): (StatusCode, Value)) -> Response {
     (status, Json(body)).into_response()
 }
 
@@ -35,6 +35,18 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     serde_json::from_str(text).map_err(|e| ApiError::from(windeep_core::wire::error_from_serde(&e)))
 }
 
+/// Reads an optional JSON body like [`parse`]; an empty body is `T::default()`.
+///
+/// # Errors
+/// The core's input errors.
+pub fn parse_or_default<T: DeserializeOwned + Default>(body: &[u8]) -> ApiResult<T> {
+    if body.is_empty() {
+        Ok(T::default())
+    } else {
+        parse(body)
+    }
+}
+
 /// Runs a registry operation.
 ///
 /// # Errors
@@ -43,7 +55,7 @@ pub fn op(name: &str, input: &str) -> ApiResult<Value> {
     windeep_ops::call(name, input).map_err(ApiError::from)
 }
 
-fn today() -> NaiveDate {
+pub(crate) fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
@@ -51,14 +63,19 @@ fn date(s: &str) -> ApiResult<NaiveDate> {
     windeep_core::parse_date(s).map_err(ApiError::from)
 }
 
-fn id_ok(field: &'static str, id: &str) -> ApiResult<()> {
+pub(crate) fn id_ok(field: &'static str, id: &str) -> ApiResult<()> {
     if id.trim().is_empty() || id.len() > 64 || id.chars().any(char::is_control) {
         return Err(ApiError::from(CoreError::BlankIdentifier { field }));
     }
     Ok(())
 }
 
-fn idem(headers: &HeaderMap, method: &str, path: &str, body: &[u8]) -> ApiResult<Option<Idem>> {
+pub(crate) fn idem(
+    headers: &HeaderMap,
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> ApiResult<Option<Idem>> {
     Idem::from_headers(headers, method, path, body)
 }
 
@@ -771,7 +788,7 @@ pub async fn get_application(
     Ok(Json(json!({"application": body, "decision": decision})).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct ApproveRequest {
     #[serde(default)]
@@ -788,11 +805,7 @@ pub async fn approve_application(
     body: Bytes,
 ) -> Answer {
     who.require(Action::Approve)?;
-    let req: ApproveRequest = if body.is_empty() {
-        ApproveRequest { overrides: vec![] }
-    } else {
-        parse(&body)?
-    };
+    let req: ApproveRequest = parse_or_default(&body)?;
     let path = format!("/applications/{id}/approve");
     let idem = idem(&headers, "POST", &path, &body)?;
     let r = write(&state, &who, idem, || async {
