@@ -268,29 +268,27 @@ fn findings(c: &mut Checker<'_>, r: &Reconciliation, statement: &str) -> Result<
             ],
         )?;
     }
-    let bank_items = [
+    // Unreconciled items: (kind, line or entry, its key or id, amount, where it is missing).
+    let lines = [
         (
             "bank_credit_not_in_books",
             &r.bank_credits_not_in_books.items,
         ),
         ("bank_debit_not_in_books", &r.bank_debits_not_in_books.items),
-    ];
-    for (kind, items) in bank_items {
-        for i in items {
-            let amount = minor(c, i.amount)?;
-            c.add(
-                CHECK,
-                Severity::Warning,
-                format!(
-                    "bank account {account}: line {} ({}) is not in the books",
-                    i.key, i.amount
-                ),
-                ids(kind, &i.key),
-                &[("amount", amount)],
-            )?;
-        }
-    }
-    let book_items = [
+    ]
+    .into_iter()
+    .flat_map(|(kind, items)| {
+        items.iter().map(move |i| {
+            (
+                kind,
+                "line",
+                i.key.as_str(),
+                i.amount,
+                "is not in the books",
+            )
+        })
+    });
+    let entries = [
         (
             "book_receipt_not_in_bank",
             &r.book_receipts_not_in_bank.items,
@@ -299,21 +297,29 @@ fn findings(c: &mut Checker<'_>, r: &Reconciliation, statement: &str) -> Result<
             "book_payment_not_in_bank",
             &r.book_payments_not_in_bank.items,
         ),
-    ];
-    for (kind, items) in book_items {
-        for i in items {
-            let amount = minor(c, i.amount)?;
-            c.add(
-                CHECK,
-                Severity::Warning,
-                format!(
-                    "bank account {account}: entry {} ({}) is not on the statement",
-                    i.id, i.amount
-                ),
-                ids(kind, &i.id),
-                &[("amount", amount)],
-            )?;
-        }
+    ]
+    .into_iter()
+    .flat_map(|(kind, items)| {
+        items.iter().map(move |i| {
+            (
+                kind,
+                "entry",
+                i.id.as_str(),
+                i.amount,
+                "is not on the statement",
+            )
+        })
+    });
+    let unreconciled = lines.chain(entries);
+    for (kind, what, id, amount, missing) in unreconciled {
+        let minor_amount = minor(c, amount)?;
+        c.add(
+            CHECK,
+            Severity::Warning,
+            format!("bank account {account}: {what} {id} ({amount}) {missing}"),
+            ids(kind, id),
+            &[("amount", minor_amount)],
+        )?;
     }
     for m in &r.mismatches {
         let (bank, book) = (minor(c, m.bank_amount)?, minor(c, m.book_amount)?);
