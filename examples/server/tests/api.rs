@@ -272,14 +272,7 @@ async fn application_is_approved_by_the_core_and_disbursed() {
         "{}",
         refused.raw
     );
-    let mut codes: Vec<String> = refused.body["decision"]["refusals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["code"].as_str().unwrap().to_owned())
-        .collect();
-    codes.sort();
-    codes.dedup();
+    let codes = common::refusal_codes(&refused.body);
     let overrides: Vec<Value> = codes
         .iter()
         .map(|c| json!({"code": c, "reason": "long-standing member"}))
@@ -817,18 +810,7 @@ async fn a_bank_line_mapped_to_a_loan_pays_it_once_and_unmapping_reverses_it() {
     let acct = s.token(Role::Accountant, None).await;
     let csv =
         "Date,Narration,UTR,Debit,Credit,Balance\n05/02/2026,UPI EMI L1,UTR1111,,9884.88,9884.88\n";
-    let up = s
-        .post(
-            &acct,
-            "/bank/statements",
-            &json!({"account_id": "SBI-1", "content": csv}),
-        )
-        .await;
-    assert_eq!(up.status, 201, "{}", up.raw);
-    let key = up.body["rows"][0]["transaction"]["key"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let key = s.upload_statement(&acct, &csv).await;
     let split = json!({"account_id": "SBI-1", "key": key, "action": "split", "parts": [
         {"target": {"kind": "loan_payment", "loan_id": "L1"}, "amount": "8884.88"},
         {"target": {"kind": "savings_deposit", "account_no": "S1"}, "amount": "1000.00"}]});

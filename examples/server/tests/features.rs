@@ -132,18 +132,7 @@ async fn fined_member(s: &common::Server, amount: &str) -> (String, String) {
     let csv = format!(
         "Date,Narration,UTR,Debit,Credit,Balance\n20/02/2026,NEFT M1 DUES,UTR7777,,{amount},{amount}\n"
     );
-    let up = s
-        .post(
-            &acct,
-            "/bank/statements",
-            &json!({"account_id": "SBI-1", "content": csv}),
-        )
-        .await;
-    assert_eq!(up.status, 201, "{}", up.raw);
-    let key = up.body["rows"][0]["transaction"]["key"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let key = s.upload_statement(&acct, &csv).await;
     (acct, key)
 }
 
@@ -444,14 +433,7 @@ async fn approval_reads_the_member_facts_from_the_servers_own_data() {
     assert_eq!(g1["active_guarantees"], 1, "{}", refused.raw);
     assert_eq!(g1["current_liability"], "101000.00", "{}", refused.raw);
     assert_eq!(g1["savings_balance"], "0.00", "{}", refused.raw);
-    let mut codes: Vec<String> = refused.body["decision"]["refusals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["code"].as_str().unwrap().to_owned())
-        .collect();
-    codes.sort();
-    codes.dedup();
+    let codes = common::refusal_codes(&refused.body);
     assert!(!codes.is_empty(), "{}", refused.raw);
     // Departures from the facts are explicit overrides, recorded with who made them.
     let overrides: Vec<Value> = codes

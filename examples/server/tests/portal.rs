@@ -186,31 +186,9 @@ async fn loan_statement_pdf_has_the_society_the_kfs_figures_and_every_row() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_long_statement_runs_over_pages_with_every_row_and_the_configured_society() {
     // A server whose society writes dates as DD/MM/YYYY.
-    let dir = common::temp_dir("pdf_long");
-    let url = common::store_url(&dir, "pdflong").await;
-    let d = windeep_server::db::open(&url, 4).await.unwrap();
     let society =
         windeep_server::pdf::Society::new("Gram Vikas Sahakari Pat Sanstha", "DD/MM/YYYY").unwrap();
-    let state = windeep_server::AppState::new(
-        d,
-        windeep_server::crypto::Keys::development().unwrap(),
-        common::WEBHOOK_SECRET.to_vec(),
-    )
-    .with_society(society);
-    let admin = windeep_server::bootstrap_token(&state.db, Role::SuperAdmin, None, "admin")
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = windeep_server::router(state.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let s = Server {
-        addr,
-        state,
-        admin,
-        dir,
-        url,
-    };
+    let s = common::start_with("pdf_long", |state| state.with_society(society)).await;
     s.post(
         &s.admin,
         "/members",

@@ -58,14 +58,19 @@ pub async fn store_url(dir: &std::path::Path, tag: &str) -> String {
 }
 
 pub async fn start(tag: &str) -> Server {
+    start_with(tag, |state| state).await
+}
+
+/// A server like [`start`]'s whose state `configure` sets up first (a society, …).
+pub async fn start_with(tag: &str, configure: impl FnOnce(AppState) -> AppState) -> Server {
     let dir = temp_dir(tag);
     let url = store_url(&dir, tag).await;
     let d = db::open(&url, 8).await.unwrap();
-    let state = AppState::new(
+    let state = configure(AppState::new(
         d,
         crypto::Keys::development().unwrap(),
         WEBHOOK_SECRET.to_vec(),
-    );
+    ));
     let admin = windeep_server::bootstrap_token(&state.db, Role::SuperAdmin, None, "admin")
         .await
         .unwrap();
@@ -151,7 +156,36 @@ pub async fn try_request(
     })
 }
 
+/// The distinct refusal codes of an approval answer, sorted.
+pub fn refusal_codes(answer: &Value) -> Vec<String> {
+    let mut codes: Vec<String> = answer["decision"]["refusals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap().to_owned())
+        .collect();
+    codes.sort();
+    codes.dedup();
+    codes
+}
+
 impl Server {
+    /// Uploads a CSV statement of bank account `SBI-1` (201 expected) and answers its first
+    /// line's key.
+    pub async fn upload_statement(&self, token: &str, csv: &str) -> String {
+        let up = self
+            .post(
+                token,
+                "/bank/statements",
+                &serde_json::json!({"account_id": "SBI-1", "content": csv}),
+            )
+            .await;
+        assert_eq!(up.status, 201, "{}", up.raw);
+        up.body["rows"][0]["transaction"]["key"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
     pub async fn get(&self, token: &str, path: &str) -> Reply {
         request(self.addr, "GET", path, Some(token), &[], None).await
     }
