@@ -142,6 +142,16 @@ fn json_array(rows: &[(i64, String, String)]) -> String {
     s
 }
 
+/// An operation's input: the stored events as `events` (their text as stored), then the
+/// fields of `input` (a JSON object).
+fn with_events(rows: &[(i64, String, String)], input: &Value) -> String {
+    let text = input.to_string();
+    match text.strip_prefix('{') {
+        Some(rest) if rest != "}" => format!(r#"{{"events":{},{rest}"#, json_array(rows)),
+        _ => format!(r#"{{"events":{}}}"#, json_array(rows)),
+    }
+}
+
 const INSERT_EVENT: &str =
     "INSERT INTO events (account_id, sequence, hash, body, created_at) VALUES ($1, $2, $3, $4, $5)";
 const INSERT_OUTBOX: &str = "INSERT INTO outbox (id, kind, member_id, account_id, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
@@ -788,6 +798,26 @@ pub async fn get_application(
     Ok(Json(json!({"application": body, "decision": decision})).into_response())
 }
 
+fn already_disbursed() -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        codes::ALREADY_EXISTS,
+        "application already disbursed",
+    )
+}
+
+/// The row recording an application's next decision (`seq` is the last one's number).
+fn decision_row(id: &str, seq: i64, recorded: &Value, who: &Principal) -> Stmt {
+    stmt!(
+        "INSERT INTO application_decisions (application_id, seq, decision, actor, created_at) VALUES ($1, $2, $3, $4, $5)",
+        id.to_owned(),
+        seq + 1,
+        recorded.to_string(),
+        who.actor(),
+        now()
+    )
+}
+
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct ApproveRequest {
@@ -811,7 +841,7 @@ pub async fn approve_application(
     let r = write(&state, &who, idem, || async {
         let (member, product_id, app, decision, seq) = load_application(&state, &id).await?;
         if decision.as_ref().is_some_and(|d| d["disbursed_loan"].is_string()) {
-            return Err(ApiError::new(StatusCode::CONFLICT, codes::ALREADY_EXISTS, "application already disbursed"));
+            return Err(already_disbursed());
         }
         let product = load_product(&state, &product_id).await?;
         // The facts are the society's own on the planned disbursement date (today at the
@@ -833,8 +863,7 @@ pub async fn approve_application(
         let recorded = json!({"decision": decision, "facts": {"as_of": as_of.to_string(), "member": request["member"], "guarantors": request["guarantors"]},
             "by": who.actor(), "at": now()});
         Ok(Plan {
-            stmts: vec![stmt!("INSERT INTO application_decisions (application_id, seq, decision, actor, created_at) VALUES ($1, $2, $3, $4, $5)",
-                id.clone(), seq + 1, recorded.to_string(), who.actor(), now())],
+            stmts: vec![decision_row(&id, seq, &recorded, &who)],
             status: StatusCode::OK,
             response: json!({"application_id": id, "decision": decision, "facts": recorded["facts"]}),
             action: "application.decide".to_owned(),
@@ -875,7 +904,7 @@ pub async fn disburse_application(
             return Err(ApiError::from(CoreError::NotEligible { reason: "the application has not been approved".to_owned() }));
         };
         if decision["disbursed_loan"].is_string() {
-            return Err(ApiError::new(StatusCode::CONFLICT, codes::ALREADY_EXISTS, "application already disbursed"));
+            return Err(already_disbursed());
         }
         if decision["decision"]["approved"] != true {
             return Err(ApiError::from(CoreError::NotEligible { reason: "the application was refused".to_owned() }));
@@ -891,9 +920,8 @@ pub async fn disburse_application(
         let mut disbursed = json!({"type": "disbursed", "loan_id": req.loan_id, "terms": terms, "guarantors": guarantors});
         if let Some(p) = &req.policy { disbursed["policy"] = p.clone(); }
         let recorded = json!({"decision": decision["decision"], "disbursed_loan": req.loan_id, "by": who.actor(), "at": now()});
-        let decision_row = stmt!("INSERT INTO application_decisions (application_id, seq, decision, actor, created_at) VALUES ($1, $2, $3, $4, $5)",
-            id.clone(), seq + 1, recorded.to_string(), who.actor(), now());
-        plan_new_loan(&state, &req.loan_id, &member, Some(&product_id), &disbursed, vec![decision_row]).await
+        let row = decision_row(&id, seq, &recorded, &who);
+        plan_new_loan(&state, &req.loan_id, &member, Some(&product_id), &disbursed, vec![row]).await
     })
     .await?;
     Ok(answer(r))
@@ -1140,9 +1168,7 @@ pub async fn get_topup_quote(
     if let Some(r) = &q.restructure {
         input["restructure"] = json!(r);
     }
-    let text = input.to_string();
-    let input = format!(r#"{{"events":{},{}"#, json_array(&rows), &text[1..]);
-    let out = op("topup_quote", &input)?;
+    let out = op("topup_quote", &with_events(&rows, &input))?;
     Ok(Json(out).into_response())
 }
 
@@ -1193,8 +1219,7 @@ pub async fn post_topup(
         if let Some(r) = &req.restructure {
             input["restructure"] = json!(r);
         }
-        let text = input.to_string();
-        let topup = op("loan_topup", &format!(r#"{{"events":{},{}"#, json_array(&rows), &text[1..]))?;
+        let topup = op("loan_topup", &with_events(&rows, &input))?;
         let opened = plan_new_loan(&state, &req.new_loan_id, &parent.member_id, parent.product_id.as_deref(), &topup["disbursed"], vec![]).await?;
         let mut plan = plan_loan_event(&state, &id, on, &topup["topped_up"], &key, opened.stmts).await?;
         if plan.response["stored"] != true {
