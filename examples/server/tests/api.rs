@@ -810,7 +810,7 @@ async fn a_bank_line_mapped_to_a_loan_pays_it_once_and_unmapping_reverses_it() {
     let acct = s.token(Role::Accountant, None).await;
     let csv =
         "Date,Narration,UTR,Debit,Credit,Balance\n05/02/2026,UPI EMI L1,UTR1111,,9884.88,9884.88\n";
-    let key = s.upload_statement(&acct, &csv).await;
+    let key = s.upload_statement(&acct, csv).await;
     let split = json!({"account_id": "SBI-1", "key": key, "action": "split", "parts": [
         {"target": {"kind": "loan_payment", "loan_id": "L1"}, "amount": "8884.88"},
         {"target": {"kind": "savings_deposit", "account_no": "S1"}, "amount": "1000.00"}]});
