@@ -989,6 +989,7 @@ fn check_fines(r: &mut Report, loan: &LegacyLoan, number_of: &NumberOf) {
 }
 
 mod book;
+mod columns;
 mod read;
 mod replay;
 
@@ -997,9 +998,10 @@ pub use read::read_csv_table;
 pub use read::read_mysql_dump;
 
 pub use book::{
-    AuditCause, AuditFinding, AuditedLoan, BookAudit, BookAuditSummary, LegacyExport, RawTable,
-    ValueKind, audit_book,
+    AuditCause, AuditFinding, AuditedLoan, BOOK_COLUMNS, BookAudit, BookAuditSummary, LegacyExport,
+    LoanBookAudit, RawTable, ValueKind, audit_book, audit_book_columns, audit_loan_book_columns,
 };
+pub use columns::{Column, ColumnTable, ColumnValues, ExportColumns};
 
 #[cfg(test)]
 mod equivalence_tests;
