@@ -801,7 +801,7 @@ mod tests {
             let nearest: f64 = text.parse().unwrap();
             let want: Decimal = text.parse().unwrap();
             assert_eq!(Money::from_f64_shortest(nearest, 2).unwrap().value(), want);
-            #[expect(
+            #[allow(
                 clippy::float_arithmetic,
                 clippy::cast_precision_loss,
                 reason = "the cast under test"

@@ -305,7 +305,7 @@ struct BadCell {
 impl BadCell {
     /// The refusal of a strict read.
     fn error(&self) -> CoreError {
-        let why = if self.value.is_none() && self.why.contains("NULL") {
+        let why = if self.why.contains("NULL") {
             "null in a column that must have a value"
         } else {
             self.why
