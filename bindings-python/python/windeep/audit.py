@@ -366,7 +366,8 @@ def audit_loan_book(
                  money_from_float=money_from_float)
         for table, value in zip(TABLES, (loans, installments, payments, fines))
     ]
-    columns, summary = _windeep._audit_book_columns(*args, as_of, "0", True)
+    columns, summary = _windeep._audit_book_columns(
+        args[0], args[1], args[2], args[3], as_of, "0", True)
     return AuditResult(
         as_of=as_of,
         discrepancies=Discrepancies(columns),
@@ -604,7 +605,8 @@ def audit_export(
             raise _error(_windeep.InvalidInputError,
                          f"audit_export needs the tables {', '.join(missing)} (or dump=)")
         args = [_columns(t, v) for t, v in zip(EXPORT_TABLES, given)]
-    text = _windeep._audit_book_columns(*args, as_of, str(tolerance), False)
+    text = _windeep._audit_book_columns(
+        args[0], args[1], args[2], args[3], as_of, str(tolerance), False)
     import json
 
     out = json.loads(text)
