@@ -26,7 +26,7 @@ export type IsoDate = string;
  *
  * # Example
  * ```
- * use windeep_core::AccountKind;
+ * use windeep_core::ledger::AccountKind;
  * assert!(AccountKind::Asset.debit_normal());
  * assert!(!AccountKind::Income.debit_normal());
  * ```
@@ -166,7 +166,7 @@ export interface AccountPolicyOutput {
  *
  * # Example
  * ```
- * use windeep_core::AccountType;
+ * use windeep_core::fines::AccountType;
  * assert_eq!(serde_json::from_str::<AccountType>("\"savings\"").unwrap(), AccountType::Savings);
  * assert_eq!(AccountType::default(), AccountType::Loan);
  * ```
@@ -181,6 +181,24 @@ export interface AccountsOutput {
    * One report per ledger account.
    */
   accounts: Array<LedgerAccountReport>;
+}
+
+/**
+ * Unmapped bank lines of one age band.
+ */
+export interface AgeBand {
+  /**
+   * `0-7`, `8-30`, …, `91+`: days from the line's date to the books date.
+   */
+  age: string;
+  /**
+   * Σ their amounts (credits and debits alike).
+   */
+  amount: Money;
+  /**
+   * Unmapped lines.
+   */
+  lines: number;
 }
 
 /**
@@ -210,7 +228,7 @@ export interface Alert {
  *
  * # Example
  * ```
- * let a: windeep_core::AlertConfig = serde_json::from_str(r#"{"unmapped_older_than_days": 5}"#).unwrap();
+ * let a: windeep_core::reconcile::AlertConfig = serde_json::from_str(r#"{"unmapped_older_than_days": 5}"#).unwrap();
  * assert_eq!(a.unmapped_max_count, 10);
  * ```
  */
@@ -322,7 +340,7 @@ export interface AllocationPolicyOutput {
  *
  * # Example
  * ```
- * use windeep_core::AllocationPreset;
+ * use windeep_core::allocation::AllocationPreset;
  * let p: AllocationPreset = serde_json::from_str("\"legacy_fine_first\"").unwrap();
  * assert_eq!(p, AllocationPreset::LegacyFineFirst);
  * let v: AllocationPreset = serde_json::from_str("\"vertical\"").unwrap();
@@ -361,7 +379,7 @@ export type ApprovalCode = "E_APPROVAL_AMOUNT_BELOW_MIN" | "E_APPROVAL_AMOUNT_AB
  *
  * # Example
  * ```
- * use windeep_core::ApprovalDecision;
+ * use windeep_core::approval::ApprovalDecision;
  * let d = ApprovalDecision { approved: true, refusals: vec![], overrides: vec![] };
  * assert_eq!(serde_json::to_string(&d).unwrap(), r#"{"approved":true,"refusals":[],"overrides":[]}"#);
  * ```
@@ -386,7 +404,7 @@ export interface ApprovalDecision {
  *
  * # Example
  * ```
- * use windeep_core::ApprovalRequest;
+ * use windeep_core::approval::ApprovalRequest;
  * let r: ApprovalRequest = serde_json::from_str(r#"{
  *     "application": {"amount": "50000", "tenure": 12, "annual_rate": "12",
  *                     "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"},
@@ -599,6 +617,23 @@ export interface AuditFinding {
 }
 
 /**
+ * The `audit_loan_detail` operation's input: a legacy export's four tables as raw cells (as
+ * for `audit_book`), the audit date and the loan to show (see `docs/audit.md`, "One loan
+ * side by side").
+ */
+export interface AuditLoanDetailInput {
+  as_of: IsoDate;
+  fines: RawTable;
+  /**
+   * The loan's `loans.id`.
+   */
+  loan_id: number;
+  loan_installments: RawTable;
+  loan_payments: RawTable;
+  loans: RawTable;
+}
+
+/**
  * The `audit_loan` operation's input: one legacy loan's rows and the audit date (see
  * `docs/audit.md`).
  */
@@ -729,6 +764,33 @@ export interface BankItem {
    * The narration.
    */
   narration: string;
+}
+
+/**
+ * A bank statement's closing balance: what the bank says one of the society's bank accounts
+ * held at the end of a day (`check_books` reconciles the books against it).
+ *
+ * # Example
+ * ```
+ * let s: windeep_core::books::BankStatement = serde_json::from_str(r#"{"bank_account": "SBI-1",
+ *     "as_of": "2026-06-30", "closing_balance": "105000.00"}"#).unwrap();
+ * assert_eq!(s.closing_balance.to_string(), "105000.00");
+ * ```
+ */
+export interface BankStatement {
+  /**
+   * The statement's date: its closing balance is the balance at the end of this day (on or
+   * before the books date).
+   */
+  as_of: IsoDate;
+  /**
+   * The society's bank account, as the bank lines' `bank_account` names it.
+   */
+  bank_account: string;
+  /**
+   * The closing balance, currency units (negative: overdrawn).
+   */
+  closing_balance: Money;
 }
 
 /**
@@ -1012,7 +1074,7 @@ export interface BookAuditSummary {
  *
  * # Example
  * ```
- * use windeep_core::{BookBankTransaction, Direction, MappingStatus};
+ * use windeep_core::{bank_line::BookBankTransaction, bank_line::Direction, bank_line::MappingStatus};
  * let t: BookBankTransaction = serde_json::from_str(r#"{"id": "BT-1", "bank_account": "SBI-1",
  *     "date": "2026-09-28", "direction": "credit", "amount": "5000",
  *     "utr": "UPI/123456789", "status": "mapped", "mapped_amount": "5000"}"#).unwrap();
@@ -1126,7 +1188,7 @@ export type BookSide = "receipt" | "payment";
  *
  * # Example
  * ```
- * let b: windeep_core::Books = serde_json::from_str(r#"{"as_of": "2026-03-31"}"#).unwrap();
+ * let b: windeep_core::books::Books = serde_json::from_str(r#"{"as_of": "2026-03-31"}"#).unwrap();
  * assert!(b.loans.is_empty());
  * ```
  */
@@ -1139,6 +1201,12 @@ export interface Books {
    * The audit log, when it is to be checked for completeness.
    */
   audit_log?: Array<AuditRecord> | null;
+  /**
+   * Bank statements' closing balances: with them `check_books` reconciles each bank
+   * account's book balance against its statement (`bank_reconciliation`); without them the
+   * check is skipped.
+   */
+  bank_statements?: Array<BankStatement>;
   /**
    * Bank statement lines and their mapping state.
    */
@@ -1179,7 +1247,7 @@ export interface Books {
   /**
    * The savings accounts.
    */
-  savings?: Array<SavingsAccount2>;
+  savings?: Array<SavingsAccount>;
   /**
    * A journal stored elsewhere, checked against the derived one.
    */
@@ -1330,7 +1398,13 @@ export interface CheckReport {
    */
   as_of: IsoDate;
   /**
-   * The checks run (those that need data the snapshot lacks are left out).
+   * The bank reconciliation statement of each of the books' `bank_statements`, in their
+   * order (empty without statements): balances, unreconciled items on each side, the
+   * adjusted balances and the difference (docs/books.md, "Bank reconciliation").
+   */
+  bank_reconciliations: Array<Reconciliation>;
+  /**
+   * The checks run.
    */
   checks: Array<string>;
   /**
@@ -1345,6 +1419,11 @@ export interface CheckReport {
    * Overdue loans by risk band.
    */
   risk_bands: Array<RiskBand>;
+  /**
+   * The checks not run because the snapshot lacks the data they need (e.g.
+   * `bank_reconciliation` without `bank_statements`, `orphans` without `members`).
+   */
+  skipped: Array<string>;
   /**
    * The summary panel.
    */
@@ -1491,7 +1570,7 @@ export interface Classification {
  *
  * # Example
  * ```
- * let p: windeep_core::ClassificationPolicy =
+ * let p: windeep_core::classification::ClassificationPolicy =
  *     serde_json::from_str(r#"{"npa_after_days": 365}"#).unwrap();
  * assert_eq!(p.sma_0_max, 30);
  * ```
@@ -1534,7 +1613,7 @@ export interface ClassificationPolicy {
  *
  * # Example
  * ```
- * let p: windeep_core::ClassificationPolicy =
+ * let p: windeep_core::classification::ClassificationPolicy =
  *     serde_json::from_str(r#"{"npa_after_days": 365}"#).unwrap();
  * assert_eq!(p.sma_0_max, 30);
  * ```
@@ -1708,11 +1787,54 @@ export type Component = "interest" | "principal" | "fine";
  *
  * # Example
  * ```
- * use windeep_core::Consent;
+ * use windeep_core::approval::Consent;
  * assert_eq!(serde_json::from_str::<Consent>("\"pending\"").unwrap(), Consent::Pending);
  * ```
  */
 export type Consent = "accepted" | "pending" | "rejected";
+
+/**
+ * The correct installment: the schedule's row and, when the payments were replayed, what
+ * they paid on it and its status as of the audit date.
+ */
+export interface CorrectInstallment {
+  /**
+   * Principal owed after the installment.
+   */
+  closing_balance: Money;
+  /**
+   * Due date.
+   */
+  due_date: IsoDate;
+  /**
+   * Installment (principal + interest).
+   */
+  emi_amount: Money;
+  /**
+   * Interest part.
+   */
+  interest_amount: Money;
+  /**
+   * Interest the replayed payments put on the row (null when not replayed).
+   */
+  interest_paid: Money | null;
+  /**
+   * Principal owed before the installment.
+   */
+  opening_balance: Money;
+  /**
+   * Principal part.
+   */
+  principal_amount: Money;
+  /**
+   * Principal the replayed payments put on the row (null when not replayed).
+   */
+  principal_paid: Money | null;
+  /**
+   * Status as of the audit date in the legacy words (null when not replayed).
+   */
+  status: string | null;
+}
 
 /**
  * How often interest is credited.
@@ -1756,6 +1878,86 @@ export interface CreditScore {
 export interface Currency {
   code: string;
   minor_units: number;
+}
+
+/**
+ * Every figure of the dashboard page.
+ */
+export interface Dashboard {
+  /**
+   * The books date.
+   */
+  as_of: IsoDate;
+  /**
+   * The daily checks' report (findings, alerts, summary).
+   */
+  checks: CheckReport;
+  /**
+   * Members per credit score, 5 stars first (every score listed).
+   */
+  credit_scores: Array<ScoreShare>;
+  /**
+   * The NPA meter.
+   */
+  npa: NpaMeter;
+  /**
+   * Overdue installments by member group × DPD band (cells with none left out), by group
+   * then band.
+   */
+  overdue_by_group: Array<GroupCell>;
+  /**
+   * Overdue installments by DPD band × month of due date (cells with none left out),
+   * by month then band.
+   */
+  overdue_heat_map: Array<HeatCell>;
+  /**
+   * PAR 1 and PAR at each bucket bound.
+   */
+  par: Array<ParLine>;
+  /**
+   * The portfolio report (collection efficiency by month, ageing, NPA classes).
+   */
+  portfolio: PortfolioReport;
+  /**
+   * Unmapped bank lines by age, youngest first (every band listed).
+   */
+  unmapped_by_age: Array<AgeBand>;
+}
+
+export interface DashboardInput {
+  books: Books;
+  options?: DashboardOptions;
+}
+
+/**
+ * The parameters of the dashboard.
+ *
+ * # Example
+ * ```
+ * let o: windeep_core::dashboard::DashboardOptions = serde_json::from_str(
+ *     r#"{"unmapped_ages": [3, 30], "groups": [{"member": "MEMB000001", "group": "Ward 4"}]}"#,
+ * ).unwrap();
+ * assert_eq!(o.portfolio.months, 6);
+ * ```
+ */
+export interface DashboardOptions {
+  /**
+   * The daily checks' alert thresholds.
+   */
+  alerts?: AlertConfig;
+  /**
+   * Members' groups; a member not listed is in the group `ungrouped`.
+   */
+  groups?: Array<MemberGroup>;
+  /**
+   * The portfolio report's parameters (months of the series, DPD buckets, policy).
+   */
+  portfolio?: PortfolioOptions;
+  /**
+   * Upper bounds of the age bands of unmapped bank lines, days, strictly increasing
+   * (default 7, 30, 90: bands `0-7`, `8-30`, `31-90`, `91+`).
+   */
+  unmapped_ages?: Array<number>;
 }
 
 /**
@@ -1898,6 +2100,11 @@ export type EventAction = "apply" | "reverse";
  * What happened.
  */
 export type EventBody = ({
+  /**
+   * The bank statement line (`BankTransaction` id) that paid the net disbursement out,
+   * if any (the bank reconciliation of `check_books` matches the entry to it).
+   */
+  bank_transaction?: string | null;
   /**
    * Guarantor member codes (released on repayment, foreclosure, top-up and settlement;
    * never on write-off).
@@ -2150,6 +2357,11 @@ export type EventBody = ({
  * What happened.
  */
 export type EventBodyOutput = ({
+  /**
+   * The bank statement line (`BankTransaction` id) that paid the net disbursement out,
+   * if any (the bank reconciliation of `check_books` matches the entry to it).
+   */
+  bank_transaction?: string | null;
   /**
    * Guarantor member codes (released on repayment, foreclosure, top-up and settlement;
    * never on write-off).
@@ -2448,7 +2660,7 @@ export type ExcessPolicy = "advance_next_installments" | "prepay_principal_reduc
  *
  * # Example
  * ```
- * let y: windeep_core::FinancialYear = serde_json::from_str(r#"{"code": "2025-26",
+ * let y: windeep_core::ledger::FinancialYear = serde_json::from_str(r#"{"code": "2025-26",
  *     "start": "2025-04-01", "end": "2026-03-31", "closed": true}"#).unwrap();
  * assert!(y.closed);
  * ```
@@ -2495,7 +2707,7 @@ export interface Fine {
  *
  * # Example
  * ```
- * use windeep_core::FineAction;
+ * use windeep_core::fines::FineAction;
  * assert_eq!(serde_json::to_string(&FineAction::ReAmount).unwrap(), "\"re_amount\"");
  * ```
  */
@@ -2506,7 +2718,7 @@ export type FineAction = "levy" | "re_amount";
  *
  * # Example
  * ```
- * use windeep_core::{assess_fines, parse_date, FineAction, FineRule, FineSnapshot};
+ * use windeep_core::{fines::assess_fines, parse_date, fines::FineAction, fines::FineRule, fines::FineSnapshot};
  * let rules: Vec<FineRule> = serde_json::from_str(r#"[{"id": 1, "applies_to": "loan",
  *     "formula": {"kind": "percentage", "percent": "2"}}]"#).unwrap();
  * let snapshot: FineSnapshot = serde_json::from_str(r#"{"loan_id": "LN1", "installments": [
@@ -2589,7 +2801,7 @@ export interface FineAssessment {
  *
  * # Example
  * ```
- * use windeep_core::FineFormula;
+ * use windeep_core::fines::FineFormula;
  * let f: FineFormula = serde_json::from_str(
  *     r#"{"kind": "percentage", "percent": "2", "recur_every_days": 30}"#).unwrap();
  * assert_eq!(f.kind_name(), "percentage");
@@ -2636,7 +2848,7 @@ export type FineFormula = ({
  *
  * # Example
  * ```
- * use windeep_core::FineKey;
+ * use windeep_core::fines::FineKey;
  * let k = FineKey { loan_id: "LN2026000001".into(), installment: 3, rule_id: 7, occurrence: 1 };
  * assert_eq!(k.to_string(), "LN2026000001/3/7/1");
  * ```
@@ -2670,7 +2882,7 @@ export interface FineKey {
  *
  * # Example
  * ```
- * use windeep_core::FineRule;
+ * use windeep_core::fines::FineRule;
  * let r: FineRule = serde_json::from_str(r#"{"id": 7, "applies_to": "loan", "product": "LOAN-001",
  *     "grace_days": 3, "cap": "1000", "min_days": 1, "max_days": null,
  *     "effective_from": "2026-01-01", "effective_to": null,
@@ -2726,7 +2938,7 @@ export interface FineRule {
  *
  * # Example
  * ```
- * use windeep_core::{AccountType, FineSnapshot};
+ * use windeep_core::{fines::AccountType, fines::FineSnapshot};
  * let s: FineSnapshot = serde_json::from_str(r#"{"loan_id": "LN2026000001",
  *     "product": "LOAN-001", "installments": []}"#).unwrap();
  * assert_eq!(s.account_type, AccountType::Loan);
@@ -2877,7 +3089,7 @@ export type Format = "csv" | "xlsx";
  *
  * # Example
  * ```
- * use windeep_core::Frequency;
+ * use windeep_core::calendar::Frequency;
  * assert_eq!(Frequency::Monthly.periods_per_year(), 12);
  * assert_eq!(Frequency::Fortnightly.periods_per_year(), 26);
  * ```
@@ -2890,11 +3102,53 @@ export type Frequency = "monthly" | "quarterly" | "fortnightly" | "weekly";
 export type Funds = "bank" | "cash";
 
 /**
+ * One loan a member guarantees and has not been released from.
+ */
+export interface GuaranteedLoan {
+  /**
+   * The borrower.
+   */
+  borrower: string;
+  /**
+   * What the guarantee stands behind: outstanding principal + interest due, or for a
+   * written-off loan the claim still owed.
+   */
+  liability: Money;
+  /**
+   * The loan.
+   */
+  loan_id: string;
+ * Overdue installments of one member group and one DPD band.
+ */
+export interface GroupCell {
+  /**
+   * The loan's DPD bucket.
+   */
+  band: string;
+  /**
+   * The group (`ungrouped` for members without one).
+   */
+  group: string;
+  /**
+   * Installments past due with something unpaid.
+   */
+  installments: number;
+  /**
+   * Overdue loans.
+   */
+  loans: number;
+  /**
+   * Their unpaid principal and interest.
+   */
+  unpaid: Money;
+}
+
+/**
  * A guarantor of the application, with their own exposure facts.
  *
  * # Example
  * ```
- * use windeep_core::Guarantor;
+ * use windeep_core::approval::Guarantor;
  * let g: Guarantor = serde_json::from_str(r#"{"member_id": "MEMB000002",
  *     "guarantee_amount": "20000", "savings_balance": "40000"}"#).unwrap();
  * assert!(g.active);
@@ -2942,12 +3196,45 @@ export interface Guarantor {
 }
 
 /**
+ * A member's guarantees as of a date.
+ */
+export interface GuarantorExposure {
+  /**
+   * Guarantees not released: loans disbursed on or before the date that name the member as
+   * a guarantor and whose closure (if any) has not released them.
+   */
+  active_guarantees: number;
+  /**
+   * The date.
+   */
+  as_of: IsoDate;
+  /**
+   * Σ liability of those loans.
+   */
+  current_liability: Money;
+  /**
+   * The loans, in the order given.
+   */
+  loans: Array<GuaranteedLoan>;
+  /**
+   * The guarantor.
+   */
+  member: string;
+}
+
+export interface GuarantorExposureInput {
+  as_of: IsoDate;
+  loans: Array<BookLoan>;
+  member: string;
+}
+
+/**
  * The society's limits on what one member may guarantee (legacy defaults: 3 guarantees,
  * ₹1,00,000, 50 % of savings).
  *
  * # Example
  * ```
- * let p = windeep_core::GuarantorPolicy::default();
+ * let p = windeep_core::approval::GuarantorPolicy::default();
  * assert_eq!(p.max_guarantee_count, 3);
  * assert_eq!(p.max_guarantee_amount.to_string(), "100000");
  * assert_eq!(p.max_guarantee_percent_of_savings.to_string(), "50");
@@ -2966,6 +3253,51 @@ export interface GuarantorPolicy {
    * The most a member may guarantee in total, percent of their savings (0–100).
    */
   max_guarantee_percent_of_savings?: DecimalString;
+}
+
+/**
+ * One header figure side by side.
+ */
+export interface HeaderPair {
+  /**
+   * The correct value, null when there is none (no schedule, payments not replayed).
+   */
+  correct: string | null;
+  /**
+   * Whether both are present and differ (money compared as numbers).
+   */
+  differs: boolean;
+  /**
+   * The `loans` column.
+   */
+  field: string;
+  /**
+   * What the values are (`money` or `date`).
+   */
+  kind: ValueKind;
+  /**
+   * The stored value as text (money at 2 places, dates `YYYY-MM-DD`), null when absent.
+   */
+  stored: string | null;
+ * Overdue installments of one DPD band and one month of due date.
+ */
+export interface HeatCell {
+  /**
+   * The loan's DPD bucket (`1-30`, `31-60`, …: the portfolio report's bucket names).
+   */
+  band: string;
+  /**
+   * The month the installments fell due.
+   */
+  due_month: Month;
+  /**
+   * Installments past due with something unpaid.
+   */
+  installments: number;
+  /**
+   * Their unpaid principal and interest.
+   */
+  unpaid: Money;
 }
 
 export interface IgnoreRequest {
@@ -3234,6 +3566,37 @@ export interface InstallmentDues {
 }
 
 /**
+ * One installment side by side: the stored row, the correct installment, and the columns
+ * in which they differ.
+ */
+export interface InstallmentPair {
+  /**
+   * The correct installment, when there is one.
+   */
+  correct: CorrectInstallment | null;
+  /**
+   * The stored columns that differ from the correct ones (money compared as numbers), in
+   * column order: `due_date`, `principal_amount`, `interest_amount`, `emi_amount`,
+   * `principal_paid`, `interest_paid`, `status`. Only for matched rows; a column without a
+   * correct value (paid amounts and status when the payments were not replayed) is never
+   * listed.
+   */
+  differences: Array<string>;
+  /**
+   * The installment number (the stored row's, for an extra row).
+   */
+  installment: number;
+  /**
+   * How the two sides were paired.
+   */
+  pairing: Pairing;
+  /**
+   * The stored row, when there is one.
+   */
+  stored: LegacyInstallmentRow | null;
+}
+
+/**
  * Status of an installment as of a date.
  */
 export type InstallmentStatus = "upcoming" | "due" | "partial" | "paid" | "overdue" | "skipped" | "interest_only" | "waived" | "cancelled" | "written_off";
@@ -3310,7 +3673,7 @@ export type InterestBalanceBasis = "daily_product" | "closing_balance" | "minimu
  *
  * # Example
  * ```
- * use windeep_core::InterestBasis;
+ * use windeep_core::calendar::InterestBasis;
  * let b: InterestBasis = serde_json::from_str("\"30_360\"").unwrap();
  * assert_eq!(b, InterestBasis::Thirty360);
  * ```
@@ -3824,7 +4187,7 @@ export interface LegacyPaymentRow {
  *
  * # Example
  * ```
- * use windeep_core::LevelEmi;
+ * use windeep_core::schedule::LevelEmi;
  * let e: LevelEmi = serde_json::from_str("\"nominal_rate\"").unwrap();
  * assert_eq!(e, LevelEmi::NominalRate);
  * ```
@@ -3836,7 +4199,7 @@ export type LevelEmi = "actual_periods" | "nominal_rate";
  *
  * # Example
  * ```
- * use windeep_core::LeviedFine;
+ * use windeep_core::fines::LeviedFine;
  * let f: LeviedFine = serde_json::from_str(r#"{"key": {"loan_id": "LN1", "installment": 1,
  *     "rule_id": 1, "occurrence": 1}, "amount": "200.00", "paid": "50.00"}"#).unwrap();
  * assert_eq!(f.waived.to_string(), "0");
@@ -3884,7 +4247,7 @@ export interface Loan {
  *
  * # Example
  * ```
- * use windeep_core::LoanApplication;
+ * use windeep_core::approval::LoanApplication;
  * let a: LoanApplication = serde_json::from_str(r#"{"amount": "90000", "tenure": 12,
  *     "annual_rate": "12", "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"}"#).unwrap();
  * assert_eq!(a.fixed_due_day, None);
@@ -4007,11 +4370,48 @@ export interface LoanClass {
 }
 
 /**
+ * One loan's correct schedule and statement side by side with its stored rows.
+ */
+export interface LoanDetail {
+  /**
+   * The audit date.
+   */
+  as_of: IsoDate;
+  /**
+   * The header figures: `emi_amount`, `total_interest`, `total_payable`,
+   * `first_emi_date`, `last_emi_date`, `outstanding_principal`, `outstanding_interest`,
+   * `outstanding_fine`.
+   */
+  header: Array<HeaderPair>;
+  /**
+   * Every installment, in (installment number, stored row id) order, extra rows where
+   * their number puts them.
+   */
+  installments: Array<InstallmentPair>;
+  /**
+   * `loans.id`.
+   */
+  loan_id: number;
+  /**
+   * `loans.loan_number`.
+   */
+  loan_number: string;
+  /**
+   * Why there is no schedule or statement: the core's error code and explanation.
+   */
+  refusal: string | null;
+  /**
+   * Whether the correct statement could be derived from the payments.
+   */
+  statement: StatementState;
+}
+
+/**
  * One event of a loan account.
  *
  * # Example
  * ```
- * let e: windeep_core::LoanEvent = serde_json::from_str(r#"{"id": "p1", "sequence": 2,
+ * let e: windeep_core::account::LoanEvent = serde_json::from_str(r#"{"id": "p1", "sequence": 2,
  *     "value_date": "2026-02-05", "idempotency_key": "utr-1",
  *     "body": {"type": "payment_received", "amount": "8884.88"}}"#).unwrap();
  * assert_eq!(e.sequence, 2);
@@ -4037,7 +4437,7 @@ export interface LoanEvent {
   idempotency_key: string;
   /**
    * The previous event's `hash` (the event before it in stored order); null or absent for
-   * the first. See [`crate::verify_chain`].
+   * the first. See [`crate::account::verify_chain`].
    */
   prev_hash?: string | null;
   /**
@@ -4055,7 +4455,7 @@ export interface LoanEvent {
  *
  * # Example
  * ```
- * let e: windeep_core::LoanEvent = serde_json::from_str(r#"{"id": "p1", "sequence": 2,
+ * let e: windeep_core::account::LoanEvent = serde_json::from_str(r#"{"id": "p1", "sequence": 2,
  *     "value_date": "2026-02-05", "idempotency_key": "utr-1",
  *     "body": {"type": "payment_received", "amount": "8884.88"}}"#).unwrap();
  * assert_eq!(e.sequence, 2);
@@ -4081,7 +4481,7 @@ export interface LoanEventOutput {
   idempotency_key: string;
   /**
    * The previous event's `hash` (the event before it in stored order); null or absent for
-   * the first. See [`crate::verify_chain`].
+   * the first. See [`crate::account::verify_chain`].
    */
   prev_hash?: string | null;
   /**
@@ -4110,14 +4510,14 @@ export interface LoanFinesInput {
  *
  * # Example
  * ```
- * use windeep_core::LoanFinesReport;
+ * use windeep_core::account::LoanFinesReport;
  * let r = LoanFinesReport { assessments: vec![], events: vec![] };
  * assert_eq!(serde_json::to_string(&r).unwrap(), r#"{"assessments":[],"events":[]}"#);
  * ```
  */
 export interface LoanFinesReport {
   /**
-   * The assessments (levy or re-amount), as [`crate::assess_fines`] returns them.
+   * The assessments (levy or re-amount), as [`crate::fines::assess_fines`] returns them.
    */
   assessments: Array<FineAssessment>;
   /**
@@ -4276,7 +4676,7 @@ export interface LoanTerms {
    */
   first_due_on: IsoDate;
   /**
-   * Day of month (1–28, or [`crate::FIXED_DUE_DAY_LAST`], `"last"` in JSON) every due date
+   * Day of month (1–28, or [`crate::calendar::FIXED_DUE_DAY_LAST`], `"last"` in JSON) every due date
    * is snapped to; monthly and quarterly only.
    */
   fixed_due_day?: Day | null;
@@ -4371,7 +4771,7 @@ export interface LoanTermsOutput {
    */
   first_due_on: IsoDate;
   /**
-   * Day of month (1–28, or [`crate::FIXED_DUE_DAY_LAST`], `"last"` in JSON) every due date
+   * Day of month (1–28, or [`crate::calendar::FIXED_DUE_DAY_LAST`], `"last"` in JSON) every due date
    * is snapped to; monthly and quarterly only.
    */
   fixed_due_day: Day | null;
@@ -4421,6 +4821,11 @@ export interface LoanTermsOutput {
  * A journal entry written by hand (opening capital, expenses, bank charges …).
  */
 export interface ManualEntry {
+  /**
+   * The bank statement line (a `bank_transactions` id) the entry records, if any: ties the
+   * entry to that line's bank account for the bank reconciliation of `check_books`.
+   */
+  bank_transaction?: string | null;
   /**
    * Posting date.
    */
@@ -4677,7 +5082,7 @@ export interface MatchInput {
   /**
    * Savings accounts.
    */
-  savings_accounts?: Array<SavingsAccount>;
+  savings_accounts?: Array<SavingsCandidate>;
   /**
    * The transactions to suggest targets for (debits get none).
    */
@@ -4777,7 +5182,7 @@ export interface MemberClass {
  *
  * # Example
  * ```
- * use windeep_core::MemberFacts;
+ * use windeep_core::approval::MemberFacts;
  * let m: MemberFacts = serde_json::from_str(r#"{"savings_balance": "30000", "savings_months": 6}"#).unwrap();
  * assert_eq!(m.savings_months, 6);
  * ```
@@ -4791,6 +5196,21 @@ export interface MemberFacts {
    * Whole months of savings history, as the society counts them.
    */
   savings_months: number;
+}
+
+/**
+ * A member's group (a village, a self-help group, a branch: whatever the society groups its
+ * members by).
+ */
+export interface MemberGroup {
+  /**
+   * The group's name (not empty).
+   */
+  group: string;
+  /**
+   * The member.
+   */
+  member: string;
 }
 
 /**
@@ -4900,7 +5320,7 @@ export interface MemberSavings {
 }
 
 export interface MemberSavingsInput {
-  accounts: Array<SavingsAccount2>;
+  accounts: Array<SavingsAccount>;
   as_of: IsoDate;
   member: string;
 }
@@ -5015,12 +5435,43 @@ export interface NpaFigures {
 }
 
 /**
+ * The NPA meter.
+ */
+export interface NpaMeter {
+  /**
+   * NPA outstanding ÷ portfolio × 100.
+   */
+  gross_npa_ratio: DecimalString | null;
+  /**
+   * NPA loans.
+   */
+  loans: number;
+  /**
+   * (NPA outstanding − provision) ÷ (portfolio − provision) × 100.
+   */
+  net_npa_ratio: DecimalString | null;
+  /**
+   * Their outstanding principal.
+   */
+  outstanding_principal: Money;
+  /**
+   * Provision held against them.
+   */
+  provision: Money;
+  /**
+   * Provision held against NPA loans ÷ their outstanding principal × 100 (2 decimals,
+   * half-up); null when no loan is NPA.
+   */
+  provision_coverage: DecimalString | null;
+}
+
+/**
  * A period during which a loan is non-performing (from the classification): NPA from the
  * day-end of `from` until the day-end of `to` (still NPA when `to` is null).
  *
  * # Example
  * ```
- * let p: windeep_core::NpaPeriod = serde_json::from_str(r#"{"from": "2026-06-06"}"#).unwrap();
+ * let p: windeep_core::books::NpaPeriod = serde_json::from_str(r#"{"from": "2026-06-06"}"#).unwrap();
  * assert!(p.to.is_none());
  * ```
  */
@@ -5058,7 +5509,7 @@ export type OverdueBand = "npa" | "high" | "moderate" | "early";
  *
  * # Example
  * ```
- * use windeep_core::OverdueInstallment;
+ * use windeep_core::fines::OverdueInstallment;
  * let i: OverdueInstallment = serde_json::from_str(r#"{"number": 2, "due_on": "2026-02-05",
  *     "unpaid_principal": "0", "unpaid_interest": "0", "settled_on": "2026-02-12"}"#).unwrap();
  * assert!(i.settled_on.is_some() && i.fines.is_empty());
@@ -5098,7 +5549,7 @@ export interface OverdueInstallment {
  *
  * # Example
  * ```
- * use windeep_core::Override;
+ * use windeep_core::approval::Override;
  * let o: Override = serde_json::from_str(r#"{"code": "E_APPROVAL_SAVINGS_RATIO_EXCEEDED",
  *     "reason": "fixed deposit pledged as collateral"}"#).unwrap();
  * assert!(!o.reason.is_empty());
@@ -5116,6 +5567,11 @@ export interface Override {
 }
 
 /**
+ * How a stored row and a correct installment were paired.
+ */
+export type Pairing = "matched" | "missing" | "extra";
+
+/**
  * Portfolio at risk over a number of days.
  */
 export interface Par {
@@ -5129,6 +5585,33 @@ export interface Par {
   outstanding_principal: Money;
   /**
    * As a percentage of the whole portfolio (2 decimals, half-up); null for no portfolio.
+   */
+  ratio: DecimalString | null;
+}
+
+/**
+ * Portfolio at risk: loans more than `more_than_days` past due.
+ */
+export interface ParLine {
+  /**
+   * Loans counted.
+   */
+  loans: number;
+  /**
+   * The loans counted are more than this many days past due.
+   */
+  more_than_days: number;
+  /**
+   * `PAR 1`, `PAR 30`, …: PAR 1 counts loans with any day past due (more than 0 days),
+   * PAR n for every other bucket bound n counts loans more than n days past due.
+   */
+  name: string;
+  /**
+   * Their outstanding principal.
+   */
+  outstanding_principal: Money;
+  /**
+   * As a percentage of the portfolio (2 decimals, half-up); null for no portfolio.
    */
   ratio: DecimalString | null;
 }
@@ -5201,7 +5684,7 @@ export interface PassbookLine {
  *
  * # Example
  * ```
- * use windeep_core::PaymentMode;
+ * use windeep_core::account::PaymentMode;
  * let m: PaymentMode = serde_json::from_str("\"upi\"").unwrap();
  * assert_eq!(m, PaymentMode::Upi);
  * ```
@@ -5301,7 +5784,7 @@ export interface PostEventInput {
  *
  * # Example
  * ```
- * use windeep_core::{PostingConfig, PostingRole};
+ * use windeep_core::{ledger::PostingConfig, ledger::PostingRole};
  * let c: PostingConfig = serde_json::from_str(r#"{"basis": "accrual",
  *     "accounts": {"bank": "1101"}}"#).unwrap();
  * assert_eq!(c.chart().unwrap().code(PostingRole::Bank), "1101");
@@ -5340,7 +5823,7 @@ export interface PostingConfig {
  *
  * # Example
  * ```
- * use windeep_core::{Chart, PostingRole};
+ * use windeep_core::{ledger::Chart, ledger::PostingRole};
  * let chart = Chart::default();
  * assert_eq!(chart.default_code(PostingRole::LoanPortfolio), "1201");
  * ```
@@ -5432,7 +5915,7 @@ export type ProcessingFee = ({
  *
  * # Example
  * ```
- * use windeep_core::ProductBounds;
+ * use windeep_core::approval::ProductBounds;
  * // Seed product LOAN-001 "Personal Loan".
  * let p: ProductBounds = serde_json::from_str(r#"{"min_amount": "10000", "max_amount": "500000",
  *     "min_tenure": 6, "max_tenure": 36, "loan_to_savings_ratio": "3.00",
@@ -5568,7 +6051,7 @@ export interface ProvisionLine {
  *
  * # Example
  * ```
- * let r: windeep_core::ProvisionRecord = serde_json::from_str(
+ * let r: windeep_core::books::ProvisionRecord = serde_json::from_str(
  *     r#"{"loan_id": "LN1", "as_of": "2026-06-30", "held": "1500.00"}"#).unwrap();
  * assert_eq!(r.held.to_string(), "1500.00");
  * ```
@@ -5653,7 +6136,7 @@ export type Rating = "excellent" | "good" | "average" | "poor" | "bad";
  *
  * # Example
  * ```
- * use windeep_core::RawTable;
+ * use windeep_core::audit::RawTable;
  * let t: RawTable = serde_json::from_str(
  *     r#"{"columns": ["id", "loan_id"], "rows": [["7", "1"], ["8", null]]}"#).unwrap();
  * assert_eq!(t.rows.len(), 2);
@@ -5772,7 +6255,7 @@ export interface Reconciliation {
  *
  * # Example
  * ```
- * use windeep_core::{ApprovalCode, RecordedOverride};
+ * use windeep_core::{approval::ApprovalCode, approval::RecordedOverride};
  * let o = RecordedOverride { code: ApprovalCode::TooFewGuarantors, reason: "founder".into(), used: true };
  * assert!(o.used);
  * ```
@@ -5801,7 +6284,7 @@ export interface RecordedOverride {
  *
  * # Example
  * ```
- * use windeep_core::{ApprovalCode, Refusal};
+ * use windeep_core::{approval::ApprovalCode, approval::Refusal};
  * let r = Refusal { code: ApprovalCode::TenureAboveMax, guarantor: None, limit: "36".into(),
  *     actual: "48".into(), overridable: true, overridden: false };
  * assert_eq!(serde_json::to_value(&r).unwrap()["code"], "E_APPROVAL_TENURE_ABOVE_MAX");
@@ -5856,7 +6339,7 @@ export interface Replay {
  *
  * # Example
  * ```
- * let r: windeep_core::RestructureView = serde_json::from_str(r#"{"on": "2026-04-10",
+ * let r: windeep_core::account::RestructureView = serde_json::from_str(r#"{"on": "2026-04-10",
  *   "reason": "flood relief", "first_payment_on": "2026-05-05",
  *   "performance_months": 12, "upgrade_from": "2027-05-05"}"#).unwrap();
  * assert_eq!(r.performance_months, 12);
@@ -5952,35 +6435,17 @@ export interface RoundingPolicy {
 }
 
 /**
- * A savings account that may receive deposits.
- */
-export interface SavingsAccount {
-  /**
-   * The account number (`SAV2025000120`).
-   */
-  account_no: string;
-  /**
-   * The deposit due this period, if the scheme has one.
-   */
-  deposit_due?: Money | null;
-  /**
-   * The holder.
-   */
-  member_code?: string | null;
-}
-
-/**
  * A savings account: its scheme and its events.
  *
  * # Example
  * ```
- * let a: windeep_core::SavingsAccount = serde_json::from_str(r#"{"account_id": "SAV1",
+ * let a: windeep_core::savings::SavingsAccount = serde_json::from_str(r#"{"account_id": "SAV1",
  *     "member": "MEMB000001", "opened_on": "2026-01-01",
  *     "scheme": {"monthly_amount": "2000"}}"#).unwrap();
  * assert!(a.events.is_empty());
  * ```
  */
-export interface SavingsAccount2 {
+export interface SavingsAccount {
   /**
    * The account id, e.g. `SAV2026000001`.
    */
@@ -6026,7 +6491,7 @@ export interface SavingsApplied {
 }
 
 export interface SavingsApplyInput {
-  account: SavingsAccount2;
+  account: SavingsAccount;
   as_of: IsoDate;
   event: SavingsEvent;
 }
@@ -6250,6 +6715,24 @@ export type SavingsBodyOutput = ({
 });
 
 /**
+ * A savings account that may receive deposits.
+ */
+export interface SavingsCandidate {
+  /**
+   * The account number (`SAV2025000120`).
+   */
+  account_no: string;
+  /**
+   * The deposit due this period, if the scheme has one.
+   */
+  deposit_due?: Money | null;
+  /**
+   * The holder.
+   */
+  member_code?: string | null;
+}
+
+/**
  * One event of a savings account.
  */
 export interface SavingsEvent {
@@ -6336,12 +6819,12 @@ export interface SavingsFineView {
 }
 
 export interface SavingsInput {
-  account: SavingsAccount2;
+  account: SavingsAccount;
   as_of: IsoDate;
 }
 
 export interface SavingsInterestInput {
-  account: SavingsAccount2;
+  account: SavingsAccount;
   through: IsoDate;
 }
 
@@ -6381,7 +6864,7 @@ export interface SavingsOutcome {
  *
  * # Example
  * ```
- * let s: windeep_core::SavingsScheme = serde_json::from_str(r#"{"monthly_amount": "2000",
+ * let s: windeep_core::savings::SavingsScheme = serde_json::from_str(r#"{"monthly_amount": "2000",
  *     "due_day": 10, "annual_rate": "6"}"#).unwrap();
  * assert_eq!(s.duration_months, None);
  * ```
@@ -6496,7 +6979,7 @@ export interface SavingsStatement {
  *
  * # Example
  * ```
- * let p = windeep_core::SchedulePolicy::default();
+ * let p = windeep_core::schedule::SchedulePolicy::default();
  * assert_eq!(p.max_tenure, 600);
  * assert_eq!((p.min_first_due_gap_days, p.max_first_due_gap_days), (7, 60));
  * ```
@@ -6530,7 +7013,7 @@ export interface SchedulePolicy {
  *
  * # Example
  * ```
- * let p = windeep_core::SchedulePolicy::default();
+ * let p = windeep_core::schedule::SchedulePolicy::default();
  * assert_eq!(p.max_tenure, 600);
  * assert_eq!((p.min_first_due_gap_days, p.max_first_due_gap_days), (7, 60));
  * ```
@@ -6685,6 +7168,24 @@ export interface ScheduleRow {
 }
 
 /**
+ * Members with one credit score.
+ */
+export interface ScoreShare {
+  /**
+   * Members with it.
+   */
+  members: number;
+  /**
+   * The rating of those stars.
+   */
+  rating: Rating;
+  /**
+   * Stars, 5 (best) to 1.
+   */
+  stars: number;
+}
+
+/**
  * How grave a violation is.
  */
 export type Severity = "critical" | "warning";
@@ -6699,7 +7200,7 @@ export type SkipMode = "extend_tenure" | "capitalise_reamortise";
  *
  * # Example
  * ```
- * use windeep_core::Slab;
+ * use windeep_core::fines::Slab;
  * let s: Slab = serde_json::from_str(r#"{"from_days": 1, "to_days": 30, "amount": "100"}"#).unwrap();
  * assert_eq!(s.to_days, Some(30));
  * ```
@@ -6754,6 +7255,12 @@ export interface StatementLine {
 }
 
 /**
+ * Whether the correct statement (paid amounts, statuses, outstanding figures) could be
+ * derived from the loan's payments.
+ */
+export type StatementState = "replayed" | "not_replayed" | "refused" | "no_schedule";
+
+/**
  * A journal entry as stored elsewhere (it may not balance). An entry of the `postings` output
  * is accepted as it is: its header fields (`kind`, `account`, `event_id`, `member`,
  * `reverses`, `replaces`, `narration`) are information; the `stored_journal` check compares
@@ -6761,7 +7268,7 @@ export interface StatementLine {
  *
  * # Example
  * ```
- * let e: windeep_core::StoredEntry = serde_json::from_str(r#"{"id": "LN1/p1",
+ * let e: windeep_core::books::StoredEntry = serde_json::from_str(r#"{"id": "LN1/p1",
  *     "date": "2026-02-05", "kind": "payment_received", "account": "LN1", "event_id": "p1",
  *     "member": "M1", "lines": [{"account": "1102", "role": "bank", "debit": "10.00",
  *     "credit": "0.00"}, {"account": "1201", "role": "loan_portfolio", "debit": "0.00",
@@ -6967,6 +7474,24 @@ export type TargetOutput = ({
   kind: "other";
 });
 
+/**
+ * A top-up: the quote, the parent's closing event body and the new loan's disbursement.
+ */
+export interface TopUp {
+  /**
+   * The first event body of the new loan (`disbursed`), dated `on`.
+   */
+  disbursed: EventBodyOutput;
+  /**
+   * What the top-up settles and where the new loan starts.
+   */
+  quote: TopUpQuote;
+  /**
+   * The body to append to the parent (`topped_up`), dated `on`.
+   */
+  topped_up: EventBodyOutput;
+}
+
 export interface TopUpInput {
   amount: Money;
   events: Array<LoanEvent>;
@@ -7016,6 +7541,88 @@ export interface TopUpQuote {
    * The new money lent.
    */
   topup_amount: Money;
+}
+
+/**
+ * The `loan_topup` operation's input: the parent's events and the new loan.
+ *
+ * # Example
+ * ```
+ * let r: windeep_core::account::TopUpRequest = serde_json::from_str(r#"{"events": [],
+ *     "on": "2026-08-05", "amount": "40000", "new_loan_id": "LN2",
+ *     "terms": {"annual_rate": "12", "tenure": 24, "first_due_on": "2026-09-05"}}"#).unwrap();
+ * assert!(r.policy.is_none() && r.guarantors.is_none());
+ * ```
+ */
+export interface TopUpRequest {
+  /**
+   * The new money lent, currency units, > 0.
+   */
+  amount: Money;
+  /**
+   * The parent loan's events, in stored order.
+   */
+  events: Array<LoanEvent>;
+  /**
+   * The new loan's guarantors; none: the parent's.
+   */
+  guarantors?: Array<string> | null;
+  /**
+   * The new loan's id (not the parent's).
+   */
+  new_loan_id: string;
+  /**
+   * The top-up date: the parent closes and the new loan is disbursed on it.
+   */
+  on: IsoDate;
+  /**
+   * The new loan's account rules; none: the parent's.
+   */
+  policy?: AccountPolicy | null;
+  /**
+   * The reason of an explicit restructure (an NPA parent needs one).
+   */
+  restructure?: string | null;
+  /**
+   * The new loan's own terms.
+   */
+  terms: TopUpTerms;
+}
+
+/**
+ * What the new loan of a top-up chooses for itself; everything else of its terms (method,
+ * frequency, day count, broken period, rounding, currency, schedule limits, APR places) is
+ * the parent's, its principal is the quote's `new_principal` and it is disbursed on the
+ * top-up date.
+ *
+ * # Example
+ * ```
+ * let t: windeep_core::account::TopUpTerms = serde_json::from_str(r#"{"annual_rate": "12",
+ *     "tenure": 24, "first_due_on": "2026-09-05"}"#).unwrap();
+ * assert_eq!(t.tenure, 24);
+ * ```
+ */
+export interface TopUpTerms {
+  /**
+   * Nominal rate of the new loan, percent per annum.
+   */
+  annual_rate: Rate;
+  /**
+   * The new loan's first due date.
+   */
+  first_due_on: IsoDate;
+  /**
+   * Day of month every due date is snapped to (none by default).
+   */
+  fixed_due_day?: Day | null;
+  /**
+   * The new loan's processing fee, if any.
+   */
+  processing_fee?: ProcessingFee | null;
+  /**
+   * Number of installments of the new loan.
+   */
+  tenure: number;
 }
 
 /**
@@ -7167,7 +7774,7 @@ export interface Violation {
  *
  * # Example
  * ```
- * let w: windeep_core::WriteOffView = serde_json::from_str(r#"{"written_off_on": "2026-09-05",
+ * let w: windeep_core::account::WriteOffView = serde_json::from_str(r#"{"written_off_on": "2026-09-05",
  *   "principal": "90000.00", "interest": "2000.00", "fines": "0.00", "total": "92000.00",
  *   "recovered": "5000.00", "settlement_waived": "0.00", "still_owed": "87000.00"}"#).unwrap();
  * assert_eq!(w.still_owed.to_string(), "87000.00");
@@ -7215,6 +7822,7 @@ export interface OperationInputs {
   assess_fines: AssessFinesInput;
   audit_book: AuditBookInput;
   audit_loan: AuditLoanInput;
+  audit_loan_detail: AuditLoanDetailInput;
   balance_sheet: BalanceSheetInput;
   bank_ignore: BankIgnoreInput;
   bank_import: BankImportInput;
@@ -7224,12 +7832,15 @@ export interface OperationInputs {
   bank_unmap: BankUnmapInput;
   check_books: CheckBooksInput;
   classify: ClassifyInput;
+  dashboard: DashboardInput;
   distribute_bonus: DistributeBonusInput;
   foreclosure_quote: ForeclosureQuoteInput;
   general_ledger: GeneralLedgerInput;
+  guarantor_exposure: GuarantorExposureInput;
   loan_apply: LoanApplyInput;
   loan_fines: LoanFinesInput;
   loan_statement: LoanStatementInput;
+  loan_topup: LoanTopupInput;
   member_ledger: MemberLedgerInput;
   member_savings: MemberSavingsInput;
   portfolio_report: PortfolioReportInput;
@@ -7253,6 +7864,7 @@ export interface OperationOutputs {
   assess_fines: AssessFinesOutput;
   audit_book: AuditBookOutput;
   audit_loan: AuditLoanOutput;
+  audit_loan_detail: AuditLoanDetailOutput;
   balance_sheet: BalanceSheetOutput;
   bank_ignore: BankIgnoreOutput;
   bank_import: BankImportOutput;
@@ -7262,12 +7874,15 @@ export interface OperationOutputs {
   bank_unmap: BankUnmapOutput;
   check_books: CheckBooksOutput;
   classify: ClassifyOutput;
+  dashboard: DashboardOutput;
   distribute_bonus: DistributeBonusOutput;
   foreclosure_quote: ForeclosureQuoteOutput;
   general_ledger: GeneralLedgerOutput;
+  guarantor_exposure: GuarantorExposureOutput;
   loan_apply: LoanApplyOutput;
   loan_fines: LoanFinesOutput;
   loan_statement: LoanStatementOutput;
+  loan_topup: LoanTopupOutput;
   member_ledger: MemberLedgerOutput;
   member_savings: MemberSavingsOutput;
   portfolio_report: PortfolioReportOutput;
@@ -7315,6 +7930,11 @@ export type AuditBookOutput = BookAudit;
  * Output of `audit_loan`.
  */
 export type AuditLoanOutput = LoanAudit;
+
+/**
+ * Output of `audit_loan_detail`.
+ */
+export type AuditLoanDetailOutput = LoanDetail;
 
 /**
  * Input of `balance_sheet`.
@@ -7394,6 +8014,11 @@ export type CheckBooksOutput = CheckReport;
 export type ClassifyOutput = Classification;
 
 /**
+ * Output of `dashboard`.
+ */
+export type DashboardOutput = Dashboard;
+
+/**
  * Input of `distribute_bonus`.
  */
 export type DistributeBonusInput = BonusInput;
@@ -7421,6 +8046,11 @@ export type GeneralLedgerInput = LedgerInput;
 export type GeneralLedgerOutput = AccountsOutput;
 
 /**
+ * Output of `guarantor_exposure`.
+ */
+export type GuarantorExposureOutput = GuarantorExposure;
+
+/**
  * Input of `loan_apply`.
  */
 export type LoanApplyInput = ApplyInput;
@@ -7442,6 +8072,15 @@ export type LoanStatementInput = StatementInput;
  * Output of `loan_statement`.
  */
 export type LoanStatementOutput = Replay;
+
+/**
+ * Input of `loan_topup`.
+ */
+export type LoanTopupInput = TopUpRequest;
+/**
+ * Output of `loan_topup`.
+ */
+export type LoanTopupOutput = TopUp;
 
 /**
  * Output of `member_ledger`.
@@ -7690,6 +8329,12 @@ export declare function auditLoan(input: AuditLoanInput): AuditLoanOutput;
  */
 export declare function auditLoanAsync(input: AuditLoanInput): Promise<AuditLoanOutput>;
 /**
+ * One loan of a legacy export: its correct schedule and statement side by side with the stored rows.
+ *
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_INPUT_TOO_LARGE`
+ */
+export declare function auditLoanDetail(input: AuditLoanDetailInput): AuditLoanDetailOutput;
+/**
  * The balance sheet on a date.
  *
  * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_EMI_ROUNDS_TO_ZERO`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_BLANK_IDENTIFIER`, `E_INVALID_REVERSAL`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_PERCENT_OUT_OF_RANGE`, `E_TOPUP_NOT_ELIGIBLE`, `E_RESTRUCTURE_REQUIRED`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_UNBALANCED_ENTRY`, `E_UNKNOWN_ACCOUNT`, `E_PERIOD_CLOSED`, `E_INSUFFICIENT_BALANCE`, `E_INPUT_TOO_LARGE`
@@ -7764,6 +8409,12 @@ export declare function classify(input: ClassifyInput): ClassifyOutput;
  */
 export declare function classifyAsync(input: ClassifyInput): Promise<ClassifyOutput>;
 /**
+ * The manager's dashboard: efficiency, NPA meter, PAR, overdue heat map, scores, unmapped lines, checks.
+ *
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_EMI_ROUNDS_TO_ZERO`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_BLANK_IDENTIFIER`, `E_INVALID_REVERSAL`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_PERCENT_OUT_OF_RANGE`, `E_TOPUP_NOT_ELIGIBLE`, `E_RESTRUCTURE_REQUIRED`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_UNBALANCED_ENTRY`, `E_UNKNOWN_ACCOUNT`, `E_PERIOD_CLOSED`, `E_INSUFFICIENT_BALANCE`, `E_INPUT_TOO_LARGE`
+ */
+export declare function dashboard(input: DashboardInput): DashboardOutput;
+/**
  * Shares a bonus pool among members.
  *
  * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_INVALID_RATE`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_POLICY`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_INPUT_TOO_LARGE`
@@ -7786,6 +8437,12 @@ export declare function generalLedger(input: GeneralLedgerInput): GeneralLedgerO
  */
 export declare function generalLedgerAsync(input: GeneralLedgerInput): Promise<GeneralLedgerOutput>;
 /**
+ * One member's standing guarantees on a date, as the loan approval reads them.
+ *
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_EMI_ROUNDS_TO_ZERO`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_BLANK_IDENTIFIER`, `E_INVALID_REVERSAL`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_PERCENT_OUT_OF_RANGE`, `E_TOPUP_NOT_ELIGIBLE`, `E_RESTRUCTURE_REQUIRED`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_INPUT_TOO_LARGE`
+ */
+export declare function guarantorExposure(input: GuarantorExposureInput): GuarantorExposureOutput;
+/**
  * Admits one more event to a loan and says what it changed.
  *
  * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_EMI_ROUNDS_TO_ZERO`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_BLANK_IDENTIFIER`, `E_INVALID_REVERSAL`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_PERCENT_OUT_OF_RANGE`, `E_TOPUP_NOT_ELIGIBLE`, `E_RESTRUCTURE_REQUIRED`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_INPUT_TOO_LARGE`
@@ -7807,6 +8464,12 @@ export declare function loanStatement(input: LoanStatementInput): LoanStatementO
  * `loanStatement` on the thread pool: A loan's state and statement on a date, replayed from its events.
  */
 export declare function loanStatementAsync(input: LoanStatementInput): Promise<LoanStatementOutput>;
+/**
+ * A top-up in one step: the parent's closing event and the new loan's disbursement.
+ *
+ * @throws {WindeepError} with code `E_INVALID_INPUT`, `E_INVALID_AMOUNT`, `E_AMOUNT_SCALE`, `E_AMOUNT_OUT_OF_RANGE`, `E_NON_POSITIVE_PRINCIPAL`, `E_INVALID_RATE`, `E_NEGATIVE_RATE`, `E_RATE_EXCEEDS_CAP`, `E_INVALID_DATE`, `E_INVALID_CURRENCY`, `E_INVALID_ROUNDING`, `E_INVALID_POLICY`, `E_INVALID_TENURE`, `E_TENURE_EXCEEDS_POLICY`, `E_INVALID_GRACE`, `E_INVALID_FIXED_DUE_DAY`, `E_FIRST_DUE_NOT_AFTER_DISBURSEMENT`, `E_FIRST_DUE_GAP_OUT_OF_POLICY`, `E_INVALID_FEE`, `E_EMI_BELOW_INTEREST`, `E_EMI_ROUNDING_OVERPAYS`, `E_EMI_ROUNDS_TO_ZERO`, `E_NEGATIVE_INTEREST`, `E_NET_DISBURSEMENT_NOT_POSITIVE`, `E_DATE_OUT_OF_RANGE`, `E_OVERFLOW`, `E_UNKNOWN_INSTALLMENT`, `E_IDEMPOTENCY_CONFLICT`, `E_BLANK_IDENTIFIER`, `E_INVALID_REVERSAL`, `E_INVALID_EVENT`, `E_UNKNOWN_EVENT`, `E_LOAN_CLOSED`, `E_NOT_ELIGIBLE`, `E_RESTRUCTURE_LIMIT`, `E_PERCENT_OUT_OF_RANGE`, `E_TOPUP_NOT_ELIGIBLE`, `E_RESTRUCTURE_REQUIRED`, `E_ARREARS_OUTSTANDING`, `E_PART_PAYMENT_AMOUNT`, `E_NEGATIVE_AMORTISATION`, `E_FORECLOSURE_AMOUNT`, `E_INPUT_TOO_LARGE`
+ */
+export declare function loanTopup(input: LoanTopupInput): LoanTopupOutput;
 /**
  * One member's ledger across loans and savings.
  *

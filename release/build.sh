@@ -51,6 +51,7 @@ phase "command line archive"
 cli="windeep-cli-$version-$triple"
 mkdir -p "$work/$cli"
 cp "$rel/windeep" "$work/$cli/"
+strip --strip-unneeded "$work/$cli/windeep"
 cp LICENSE README.md CHANGELOG.md "$work/$cli/"
 tar -C "$work" --owner=0 --group=0 --sort=name -czf "$dist/$cli.tar.gz" "$cli"
 
@@ -59,6 +60,7 @@ phase "C library archive"
 c="windeep-c-$version-linux-x86_64"
 mkdir -p "$work/$c/lib/pkgconfig" "$work/$c/include"
 cp "$rel/libwindeep_ffi.so" "$work/$c/lib/"
+strip --strip-unneeded "$work/$c/lib/libwindeep_ffi.so"
 cp bindings-c/include/windeep.h "$work/$c/include/"
 cp LICENSE CHANGELOG.md "$work/$c/"
 cp bindings-c/README.md "$work/$c/README.md"
@@ -82,6 +84,7 @@ mkdir -p "$work/$php/lib/linux-x86_64"
 cp -r bindings-php/src "$work/$php/src"
 cp bindings-php/README.md bindings-php/preload.php LICENSE CHANGELOG.md "$work/$php/"
 cp "$rel/libwindeep_ffi.so" "$work/$php/lib/linux-x86_64/"
+strip --strip-unneeded "$work/$php/lib/linux-x86_64/libwindeep_ffi.so"
 # composer.json with the release version (an artifact repository needs it) and without the
 # development sections.
 python3 - "$version" bindings-php/composer.json "$work/$php/composer.json" <<'EOF'
@@ -114,6 +117,8 @@ mkdir -p "$kt/gen" "$kt/classes/linux-x86-64" "$kt/classes/META-INF"
   --out-dir "$kt/gen" --no-format
 "$kotlinc" -nowarn -cp "$jna" -d "$kt/classes" $(find "$kt/gen" -name '*.kt')
 cp "$rel/libwindeep_mobile.so" "$kt/classes/linux-x86-64/"
+# Symbols the library exports (the JNA entry points) stay; the local symbol table goes.
+strip --strip-unneeded "$kt/classes/linux-x86-64/libwindeep_mobile.so"
 cp LICENSE "$kt/classes/META-INF/LICENSE"
 cat > "$kt/MANIFEST.MF" <<EOF
 Implementation-Title: windeep
@@ -146,6 +151,7 @@ cp bindings-node/package.json LICENSE "$node/"
 for dir in "$node"/npm/*/; do
   addon="$(node -e 'console.log(require(process.argv[1]).main)' "$dir/package.json")"
   cp "bindings-node/$addon" "$dir/"
+  strip --strip-unneeded "$dir/$addon"
   cp LICENSE "$dir/"
 done
 node - "$node" <<'EOF'

@@ -6,8 +6,43 @@ Usage: python3 schema/gen_errors_md.py
 
 import json
 import pathlib
+import re
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def server_section():
+    """The reference server's own codes, from the doc comments of its `codes` module
+    (examples/server/src/error.rs): each `/// <status>: <meaning>` above `pub const X = "E_…"`."""
+    text = (ROOT / "examples" / "server" / "src" / "error.rs").read_text()
+    body = text[text.index("pub mod codes {"):]
+    body = body[:body.index("\n}\n")]
+    out = [
+        "## Reference server",
+        "",
+        "The reference server (`examples/server`, windeep-server) answers every core refusal with",
+        "the code above, in the same shape, plus `field` when the error names an input field",
+        "(`E_BLANK_IDENTIFIER`, `E_IDEMPOTENCY_CONFLICT`, `E_PERCENT_OUT_OF_RANGE`). It adds these",
+        "codes of its own, for refusals that are not the domain's (who may call, what exists, what",
+        "the storage refused):",
+        "",
+        "| Code | HTTP status | Meaning |",
+        "| --- | --- | --- |",
+    ]
+    doc = []
+    for line in body.splitlines()[1:]:
+        line = line.strip()
+        if line.startswith("///"):
+            doc.append(line[3:].strip())
+            continue
+        m = re.match(r'pub const [A-Z_]+: &str = "(E_[A-Z_]+)";', line)
+        if m:
+            status, meaning = " ".join(doc).split(": ", 1)
+            meaning = meaning[0].upper() + meaning[1:]
+            out.append(f"| `{m.group(1)}` | {status} | {meaning.replace('|', chr(92) + '|')} |")
+        doc = []
+    out.append("")
+    return out
 
 
 def main():
@@ -33,6 +68,7 @@ def main():
     out.append("")
     out.append("`E_USAGE` is the command line's own code for a command it cannot parse (exit code 2).")
     out.append("")
+    out.extend(server_section())
     (ROOT / "docs" / "errors.md").write_text("\n".join(out))
 
 

@@ -4,8 +4,8 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use windeep_benches::{accounts_day, fine_rules, loan_events, portfolio_day};
-use windeep_core::LoanAccount;
-use windeep_core::{parse_date, replay};
+use windeep_core::account::LoanAccount;
+use windeep_core::{account::replay, parse_date};
 
 fn account(c: &mut Criterion) {
     let events = loan_events("LN1", 60, 60, 10);

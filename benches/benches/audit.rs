@@ -4,7 +4,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use windeep_benches::legacy_loan;
-use windeep_core::{audit_loan, parse_date};
+use windeep_core::{audit::audit_loan, parse_date};
 
 fn audit(c: &mut Criterion) {
     let loan = legacy_loan(1, 24, 12);

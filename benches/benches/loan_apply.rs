@@ -5,7 +5,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use windeep_benches::{back_dated_payment, many_small_payments};
-use windeep_core::{apply_event, parse_date};
+use windeep_core::{account::apply_event, parse_date};
 
 const EVENTS: u64 = 100_000;
 

@@ -6,7 +6,9 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use windeep_core::{LoanTerms, Method, annual_percentage_rate, generate_schedule, parse_date};
+use windeep_core::{
+    LoanTerms, generate_schedule, parse_date, schedule::Method, schedule::annual_percentage_rate,
+};
 
 fn terms(method: Method, tenure: u32) -> LoanTerms {
     let mut t = LoanTerms::new(
@@ -69,7 +71,10 @@ fn schedules(c: &mut Criterion) {
         let s = generate_schedule(&terms(Method::Reducing, tenure)).unwrap();
         group.throughput(Throughput::Elements(u64::from(tenure)));
         group.bench_with_input(BenchmarkId::new("reducing", tenure), &s, |b, s| {
-            b.iter(|| windeep_core::annual_percentage_rate_by_bisection(black_box(s), 2).unwrap());
+            b.iter(|| {
+                windeep_core::schedule::annual_percentage_rate_by_bisection(black_box(s), 2)
+                    .unwrap()
+            });
         });
     }
     group.finish();

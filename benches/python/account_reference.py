@@ -22,6 +22,7 @@ raises `AccountError` with a stable `.code`):
 * `loan_apply(inp)`
 * `foreclosure_quote(inp)`
 * `topup_quote(inp)`
+* `loan_topup(inp)`
 * `verify_chain(inp)`
 
 `call(operation, inp)` dispatches by name.
@@ -43,7 +44,7 @@ import reference
 
 __all__ = [
     "AccountError", "allocate", "loan_statement", "loan_apply", "foreclosure_quote",
-    "topup_quote", "verify_chain", "call", "canonical_event", "event_hash",
+    "topup_quote", "loan_topup", "verify_chain", "call", "canonical_event", "event_hash",
 ]
 
 
@@ -245,7 +246,7 @@ ACCOUNT_POLICY_FIELDS = (
 LATER_POLICY_DEFAULTS = {"floating": False, "topup_min_emis_paid": 6, "topup_max_overdue": 0,
                          "npa_after_days": 90, "restructure_observation_months": 12}
 BODY_FIELDS = {
-    "disbursed": (("loan_id", "terms", "guarantors"), ("policy",)),
+    "disbursed": (("loan_id", "terms", "guarantors"), ("policy", "bank_transaction")),
     "payment_received": (("amount",), ("installment", "payment_mode", "bank_transaction")),
     "fine_levied": (("installment", "rule_id", "amount"), ("occurrence",)),
     "fine_waived": (("installment", "rule_id", "amount", "reason"), ("occurrence",)),
@@ -1654,6 +1655,61 @@ def topup_quote(inp):
     return out
 
 
+def loan_topup(inp):
+    """The `loan_topup` operation: the parent's `topped_up` body and the new loan's
+    `disbursed` body (principal = the quote's new principal, disbursed on the top-up date, the
+    parent's conventions with the new rate, tenure and first due date), both admitted."""
+    _obj(inp, "input", ("events", "on", "amount", "new_loan_id", "terms", "policy",
+                        "guarantors", "restructure"),
+         ("events", "on", "amount", "new_loan_id", "terms"))
+    on = _parse_date(inp["on"], "on")
+    events = _read_events(inp["events"])
+    loan, _ = _fold(events, on)
+    parent_id = _opened(loan).loan_id
+    new_id = inp["new_loan_id"]
+    if not isinstance(new_id, str):
+        _fail("E_INVALID_INPUT", "new_loan_id must be a string")
+    if new_id.strip() == "":
+        _fail("E_BLANK_IDENTIFIER", "new_loan_id is blank")
+    if new_id.strip() != new_id or new_id == parent_id:
+        _fail("E_INVALID_INPUT", "new_loan_id must be a new loan's id")
+    quote = topup_quote({k: inp[k] for k in ("events", "on", "amount", "restructure")
+                         if k in inp})
+    t = inp["terms"]
+    _obj(t, "terms", ("annual_rate", "tenure", "first_due_on", "fixed_due_day",
+                      "processing_fee"), ("annual_rate", "tenure", "first_due_on"))
+    first = min(events, key=lambda e: e["sequence"])["body"]
+    terms = _canonical_terms(first["terms"])
+    terms.pop("apr", None)
+    terms.update(principal=quote["new_principal"], annual_rate=t["annual_rate"],
+                 tenure=t["tenure"], disbursed_on=on.isoformat(),
+                 first_due_on=t["first_due_on"], fixed_due_day=t.get("fixed_due_day"),
+                 principal_grace=0, interest_grace=0,
+                 processing_fee=t.get("processing_fee"))
+    policy = inp.get("policy")
+    if policy is None:
+        policy = first.get("policy")
+    guarantors = inp.get("guarantors")
+    if guarantors is None:
+        guarantors = first["guarantors"]
+    topped = {"type": "topped_up", "new_loan_id": new_id}
+    if inp.get("restructure") is not None:
+        topped["restructure"] = inp["restructure"]
+    disbursed = {"type": "disbursed", "loan_id": new_id, "terms": terms, "policy": policy,
+                 "guarantors": guarantors}
+    last = max(e["sequence"] for e in events)
+    closing = {"id": f"{parent_id}/topup", "sequence": last + 1, "value_date": on.isoformat(),
+               "idempotency_key": f"topup:{parent_id}:{new_id}", "body": topped}
+    closed = _statement(list(inp["events"]) + [closing], on)
+    if closed["state"]["status"] != "topped_up":
+        _fail("E_INVALID_EVENT", "the parent did not close into the top-up")
+    opening = {"id": f"{new_id}/disbursed", "sequence": 1, "value_date": on.isoformat(),
+               "idempotency_key": f"disburse:{new_id}", "body": disbursed}
+    _statement([opening], on)
+    return {"quote": quote, "topped_up": topped,
+            "disbursed": canonical_event(opening)["body"]}
+
+
 def verify_chain(inp):
     """The `verify_chain` operation: walk the events in stored order. Each event is hashed
     as received (RFC 8785 without its own `hash` member); the first event whose `hash`,
@@ -1704,6 +1760,7 @@ OPERATIONS = {
     "loan_apply": loan_apply,
     "foreclosure_quote": foreclosure_quote,
     "topup_quote": topup_quote,
+    "loan_topup": loan_topup,
     "verify_chain": verify_chain,
 }
 

@@ -2,8 +2,9 @@
 
 use chrono::NaiveDate;
 use windeep_core::{
-    EventBody, FineAssessment, FineRule, LoanAccount, LoanEvent, LoanSummary, LoanTerms, Money,
-    assess_fines, end_of_day, fine_snapshot, parse_date,
+    LoanTerms, Money, account::EventBody, account::LoanAccount, account::LoanEvent,
+    account::LoanSummary, account::end_of_day, account::fine_snapshot, fines::FineAssessment,
+    fines::FineRule, fines::assess_fines, parse_date,
 };
 
 /// A reducing loan of ₹2,50,000 at 13.5 % over `tenure` months, disbursed 2026-01-05, with its
@@ -35,6 +36,7 @@ pub fn loan_events(loan_id: &str, tenure: u32, payments: u32, fines: u32) -> Vec
             terms: Box::new(terms),
             policy: Default::default(),
             guarantors: vec!["MEMB000001".into()],
+            bank_transaction: None,
         },
     }];
     // The first `fines` installments are paid six days late with the fine the daily job
@@ -148,8 +150,11 @@ pub fn accounts_day(
 /// # Panics
 /// Never for the sizes the benchmarks use.
 #[must_use]
-pub fn legacy_loan(id: i64, tenure: u32, paid: u32) -> windeep_core::LegacyLoan {
-    use windeep_core::{LegacyInstallmentRow, LegacyLoan, LegacyLoanRow, LegacyPaymentRow};
+pub fn legacy_loan(id: i64, tenure: u32, paid: u32) -> windeep_core::audit::LegacyLoan {
+    use windeep_core::{
+        audit::LegacyInstallmentRow, audit::LegacyLoan, audit::LegacyLoanRow,
+        audit::LegacyPaymentRow,
+    };
     let disbursed = parse_date("2026-01-05").unwrap();
     let terms = LoanTerms::new(
         "250000".parse().unwrap(),
@@ -228,8 +233,10 @@ pub fn savings_account(
     account_id: &str,
     member: &str,
     months: u32,
-) -> windeep_core::SavingsAccount {
-    use windeep_core::{Month, SavingsBody, SavingsEvent, SavingsMode};
+) -> windeep_core::savings::SavingsAccount {
+    use windeep_core::{
+        savings::Month, savings::SavingsBody, savings::SavingsEvent, savings::SavingsMode,
+    };
     let mut events = Vec::new();
     let mut seq = 0;
     let mut push = |date: NaiveDate, body: SavingsBody| {
@@ -292,13 +299,13 @@ pub fn savings_account(
 /// # Panics
 /// Never for the sizes the benchmarks use.
 #[must_use]
-pub fn books(loans: usize, savings: usize, basis: &str) -> windeep_core::Books {
-    let mut b: windeep_core::Books = serde_json::from_value(serde_json::json!({
+pub fn books(loans: usize, savings: usize, basis: &str) -> windeep_core::books::Books {
+    let mut b: windeep_core::books::Books = serde_json::from_value(serde_json::json!({
         "as_of": "2028-01-31", "config": {"basis": basis}
     }))
     .unwrap();
     b.loans = (0..loans)
-        .map(|i| windeep_core::BookLoan {
+        .map(|i| windeep_core::books::BookLoan {
             member: format!("MEMB{i:06}"),
             events: loan_events(&format!("LN{i:08}"), 24, 23, 2),
             stored: Vec::new(),

@@ -318,8 +318,12 @@ pub fn topup_quote(
         let amount: Money = amount.0.parse()?;
         let events: Vec<windeep_core::account::LoanEvent> = serde_json::from_str(&events_json)
             .map_err(|e| WindeepException::from(windeep_core::wire::error_from_serde(&e)))?;
-        let q =
-            windeep_core::topup_quote_restructured(&events, on, amount, restructure.as_deref())?;
+        let q = windeep_core::account::topup_quote_restructured(
+            &events,
+            on,
+            amount,
+            restructure.as_deref(),
+        )?;
         Ok(TopUpQuote {
             topup_amount: money(q.topup_amount),
             new_principal: money(q.new_principal),

@@ -183,7 +183,36 @@ fn summary_dict<'py>(
     Ok(out)
 }
 
-type RawColumns = (Vec<String>, Vec<Vec<Option<String>>>);
+/// A table as raw cells: column names and, per column, its cells (text or `None`).
+pub(crate) type RawColumns = (Vec<String>, Vec<Vec<Option<String>>>);
+
+/// A table given as raw cells column by column, transposed into the core's rows.
+pub(crate) fn raw_table(
+    table: &str,
+    columns: Vec<String>,
+    cells: Vec<Vec<Option<String>>>,
+) -> Result<RawTable, CoreError> {
+    if columns.len() != cells.len() {
+        return Err(CoreError::InvalidInput {
+            reason: format!(
+                "{table}: {} column names but {} columns",
+                columns.len(),
+                cells.len()
+            ),
+        });
+    }
+    let n = cells.first().map_or(0, Vec::len);
+    if let Some((name, c)) = columns.iter().zip(&cells).find(|(_, c)| c.len() != n) {
+        return Err(CoreError::InvalidInput {
+            reason: format!("{table}.{name} has {} rows, not {n}", c.len()),
+        });
+    }
+    let mut iters: Vec<_> = cells.into_iter().map(Vec::into_iter).collect();
+    let rows = (0..n)
+        .map(|_| iters.iter_mut().map(|c| c.next().flatten()).collect())
+        .collect();
+    Ok(RawTable { columns, rows })
+}
 
 fn columns_of(t: RawTable) -> RawColumns {
     let n = t.columns.len();

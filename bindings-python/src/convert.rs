@@ -17,7 +17,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Number, Value};
 use windeep_core::{
-    CoreError, Currency, Money, ProcessingFee, Rate, RoundingMode, RoundingPolicy, SchedulePolicy,
+    CoreError, Currency, Money, Rate, RoundingMode, RoundingPolicy, schedule::ProcessingFee,
+    schedule::SchedulePolicy,
 };
 use windeep_ops::typed::Typed;
 

@@ -6,6 +6,7 @@
 //! `windeep.WindeepError` subclass carrying the core's stable code.
 
 mod audit;
+mod audit_detail;
 mod convert;
 mod errors;
 mod types;
@@ -181,7 +182,7 @@ impl Args<'_, '_> {
         t.fixed_due_day = match present(self.fixed_due_day) {
             // "last": the month's last day, as in the JSON interface.
             Some(v) if v.extract::<String>().is_ok_and(|s| s == "last") => {
-                Some(windeep_core::FIXED_DUE_DAY_LAST)
+                Some(windeep_core::calendar::FIXED_DUE_DAY_LAST)
             }
             _ => convert::optional_u32("fixed_due_day", self.fixed_due_day)?,
         };
@@ -332,6 +333,7 @@ fn _windeep(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(types::_restore, m)?)?;
     m.add_function(wrap_pyfunction!(audit::_audit_book_columns, m)?)?;
     m.add_function(wrap_pyfunction!(audit::_audit_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(audit_detail::_audit_loan_detail, m)?)?;
     m.add_function(wrap_pyfunction!(audit::_read_mysql_dump, m)?)?;
     m.add_function(wrap_pyfunction!(audit::_read_csv_table, m)?)?;
 
@@ -347,7 +349,7 @@ fn _windeep(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("OPERATIONS", PyTuple::new(py, ops::OPERATIONS)?)?;
     add_name("OPERATIONS");
     let rules = PyDict::new(py);
-    for rule in windeep_core::AUDIT_RULES {
+    for rule in windeep_core::audit::AUDIT_RULES {
         rules.set_item(rule.id, rule.message)?;
     }
     m.add("AUDIT_RULES", PyMappingProxy::new(py, rules.as_mapping()))?;

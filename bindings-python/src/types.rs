@@ -136,7 +136,7 @@ const NUM: &str = " style=\"text-align:right\"";
 /// One row of a schedule. Every amount is at the currency's scale.
 #[pyclass(frozen, module = "windeep", name = "Installment")]
 pub(crate) struct Installment {
-    row: windeep_core::Installment,
+    row: windeep_core::schedule::Installment,
     /// The five amounts as `decimal.Decimal` objects, each built once, on first access.
     amounts: [PyOnceLock<Py<PyAny>>; 5],
 }
@@ -149,7 +149,7 @@ const INSTALLMENT: usize = 3;
 const CLOSING: usize = 4;
 
 impl Installment {
-    pub(crate) fn new(row: windeep_core::Installment) -> Self {
+    pub(crate) fn new(row: windeep_core::schedule::Installment) -> Self {
         Self {
             row,
             amounts: std::array::from_fn(|_| PyOnceLock::new()),
@@ -192,7 +192,7 @@ impl Installment {
 }
 
 /// One schedule row as an HTML table row.
-fn html_row(r: &windeep_core::Installment, out: &mut String) {
+fn html_row(r: &windeep_core::schedule::Installment, out: &mut String) {
     let _ = write!(
         out,
         "<tr><td{NUM}>{}</td><td>{}</td><td{NUM}>{}</td><td{NUM}>{}</td><td{NUM}>{}</td>\
@@ -315,7 +315,7 @@ impl Installment {
 /// Sums over the rows of a schedule.
 #[pyclass(frozen, module = "windeep", name = "Totals")]
 pub(crate) struct Totals {
-    totals: windeep_core::Totals,
+    totals: windeep_core::schedule::Totals,
 }
 
 impl Totals {

@@ -535,6 +535,7 @@ def test_call_errors() -> None:
         "loan_apply",
         "foreclosure_quote",
         "topup_quote",
+        "loan_topup",
         "verify_chain",
         "assess_fines",
         "approve_loan",
@@ -547,6 +548,7 @@ def test_call_errors() -> None:
         "bank_reconcile",
         "audit_loan",
         "audit_book",
+        "audit_loan_detail",
         "postings",
         "post_event",
         "general_ledger",
@@ -559,10 +561,12 @@ def test_call_errors() -> None:
         "savings_interest",
         "distribute_bonus",
         "member_savings",
+        "guarantor_exposure",
         "classify",
         "provisions",
         "portfolio_report",
         "check_books",
+        "dashboard",
     )
     with pytest.raises(windeep.UnknownOperationError) as info:
         windeep.call("nope", {})

@@ -1,4 +1,5 @@
-//! `windeep audit`: a legacy export's four tables (CSV files or a mysqldump file) through the
+//! `windeep audit`: a legacy export's four tables (CSV or Parquet files, or a mysqldump file)
+//! through the
 //! core's `audit_book`, written as text, JSON or an Excel workbook.
 
 use std::path::{Path, PathBuf};
@@ -6,8 +7,8 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use windeep_core::{
-    AuditFinding, BookAudit, LegacyExport, Money, RawTable, audit_book, parse_date, read_csv_table,
-    read_mysql_dump,
+    Money, audit::AuditFinding, audit::BookAudit, audit::LegacyExport, audit::RawTable,
+    audit::audit_book, audit::read_csv_table, audit::read_mysql_dump, parse_date,
 };
 use windeep_ops as ops;
 
@@ -21,28 +22,30 @@ pub(crate) enum AuditFormat {
 }
 
 /// Audits a legacy export: the `loans`, `loan_installments`, `loan_payments` and `fines`
-/// tables, from CSV files or a MySQL/MariaDB dump (docs/audit.md).
+/// tables, from CSV or Parquet files or a MySQL/MariaDB dump (docs/audit.md).
 #[derive(Debug, Args)]
 pub(crate) struct AuditArgs {
     /// The audit date (YYYY-MM-DD): statuses and outstanding figures are as of its end.
     #[arg(long)]
     as_of: String,
-    /// A folder holding loans.csv, loan_installments.csv, loan_payments.csv and fines.csv.
+    /// A folder holding loans, loan_installments, loan_payments and fines, each as .csv or
+    /// (when there is no CSV file of it) .parquet.
     #[arg(long, conflicts_with_all = ["dump", "loans"])]
     dir: Option<PathBuf>,
     /// A mysqldump file with the INSERT statements of the four tables.
     #[arg(long, conflicts_with = "loans")]
     dump: Option<PathBuf>,
-    /// The loans CSV file (with --installments, --payments and --fines).
+    /// The loans file (with --installments, --payments and --fines): CSV, or Parquet when its
+    /// name ends in .parquet (as for each of the four).
     #[arg(long, requires_all = ["installments", "payments", "fines"])]
     loans: Option<PathBuf>,
-    /// The loan_installments CSV file.
+    /// The loan_installments file.
     #[arg(long)]
     installments: Option<PathBuf>,
-    /// The loan_payments CSV file.
+    /// The loan_payments file.
     #[arg(long)]
     payments: Option<PathBuf>,
-    /// The fines CSV file.
+    /// The fines file.
     #[arg(long)]
     fines: Option<PathBuf>,
     /// Materiality: money findings with |difference| at most this are left out (default 0).
@@ -63,8 +66,18 @@ fn read_file(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| usage_error(&format!("cannot read {}: {e}", path.display())))
 }
 
-fn csv_table(path: &Path) -> Result<RawTable, String> {
-    read_csv_table(&read_file(path)?).map_err(|e| {
+/// One table from its file: Parquet when the name ends in `.parquet`, else CSV.
+fn table(path: &Path) -> Result<RawTable, String> {
+    let parquet = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+    let bytes = read_file(path)?;
+    let read = if parquet {
+        parquet_table(bytes)?
+    } else {
+        read_csv_table(&bytes)
+    };
+    read.map_err(|e| {
         let mut e = e;
         if let windeep_core::CoreError::InvalidInput { reason } = &mut e {
             *reason = format!("{}: {reason}", path.display());
@@ -73,16 +86,39 @@ fn csv_table(path: &Path) -> Result<RawTable, String> {
     })
 }
 
+#[cfg(feature = "parquet")]
+fn parquet_table(bytes: Vec<u8>) -> Result<Result<RawTable, windeep_core::CoreError>, String> {
+    Ok(crate::parquet::read_parquet_table(bytes))
+}
+
+#[cfg(not(feature = "parquet"))]
+fn parquet_table(_: Vec<u8>) -> Result<Result<RawTable, windeep_core::CoreError>, String> {
+    Err(usage_error(
+        "this windeep was built without Parquet support (the cli's `parquet` feature)",
+    ))
+}
+
+/// A table of the folder: `<name>.csv`, or `<name>.parquet` when there is no CSV file of it.
+fn in_dir(dir: &Path, name: &str) -> PathBuf {
+    let csv = dir.join(format!("{name}.csv"));
+    let parquet = dir.join(format!("{name}.parquet"));
+    if !csv.exists() && parquet.exists() {
+        parquet
+    } else {
+        csv
+    }
+}
+
 fn export(a: &AuditArgs) -> Result<LegacyExport, String> {
     if let Some(dump) = &a.dump {
         return read_mysql_dump(&read_file(dump)?).map_err(|e| ops::error_json(&e));
     }
     let paths: [PathBuf; 4] = match (&a.dir, &a.loans, &a.installments, &a.payments, &a.fines) {
         (Some(dir), ..) => [
-            dir.join("loans.csv"),
-            dir.join("loan_installments.csv"),
-            dir.join("loan_payments.csv"),
-            dir.join("fines.csv"),
+            in_dir(dir, "loans"),
+            in_dir(dir, "loan_installments"),
+            in_dir(dir, "loan_payments"),
+            in_dir(dir, "fines"),
         ],
         (None, Some(l), Some(i), Some(p), Some(f)) => [l.clone(), i.clone(), p.clone(), f.clone()],
         _ => {
@@ -93,10 +129,10 @@ fn export(a: &AuditArgs) -> Result<LegacyExport, String> {
     };
     let [loans, installments, payments, fines] = paths;
     Ok(LegacyExport {
-        loans: csv_table(&loans)?,
-        loan_installments: csv_table(&installments)?,
-        loan_payments: csv_table(&payments)?,
-        fines: csv_table(&fines)?,
+        loans: table(&loans)?,
+        loan_installments: table(&installments)?,
+        loan_payments: table(&payments)?,
+        fines: table(&fines)?,
     })
 }
 
@@ -349,7 +385,7 @@ fn write_finding(
     ws.write_string(row, 5, &f.field)?;
     ws.write_string(row, 6, &f.rule)?;
     ws.write_string(row, 7, &f.cause)?;
-    let is_money = f.kind == windeep_core::ValueKind::Money;
+    let is_money = f.kind == windeep_core::audit::ValueKind::Money;
     for (col, value) in [(8_u16, &f.stored), (9, &f.correct)] {
         match value {
             Some(v) if is_money => match v.parse::<Money>() {

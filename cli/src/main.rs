@@ -16,12 +16,14 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 
 mod audit;
+#[cfg(feature = "parquet")]
+mod parquet;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 use windeep_core::bank::{self, Format, ImportedRow, LayoutChoice, PriorKey, StatementOptions};
 use windeep_core::export::csv_row;
-use windeep_core::{AlertConfig, Books, CheckReport};
+use windeep_core::{books::Books, reconcile::AlertConfig, reconcile::CheckReport};
 use windeep_ops as ops;
 
 /// windeep — exact lending calculations.
@@ -954,8 +956,8 @@ fn check(a: &CheckArgs) -> Result<bool, String> {
     // Read as the check_books operation reads it (the same error codes), and computed once.
     let input: CheckInput = serde_json::from_value(input)
         .map_err(|e| ops::error_json(&windeep_core::wire::error_from_serde(&e)))?;
-    let report =
-        windeep_core::check_books(&input.books, &input.alerts).map_err(|e| ops::error_json(&e))?;
+    let report = windeep_core::reconcile::check_books(&input.books, &input.alerts)
+        .map_err(|e| ops::error_json(&e))?;
     let text = match a.format {
         TextFormat::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
         TextFormat::Text => render_check(&report),
@@ -989,6 +991,9 @@ fn render_check(r: &CheckReport) -> String {
         s.journal_entries,
     );
     t += &format!("Checks run: {}\n", r.checks.join(", "));
+    if !r.skipped.is_empty() {
+        t += &format!("Skipped (no data): {}\n", r.skipped.join(", "));
+    }
     if !r.violations.is_empty() {
         t += "\nViolations\n";
         for v in &r.violations {
@@ -1010,6 +1015,22 @@ fn render_check(r: &CheckReport) -> String {
                 a.threshold,
                 a.value,
                 a.items.join(", ")
+            );
+        }
+    }
+    if !r.bank_reconciliations.is_empty() {
+        t += "\nBank reconciliation\n";
+        for b in &r.bank_reconciliations {
+            t += &format!(
+                "  {} on {}: statement {}, books {}, adjusted {} / {}, difference {}{}\n",
+                b.account_id,
+                b.as_of,
+                b.bank_balance,
+                b.book_balance,
+                b.adjusted_bank_balance,
+                b.adjusted_book_balance,
+                b.difference,
+                if b.reconciled { " (reconciled)" } else { "" }
             );
         }
     }

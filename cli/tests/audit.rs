@@ -27,7 +27,7 @@ fn run(args: &[&str]) -> (i32, String, String) {
 /// The planted findings: `loan_id,table,row_id,field,rule,stored,correct` records.
 fn planted() -> BTreeSet<String> {
     let bytes = std::fs::read(dir().join("expected_findings.csv")).unwrap();
-    let table = windeep_core::read_csv_table(&bytes).unwrap();
+    let table = windeep_core::audit::read_csv_table(&bytes).unwrap();
     table
         .rows
         .into_iter()
@@ -137,4 +137,70 @@ fn a_missing_file_is_a_usage_error() {
     let (code, _, err) = run(&["audit", "--as-of", "2026-06-15", "--dir", "/nonexistent"]);
     assert_eq!(code, 2);
     assert!(err.contains("E_USAGE"), "{err}");
+}
+
+/// The same four tables as typed Parquet files (written by `fixtures/tools/legacy_parquet.py`
+/// with pyarrow: integers, DECIMAL(18, 2), DATE, timestamps, strings, nulls; Snappy): the
+/// audit gives exactly what the CSV folder gives, and the tables can be named one by one.
+#[cfg(feature = "parquet")]
+#[test]
+fn audit_of_the_parquet_tables_finds_what_the_csv_route_finds() {
+    let d = dir();
+    let json = |args: &[&str]| {
+        let mut all = vec!["audit", "--as-of", "2026-06-15", "--format", "json"];
+        all.extend_from_slice(args);
+        let (code, out, err) = run(&all);
+        assert_eq!(code, 1, "{err}");
+        out
+    };
+    let csv_out = json(&["--dir", d.to_str().unwrap()]);
+    let pq = d.join("parquet");
+    let parquet_out = json(&["--dir", pq.to_str().unwrap()]);
+    assert!(!found(&parquet_out).is_empty());
+    assert_eq!(csv_out, parquet_out);
+    let file = |t: &str| pq.join(format!("{t}.parquet")).to_str().unwrap().to_owned();
+    let (l, i, p, f) = (
+        file("loans"),
+        file("loan_installments"),
+        file("loan_payments"),
+        file("fines"),
+    );
+    let one_by_one = json(&[
+        "--loans",
+        &l,
+        "--installments",
+        &i,
+        "--payments",
+        &p,
+        "--fines",
+        &f,
+    ]);
+    assert_eq!(csv_out, one_by_one);
+}
+
+#[cfg(feature = "parquet")]
+#[test]
+fn a_file_that_is_not_parquet_is_refused_with_its_name() {
+    let d = dir();
+    let not_parquet = std::env::temp_dir().join(format!("windeep-{}.parquet", std::process::id()));
+    std::fs::write(&not_parquet, "id,loan_id\n1,2\n").unwrap();
+    let (code, _, err) = run(&[
+        "audit",
+        "--as-of",
+        "2026-06-15",
+        "--loans",
+        not_parquet.to_str().unwrap(),
+        "--installments",
+        d.join("loan_installments.csv").to_str().unwrap(),
+        "--payments",
+        d.join("loan_payments.csv").to_str().unwrap(),
+        "--fines",
+        d.join("fines.csv").to_str().unwrap(),
+    ]);
+    let _ = std::fs::remove_file(&not_parquet);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("E_INVALID_INPUT") && err.contains("not a readable Parquet file"),
+        "{err}"
+    );
 }

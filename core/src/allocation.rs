@@ -47,7 +47,7 @@ pub enum Style {
 ///
 /// # Example
 /// ```
-/// use windeep_core::AllocationPreset;
+/// use windeep_core::allocation::AllocationPreset;
 /// let p: AllocationPreset = serde_json::from_str("\"legacy_fine_first\"").unwrap();
 /// assert_eq!(p, AllocationPreset::LegacyFineFirst);
 /// let v: AllocationPreset = serde_json::from_str("\"vertical\"").unwrap();
@@ -333,7 +333,7 @@ fn waterfall(
 ///
 /// # Example
 /// ```
-/// use windeep_core::{allocate, AllocationPolicy, Component, InstallmentDues, parse_date};
+/// use windeep_core::{allocation::allocate, allocation::AllocationPolicy, allocation::Component, allocation::InstallmentDues, parse_date};
 /// let dues = [InstallmentDues { installment: 1, due_on: parse_date("2026-02-05").unwrap(),
 ///     interest: "3000".parse().unwrap(), principal: "5000".parse().unwrap(),
 ///     fine: "500".parse().unwrap() }];

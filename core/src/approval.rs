@@ -7,7 +7,7 @@
 //! given. The application is approved when every refusal is overridden.
 //!
 //! ```
-//! use windeep_core::{approve_loan, ApprovalRequest};
+//! use windeep_core::{approval::approve_loan, approval::ApprovalRequest};
 //! // Legacy §12.18: savings 30,000 × ratio 3.00 allows at most 90,000.
 //! let request: ApprovalRequest = serde_json::from_str(r#"{
 //!     "application": {"amount": "95000", "tenure": 12, "annual_rate": "12",
@@ -40,7 +40,7 @@ use crate::schedule::{SchedulePolicy, first_due_date};
 ///
 /// # Example
 /// ```
-/// use windeep_core::ApprovalCode;
+/// use windeep_core::approval::ApprovalCode;
 /// let c: ApprovalCode = "E_APPROVAL_TOO_FEW_GUARANTORS".parse().unwrap();
 /// assert_eq!(c, ApprovalCode::TooFewGuarantors);
 /// assert!(c.overridable());
@@ -86,7 +86,7 @@ impl ApprovalCode {
     ///
     /// # Example
     /// ```
-    /// use windeep_core::ApprovalCode;
+    /// use windeep_core::approval::ApprovalCode;
     /// assert_eq!(ApprovalCode::ALL.len(), 15);
     /// assert_eq!(ApprovalCode::ALL[0], ApprovalCode::AmountBelowMin);
     /// ```
@@ -112,7 +112,7 @@ impl ApprovalCode {
     ///
     /// # Example
     /// ```
-    /// use windeep_core::ApprovalCode;
+    /// use windeep_core::approval::ApprovalCode;
     /// assert!(ApprovalCode::CODES.iter().all(|c| c.starts_with("E_APPROVAL_")));
     /// ```
     pub const CODES: &'static [&'static str] = &[
@@ -137,7 +137,7 @@ impl ApprovalCode {
     ///
     /// # Example
     /// ```
-    /// use windeep_core::ApprovalCode;
+    /// use windeep_core::approval::ApprovalCode;
     /// assert_eq!(ApprovalCode::SavingsRatioExceeded.code(), "E_APPROVAL_SAVINGS_RATIO_EXCEEDED");
     /// ```
     #[must_use]
@@ -166,7 +166,7 @@ impl ApprovalCode {
     ///
     /// # Example
     /// ```
-    /// use windeep_core::ApprovalCode;
+    /// use windeep_core::approval::ApprovalCode;
     /// assert!(ApprovalCode::AmountAboveMax.overridable());
     /// ```
     #[must_use]
@@ -213,7 +213,7 @@ impl Serialize for ApprovalCode {
 ///
 /// # Example
 /// ```
-/// use windeep_core::LoanApplication;
+/// use windeep_core::approval::LoanApplication;
 /// let a: LoanApplication = serde_json::from_str(r#"{"amount": "90000", "tenure": 12,
 ///     "annual_rate": "12", "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"}"#).unwrap();
 /// assert_eq!(a.fixed_due_day, None);
@@ -246,7 +246,7 @@ pub struct LoanApplication {
 ///
 /// # Example
 /// ```
-/// use windeep_core::MemberFacts;
+/// use windeep_core::approval::MemberFacts;
 /// let m: MemberFacts = serde_json::from_str(r#"{"savings_balance": "30000", "savings_months": 6}"#).unwrap();
 /// assert_eq!(m.savings_months, 6);
 /// ```
@@ -264,7 +264,7 @@ pub struct MemberFacts {
 ///
 /// # Example
 /// ```
-/// use windeep_core::Consent;
+/// use windeep_core::approval::Consent;
 /// assert_eq!(serde_json::from_str::<Consent>("\"pending\"").unwrap(), Consent::Pending);
 /// ```
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -288,7 +288,7 @@ fn yes() -> bool {
 ///
 /// # Example
 /// ```
-/// use windeep_core::Guarantor;
+/// use windeep_core::approval::Guarantor;
 /// let g: Guarantor = serde_json::from_str(r#"{"member_id": "MEMB000002",
 ///     "guarantee_amount": "20000", "savings_balance": "40000"}"#).unwrap();
 /// assert!(g.active);
@@ -329,7 +329,7 @@ pub struct Guarantor {
 ///
 /// # Example
 /// ```
-/// use windeep_core::ProductBounds;
+/// use windeep_core::approval::ProductBounds;
 /// // Seed product LOAN-001 "Personal Loan".
 /// let p: ProductBounds = serde_json::from_str(r#"{"min_amount": "10000", "max_amount": "500000",
 ///     "min_tenure": 6, "max_tenure": 36, "loan_to_savings_ratio": "3.00",
@@ -392,7 +392,7 @@ impl Default for ProductBounds {
 ///
 /// # Example
 /// ```
-/// let p = windeep_core::GuarantorPolicy::default();
+/// let p = windeep_core::approval::GuarantorPolicy::default();
 /// assert_eq!(p.max_guarantee_count, 3);
 /// assert_eq!(p.max_guarantee_amount.to_string(), "100000");
 /// assert_eq!(p.max_guarantee_percent_of_savings.to_string(), "50");
@@ -424,7 +424,7 @@ impl Default for GuarantorPolicy {
 ///
 /// # Example
 /// ```
-/// use windeep_core::Override;
+/// use windeep_core::approval::Override;
 /// let o: Override = serde_json::from_str(r#"{"code": "E_APPROVAL_SAVINGS_RATIO_EXCEEDED",
 ///     "reason": "fixed deposit pledged as collateral"}"#).unwrap();
 /// assert!(!o.reason.is_empty());
@@ -444,7 +444,7 @@ pub struct Override {
 ///
 /// # Example
 /// ```
-/// use windeep_core::ApprovalRequest;
+/// use windeep_core::approval::ApprovalRequest;
 /// let r: ApprovalRequest = serde_json::from_str(r#"{
 ///     "application": {"amount": "50000", "tenure": 12, "annual_rate": "12",
 ///                     "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"},
@@ -484,7 +484,7 @@ pub struct ApprovalRequest {
 ///
 /// # Example
 /// ```
-/// use windeep_core::{ApprovalCode, Refusal};
+/// use windeep_core::{approval::ApprovalCode, approval::Refusal};
 /// let r = Refusal { code: ApprovalCode::TenureAboveMax, guarantor: None, limit: "36".into(),
 ///     actual: "48".into(), overridable: true, overridden: false };
 /// assert_eq!(serde_json::to_value(&r).unwrap()["code"], "E_APPROVAL_TENURE_ABOVE_MAX");
@@ -510,7 +510,7 @@ pub struct Refusal {
 ///
 /// # Example
 /// ```
-/// use windeep_core::{ApprovalCode, RecordedOverride};
+/// use windeep_core::{approval::ApprovalCode, approval::RecordedOverride};
 /// let o = RecordedOverride { code: ApprovalCode::TooFewGuarantors, reason: "founder".into(), used: true };
 /// assert!(o.used);
 /// ```
@@ -529,7 +529,7 @@ pub struct RecordedOverride {
 ///
 /// # Example
 /// ```
-/// use windeep_core::ApprovalDecision;
+/// use windeep_core::approval::ApprovalDecision;
 /// let d = ApprovalDecision { approved: true, refusals: vec![], overrides: vec![] };
 /// assert_eq!(serde_json::to_string(&d).unwrap(), r#"{"approved":true,"refusals":[],"overrides":[]}"#);
 /// ```
@@ -733,7 +733,7 @@ impl Found {
 ///
 /// # Example
 /// ```
-/// use windeep_core::{approve_loan, ApprovalRequest};
+/// use windeep_core::{approval::approve_loan, approval::ApprovalRequest};
 /// let request: ApprovalRequest = serde_json::from_str(r#"{
 ///     "application": {"amount": "600000", "tenure": 48, "annual_rate": "12",
 ///                     "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"},
@@ -945,6 +945,28 @@ pub fn approve_loan(request: &ApprovalRequest) -> Result<ApprovalDecision> {
         refusals,
         overrides: recorded,
     })
+}
+
+/// The schema of an approval code: one of [`ApprovalCode::ALL`]'s codes.
+#[cfg(feature = "schemars")]
+mod code_schema {
+    use std::borrow::Cow;
+
+    use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+
+    impl JsonSchema for super::ApprovalCode {
+        fn schema_name() -> Cow<'static, str> {
+            "ApprovalCode".into()
+        }
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            let codes: Vec<&str> = Self::ALL.iter().map(|c| c.code()).collect();
+            json_schema!({
+                "type": "string",
+                "enum": codes,
+                "description": "A refusal code of the loan approval checks.",
+            })
+        }
+    }
 }
 
 #[cfg(test)]

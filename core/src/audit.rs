@@ -528,7 +528,7 @@ fn legacy_terms(loan: &LegacyLoan, first_due: NaiveDate) -> Result<LoanTerms, Co
 ///
 /// # Example
 /// ```
-/// use windeep_core::{audit_loan, parse_date, LegacyLoan};
+/// use windeep_core::{audit::audit_loan, parse_date, audit::LegacyLoan};
 /// let loan: LegacyLoan = serde_json::from_str(r#"{"loan": {"id": 1,
 ///     "loan_number": "LN2026000001", "principal_amount": "100000", "interest_rate": "12",
 ///     "interest_type": "reducing", "tenure_months": 12, "disbursement_date": "2026-01-05",
@@ -545,6 +545,32 @@ fn legacy_terms(loan: &LegacyLoan, first_due: NaiveDate) -> Result<LoanTerms, Co
 #[must_use]
 pub fn audit_loan(loan: &LegacyLoan, as_of: NaiveDate) -> LoanAudit {
     audit_loan_by(loan, as_of, Route::Direct).0
+}
+
+/// A loan's rows in (installment number, id) order, the number of each installment id, and
+/// the schedule of its terms (or the core's refusal of them).
+struct Prepared<'a> {
+    rows: Vec<&'a LegacyInstallmentRow>,
+    number_of: NumberOf,
+    schedule: Result<(Schedule, LoanTerms), CoreError>,
+}
+
+/// Sorts the rows and recomputes the schedule: the first due date is installment 1's
+/// `due_date`, or `first_emi_date` when there is no installment 1 (`docs/audit.md`).
+fn prepare(loan: &LegacyLoan) -> Prepared<'_> {
+    let mut rows: Vec<&LegacyInstallmentRow> = loan.installments.iter().collect();
+    rows.sort_by_key(|i| (i.installment_number, i.id));
+    let first_due = rows
+        .first()
+        .filter(|i| i.installment_number == 1)
+        .map_or(loan.loan.first_emi_date, |i| i.due_date);
+    let number_of = NumberOf::new(&rows);
+    let schedule = legacy_terms(loan, first_due).and_then(|t| Ok((generate_schedule(&t)?, t)));
+    Prepared {
+        rows,
+        number_of,
+        schedule,
+    }
 }
 
 /// How the audit derives what the payments paid (see [`replay`]).
@@ -564,15 +590,11 @@ fn audit_loan_by(loan: &LegacyLoan, as_of: NaiveDate, route: Route) -> (LoanAudi
         loan: h.loan_number.clone(),
         out: Vec::new(),
     };
-    let mut rows: Vec<&LegacyInstallmentRow> = loan.installments.iter().collect();
-    rows.sort_by_key(|i| (i.installment_number, i.id));
-    let first_due = rows
-        .first()
-        .filter(|i| i.installment_number == 1)
-        .map_or(h.first_emi_date, |i| i.due_date);
-
-    let number_of = NumberOf::new(&rows);
-    let schedule = legacy_terms(loan, first_due).and_then(|t| Ok((generate_schedule(&t)?, t)));
+    let Prepared {
+        rows,
+        number_of,
+        schedule,
+    } = prepare(loan);
     let mut replayed_by = None;
     match schedule {
         Err(e) => r.refused(TERMS_INVALID, "loans", &e),
@@ -650,24 +672,26 @@ fn check_schedule(
     );
 
     let n = schedule.installments.len();
-    let mut stored = rows.iter().peekable();
-    for (k, want) in schedule.installments.iter().enumerate() {
-        let number = want.number;
-        // Rows numbered below this one that were not matched are extra (number 0, repeats).
-        while let Some(row) = stored.next_if(|row| row.installment_number < number) {
-            extra_row(r, row);
-        }
-        let Some(row) = stored.next_if(|row| row.installment_number == number) else {
-            r.push(
-                ROW_MISSING,
-                Some(number),
-                "loan_installments.installment_number",
-                None,
-                Some(number.to_string()),
-            );
-            continue;
+    let wanted = schedule.installments.iter().enumerate();
+    for pair in detail::pair_rows(wanted.map(|(k, want)| (want.number, (k, want))), rows) {
+        let (row, (k, want)) = match pair {
+            Paired::Extra(row) => {
+                extra_row(r, row);
+                continue;
+            }
+            Paired::Missing(number, _) => {
+                r.push(
+                    ROW_MISSING,
+                    Some(number),
+                    "loan_installments.installment_number",
+                    None,
+                    Some(number.to_string()),
+                );
+                continue;
+            }
+            Paired::Matched(row, wanted) => (row, wanted),
         };
-        let i = Some(number);
+        let i = Some(want.number);
         r.date(
             ROW_DUE_DATE,
             i,
@@ -702,9 +726,6 @@ fn check_schedule(
             want.installment,
         );
     }
-    for row in stored {
-        extra_row(r, row);
-    }
 }
 
 fn extra_row(r: &mut Report, row: &LegacyInstallmentRow) {
@@ -728,6 +749,56 @@ fn check_payments_replay(
     as_of: NaiveDate,
     route: Route,
 ) -> Option<Route> {
+    match replay_payments(loan, rows, number_of, (terms, schedule), as_of, route) {
+        Replay::NotReplayed => {
+            r.push(HISTORY_NOT_REPLAYED, None, "loan_payments", None, None);
+            None
+        }
+        Replay::Refused {
+            payment: Some(id),
+            error,
+        } => {
+            r.refused_payment(id, &error);
+            Some(Route::Fold)
+        }
+        Replay::Refused {
+            payment: None,
+            error,
+        } => {
+            r.refused(REPLAY_REFUSED, "loan_payments", &error);
+            Some(Route::Fold)
+        }
+        Replay::Done(figures, by) => {
+            compare_replayed(r, loan, rows, &figures);
+            Some(by)
+        }
+    }
+}
+
+/// What replaying a loan's payments gave.
+enum Replay {
+    /// The history has something the audit does not replay (`R_HISTORY_NOT_REPLAYED`).
+    NotReplayed,
+    /// The account refused the replay; `payment` is the `loan_payments.id` it refused, when
+    /// one payment is to blame.
+    Refused {
+        payment: Option<i64>,
+        error: CoreError,
+    },
+    /// The figures as of the audit date, and the route that gave them.
+    Done(replay::Replayed, Route),
+}
+
+/// Replays the loan's payments on its recomputed schedule (`docs/audit.md`, "What is
+/// recomputed").
+fn replay_payments(
+    loan: &LegacyLoan,
+    rows: &[&LegacyInstallmentRow],
+    number_of: &NumberOf,
+    (terms, schedule): (LoanTerms, &Schedule),
+    as_of: NaiveDate,
+    route: Route,
+) -> Replay {
     let h = &loan.loan;
     let mut payments = Vec::with_capacity(loan.payments.len());
     let mut restructured = rows
@@ -742,8 +813,7 @@ fn check_payments_replay(
         }
     }
     if restructured {
-        r.push(HISTORY_NOT_REPLAYED, None, "loan_payments", None, None);
-        return None;
+        return Replay::NotReplayed;
     }
     payments.sort_by_key(|p| (p.payment_date, p.id));
     let mut replayed = Vec::with_capacity(payments.len());
@@ -775,11 +845,11 @@ fn check_payments_replay(
         Route::Direct => replay::direct(&terms, schedule, &replayed, as_of),
         Route::Fold => None,
     };
-    let (figures, by) = match direct {
-        Some(figures) => (figures, Route::Direct),
+    match direct {
+        Some(figures) => Replay::Done(figures, Route::Direct),
         None => match replay::fold(&h.loan_number, terms.clone(), schedule, &replayed, as_of) {
-            Ok(figures) => (figures, Route::Fold),
-            Err(e) => {
+            Ok(figures) => Replay::Done(figures, Route::Fold),
+            Err(error) => {
                 // Name the payment the replay refused by its own id: the first one whose
                 // replay, with the payments before it, is refused.
                 let culprit = (1..=replayed.len())
@@ -790,16 +860,13 @@ fn check_payments_replay(
                         })
                     })
                     .and_then(|n| replayed_ids.get(n.saturating_sub(1)));
-                match culprit {
-                    Some(id) => r.refused_payment(*id, &e),
-                    None => r.refused(REPLAY_REFUSED, "loan_payments", &e),
+                Replay::Refused {
+                    payment: culprit.copied(),
+                    error,
                 }
-                return Some(Route::Fold);
             }
         },
-    };
-    compare_replayed(r, loan, rows, &figures);
-    Some(by)
+    }
 }
 
 fn compare_replayed(
@@ -825,13 +892,9 @@ fn compare_replayed(
             unpaid_interest,
         );
     }
-    let mut stored = rows.iter().peekable();
-    for view in &figures.installments {
-        while stored
-            .next_if(|row| row.installment_number < view.number)
-            .is_some()
-        {}
-        let Some(row) = stored.next_if(|row| row.installment_number == view.number) else {
+    let wanted = figures.installments.iter().map(|view| (view.number, view));
+    for pair in detail::pair_rows(wanted, rows) {
+        let Paired::Matched(row, view) = pair else {
             continue;
         };
         let i = Some(view.number);
@@ -900,6 +963,19 @@ fn check_payment_rows(r: &mut Report, loan: &LegacyLoan, number_of: &NumberOf) {
     }
 }
 
+/// A fine's correct balance: max(0, fine − paid − waived), 0 once cancelled (`None` if the
+/// arithmetic overflows).
+fn fine_balance(f: &LegacyFineRow) -> Option<Decimal> {
+    if f.status == "cancelled" {
+        return Some(Decimal::ZERO);
+    }
+    f.fine_amount
+        .value()
+        .checked_sub(f.paid_amount.value())
+        .and_then(|b| b.checked_sub(f.waived_amount.value()))
+        .map(|b| b.max(Decimal::ZERO))
+}
+
 fn check_fines(r: &mut Report, loan: &LegacyLoan, number_of: &NumberOf) {
     let mut fines: Vec<&LegacyFineRow> = loan.fines.iter().collect();
     fines.sort_by_key(|f| (f.fine_date, f.id));
@@ -936,15 +1012,7 @@ fn check_fines(r: &mut Report, loan: &LegacyLoan, number_of: &NumberOf) {
             mine.not_negative(i, || field(column), value);
         }
         let cancelled = f.status == "cancelled";
-        let balance = if cancelled {
-            Some(Decimal::ZERO)
-        } else {
-            f.fine_amount
-                .value()
-                .checked_sub(f.paid_amount.value())
-                .and_then(|b| b.checked_sub(f.waived_amount.value()))
-                .map(|b| b.max(Decimal::ZERO))
-        };
+        let balance = fine_balance(f);
         if let Some(balance) = balance.filter(|&v| v != f.balance_amount.value()) {
             mine.money(
                 FINE_BALANCE,
@@ -990,6 +1058,7 @@ fn check_fines(r: &mut Report, loan: &LegacyLoan, number_of: &NumberOf) {
 
 mod book;
 mod columns;
+mod detail;
 mod read;
 mod replay;
 
@@ -997,12 +1066,20 @@ pub use read::read_csv_table;
 #[cfg(feature = "dump")]
 pub use read::read_mysql_dump;
 
+use detail::Paired;
+pub use detail::{
+    CorrectInstallment, HeaderPair, InstallmentPair, LoanDetail, Pairing, StatementState,
+    loan_detail, loan_detail_in_export,
+};
+
 pub use book::{
     AuditCause, AuditFinding, AuditedLoan, BOOK_COLUMNS, BookAudit, BookAuditSummary, LegacyExport,
     LoanBookAudit, RawTable, ValueKind, audit_book, audit_book_columns, audit_loan_book_columns,
 };
 pub use columns::{Column, ColumnTable, ColumnValues, ExportColumns};
 
+#[cfg(test)]
+mod detail_tests;
 #[cfg(test)]
 mod equivalence_tests;
 #[cfg(test)]

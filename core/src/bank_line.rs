@@ -117,6 +117,16 @@ impl BankTransaction {
     }
 }
 
+/// Refuses identifiers that are empty or contain control characters (they end up inside keys).
+pub(crate) fn check_id(value: &str, what: &str) -> Result<()> {
+    if value.trim().is_empty() || value.chars().any(char::is_control) {
+        return Err(CoreError::InvalidInput {
+            reason: format!("{what} {value:?} must be non-empty text without control characters"),
+        });
+    }
+    Ok(())
+}
+
 /// Checks an input amount against the currency and requires it to be above zero.
 pub(crate) fn positive_amount(value: Money, currency: &Currency, what: &str) -> Result<Money> {
     let m = currency.amount(value)?;
@@ -157,7 +167,7 @@ pub enum MappingStatus {
 ///
 /// # Example
 /// ```
-/// use windeep_core::{BookBankTransaction, Direction, MappingStatus};
+/// use windeep_core::{bank_line::BookBankTransaction, bank_line::Direction, bank_line::MappingStatus};
 /// let t: BookBankTransaction = serde_json::from_str(r#"{"id": "BT-1", "bank_account": "SBI-1",
 ///     "date": "2026-09-28", "direction": "credit", "amount": "5000",
 ///     "utr": "UPI/123456789", "status": "mapped", "mapped_amount": "5000"}"#).unwrap();

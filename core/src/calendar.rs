@@ -10,7 +10,7 @@ use crate::money::in_supported_range;
 ///
 /// # Example
 /// ```
-/// use windeep_core::Frequency;
+/// use windeep_core::calendar::Frequency;
 /// assert_eq!(Frequency::Monthly.periods_per_year(), 12);
 /// assert_eq!(Frequency::Fortnightly.periods_per_year(), 26);
 /// ```
@@ -52,7 +52,7 @@ impl Frequency {
 ///
 /// # Example
 /// ```
-/// use windeep_core::InterestBasis;
+/// use windeep_core::calendar::InterestBasis;
 /// let b: InterestBasis = serde_json::from_str("\"30_360\"").unwrap();
 /// assert_eq!(b, InterestBasis::Thirty360);
 /// ```
@@ -76,7 +76,7 @@ pub enum InterestBasis {
 ///
 /// # Example
 /// ```
-/// use windeep_core::{DueDates, Frequency, parse_date};
+/// use windeep_core::{calendar::DueDates, calendar::Frequency, parse_date};
 /// let d = DueDates::new(parse_date("2026-01-31").unwrap(), Frequency::Monthly);
 /// assert_eq!(d.due(2).unwrap().to_string(), "2026-02-28");
 /// assert_eq!(d.due(3).unwrap().to_string(), "2026-03-31");
@@ -100,7 +100,7 @@ impl DueDates {
     ///
     /// # Example
     /// ```
-    /// use windeep_core::{DueDates, Frequency, parse_date};
+    /// use windeep_core::{calendar::DueDates, calendar::Frequency, parse_date};
     /// let d = DueDates::new(parse_date("2026-04-30").unwrap(), Frequency::Monthly);
     /// assert_eq!(d.due(2).unwrap().to_string(), "2026-05-31");
     /// ```
@@ -230,7 +230,7 @@ pub fn is_leap(year: i32) -> bool {
 ///
 /// # Example
 /// ```
-/// use windeep_core::{parse_date, snap_to_fixed_day};
+/// use windeep_core::{parse_date, calendar::snap_to_fixed_day};
 /// let d = |s| parse_date(s).unwrap();
 /// assert_eq!(snap_to_fixed_day(d("2026-02-10"), 5).unwrap(), d("2026-03-05"));
 /// assert_eq!(snap_to_fixed_day(d("2026-02-03"), 5).unwrap(), d("2026-02-05"));

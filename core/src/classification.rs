@@ -59,7 +59,7 @@ pub struct NpaBand {
 ///
 /// # Example
 /// ```
-/// let p: windeep_core::ClassificationPolicy =
+/// let p: windeep_core::classification::ClassificationPolicy =
 ///     serde_json::from_str(r#"{"npa_after_days": 365}"#).unwrap();
 /// assert_eq!(p.sma_0_max, 30);
 /// ```
@@ -153,7 +153,7 @@ impl ClassificationPolicy {
     ///
     /// # Example
     /// ```
-    /// let p = windeep_core::ClassificationPolicy::default();
+    /// let p = windeep_core::classification::ClassificationPolicy::default();
     /// assert_eq!(p.bands(), windeep_core::dpd::DPD_BANDS);
     /// ```
     #[must_use]

@@ -13,7 +13,7 @@
 //! again on the same date returns nothing.
 //!
 //! ```
-//! use windeep_core::{assess_fines, parse_date, FineRule, FineSnapshot};
+//! use windeep_core::{fines::assess_fines, parse_date, fines::FineRule, fines::FineSnapshot};
 //! let rules: Vec<FineRule> = serde_json::from_str(r#"[{"id": 1, "applies_to": "loan",
 //!     "grace_days": 5, "formula": {"kind": "per_day", "initial": "100", "per_day": "10"}}]"#).unwrap();
 //! let snapshot: FineSnapshot = serde_json::from_str(r#"{"loan_id": "LN2026000001",
@@ -42,7 +42,7 @@ use crate::rounding::RoundingPolicy;
 /// # Example
 /// ```
 /// // A 1 % fine recurring every day reaches the bound after 10,000 late days (27 years).
-/// assert_eq!(windeep_core::MAX_FINE_OCCURRENCES, 10_000);
+/// assert_eq!(windeep_core::fines::MAX_FINE_OCCURRENCES, 10_000);
 /// ```
 pub const MAX_FINE_OCCURRENCES: usize = 10_000;
 
@@ -51,7 +51,7 @@ pub const MAX_FINE_OCCURRENCES: usize = 10_000;
 ///
 /// # Example
 /// ```
-/// assert_eq!(windeep_core::MAX_FINES_PER_ASSESSMENT, 100_000);
+/// assert_eq!(windeep_core::fines::MAX_FINES_PER_ASSESSMENT, 100_000);
 /// ```
 pub const MAX_FINES_PER_ASSESSMENT: usize = 100_000;
 
@@ -62,7 +62,7 @@ pub const MAX_FINES_PER_ASSESSMENT: usize = 100_000;
 ///
 /// # Example
 /// ```
-/// assert_eq!(windeep_core::MAX_FINE_DAYS, 36_525);
+/// assert_eq!(windeep_core::fines::MAX_FINE_DAYS, 36_525);
 /// ```
 pub const MAX_FINE_DAYS: u32 = 36_525;
 
@@ -70,7 +70,7 @@ pub const MAX_FINE_DAYS: u32 = 36_525;
 ///
 /// # Example
 /// ```
-/// assert_eq!(windeep_core::MAX_FINE_RULES, 100);
+/// assert_eq!(windeep_core::fines::MAX_FINE_RULES, 100);
 /// ```
 pub const MAX_FINE_RULES: usize = 100;
 
@@ -78,7 +78,7 @@ pub const MAX_FINE_RULES: usize = 100;
 ///
 /// # Example
 /// ```
-/// assert_eq!(windeep_core::MAX_FINE_SLABS, 100);
+/// assert_eq!(windeep_core::fines::MAX_FINE_SLABS, 100);
 /// ```
 pub const MAX_FINE_SLABS: usize = 100;
 
@@ -86,7 +86,7 @@ pub const MAX_FINE_SLABS: usize = 100;
 ///
 /// # Example
 /// ```
-/// assert_eq!(windeep_core::MAX_FINE_INSTALLMENTS, 10_000);
+/// assert_eq!(windeep_core::fines::MAX_FINE_INSTALLMENTS, 10_000);
 /// ```
 pub const MAX_FINE_INSTALLMENTS: usize = 10_000;
 
@@ -105,7 +105,7 @@ const MAX_PERCENT_DECIMALS: u32 = 8;
 ///
 /// # Example
 /// ```
-/// use windeep_core::AccountType;
+/// use windeep_core::fines::AccountType;
 /// assert_eq!(serde_json::from_str::<AccountType>("\"savings\"").unwrap(), AccountType::Savings);
 /// assert_eq!(AccountType::default(), AccountType::Loan);
 /// ```
@@ -124,7 +124,7 @@ pub enum AccountType {
 ///
 /// # Example
 /// ```
-/// use windeep_core::Slab;
+/// use windeep_core::fines::Slab;
 /// let s: Slab = serde_json::from_str(r#"{"from_days": 1, "to_days": 30, "amount": "100"}"#).unwrap();
 /// assert_eq!(s.to_days, Some(30));
 /// ```
@@ -145,7 +145,7 @@ pub struct Slab {
 ///
 /// # Example
 /// ```
-/// use windeep_core::FineFormula;
+/// use windeep_core::fines::FineFormula;
 /// let f: FineFormula = serde_json::from_str(
 ///     r#"{"kind": "percentage", "percent": "2", "recur_every_days": 30}"#).unwrap();
 /// assert_eq!(f.kind_name(), "percentage");
@@ -189,7 +189,7 @@ impl FineFormula {
     ///
     /// # Example
     /// ```
-    /// use windeep_core::{FineFormula, Money};
+    /// use windeep_core::{fines::FineFormula, Money};
     /// assert_eq!(FineFormula::Fixed { amount: Money::ZERO }.kind_name(), "fixed");
     /// ```
     #[must_use]
@@ -216,7 +216,7 @@ fn default_min_days() -> u32 {
 ///
 /// # Example
 /// ```
-/// use windeep_core::FineRule;
+/// use windeep_core::fines::FineRule;
 /// let r: FineRule = serde_json::from_str(r#"{"id": 7, "applies_to": "loan", "product": "LOAN-001",
 ///     "grace_days": 3, "cap": "1000", "min_days": 1, "max_days": null,
 ///     "effective_from": "2026-01-01", "effective_to": null,
@@ -262,7 +262,7 @@ pub struct FineRule {
 ///
 /// # Example
 /// ```
-/// use windeep_core::FineKey;
+/// use windeep_core::fines::FineKey;
 /// let k = FineKey { loan_id: "LN2026000001".into(), installment: 3, rule_id: 7, occurrence: 1 };
 /// assert_eq!(k.to_string(), "LN2026000001/3/7/1");
 /// ```
@@ -294,7 +294,7 @@ impl fmt::Display for FineKey {
 ///
 /// # Example
 /// ```
-/// use windeep_core::LeviedFine;
+/// use windeep_core::fines::LeviedFine;
 /// let f: LeviedFine = serde_json::from_str(r#"{"key": {"loan_id": "LN1", "installment": 1,
 ///     "rule_id": 1, "occurrence": 1}, "amount": "200.00", "paid": "50.00"}"#).unwrap();
 /// assert_eq!(f.waived.to_string(), "0");
@@ -319,7 +319,7 @@ pub struct LeviedFine {
 ///
 /// # Example
 /// ```
-/// use windeep_core::OverdueInstallment;
+/// use windeep_core::fines::OverdueInstallment;
 /// let i: OverdueInstallment = serde_json::from_str(r#"{"number": 2, "due_on": "2026-02-05",
 ///     "unpaid_principal": "0", "unpaid_interest": "0", "settled_on": "2026-02-12"}"#).unwrap();
 /// assert!(i.settled_on.is_some() && i.fines.is_empty());
@@ -376,7 +376,7 @@ impl OverdueInstallment {
 ///
 /// # Example
 /// ```
-/// use windeep_core::{AccountType, FineSnapshot};
+/// use windeep_core::{fines::AccountType, fines::FineSnapshot};
 /// let s: FineSnapshot = serde_json::from_str(r#"{"loan_id": "LN2026000001",
 ///     "product": "LOAN-001", "installments": []}"#).unwrap();
 /// assert_eq!(s.account_type, AccountType::Loan);
@@ -408,7 +408,7 @@ pub struct FineSnapshot {
 ///
 /// # Example
 /// ```
-/// use windeep_core::FineAction;
+/// use windeep_core::fines::FineAction;
 /// assert_eq!(serde_json::to_string(&FineAction::ReAmount).unwrap(), "\"re_amount\"");
 /// ```
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -425,7 +425,7 @@ pub enum FineAction {
 ///
 /// # Example
 /// ```
-/// use windeep_core::{assess_fines, parse_date, FineAction, FineRule, FineSnapshot};
+/// use windeep_core::{fines::assess_fines, parse_date, fines::FineAction, fines::FineRule, fines::FineSnapshot};
 /// let rules: Vec<FineRule> = serde_json::from_str(r#"[{"id": 1, "applies_to": "loan",
 ///     "formula": {"kind": "percentage", "percent": "2"}}]"#).unwrap();
 /// let snapshot: FineSnapshot = serde_json::from_str(r#"{"loan_id": "LN1", "installments": [
@@ -485,7 +485,7 @@ impl FineSnapshot {
     ///
     /// # Example
     /// ```
-    /// use windeep_core::{assess_fines, parse_date, FineRule, FineSnapshot};
+    /// use windeep_core::{fines::assess_fines, parse_date, fines::FineRule, fines::FineSnapshot};
     /// let rules: Vec<FineRule> = serde_json::from_str(r#"[{"id": 1, "applies_to": "loan",
     ///     "formula": {"kind": "fixed", "amount": "500"}}]"#).unwrap();
     /// let mut s: FineSnapshot = serde_json::from_str(r#"{"loan_id": "LN1", "installments": [
@@ -1045,7 +1045,7 @@ fn targets(rule: &Rule<'_>, spans: &[(i64, i64)], unpaid: Decimal) -> Result<Vec
 ///
 /// # Example
 /// ```
-/// use windeep_core::{assess_fines, parse_date, FineRule, FineSnapshot};
+/// use windeep_core::{fines::assess_fines, parse_date, fines::FineRule, fines::FineSnapshot};
 /// // Legacy §12.11, seeded "Standard": 100 + 10/day, cap 500, 45 days late → 500.
 /// let rules: Vec<FineRule> = serde_json::from_str(r#"[{"id": 1, "applies_to": "loan", "cap": "500",
 ///     "formula": {"kind": "per_day", "initial": "100", "per_day": "10"}}]"#).unwrap();
@@ -1211,7 +1211,7 @@ pub fn assess_fines(
 ///
 /// # Example
 /// ```
-/// use windeep_core::{fine_keys, parse_date, FineRule, FineSnapshot};
+/// use windeep_core::{fines::fine_keys, parse_date, fines::FineRule, fines::FineSnapshot};
 /// // ₹10/day to day 5, then ₹20/day from day 6: two fines, one per window.
 /// let rules: Vec<FineRule> = serde_json::from_str(r#"[
 ///     {"id": 1, "applies_to": "loan", "max_days": 5, "formula": {"kind": "per_day", "per_day": "10"}},

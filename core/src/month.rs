@@ -13,7 +13,7 @@ use crate::error::{CoreError, Result};
 ///
 /// # Example
 /// ```
-/// let m: windeep_core::Month = "2026-02".parse().unwrap();
+/// let m: windeep_core::savings::Month = "2026-02".parse().unwrap();
 /// assert_eq!(m.last_day().to_string(), "2026-02-28");
 /// assert_eq!(m.next().to_string(), "2026-03");
 /// ```

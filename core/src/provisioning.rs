@@ -75,8 +75,8 @@ pub struct ProvisionRun {
 ///
 /// # Example
 /// ```
-/// let books: windeep_core::Books = serde_json::from_str(r#"{"as_of": "2026-03-31"}"#).unwrap();
-/// let run = windeep_core::provisions(&books, &Default::default(), &[], &[]).unwrap();
+/// let books: windeep_core::books::Books = serde_json::from_str(r#"{"as_of": "2026-03-31"}"#).unwrap();
+/// let run = windeep_core::provisioning::provisions(&books, &Default::default(), &[], &[]).unwrap();
 /// assert!(run.entries.is_empty());
 /// ```
 pub fn provisions(

@@ -236,7 +236,7 @@ pub mod schema {
         }
     }
 
-    impl JsonSchema for crate::Month {
+    impl JsonSchema for crate::month::Month {
         fn schema_name() -> Cow<'static, str> {
             "Month".into()
         }
@@ -246,76 +246,6 @@ pub mod schema {
                 "pattern": r"^[0-9]{4}-[0-9]{2}$",
                 "description": "A calendar month, YYYY-MM.",
             })
-        }
-    }
-
-    impl JsonSchema for crate::ApprovalCode {
-        fn schema_name() -> Cow<'static, str> {
-            "ApprovalCode".into()
-        }
-        fn json_schema(_: &mut SchemaGenerator) -> Schema {
-            let codes: Vec<&str> = Self::ALL.iter().map(|c| c.code()).collect();
-            json_schema!({
-                "type": "string",
-                "enum": codes,
-                "description": "A refusal code of the loan approval checks.",
-            })
-        }
-    }
-
-    /// One line of a journal entry as it is written.
-    #[derive(JsonSchema)]
-    #[allow(dead_code)]
-    struct JournalLine {
-        /// The ledger account's code.
-        account: String,
-        /// The posting role the line comes from, if any.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        role: Option<crate::PostingRole>,
-        /// Debit amount (zero on a credit line).
-        debit: Money,
-        /// Credit amount (zero on a debit line).
-        credit: Money,
-    }
-
-    /// A journal entry as it is written.
-    #[derive(JsonSchema)]
-    #[allow(dead_code)]
-    struct JournalEntry {
-        /// Deterministic id.
-        id: String,
-        /// Posting date.
-        date: Date,
-        /// What happened, e.g. `payment_received`, `interest_accrual`, `manual`.
-        kind: String,
-        /// The loan or savings account, if any.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        account: Option<String>,
-        /// The event, if any.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        event_id: Option<String>,
-        /// The member, if any.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        member: Option<String>,
-        /// For a reversing entry: the entry it mirrors.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        reverses: Option<String>,
-        /// For a correction: the entry it replaces.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        replaces: Option<String>,
-        /// Free text (manual entries).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        narration: Option<String>,
-        /// Debit lines first, then credit lines.
-        lines: Vec<JournalLine>,
-    }
-
-    impl JsonSchema for crate::JournalEntry {
-        fn schema_name() -> Cow<'static, str> {
-            "JournalEntry".into()
-        }
-        fn json_schema(g: &mut SchemaGenerator) -> Schema {
-            JournalEntry::json_schema(g)
         }
     }
 

@@ -4,7 +4,8 @@
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use windeep_core::{
-    Books, LoanAccount, LoanEvent, StoredEvent, journal, parse_date, replay, verify_chain,
+    account::LoanAccount, account::LoanEvent, account::StoredEvent, account::replay,
+    account::verify_chain, books::Books, books::journal, parse_date,
 };
 use windeep_ops as ops;
 
@@ -331,7 +332,7 @@ proptest! {
             account.push(e.clone()).unwrap();
         }
         prop_assert_eq!(account.summary(as_of).unwrap(),
-                        windeep_core::end_of_day(&all, as_of).unwrap());
+                        windeep_core::account::end_of_day(&all, as_of).unwrap());
         let resets = values.iter().any(|v| v["body"]["type"] == "rate_changed");
         if !resets && replayed.state.skips_used > 0 {
             let emi = replayed.state.emi.unwrap().value();

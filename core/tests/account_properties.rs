@@ -3,7 +3,10 @@
 use chrono::{Days, NaiveDate};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
-use windeep_core::{EventBody, LoanAccount, LoanEvent, LoanState, Replay, end_of_day, replay};
+use windeep_core::{
+    account::EventBody, account::LoanAccount, account::LoanEvent, account::LoanState,
+    account::Replay, account::end_of_day, account::replay,
+};
 
 fn d(s: &str) -> NaiveDate {
     windeep_core::parse_date(s).unwrap()
@@ -37,6 +40,7 @@ fn disbursed(principal: i64, rate_bp: i64, tenure: u32) -> LoanEvent {
             terms: Box::new(terms),
             policy: Default::default(),
             guarantors: vec!["MEMB000001".into()],
+            bank_transaction: None,
         },
     )
 }
@@ -235,7 +239,7 @@ proptest! {
     #[test]
     fn the_daily_fine_job_is_idempotent(events in scenario(), days in 1_u64..40) {
         let Some(_) = try_replay(&events) else { return Ok(()) };
-        let rules: Vec<windeep_core::FineRule> = serde_json::from_value(serde_json::json!([
+        let rules: Vec<windeep_core::fines::FineRule> = serde_json::from_value(serde_json::json!([
             {"id": 1, "applies_to": "loan", "grace_days": 3,
              "formula": {"kind": "per_day", "initial": "50", "per_day": "5"}, "cap": "400"}
         ])).unwrap();

@@ -9,8 +9,10 @@ use chrono::{Days, NaiveDate};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use windeep_core::{
-    AllocationPolicy, AllocationPreset, Component, EventBody, ExcessPolicy, InstallmentDues,
-    InstallmentStatus, LoanAccount, LoanEvent, Money, allocate, replay,
+    Money, account::EventBody, account::InstallmentStatus, account::LoanAccount,
+    account::LoanEvent, account::replay, allocation::AllocationPolicy,
+    allocation::AllocationPreset, allocation::Component, allocation::ExcessPolicy,
+    allocation::InstallmentDues, allocation::allocate,
 };
 
 fn d(s: &str) -> NaiveDate {
@@ -232,9 +234,9 @@ proptest! {
                 }));
                 seq += 1;
             }
-            let Ok(more) = windeep_core::credit_events(&events, date, seq) else { break };
+            let Ok(more) = windeep_core::account::credit_events(&events, date, seq) else { break };
             // A second run the same day is a duplicate of the first.
-            let again = windeep_core::credit_events(&events, date, seq).unwrap();
+            let again = windeep_core::account::credit_events(&events, date, seq).unwrap();
             prop_assert_eq!(&more, &again);
             seq += u64::try_from(more.len()).unwrap();
             events.extend(more);

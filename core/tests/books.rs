@@ -1,7 +1,9 @@
 //! Hand-worked postings: a loan paid, reversed and topped up; closed years; savings.
 
 use serde_json::{Value, json};
-use windeep_core::{Books, JournalEntry, journal, member_ledger, post_event};
+use windeep_core::{
+    books::Books, books::journal, books::member_ledger, books::post_event, ledger::JournalEntry,
+};
 
 fn event(id: &str, seq: u64, date: &str, body: Value) -> Value {
     json!({"id": id, "sequence": seq, "value_date": date, "idempotency_key": id, "body": body})
@@ -252,7 +254,7 @@ fn savings_never_go_below_zero() {
 
 #[test]
 fn the_daily_checks_find_what_is_wrong() {
-    use windeep_core::{AlertConfig, check_books};
+    use windeep_core::{reconcile::AlertConfig, reconcile::check_books};
     let b: Books = serde_json::from_value(json!({
         "as_of": "2026-03-31",
         "members": ["M1"],
@@ -328,7 +330,9 @@ fn entry_ids_never_collide() {
 /// the known words is refused (it was read as text and compared before).
 #[test]
 fn a_bank_line_of_the_books_is_the_bank_transaction_with_its_state() {
-    use windeep_core::{BookBankTransaction, Direction, MappingStatus};
+    use windeep_core::{
+        bank_line::BookBankTransaction, bank_line::Direction, bank_line::MappingStatus,
+    };
     let line = json!({"id": "BT-2", "bank_account": "SBI-1", "date": "2026-09-02",
         "direction": "debit", "amount": "5000", "utr": "upi - 123", "status": "partial",
         "mapped_amount": "6000"});

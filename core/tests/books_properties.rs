@@ -8,7 +8,10 @@ use std::collections::BTreeMap;
 use chrono::{Days, NaiveDate};
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use windeep_core::{AlertConfig, Books, JournalEntry, check_books, journal, member_ledger};
+use windeep_core::{
+    books::Books, books::journal, books::member_ledger, ledger::JournalEntry,
+    reconcile::AlertConfig, reconcile::check_books,
+};
 
 fn d(s: &str) -> NaiveDate {
     windeep_core::parse_date(s).unwrap()
@@ -90,10 +93,11 @@ fn valid(events: &[Value]) -> bool {
         e["sequence"] = json!(i + 1);
         e["idempotency_key"] = e["id"].clone();
     }
-    let Ok(parsed) = serde_json::from_value::<Vec<windeep_core::LoanEvent>>(json!(v)) else {
+    let Ok(parsed) = serde_json::from_value::<Vec<windeep_core::account::LoanEvent>>(json!(v))
+    else {
         return false;
     };
-    windeep_core::replay(&parsed, d("2099-12-31")).is_ok()
+    windeep_core::account::replay(&parsed, d("2099-12-31")).is_ok()
 }
 
 fn savings_events(account: &str, steps: &[Step]) -> Vec<Value> {
@@ -471,8 +475,8 @@ proptest! {
         }
         for on in ["2026-04-30", "2026-09-30", "2027-03-31", "2027-12-31"] {
             b.as_of = d(on);
-            let policy = windeep_core::ClassificationPolicy::default();
-            let run = windeep_core::provisions(&b, &policy, &[], &[]).unwrap();
+            let policy = windeep_core::classification::ClassificationPolicy::default();
+            let run = windeep_core::provisioning::provisions(&b, &policy, &[], &[]).unwrap();
             for e in &run.entries {
                 let dr: i128 = e.lines().iter().map(|l| l.debit()).sum();
                 let cr: i128 = e.lines().iter().map(|l| l.credit()).sum();
@@ -488,7 +492,7 @@ proptest! {
             }
             let total: i128 = net(&entries, d("2099-12-31")).values().sum();
             prop_assert_eq!(total, 0);
-            let again = windeep_core::provisions(&b, &policy, &[], &[]).unwrap();
+            let again = windeep_core::provisioning::provisions(&b, &policy, &[], &[]).unwrap();
             prop_assert!(again.records.is_empty() && again.entries.is_empty(), "{on}: {:?}", again.records);
             for line in &again.loans {
                 prop_assert_eq!(line.held, line.required, "{} on {}", &line.loan_id, on);

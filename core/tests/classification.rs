@@ -3,7 +3,8 @@
 
 use serde_json::{Value, json};
 use windeep_core::{
-    AssetClass, BookLoan, ClassificationPolicy, Currency, PreviousClass, Sma, classify, parse_date,
+    Currency, books::BookLoan, classification::AssetClass, classification::ClassificationPolicy,
+    classification::PreviousClass, classification::Sma, classification::classify, parse_date,
 };
 
 fn loan(id: &str, member: &str, payments: &[(&str, &str)]) -> BookLoan {
@@ -26,7 +27,7 @@ fn class_on(
     loans: &[BookLoan],
     on: &str,
     previous: &[PreviousClass],
-) -> windeep_core::Classification {
+) -> windeep_core::classification::Classification {
     classify(
         loans,
         parse_date(on).unwrap(),
@@ -133,9 +134,9 @@ fn portfolio_ageing_par_and_collection_efficiency() {
             ("2026-04-20", "5000"),
         ],
     )];
-    let options: windeep_core::PortfolioOptions =
+    let options: windeep_core::portfolio::PortfolioOptions =
         serde_json::from_value(json!({"months": 3})).unwrap();
-    let r = windeep_core::portfolio_report(
+    let r = windeep_core::portfolio::portfolio_report(
         &loans,
         parse_date("2026-04-30").unwrap(),
         &options,

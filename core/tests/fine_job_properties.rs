@@ -7,7 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Days, NaiveDate};
 use proptest::prelude::*;
-use windeep_core::{EventBody, FineRule, LoanEvent, loan_fines, replay};
+use windeep_core::{
+    account::EventBody, account::LoanEvent, account::loan_fines, account::replay, fines::FineRule,
+};
 
 fn d(s: &str) -> NaiveDate {
     windeep_core::parse_date(s).unwrap()

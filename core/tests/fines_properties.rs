@@ -4,8 +4,9 @@ use chrono::{Days, NaiveDate};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use windeep_core::{
-    AccountType, FineAction, FineAssessment, FineFormula, FineKey, FineRule, FineSnapshot, Money,
-    OverdueInstallment, RoundingMode, RoundingPolicy, Slab, assess_fines,
+    Money, RoundingMode, RoundingPolicy, fines::AccountType, fines::FineAction,
+    fines::FineAssessment, fines::FineFormula, fines::FineKey, fines::FineRule,
+    fines::FineSnapshot, fines::OverdueInstallment, fines::Slab, fines::assess_fines,
 };
 
 const LOAN: &str = "LN2026000001";

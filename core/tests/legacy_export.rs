@@ -5,13 +5,16 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use windeep_core::{BookAudit, LegacyExport, Money, audit_book, parse_date, read_csv_table};
+use windeep_core::{
+    Money, audit::BookAudit, audit::LegacyExport, audit::audit_book, audit::read_csv_table,
+    parse_date,
+};
 
 fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/legacy_export")
 }
 
-fn csv(name: &str) -> windeep_core::RawTable {
+fn csv(name: &str) -> windeep_core::audit::RawTable {
     let bytes = std::fs::read(dir().join(name)).unwrap();
     read_csv_table(&bytes).unwrap()
 }
@@ -149,7 +152,7 @@ fn a_tolerance_leaves_out_the_paisa_differences_only() {
 #[test]
 fn the_dump_reads_as_the_csv_files_do() {
     let bytes = std::fs::read(dir().join("export.sql")).unwrap();
-    let export = windeep_core::read_mysql_dump(&bytes).unwrap();
+    let export = windeep_core::audit::read_mysql_dump(&bytes).unwrap();
     let a = check(&export);
     let b = check(&from_csv());
     assert_eq!(a, b);

@@ -4,8 +4,8 @@ use chrono::{Datelike, Days, NaiveDate};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use windeep_core::{
-    BrokenPeriod, Currency, Frequency, InterestBasis, LoanTerms, Method, Money, Rate, RoundingMode,
-    RoundingPolicy, generate_schedule,
+    Currency, LoanTerms, Money, Rate, RoundingMode, RoundingPolicy, calendar::Frequency,
+    calendar::InterestBasis, generate_schedule, schedule::BrokenPeriod, schedule::Method,
 };
 
 fn method_terms(method: Method) -> impl Strategy<Value = LoanTerms> {
@@ -100,7 +100,9 @@ fn check(t: &LoanTerms) -> Result<(), TestCaseError> {
     let p = t.principal.value();
     let rows = &s.installments;
     prop_assert_eq!(rows.len(), t.tenure as usize);
-    let sum = |f: fn(&windeep_core::Installment) -> Decimal| rows.iter().map(f).sum::<Decimal>();
+    let sum = |f: fn(&windeep_core::schedule::Installment) -> Decimal| {
+        rows.iter().map(f).sum::<Decimal>()
+    };
     prop_assert_eq!(
         sum(|r| r.principal.value()),
         p,
@@ -277,7 +279,7 @@ proptest! {
     fn fixed_due_day_last_holds(mut t in month_end_terms(), back in 1_u64..=20) {
         t.first_due_on = t.first_due_on - Days::new(back);
         t.disbursed_on = t.first_due_on - Days::new(7);
-        t.fixed_due_day = Some(windeep_core::FIXED_DUE_DAY_LAST);
+        t.fixed_due_day = Some(windeep_core::calendar::FIXED_DUE_DAY_LAST);
         let s = generate_schedule(&t).unwrap();
         for r in &s.installments {
             prop_assert!(is_month_end(r.due_on), "row {} due {}", r.number, r.due_on);

@@ -2,7 +2,10 @@
 //! written-off dues are owed, and are once they are recovered or settled.
 
 use serde_json::{Value, json};
-use windeep_core::{BookLoan, ClassificationPolicy, Currency, PreviousClass, classify, parse_date};
+use windeep_core::{
+    Currency, books::BookLoan, classification::ClassificationPolicy, classification::PreviousClass,
+    classification::classify, parse_date,
+};
 
 fn loan(id: &str, member: &str, later: &[Value]) -> BookLoan {
     let mut events = vec![json!({"id": format!("{id}-d"), "sequence": 1,

@@ -33,8 +33,10 @@ use crate::typed::{Typed, to_typed};
 // The output types the registry names.
 use windeep_core::RoundingPolicy;
 use windeep_core::account::{
-    LoanEvent, apply_event, foreclosure_quote, replay, topup_quote_restructured, verify_chain,
+    LoanEvent, TopUp, TopUpRequest, apply_event, foreclosure_quote, replay, topup,
+    topup_quote_restructured, verify_chain,
 };
+use windeep_core::audit::{LoanDetail, loan_detail_in_export};
 #[cfg(feature = "bank")]
 use windeep_core::bank::{
     self, ColumnSpec, Format, LayoutChoice, Mapping, MatchInput, MatchResult, PartInput, PriorKey,
@@ -42,34 +44,50 @@ use windeep_core::bank::{
 };
 #[cfg(feature = "bank")]
 use windeep_core::bank::{MappingOutcome, Reconciliation};
+use windeep_core::books::{GuarantorExposure, guarantor_exposure};
+use windeep_core::dashboard::{Dashboard, DashboardOptions, dashboard};
 use windeep_core::wire::error_from_serde;
-use windeep_core::{AlertConfig, check_books};
-use windeep_core::{Allocation, AllocationPolicy, InstallmentDues, allocate};
-use windeep_core::{
-    Applied, ApprovalDecision, BalanceSheet, BonusReport, ChainReport, CheckReport, Classification,
-    ForeclosureQuote, InterestReport, LoanAudit, MemberLedger, MemberSavings, PortfolioReport,
-    ProfitAndLoss, Replay, SavingsApplied, SavingsStatement, TopUpQuote, TrialBalance,
-};
-use windeep_core::{ApprovalRequest, approve_loan};
-use windeep_core::{
-    Basis, Chart, JournalEntry, LedgerAccountReport, PostingRole, balance_sheet, general_ledger,
-    profit_and_loss, trial_balance,
-};
-use windeep_core::{
-    BonusMethod, BonusRecipient, SavingsAccount, SavingsEvent, distribute_bonus, member_savings,
-    savings_apply, savings_interest, savings_statement,
-};
-use windeep_core::{
-    BookAudit, LegacyExport, LegacyFineRow, LegacyInstallmentRow, LegacyLoan, LegacyLoanRow,
-    LegacyPaymentRow, RawTable, audit_book, audit_loan,
-};
-use windeep_core::{BookLoan, Books, journal, member_ledger, post_event};
-use windeep_core::{ClassificationPolicy, PreviousClass, ProvisionRun, classify, provisions};
 use windeep_core::{CoreError, Result};
 use windeep_core::{Currency, Money};
-use windeep_core::{FineAssessment, FineRule, FineSnapshot};
-use windeep_core::{LoanTerms, Schedule, annual_percentage_rate, generate_schedule};
-use windeep_core::{PortfolioOptions, portfolio_report};
+use windeep_core::{LoanTerms, Schedule, generate_schedule, schedule::annual_percentage_rate};
+use windeep_core::{
+    account::Applied, account::ChainReport, account::ForeclosureQuote, account::Replay,
+    account::TopUpQuote, approval::ApprovalDecision, audit::LoanAudit, books::MemberLedger,
+    classification::Classification, ledger::BalanceSheet, ledger::ProfitAndLoss,
+    ledger::TrialBalance, portfolio::PortfolioReport, reconcile::CheckReport, savings::BonusReport,
+    savings::InterestReport, savings::MemberSavings, savings::SavingsApplied,
+    savings::SavingsStatement,
+};
+use windeep_core::{
+    allocation::Allocation, allocation::AllocationPolicy, allocation::InstallmentDues,
+    allocation::allocate,
+};
+use windeep_core::{approval::ApprovalRequest, approval::approve_loan};
+use windeep_core::{
+    audit::BookAudit, audit::LegacyExport, audit::LegacyFineRow, audit::LegacyInstallmentRow,
+    audit::LegacyLoan, audit::LegacyLoanRow, audit::LegacyPaymentRow, audit::RawTable,
+    audit::audit_book, audit::audit_loan,
+};
+use windeep_core::{
+    books::BookLoan, books::Books, books::journal, books::member_ledger, books::post_event,
+};
+use windeep_core::{
+    classification::ClassificationPolicy, classification::PreviousClass, classification::classify,
+    provisioning::ProvisionRun, provisioning::provisions,
+};
+use windeep_core::{fines::FineAssessment, fines::FineRule, fines::FineSnapshot};
+use windeep_core::{
+    ledger::Basis, ledger::Chart, ledger::JournalEntry, ledger::LedgerAccountReport,
+    ledger::PostingRole, ledger::balance_sheet, ledger::general_ledger, ledger::profit_and_loss,
+    ledger::trial_balance,
+};
+use windeep_core::{portfolio::PortfolioOptions, portfolio::portfolio_report};
+use windeep_core::{reconcile::AlertConfig, reconcile::check_books};
+use windeep_core::{
+    savings::BonusMethod, savings::BonusRecipient, savings::SavingsAccount, savings::SavingsEvent,
+    savings::distribute_bonus, savings::member_savings, savings::savings_apply,
+    savings::savings_interest, savings::savings_statement,
+};
 
 /// The `schedule` operation's output: the schedule plus its APR.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
@@ -188,7 +206,7 @@ struct TopUpInput {
 struct ChainInput {
     /// Stored events as received (any JSON: what was stored is hashed, not re-read).
     #[schemars(with = "Vec<serde_json::Map<String, serde_json::Value>>")]
-    events: Vec<windeep_core::StoredEvent>,
+    events: Vec<windeep_core::account::StoredEvent>,
 }
 
 /// The `loan_fines` operation's input: a loan's events, the fine rules and the date.
@@ -209,7 +227,7 @@ pub use windeep_core::account::LoanFinesReport;
 /// append, the typed form of the `loan_fines` operation.
 ///
 /// # Errors
-/// As [`replay`] and [`windeep_core::assess_fines`].
+/// As [`replay`] and [`windeep_core::fines::assess_fines`].
 pub fn loan_fines(
     events: &[LoanEvent],
     as_of: NaiveDate,
@@ -265,7 +283,7 @@ pub struct AssessFinesReport {
 /// Assesses fines: the typed form of the `assess_fines` operation.
 ///
 /// # Errors
-/// As [`windeep_core::assess_fines`].
+/// As [`windeep_core::fines::assess_fines`].
 ///
 /// # Example
 /// ```
@@ -278,7 +296,8 @@ pub struct AssessFinesReport {
 /// assert_eq!(assess_fines(&input).unwrap().assessments[0].amount.to_string(), "200.00");
 /// ```
 pub fn assess_fines(input: &AssessFinesInput) -> Result<AssessFinesReport> {
-    let assessments = windeep_core::assess_fines(&input.snapshot, &input.rules, input.as_of)?;
+    let assessments =
+        windeep_core::fines::assess_fines(&input.snapshot, &input.rules, input.as_of)?;
     let currency = &input.snapshot.currency;
     let rounding = input
         .snapshot
@@ -482,6 +501,22 @@ struct AuditBookInput {
     fines: RawTable,
 }
 
+/// The `audit_loan_detail` operation's input: a legacy export's four tables as raw cells (as
+/// for `audit_book`), the audit date and the loan to show (see `docs/audit.md`, "One loan
+/// side by side").
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct AuditLoanDetailInput {
+    #[serde(with = "windeep_core::wire::iso_date")]
+    as_of: NaiveDate,
+    /// The loan's `loans.id`.
+    loan_id: i64,
+    loans: RawTable,
+    loan_installments: RawTable,
+    loan_payments: RawTable,
+    fines: RawTable,
+}
+
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct BooksOnly {
@@ -585,6 +620,15 @@ struct MemberSavingsInput {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+struct GuarantorExposureInput {
+    loans: Vec<BookLoan>,
+    member: String,
+    #[serde(with = "windeep_core::wire::iso_date")]
+    as_of: NaiveDate,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct ClassifyInput {
     loans: Vec<BookLoan>,
     #[serde(with = "windeep_core::wire::iso_date")]
@@ -629,6 +673,14 @@ struct CheckInput {
     books: Books,
     #[serde(default)]
     alerts: AlertConfig,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct DashboardInput {
+    books: Books,
+    #[serde(default)]
+    options: DashboardOptions,
 }
 
 /// The `postings` operation's output.
@@ -796,6 +848,8 @@ operations! {
     topup_quote ("account") "What a top-up of a loan on a date would look like.":
         TopUpInput => TopUpQuote, errors [INPUT, TERMS, EVENTS],
         |i| topup_quote_restructured(&i.events, i.on, i.amount, i.restructure.as_deref());
+    loan_topup ("account") "A top-up in one step: the parent's closing event and the new loan's disbursement.":
+        TopUpRequest => TopUp, errors [INPUT, TERMS, EVENTS], |i| topup(&i);
     verify_chain ("account") "Checks a loan's event log: ids, sequences and hashes.":
         ChainInput => ChainReport, errors [INPUT],
         |i| Ok::<_, CoreError>(verify_chain(&i.events));
@@ -849,6 +903,18 @@ operations! {
             i.as_of,
             i.tolerance.unwrap_or(Money::ZERO),
         );
+    audit_loan_detail ("audit") "One loan of a legacy export: its correct schedule and statement side by side with the stored rows.":
+        AuditLoanDetailInput => LoanDetail, errors [INPUT],
+        |i| loan_detail_in_export(
+            &LegacyExport {
+                loans: i.loans,
+                loan_installments: i.loan_installments,
+                loan_payments: i.loan_payments,
+                fines: i.fines,
+            },
+            i.as_of,
+            i.loan_id,
+        );
     postings ("books") "The journal of a books snapshot with its basis and role mapping.":
         BooksOnly => PostingsReport, errors [INPUT, TERMS, EVENTS, BOOKS],
         |i| postings(&i.books);
@@ -900,6 +966,9 @@ operations! {
     member_savings ("savings") "One member's savings accounts on a date.":
         MemberSavingsInput => MemberSavings, errors [INPUT, BOOKS],
         |i| member_savings(&i.accounts, &i.member, i.as_of);
+    guarantor_exposure ("books") "One member's standing guarantees on a date, as the loan approval reads them.":
+        GuarantorExposureInput => GuarantorExposure, errors [INPUT, TERMS, EVENTS],
+        |i| guarantor_exposure(&i.loans, &i.member, i.as_of);
     classify ("books") "Asset classification (standard, SMA, NPA bands) of loans on a date.":
         ClassifyInput => Classification, errors [INPUT, POLICY],
         |i| classify(&i.loans, i.as_of, &i.policy, &i.previous, &i.loss, &i.currency);
@@ -912,6 +981,9 @@ operations! {
     check_books ("books") "The reconciliation checks and alerts over a books snapshot.":
         CheckInput => CheckReport, errors [INPUT, TERMS, EVENTS, BOOKS],
         |i| check_books(&i.books, &i.alerts);
+    dashboard ("books") "The manager's dashboard: efficiency, NPA meter, PAR, overdue heat map, scores, unmapped lines, checks.":
+        DashboardInput => Dashboard, errors [INPUT, TERMS, EVENTS, BOOKS, POLICY],
+        |i| dashboard(&i.books, &i.options);
 }
 
 /// [`call`] returning compact JSON text, or the error as `{"code": …, "message": …}` text.

@@ -85,6 +85,9 @@ const TEXT_FIELDS: &[&str] = &[
     // dates and statuses alike.
     "audit_loan.discrepancies[].stored",
     "audit_loan.discrepancies[].correct",
+    // Money or a date by the pair's `kind`, written as text like a discrepancy's values.
+    "audit_loan_detail.header[].stored",
+    "audit_loan_detail.header[].correct",
 ];
 
 #[test]

@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant};
 
 use windeep_benches::books;
-use windeep_core::{Chart, journal, trial_balance};
+use windeep_core::{books::journal, ledger::Chart, ledger::trial_balance};
 
 fn rate(n: usize, t: Duration) -> String {
     let per_s = u128::try_from(n).unwrap_or(0) * 1_000_000_000 / t.as_nanos().max(1);

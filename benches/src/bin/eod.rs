@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant};
 
 use windeep_benches::{accounts_day, fine_rules, loan_events, portfolio_day};
-use windeep_core::{LoanAccount, LoanEvent};
+use windeep_core::{account::LoanAccount, account::LoanEvent};
 
 /// Loan `i` of the portfolio: one loan in five is three installments behind, so the day has
 /// fines to assess.

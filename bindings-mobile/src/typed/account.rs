@@ -5,8 +5,8 @@
 //! text the server stores (`events_json`, `rules_json`). Enum values are their wire names
 //! (`docs/account.md`, `docs/fines.md`).
 
-use windeep_core::FineRule;
 use windeep_core::account::LoanEvent;
+use windeep_core::fines::FineRule;
 
 use super::{Amount, IsoDate, date, json_or_refused, money, opt_date, parse_date, wire_name};
 use crate::{WindeepException, guarded};
@@ -91,7 +91,7 @@ pub struct AllocationResult {
     pub excess: Amount,
 }
 
-fn allocation(a: &windeep_core::Allocation) -> AllocationResult {
+fn allocation(a: &windeep_core::allocation::Allocation) -> AllocationResult {
     AllocationResult {
         preset: wire_name(&a.policy.preset),
         excess_policy: wire_name(&a.policy.excess),
@@ -169,7 +169,7 @@ pub fn allocate(request: AllocateRequest) -> Result<AllocationResult, WindeepExc
             doc["currency"] = currency_json(c);
         }
         let out = windeep_ops::call("allocate", &doc.to_string())?;
-        let out: windeep_core::Allocation = json_or_refused(out)?;
+        let out: windeep_core::allocation::Allocation = json_or_refused(out)?;
         Ok(allocation(&out))
     })
 }

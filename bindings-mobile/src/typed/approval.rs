@@ -340,9 +340,9 @@ fn document(r: &ApprovalRequest) -> Result<serde_json::Value, WindeepException> 
 pub fn approve_loan(request: ApprovalRequest) -> Result<ApprovalDecision, WindeepException> {
     guarded(|| {
         let doc = document(&request)?;
-        let request: windeep_core::ApprovalRequest = serde_json::from_value(doc)
+        let request: windeep_core::approval::ApprovalRequest = serde_json::from_value(doc)
             .map_err(|e| WindeepException::from(windeep_core::wire::error_from_serde(&e)))?;
-        let d = windeep_core::approve_loan(&request)?;
+        let d = windeep_core::approval::approve_loan(&request)?;
         Ok(ApprovalDecision {
             approved: d.approved,
             refusals: d

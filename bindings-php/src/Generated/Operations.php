@@ -18,6 +18,7 @@ trait Operations
         'assess_fines',
         'audit_book',
         'audit_loan',
+        'audit_loan_detail',
         'balance_sheet',
         'bank_ignore',
         'bank_import',
@@ -27,12 +28,15 @@ trait Operations
         'bank_unmap',
         'check_books',
         'classify',
+        'dashboard',
         'distribute_bonus',
         'foreclosure_quote',
         'general_ledger',
+        'guarantor_exposure',
         'loan_apply',
         'loan_fines',
         'loan_statement',
+        'loan_topup',
         'member_ledger',
         'member_savings',
         'portfolio_report',
@@ -452,6 +456,80 @@ trait Operations
     }
 
     /**
+     * One loan of a legacy export: its correct schedule and statement side by side with the stored rows.
+     *
+     * Runs `audit_loan_detail` through the C ABI.
+     *
+     * @param array{
+     *     as_of: string,
+     *     fines: array{
+     *         columns: list<string>,
+     *         rows?: list<list<string|null>>
+     *     },
+     *     loan_id: int,
+     *     loan_installments: array{
+     *         columns: list<string>,
+     *         rows?: list<list<string|null>>
+     *     },
+     *     loan_payments: array{
+     *         columns: list<string>,
+     *         rows?: list<list<string|null>>
+     *     },
+     *     loans: array{
+     *         columns: list<string>,
+     *         rows?: list<list<string|null>>
+     *     }
+     * }|object|string $input JSON text or an object where the input needs {}
+     * @return array{
+     *     as_of: string,
+     *     header: list<array{
+     *         correct: string|null,
+     *         differs: bool,
+     *         field: string,
+     *         kind: 'money'|'date'|'number'|'text'|'raw',
+     *         stored: string|null
+     *     }>,
+     *     installments: list<array{
+     *         correct: array{
+     *             closing_balance: numeric-string,
+     *             due_date: string,
+     *             emi_amount: numeric-string,
+     *             interest_amount: numeric-string,
+     *             interest_paid: numeric-string|null,
+     *             opening_balance: numeric-string,
+     *             principal_amount: numeric-string,
+     *             principal_paid: numeric-string|null,
+     *             status: string|null
+     *         }|null,
+     *         differences: list<string>,
+     *         installment: int,
+     *         pairing: 'matched'|'missing'|'extra',
+     *         stored: array{
+     *             due_date: string,
+     *             emi_amount: numeric-string,
+     *             id: int,
+     *             installment_number: int,
+     *             interest_amount: numeric-string,
+     *             interest_paid: numeric-string,
+     *             principal_amount: numeric-string,
+     *             principal_paid: numeric-string,
+     *             status: string
+     *         }|null
+     *     }>,
+     *     loan_id: int,
+     *     loan_number: string,
+     *     refusal: string|null,
+     *     statement: 'replayed'|'not_replayed'|'refused'|'no_schedule'
+     * }
+     * @throws \Windeep\WindeepException E_INVALID_INPUT, E_INVALID_AMOUNT, E_AMOUNT_SCALE, E_AMOUNT_OUT_OF_RANGE, E_INVALID_RATE, E_INVALID_DATE, E_INVALID_CURRENCY, E_DATE_OUT_OF_RANGE, E_OVERFLOW, E_INPUT_TOO_LARGE
+     */
+    public function auditLoanDetail(array|object|string $input): array
+    {
+        /** @psalm-suppress MixedReturnTypeCoercion */
+        return $this->call('audit_loan_detail', $input);
+    }
+
+    /**
      * The balance sheet on a date.
      *
      * Runs `balance_sheet` through the C ABI.
@@ -465,6 +543,11 @@ trait Operations
      *             entity: string,
      *             id: string
      *         }>|null,
+     *         bank_statements?: list<array{
+     *             as_of: string,
+     *             bank_account: string,
+     *             closing_balance: numeric-string
+     *         }>,
      *         bank_transactions?: list<array{
      *             amount: numeric-string,
      *             bank_account?: string,
@@ -523,6 +606,7 @@ trait Operations
      *             product?: string|null
      *         }>,
      *         journal?: list<array{
+     *             bank_transaction?: string|null,
      *             date: string,
      *             id: string,
      *             lines: list<array{
@@ -542,6 +626,7 @@ trait Operations
      *             }|null,
      *             events: list<array{
      *                 body: array{
+     *                     bank_transaction?: string|null,
      *                     guarantors?: list<string>,
      *                     loan_id: string,
      *                     policy?: array{
@@ -1579,6 +1664,765 @@ trait Operations
      *             entity: string,
      *             id: string
      *         }>|null,
+     *         bank_statements?: list<array{
+     *             as_of: string,
+     *             bank_account: string,
+     *             closing_balance: numeric-string
+     *         }>,
+     *         bank_transactions?: list<array{
+     *             amount: numeric-string,
+     *             bank_account?: string,
+     *             date: string,
+     *             direction: 'credit'|'debit',
+     *             id: string,
+     *             mapped_amount?: numeric-string,
+     *             status: 'unmapped'|'partial'|'mapped'|'ignored'|'split',
+     *             utr?: string|null
+     *         }>,
+     *         config?: array{
+     *             accounts?: array<string, string>,
+     *             basis?: 'cash'|'accrual',
+     *             chart?: list<array{
+     *                 code: string,
+     *                 group?: bool,
+     *                 kind: 'asset'|'liability'|'equity'|'income'|'expense',
+     *                 name: string,
+     *                 parent?: string|null
+     *             }>|null,
+     *             loan_funds?: 'bank'|'cash',
+     *             npa_after_days?: int|null
+     *         },
+     *         currency?: array{
+     *             code: string,
+     *             minor_units: int
+     *         },
+     *         fine_rules?: list<array{
+     *             applies_to: 'loan'|'savings',
+     *             cap?: numeric-string|null,
+     *             effective_from?: string|null,
+     *             effective_to?: string|null,
+     *             formula: array{
+     *                 amount: numeric-string,
+     *                 kind: 'fixed'
+     *             }|array{
+     *                 initial?: numeric-string,
+     *                 kind: 'per_day',
+     *                 per_day: numeric-string
+     *             }|array{
+     *                 kind: 'percentage',
+     *                 percent: numeric-string,
+     *                 recur_every_days?: int|null
+     *             }|array{
+     *                 kind: 'slab',
+     *                 slabs: list<array{
+     *                     amount: numeric-string,
+     *                     from_days: int,
+     *                     to_days?: int|null
+     *                 }>
+     *             },
+     *             grace_days?: int,
+     *             id: int,
+     *             max_days?: int|null,
+     *             min_days?: int,
+     *             product?: string|null
+     *         }>,
+     *         journal?: list<array{
+     *             bank_transaction?: string|null,
+     *             date: string,
+     *             id: string,
+     *             lines: list<array{
+     *                 account: string,
+     *                 credit?: numeric-string|null,
+     *                 debit?: numeric-string|null
+     *             }>,
+     *             member?: string|null,
+     *             narration?: string|null
+     *         }>,
+     *         loans?: list<array{
+     *             cached?: array{
+     *                 fines_due?: numeric-string|null,
+     *                 interest_due?: numeric-string|null,
+     *                 outstanding_principal?: numeric-string|null,
+     *                 status?: string|null
+     *             }|null,
+     *             events: list<array{
+     *                 body: array{
+     *                     bank_transaction?: string|null,
+     *                     guarantors?: list<string>,
+     *                     loan_id: string,
+     *                     policy?: array{
+     *                         allocation?: array{
+     *                             excess?: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *                             preset?: 'default'|'vertical'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *                         },
+     *                         floating?: bool,
+     *                         foreclosure?: array{
+     *                             pct?: numeric-string|null,
+     *                             rule: string
+     *                         },
+     *                         interest_only_mode?: 'append_installment'|'reamortise',
+     *                         max_interest_only?: int,
+     *                         max_skips?: int,
+     *                         min_part_payment?: numeric-string,
+     *                         npa_after_days?: int,
+     *                         prepayment_charge_pct?: numeric-string,
+     *                         restructure_observation_months?: int,
+     *                         skip_mode?: 'extend_tenure'|'capitalise_reamortise',
+     *                         topup_max_overdue?: int,
+     *                         topup_min_emis_paid?: int
+     *                     },
+     *                     terms: array{
+     *                         annual_rate: numeric-string,
+     *                         apr?: bool,
+     *                         apr_decimals?: int,
+     *                         broken_period?: 'none'|'add_to_first'|'amortize'|'deduct_upfront'|'pro_rata',
+     *                         currency?: array{
+     *                             code: string,
+     *                             minor_units: int
+     *                         },
+     *                         disbursed_on: string,
+     *                         emi_rounding?: array{
+     *                             increment: numeric-string,
+     *                             mode: 'half_up'|'half_even'|'up'|'down'
+     *                         }|null,
+     *                         first_due_on: string,
+     *                         fixed_due_day?: int|string|null,
+     *                         frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
+     *                         interest_basis?: '30_360'|'actual_365'|'actual_actual',
+     *                         interest_grace?: int,
+     *                         method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
+     *                         policy?: array{
+     *                             level_emi?: 'actual_periods'|'nominal_rate',
+     *                             max_annual_rate?: numeric-string,
+     *                             max_first_due_gap_days?: int,
+     *                             max_tenure?: int,
+     *                             min_first_due_gap_days?: int
+     *                         },
+     *                         principal: numeric-string,
+     *                         principal_grace?: int,
+     *                         processing_fee?: array{
+     *                             kind: 'percentage',
+     *                             value: numeric-string
+     *                         }|array{
+     *                             kind: 'fixed',
+     *                             value: numeric-string
+     *                         }|null,
+     *                         rounding?: array{
+     *                             increment: numeric-string,
+     *                             mode: 'half_up'|'half_even'|'up'|'down'
+     *                         }|null,
+     *                         tenure: int
+     *                     },
+     *                     type: 'disbursed'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     bank_transaction?: string|null,
+     *                     installment?: int|null,
+     *                     payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *                     type: 'payment_received'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     installment: int,
+     *                     occurrence?: int,
+     *                     rule_id: string,
+     *                     type: 'fine_levied'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     installment: int,
+     *                     occurrence?: int,
+     *                     reason: string,
+     *                     rule_id: string,
+     *                     type: 'fine_waived'
+     *                 }|array{
+     *                     installment: int,
+     *                     mode?: 'extend_tenure'|'capitalise_reamortise'|null,
+     *                     restructure?: string|null,
+     *                     type: 'installment_skipped'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     bank_transaction?: string|null,
+     *                     installment: int,
+     *                     payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *                     restructure?: string|null,
+     *                     type: 'interest_only_payment'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     bank_transaction?: string|null,
+     *                     mode: 'reduce_emi'|'reduce_tenure',
+     *                     payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *                     type: 'part_payment'
+     *                 }|array{
+     *                     event_id: string,
+     *                     reason: string,
+     *                     type: 'payment_reversed'
+     *                 }|array{
+     *                     annual_rate: numeric-string,
+     *                     mode: 'keep_emi'|'keep_tenure',
+     *                     type: 'rate_changed'
+     *                 }|array{
+     *                     emi?: numeric-string|null,
+     *                     restructure?: string|null,
+     *                     tenure?: int|null,
+     *                     type: 'rescheduled'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     bank_transaction?: string|null,
+     *                     payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *                     type: 'foreclosed'
+     *                 }|array{
+     *                     new_loan_id: string,
+     *                     restructure?: string|null,
+     *                     type: 'topped_up'
+     *                 }|array{
+     *                     reason: string,
+     *                     type: 'written_off'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     type: 'credit_applied'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     reason: string,
+     *                     type: 'credit_refunded'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     reason: string,
+     *                     type: 'settled'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     component: 'interest'|'principal'|'fine',
+     *                     installment: int,
+     *                     reason: string,
+     *                     type: 'waiver'
+     *                 },
+     *                 hash?: string|null,
+     *                 id: string,
+     *                 idempotency_key: string,
+     *                 prev_hash?: string|null,
+     *                 sequence: int,
+     *                 value_date: string
+     *             }>,
+     *             member: string,
+     *             npa?: list<array{
+     *                 from: string,
+     *                 to?: string|null
+     *             }>,
+     *             security_value?: numeric-string|null
+     *         }>,
+     *         members?: list<string>|null,
+     *         periods?: list<array{
+     *             closed?: bool,
+     *             code: string,
+     *             end: string,
+     *             start: string
+     *         }>,
+     *         provisions?: list<array{
+     *             as_of: string,
+     *             held: numeric-string,
+     *             loan_id: string
+     *         }>,
+     *         savings?: list<array{
+     *             account_id: string,
+     *             cached_balance?: numeric-string|null,
+     *             currency?: array{
+     *                 code: string,
+     *                 minor_units: int
+     *             },
+     *             events?: list<array{
+     *                 body: array{
+     *                     amount: numeric-string,
+     *                     mode?: 'bank'|'cash'|'transfer',
+     *                     month?: string|null,
+     *                     type: 'deposit'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     mode?: 'bank'|'cash'|'transfer',
+     *                     type: 'withdrawal'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     period: string,
+     *                     type: 'interest_credited'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     bonus_id: string,
+     *                     type: 'bonus_credited'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     month: string,
+     *                     occurrence?: int,
+     *                     rule_id: int,
+     *                     type: 'fine_levied'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     mode?: 'bank'|'cash'|'transfer',
+     *                     type: 'fine_paid'
+     *                 }|array{
+     *                     amount: numeric-string,
+     *                     month: string,
+     *                     occurrence?: int,
+     *                     reason: string,
+     *                     rule_id: int,
+     *                     type: 'fine_waived'
+     *                 }|array{
+     *                     event_id: string,
+     *                     reason: string,
+     *                     type: 'reversed'
+     *                 },
+     *                 id: string,
+     *                 idempotency_key: string,
+     *                 sequence: int,
+     *                 value_date: string
+     *             }>,
+     *             member: string,
+     *             opened_on: string,
+     *             scheme: array{
+     *                 annual_rate?: numeric-string,
+     *                 credit_frequency?: 'monthly'|'quarterly',
+     *                 due_day?: int,
+     *                 duration_months?: int|null,
+     *                 fine_rules?: list<array{
+     *                     applies_to: 'loan'|'savings',
+     *                     cap?: numeric-string|null,
+     *                     effective_from?: string|null,
+     *                     effective_to?: string|null,
+     *                     formula: array{
+     *                         amount: numeric-string,
+     *                         kind: 'fixed'
+     *                     }|array{
+     *                         initial?: numeric-string,
+     *                         kind: 'per_day',
+     *                         per_day: numeric-string
+     *                     }|array{
+     *                         kind: 'percentage',
+     *                         percent: numeric-string,
+     *                         recur_every_days?: int|null
+     *                     }|array{
+     *                         kind: 'slab',
+     *                         slabs: list<array{
+     *                             amount: numeric-string,
+     *                             from_days: int,
+     *                             to_days?: int|null
+     *                         }>
+     *                     },
+     *                     grace_days?: int,
+     *                     id: int,
+     *                     max_days?: int|null,
+     *                     min_days?: int,
+     *                     product?: string|null
+     *                 }>,
+     *                 interest_basis?: 'daily_product'|'closing_balance'|'minimum_balance',
+     *                 monthly_amount: numeric-string,
+     *                 rounding?: array{
+     *                     increment: numeric-string,
+     *                     mode: 'half_up'|'half_even'|'up'|'down'
+     *                 }|null
+     *             }
+     *         }>,
+     *         stored_journal?: list<array{
+     *             account?: string|null,
+     *             date: string,
+     *             event_id?: string|null,
+     *             id: string,
+     *             kind?: string|null,
+     *             lines: list<array{
+     *                 account: string,
+     *                 credit?: numeric-string,
+     *                 debit?: numeric-string,
+     *                 role?: string|null
+     *             }>,
+     *             member?: string|null,
+     *             narration?: string|null,
+     *             replaces?: string|null,
+     *             reverses?: string|null
+     *         }>|null,
+     *         stored_member_ledger?: list<array{
+     *             balance: numeric-string,
+     *             credit?: numeric-string,
+     *             date: string,
+     *             debit?: numeric-string,
+     *             id: string,
+     *             member: string
+     *         }>|null
+     *     }
+     * }|object|string $input JSON text or an object where the input needs {}
+     * @return array{
+     *     alerts: list<array{
+     *         items: list<string>,
+     *         rule: string,
+     *         threshold: string,
+     *         value: string
+     *     }>,
+     *     as_of: string,
+     *     bank_reconciliations: list<array{
+     *         account_id: string,
+     *         adjusted_bank_balance: numeric-string,
+     *         adjusted_book_balance: numeric-string,
+     *         as_of: string,
+     *         bank_balance: numeric-string,
+     *         bank_credits_not_in_books: array{
+     *             items: list<array{
+     *                 amount: numeric-string,
+     *                 date: string,
+     *                 key: string,
+     *                 narration: string
+     *             }>,
+     *             total: numeric-string
+     *         },
+     *         bank_debits_not_in_books: array{
+     *             items: list<array{
+     *                 amount: numeric-string,
+     *                 date: string,
+     *                 key: string,
+     *                 narration: string
+     *             }>,
+     *             total: numeric-string
+     *         },
+     *         book_balance: numeric-string,
+     *         book_payments_not_in_bank: array{
+     *             items: list<array{
+     *                 amount: numeric-string,
+     *                 bank_key: string|null,
+     *                 date: string,
+     *                 id: string
+     *             }>,
+     *             total: numeric-string
+     *         },
+     *         book_receipts_not_in_bank: array{
+     *             items: list<array{
+     *                 amount: numeric-string,
+     *                 bank_key: string|null,
+     *                 date: string,
+     *                 id: string
+     *             }>,
+     *             total: numeric-string
+     *         },
+     *         difference: numeric-string,
+     *         matched: int,
+     *         mismatches: list<array{
+     *             bank_amount: numeric-string,
+     *             book_amount: numeric-string,
+     *             entries: list<string>,
+     *             key: string
+     *         }>,
+     *         reconciled: bool
+     *     }>,
+     *     checks: list<string>,
+     *     credit_scores: list<array{
+     *         late_installments: int,
+     *         member: string,
+     *         rating: 'excellent'|'good'|'average'|'poor'|'bad',
+     *         stars: int
+     *     }>,
+     *     ok: bool,
+     *     risk_bands: list<array{
+     *         band: 'npa'|'high'|'moderate'|'early',
+     *         loan_ids: list<string>,
+     *         loans: int,
+     *         overdue: numeric-string
+     *     }>,
+     *     skipped: list<string>,
+     *     summary: array{
+     *         active_loans: int,
+     *         active_members: int,
+     *         journal_entries: int,
+     *         outstanding_principal: numeric-string,
+     *         overdue_amount: numeric-string,
+     *         overdue_loans: int,
+     *         pending_fine_amount: numeric-string,
+     *         pending_fines: int,
+     *         savings_balance: numeric-string,
+     *         unmapped_amount: numeric-string,
+     *         unmapped_transactions: int
+     *     },
+     *     unmapped_ageing: list<array{
+     *         count: int,
+     *         credits: numeric-string,
+     *         date: string,
+     *         debits: numeric-string
+     *     }>,
+     *     violations: list<array{
+     *         amounts: array<string, numeric-string>,
+     *         check: string,
+     *         ids: list<string>,
+     *         severity: 'critical'|'warning'
+     *     }>
+     * }
+     * @throws \Windeep\WindeepException E_INVALID_INPUT, E_INVALID_AMOUNT, E_AMOUNT_SCALE, E_AMOUNT_OUT_OF_RANGE, E_NON_POSITIVE_PRINCIPAL, E_INVALID_RATE, E_NEGATIVE_RATE, E_RATE_EXCEEDS_CAP, E_INVALID_DATE, E_INVALID_CURRENCY, E_INVALID_ROUNDING, E_INVALID_POLICY, E_INVALID_TENURE, E_TENURE_EXCEEDS_POLICY, E_INVALID_GRACE, E_INVALID_FIXED_DUE_DAY, E_FIRST_DUE_NOT_AFTER_DISBURSEMENT, E_FIRST_DUE_GAP_OUT_OF_POLICY, E_INVALID_FEE, E_EMI_BELOW_INTEREST, E_EMI_ROUNDING_OVERPAYS, E_EMI_ROUNDS_TO_ZERO, E_NEGATIVE_INTEREST, E_NET_DISBURSEMENT_NOT_POSITIVE, E_DATE_OUT_OF_RANGE, E_OVERFLOW, E_UNKNOWN_INSTALLMENT, E_IDEMPOTENCY_CONFLICT, E_BLANK_IDENTIFIER, E_INVALID_REVERSAL, E_INVALID_EVENT, E_UNKNOWN_EVENT, E_LOAN_CLOSED, E_NOT_ELIGIBLE, E_RESTRUCTURE_LIMIT, E_PERCENT_OUT_OF_RANGE, E_TOPUP_NOT_ELIGIBLE, E_RESTRUCTURE_REQUIRED, E_ARREARS_OUTSTANDING, E_PART_PAYMENT_AMOUNT, E_NEGATIVE_AMORTISATION, E_FORECLOSURE_AMOUNT, E_UNBALANCED_ENTRY, E_UNKNOWN_ACCOUNT, E_PERIOD_CLOSED, E_INSUFFICIENT_BALANCE, E_INPUT_TOO_LARGE
+     */
+    public function checkBooks(array|object|string $input): array
+    {
+        /** @psalm-suppress MixedReturnTypeCoercion */
+        return $this->call('check_books', $input);
+    }
+
+    /**
+     * Asset classification (standard, SMA, NPA bands) of loans on a date.
+     *
+     * Runs `classify` through the C ABI.
+     *
+     * @param array{
+     *     as_of: string,
+     *     currency?: array{
+     *         code: string,
+     *         minor_units: int
+     *     },
+     *     loans: list<array{
+     *         cached?: array{
+     *             fines_due?: numeric-string|null,
+     *             interest_due?: numeric-string|null,
+     *             outstanding_principal?: numeric-string|null,
+     *             status?: string|null
+     *         }|null,
+     *         events: list<array{
+     *             body: array{
+     *                 bank_transaction?: string|null,
+     *                 guarantors?: list<string>,
+     *                 loan_id: string,
+     *                 policy?: array{
+     *                     allocation?: array{
+     *                         excess?: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *                         preset?: 'default'|'vertical'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *                     },
+     *                     floating?: bool,
+     *                     foreclosure?: array{
+     *                         pct?: numeric-string|null,
+     *                         rule: string
+     *                     },
+     *                     interest_only_mode?: 'append_installment'|'reamortise',
+     *                     max_interest_only?: int,
+     *                     max_skips?: int,
+     *                     min_part_payment?: numeric-string,
+     *                     npa_after_days?: int,
+     *                     prepayment_charge_pct?: numeric-string,
+     *                     restructure_observation_months?: int,
+     *                     skip_mode?: 'extend_tenure'|'capitalise_reamortise',
+     *                     topup_max_overdue?: int,
+     *                     topup_min_emis_paid?: int
+     *                 },
+     *                 terms: array{
+     *                     annual_rate: numeric-string,
+     *                     apr?: bool,
+     *                     apr_decimals?: int,
+     *                     broken_period?: 'none'|'add_to_first'|'amortize'|'deduct_upfront'|'pro_rata',
+     *                     currency?: array{
+     *                         code: string,
+     *                         minor_units: int
+     *                     },
+     *                     disbursed_on: string,
+     *                     emi_rounding?: array{
+     *                         increment: numeric-string,
+     *                         mode: 'half_up'|'half_even'|'up'|'down'
+     *                     }|null,
+     *                     first_due_on: string,
+     *                     fixed_due_day?: int|string|null,
+     *                     frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
+     *                     interest_basis?: '30_360'|'actual_365'|'actual_actual',
+     *                     interest_grace?: int,
+     *                     method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
+     *                     policy?: array{
+     *                         level_emi?: 'actual_periods'|'nominal_rate',
+     *                         max_annual_rate?: numeric-string,
+     *                         max_first_due_gap_days?: int,
+     *                         max_tenure?: int,
+     *                         min_first_due_gap_days?: int
+     *                     },
+     *                     principal: numeric-string,
+     *                     principal_grace?: int,
+     *                     processing_fee?: array{
+     *                         kind: 'percentage',
+     *                         value: numeric-string
+     *                     }|array{
+     *                         kind: 'fixed',
+     *                         value: numeric-string
+     *                     }|null,
+     *                     rounding?: array{
+     *                         increment: numeric-string,
+     *                         mode: 'half_up'|'half_even'|'up'|'down'
+     *                     }|null,
+     *                     tenure: int
+     *                 },
+     *                 type: 'disbursed'
+     *             }|array{
+     *                 amount: numeric-string,
+     *                 bank_transaction?: string|null,
+     *                 installment?: int|null,
+     *                 payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *                 type: 'payment_received'
+     *             }|array{
+     *                 amount: numeric-string,
+     *                 installment: int,
+     *                 occurrence?: int,
+     *                 rule_id: string,
+     *                 type: 'fine_levied'
+     *             }|array{
+     *                 amount: numeric-string,
+     *                 installment: int,
+     *                 occurrence?: int,
+     *                 reason: string,
+     *                 rule_id: string,
+     *                 type: 'fine_waived'
+     *             }|array{
+     *                 installment: int,
+     *                 mode?: 'extend_tenure'|'capitalise_reamortise'|null,
+     *                 restructure?: string|null,
+     *                 type: 'installment_skipped'
+     *             }|array{
+     *                 amount: numeric-string,
+     *                 bank_transaction?: string|null,
+     *                 installment: int,
+     *                 payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *                 restructure?: string|null,
+     *                 type: 'interest_only_payment'
+     *             }|array{
+     *                 amount: numeric-string,
+     *                 bank_transaction?: string|null,
+     *                 mode: 'reduce_emi'|'reduce_tenure',
+     *                 payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *                 type: 'part_payment'
+     *             }|array{
+     *                 event_id: string,
+     *                 reason: string,
+     *                 type: 'payment_reversed'
+     *             }|array{
+     *                 annual_rate: numeric-string,
+     *                 mode: 'keep_emi'|'keep_tenure',
+     *                 type: 'rate_changed'
+     *             }|array{
+     *                 emi?: numeric-string|null,
+     *                 restructure?: string|null,
+     *                 tenure?: int|null,
+     *                 type: 'rescheduled'
+     *             }|array{
+     *                 amount: numeric-string,
+     *                 bank_transaction?: string|null,
+     *                 payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *                 type: 'foreclosed'
+     *             }|array{
+     *                 new_loan_id: string,
+     *                 restructure?: string|null,
+     *                 type: 'topped_up'
+     *             }|array{
+     *                 reason: string,
+     *                 type: 'written_off'
+     *             }|array{
+     *                 amount: numeric-string,
+     *                 type: 'credit_applied'
+     *             }|array{
+     *                 amount: numeric-string,
+     *                 reason: string,
+     *                 type: 'credit_refunded'
+     *             }|array{
+     *                 amount: numeric-string,
+     *                 reason: string,
+     *                 type: 'settled'
+     *             }|array{
+     *                 amount: numeric-string,
+     *                 component: 'interest'|'principal'|'fine',
+     *                 installment: int,
+     *                 reason: string,
+     *                 type: 'waiver'
+     *             },
+     *             hash?: string|null,
+     *             id: string,
+     *             idempotency_key: string,
+     *             prev_hash?: string|null,
+     *             sequence: int,
+     *             value_date: string
+     *         }>,
+     *         member: string,
+     *         npa?: list<array{
+     *             from: string,
+     *             to?: string|null
+     *         }>,
+     *         security_value?: numeric-string|null
+     *     }>,
+     *     loss?: list<string>,
+     *     policy?: array{
+     *         loss_provision_pct?: numeric-string,
+     *         npa_after_days?: int,
+     *         npa_bands?: list<array{
+     *             class: 'standard'|'sub_standard'|'doubtful_1'|'doubtful_2'|'doubtful_3'|'loss',
+     *             from_months: int,
+     *             provision_pct: numeric-string
+     *         }>,
+     *         sma_0_max?: int,
+     *         sma_1_max?: int,
+     *         standard_provision_pct?: numeric-string,
+     *         unsecured_doubtful_provision_pct?: numeric-string
+     *     },
+     *     previous?: list<array{
+     *         member: string,
+     *         npa_since?: string|null
+     *     }>
+     * }|object|string $input JSON text or an object where the input needs {}
+     * @return array{
+     *     as_of: string,
+     *     loans: list<array{
+     *         asset_class: 'standard'|'sub_standard'|'doubtful_1'|'doubtful_2'|'doubtful_3'|'loss',
+     *         contagion: bool,
+     *         days_past_due: int,
+     *         loan_id: string,
+     *         member: string,
+     *         months_in_npa: int,
+     *         npa: bool,
+     *         npa_since: string|null,
+     *         outstanding_principal: numeric-string,
+     *         overdue: numeric-string,
+     *         provision: numeric-string,
+     *         provision_pct: numeric-string,
+     *         secured: numeric-string,
+     *         sma: 'current'|'sma_0'|'sma_1'|'sma_2'|'npa',
+     *         unsecured: numeric-string
+     *     }>,
+     *     members: list<array{
+     *         arrears: bool,
+     *         asset_class: 'standard'|'sub_standard'|'doubtful_1'|'doubtful_2'|'doubtful_3'|'loss',
+     *         member: string,
+     *         npa: bool,
+     *         npa_since: string|null,
+     *         upgraded: bool
+     *     }>,
+     *     npa_periods: array<string, string>,
+     *     policy: array{
+     *         loss_provision_pct: numeric-string,
+     *         npa_after_days: int,
+     *         npa_bands: list<array{
+     *             class: 'standard'|'sub_standard'|'doubtful_1'|'doubtful_2'|'doubtful_3'|'loss',
+     *             from_months: int,
+     *             provision_pct: numeric-string
+     *         }>,
+     *         sma_0_max: int,
+     *         sma_1_max: int,
+     *         standard_provision_pct: numeric-string,
+     *         unsecured_doubtful_provision_pct: numeric-string
+     *     },
+     *     totals: list<array{
+     *         asset_class: 'standard'|'sub_standard'|'doubtful_1'|'doubtful_2'|'doubtful_3'|'loss',
+     *         loans: int,
+     *         outstanding_principal: numeric-string,
+     *         provision: numeric-string
+     *     }>
+     * }
+     * @throws \Windeep\WindeepException E_INVALID_INPUT, E_INVALID_AMOUNT, E_AMOUNT_SCALE, E_AMOUNT_OUT_OF_RANGE, E_INVALID_RATE, E_INVALID_DATE, E_INVALID_CURRENCY, E_INVALID_POLICY, E_DATE_OUT_OF_RANGE, E_OVERFLOW, E_INPUT_TOO_LARGE
+     */
+    public function classify(array|object|string $input): array
+    {
+        /** @psalm-suppress MixedReturnTypeCoercion */
+        return $this->call('classify', $input);
+    }
+
+    /**
+     * The manager's dashboard: efficiency, NPA meter, PAR, overdue heat map, scores, unmapped lines, checks.
+     *
+     * Runs `dashboard` through the C ABI.
+     *
+     * @param array{
+     *     books: array{
+     *         as_of: string,
+     *         audit_log?: list<array{
+     *             action?: string|null,
+     *             entity: string,
+     *             id: string
+     *         }>|null,
      *         bank_transactions?: list<array{
      *             amount: numeric-string,
      *             bank_account?: string,
@@ -1950,317 +2794,189 @@ trait Operations
      *             id: string,
      *             member: string
      *         }>|null
+     *     },
+     *     options?: array{
+     *         alerts?: array{
+     *             negative_balance_max_count?: int,
+     *             npa_after_days?: int,
+     *             trial_balance_tolerance?: numeric-string,
+     *             unmapped_max_count?: int,
+     *             unmapped_older_than_days?: int
+     *         },
+     *         groups?: list<array{
+     *             group: string,
+     *             member: string
+     *         }>,
+     *         portfolio?: array{
+     *             buckets?: list<int>,
+     *             loss?: list<string>,
+     *             months?: int,
+     *             policy?: array{
+     *                 loss_provision_pct?: numeric-string,
+     *                 npa_after_days?: int,
+     *                 npa_bands?: list<array{
+     *                     class: 'standard'|'sub_standard'|'doubtful_1'|'doubtful_2'|'doubtful_3'|'loss',
+     *                     from_months: int,
+     *                     provision_pct: numeric-string
+     *                 }>,
+     *                 sma_0_max?: int,
+     *                 sma_1_max?: int,
+     *                 standard_provision_pct?: numeric-string,
+     *                 unsecured_doubtful_provision_pct?: numeric-string
+     *             },
+     *             previous?: list<array{
+     *                 member: string,
+     *                 npa_since?: string|null
+     *             }>
+     *         },
+     *         unmapped_ages?: list<int>
      *     }
      * }|object|string $input JSON text or an object where the input needs {}
      * @return array{
-     *     alerts: list<array{
-     *         items: list<string>,
-     *         rule: string,
-     *         threshold: string,
-     *         value: string
-     *     }>,
      *     as_of: string,
-     *     checks: list<string>,
+     *     checks: array{
+     *         alerts: list<array{
+     *             items: list<string>,
+     *             rule: string,
+     *             threshold: string,
+     *             value: string
+     *         }>,
+     *         as_of: string,
+     *         checks: list<string>,
+     *         credit_scores: list<array{
+     *             late_installments: int,
+     *             member: string,
+     *             rating: 'excellent'|'good'|'average'|'poor'|'bad',
+     *             stars: int
+     *         }>,
+     *         ok: bool,
+     *         risk_bands: list<array{
+     *             band: 'npa'|'high'|'moderate'|'early',
+     *             loan_ids: list<string>,
+     *             loans: int,
+     *             overdue: numeric-string
+     *         }>,
+     *         summary: array{
+     *             active_loans: int,
+     *             active_members: int,
+     *             journal_entries: int,
+     *             outstanding_principal: numeric-string,
+     *             overdue_amount: numeric-string,
+     *             overdue_loans: int,
+     *             pending_fine_amount: numeric-string,
+     *             pending_fines: int,
+     *             savings_balance: numeric-string,
+     *             unmapped_amount: numeric-string,
+     *             unmapped_transactions: int
+     *         },
+     *         unmapped_ageing: list<array{
+     *             count: int,
+     *             credits: numeric-string,
+     *             date: string,
+     *             debits: numeric-string
+     *         }>,
+     *         violations: list<array{
+     *             amounts: array<string, numeric-string>,
+     *             check: string,
+     *             ids: list<string>,
+     *             severity: 'critical'|'warning'
+     *         }>
+     *     },
      *     credit_scores: list<array{
-     *         late_installments: int,
-     *         member: string,
+     *         members: int,
      *         rating: 'excellent'|'good'|'average'|'poor'|'bad',
      *         stars: int
      *     }>,
-     *     ok: bool,
-     *     risk_bands: list<array{
-     *         band: 'npa'|'high'|'moderate'|'early',
-     *         loan_ids: list<string>,
+     *     npa: array{
+     *         gross_npa_ratio: numeric-string|null,
      *         loans: int,
-     *         overdue: numeric-string
-     *     }>,
-     *     summary: array{
-     *         active_loans: int,
-     *         active_members: int,
-     *         journal_entries: int,
+     *         net_npa_ratio: numeric-string|null,
      *         outstanding_principal: numeric-string,
-     *         overdue_amount: numeric-string,
-     *         overdue_loans: int,
-     *         pending_fine_amount: numeric-string,
-     *         pending_fines: int,
-     *         savings_balance: numeric-string,
-     *         unmapped_amount: numeric-string,
-     *         unmapped_transactions: int
+     *         provision: numeric-string,
+     *         provision_coverage: numeric-string|null
      *     },
-     *     unmapped_ageing: list<array{
-     *         count: int,
-     *         credits: numeric-string,
-     *         date: string,
-     *         debits: numeric-string
+     *     overdue_by_group: list<array{
+     *         band: string,
+     *         group: string,
+     *         installments: int,
+     *         loans: int,
+     *         unpaid: numeric-string
      *     }>,
-     *     violations: list<array{
-     *         amounts: array<string, numeric-string>,
-     *         check: string,
-     *         ids: list<string>,
-     *         severity: 'critical'|'warning'
+     *     overdue_heat_map: list<array{
+     *         band: string,
+     *         due_month: string,
+     *         installments: int,
+     *         unpaid: numeric-string
+     *     }>,
+     *     par: list<array{
+     *         loans: int,
+     *         more_than_days: int,
+     *         name: string,
+     *         outstanding_principal: numeric-string,
+     *         ratio: numeric-string|null
+     *     }>,
+     *     portfolio: array{
+     *         ageing: list<array{
+     *             bucket: string,
+     *             loans: int,
+     *             outstanding_principal: numeric-string,
+     *             overdue: numeric-string
+     *         }>,
+     *         as_of: string,
+     *         asset_classes: list<array{
+     *             asset_class: 'standard'|'sub_standard'|'doubtful_1'|'doubtful_2'|'doubtful_3'|'loss',
+     *             loans: int,
+     *             outstanding_principal: numeric-string,
+     *             share: numeric-string|null
+     *         }>,
+     *         collection_efficiency: list<array{
+     *             arrears_opening: numeric-string,
+     *             collected_advance: numeric-string,
+     *             collected_arrears: numeric-string,
+     *             collected_current: numeric-string,
+     *             current_efficiency: numeric-string|null,
+     *             demand: numeric-string,
+     *             month: string,
+     *             overall_efficiency: numeric-string|null,
+     *             through: string
+     *         }>,
+     *         loans: int,
+     *         npa: array{
+     *             gross_npa_ratio: numeric-string|null,
+     *             loans: int,
+     *             net_npa_ratio: numeric-string|null,
+     *             outstanding_principal: numeric-string,
+     *             provision: numeric-string
+     *         },
+     *         outstanding_principal: numeric-string,
+     *         overdue_by_bucket: list<array{
+     *             buckets: list<array{
+     *                 bucket: string,
+     *                 loans: int,
+     *                 outstanding_principal: numeric-string,
+     *                 overdue: numeric-string
+     *             }>,
+     *             month: string,
+     *             on: string
+     *         }>,
+     *         par: list<array{
+     *             days: int,
+     *             outstanding_principal: numeric-string,
+     *             ratio: numeric-string|null
+     *         }>
+     *     },
+     *     unmapped_by_age: list<array{
+     *         age: string,
+     *         amount: numeric-string,
+     *         lines: int
      *     }>
      * }
      * @throws \Windeep\WindeepException E_INVALID_INPUT, E_INVALID_AMOUNT, E_AMOUNT_SCALE, E_AMOUNT_OUT_OF_RANGE, E_NON_POSITIVE_PRINCIPAL, E_INVALID_RATE, E_NEGATIVE_RATE, E_RATE_EXCEEDS_CAP, E_INVALID_DATE, E_INVALID_CURRENCY, E_INVALID_ROUNDING, E_INVALID_POLICY, E_INVALID_TENURE, E_TENURE_EXCEEDS_POLICY, E_INVALID_GRACE, E_INVALID_FIXED_DUE_DAY, E_FIRST_DUE_NOT_AFTER_DISBURSEMENT, E_FIRST_DUE_GAP_OUT_OF_POLICY, E_INVALID_FEE, E_EMI_BELOW_INTEREST, E_EMI_ROUNDING_OVERPAYS, E_EMI_ROUNDS_TO_ZERO, E_NEGATIVE_INTEREST, E_NET_DISBURSEMENT_NOT_POSITIVE, E_DATE_OUT_OF_RANGE, E_OVERFLOW, E_UNKNOWN_INSTALLMENT, E_IDEMPOTENCY_CONFLICT, E_BLANK_IDENTIFIER, E_INVALID_REVERSAL, E_INVALID_EVENT, E_UNKNOWN_EVENT, E_LOAN_CLOSED, E_NOT_ELIGIBLE, E_RESTRUCTURE_LIMIT, E_PERCENT_OUT_OF_RANGE, E_TOPUP_NOT_ELIGIBLE, E_RESTRUCTURE_REQUIRED, E_ARREARS_OUTSTANDING, E_PART_PAYMENT_AMOUNT, E_NEGATIVE_AMORTISATION, E_FORECLOSURE_AMOUNT, E_UNBALANCED_ENTRY, E_UNKNOWN_ACCOUNT, E_PERIOD_CLOSED, E_INSUFFICIENT_BALANCE, E_INPUT_TOO_LARGE
      */
-    public function checkBooks(array|object|string $input): array
+    public function dashboard(array|object|string $input): array
     {
         /** @psalm-suppress MixedReturnTypeCoercion */
-        return $this->call('check_books', $input);
-    }
-
-    /**
-     * Asset classification (standard, SMA, NPA bands) of loans on a date.
-     *
-     * Runs `classify` through the C ABI.
-     *
-     * @param array{
-     *     as_of: string,
-     *     currency?: array{
-     *         code: string,
-     *         minor_units: int
-     *     },
-     *     loans: list<array{
-     *         cached?: array{
-     *             fines_due?: numeric-string|null,
-     *             interest_due?: numeric-string|null,
-     *             outstanding_principal?: numeric-string|null,
-     *             status?: string|null
-     *         }|null,
-     *         events: list<array{
-     *             body: array{
-     *                 guarantors?: list<string>,
-     *                 loan_id: string,
-     *                 policy?: array{
-     *                     allocation?: array{
-     *                         excess?: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
-     *                         preset?: 'default'|'vertical'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
-     *                     },
-     *                     floating?: bool,
-     *                     foreclosure?: array{
-     *                         pct?: numeric-string|null,
-     *                         rule: string
-     *                     },
-     *                     interest_only_mode?: 'append_installment'|'reamortise',
-     *                     max_interest_only?: int,
-     *                     max_skips?: int,
-     *                     min_part_payment?: numeric-string,
-     *                     npa_after_days?: int,
-     *                     prepayment_charge_pct?: numeric-string,
-     *                     restructure_observation_months?: int,
-     *                     skip_mode?: 'extend_tenure'|'capitalise_reamortise',
-     *                     topup_max_overdue?: int,
-     *                     topup_min_emis_paid?: int
-     *                 },
-     *                 terms: array{
-     *                     annual_rate: numeric-string,
-     *                     apr?: bool,
-     *                     apr_decimals?: int,
-     *                     broken_period?: 'none'|'add_to_first'|'amortize'|'deduct_upfront'|'pro_rata',
-     *                     currency?: array{
-     *                         code: string,
-     *                         minor_units: int
-     *                     },
-     *                     disbursed_on: string,
-     *                     emi_rounding?: array{
-     *                         increment: numeric-string,
-     *                         mode: 'half_up'|'half_even'|'up'|'down'
-     *                     }|null,
-     *                     first_due_on: string,
-     *                     fixed_due_day?: int|string|null,
-     *                     frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
-     *                     interest_basis?: '30_360'|'actual_365'|'actual_actual',
-     *                     interest_grace?: int,
-     *                     method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
-     *                     policy?: array{
-     *                         level_emi?: 'actual_periods'|'nominal_rate',
-     *                         max_annual_rate?: numeric-string,
-     *                         max_first_due_gap_days?: int,
-     *                         max_tenure?: int,
-     *                         min_first_due_gap_days?: int
-     *                     },
-     *                     principal: numeric-string,
-     *                     principal_grace?: int,
-     *                     processing_fee?: array{
-     *                         kind: 'percentage',
-     *                         value: numeric-string
-     *                     }|array{
-     *                         kind: 'fixed',
-     *                         value: numeric-string
-     *                     }|null,
-     *                     rounding?: array{
-     *                         increment: numeric-string,
-     *                         mode: 'half_up'|'half_even'|'up'|'down'
-     *                     }|null,
-     *                     tenure: int
-     *                 },
-     *                 type: 'disbursed'
-     *             }|array{
-     *                 amount: numeric-string,
-     *                 bank_transaction?: string|null,
-     *                 installment?: int|null,
-     *                 payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
-     *                 type: 'payment_received'
-     *             }|array{
-     *                 amount: numeric-string,
-     *                 installment: int,
-     *                 occurrence?: int,
-     *                 rule_id: string,
-     *                 type: 'fine_levied'
-     *             }|array{
-     *                 amount: numeric-string,
-     *                 installment: int,
-     *                 occurrence?: int,
-     *                 reason: string,
-     *                 rule_id: string,
-     *                 type: 'fine_waived'
-     *             }|array{
-     *                 installment: int,
-     *                 mode?: 'extend_tenure'|'capitalise_reamortise'|null,
-     *                 restructure?: string|null,
-     *                 type: 'installment_skipped'
-     *             }|array{
-     *                 amount: numeric-string,
-     *                 bank_transaction?: string|null,
-     *                 installment: int,
-     *                 payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
-     *                 restructure?: string|null,
-     *                 type: 'interest_only_payment'
-     *             }|array{
-     *                 amount: numeric-string,
-     *                 bank_transaction?: string|null,
-     *                 mode: 'reduce_emi'|'reduce_tenure',
-     *                 payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
-     *                 type: 'part_payment'
-     *             }|array{
-     *                 event_id: string,
-     *                 reason: string,
-     *                 type: 'payment_reversed'
-     *             }|array{
-     *                 annual_rate: numeric-string,
-     *                 mode: 'keep_emi'|'keep_tenure',
-     *                 type: 'rate_changed'
-     *             }|array{
-     *                 emi?: numeric-string|null,
-     *                 restructure?: string|null,
-     *                 tenure?: int|null,
-     *                 type: 'rescheduled'
-     *             }|array{
-     *                 amount: numeric-string,
-     *                 bank_transaction?: string|null,
-     *                 payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
-     *                 type: 'foreclosed'
-     *             }|array{
-     *                 new_loan_id: string,
-     *                 restructure?: string|null,
-     *                 type: 'topped_up'
-     *             }|array{
-     *                 reason: string,
-     *                 type: 'written_off'
-     *             }|array{
-     *                 amount: numeric-string,
-     *                 type: 'credit_applied'
-     *             }|array{
-     *                 amount: numeric-string,
-     *                 reason: string,
-     *                 type: 'credit_refunded'
-     *             }|array{
-     *                 amount: numeric-string,
-     *                 reason: string,
-     *                 type: 'settled'
-     *             }|array{
-     *                 amount: numeric-string,
-     *                 component: 'interest'|'principal'|'fine',
-     *                 installment: int,
-     *                 reason: string,
-     *                 type: 'waiver'
-     *             },
-     *             hash?: string|null,
-     *             id: string,
-     *             idempotency_key: string,
-     *             prev_hash?: string|null,
-     *             sequence: int,
-     *             value_date: string
-     *         }>,
-     *         member: string,
-     *         npa?: list<array{
-     *             from: string,
-     *             to?: string|null
-     *         }>,
-     *         security_value?: numeric-string|null
-     *     }>,
-     *     loss?: list<string>,
-     *     policy?: array{
-     *         loss_provision_pct?: numeric-string,
-     *         npa_after_days?: int,
-     *         npa_bands?: list<array{
-     *             class: 'standard'|'sub_standard'|'doubtful_1'|'doubtful_2'|'doubtful_3'|'loss',
-     *             from_months: int,
-     *             provision_pct: numeric-string
-     *         }>,
-     *         sma_0_max?: int,
-     *         sma_1_max?: int,
-     *         standard_provision_pct?: numeric-string,
-     *         unsecured_doubtful_provision_pct?: numeric-string
-     *     },
-     *     previous?: list<array{
-     *         member: string,
-     *         npa_since?: string|null
-     *     }>
-     * }|object|string $input JSON text or an object where the input needs {}
-     * @return array{
-     *     as_of: string,
-     *     loans: list<array{
-     *         asset_class: 'standard'|'sub_standard'|'doubtful_1'|'doubtful_2'|'doubtful_3'|'loss',
-     *         contagion: bool,
-     *         days_past_due: int,
-     *         loan_id: string,
-     *         member: string,
-     *         months_in_npa: int,
-     *         npa: bool,
-     *         npa_since: string|null,
-     *         outstanding_principal: numeric-string,
-     *         overdue: numeric-string,
-     *         provision: numeric-string,
-     *         provision_pct: numeric-string,
-     *         secured: numeric-string,
-     *         sma: 'current'|'sma_0'|'sma_1'|'sma_2'|'npa',
-     *         unsecured: numeric-string
-     *     }>,
-     *     members: list<array{
-     *         arrears: bool,
-     *         asset_class: 'standard'|'sub_standard'|'doubtful_1'|'doubtful_2'|'doubtful_3'|'loss',
-     *         member: string,
-     *         npa: bool,
-     *         npa_since: string|null,
-     *         upgraded: bool
-     *     }>,
-     *     npa_periods: array<string, string>,
-     *     policy: array{
-     *         loss_provision_pct: numeric-string,
-     *         npa_after_days: int,
-     *         npa_bands: list<array{
-     *             class: 'standard'|'sub_standard'|'doubtful_1'|'doubtful_2'|'doubtful_3'|'loss',
-     *             from_months: int,
-     *             provision_pct: numeric-string
-     *         }>,
-     *         sma_0_max: int,
-     *         sma_1_max: int,
-     *         standard_provision_pct: numeric-string,
-     *         unsecured_doubtful_provision_pct: numeric-string
-     *     },
-     *     totals: list<array{
-     *         asset_class: 'standard'|'sub_standard'|'doubtful_1'|'doubtful_2'|'doubtful_3'|'loss',
-     *         loans: int,
-     *         outstanding_principal: numeric-string,
-     *         provision: numeric-string
-     *     }>
-     * }
-     * @throws \Windeep\WindeepException E_INVALID_INPUT, E_INVALID_AMOUNT, E_AMOUNT_SCALE, E_AMOUNT_OUT_OF_RANGE, E_INVALID_RATE, E_INVALID_DATE, E_INVALID_CURRENCY, E_INVALID_POLICY, E_DATE_OUT_OF_RANGE, E_OVERFLOW, E_INPUT_TOO_LARGE
-     */
-    public function classify(array|object|string $input): array
-    {
-        /** @psalm-suppress MixedReturnTypeCoercion */
-        return $this->call('classify', $input);
+        return $this->call('dashboard', $input);
     }
 
     /**
@@ -2349,6 +3065,7 @@ trait Operations
      * @param array{
      *     events: list<array{
      *         body: array{
+     *             bank_transaction?: string|null,
      *             guarantors?: list<string>,
      *             loan_id: string,
      *             policy?: array{
@@ -2544,6 +3261,11 @@ trait Operations
      *             entity: string,
      *             id: string
      *         }>|null,
+     *         bank_statements?: list<array{
+     *             as_of: string,
+     *             bank_account: string,
+     *             closing_balance: numeric-string
+     *         }>,
      *         bank_transactions?: list<array{
      *             amount: numeric-string,
      *             bank_account?: string,
@@ -2602,6 +3324,7 @@ trait Operations
      *             product?: string|null
      *         }>,
      *         journal?: list<array{
+     *             bank_transaction?: string|null,
      *             date: string,
      *             id: string,
      *             lines: list<array{
@@ -2621,6 +3344,7 @@ trait Operations
      *             }|null,
      *             events: list<array{
      *                 body: array{
+     *                     bank_transaction?: string|null,
      *                     guarantors?: list<string>,
      *                     loan_id: string,
      *                     policy?: array{
@@ -2948,6 +3672,203 @@ trait Operations
     }
 
     /**
+     * One member's standing guarantees on a date, as the loan approval reads them.
+     *
+     * Runs `guarantor_exposure` through the C ABI.
+     *
+     * @param array{
+     *     as_of: string,
+     *     loans: list<array{
+     *         cached?: array{
+     *             fines_due?: numeric-string|null,
+     *             interest_due?: numeric-string|null,
+     *             outstanding_principal?: numeric-string|null,
+     *             status?: string|null
+     *         }|null,
+     *         events: list<array{
+     *             body: array{
+     *                 guarantors?: list<string>,
+     *                 loan_id: string,
+     *                 policy?: array{
+     *                     allocation?: array{
+     *                         excess?: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *                         preset?: 'default'|'vertical'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *                     },
+     *                     floating?: bool,
+     *                     foreclosure?: array{
+     *                         pct?: numeric-string|null,
+     *                         rule: string
+     *                     },
+     *                     interest_only_mode?: 'append_installment'|'reamortise',
+     *                     max_interest_only?: int,
+     *                     max_skips?: int,
+     *                     min_part_payment?: numeric-string,
+     *                     npa_after_days?: int,
+     *                     prepayment_charge_pct?: numeric-string,
+     *                     restructure_observation_months?: int,
+     *                     skip_mode?: 'extend_tenure'|'capitalise_reamortise',
+     *                     topup_max_overdue?: int,
+     *                     topup_min_emis_paid?: int
+     *                 },
+     *                 terms: array{
+     *                     annual_rate: numeric-string,
+     *                     apr?: bool,
+     *                     apr_decimals?: int,
+     *                     broken_period?: 'none'|'add_to_first'|'amortize'|'deduct_upfront'|'pro_rata',
+     *                     currency?: array{
+     *                         code: string,
+     *                         minor_units: int
+     *                     },
+     *                     disbursed_on: string,
+     *                     emi_rounding?: array{
+     *                         increment: numeric-string,
+     *                         mode: 'half_up'|'half_even'|'up'|'down'
+     *                     }|null,
+     *                     first_due_on: string,
+     *                     fixed_due_day?: int|string|null,
+     *                     frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
+     *                     interest_basis?: '30_360'|'actual_365'|'actual_actual',
+     *                     interest_grace?: int,
+     *                     method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
+     *                     policy?: array{
+     *                         level_emi?: 'actual_periods'|'nominal_rate',
+     *                         max_annual_rate?: numeric-string,
+     *                         max_first_due_gap_days?: int,
+     *                         max_tenure?: int,
+     *                         min_first_due_gap_days?: int
+     *                     },
+     *                     principal: numeric-string,
+     *                     principal_grace?: int,
+     *                     processing_fee?: array{
+     *                         kind: 'percentage',
+     *                         value: numeric-string
+     *                     }|array{
+     *                         kind: 'fixed',
+     *                         value: numeric-string
+     *                     }|null,
+     *                     rounding?: array{
+     *                         increment: numeric-string,
+     *                         mode: 'half_up'|'half_even'|'up'|'down'
+     *                     }|null,
+     *                     tenure: int
+     *                 },
+     *                 type: 'disbursed'
+     *             }|array{
+     *                 amount: numeric-string,
+     *                 bank_transaction?: string|null,
+     *                 installment?: int|null,
+     *                 payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *                 type: 'payment_received'
+     *             }|array{
+     *                 amount: numeric-string,
+     *                 installment: int,
+     *                 occurrence?: int,
+     *                 rule_id: string,
+     *                 type: 'fine_levied'
+     *             }|array{
+     *                 amount: numeric-string,
+     *                 installment: int,
+     *                 occurrence?: int,
+     *                 reason: string,
+     *                 rule_id: string,
+     *                 type: 'fine_waived'
+     *             }|array{
+     *                 installment: int,
+     *                 mode?: 'extend_tenure'|'capitalise_reamortise'|null,
+     *                 restructure?: string|null,
+     *                 type: 'installment_skipped'
+     *             }|array{
+     *                 amount: numeric-string,
+     *                 bank_transaction?: string|null,
+     *                 installment: int,
+     *                 payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *                 restructure?: string|null,
+     *                 type: 'interest_only_payment'
+     *             }|array{
+     *                 amount: numeric-string,
+     *                 bank_transaction?: string|null,
+     *                 mode: 'reduce_emi'|'reduce_tenure',
+     *                 payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *                 type: 'part_payment'
+     *             }|array{
+     *                 event_id: string,
+     *                 reason: string,
+     *                 type: 'payment_reversed'
+     *             }|array{
+     *                 annual_rate: numeric-string,
+     *                 mode: 'keep_emi'|'keep_tenure',
+     *                 type: 'rate_changed'
+     *             }|array{
+     *                 emi?: numeric-string|null,
+     *                 restructure?: string|null,
+     *                 tenure?: int|null,
+     *                 type: 'rescheduled'
+     *             }|array{
+     *                 amount: numeric-string,
+     *                 bank_transaction?: string|null,
+     *                 payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *                 type: 'foreclosed'
+     *             }|array{
+     *                 new_loan_id: string,
+     *                 restructure?: string|null,
+     *                 type: 'topped_up'
+     *             }|array{
+     *                 reason: string,
+     *                 type: 'written_off'
+     *             }|array{
+     *                 amount: numeric-string,
+     *                 type: 'credit_applied'
+     *             }|array{
+     *                 amount: numeric-string,
+     *                 reason: string,
+     *                 type: 'credit_refunded'
+     *             }|array{
+     *                 amount: numeric-string,
+     *                 reason: string,
+     *                 type: 'settled'
+     *             }|array{
+     *                 amount: numeric-string,
+     *                 component: 'interest'|'principal'|'fine',
+     *                 installment: int,
+     *                 reason: string,
+     *                 type: 'waiver'
+     *             },
+     *             hash?: string|null,
+     *             id: string,
+     *             idempotency_key: string,
+     *             prev_hash?: string|null,
+     *             sequence: int,
+     *             value_date: string
+     *         }>,
+     *         member: string,
+     *         npa?: list<array{
+     *             from: string,
+     *             to?: string|null
+     *         }>,
+     *         security_value?: numeric-string|null
+     *     }>,
+     *     member: string
+     * }|object|string $input JSON text or an object where the input needs {}
+     * @return array{
+     *     active_guarantees: int,
+     *     as_of: string,
+     *     current_liability: numeric-string,
+     *     loans: list<array{
+     *         borrower: string,
+     *         liability: numeric-string,
+     *         loan_id: string
+     *     }>,
+     *     member: string
+     * }
+     * @throws \Windeep\WindeepException E_INVALID_INPUT, E_INVALID_AMOUNT, E_AMOUNT_SCALE, E_AMOUNT_OUT_OF_RANGE, E_NON_POSITIVE_PRINCIPAL, E_INVALID_RATE, E_NEGATIVE_RATE, E_RATE_EXCEEDS_CAP, E_INVALID_DATE, E_INVALID_CURRENCY, E_INVALID_ROUNDING, E_INVALID_POLICY, E_INVALID_TENURE, E_TENURE_EXCEEDS_POLICY, E_INVALID_GRACE, E_INVALID_FIXED_DUE_DAY, E_FIRST_DUE_NOT_AFTER_DISBURSEMENT, E_FIRST_DUE_GAP_OUT_OF_POLICY, E_INVALID_FEE, E_EMI_BELOW_INTEREST, E_EMI_ROUNDING_OVERPAYS, E_EMI_ROUNDS_TO_ZERO, E_NEGATIVE_INTEREST, E_NET_DISBURSEMENT_NOT_POSITIVE, E_DATE_OUT_OF_RANGE, E_OVERFLOW, E_UNKNOWN_INSTALLMENT, E_IDEMPOTENCY_CONFLICT, E_BLANK_IDENTIFIER, E_INVALID_REVERSAL, E_INVALID_EVENT, E_UNKNOWN_EVENT, E_LOAN_CLOSED, E_NOT_ELIGIBLE, E_RESTRUCTURE_LIMIT, E_PERCENT_OUT_OF_RANGE, E_TOPUP_NOT_ELIGIBLE, E_RESTRUCTURE_REQUIRED, E_ARREARS_OUTSTANDING, E_PART_PAYMENT_AMOUNT, E_NEGATIVE_AMORTISATION, E_FORECLOSURE_AMOUNT, E_INPUT_TOO_LARGE
+     */
+    public function guarantorExposure(array|object|string $input): array
+    {
+        /** @psalm-suppress MixedReturnTypeCoercion */
+        return $this->call('guarantor_exposure', $input);
+    }
+
+    /**
      * Admits one more event to a loan and says what it changed.
      *
      * Runs `loan_apply` through the C ABI.
@@ -2956,6 +3877,7 @@ trait Operations
      *     as_of: string,
      *     event: array{
      *         body: array{
+     *             bank_transaction?: string|null,
      *             guarantors?: list<string>,
      *             loan_id: string,
      *             policy?: array{
@@ -3111,6 +4033,7 @@ trait Operations
      *     },
      *     events: list<array{
      *         body: array{
+     *             bank_transaction?: string|null,
      *             guarantors?: list<string>,
      *             loan_id: string,
      *             policy?: array{
@@ -3407,6 +4330,7 @@ trait Operations
      *     as_of: string,
      *     events: list<array{
      *         body: array{
+     *             bank_transaction?: string|null,
      *             guarantors?: list<string>,
      *             loan_id: string,
      *             policy?: array{
@@ -3617,6 +4541,7 @@ trait Operations
      *     }>,
      *     events: list<array{
      *         body: array{
+     *             bank_transaction?: string|null,
      *             guarantors: list<string>,
      *             loan_id: string,
      *             policy: array{
@@ -3792,6 +4717,7 @@ trait Operations
      *     as_of: string,
      *     events: list<array{
      *         body: array{
+     *             bank_transaction?: string|null,
      *             guarantors?: list<string>,
      *             loan_id: string,
      *             policy?: array{
@@ -4049,6 +4975,530 @@ trait Operations
     }
 
     /**
+     * A top-up in one step: the parent's closing event and the new loan's disbursement.
+     *
+     * Runs `loan_topup` through the C ABI.
+     *
+     * @param array{
+     *     amount: numeric-string,
+     *     events: list<array{
+     *         body: array{
+     *             guarantors?: list<string>,
+     *             loan_id: string,
+     *             policy?: array{
+     *                 allocation?: array{
+     *                     excess?: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *                     preset?: 'default'|'vertical'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *                 },
+     *                 floating?: bool,
+     *                 foreclosure?: array{
+     *                     pct?: numeric-string|null,
+     *                     rule: string
+     *                 },
+     *                 interest_only_mode?: 'append_installment'|'reamortise',
+     *                 max_interest_only?: int,
+     *                 max_skips?: int,
+     *                 min_part_payment?: numeric-string,
+     *                 npa_after_days?: int,
+     *                 prepayment_charge_pct?: numeric-string,
+     *                 restructure_observation_months?: int,
+     *                 skip_mode?: 'extend_tenure'|'capitalise_reamortise',
+     *                 topup_max_overdue?: int,
+     *                 topup_min_emis_paid?: int
+     *             },
+     *             terms: array{
+     *                 annual_rate: numeric-string,
+     *                 apr?: bool,
+     *                 apr_decimals?: int,
+     *                 broken_period?: 'none'|'add_to_first'|'amortize'|'deduct_upfront'|'pro_rata',
+     *                 currency?: array{
+     *                     code: string,
+     *                     minor_units: int
+     *                 },
+     *                 disbursed_on: string,
+     *                 emi_rounding?: array{
+     *                     increment: numeric-string,
+     *                     mode: 'half_up'|'half_even'|'up'|'down'
+     *                 }|null,
+     *                 first_due_on: string,
+     *                 fixed_due_day?: int|string|null,
+     *                 frequency?: 'monthly'|'quarterly'|'fortnightly'|'weekly',
+     *                 interest_basis?: '30_360'|'actual_365'|'actual_actual',
+     *                 interest_grace?: int,
+     *                 method?: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
+     *                 policy?: array{
+     *                     level_emi?: 'actual_periods'|'nominal_rate',
+     *                     max_annual_rate?: numeric-string,
+     *                     max_first_due_gap_days?: int,
+     *                     max_tenure?: int,
+     *                     min_first_due_gap_days?: int
+     *                 },
+     *                 principal: numeric-string,
+     *                 principal_grace?: int,
+     *                 processing_fee?: array{
+     *                     kind: 'percentage',
+     *                     value: numeric-string
+     *                 }|array{
+     *                     kind: 'fixed',
+     *                     value: numeric-string
+     *                 }|null,
+     *                 rounding?: array{
+     *                     increment: numeric-string,
+     *                     mode: 'half_up'|'half_even'|'up'|'down'
+     *                 }|null,
+     *                 tenure: int
+     *             },
+     *             type: 'disbursed'
+     *         }|array{
+     *             amount: numeric-string,
+     *             bank_transaction?: string|null,
+     *             installment?: int|null,
+     *             payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *             type: 'payment_received'
+     *         }|array{
+     *             amount: numeric-string,
+     *             installment: int,
+     *             occurrence?: int,
+     *             rule_id: string,
+     *             type: 'fine_levied'
+     *         }|array{
+     *             amount: numeric-string,
+     *             installment: int,
+     *             occurrence?: int,
+     *             reason: string,
+     *             rule_id: string,
+     *             type: 'fine_waived'
+     *         }|array{
+     *             installment: int,
+     *             mode?: 'extend_tenure'|'capitalise_reamortise'|null,
+     *             restructure?: string|null,
+     *             type: 'installment_skipped'
+     *         }|array{
+     *             amount: numeric-string,
+     *             bank_transaction?: string|null,
+     *             installment: int,
+     *             payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *             restructure?: string|null,
+     *             type: 'interest_only_payment'
+     *         }|array{
+     *             amount: numeric-string,
+     *             bank_transaction?: string|null,
+     *             mode: 'reduce_emi'|'reduce_tenure',
+     *             payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *             type: 'part_payment'
+     *         }|array{
+     *             event_id: string,
+     *             reason: string,
+     *             type: 'payment_reversed'
+     *         }|array{
+     *             annual_rate: numeric-string,
+     *             mode: 'keep_emi'|'keep_tenure',
+     *             type: 'rate_changed'
+     *         }|array{
+     *             emi?: numeric-string|null,
+     *             restructure?: string|null,
+     *             tenure?: int|null,
+     *             type: 'rescheduled'
+     *         }|array{
+     *             amount: numeric-string,
+     *             bank_transaction?: string|null,
+     *             payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *             type: 'foreclosed'
+     *         }|array{
+     *             new_loan_id: string,
+     *             restructure?: string|null,
+     *             type: 'topped_up'
+     *         }|array{
+     *             reason: string,
+     *             type: 'written_off'
+     *         }|array{
+     *             amount: numeric-string,
+     *             type: 'credit_applied'
+     *         }|array{
+     *             amount: numeric-string,
+     *             reason: string,
+     *             type: 'credit_refunded'
+     *         }|array{
+     *             amount: numeric-string,
+     *             reason: string,
+     *             type: 'settled'
+     *         }|array{
+     *             amount: numeric-string,
+     *             component: 'interest'|'principal'|'fine',
+     *             installment: int,
+     *             reason: string,
+     *             type: 'waiver'
+     *         },
+     *         hash?: string|null,
+     *         id: string,
+     *         idempotency_key: string,
+     *         prev_hash?: string|null,
+     *         sequence: int,
+     *         value_date: string
+     *     }>,
+     *     guarantors?: list<string>|null,
+     *     new_loan_id: string,
+     *     on: string,
+     *     policy?: array{
+     *         allocation?: array{
+     *             excess?: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *             preset?: 'default'|'vertical'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *         },
+     *         floating?: bool,
+     *         foreclosure?: array{
+     *             pct?: numeric-string|null,
+     *             rule: string
+     *         },
+     *         interest_only_mode?: 'append_installment'|'reamortise',
+     *         max_interest_only?: int,
+     *         max_skips?: int,
+     *         min_part_payment?: numeric-string,
+     *         npa_after_days?: int,
+     *         prepayment_charge_pct?: numeric-string,
+     *         restructure_observation_months?: int,
+     *         skip_mode?: 'extend_tenure'|'capitalise_reamortise',
+     *         topup_max_overdue?: int,
+     *         topup_min_emis_paid?: int
+     *     }|null,
+     *     restructure?: string|null,
+     *     terms: array{
+     *         annual_rate: numeric-string,
+     *         first_due_on: string,
+     *         fixed_due_day?: int|string|null,
+     *         processing_fee?: array{
+     *             kind: 'percentage',
+     *             value: numeric-string
+     *         }|array{
+     *             kind: 'fixed',
+     *             value: numeric-string
+     *         }|null,
+     *         tenure: int
+     *     }
+     * }|object|string $input JSON text or an object where the input needs {}
+     * @return array{
+     *     disbursed: array{
+     *         guarantors: list<string>,
+     *         loan_id: string,
+     *         policy: array{
+     *             allocation: array{
+     *                 excess: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *                 preset: 'default'|'vertical'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *             },
+     *             floating?: bool,
+     *             foreclosure: array{
+     *                 rule: 'accrued_to_date'
+     *             }|array{
+     *                 pct: numeric-string,
+     *                 rule: 'pct_of_remaining_scheduled'
+     *             }|array{
+     *                 rule: 'one_month_interest'
+     *             },
+     *             interest_only_mode: 'append_installment'|'reamortise',
+     *             max_interest_only: int,
+     *             max_skips: int,
+     *             min_part_payment: numeric-string,
+     *             npa_after_days?: int,
+     *             prepayment_charge_pct: numeric-string,
+     *             restructure_observation_months?: int,
+     *             skip_mode: 'extend_tenure'|'capitalise_reamortise',
+     *             topup_max_overdue?: int,
+     *             topup_min_emis_paid?: int
+     *         },
+     *         terms: array{
+     *             annual_rate: numeric-string,
+     *             apr?: bool,
+     *             apr_decimals: int,
+     *             broken_period: 'none'|'add_to_first'|'amortize'|'deduct_upfront'|'pro_rata',
+     *             currency: array{
+     *                 code: string,
+     *                 minor_units: int
+     *             },
+     *             disbursed_on: string,
+     *             emi_rounding: array{
+     *                 increment: numeric-string,
+     *                 mode: 'half_up'|'half_even'|'up'|'down'
+     *             }|null,
+     *             first_due_on: string,
+     *             fixed_due_day: int|string|null,
+     *             frequency: 'monthly'|'quarterly'|'fortnightly'|'weekly',
+     *             interest_basis: '30_360'|'actual_365'|'actual_actual',
+     *             interest_grace: int,
+     *             method: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
+     *             policy: array{
+     *                 level_emi?: 'actual_periods'|'nominal_rate',
+     *                 max_annual_rate: numeric-string,
+     *                 max_first_due_gap_days: int,
+     *                 max_tenure: int,
+     *                 min_first_due_gap_days: int
+     *             },
+     *             principal: numeric-string,
+     *             principal_grace: int,
+     *             processing_fee: array{
+     *                 kind: 'percentage',
+     *                 value: numeric-string
+     *             }|array{
+     *                 kind: 'fixed',
+     *                 value: numeric-string
+     *             }|null,
+     *             rounding: array{
+     *                 increment: numeric-string,
+     *                 mode: 'half_up'|'half_even'|'up'|'down'
+     *             }|null,
+     *             tenure: int
+     *         },
+     *         type: 'disbursed'
+     *     }|array{
+     *         amount: numeric-string,
+     *         bank_transaction?: string|null,
+     *         installment: int|null,
+     *         payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *         type: 'payment_received'
+     *     }|array{
+     *         amount: numeric-string,
+     *         installment: int,
+     *         occurrence: int,
+     *         rule_id: string,
+     *         type: 'fine_levied'
+     *     }|array{
+     *         amount: numeric-string,
+     *         installment: int,
+     *         occurrence: int,
+     *         reason: string,
+     *         rule_id: string,
+     *         type: 'fine_waived'
+     *     }|array{
+     *         installment: int,
+     *         mode: 'extend_tenure'|'capitalise_reamortise'|null,
+     *         restructure?: string|null,
+     *         type: 'installment_skipped'
+     *     }|array{
+     *         amount: numeric-string,
+     *         bank_transaction?: string|null,
+     *         installment: int,
+     *         payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *         restructure?: string|null,
+     *         type: 'interest_only_payment'
+     *     }|array{
+     *         amount: numeric-string,
+     *         bank_transaction?: string|null,
+     *         mode: 'reduce_emi'|'reduce_tenure',
+     *         payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *         type: 'part_payment'
+     *     }|array{
+     *         event_id: string,
+     *         reason: string,
+     *         type: 'payment_reversed'
+     *     }|array{
+     *         annual_rate: numeric-string,
+     *         mode: 'keep_emi'|'keep_tenure',
+     *         type: 'rate_changed'
+     *     }|array{
+     *         emi: numeric-string|null,
+     *         restructure?: string|null,
+     *         tenure: int|null,
+     *         type: 'rescheduled'
+     *     }|array{
+     *         amount: numeric-string,
+     *         bank_transaction?: string|null,
+     *         payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *         type: 'foreclosed'
+     *     }|array{
+     *         new_loan_id: string,
+     *         restructure?: string|null,
+     *         type: 'topped_up'
+     *     }|array{
+     *         reason: string,
+     *         type: 'written_off'
+     *     }|array{
+     *         amount: numeric-string,
+     *         type: 'credit_applied'
+     *     }|array{
+     *         amount: numeric-string,
+     *         reason: string,
+     *         type: 'credit_refunded'
+     *     }|array{
+     *         amount: numeric-string,
+     *         reason: string,
+     *         type: 'settled'
+     *     }|array{
+     *         amount: numeric-string,
+     *         component: 'interest'|'principal'|'fine',
+     *         installment: int,
+     *         reason: string,
+     *         type: 'waiver'
+     *     },
+     *     quote: array{
+     *         cash_before_fee: numeric-string,
+     *         collected_from_proceeds: numeric-string,
+     *         interest_to_suspense?: numeric-string|null,
+     *         new_principal: numeric-string,
+     *         parent_fines: numeric-string,
+     *         parent_interest_due: numeric-string,
+     *         parent_principal: numeric-string,
+     *         restructured?: bool,
+     *         topup_amount: numeric-string
+     *     },
+     *     topped_up: array{
+     *         guarantors: list<string>,
+     *         loan_id: string,
+     *         policy: array{
+     *             allocation: array{
+     *                 excess: 'advance_next_installments'|'prepay_principal_reduce_emi'|'prepay_principal_reduce_tenure'|'credit_to_savings'|'hold_as_member_credit',
+     *                 preset: 'default'|'vertical'|'horizontal'|'legacy_fine_first'|'fineract_mifos'|'fineract_principal_first'
+     *             },
+     *             floating?: bool,
+     *             foreclosure: array{
+     *                 rule: 'accrued_to_date'
+     *             }|array{
+     *                 pct: numeric-string,
+     *                 rule: 'pct_of_remaining_scheduled'
+     *             }|array{
+     *                 rule: 'one_month_interest'
+     *             },
+     *             interest_only_mode: 'append_installment'|'reamortise',
+     *             max_interest_only: int,
+     *             max_skips: int,
+     *             min_part_payment: numeric-string,
+     *             npa_after_days?: int,
+     *             prepayment_charge_pct: numeric-string,
+     *             restructure_observation_months?: int,
+     *             skip_mode: 'extend_tenure'|'capitalise_reamortise',
+     *             topup_max_overdue?: int,
+     *             topup_min_emis_paid?: int
+     *         },
+     *         terms: array{
+     *             annual_rate: numeric-string,
+     *             apr?: bool,
+     *             apr_decimals: int,
+     *             broken_period: 'none'|'add_to_first'|'amortize'|'deduct_upfront'|'pro_rata',
+     *             currency: array{
+     *                 code: string,
+     *                 minor_units: int
+     *             },
+     *             disbursed_on: string,
+     *             emi_rounding: array{
+     *                 increment: numeric-string,
+     *                 mode: 'half_up'|'half_even'|'up'|'down'
+     *             }|null,
+     *             first_due_on: string,
+     *             fixed_due_day: int|string|null,
+     *             frequency: 'monthly'|'quarterly'|'fortnightly'|'weekly',
+     *             interest_basis: '30_360'|'actual_365'|'actual_actual',
+     *             interest_grace: int,
+     *             method: 'reducing'|'reducing_monthly'|'flat'|'equal_principal'|'bullet',
+     *             policy: array{
+     *                 level_emi?: 'actual_periods'|'nominal_rate',
+     *                 max_annual_rate: numeric-string,
+     *                 max_first_due_gap_days: int,
+     *                 max_tenure: int,
+     *                 min_first_due_gap_days: int
+     *             },
+     *             principal: numeric-string,
+     *             principal_grace: int,
+     *             processing_fee: array{
+     *                 kind: 'percentage',
+     *                 value: numeric-string
+     *             }|array{
+     *                 kind: 'fixed',
+     *                 value: numeric-string
+     *             }|null,
+     *             rounding: array{
+     *                 increment: numeric-string,
+     *                 mode: 'half_up'|'half_even'|'up'|'down'
+     *             }|null,
+     *             tenure: int
+     *         },
+     *         type: 'disbursed'
+     *     }|array{
+     *         amount: numeric-string,
+     *         bank_transaction?: string|null,
+     *         installment: int|null,
+     *         payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *         type: 'payment_received'
+     *     }|array{
+     *         amount: numeric-string,
+     *         installment: int,
+     *         occurrence: int,
+     *         rule_id: string,
+     *         type: 'fine_levied'
+     *     }|array{
+     *         amount: numeric-string,
+     *         installment: int,
+     *         occurrence: int,
+     *         reason: string,
+     *         rule_id: string,
+     *         type: 'fine_waived'
+     *     }|array{
+     *         installment: int,
+     *         mode: 'extend_tenure'|'capitalise_reamortise'|null,
+     *         restructure?: string|null,
+     *         type: 'installment_skipped'
+     *     }|array{
+     *         amount: numeric-string,
+     *         bank_transaction?: string|null,
+     *         installment: int,
+     *         payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *         restructure?: string|null,
+     *         type: 'interest_only_payment'
+     *     }|array{
+     *         amount: numeric-string,
+     *         bank_transaction?: string|null,
+     *         mode: 'reduce_emi'|'reduce_tenure',
+     *         payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *         type: 'part_payment'
+     *     }|array{
+     *         event_id: string,
+     *         reason: string,
+     *         type: 'payment_reversed'
+     *     }|array{
+     *         annual_rate: numeric-string,
+     *         mode: 'keep_emi'|'keep_tenure',
+     *         type: 'rate_changed'
+     *     }|array{
+     *         emi: numeric-string|null,
+     *         restructure?: string|null,
+     *         tenure: int|null,
+     *         type: 'rescheduled'
+     *     }|array{
+     *         amount: numeric-string,
+     *         bank_transaction?: string|null,
+     *         payment_mode?: 'cash'|'bank'|'upi'|'cheque'|'nach'|'adjustment'|null,
+     *         type: 'foreclosed'
+     *     }|array{
+     *         new_loan_id: string,
+     *         restructure?: string|null,
+     *         type: 'topped_up'
+     *     }|array{
+     *         reason: string,
+     *         type: 'written_off'
+     *     }|array{
+     *         amount: numeric-string,
+     *         type: 'credit_applied'
+     *     }|array{
+     *         amount: numeric-string,
+     *         reason: string,
+     *         type: 'credit_refunded'
+     *     }|array{
+     *         amount: numeric-string,
+     *         reason: string,
+     *         type: 'settled'
+     *     }|array{
+     *         amount: numeric-string,
+     *         component: 'interest'|'principal'|'fine',
+     *         installment: int,
+     *         reason: string,
+     *         type: 'waiver'
+     *     }
+     * }
+     * @throws \Windeep\WindeepException E_INVALID_INPUT, E_INVALID_AMOUNT, E_AMOUNT_SCALE, E_AMOUNT_OUT_OF_RANGE, E_NON_POSITIVE_PRINCIPAL, E_INVALID_RATE, E_NEGATIVE_RATE, E_RATE_EXCEEDS_CAP, E_INVALID_DATE, E_INVALID_CURRENCY, E_INVALID_ROUNDING, E_INVALID_POLICY, E_INVALID_TENURE, E_TENURE_EXCEEDS_POLICY, E_INVALID_GRACE, E_INVALID_FIXED_DUE_DAY, E_FIRST_DUE_NOT_AFTER_DISBURSEMENT, E_FIRST_DUE_GAP_OUT_OF_POLICY, E_INVALID_FEE, E_EMI_BELOW_INTEREST, E_EMI_ROUNDING_OVERPAYS, E_EMI_ROUNDS_TO_ZERO, E_NEGATIVE_INTEREST, E_NET_DISBURSEMENT_NOT_POSITIVE, E_DATE_OUT_OF_RANGE, E_OVERFLOW, E_UNKNOWN_INSTALLMENT, E_IDEMPOTENCY_CONFLICT, E_BLANK_IDENTIFIER, E_INVALID_REVERSAL, E_INVALID_EVENT, E_UNKNOWN_EVENT, E_LOAN_CLOSED, E_NOT_ELIGIBLE, E_RESTRUCTURE_LIMIT, E_PERCENT_OUT_OF_RANGE, E_TOPUP_NOT_ELIGIBLE, E_RESTRUCTURE_REQUIRED, E_ARREARS_OUTSTANDING, E_PART_PAYMENT_AMOUNT, E_NEGATIVE_AMORTISATION, E_FORECLOSURE_AMOUNT, E_INPUT_TOO_LARGE
+     */
+    public function loanTopup(array|object|string $input): array
+    {
+        /** @psalm-suppress MixedReturnTypeCoercion */
+        return $this->call('loan_topup', $input);
+    }
+
+    /**
      * One member's ledger across loans and savings.
      *
      * Runs `member_ledger` through the C ABI.
@@ -4061,6 +5511,11 @@ trait Operations
      *             entity: string,
      *             id: string
      *         }>|null,
+     *         bank_statements?: list<array{
+     *             as_of: string,
+     *             bank_account: string,
+     *             closing_balance: numeric-string
+     *         }>,
      *         bank_transactions?: list<array{
      *             amount: numeric-string,
      *             bank_account?: string,
@@ -4119,6 +5574,7 @@ trait Operations
      *             product?: string|null
      *         }>,
      *         journal?: list<array{
+     *             bank_transaction?: string|null,
      *             date: string,
      *             id: string,
      *             lines: list<array{
@@ -4138,6 +5594,7 @@ trait Operations
      *             }|null,
      *             events: list<array{
      *                 body: array{
+     *                     bank_transaction?: string|null,
      *                     guarantors?: list<string>,
      *                     loan_id: string,
      *                     policy?: array{
@@ -4604,6 +6061,7 @@ trait Operations
      *         }|null,
      *         events: list<array{
      *             body: array{
+     *                 bank_transaction?: string|null,
      *                 guarantors?: list<string>,
      *                 loan_id: string,
      *                 policy?: array{
@@ -4859,6 +6317,11 @@ trait Operations
      *             entity: string,
      *             id: string
      *         }>|null,
+     *         bank_statements?: list<array{
+     *             as_of: string,
+     *             bank_account: string,
+     *             closing_balance: numeric-string
+     *         }>,
      *         bank_transactions?: list<array{
      *             amount: numeric-string,
      *             bank_account?: string,
@@ -4917,6 +6380,7 @@ trait Operations
      *             product?: string|null
      *         }>,
      *         journal?: list<array{
+     *             bank_transaction?: string|null,
      *             date: string,
      *             id: string,
      *             lines: list<array{
@@ -4936,6 +6400,7 @@ trait Operations
      *             }|null,
      *             events: list<array{
      *                 body: array{
+     *                     bank_transaction?: string|null,
      *                     guarantors?: list<string>,
      *                     loan_id: string,
      *                     policy?: array{
@@ -5273,6 +6738,11 @@ trait Operations
      *             entity: string,
      *             id: string
      *         }>|null,
+     *         bank_statements?: list<array{
+     *             as_of: string,
+     *             bank_account: string,
+     *             closing_balance: numeric-string
+     *         }>,
      *         bank_transactions?: list<array{
      *             amount: numeric-string,
      *             bank_account?: string,
@@ -5331,6 +6801,7 @@ trait Operations
      *             product?: string|null
      *         }>,
      *         journal?: list<array{
+     *             bank_transaction?: string|null,
      *             date: string,
      *             id: string,
      *             lines: list<array{
@@ -5350,6 +6821,7 @@ trait Operations
      *             }|null,
      *             events: list<array{
      *                 body: array{
+     *                     bank_transaction?: string|null,
      *                     guarantors?: list<string>,
      *                     loan_id: string,
      *                     policy?: array{
@@ -5688,6 +7160,11 @@ trait Operations
      *             entity: string,
      *             id: string
      *         }>|null,
+     *         bank_statements?: list<array{
+     *             as_of: string,
+     *             bank_account: string,
+     *             closing_balance: numeric-string
+     *         }>,
      *         bank_transactions?: list<array{
      *             amount: numeric-string,
      *             bank_account?: string,
@@ -5746,6 +7223,7 @@ trait Operations
      *             product?: string|null
      *         }>,
      *         journal?: list<array{
+     *             bank_transaction?: string|null,
      *             date: string,
      *             id: string,
      *             lines: list<array{
@@ -5765,6 +7243,7 @@ trait Operations
      *             }|null,
      *             events: list<array{
      *                 body: array{
+     *                     bank_transaction?: string|null,
      *                     guarantors?: list<string>,
      *                     loan_id: string,
      *                     policy?: array{
@@ -6101,6 +7580,11 @@ trait Operations
      *             entity: string,
      *             id: string
      *         }>|null,
+     *         bank_statements?: list<array{
+     *             as_of: string,
+     *             bank_account: string,
+     *             closing_balance: numeric-string
+     *         }>,
      *         bank_transactions?: list<array{
      *             amount: numeric-string,
      *             bank_account?: string,
@@ -6159,6 +7643,7 @@ trait Operations
      *             product?: string|null
      *         }>,
      *         journal?: list<array{
+     *             bank_transaction?: string|null,
      *             date: string,
      *             id: string,
      *             lines: list<array{
@@ -6178,6 +7663,7 @@ trait Operations
      *             }|null,
      *             events: list<array{
      *                 body: array{
+     *                     bank_transaction?: string|null,
      *                     guarantors?: list<string>,
      *                     loan_id: string,
      *                     policy?: array{
@@ -7236,6 +8722,7 @@ trait Operations
      *     amount: numeric-string,
      *     events: list<array{
      *         body: array{
+     *             bank_transaction?: string|null,
      *             guarantors?: list<string>,
      *             loan_id: string,
      *             policy?: array{
@@ -7425,6 +8912,11 @@ trait Operations
      *             entity: string,
      *             id: string
      *         }>|null,
+     *         bank_statements?: list<array{
+     *             as_of: string,
+     *             bank_account: string,
+     *             closing_balance: numeric-string
+     *         }>,
      *         bank_transactions?: list<array{
      *             amount: numeric-string,
      *             bank_account?: string,
@@ -7483,6 +8975,7 @@ trait Operations
      *             product?: string|null
      *         }>,
      *         journal?: list<array{
+     *             bank_transaction?: string|null,
      *             date: string,
      *             id: string,
      *             lines: list<array{
@@ -7502,6 +8995,7 @@ trait Operations
      *             }|null,
      *             events: list<array{
      *                 body: array{
+     *                     bank_transaction?: string|null,
      *                     guarantors?: list<string>,
      *                     loan_id: string,
      *                     policy?: array{

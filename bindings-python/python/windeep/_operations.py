@@ -33,6 +33,7 @@ __all__ = [
     "loan_apply",
     "foreclosure_quote",
     "topup_quote",
+    "loan_topup",
     "verify_chain",
     "assess_fines",
     "approve_loan",
@@ -45,6 +46,7 @@ __all__ = [
     "bank_reconcile",
     "audit_loan",
     "audit_book",
+    "audit_loan_detail",
     "postings",
     "post_event",
     "general_ledger",
@@ -57,10 +59,12 @@ __all__ = [
     "savings_interest",
     "distribute_bonus",
     "member_savings",
+    "guarantor_exposure",
     "classify",
     "provisions",
     "portfolio_report",
     "check_books",
+    "dashboard",
 ]
 
 #: Most items of a list shown in an HTML table before the rest is summarised.
@@ -446,6 +450,47 @@ def topup_quote(
     )
 
 
+def loan_topup(
+    *,
+    events: Sequence[Mapping[str, Any]],
+    on: datetime.date,
+    amount: Decimal,
+    new_loan_id: str,
+    terms: Mapping[str, Any],
+    policy: Mapping[str, Any] | None = None,
+    guarantors: Sequence[str] | None = None,
+    restructure: str | None = None,
+) -> Result:
+    """A top-up in one step: the parent's closing event and the new loan's disbursement.
+
+    Runs the core's ``loan_topup`` operation (see ``docs/account.md``). An argument left as
+    ``None`` is left out of the input, so the core's default applies.
+
+    Args:
+        events: the parent loan's events.
+        on: the top-up date.
+        amount: the new money lent.
+        new_loan_id: the new loan's id.
+        terms: the new loan's rate, tenure and first due date (optional fixed due day, fee).
+        policy: the new loan's account rules; the parent's by default.
+        guarantors: the new loan's guarantors; the parent's by default.
+        restructure: the reason of an explicit restructure, needed to top up an NPA loan.
+    """
+    return _run(
+        "loan_topup",
+        {
+            "events": events,
+            "on": on,
+            "amount": amount,
+            "new_loan_id": new_loan_id,
+            "terms": terms,
+            "policy": policy,
+            "guarantors": guarantors,
+            "restructure": restructure,
+        },
+    )
+
+
 def verify_chain(*, events: Sequence[Mapping[str, Any]]) -> Result:
     """Checks the hash chain of a loan's stored events.
 
@@ -797,6 +842,43 @@ def audit_book(
     )
 
 
+def audit_loan_detail(
+    *,
+    as_of: datetime.date,
+    loan_id: int,
+    loans: Mapping[str, Any],
+    loan_installments: Mapping[str, Any],
+    loan_payments: Mapping[str, Any],
+    fines: Mapping[str, Any],
+) -> Result:
+    """One loan of a legacy export: its correct schedule and statement side by side with the
+    stored rows.
+
+    Runs the core's ``audit_loan_detail`` operation (see ``docs/audit.md``, "One loan side by
+    side"). The tables are as for :func:`audit_book`;
+    :meth:`windeep.audit.ExportAudit.loan` gives the same as DataFrames.
+
+    Args:
+        as_of: the audit date.
+        loan_id: the loan's ``loans.id``.
+        loans: the `loans` table.
+        loan_installments: the `loan_installments` table.
+        loan_payments: the `loan_payments` table.
+        fines: the `fines` table.
+    """
+    return _run(
+        "audit_loan_detail",
+        {
+            "as_of": as_of,
+            "loan_id": loan_id,
+            "loans": loans,
+            "loan_installments": loan_installments,
+            "loan_payments": loan_payments,
+            "fines": fines,
+        },
+    )
+
+
 def postings(*, books: Mapping[str, Any]) -> Result:
     """The journal of a books snapshot, with its basis and role mapping.
 
@@ -1006,6 +1088,25 @@ def member_savings(
     return _run("member_savings", {"accounts": accounts, "member": member, "as_of": as_of})
 
 
+def guarantor_exposure(
+    *,
+    loans: Sequence[Mapping[str, Any]],
+    member: str,
+    as_of: datetime.date,
+) -> Result:
+    """A member's standing guarantees on a date, as the loan approval reads them.
+
+    Runs the core's ``guarantor_exposure`` operation (see ``docs/books.md``). An argument left
+    as ``None`` is left out of the input, so the core's default applies.
+
+    Args:
+        loans: the book loans (member and events).
+        member: the guarantor.
+        as_of: the date.
+    """
+    return _run("guarantor_exposure", {"loans": loans, "member": member, "as_of": as_of})
+
+
 def classify(
     *,
     loans: Sequence[Mapping[str, Any]],
@@ -1107,6 +1208,22 @@ def check_books(*, books: Mapping[str, Any], alerts: Mapping[str, Any] | None = 
     """
     return _run("check_books", {"books": books, "alerts": alerts})
 
+
+def dashboard(*, books: Mapping[str, Any], options: Mapping[str, Any] | None = None) -> Result:
+    """Every figure of the manager's dashboard from a books snapshot.
+
+    Runs the core's ``dashboard`` operation (see ``docs/books.md``): collection efficiency,
+    the NPA meter with provision coverage, PAR 1/30/60/90, overdue installments by DPD band x
+    due month and by member group, the credit-score distribution, unmapped bank lines by age
+    and the daily checks. An argument left as ``None`` is left out of the input, so the core's
+    default applies.
+
+    Args:
+        books: the books snapshot.
+        options: the portfolio options, alert thresholds, member groups and age bands.
+    """
+    return _run("dashboard", {"books": books, "options": options})
+
 #: The Python function of every operation in :data:`windeep.OPERATIONS`, by name. ``schedule``
 #: returns a :class:`windeep.Schedule`; every other function a :class:`Result`.
 OPERATION_FUNCTIONS: Mapping[str, Callable[..., Any]] = MappingProxyType({
@@ -1116,6 +1233,7 @@ OPERATION_FUNCTIONS: Mapping[str, Callable[..., Any]] = MappingProxyType({
     "loan_apply": loan_apply,
     "foreclosure_quote": foreclosure_quote,
     "topup_quote": topup_quote,
+    "loan_topup": loan_topup,
     "verify_chain": verify_chain,
     "assess_fines": assess_fines,
     "approve_loan": approve_loan,
@@ -1128,6 +1246,7 @@ OPERATION_FUNCTIONS: Mapping[str, Callable[..., Any]] = MappingProxyType({
     "bank_reconcile": bank_reconcile,
     "audit_loan": audit_loan,
     "audit_book": audit_book,
+    "audit_loan_detail": audit_loan_detail,
     "postings": postings,
     "post_event": post_event,
     "general_ledger": general_ledger,
@@ -1140,8 +1259,10 @@ OPERATION_FUNCTIONS: Mapping[str, Callable[..., Any]] = MappingProxyType({
     "savings_interest": savings_interest,
     "distribute_bonus": distribute_bonus,
     "member_savings": member_savings,
+    "guarantor_exposure": guarantor_exposure,
     "classify": classify,
     "provisions": provisions,
     "portfolio_report": portfolio_report,
     "check_books": check_books,
+    "dashboard": dashboard,
 })

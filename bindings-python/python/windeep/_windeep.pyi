@@ -172,6 +172,14 @@ def _audit_book_columns(
     tolerance: str,
     strict: bool,
 ) -> Any: ...
+def _audit_loan_detail(
+    loans: _RawColumns,
+    installments: _RawColumns,
+    payments: _RawColumns,
+    fines: _RawColumns,
+    as_of: datetime.date,
+    loan_id: int,
+) -> str: ...
 def _read_mysql_dump(dump: bytes) -> list[tuple[str, _RawColumns]]: ...
 def _read_csv_table(data: bytes) -> _RawColumns: ...
 @final

@@ -17,18 +17,22 @@ from __future__ import annotations
 import datetime
 import importlib
 import math
+import operator
+import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, SupportsIndex, overload
 
 from windeep import _windeep
 from windeep._frames import require
+from windeep._side_by_side import InstallmentPair, LoanDetail, loan_detail
 
 __all__ = [
     "AuditResult", "AuditSummary", "Discrepancies", "Discrepancy", "ExportAudit", "Finding",
-    "audit_export", "audit_loan_book", "read_dump",
+    "InstallmentPair", "LoanDetail",
+    "audit_export", "audit_loan_book", "read_connection", "read_dump",
 ]
 
 #: Columns of the discrepancy table, in order.
@@ -254,7 +258,18 @@ class Discrepancies:
     def __iter__(self) -> Iterator[Discrepancy]:
         return (Discrepancy(*row) for row in zip(*(self._columns[c] for c in COLUMNS)))
 
-    def __getitem__(self, i: int) -> Discrepancy:
+    @overload
+    def __getitem__(self, i: SupportsIndex) -> Discrepancy: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Discrepancy]: ...
+
+    def __getitem__(self, i: SupportsIndex | slice) -> Discrepancy | list[Discrepancy]:
+        """One discrepancy by position, or a ``list`` of them for a slice
+        (``result.discrepancies[1:3]``), as a ``list`` is sliced."""
+        if isinstance(i, slice):
+            return [Discrepancy(*row)
+                    for row in zip(*(self._columns[c][i] for c in COLUMNS))]
         return Discrepancy(*(self._columns[c][i] for c in COLUMNS))
 
     def __repr__(self) -> str:
@@ -419,6 +434,22 @@ def _cell(value: Any) -> str | None:
     return str(value)
 
 
+def _raw_of(columns: Any) -> _RawColumns:
+    """A table the audit read (column name to Arrow chunks or raw cells) as raw cells: every
+    typed cell as the text its source would have exported."""
+    if not isinstance(columns, Mapping):
+        return columns  # type: ignore[no-any-return]
+    names = list(columns)
+    cells = []
+    for name in names:
+        column = columns[name]
+        if all(v is None or isinstance(v, str) for v in column):
+            cells.append(list(column))
+        else:
+            cells.append([_cell(v) for chunk in column for v in chunk.to_pylist()])
+    return names, cells
+
+
 def _money(text: Any) -> Decimal | None:
     return None if text is None else Decimal(text)
 
@@ -481,6 +512,27 @@ class ExportAudit:
     loans: tuple[Mapping[str, Any], ...]
     #: Every finding.
     findings: tuple[Finding, ...]
+    #: The export's four tables as the core read them (column name to Arrow chunks or raw
+    #: cells), for :meth:`loan`.
+    _raw: tuple[Any, ...] = field(default=(), compare=False, repr=False)
+
+    def loan(self, loan_id: SupportsIndex) -> LoanDetail:
+        """One loan's correct schedule and statement side by side with its stored rows: the
+        core's ``audit_loan_detail`` (``docs/audit.md``, "One loan side by side") on the export
+        this audit read. ``.side_by_side()`` (or ``.to_pandas()``) gives the installments as a
+        DataFrame, ``.header_frame()`` the header figures, ``.findings`` the loan's findings.
+        Raises :class:`windeep.InvalidInputError` for an id no loan has, or a loan with a
+        malformed cell."""
+        if len(self._raw) != len(EXPORT_TABLES):
+            raise _error(_windeep.InvalidInputError,
+                         "this audit does not hold the export it read (it was built by hand)")
+        if isinstance(loan_id, bool):
+            raise _error(_windeep.InvalidInputError, "loan_id must be an int, not a bool")
+        wanted = operator.index(loan_id)
+        loans, installments, payments, fines = (_raw_of(t) for t in self._raw)
+        text = _windeep._audit_loan_detail(loans, installments, payments, fines, self.as_of,
+                                           wanted)
+        return loan_detail(text, tuple(f for f in self.findings if f.loan_id == wanted))
 
     def to_pandas(self, level: Literal["rows", "loans", "causes", "summary"] = "rows") -> Any:
         """One level as a DataFrame; money columns hold ``Decimal``, ids nullable ``Int64``."""
@@ -562,6 +614,98 @@ class ExportAudit:
         return head + causes + loans + rows
 
 
+#: The columns :func:`read_connection` selects from each table: the ones the audit reads
+#: (``docs/audit.md``); ``fines.loan_id`` too when the table has it.
+EXPORT_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "loans": ("id", "loan_number", "principal_amount", "interest_rate", "interest_type",
+              "tenure_months", "disbursement_date", "first_emi_date", "last_emi_date",
+              "emi_amount", "total_interest", "total_payable", "outstanding_principal",
+              "outstanding_interest", "outstanding_fine"),
+    "loan_installments": ("id", "loan_id", "installment_number", "due_date", "principal_amount",
+                          "interest_amount", "emi_amount", "principal_paid", "interest_paid",
+                          "status"),
+    "loan_payments": ("id", "loan_id", "installment_id", "payment_date", "payment_type",
+                      "total_amount", "principal_component", "interest_component",
+                      "fine_component", "excess_amount", "is_reversed"),
+    "fines": ("id", "related_type", "related_id", "fine_rule_id", "fine_date", "fine_amount",
+              "paid_amount", "waived_amount", "balance_amount", "status"),
+})
+
+#: A table name :func:`read_connection` accepts: an SQL identifier, optionally qualified by a
+#: schema (``legacy.loans``). Anything else is refused rather than quoted.
+_TABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?")
+
+
+def _query(connection: Any, sql: str) -> tuple[list[str], list[Any]]:
+    """Runs one SELECT; returns the column names and every row. A SQLAlchemy ``Engine`` or
+    ``Connection`` runs it through ``exec_driver_sql``; anything else is a DB-API 2.0
+    connection (``cursor()``, ``execute``, ``description``, ``fetchall``)."""
+    if hasattr(connection, "exec_driver_sql"):  # SQLAlchemy Connection
+        result = connection.exec_driver_sql(sql)
+        return [str(k) for k in result.keys()], [tuple(r) for r in result.fetchall()]
+    if hasattr(connection, "connect") and hasattr(connection, "dialect"):  # SQLAlchemy Engine
+        with connection.connect() as c:
+            return _query(c, sql)
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql)
+        names = [str(d[0]) for d in cursor.description]
+        return names, list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _db_cell(value: Any) -> str | None:
+    """A database value as an export's text: bytes (a binary collation) decoded as UTF-8 (bytes
+    that are not UTF-8 are refused, never replaced), anything else as :func:`_cell` writes
+    it."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            raise _error(_windeep.InvalidInputError,
+                         f"the database returned bytes that are not UTF-8: {bytes(value)!r}"
+                         ) from None
+    return _cell(value)
+
+
+def read_connection(connection: Any, tables: Mapping[str, str] | None = None
+                    ) -> dict[str, _RawColumns]:
+    """The four legacy tables read through a database connection, as raw cells.
+
+    ``connection`` is a DB-API 2.0 connection (``sqlite3``, ``pymysql``, ``mysqlclient``,
+    ``psycopg`` …) or a SQLAlchemy ``Engine`` or ``Connection``. Each table is read by one
+    ``SELECT`` of the columns in :data:`EXPORT_COLUMNS` (nothing else is read, nothing is
+    written); whether ``fines`` has a ``loan_id`` column is learnt from a ``SELECT * … WHERE
+    1 = 0``, which reads no row. ``tables`` maps a legacy table name to the name it has in the
+    database (``{"loans": "legacy.loans"}``); the others keep their names. Every value becomes
+    the text an export would hold (``NULL`` stays null, a ``Decimal`` its digits, a float its
+    shortest repr, a date ``YYYY-MM-DD``), so the result is the CSV route's.
+    """
+    names = dict(tables or {})
+    unknown = sorted(set(names) - set(EXPORT_TABLES))
+    if unknown:
+        raise _error(_windeep.InvalidInputError,
+                     f"tables= names unknown legacy tables {', '.join(unknown)}; the tables "
+                     f"are {', '.join(EXPORT_TABLES)}")
+    for table in EXPORT_TABLES:
+        name = names.setdefault(table, table)
+        if not isinstance(name, str) or not _TABLE_NAME.fullmatch(name):
+            raise _error(_windeep.InvalidInputError,
+                         f"tables[{table!r}] = {name!r} is not an SQL table name")
+    out: dict[str, _RawColumns] = {}
+    for table in EXPORT_TABLES:
+        name = names[table]
+        columns = list(EXPORT_COLUMNS[table])
+        if table == "fines":
+            present, _ = _query(connection, f"SELECT * FROM {name} WHERE 1 = 0")
+            if "loan_id" in present:
+                columns.append("loan_id")
+        got, rows = _query(connection, f"SELECT {', '.join(columns)} FROM {name}")
+        out[table] = (got, [[_db_cell(r[i]) for r in rows] for i in range(len(got))])
+    return out
+
+
 def read_dump(path: Any) -> dict[str, _RawColumns]:
     """The four legacy tables of a MySQL/MariaDB dump file (parsed by the core's dump reader:
     the ``sqlparser`` crate's MySQL dialect), as raw cells."""
@@ -580,6 +724,8 @@ def audit_export(
     as_of: datetime.date,
     tolerance: Decimal | str | int = 0,
     dump: Any = None,
+    connection: Any = None,
+    tables: Mapping[str, str] | None = None,
 ) -> ExportAudit:
     """Audits a whole legacy export with the core's ``audit_book`` (``docs/audit.md``).
 
@@ -593,11 +739,21 @@ def audit_export(
     loan a malformed finding, with the cell as its source would have exported it, instead of
     refusing the book. ``tolerance`` leaves out
     money findings with |difference| at most it (default 0: exact).
+
+    ``connection=`` reads the four tables from a database instead: a DB-API 2.0 connection or
+    a SQLAlchemy ``Engine``/``Connection``, with ``tables=`` naming tables that are not called
+    as in the legacy schema (:func:`read_connection`).
     """
-    if dump is not None:
-        tables = read_dump(dump)
+    if tables is not None and connection is None:
+        raise _error(_windeep.InvalidInputError, "tables= names the tables of connection=")
+    if sum(x is not None for x in (dump, connection)) + \
+            any(v is not None for v in (loans, installments, payments, fines)) > 1:
+        raise _error(_windeep.InvalidInputError,
+                     "give the four tables, dump= or connection=, not more than one of them")
+    if dump is not None or connection is not None:
+        read = read_dump(dump) if dump is not None else read_connection(connection, tables)
         needed = _needed()
-        args = [{n: c for n, c in zip(*tables[t]) if n in needed[t]} for t in EXPORT_TABLES]
+        args = [{n: c for n, c in zip(*read[t]) if n in needed[t]} for t in EXPORT_TABLES]
     else:
         given = (loans, installments, payments, fines)
         missing = [t for t, v in zip(EXPORT_TABLES, given) if v is None]
@@ -623,4 +779,5 @@ def audit_export(
         causes=tuple(MappingProxyType(money_fields(c)) for c in out["causes"]),
         loans=tuple(MappingProxyType(money_fields(x)) for x in out["loans"]),
         findings=tuple(_finding(f) for f in out["findings"]),
+        _raw=tuple(args),
     )

@@ -33,11 +33,11 @@ enum Json {
 ///
 /// # Example
 /// ```
-/// let e: windeep_core::StoredEvent = serde_json::from_str(
+/// let e: windeep_core::account::StoredEvent = serde_json::from_str(
 ///     r#"{"id": "a", "sequence": 1, "value_date": "2026-01-05", "idempotency_key": "a",
 ///         "body": {"type": "written_off", "reason": "test"}}"#).unwrap();
 /// assert_eq!(e.hash().len(), 64);
-/// assert!(serde_json::from_str::<windeep_core::StoredEvent>(r#"{"id": "a", "id": "b"}"#).is_err());
+/// assert!(serde_json::from_str::<windeep_core::account::StoredEvent>(r#"{"id": "a", "id": "b"}"#).is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredEvent(Json);

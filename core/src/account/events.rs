@@ -195,7 +195,7 @@ impl AccountPolicy {
     ///
     /// # Example
     /// ```
-    /// let p: windeep_core::AccountPolicy =
+    /// let p: windeep_core::account::AccountPolicy =
     ///     serde_json::from_str(r#"{"prepayment_charge_pct": "101"}"#).unwrap();
     /// assert_eq!(p.validate().unwrap_err().code(), "E_PERCENT_OUT_OF_RANGE");
     /// ```
@@ -247,7 +247,7 @@ impl Default for AccountPolicy {
 ///
 /// # Example
 /// ```
-/// use windeep_core::PaymentMode;
+/// use windeep_core::account::PaymentMode;
 /// let m: PaymentMode = serde_json::from_str("\"upi\"").unwrap();
 /// assert_eq!(m, PaymentMode::Upi);
 /// ```
@@ -287,6 +287,10 @@ pub enum EventBody {
         /// never on write-off).
         #[serde(default)]
         guarantors: Vec<String>,
+        /// The bank statement line (`BankTransaction` id) that paid the net disbursement out,
+        /// if any (the bank reconciliation of `check_books` matches the entry to it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bank_transaction: Option<String>,
     },
     /// Money received from the member, allocated by the account's policy.
     PaymentReceived {
@@ -475,7 +479,7 @@ fn one() -> u32 {
 ///
 /// # Example
 /// ```
-/// let e: windeep_core::LoanEvent = serde_json::from_str(r#"{"id": "p1", "sequence": 2,
+/// let e: windeep_core::account::LoanEvent = serde_json::from_str(r#"{"id": "p1", "sequence": 2,
 ///     "value_date": "2026-02-05", "idempotency_key": "utr-1",
 ///     "body": {"type": "payment_received", "amount": "8884.88"}}"#).unwrap();
 /// assert_eq!(e.sequence, 2);
@@ -494,7 +498,7 @@ pub struct LoanEvent {
     /// Caller's key: applying the same key twice changes nothing.
     pub idempotency_key: String,
     /// The previous event's `hash` (the event before it in stored order); null or absent for
-    /// the first. See [`crate::verify_chain`].
+    /// the first. See [`crate::account::verify_chain`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prev_hash: Option<String>,
     /// SHA-256 (lower-case hex) of this event's RFC 8785 canonical JSON as stored, without the
@@ -527,7 +531,7 @@ impl LoanEvent {
     ///
     /// # Example
     /// ```
-    /// let e: windeep_core::LoanEvent = serde_json::from_str(r#"{"id": "w", "sequence": 9,
+    /// let e: windeep_core::account::LoanEvent = serde_json::from_str(r#"{"id": "w", "sequence": 9,
     ///     "value_date": "2026-02-05", "idempotency_key": "k",
     ///     "body": {"type": "written_off", "reason": "deceased"}}"#).unwrap();
     /// assert_eq!(e.hash().len(), 64);
@@ -542,7 +546,7 @@ impl LoanEvent {
     ///
     /// # Example
     /// ```
-    /// let mut a: windeep_core::LoanEvent = serde_json::from_str(r#"{"id": "a", "sequence": 1,
+    /// let mut a: windeep_core::account::LoanEvent = serde_json::from_str(r#"{"id": "a", "sequence": 1,
     ///     "value_date": "2026-01-05", "idempotency_key": "a",
     ///     "body": {"type": "written_off", "reason": "test"}}"#).unwrap();
     /// a.seal(None);

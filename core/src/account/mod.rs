@@ -11,6 +11,7 @@ mod events;
 mod quotes;
 mod restructure;
 mod state;
+mod topup;
 mod views;
 
 use std::collections::{HashMap, HashSet};
@@ -24,6 +25,7 @@ pub use events::{
     PaymentMode, RateChangeMode, SkipMode,
 };
 pub(crate) use state::{Account, Figures, RowFigures};
+pub use topup::{TopUp, TopUpRequest, TopUpTerms, topup};
 pub use views::{
     Closure, ClosureType, FineView, ForeclosureQuote, InstallmentStatus, InstallmentView,
     LoanState, LoanSummary, PastDueInstallment, RestructureView, TopUpQuote, WriteOffView,
@@ -129,7 +131,7 @@ fn invalid(reason: impl Into<String>) -> CoreError {
 ///
 /// # Example
 /// ```
-/// use windeep_core::{replay, parse_date, LoanEvent};
+/// use windeep_core::{account::replay, parse_date, account::LoanEvent};
 /// let events: Vec<LoanEvent> = serde_json::from_str(r#"[
 ///   {"id": "d", "sequence": 1, "value_date": "2026-01-05", "idempotency_key": "d",
 ///    "body": {"type": "disbursed", "loan_id": "LN1", "terms": {"principal": "100000",
@@ -205,7 +207,7 @@ pub fn topup_quote_restructured(
 ///
 /// # Example
 /// ```
-/// use windeep_core::{end_of_day, parse_date, LoanEvent};
+/// use windeep_core::{account::end_of_day, parse_date, account::LoanEvent};
 /// let events: Vec<LoanEvent> = serde_json::from_str(r#"[
 ///   {"id": "d", "sequence": 1, "value_date": "2026-01-05", "idempotency_key": "d",
 ///    "body": {"type": "disbursed", "loan_id": "LN1", "terms": {"principal": "100000",
@@ -250,6 +252,7 @@ fn fold_with(
         terms,
         policy,
         guarantors,
+        ..
     } = &first.body
     else {
         return Err(invalid(
@@ -396,7 +399,7 @@ fn reversals<'a>(
 ///
 /// # Example
 /// ```
-/// use windeep_core::{LoanAccount, LoanEvent, parse_date};
+/// use windeep_core::{account::LoanAccount, account::LoanEvent, parse_date};
 /// let events: Vec<LoanEvent> = serde_json::from_str(r#"[
 ///   {"id": "d", "sequence": 1, "value_date": "2026-01-05", "idempotency_key": "d",
 ///    "body": {"type": "disbursed", "loan_id": "LN1", "terms": {"principal": "100000",
@@ -539,7 +542,7 @@ impl LoanAccount {
     }
 }
 
-/// What the fine assessment reads about a loan as of a date (see [`crate::assess_fines`]).
+/// What the fine assessment reads about a loan as of a date (see [`crate::fines::assess_fines`]).
 ///
 /// # Errors
 /// As [`replay`].
@@ -566,7 +569,7 @@ pub fn fine_snapshot(
 ///
 /// # Example
 /// ```
-/// use windeep_core::{fine_events, parse_date};
+/// use windeep_core::{account::fine_events, parse_date};
 /// assert!(fine_events(&[], &[], parse_date("2026-03-01").unwrap()).is_empty());
 /// ```
 #[must_use]
@@ -637,7 +640,7 @@ pub fn fine_events(
 ///
 /// # Example
 /// ```
-/// use windeep_core::{credit_events, parse_date, LoanEvent};
+/// use windeep_core::{account::credit_events, parse_date, account::LoanEvent};
 /// let events: Vec<LoanEvent> = serde_json::from_str(r#"[
 ///   {"id": "d", "sequence": 1, "value_date": "2026-01-05", "idempotency_key": "d",
 ///    "body": {"type": "disbursed", "loan_id": "LN1", "terms": {"principal": "100000",
@@ -673,14 +676,14 @@ pub fn credit_events(
 ///
 /// # Example
 /// ```
-/// use windeep_core::LoanFinesReport;
+/// use windeep_core::account::LoanFinesReport;
 /// let r = LoanFinesReport { assessments: vec![], events: vec![] };
 /// assert_eq!(serde_json::to_string(&r).unwrap(), r#"{"assessments":[],"events":[]}"#);
 /// ```
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LoanFinesReport {
-    /// The assessments (levy or re-amount), as [`crate::assess_fines`] returns them.
+    /// The assessments (levy or re-amount), as [`crate::fines::assess_fines`] returns them.
     pub assessments: Vec<FineAssessment>,
     /// The `fine_levied` events that carry them out, to append to the loan's events as
     /// returned (see [`fine_events`]: one revision of the fine each). Appending them and running
@@ -694,11 +697,11 @@ pub struct LoanFinesReport {
 /// `as_of`. See `docs/fines.md`, "The daily fine job".
 ///
 /// # Errors
-/// As [`replay`] and [`crate::assess_fines`].
+/// As [`replay`] and [`crate::fines::assess_fines`].
 ///
 /// # Example
 /// ```
-/// use windeep_core::{loan_fines, parse_date, FineRule, LoanEvent};
+/// use windeep_core::{account::loan_fines, parse_date, fines::FineRule, account::LoanEvent};
 /// let events: Vec<LoanEvent> = serde_json::from_str(r#"[{"id": "d", "sequence": 1,
 ///     "value_date": "2026-01-05", "idempotency_key": "d", "body": {"type": "disbursed",
 ///     "loan_id": "LN1", "terms": {"principal": "100000", "annual_rate": "12", "tenure": 12,
@@ -827,7 +830,7 @@ pub struct ChainReport {
 ///
 /// # Example
 /// ```
-/// use windeep_core::{verify_chain, LoanEvent, StoredEvent};
+/// use windeep_core::{account::verify_chain, account::LoanEvent, account::StoredEvent};
 /// let mut a: LoanEvent = serde_json::from_str(r#"{"id": "a", "sequence": 1,
 ///   "value_date": "2026-01-05", "idempotency_key": "a",
 ///   "body": {"type": "written_off", "reason": "test"}}"#).unwrap();

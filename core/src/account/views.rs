@@ -222,7 +222,7 @@ pub struct LoanState {
 ///
 /// # Example
 /// ```
-/// let r: windeep_core::RestructureView = serde_json::from_str(r#"{"on": "2026-04-10",
+/// let r: windeep_core::account::RestructureView = serde_json::from_str(r#"{"on": "2026-04-10",
 ///   "reason": "flood relief", "first_payment_on": "2026-05-05",
 ///   "performance_months": 12, "upgrade_from": "2027-05-05"}"#).unwrap();
 /// assert_eq!(r.performance_months, 12);
@@ -251,7 +251,7 @@ pub struct RestructureView {
 ///
 /// # Example
 /// ```
-/// let w: windeep_core::WriteOffView = serde_json::from_str(r#"{"written_off_on": "2026-09-05",
+/// let w: windeep_core::account::WriteOffView = serde_json::from_str(r#"{"written_off_on": "2026-09-05",
 ///   "principal": "90000.00", "interest": "2000.00", "fines": "0.00", "total": "92000.00",
 ///   "recovered": "5000.00", "settlement_waived": "0.00", "still_owed": "87000.00"}"#).unwrap();
 /// assert_eq!(w.still_owed.to_string(), "87000.00");

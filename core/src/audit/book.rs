@@ -1538,6 +1538,38 @@ impl<S: Source> Grouped<'_, S> {
     }
 }
 
+/// The first loan of `loan_id` in an export, with its rows, and its bad cells as
+/// `table[row id].column = value: why` (none when it is not malformed); `None` when no loan
+/// of the export has that id.
+pub(super) fn loan_of_export(
+    export: &LegacyExport,
+    loan_id: i64,
+) -> Result<Option<(LegacyLoan, Vec<String>)>, CoreError> {
+    let g = group(
+        [
+            &export.loans,
+            &export.loan_installments,
+            &export.loan_payments,
+            &export.fines,
+        ],
+        Mode::Export,
+    )?;
+    let Some(k) = g.heads.iter().position(|(h, _)| h.id == loan_id) else {
+        return Ok(None);
+    };
+    Ok(g.build(k).map(|(loan, bad)| {
+        let bad = bad
+            .iter()
+            .map(|b| {
+                let row = b.row_id.map_or_else(String::new, |id| format!("[{id}]"));
+                let value = b.value.as_deref().unwrap_or("NULL");
+                format!("{}{row}.{} = {value:?}: {}", b.table, b.column, b.why)
+            })
+            .collect();
+        (loan, bad)
+    }))
+}
+
 /// One loan's findings: its bad cells when it has any, else its audit's discrepancies.
 fn audit_slot(loan: &LegacyLoan, bad: Vec<BadCell>, as_of: NaiveDate) -> (bool, Found) {
     let h = &loan.loan;

@@ -33,7 +33,7 @@ struct PaymentPlan {
 
 /// A random legacy loan: terms, row edits, payments, fines, audit date.
 #[derive(Debug, Clone)]
-struct Plan {
+pub(super) struct Plan {
     principal_paise: i64,
     rate_bp: i64,
     tenure: u32,
@@ -70,7 +70,7 @@ fn payment_plan() -> impl Strategy<Value = PaymentPlan> {
         )
 }
 
-fn plan() -> impl Strategy<Value = Plan> {
+pub(super) fn plan() -> impl Strategy<Value = Plan> {
     (
         (
             100_000_i64..60_000_000,
@@ -180,7 +180,7 @@ fn components(p: &PaymentPlan, row: Option<&Installment>, payable: Money) -> (Mo
     }
 }
 
-fn build(plan: &Plan) -> (LegacyLoan, NaiveDate) {
+pub(super) fn build(plan: &Plan) -> (LegacyLoan, NaiveDate) {
     let base = parse_date("2023-01-01").unwrap_or_default();
     let disbursed = shifted(base, i64::try_from(plan.disbursed).unwrap_or(0));
     let first_due = shifted(disbursed, i64::try_from(plan.first_gap).unwrap_or(1));

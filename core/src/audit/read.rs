@@ -22,7 +22,7 @@ const MAX_FIELD: usize = 1 << 20;
 ///
 /// # Example
 /// ```
-/// let t = windeep_core::read_csv_table(b"id,loan_id\n7,\"1\"\n8,\\N\n").unwrap();
+/// let t = windeep_core::audit::read_csv_table(b"id,loan_id\n7,\"1\"\n8,\\N\n").unwrap();
 /// assert_eq!(t.columns, ["id", "loan_id"]);
 /// assert_eq!(t.rows[1][1].as_deref(), Some("\\N"));
 /// ```
@@ -100,7 +100,7 @@ pub fn read_csv_table(bytes: &[u8]) -> Result<RawTable, CoreError> {
 /// let dump = b"CREATE TABLE `fines` (`id` int NOT NULL, `related_type` \
 ///     enum('loan_installment','other') NOT NULL);\n\
 ///     INSERT INTO `fines` VALUES (1,'loan_installment'),(2,NULL);";
-/// let export = windeep_core::read_mysql_dump(dump).unwrap();
+/// let export = windeep_core::audit::read_mysql_dump(dump).unwrap();
 /// assert_eq!(export.fines.rows[1], [Some("2".to_owned()), None]);
 /// ```
 #[cfg(feature = "dump")]

@@ -105,6 +105,7 @@ pub(super) fn fold(
             terms: Box::new(terms),
             policy: AccountPolicy::default(),
             guarantors: Vec::new(),
+            bank_transaction: None,
         },
     });
     for p in payments {

@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use super::index::{FoldMap, FpKey, pack_hex, pack_ordinal, pack_utr};
 use super::limits::MAX_LISTED_ROWS;
 use super::statement::{
-    Format, ParsedRow, Problem, StatementLine, StatementOptions, StatementReader, csv_reader,
+    Format, ImportLine, ParsedRow, Problem, StatementOptions, StatementReader, csv_reader,
     xlsx_reader,
 };
 use super::utr::find_utr;
@@ -698,7 +698,7 @@ impl Importer {
         Ok(Some(out))
     }
 
-    fn line(&mut self, row: u64, line: StatementLine) -> Result<ImportedRow> {
+    fn line(&mut self, row: u64, line: ImportLine) -> Result<ImportedRow> {
         let here = Origin { import: None, row };
         let mut conflict = None;
         let (key, utr, channel, seen, review) =
@@ -823,7 +823,7 @@ impl Importer {
     }
 
     /// The fingerprint of a line (see [`fingerprint`]), hashed from a reused buffer.
-    fn fingerprint_of(&mut self, line: &StatementLine) -> u128 {
+    fn fingerprint_of(&mut self, line: &ImportLine) -> u128 {
         let s = &mut self.scratch;
         s.clear();
         s.push_str("windeep-bank-v1\u{1f}");
@@ -994,7 +994,7 @@ mod tests {
     use super::*;
 
     fn cash(row: u64) -> (u64, ParsedRow) {
-        let line = StatementLine {
+        let line = ImportLine {
             date: chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
             value_date: None,
             narration: "CASH DEPOSIT".to_owned(),

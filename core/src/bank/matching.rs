@@ -56,7 +56,7 @@ pub struct Loan {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SavingsAccount {
+pub struct SavingsCandidate {
     /// The account number (`SAV2025000120`).
     pub account_no: String,
     /// The holder.
@@ -117,7 +117,7 @@ pub struct MatchInput {
     pub loans: Vec<Loan>,
     /// Savings accounts.
     #[serde(default)]
-    pub savings_accounts: Vec<SavingsAccount>,
+    pub savings_accounts: Vec<SavingsCandidate>,
     /// Unpaid fines.
     #[serde(default)]
     pub fines: Vec<Fine>,

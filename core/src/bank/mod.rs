@@ -19,12 +19,13 @@ mod index;
 pub mod limits;
 mod mapping;
 mod matching;
-mod reconcile;
 mod statement;
 mod utr;
 
-use crate::error::{CoreError, Result};
-
+pub use crate::bank_reconciliation::{
+    BankItem, BookEntry, BookItem, BookSide, Items, Mismatch, ReconcileInput, Reconciliation,
+    reconcile,
+};
 pub use crate::reference::normalise_utr;
 pub use columns::{AmountColumns, ColumnSpec, Columns, LayoutReport, PRESETS, Preset};
 pub use dedup::{
@@ -39,15 +40,11 @@ pub use mapping::{
     Target, ignore, split, unmap,
 };
 pub use matching::{
-    DueInstallment, Fine, Loan, MatchInput, MatchPolicy, MatchResult, Member, SavingsAccount,
+    DueInstallment, Fine, Loan, MatchInput, MatchPolicy, MatchResult, Member, SavingsCandidate,
     Suggestion, suggest,
 };
-pub use reconcile::{
-    BankItem, BookEntry, BookItem, BookSide, Items, Mismatch, ReconcileInput, Reconciliation,
-    reconcile,
-};
 pub use statement::{
-    Format, HEADER_SEARCH_ROWS, LayoutChoice, ParsedRow, Problem, StatementLine, StatementOptions,
+    Format, HEADER_SEARCH_ROWS, ImportLine, LayoutChoice, ParsedRow, Problem, StatementOptions,
     StatementReader, csv_reader, xlsx_reader,
 };
 pub use utr::extract_utr;
@@ -55,12 +52,4 @@ pub use utr::extract_utr;
 pub use crate::bank_line::{BankTransaction, Channel, Direction};
 pub(crate) use crate::bank_line::{opt_date, positive_amount};
 
-/// Refuses identifiers that are empty or contain control characters (they end up inside keys).
-pub(crate) fn check_id(value: &str, what: &str) -> Result<()> {
-    if value.trim().is_empty() || value.chars().any(char::is_control) {
-        return Err(CoreError::InvalidInput {
-            reason: format!("{what} {value:?} must be non-empty text without control characters"),
-        });
-    }
-    Ok(())
-}
+pub(crate) use crate::bank_line::check_id;

@@ -103,7 +103,7 @@ impl StatementOptions {
 
 /// One transaction line of a statement, before it gets its key.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatementLine {
+pub struct ImportLine {
     /// Transaction date.
     pub date: NaiveDate,
     /// Value date.
@@ -152,7 +152,7 @@ pub enum Problem {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParsedRow {
     /// A transaction.
-    Line(StatementLine),
+    Line(ImportLine),
     /// A row that looks like a transaction but cannot be read.
     Rejected {
         /// The stable word.
@@ -879,7 +879,7 @@ impl<'a> StatementReader<'a> {
             .map(cell)
             .filter(|t| !t.is_empty())
             .map(str::to_owned);
-        ParsedRow::Line(StatementLine {
+        ParsedRow::Line(ImportLine {
             date,
             value_date,
             narration,

@@ -18,7 +18,7 @@ use crate::ledger::{Basis, EntryHeader, JournalEntry, Legs, PostingRole as R};
 ///
 /// # Example
 /// ```
-/// let p: windeep_core::NpaPeriod = serde_json::from_str(r#"{"from": "2026-06-06"}"#).unwrap();
+/// let p: windeep_core::books::NpaPeriod = serde_json::from_str(r#"{"from": "2026-06-06"}"#).unwrap();
 /// assert!(p.to.is_none());
 /// ```
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]

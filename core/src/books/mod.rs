@@ -9,6 +9,7 @@
 //! derive from the account, the event and the purpose of the entry, so a replay produces the
 //! same journal. The exact rules are in `docs/books.md`.
 
+mod guarantees;
 mod keeper;
 mod loan;
 mod provision;
@@ -21,11 +22,13 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+pub use guarantees::{GuaranteedLoan, GuarantorExposure, guarantor_exposure};
 pub use loan::NpaPeriod;
 pub use provision::ProvisionRecord;
 pub(crate) use provision::{held_in, provision_entry};
 pub use snapshot::{
-    AuditRecord, BookLoan, Books, CachedLoan, StoredEntry, StoredLedgerRow, StoredLine,
+    AuditRecord, BankStatement, BookLoan, Books, CachedLoan, StoredEntry, StoredLedgerRow,
+    StoredLine,
 };
 
 use crate::account::{EventBody, EventOutcome, LoanEvent, Observer, fold_observed};

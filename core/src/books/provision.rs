@@ -18,7 +18,7 @@ use crate::money::Money;
 ///
 /// # Example
 /// ```
-/// let r: windeep_core::ProvisionRecord = serde_json::from_str(
+/// let r: windeep_core::books::ProvisionRecord = serde_json::from_str(
 ///     r#"{"loan_id": "LN1", "as_of": "2026-06-30", "held": "1500.00"}"#).unwrap();
 /// assert_eq!(r.held.to_string(), "1500.00");
 /// ```

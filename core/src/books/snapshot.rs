@@ -129,7 +129,7 @@ impl BookLoan {
 ///
 /// # Example
 /// ```
-/// let b: windeep_core::Books = serde_json::from_str(r#"{"as_of": "2026-03-31"}"#).unwrap();
+/// let b: windeep_core::books::Books = serde_json::from_str(r#"{"as_of": "2026-03-31"}"#).unwrap();
 /// assert!(b.loans.is_empty());
 /// ```
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -163,6 +163,11 @@ pub struct Books {
     /// Bank statement lines and their mapping state.
     #[serde(default)]
     pub bank_transactions: Vec<BookBankTransaction>,
+    /// Bank statements' closing balances: with them `check_books` reconciles each bank
+    /// account's book balance against its statement (`bank_reconciliation`); without them the
+    /// check is skipped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bank_statements: Vec<BankStatement>,
     /// Fine rules in force (checked against the fines levied).
     #[serde(default)]
     pub fine_rules: Vec<FineRule>,
@@ -179,6 +184,29 @@ pub struct Books {
     /// posted as provision entries and used by write-offs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub provisions: Vec<ProvisionRecord>,
+}
+
+/// A bank statement's closing balance: what the bank says one of the society's bank accounts
+/// held at the end of a day (`check_books` reconciles the books against it).
+///
+/// # Example
+/// ```
+/// let s: windeep_core::books::BankStatement = serde_json::from_str(r#"{"bank_account": "SBI-1",
+///     "as_of": "2026-06-30", "closing_balance": "105000.00"}"#).unwrap();
+/// assert_eq!(s.closing_balance.to_string(), "105000.00");
+/// ```
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BankStatement {
+    /// The society's bank account, as the bank lines' `bank_account` names it.
+    pub bank_account: String,
+    /// The statement's date: its closing balance is the balance at the end of this day (on or
+    /// before the books date).
+    #[serde(with = "crate::money::iso_date")]
+    pub as_of: NaiveDate,
+    /// The closing balance, currency units (negative: overdrawn).
+    pub closing_balance: Money,
 }
 
 /// A stored journal line. A line of the `postings` output is accepted as it is (its `role` is
@@ -207,7 +235,7 @@ pub struct StoredLine {
 ///
 /// # Example
 /// ```
-/// let e: windeep_core::StoredEntry = serde_json::from_str(r#"{"id": "LN1/p1",
+/// let e: windeep_core::books::StoredEntry = serde_json::from_str(r#"{"id": "LN1/p1",
 ///     "date": "2026-02-05", "kind": "payment_received", "account": "LN1", "event_id": "p1",
 ///     "member": "M1", "lines": [{"account": "1102", "role": "bank", "debit": "10.00",
 ///     "credit": "0.00"}, {"account": "1201", "role": "loan_portfolio", "debit": "0.00",

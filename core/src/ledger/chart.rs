@@ -11,7 +11,7 @@ use crate::error::{CoreError, Result};
 ///
 /// # Example
 /// ```
-/// use windeep_core::AccountKind;
+/// use windeep_core::ledger::AccountKind;
 /// assert!(AccountKind::Asset.debit_normal());
 /// assert!(!AccountKind::Income.debit_normal());
 /// ```
@@ -63,7 +63,7 @@ pub struct LedgerAccount {
 ///
 /// # Example
 /// ```
-/// use windeep_core::{Chart, PostingRole};
+/// use windeep_core::{ledger::Chart, ledger::PostingRole};
 /// let chart = Chart::default();
 /// assert_eq!(chart.default_code(PostingRole::LoanPortfolio), "1201");
 /// ```
@@ -239,7 +239,7 @@ impl PostingRole {
 ///
 /// # Example
 /// ```
-/// use windeep_core::Chart;
+/// use windeep_core::ledger::Chart;
 /// let chart = Chart::default();
 /// assert_eq!(chart.account("2101").unwrap().name, "Savings Deposits");
 /// assert!(chart.account("1000").unwrap().group);

@@ -90,13 +90,13 @@ pub struct EntryHeader {
 ///
 /// # Example
 /// ```
-/// use windeep_core::{Currency, JournalEntry};
-/// let ok: Result<JournalEntry, _> = serde_json::from_str::<windeep_core::ManualEntry>(
+/// use windeep_core::{Currency, ledger::JournalEntry};
+/// let ok: Result<JournalEntry, _> = serde_json::from_str::<windeep_core::ledger::ManualEntry>(
 ///     r#"{"id": "J1", "date": "2026-04-01", "lines": [
 ///         {"account": "1102", "debit": "1000"}, {"account": "5100", "credit": "1000"}]}"#)
 ///     .unwrap().into_entry(&Currency::inr(), &Default::default());
 /// assert!(ok.is_ok());
-/// let bad = serde_json::from_str::<windeep_core::ManualEntry>(
+/// let bad = serde_json::from_str::<windeep_core::ledger::ManualEntry>(
 ///     r#"{"id": "J2", "date": "2026-04-01", "lines": [
 ///         {"account": "1102", "debit": "1000"}, {"account": "5100", "credit": "999.99"}]}"#)
 ///     .unwrap().into_entry(&Currency::inr(), &Default::default());
@@ -396,6 +396,10 @@ pub struct ManualEntry {
     /// The member concerned, if any.
     #[serde(default)]
     pub member: Option<String>,
+    /// The bank statement line (a `bank_transactions` id) the entry records, if any: ties the
+    /// entry to that line's bank account for the bank reconciliation of `check_books`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bank_transaction: Option<String>,
     /// The lines.
     pub lines: Vec<ManualLine>,
 }
@@ -452,6 +456,73 @@ impl ManualEntry {
 /// A line built by the core from an account and a signed amount (debit > 0).
 pub(crate) fn line(account: &str, role: Option<PostingRole>, signed: i128) -> Result<PostingLine> {
     PostingLine::new(Arc::from(account), role, signed)
+}
+
+/// The schema of a journal entry as it is written (the lines flattened, debit lines first).
+#[cfg(feature = "schemars")]
+mod entry_schema {
+    use std::borrow::Cow;
+
+    use schemars::{JsonSchema, Schema, SchemaGenerator};
+
+    use crate::money::Money;
+    use crate::wire::schema::Date;
+
+    /// One line of a journal entry as it is written.
+    #[derive(JsonSchema)]
+    #[allow(dead_code)]
+    struct JournalLine {
+        /// The ledger account's code.
+        account: String,
+        /// The posting role the line comes from, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        role: Option<crate::ledger::PostingRole>,
+        /// Debit amount (zero on a credit line).
+        debit: Money,
+        /// Credit amount (zero on a debit line).
+        credit: Money,
+    }
+
+    /// A journal entry as it is written.
+    #[derive(JsonSchema)]
+    #[allow(dead_code)]
+    struct JournalEntry {
+        /// Deterministic id.
+        id: String,
+        /// Posting date.
+        date: Date,
+        /// What happened, e.g. `payment_received`, `interest_accrual`, `manual`.
+        kind: String,
+        /// The loan or savings account, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        /// The event, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        event_id: Option<String>,
+        /// The member, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        member: Option<String>,
+        /// For a reversing entry: the entry it mirrors.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reverses: Option<String>,
+        /// For a correction: the entry it replaces.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        replaces: Option<String>,
+        /// Free text (manual entries).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        narration: Option<String>,
+        /// Debit lines first, then credit lines.
+        lines: Vec<JournalLine>,
+    }
+
+    impl JsonSchema for super::JournalEntry {
+        fn schema_name() -> Cow<'static, str> {
+            "JournalEntry".into()
+        }
+        fn json_schema(g: &mut SchemaGenerator) -> Schema {
+            JournalEntry::json_schema(g)
+        }
+    }
 }
 
 #[cfg(test)]

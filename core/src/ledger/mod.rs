@@ -61,7 +61,7 @@ impl Funds {
 ///
 /// # Example
 /// ```
-/// use windeep_core::{PostingConfig, PostingRole};
+/// use windeep_core::{ledger::PostingConfig, ledger::PostingRole};
 /// let c: PostingConfig = serde_json::from_str(r#"{"basis": "accrual",
 ///     "accounts": {"bank": "1101"}}"#).unwrap();
 /// assert_eq!(c.chart().unwrap().code(PostingRole::Bank), "1101");

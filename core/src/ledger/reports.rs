@@ -15,7 +15,7 @@ use crate::money::{Currency, Money, format_date};
 ///
 /// # Example
 /// ```
-/// let y: windeep_core::FinancialYear = serde_json::from_str(r#"{"code": "2025-26",
+/// let y: windeep_core::ledger::FinancialYear = serde_json::from_str(r#"{"code": "2025-26",
 ///     "start": "2025-04-01", "end": "2026-03-31", "closed": true}"#).unwrap();
 /// assert!(y.closed);
 /// ```

@@ -3,6 +3,8 @@
 //! the alerts need are gathered on the way in a [`Tally`], so the report is computed in one
 //! pass over the snapshot.
 
+mod bank;
+
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -58,6 +60,7 @@ const CHECKS: &[&str] = &[
     "subledger_savings_clearing",
     "cached_savings_balance",
     "bank_over_mapped",
+    "bank_reconciliation",
     "stored_journal",
 ];
 
@@ -207,9 +210,12 @@ pub(super) fn run(books: &Books, alerts: &AlertConfig) -> Result<CheckReport> {
     }
     let bank = bank_lines(&mut c, books, alerts)?;
     duplicate_utr(&mut c, books)?;
+    let reconciliations = bank::bank_reconciliation(&mut c, books, &d)?;
     audit_trail(&mut c, books, &loans)?;
     let fired = fired_alerts(&c, alerts, &bank.old_unmapped, imbalances)?;
-    report(books, &d, c, fired, t, bank)
+    let mut r = report(books, &d, c, fired, t, bank)?;
+    r.bank_reconciliations = reconciliations;
+    Ok(r)
 }
 
 /// The accounts refused by their folds: id and error.
@@ -1368,6 +1374,7 @@ fn ran(check: &str, books: &Books, accrual: bool) -> bool {
         "member_ledger_chain" => books.stored_member_ledger.is_some(),
         "audit_trail" => books.audit_log.is_some(),
         "orphans" => books.members.is_some(),
+        "bank_reconciliation" => !books.bank_statements.is_empty(),
         _ => true,
     }
 }
@@ -1444,11 +1451,17 @@ fn report(
             .filter(|check| ran(check, books, accrual))
             .map(|s| (*s).to_owned())
             .collect(),
+        skipped: CHECKS
+            .iter()
+            .filter(|check| !ran(check, books, accrual))
+            .map(|s| (*s).to_owned())
+            .collect(),
         violations,
         alerts: fired,
         summary,
         risk_bands,
         credit_scores,
         unmapped_ageing,
+        bank_reconciliations: Vec::new(),
     })
 }

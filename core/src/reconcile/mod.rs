@@ -16,7 +16,7 @@ use crate::money::Money;
 ///
 /// # Example
 /// ```
-/// let a: windeep_core::AlertConfig = serde_json::from_str(r#"{"unmapped_older_than_days": 5}"#).unwrap();
+/// let a: windeep_core::reconcile::AlertConfig = serde_json::from_str(r#"{"unmapped_older_than_days": 5}"#).unwrap();
 /// assert_eq!(a.unmapped_max_count, 10);
 /// ```
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -63,7 +63,7 @@ impl Severity {
     ///
     /// # Example
     /// ```
-    /// assert_eq!(windeep_core::Severity::Warning.as_str(), "warning");
+    /// assert_eq!(windeep_core::reconcile::Severity::Warning.as_str(), "warning");
     /// ```
     #[must_use]
     pub const fn as_str(self) -> &'static str {
@@ -112,7 +112,7 @@ impl Rating {
     ///
     /// # Example
     /// ```
-    /// use windeep_core::Rating;
+    /// use windeep_core::reconcile::Rating;
     /// assert_eq!(Rating::of(0), (Rating::Excellent, 5));
     /// assert_eq!(Rating::of(2), (Rating::Good, 4));
     /// assert_eq!(Rating::of(11), (Rating::Bad, 1));
@@ -244,8 +244,11 @@ pub struct CheckReport {
     pub as_of: NaiveDate,
     /// No violation and no alert.
     pub ok: bool,
-    /// The checks run (those that need data the snapshot lacks are left out).
+    /// The checks run.
     pub checks: Vec<String>,
+    /// The checks not run because the snapshot lacks the data they need (e.g.
+    /// `bank_reconciliation` without `bank_statements`, `orphans` without `members`).
+    pub skipped: Vec<String>,
     /// Every discrepancy.
     pub violations: Vec<Violation>,
     /// The alert rules that fired.
@@ -258,6 +261,10 @@ pub struct CheckReport {
     pub credit_scores: Vec<CreditScore>,
     /// Unmapped transactions per day over the last 30 days.
     pub unmapped_ageing: Vec<UnmappedDay>,
+    /// The bank reconciliation statement of each of the books' `bank_statements`, in their
+    /// order (empty without statements): balances, unreconciled items on each side, the
+    /// adjusted balances and the difference (docs/books.md, "Bank reconciliation").
+    pub bank_reconciliations: Vec<crate::bank_reconciliation::Reconciliation>,
 }
 
 /// Every reconciliation check of the legacy validation queries (legacy-spec §10.6) and the
@@ -273,8 +280,8 @@ pub struct CheckReport {
 ///
 /// # Example
 /// ```
-/// let books: windeep_core::Books = serde_json::from_str(r#"{"as_of": "2026-03-31"}"#).unwrap();
-/// let report = windeep_core::check_books(&books, &Default::default()).unwrap();
+/// let books: windeep_core::books::Books = serde_json::from_str(r#"{"as_of": "2026-03-31"}"#).unwrap();
+/// let report = windeep_core::reconcile::check_books(&books, &Default::default()).unwrap();
 /// assert!(report.ok);
 /// assert!(report.checks.iter().any(|c| c == "trial_balance"));
 /// ```

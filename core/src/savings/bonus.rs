@@ -78,7 +78,7 @@ pub struct BonusReport {
 ///
 /// # Example
 /// ```
-/// use windeep_core::{BonusMethod, BonusRecipient, Currency, distribute_bonus};
+/// use windeep_core::{savings::BonusMethod, savings::BonusRecipient, Currency, savings::distribute_bonus};
 /// let r = |m: &str| BonusRecipient { member: m.into(), account: format!("S{m}"),
 ///     basis: Default::default() };
 /// let out = distribute_bonus("B1", "100".parse().unwrap(), BonusMethod::Flat,

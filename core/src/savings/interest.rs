@@ -112,7 +112,7 @@ fn month_basis(
 ///
 /// # Example
 /// ```
-/// use windeep_core::{SavingsAccount, parse_date, savings_interest};
+/// use windeep_core::{savings::SavingsAccount, parse_date, savings::savings_interest};
 /// let a: SavingsAccount = serde_json::from_str(r#"{"account_id": "SAV1",
 ///     "member": "MEMB000001", "opened_on": "2026-01-01",
 ///     "scheme": {"monthly_amount": "2000", "annual_rate": "6"},

@@ -75,7 +75,7 @@ pub enum SavingsMode {
 ///
 /// # Example
 /// ```
-/// let s: windeep_core::SavingsScheme = serde_json::from_str(r#"{"monthly_amount": "2000",
+/// let s: windeep_core::savings::SavingsScheme = serde_json::from_str(r#"{"monthly_amount": "2000",
 ///     "due_day": 10, "annual_rate": "6"}"#).unwrap();
 /// assert_eq!(s.duration_months, None);
 /// ```
@@ -235,7 +235,7 @@ impl crate::envelope::Envelope for SavingsEvent {
 ///
 /// # Example
 /// ```
-/// let a: windeep_core::SavingsAccount = serde_json::from_str(r#"{"account_id": "SAV1",
+/// let a: windeep_core::savings::SavingsAccount = serde_json::from_str(r#"{"account_id": "SAV1",
 ///     "member": "MEMB000001", "opened_on": "2026-01-01",
 ///     "scheme": {"monthly_amount": "2000"}}"#).unwrap();
 /// assert!(a.events.is_empty());
@@ -1177,7 +1177,7 @@ impl State {
 ///
 /// # Example
 /// ```
-/// use windeep_core::{SavingsAccount, parse_date, savings_statement};
+/// use windeep_core::{savings::SavingsAccount, parse_date, savings::savings_statement};
 /// let a: SavingsAccount = serde_json::from_str(r#"{"account_id": "SAV1",
 ///     "member": "MEMB000001", "opened_on": "2026-01-01",
 ///     "scheme": {"monthly_amount": "2000", "due_day": 10},

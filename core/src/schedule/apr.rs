@@ -56,7 +56,7 @@ fn npv_and_slope(installments: &[Decimal], net: Decimal, i: Decimal) -> Result<(
 ///
 /// # Example
 /// ```
-/// use windeep_core::{LoanTerms, generate_schedule, annual_percentage_rate, parse_date};
+/// use windeep_core::{LoanTerms, generate_schedule, schedule::annual_percentage_rate, parse_date};
 /// let terms = LoanTerms::new("100000".parse().unwrap(), "12".parse().unwrap(), 12,
 ///     parse_date("2026-01-05").unwrap(), parse_date("2026-02-05").unwrap());
 /// let s = generate_schedule(&terms).unwrap();
@@ -357,7 +357,7 @@ impl Fixed {
 /// # Example
 /// ```
 /// use windeep_core::{LoanTerms, generate_schedule, parse_date};
-/// use windeep_core::annual_percentage_rate_by_bisection;
+/// use windeep_core::schedule::annual_percentage_rate_by_bisection;
 /// let terms = LoanTerms::new("100000".parse().unwrap(), "12".parse().unwrap(), 12,
 ///     parse_date("2026-01-05").unwrap(), parse_date("2026-02-05").unwrap());
 /// let s = generate_schedule(&terms).unwrap();
@@ -426,7 +426,7 @@ mod tests {
     use super::*;
     use crate::money::Money;
     use crate::schedule::{BrokenPeriod, LoanTerms, Method, ProcessingFee, generate_schedule};
-    use crate::{Frequency, InterestBasis};
+    use crate::{calendar::Frequency, calendar::InterestBasis};
     use chrono::{Days, NaiveDate};
     use proptest::prelude::*;
 

@@ -291,7 +291,7 @@ fn resolve(t: &LoanTerms) -> Result<Resolved> {
 /// Checks a loan's first due date and returns it snapped to any fixed due day: steps 9 and 10
 /// of the validation in `docs/schedule.md`, shared by schedules and loan approval.
 ///
-/// `fixed_due_day` must be 1–28 or [`crate::FIXED_DUE_DAY_LAST`] (the month's last day) and is
+/// `fixed_due_day` must be 1–28 or [`crate::calendar::FIXED_DUE_DAY_LAST`] (the month's last day) and is
 /// allowed with monthly and quarterly frequencies only; the chosen first due date must be after
 /// the disbursement date; the gap in calendar days from disbursement to the **snapped** date
 /// must lie within the policy's `[min_first_due_gap_days, max_first_due_gap_days]`, the
@@ -478,7 +478,7 @@ fn cumulative_share(
 ///
 /// # Example
 /// ```
-/// use windeep_core::{LoanTerms, Method, generate_schedule, parse_date};
+/// use windeep_core::{LoanTerms, schedule::Method, generate_schedule, parse_date};
 /// let mut terms = LoanTerms::new("100000".parse().unwrap(), "12".parse().unwrap(), 12,
 ///     parse_date("2026-01-05").unwrap(), parse_date("2026-02-05").unwrap());
 /// terms.method = Method::Flat;

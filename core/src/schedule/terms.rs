@@ -12,7 +12,7 @@ use crate::rounding::RoundingPolicy;
 ///
 /// # Example
 /// ```
-/// use windeep_core::Method;
+/// use windeep_core::schedule::Method;
 /// assert_eq!(serde_json::from_str::<Method>("\"equal_principal\"").unwrap(), Method::EqualPrincipal);
 /// assert_eq!(serde_json::from_str::<Method>("\"reducing_monthly\"").unwrap(), Method::Reducing);
 /// ```
@@ -41,7 +41,7 @@ impl schemars::JsonSchema for Method {
     }
 
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        "windeep_core::Method".into()
+        "windeep_core::schedule::Method".into()
     }
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
@@ -88,7 +88,7 @@ pub enum BrokenPeriod {
 ///
 /// # Example
 /// ```
-/// use windeep_core::LevelEmi;
+/// use windeep_core::schedule::LevelEmi;
 /// let e: LevelEmi = serde_json::from_str("\"nominal_rate\"").unwrap();
 /// assert_eq!(e, LevelEmi::NominalRate);
 /// ```
@@ -125,7 +125,7 @@ pub enum ProcessingFee {
 ///
 /// # Example
 /// ```
-/// let p = windeep_core::SchedulePolicy::default();
+/// let p = windeep_core::schedule::SchedulePolicy::default();
 /// assert_eq!(p.max_tenure, 600);
 /// assert_eq!((p.min_first_due_gap_days, p.max_first_due_gap_days), (7, 60));
 /// ```
@@ -222,7 +222,7 @@ pub struct LoanTerms {
     /// Treatment of a first period longer or shorter than a regular one.
     #[serde(default)]
     pub broken_period: BrokenPeriod,
-    /// Day of month (1–28, or [`crate::FIXED_DUE_DAY_LAST`], `"last"` in JSON) every due date
+    /// Day of month (1–28, or [`crate::calendar::FIXED_DUE_DAY_LAST`], `"last"` in JSON) every due date
     /// is snapped to; monthly and quarterly only.
     #[serde(default, with = "crate::calendar::fixed_due_day")]
     #[cfg_attr(

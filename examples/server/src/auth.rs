@@ -90,6 +90,10 @@ pub enum Action {
     Reports,
     /// Read and verify the audit log; read the outbox.
     ReadAudit,
+    /// Approve or reject members' fine-waiver requests.
+    DecideWaivers,
+    /// List fine-waiver requests (staff).
+    ReadWaivers,
 }
 
 /// The permission table: may `role` do `action`? Members pass only for their own data,
@@ -113,6 +117,8 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | ReadBank
                 | Reports
                 | ReadAudit
+                | DecideWaivers
+                | ReadWaivers
         ),
         Role::Accountant => matches!(
             action,
@@ -126,10 +132,11 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | BankImport
                 | ReadBank
                 | Reports
+                | ReadWaivers
         ),
         Role::Viewer => matches!(
             action,
-            ReadMembers | ReadProducts | ReadLoans | ReadSavings | ReadBank | Reports
+            ReadMembers | ReadProducts | ReadLoans | ReadSavings | ReadBank | Reports | ReadWaivers
         ),
         Role::Member => matches!(action, ReadMembers | ReadLoans | ReadSavings),
     }
@@ -177,9 +184,13 @@ impl Principal {
     }
 }
 
-/// Known tokens by hash (tokens are never changed once made, so a cache is safe).
+/// Known tokens by hash, with the expiry of portal sessions (tokens are never changed once
+/// made, so a cache is safe).
 #[derive(Debug, Default)]
-pub struct TokenCache(RwLock<HashMap<String, Principal>>);
+pub struct TokenCache(RwLock<HashMap<String, (Principal, Option<Expiry>)>>);
+
+/// When a portal session's token stops being accepted.
+type Expiry = chrono::DateTime<chrono::Utc>;
 
 impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
@@ -199,10 +210,17 @@ impl FromRequestParts<AppState> for Principal {
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or_else(unauth)?;
         let hash = sha256_hex(token.trim().as_bytes());
+        let live = |expires: &Option<chrono::DateTime<chrono::Utc>>| {
+            expires.is_none_or(|e| chrono::Utc::now() < e)
+        };
         if let Ok(cache) = state.tokens.0.read()
-            && let Some(p) = cache.get(&hash)
+            && let Some((p, expires)) = cache.get(&hash)
         {
-            return Ok(p.clone());
+            return if live(expires) {
+                Ok(p.clone())
+            } else {
+                Err(unauth())
+            };
         }
         let row: Option<(String, Option<String>, String)> =
             sqlx::query_as("SELECT role, member_id, name FROM tokens WHERE hash = $1")
@@ -216,10 +234,12 @@ impl FromRequestParts<AppState> for Principal {
             member_id,
             name,
         };
+        // A portal session's token expires.
+        let expires = crate::portal::session_expiry(&state.db, &hash).await?;
         if let Ok(mut cache) = state.tokens.0.write() {
-            cache.insert(hash, p.clone());
+            cache.insert(hash, (p.clone(), expires));
         }
-        Ok(p)
+        if live(&expires) { Ok(p) } else { Err(unauth()) }
     }
 }
 

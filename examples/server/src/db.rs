@@ -20,6 +20,13 @@ pub struct Db {
     pub pool: AnyPool,
     /// The backend.
     pub backend: Backend,
+    /// PostgreSQL: how many writers may hold an account row lock at once. A writer holding one
+    /// still reads through the pool, so at most half the pool's connections are lock holders
+    /// and the readers always find a connection. None on SQLite (one writer at a time anyway)
+    /// and on a pool of one connection (optimistic sequence checks only).
+    pub lock_slots: Option<std::sync::Arc<tokio::sync::Semaphore>>,
+    /// How many write attempts lost a race with another writer and were retried.
+    pub lost_races: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Opens `url` (`sqlite://file.db`, `sqlite::memory:` or `postgres://…`) and migrates it.
@@ -54,7 +61,16 @@ pub async fn open(url: &str, max_connections: u32) -> Result<Db, sqlx::Error> {
         })
         .connect(&url)
         .await?;
-    let db = Db { pool, backend };
+    let lock_slots = (backend == Backend::Postgres && max_connections >= 2).then(|| {
+        let slots = usize::try_from(max_connections / 2).unwrap_or(1);
+        std::sync::Arc::new(tokio::sync::Semaphore::new(slots))
+    });
+    let db = Db {
+        pool,
+        backend,
+        lock_slots,
+        lost_races: std::sync::Arc::default(),
+    };
     migrate(&db).await?;
     Ok(db)
 }
@@ -125,10 +141,10 @@ const APPEND_ONLY: &[&str] = &[
 ];
 
 async fn migrate(db: &Db) -> Result<(), sqlx::Error> {
-    for s in COMMON {
+    for s in COMMON.iter().chain(crate::portal::TABLES) {
         sqlx::query(s).execute(&db.pool).await?;
     }
-    for t in APPEND_ONLY {
+    for t in APPEND_ONLY.iter().chain(crate::portal::APPEND_ONLY) {
         match db.backend {
             Backend::Sqlite => {
                 for op in ["UPDATE", "DELETE"] {

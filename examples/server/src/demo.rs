@@ -102,17 +102,60 @@ pub async fn seed(state: &AppState) -> Result<String, String> {
         "product",
         call(state, &t, Method::POST, "/products", Some(product())).await?,
     )?;
-    // An application, approved and disbursed.
+    // A year of savings for the applicant and the guarantors: what the approval reads.
+    for (n, member, saved) in [
+        (1, "MEMB000001", "60000"),
+        (2, "MEMB000002", "40000"),
+        (3, "MEMB000003", "50000"),
+    ] {
+        let account = format!("SAV202500000{n}");
+        let sv = json!({"account_id": account, "member": member, "opened_on": "2025-01-01",
+            "scheme": {"monthly_amount": "5000", "due_day": 10}});
+        step(
+            "savings",
+            call(state, &t, Method::POST, "/savings", Some(sv)).await?,
+        )?;
+        let deposit =
+            json!({"value_date": "2025-12-31", "body": {"type": "deposit", "amount": saved}});
+        step(
+            "deposit",
+            call(
+                state,
+                &t,
+                Method::POST,
+                &format!("/savings/{account}/events"),
+                Some(deposit),
+            )
+            .await?,
+        )?;
+    }
+    // An application, approved and disbursed; the member facts are the society's own.
     let app = json!({"id": "APP-0001", "member_id": "MEMB000001", "product_id": "LOAN-001",
         "application": {"amount": "100000", "tenure": 12, "annual_rate": "12",
                         "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"},
-        "member": {"savings_balance": "60000", "savings_months": 12},
-        "guarantors": [{"member_id": "MEMB000002", "guarantee_amount": "20000", "savings_balance": "40000"},
-                       {"member_id": "MEMB000003", "guarantee_amount": "20000", "savings_balance": "50000"}]});
+        "guarantors": [{"member_id": "MEMB000002", "guarantee_amount": "20000"},
+                       {"member_id": "MEMB000003", "guarantee_amount": "20000"}]});
     step(
         "application",
         call(state, &t, Method::POST, "/applications", Some(app)).await?,
     )?;
+    // Both guarantors consent through the portal.
+    for g in ["MEMB000002", "MEMB000003"] {
+        let gt = bootstrap_token(&state.db, Role::Member, Some(g), "demo-guarantor")
+            .await
+            .map_err(|e| e.message)?;
+        step(
+            "consent",
+            call(
+                state,
+                &gt,
+                Method::POST,
+                "/applications/APP-0001/guarantor-consents",
+                Some(json!({"consent": true})),
+            )
+            .await?,
+        )?;
+    }
     step(
         "approve",
         call(

@@ -7,20 +7,33 @@ use windeep_core::CoreError;
 /// Codes the server itself answers with, for refusals that are not the domain's: who may call,
 /// what exists and what the storage refused. They share the core's error shape.
 pub mod codes {
-    /// No token, or a token that is not known.
+    /// 401: no token, or a token that is not known.
     pub const UNAUTHENTICATED: &str = "E_UNAUTHENTICATED";
-    /// The token's role may not do this.
+    /// 403: the token's role may not do this (or a member token reads another member's data).
     pub const FORBIDDEN: &str = "E_FORBIDDEN";
-    /// No such member, loan, product, application or account.
+    /// 404: no such member, loan, product, application, account or route.
     pub const NOT_FOUND: &str = "E_NOT_FOUND";
-    /// The thing to create exists already.
+    /// 409: the thing to create exists already (or was recorded already).
     pub const ALREADY_EXISTS: &str = "E_ALREADY_EXISTS";
-    /// A webhook whose signature does not verify.
+    /// 401: a payment-gateway webhook whose signature does not verify.
     pub const BAD_SIGNATURE: &str = "E_BAD_SIGNATURE";
-    /// The store could not complete the request (details are in the server's log only).
+    /// 503: the store could not complete the request (the detail is in the server's log only,
+    /// never in the answer).
     pub const STORAGE: &str = "E_STORAGE";
-    /// Concurrent writers kept winning; the request may be retried.
+    /// 503: concurrent writers kept winning; the request may be retried.
     pub const BUSY: &str = "E_BUSY";
+
+    /// Every code the server answers with besides the core's, in the order of
+    /// `docs/errors.md`'s server section.
+    pub const ALL: &[&str] = &[
+        UNAUTHENTICATED,
+        FORBIDDEN,
+        NOT_FOUND,
+        ALREADY_EXISTS,
+        BAD_SIGNATURE,
+        STORAGE,
+        BUSY,
+    ];
 }
 
 /// An error answer: HTTP status, stable code and a message without internals.
@@ -32,6 +45,9 @@ pub struct ApiError {
     pub code: String,
     /// Human-readable message.
     pub message: String,
+    /// The input field the error is about, when the core's error names one
+    /// ([`CoreError::field`]).
+    pub field: Option<String>,
 }
 
 impl ApiError {
@@ -41,6 +57,7 @@ impl ApiError {
             status,
             code: code.to_owned(),
             message: message.into(),
+            field: None,
         }
     }
     /// 404 `E_NOT_FOUND`.
@@ -65,9 +82,13 @@ impl ApiError {
             reason: reason.into(),
         })
     }
-    /// The JSON body.
+    /// The JSON body: `code`, `message`, and `field` when the error names one.
     pub fn body(&self) -> serde_json::Value {
-        serde_json::json!({"code": self.code, "message": self.message})
+        let mut b = serde_json::json!({"code": self.code, "message": self.message});
+        if let Some(f) = &self.field {
+            b["field"] = serde_json::json!(f);
+        }
+        b
     }
 }
 
@@ -85,6 +106,7 @@ impl From<CoreError> for ApiError {
             status,
             code: code.to_owned(),
             message: e.to_string(),
+            field: e.field().map(str::to_owned),
         }
     }
 }

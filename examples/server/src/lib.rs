@@ -13,8 +13,13 @@ pub mod auth;
 pub mod crypto;
 pub mod db;
 pub mod demo;
+pub mod eod;
 pub mod error;
+pub mod history;
 pub mod openapi;
+pub mod pdf;
+pub mod portal;
+pub mod pages;
 pub mod routes;
 pub mod store;
 pub mod worker;
@@ -56,6 +61,10 @@ pub struct AppState {
     /// Per-account locks: requests of this process that append to one account wait for each
     /// other instead of racing (other processes are still kept apart by the store's keys).
     pub account_locks: Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
+    /// Each loan's parsed events, checked against the store on every use.
+    pub histories: Arc<history::Cache>,
+    /// The society's name and date pattern, for printed papers.
+    pub society: Arc<pdf::Society>,
 }
 
 impl AppState {
@@ -69,7 +78,16 @@ impl AppState {
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
             job_lock: Arc::new(tokio::sync::Mutex::new(())),
             account_locks: Arc::default(),
+            histories: Arc::default(),
+            society: Arc::default(),
         }
+    }
+
+    /// The same state with the society's name and date pattern for printed papers.
+    #[must_use]
+    pub fn with_society(mut self, society: pdf::Society) -> Self {
+        self.society = Arc::new(society);
+        self
     }
 
     /// Waits for this process's turn to append to `account`.
@@ -160,6 +178,7 @@ pub fn router(state: AppState) -> Router {
         .route("/members", post(r::post_member).get(r::search_members))
         .route("/members/{id}", get(r::get_member))
         .route("/members/{id}/ledger", get(r::get_member_ledger))
+        .route("/members/{id}/accounts", get(pages::member_accounts))
         .route("/products", post(r::post_product).get(r::get_products))
         .route("/applications", post(r::post_application))
         .route("/applications/{id}", get(r::get_application))
@@ -178,6 +197,7 @@ pub fn router(state: AppState) -> Router {
             get(r::get_foreclosure_quote),
         )
         .route("/loans/{id}/topup-quote", get(r::get_topup_quote))
+        .route("/loans/{id}/topup", post(r::post_topup))
         .route("/loans/{id}/payments", post(r::post_payment))
         .route("/jobs/end-of-day", post(r::end_of_day))
         .route("/savings", post(r::post_savings))
@@ -192,6 +212,25 @@ pub fn router(state: AppState) -> Router {
         .route("/outbox", get(r::get_outbox))
         .route("/audit", get(r::audit_list))
         .route("/audit/verify", get(r::audit_verify))
+        .route("/loans/{id}/statement.pdf", get(pdf::loan_statement_pdf))
+        .route("/savings/{id}/passbook.pdf", get(pdf::passbook_pdf))
+        .route("/portal/sign-in-code", post(portal::post_sign_in_code))
+        .route("/portal/session", post(portal::post_session))
+        .route(
+            "/loans/{id}/waiver-requests",
+            post(portal::post_waiver_request),
+        )
+        .route("/waiver-requests", get(portal::list_waivers))
+        .route(
+            "/waiver-requests/{id}/approve",
+            post(portal::approve_waiver),
+        )
+        .route("/waiver-requests/{id}/reject", post(portal::reject_waiver))
+        .route(
+            "/applications/{id}/guarantor-consents",
+            post(portal::post_consent),
+        )
+        .fallback(pages::fallback)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(json_errors))
         .layer(middleware::from_fn(request_span))

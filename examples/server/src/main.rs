@@ -29,6 +29,12 @@ struct Cli {
     /// Database connections.
     #[arg(long, default_value_t = 8)]
     connections: u32,
+    /// The society's name, printed on statements and passbooks.
+    #[arg(long, default_value = "Windeep Co-operative Credit Society")]
+    society_name: String,
+    /// How dates are written on statements and passbooks: DD, MM, MMM, YYYY, YY and separators.
+    #[arg(long, default_value = "DD-MM-YYYY")]
+    date_pattern: String,
 }
 
 #[derive(Subcommand)]
@@ -157,7 +163,8 @@ async fn run(cli: Cli) -> Result<(), String> {
                 tracing::warn!("WINDEEP_WEBHOOK_SECRET not set: development secret in use");
                 "development webhook secret".to_owned()
             });
-            let state = AppState::new(d.clone(), keys, secret.into_bytes());
+            let society = windeep_server::pdf::Society::new(&cli.society_name, &cli.date_pattern)?;
+            let state = AppState::new(d.clone(), keys, secret.into_bytes()).with_society(society);
             if cli.demo {
                 demo::seed(&state).await?;
                 tracing::info!("demo society seeded");

@@ -104,6 +104,17 @@ fn routes() -> Vec<Route> {
             public: false,
         },
         Route {
+            method: "get",
+            path: "/members/{id}/accounts",
+            summary: "The member's loan and savings account ids.",
+            request: None,
+            response: obj(
+                json!({"member_id": {"type": "string"}, "loans": {"type": "array", "items": {"type": "string"}}, "savings": {"type": "array", "items": {"type": "string"}}}),
+                &["member_id", "loans", "savings"],
+            ),
+            public: false,
+        },
+        Route {
             method: "post",
             path: "/products",
             summary: "Creates a product: approval bounds and fine rules.",
@@ -233,6 +244,21 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "post",
+            path: "/loans/{id}/topup",
+            summary: "A top-up in one transaction (loan_topup): the parent's topped_up event and the new loan with its disbursement.",
+            request: Some(obj(
+                json!({"new_loan_id": {"type": "string"}, "on": r("Date"), "amount": r("Money"), "terms": r("TopUpTerms"),
+                    "policy": r("AccountPolicy"), "guarantors": {"type": "array", "items": {"type": "string"}}, "restructure": {"type": "string"}}),
+                &["new_loan_id", "on", "amount", "terms"],
+            )),
+            response: obj(
+                json!({"loan_id": {"type": "string"}, "quote": r("TopUpQuote"), "parent": any_obj(), "new_loan": any_obj()}),
+                &["loan_id", "quote", "parent", "new_loan"],
+            ),
+            public: false,
+        },
+        Route {
+            method: "post",
             path: "/loans/{id}/payments",
             summary: "A payment with its mode; idempotent on the UTR or the Idempotency-Key header.",
             request: Some(obj(
@@ -329,7 +355,7 @@ fn routes() -> Vec<Route> {
         Route {
             method: "get",
             path: "/reports/{name}",
-            summary: "trial-balance, profit-and-loss, balance-sheet, classification, portfolio, checks, postings.",
+            summary: "trial-balance, profit-and-loss, balance-sheet, classification, portfolio, checks, postings, dashboard.",
             request: None,
             response: any_obj(),
             public: false,
@@ -359,6 +385,105 @@ fn routes() -> Vec<Route> {
             summary: "The audit log.",
             request: None,
             response: any_obj(),
+            public: false,
+        },
+        Route {
+            method: "get",
+            path: "/loans/{id}/statement.pdf",
+            summary: "The loan statement as a PDF: the society's name, the KFS figures, every installment and event (a member: own loans).",
+            request: None,
+            response: json!({"type": "string", "contentMediaType": "application/pdf"}),
+            public: false,
+        },
+        Route {
+            method: "get",
+            path: "/savings/{id}/passbook.pdf",
+            summary: "The savings passbook as a PDF (a member: own accounts).",
+            request: None,
+            response: json!({"type": "string", "contentMediaType": "application/pdf"}),
+            public: false,
+        },
+        Route {
+            method: "post",
+            path: "/portal/sign-in-code",
+            summary: "Sends a one-time sign-in code to the member through the outbox; 202 whether or not the member exists.",
+            request: Some(obj(
+                json!({"member_id": {"type": "string"}}),
+                &["member_id"],
+            )),
+            response: obj(json!({}), &[]),
+            public: true,
+        },
+        Route {
+            method: "post",
+            path: "/portal/session",
+            summary: "Exchanges a sign-in code for a member token that expires.",
+            request: Some(obj(
+                json!({"member_id": {"type": "string"}, "code": {"type": "string"}}),
+                &["member_id", "code"],
+            )),
+            response: obj(
+                json!({"token": {"type": "string"}, "expires_at": {"type": "string"}}),
+                &["token", "expires_at"],
+            ),
+            public: true,
+        },
+        Route {
+            method: "post",
+            path: "/loans/{id}/waiver-requests",
+            summary: "The borrower asks for a fine to be waived (member token of the borrower).",
+            request: Some(obj(
+                json!({"amount": r("Money"), "reason": {"type": "string"}, "fine": {"type": "string"}}),
+                &["amount", "reason"],
+            )),
+            response: obj(
+                json!({"id": {"type": "string"}, "status": {"enum": ["pending"]}}),
+                &["id", "status"],
+            ),
+            public: false,
+        },
+        Route {
+            method: "get",
+            path: "/waiver-requests",
+            summary: "Fine-waiver requests, by status (staff).",
+            request: None,
+            response: obj(
+                json!({"waiver_requests": {"type": "array", "items": any_obj()}}),
+                &["waiver_requests"],
+            ),
+            public: false,
+        },
+        Route {
+            method: "post",
+            path: "/waiver-requests/{id}/approve",
+            summary: "Approves a waiver request: the fine_waived event is appended to the loan (Manager, Super Admin).",
+            request: Some(obj(json!({"note": {"type": ["string", "null"]}}), &[])),
+            response: obj(
+                json!({"id": {"type": "string"}, "status": {"enum": ["approved"]}, "approved_by": {"type": "string"}}),
+                &["id", "status", "approved_by"],
+            ),
+            public: false,
+        },
+        Route {
+            method: "post",
+            path: "/waiver-requests/{id}/reject",
+            summary: "Rejects a waiver request (Manager, Super Admin).",
+            request: Some(obj(json!({"note": {"type": ["string", "null"]}}), &[])),
+            response: obj(
+                json!({"id": {"type": "string"}, "status": {"enum": ["rejected"]}, "rejected_by": {"type": "string"}}),
+                &["id", "status", "rejected_by"],
+            ),
+            public: false,
+        },
+        Route {
+            method: "post",
+            path: "/applications/{id}/guarantor-consents",
+            summary: "A guarantor named on the application consents or refuses, once (member token of the guarantor).",
+            request: Some(obj(json!({"consent": {"type": "boolean"}}), &["consent"])),
+            response: obj(
+                json!({"application_id": {"type": "string"}, "member_id": {"type": "string"}, "consent": {"type": "boolean"}}),
+                &["application_id", "member_id", "consent"],
+            ),
             public: false,
         },
         Route {
@@ -400,7 +525,7 @@ pub fn document() -> Value {
     if let Value::Object(m) = &mut defs {
         m.insert(
             "Error".to_owned(),
-            json!({"type": "object", "properties": {"code": {"type": "string", "pattern": "^E_[A-Z_]+$"}, "message": {"type": "string"}}, "required": ["code", "message"]}),
+            json!({"type": "object", "properties": {"code": {"type": "string", "pattern": "^E_[A-Z_]+$"}, "message": {"type": "string"}, "field": {"type": "string"}}, "required": ["code", "message"]}),
         );
     }
     let error = json!({"description": "An error: the core's code, or a server code (E_UNAUTHENTICATED, E_FORBIDDEN, E_NOT_FOUND, E_ALREADY_EXISTS, E_BAD_SIGNATURE, E_STORAGE, E_BUSY).",
@@ -423,10 +548,15 @@ pub fn document() -> Value {
             params.push(json!({"name": "X-Signature", "in": "header", "required": true, "schema": {"type": "string"}}));
         }
         let ok = if route.method == "post" { "2XX" } else { "200" };
+        let media = if route.path.ends_with(".pdf") {
+            "application/pdf"
+        } else {
+            "application/json"
+        };
         let mut o = json!({
             "summary": route.summary,
             "parameters": params,
-            "responses": {ok: {"description": "Success.", "content": {"application/json": {"schema": route.response}}}, "default": error.clone()},
+            "responses": {ok: {"description": "Success.", "content": {media: {"schema": route.response}}}, "default": error.clone()},
         });
         if let Some(req) = route.request {
             o["requestBody"] =

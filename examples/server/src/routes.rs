@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use windeep_core::{CoreError, LoanEvent};
+use windeep_core::{CoreError, account::LoanEvent};
 
 use crate::AppState;
 use crate::auth::{Action, Principal, Role, create_token};
@@ -17,7 +17,7 @@ use crate::crypto::mask;
 use crate::db::now;
 use crate::error::{ApiError, ApiResult, codes};
 use crate::stmt;
-use crate::store::{Idem, Plan, Stmt, audit, verify_audit, write};
+use crate::store::{Idem, Plan, Stmt, audit, verify_audit, write, write_on};
 
 type Answer = ApiResult<Response>;
 
@@ -163,11 +163,12 @@ pub async fn plan_loan_event(
     event_key: &str,
     mut extra: Vec<Stmt>,
 ) -> ApiResult<Plan> {
-    let account = load_account(state, loan_id, "loan").await?;
-    let rows = load_events(state, loan_id).await?;
-    let (seq, prev) = rows
-        .last()
-        .map_or((1, None), |(s, h, _)| (s + 1, Some(h.clone())));
+    let crate::history::Loan {
+        account,
+        events,
+        last,
+    } = crate::history::loan(state, loan_id).await?;
+    let (seq, prev) = last.map_or((1, None), |(s, h)| (s + 1, Some(h)));
     let id = format!("{loan_id}-{seq}");
     let mut event: LoanEvent = serde_json::from_value(json!({
         "id": id, "sequence": seq, "value_date": value_date.to_string(),
@@ -177,13 +178,9 @@ pub async fn plan_loan_event(
     event.hash = Some(event.hash());
     let text = serde_json::to_string(&event).map_err(|e| ApiError::invalid(e.to_string()))?;
     let as_of = today().max(value_date);
-    let input = format!(
-        r#"{{"events":{},"event":{},"as_of":"{}"}}"#,
-        json_array(&rows),
-        text,
-        as_of
-    );
-    let applied = op("loan_apply", &input)?;
+    // The `loan_apply` operation, typed: the events are parsed already.
+    let applied = windeep_core::account::apply_event(&events, event.clone(), as_of)?;
+    let applied = serde_json::to_value(&applied).map_err(|e| ApiError::invalid(e.to_string()))?;
     let outcome = applied["replay"]["outcomes"]
         .as_array()
         .and_then(|o| o.iter().find(|o| o["event_id"] == id.as_str()))
@@ -233,6 +230,48 @@ pub async fn plan_loan_event(
         action: format!("loan.{kind}"),
         target: loan_id.to_owned(),
     })
+}
+
+/// Appends one event to a loan in its turn: the write every loan route shares. The caller has
+/// authorised the request; the event is admitted by the core (`plan_loan_event`), then stored
+/// with the idempotency record and the audit entry, and the answer is what was stored.
+///
+/// # Errors
+/// As [`plan_loan_event`] and [`write`].
+pub async fn append_loan_event(
+    state: &AppState,
+    who: &Principal,
+    idem: Option<Idem>,
+    loan_id: &str,
+    value_date: NaiveDate,
+    body: &Value,
+    key: &str,
+) -> ApiResult<(StatusCode, Value)> {
+    let _turn = state.account_lock(loan_id).await;
+    write_on(state, who, idem, loan_id, || {
+        plan_loan_event(state, loan_id, value_date, body, key, vec![])
+    })
+    .await
+}
+
+/// [`append_loan_event`] for a savings account (`plan_savings_event`).
+///
+/// # Errors
+/// As [`plan_savings_event`] and [`write`].
+pub async fn append_savings_event(
+    state: &AppState,
+    who: &Principal,
+    idem: Option<Idem>,
+    account_id: &str,
+    value_date: NaiveDate,
+    body: &Value,
+    key: &str,
+) -> ApiResult<(StatusCode, Value)> {
+    let _turn = state.account_lock(account_id).await;
+    write_on(state, who, idem, account_id, || {
+        plan_savings_event(state, account_id, value_date, body, key)
+    })
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -518,11 +557,11 @@ pub async fn search_members(
 struct ProductRequest {
     id: String,
     name: String,
-    bounds: windeep_core::ProductBounds,
+    bounds: windeep_core::approval::ProductBounds,
     #[serde(default)]
     guarantor_policy: Option<Value>,
     #[serde(default)]
-    fine_rules: Vec<windeep_core::FineRule>,
+    fine_rules: Vec<windeep_core::fines::FineRule>,
 }
 
 /// `POST /products`.
@@ -601,9 +640,65 @@ struct ApplicationRequest {
     member_id: String,
     product_id: String,
     application: windeep_core::LoanApplication,
-    member: windeep_core::MemberFacts,
     #[serde(default)]
-    guarantors: Vec<windeep_core::Guarantor>,
+    guarantors: Vec<GuaranteeRequest>,
+}
+
+/// A guarantee as applied for: who and how much, with the guarantor's own limits. The facts
+/// the approval reads about the guarantor (savings, standing guarantees, liability) are the
+/// server's, not the request's.
+#[allow(dead_code)]
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GuaranteeRequest {
+    member_id: String,
+    guarantee_amount: windeep_core::Money,
+    #[serde(default)]
+    consent: Option<windeep_core::Consent>,
+    #[serde(default)]
+    max_guarantee_count: Option<u32>,
+    #[serde(default)]
+    max_guarantee_amount: Option<windeep_core::Money>,
+}
+
+/// The member facts `approve_loan` reads, from the server's own data on `as_of`: the
+/// applicant's savings (`member_savings`) and each guarantor's savings and standing guarantees
+/// (`member_savings`, `guarantor_exposure`). Members have no inactive state here, so every
+/// guarantor is `active`.
+async fn approval_facts(
+    state: &AppState,
+    member: &str,
+    guarantors: &Value,
+    as_of: NaiveDate,
+) -> ApiResult<(Value, Value)> {
+    let books: Value = serde_json::from_str(&books_json(state, as_of).await?)
+        .map_err(|e| ApiError::invalid(e.to_string()))?;
+    let savings = |m: &str| {
+        op(
+            "member_savings",
+            &json!({"accounts": books["savings"], "member": m, "as_of": as_of.to_string()})
+                .to_string(),
+        )
+    };
+    let own = savings(member)?;
+    let facts =
+        json!({"savings_balance": own["savings_balance"], "savings_months": own["savings_months"]});
+    let mut out = Vec::new();
+    for g in guarantors.as_array().into_iter().flatten() {
+        let id = g["member_id"].as_str().unwrap_or_default();
+        let s = savings(id)?;
+        let x = op(
+            "guarantor_exposure",
+            &json!({"loans": books["loans"], "member": id, "as_of": as_of.to_string()}).to_string(),
+        )?;
+        let mut g = g.clone();
+        g["savings_balance"] = s["savings_balance"].clone();
+        g["active_guarantees"] = x["active_guarantees"].clone();
+        g["current_liability"] = x["current_liability"].clone();
+        g["active"] = json!(true);
+        out.push(g);
+    }
+    Ok((facts, Value::Array(out)))
 }
 
 /// `POST /applications`.
@@ -617,6 +712,9 @@ pub async fn post_application(
     let req: ApplicationRequest = parse(&body)?;
     id_ok("id", &req.id)?;
     member_exists(&state, &req.member_id).await?;
+    for g in &req.guarantors {
+        member_exists(&state, &g.member_id).await?;
+    }
     load_product(&state, &req.product_id).await?;
     let stored: Value =
         serde_json::from_slice(&body).map_err(|e| ApiError::invalid(e.to_string()))?;
@@ -698,28 +796,34 @@ pub async fn approve_application(
     let path = format!("/applications/{id}/approve");
     let idem = idem(&headers, "POST", &path, &body)?;
     let r = write(&state, &who, idem, || async {
-        let (_, product_id, app, decision, seq) = load_application(&state, &id).await?;
+        let (member, product_id, app, decision, seq) = load_application(&state, &id).await?;
         if decision.as_ref().is_some_and(|d| d["disbursed_loan"].is_string()) {
             return Err(ApiError::new(StatusCode::CONFLICT, codes::ALREADY_EXISTS, "application already disbursed"));
         }
         let product = load_product(&state, &product_id).await?;
+        // The facts are the society's own on the planned disbursement date (today at the
+        // latest), never the applicant's word; departures are overrides, recorded below.
+        let planned = date(app["application"]["disbursed_on"].as_str().unwrap_or_default())?;
+        let as_of = planned.min(today());
+        let (facts, guarantors) = approval_facts(&state, &member, &app["guarantors"], as_of).await?;
         let mut request = json!({
-            "application": app["application"], "member": app["member"], "guarantors": app["guarantors"],
+            "application": app["application"], "member": facts, "guarantors": guarantors,
             "product": product["bounds"], "overrides": req.overrides,
         });
         if !product["guarantor_policy"].is_null() {
             request["guarantor_policy"] = product["guarantor_policy"].clone();
         }
-        if request["guarantors"].is_null() {
-            request["guarantors"] = json!([]);
-        }
+        // Each guarantor's consent is what the guarantor recorded through the portal (none yet:
+        // pending), never the application's word.
+        crate::portal::apply_consents(&state, &id, &mut request).await?;
         let decision = op("approve_loan", &request.to_string())?;
-        let recorded = json!({"decision": decision, "by": who.actor(), "at": now()});
+        let recorded = json!({"decision": decision, "facts": {"as_of": as_of.to_string(), "member": request["member"], "guarantors": request["guarantors"]},
+            "by": who.actor(), "at": now()});
         Ok(Plan {
             stmts: vec![stmt!("INSERT INTO application_decisions (application_id, seq, decision, actor, created_at) VALUES ($1, $2, $3, $4, $5)",
                 id.clone(), seq + 1, recorded.to_string(), who.actor(), now())],
             status: StatusCode::OK,
-            response: json!({"application_id": id, "decision": decision}),
+            response: json!({"application_id": id, "decision": decision, "facts": recorded["facts"]}),
             action: "application.decide".to_owned(),
             target: id.clone(),
         })
@@ -1031,6 +1135,69 @@ pub async fn get_topup_quote(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct TopUpRequest {
+    new_loan_id: String,
+    on: String,
+    amount: Value,
+    terms: Value,
+    #[serde(default)]
+    policy: Option<Value>,
+    #[serde(default)]
+    guarantors: Option<Value>,
+    #[serde(default)]
+    restructure: Option<String>,
+}
+
+/// `POST /loans/{id}/topup`: a top-up in one request and one transaction. The `loan_topup`
+/// operation checks the parent and builds both events; the parent's `topped_up` event, the
+/// new loan (same member and product) and its `disbursed` event are stored together or not
+/// at all.
+pub async fn post_topup(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer {
+    who.require(Action::Restructure)?;
+    who.require(Action::Approve)?;
+    let req: TopUpRequest = parse(&body)?;
+    id_ok("new_loan_id", &req.new_loan_id)?;
+    let on = date(&req.on)?;
+    let path = format!("/loans/{id}/topup");
+    let idem = idem(&headers, "POST", &path, &body)?;
+    let key = format!("topup-{}", req.new_loan_id);
+    let _turn = state.account_lock(&id).await;
+    let r = write(&state, &who, idem, || async {
+        let parent = load_account(&state, &id, "loan").await?;
+        let rows = load_events(&state, &id).await?;
+        let mut input = json!({"on": on.to_string(), "amount": req.amount, "new_loan_id": req.new_loan_id, "terms": req.terms});
+        for (k, v) in [("policy", &req.policy), ("guarantors", &req.guarantors)] {
+            if let Some(v) = v {
+                input[k] = v.clone();
+            }
+        }
+        if let Some(r) = &req.restructure {
+            input["restructure"] = json!(r);
+        }
+        let text = input.to_string();
+        let topup = op("loan_topup", &format!(r#"{{"events":{},{}"#, json_array(&rows), &text[1..]))?;
+        let opened = plan_new_loan(&state, &req.new_loan_id, &parent.member_id, parent.product_id.as_deref(), &topup["disbursed"], vec![]).await?;
+        let mut plan = plan_loan_event(&state, &id, on, &topup["topped_up"], &key, opened.stmts).await?;
+        if plan.response["stored"] != true {
+            // The parent already holds this top-up's closing event: nothing new to open.
+            return Err(ApiError::new(StatusCode::CONFLICT, codes::ALREADY_EXISTS, "this top-up was recorded"));
+        }
+        plan.response = json!({"loan_id": id, "quote": topup["quote"], "parent": plan.response, "new_loan": opened.response});
+        plan.action = "loan.topped_up".to_owned();
+        Ok(plan)
+    })
+    .await?;
+    Ok(answer(r))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct EventRequest {
     value_date: String,
     body: Value,
@@ -1063,11 +1230,7 @@ pub async fn post_loan_event(
         || format!("{kind}-{}", crate::crypto::sha256_hex(&body)),
         |i| i.key.clone(),
     );
-    let _turn = state.account_lock(&id).await;
-    let r = write(&state, &who, idem, || {
-        plan_loan_event(&state, &id, value_date, &req.body, &key, vec![])
-    })
-    .await?;
+    let r = append_loan_event(&state, &who, idem, &id, value_date, &req.body, &key).await?;
     Ok(answer(r))
 }
 
@@ -1122,11 +1285,7 @@ pub async fn post_payment(
     if let Some(n) = req.installment {
         ev["installment"] = json!(n);
     }
-    let _turn = state.account_lock(&id).await;
-    let r = write(&state, &who, idem, || {
-        plan_loan_event(&state, &id, value_date, &ev, &key, vec![])
-    })
-    .await?;
+    let r = append_loan_event(&state, &who, idem, &id, value_date, &ev, &key).await?;
     Ok(answer(r))
 }
 
@@ -1193,7 +1352,7 @@ pub async fn gateway_webhook(
                 json!({"payment_id": p.payment_id, "already_received": true, "result": v}),
             )));
         }
-        let r = write(&state, &who, None, || async {
+        let r = write_on(&state, &who, None, &p.loan_id, || async {
             // Another process may have taken it since: stop retrying and answer with its result.
             if received().await?.is_some() {
                 return Err(ApiError::new(StatusCode::OK, codes::ALREADY_EXISTS, "received"));
@@ -1335,11 +1494,7 @@ pub async fn post_savings_event(
         || format!("sv-{}", crate::crypto::sha256_hex(&body)),
         |i| i.key.clone(),
     );
-    let _turn = state.account_lock(&id).await;
-    let r = write(&state, &who, idem, || {
-        plan_savings_event(&state, &id, value_date, &req.body, &key)
-    })
-    .await?;
+    let r = append_savings_event(&state, &who, idem, &id, value_date, &req.body, &key).await?;
     Ok(answer(r))
 }
 
@@ -1416,7 +1571,7 @@ fn book_loans(books: &str) -> ApiResult<String> {
 }
 
 /// `GET /reports/{name}?as_of=`: `trial-balance`, `profit-and-loss`, `balance-sheet`,
-/// `classification`, `portfolio`, `checks`, `postings`.
+/// `classification`, `portfolio`, `checks`, `postings`, `dashboard`.
 pub async fn get_report(
     State(state): State<AppState>,
     who: Principal,
@@ -1451,6 +1606,7 @@ pub async fn get_report(
             )?
         }
         "postings" => op("postings", &format!(r#"{{"books":{books}}}"#))?,
+        "dashboard" => crate::pages::dashboard(&state, &books).await?,
         "checks" => op("check_books", &format!(r#"{{"books":{books}}}"#))?,
         "classification" => op(
             "classify",
@@ -1504,143 +1660,7 @@ pub async fn end_of_day(State(state): State<AppState>, who: Principal, body: Byt
     who.require(Action::RunJobs)?;
     let req: EndOfDay = parse(&body)?;
     let as_of = date(&req.as_of)?;
-    let _job = state.job_lock.lock().await;
-    let done: Option<(String,)> =
-        sqlx::query_as("SELECT result FROM jobs WHERE name = 'end_of_day' AND as_of = $1")
-            .bind(as_of.to_string())
-            .fetch_optional(&state.db.pool)
-            .await?;
-    if let Some((r,)) = done {
-        let v: Value = serde_json::from_str(&r).unwrap_or(Value::Null);
-        return Ok(answer((
-            StatusCode::OK,
-            json!({"as_of": as_of.to_string(), "already_run": true, "result": v}),
-        )));
-    }
-    let loans: Vec<(String, String, Option<String>)> = sqlx::query_as(
-        "SELECT id, member_id, product_id FROM accounts WHERE kind = 'loan' ORDER BY id",
-    )
-    .fetch_all(&state.db.pool)
-    .await?;
-    let mut levied = 0u64;
-    let mut notes = 0u64;
-    let mut errors = Vec::new();
-    let remind_on = as_of + chrono::Days::new(3);
-    for (loan_id, member, product) in &loans {
-        let rules = match product {
-            Some(p) => load_product(&state, p).await?["fine_rules"].clone(),
-            None => json!([]),
-        };
-        let rows = load_events(&state, loan_id).await?;
-        let fines = match op(
-            "loan_fines",
-            &format!(
-                r#"{{"events":{},"as_of":"{as_of}","rules":{}}}"#,
-                json_array(&rows),
-                if rules.is_null() { json!([]) } else { rules }
-            ),
-        ) {
-            Ok(f) => f,
-            Err(e) => {
-                errors.push(json!({"loan_id": loan_id, "code": e.code}));
-                continue;
-            }
-        };
-        for ev in fines["events"].as_array().into_iter().flatten() {
-            let vd = date(ev["value_date"].as_str().unwrap_or_default())?;
-            let key = ev["idempotency_key"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            let body = ev["body"].clone();
-            let _turn = state.account_lock(loan_id).await;
-            let r = write(&state, &who, None, || {
-                plan_loan_event(&state, loan_id, vd, &body, &key, vec![])
-            })
-            .await;
-            match r {
-                Ok((s, _)) if s == StatusCode::CREATED => levied += 1,
-                Ok(_) => {}
-                Err(e) => errors.push(json!({"loan_id": loan_id, "code": e.code})),
-            }
-        }
-        // Notifications from the core's state of the loan.
-        let rows = load_events(&state, loan_id).await?;
-        let Ok(st) = op(
-            "loan_statement",
-            &format!(r#"{{"events":{},"as_of":"{as_of}"}}"#, json_array(&rows)),
-        ) else {
-            continue;
-        };
-        let s = &st["state"];
-        if s["status"] != "active" && s["status"] != "npa" {
-            // Only running loans are reminded.
-            if s["status"] != "overdue" {
-                continue;
-            }
-        }
-        let mut stmts = Vec::new();
-        for i in s["installments"].as_array().into_iter().flatten() {
-            if i["due_on"] == remind_on.to_string().as_str()
-                && i["unpaid"] != "0.00"
-                && i["unpaid"] != "0"
-            {
-                let n = i["number"].clone();
-                stmts.push(stmt!(INSERT_OUTBOX, format!("due-{loan_id}-{n}"), "emi_due_in_3_days", member.clone(), loan_id.clone(),
-                    json!({"loan_id": loan_id, "installment": n, "due_on": i["due_on"], "amount": i["unpaid"]}).to_string(), now()));
-            }
-        }
-        if s["days_past_due"].as_u64().unwrap_or(0) > 0 {
-            stmts.push(stmt!(INSERT_OUTBOX, format!("overdue-{loan_id}-{as_of}"), "overdue", member.clone(), loan_id.clone(),
-                json!({"loan_id": loan_id, "days_past_due": s["days_past_due"], "as_of": as_of.to_string()}).to_string(), now()));
-        }
-        for st in stmts {
-            // Each notification once: its id is its key.
-            let mut q = sqlx::query(st.sql);
-            for a in &st.args {
-                q = match a {
-                    crate::store::Arg::Text(s) => q.bind(s.clone()),
-                    crate::store::Arg::OptText(s) => q.bind(s.clone()),
-                    crate::store::Arg::Int(i) => q.bind(*i),
-                };
-            }
-            let _w = state.write_lock.lock().await;
-            match q.execute(&state.db.pool).await {
-                Ok(_) => notes += 1,
-                Err(e) if crate::db::is_unique(&e) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-    }
-    let books = books_json(&state, as_of).await?;
-    let classification = op(
-        "classify",
-        &format!(r#"{{"loans":{},"as_of":"{as_of}"}}"#, book_loans(&books)?),
-    )
-    .unwrap_or_else(|e| json!({"code": e.code}));
-    let checks = op("check_books", &format!(r#"{{"books":{books}}}"#))
-        .unwrap_or_else(|e| json!({"code": e.code}));
-    let result = json!({
-        "loans": loans.len(), "fines_levied": levied, "notifications": notes, "errors": errors,
-        "classification": classification["totals"].clone(), "checks": checks["summary"].clone(),
-    });
-    let r = write(&state, &who, None, || async {
-        Ok(Plan {
-            stmts: vec![stmt!(
-                "INSERT INTO jobs (name, as_of, result, created_at) VALUES ($1, $2, $3, $4)",
-                "end_of_day",
-                as_of.to_string(),
-                result.to_string(),
-                now()
-            )],
-            status: StatusCode::OK,
-            response: json!({"as_of": as_of.to_string(), "already_run": false, "result": result}),
-            action: "job.end_of_day".to_owned(),
-            target: as_of.to_string(),
-        })
-    })
-    .await?;
-    Ok(answer(r))
+    Ok(answer(crate::eod::run(&state, &who, as_of).await?))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1821,8 +1841,50 @@ pub async fn post_mapping(
     Ok(answer((status, out)))
 }
 
-/// Posts what a mapping's events apply: loan payments and savings deposits (a reversal of a loan
-/// part reverses the loan event that applied it). Idempotent through the part keys.
+/// The id of the stored event that applied `key` (what a `…/reverse` event undoes).
+fn event_with_key(rows: &[(i64, String, String)], key: &str) -> Option<Value> {
+    rows.iter().find_map(|(_, _, b)| {
+        let v: Value = serde_json::from_str(b).ok()?;
+        (v["idempotency_key"] == key).then(|| v["id"].clone())
+    })
+}
+
+/// The account a mapping event posts to: the loan, the savings account, or for a fine the
+/// account its key names (`<account>/<installment>/<rule>/<occurrence>`, the fine key of the
+/// core's statements), with the account's kind.
+async fn mapping_account(state: &AppState, e: &Value) -> ApiResult<Option<(String, String)>> {
+    let id = match e["kind"].as_str() {
+        Some("loan_payment") => e["loan_id"].as_str().map(str::to_owned),
+        Some("savings_deposit") => e["account_no"].as_str().map(str::to_owned),
+        Some("fine_payment") => e["fine_id"]
+            .as_str()
+            .and_then(|f| f.rsplitn(4, '/').nth(3))
+            .map(str::to_owned),
+        _ => None,
+    };
+    let Some(id) = id else { return Ok(None) };
+    let kind: Option<(String,)> = sqlx::query_as("SELECT kind FROM accounts WHERE id = $1")
+        .bind(&id)
+        .fetch_optional(&state.db.pool)
+        .await?;
+    let (kind,) = kind.ok_or_else(|| ApiError::not_found("account of the mapped part"))?;
+    let expected = match e["kind"].as_str() {
+        Some("loan_payment") => Some("loan"),
+        Some("savings_deposit") => Some("savings"),
+        _ => None,
+    };
+    if expected.is_some_and(|k| k != kind) {
+        return Err(ApiError::not_found(expected.unwrap_or_default()));
+    }
+    Ok(Some((id, kind)))
+}
+
+/// Posts what a mapping's events say, as the account's own events with the core's part keys
+/// (idempotent): a loan payment is a `payment_received`; a savings deposit a `deposit`; a fine
+/// payment on a savings account a `fine_paid` (the savings fines, oldest first), on a loan a
+/// `payment_received` that the loan's allocation order applies (fines after the installments
+/// due, decisions §2); a reversal undoes the event that applied the part
+/// (`payment_reversed` / `reversed`).
 async fn post_mapping_events(
     state: &AppState,
     who: &Principal,
@@ -1830,6 +1892,9 @@ async fn post_mapping_events(
 ) -> ApiResult<Vec<Value>> {
     let mut posted = Vec::new();
     for e in events.as_array().into_iter().flatten() {
+        let Some((acct, kind)) = mapping_account(state, e).await? else {
+            continue;
+        };
         let key = e["idempotency_key"].as_str().unwrap_or_default().to_owned();
         let on = date(
             e["value_date"]
@@ -1837,49 +1902,38 @@ async fn post_mapping_events(
                 .or(e["date"].as_str())
                 .unwrap_or_default(),
         )?;
-        let apply = e["action"] == "apply";
-        match (e["kind"].as_str(), apply) {
-            (Some("loan_payment"), _) => {
-                let loan = e["loan_id"].as_str().unwrap_or_default().to_owned();
-                let body = if apply {
+        let fine = e["kind"] == "fine_payment";
+        let body = if e["action"] == "apply" {
+            match (kind.as_str(), fine) {
+                ("loan", _) => {
                     let mut b = json!({"type": "payment_received", "amount": e["amount"], "payment_mode": "bank",
                         "bank_transaction": e["transaction_key"]});
                     if e["installment"].is_u64() {
                         b["installment"] = e["installment"].clone();
                     }
                     b
-                } else {
-                    let applied_key = key.trim_end_matches("/reverse");
-                    let rows = load_events(state, &loan).await?;
-                    let Some(id) = rows.iter().find_map(|(_, _, b)| {
-                        let v: Value = serde_json::from_str(b).ok()?;
-                        (v["idempotency_key"] == applied_key).then(|| v["id"].clone())
-                    }) else {
-                        continue;
-                    };
-                    json!({"type": "payment_reversed", "event_id": id, "reason": "bank mapping reversed"})
-                };
-                let _turn = state.account_lock(&loan).await;
-                let (s, r) = write(state, who, None, || {
-                    plan_loan_event(state, &loan, on, &body, &key, vec![])
-                })
-                .await?;
-                posted.push(json!({"loan_id": loan, "status": s.as_u16(), "event": r["event"]["id"], "stored": r["stored"]}));
+                }
+                (_, true) => json!({"type": "fine_paid", "amount": e["amount"], "mode": "bank"}),
+                _ => json!({"type": "deposit", "amount": e["amount"], "mode": "bank"}),
             }
-            (Some("savings_deposit"), true) => {
-                let acct = e["account_no"].as_str().unwrap_or_default().to_owned();
-                let body = json!({"type": "deposit", "amount": e["amount"]});
-                let _turn = state.account_lock(&acct).await;
-                let r = write(state, who, None, || {
-                    plan_savings_event(state, &acct, on, &body, &key)
-                })
-                .await?;
-                posted.push(
-                    json!({"account_id": acct, "status": r.0.as_u16(), "stored": r.1["stored"]}),
-                );
+        } else {
+            let rows = load_events(state, &acct).await?;
+            let Some(id) = event_with_key(&rows, key.trim_end_matches("/reverse")) else {
+                continue;
+            };
+            if kind == "loan" {
+                json!({"type": "payment_reversed", "event_id": id, "reason": "bank mapping reversed"})
+            } else {
+                json!({"type": "reversed", "event_id": id, "reason": "bank mapping reversed"})
             }
-            _ => {}
-        }
+        };
+        let (status, r) = if kind == "loan" {
+            append_loan_event(state, who, None, &acct, on, &body, &key).await?
+        } else {
+            append_savings_event(state, who, None, &acct, on, &body, &key).await?
+        };
+        posted.push(json!({"account_id": acct, "kind": kind, "type": body["type"], "status": status.as_u16(),
+            "event": r["event"]["id"], "stored": r["stored"]}));
     }
     Ok(posted)
 }

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::AppState;
 use crate::auth::Principal;
 use crate::crypto::sha256_hex;
-use crate::db::{is_retryable, now};
+use crate::db::{Backend, is_retryable, now};
 use crate::error::{ApiError, ApiResult, codes};
 
 /// A value bound to a statement.
@@ -143,16 +143,65 @@ where
     F: Fn() -> Fut,
     Fut: Future<Output = ApiResult<Plan>>,
 {
+    write_inner(state, who, idem, None, plan).await
+}
+
+/// [`write`] of a request that appends to one account. On PostgreSQL the account's row is
+/// locked (`SELECT … FOR UPDATE`) before the plan reads, so writers of one account — in this
+/// process or another — wait for each other instead of racing for the next sequence and
+/// retrying.
+///
+/// # Errors
+/// As [`write`].
+pub async fn write_on<F, Fut>(
+    state: &AppState,
+    who: &Principal,
+    idem: Option<Idem>,
+    account: &str,
+    plan: F,
+) -> ApiResult<(StatusCode, Value)>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ApiResult<Plan>>,
+{
+    write_inner(state, who, idem, Some(account), plan).await
+}
+
+async fn write_inner<F, Fut>(
+    state: &AppState,
+    who: &Principal,
+    idem: Option<Idem>,
+    account: Option<&str>,
+    plan: F,
+) -> ApiResult<(StatusCode, Value)>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ApiResult<Plan>>,
+{
     for attempt in 0..MAX_ATTEMPTS {
         if let Some(i) = &idem
             && let Some(done) = replay_idempotent(state, i).await?
         {
             return Ok(done);
         }
-        let p = plan().await?;
-        match commit(state, who, idem.as_ref(), &p).await {
-            Ok(()) => return Ok((p.status, p.response)),
+        let r = match (account, &state.db.lock_slots) {
+            (Some(account), Some(slots)) => {
+                locked(state, who, idem.as_ref(), account, slots, &plan).await?
+            }
+            _ => {
+                let p = plan().await?;
+                commit(state, who, idem.as_ref(), &p)
+                    .await
+                    .map(|()| (p.status, p.response))
+            }
+        };
+        match r {
+            Ok(done) => return Ok(done),
             Err(e) if is_retryable(&e) => {
+                state
+                    .db
+                    .lost_races
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 tracing::debug!(attempt, error = %e, "write lost a race; retrying");
                 let jitter = u64::from(attempt.min(20)) * 200 + u64::from(attempt % 7) * 50;
                 tokio::time::sleep(Duration::from_micros(jitter)).await;
@@ -165,6 +214,50 @@ where
         codes::BUSY,
         "too many concurrent writers; retry the request",
     ))
+}
+
+/// One attempt under the account's row lock (PostgreSQL): the outer result is the plan's
+/// refusal, the inner one the store's.
+async fn locked<F, Fut>(
+    state: &AppState,
+    who: &Principal,
+    idem: Option<&Idem>,
+    account: &str,
+    slots: &tokio::sync::Semaphore,
+    plan: &F,
+) -> ApiResult<Result<(StatusCode, Value), sqlx::Error>>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ApiResult<Plan>>,
+{
+    let _slot = slots.acquire().await.map_err(|_| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            codes::BUSY,
+            "shutting down",
+        )
+    })?;
+    let run = async {
+        let mut tx = state.db.pool.begin().await?;
+        sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
+            .bind(account)
+            .fetch_optional(&mut *tx)
+            .await?;
+        Ok::<_, sqlx::Error>(tx)
+    };
+    let mut tx = match run.await {
+        Ok(tx) => tx,
+        Err(e) => return Ok(Err(e)),
+    };
+    // The plan reads through the pool: committed rows, and no other writer of this account
+    // can commit until this transaction ends.
+    let p = plan().await?;
+    let r = async {
+        insert_plan(&mut tx, who, idem, &p).await?;
+        tx.commit().await
+    }
+    .await;
+    Ok(r.map(|()| (p.status, p.response)))
 }
 
 async fn replay_idempotent(state: &AppState, i: &Idem) -> ApiResult<Option<(StatusCode, Value)>> {
@@ -206,18 +299,36 @@ fn bind<'q>(
     q
 }
 
+/// SQLite: this process's one committing writer (SQLite has one writer anyway, and waiting
+/// here is cheaper than its busy handler). PostgreSQL commits in parallel; the audit chain
+/// serialises its appends with a transaction-scoped advisory lock.
+async fn writer_turn(state: &AppState) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+    match state.db.backend {
+        Backend::Sqlite => Some(state.write_lock.lock().await),
+        Backend::Postgres => None,
+    }
+}
+
 async fn commit(
     state: &AppState,
     who: &Principal,
     idem: Option<&Idem>,
     p: &Plan,
 ) -> Result<(), sqlx::Error> {
-    // One writer at a time in this process (SQLite has one anyway); other processes are kept
-    // apart by the keys and retried.
-    let _guard = state.write_lock.lock().await;
+    let _guard = writer_turn(state).await;
     let mut tx = state.db.pool.begin().await?;
+    insert_plan(&mut tx, who, idem, p).await?;
+    tx.commit().await
+}
+
+async fn insert_plan(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    who: &Principal,
+    idem: Option<&Idem>,
+    p: &Plan,
+) -> Result<(), sqlx::Error> {
     for s in &p.stmts {
-        bind(sqlx::query(s.sql), &s.args).execute(&mut *tx).await?;
+        bind(sqlx::query(s.sql), &s.args).execute(&mut **tx).await?;
     }
     if let Some(i) = idem {
         sqlx::query("INSERT INTO idempotency (key, request_hash, status, response, created_at) VALUES ($1, $2, $3, $4, $5)")
@@ -226,11 +337,42 @@ async fn commit(
             .bind(i64::from(p.status.as_u16()))
             .bind(p.response.to_string())
             .bind(now())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
     }
-    audit_in(&mut tx, &who.actor(), &p.action, &p.target).await?;
-    tx.commit().await
+    audit_in(tx, &who.actor(), &[(p.action.as_str(), p.target.as_str())]).await
+}
+
+/// Commits many rows and their audit entries (`(action, target)`, in order) in one
+/// transaction — the end-of-day job's batch. Returns how many rows each statement wrote (a
+/// statement with `ON CONFLICT DO NOTHING` writes none the second time).
+///
+/// # Errors
+/// Storage errors; the transaction is rolled back.
+pub async fn commit_batch(
+    state: &AppState,
+    who: &Principal,
+    stmts: &[Stmt],
+    audits: &[(String, String)],
+) -> Result<Vec<u64>, sqlx::Error> {
+    let _guard = writer_turn(state).await;
+    let mut tx = state.db.pool.begin().await?;
+    let mut affected = Vec::with_capacity(stmts.len());
+    for s in stmts {
+        affected.push(
+            bind(sqlx::query(s.sql), &s.args)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected(),
+        );
+    }
+    let entries: Vec<(&str, &str)> = audits
+        .iter()
+        .map(|(a, t)| (a.as_str(), t.as_str()))
+        .collect();
+    audit_in(&mut tx, &who.actor(), &entries).await?;
+    tx.commit().await?;
+    Ok(affected)
 }
 
 /// Appends an audit entry in its own transaction (reads of identity data).
@@ -239,10 +381,10 @@ async fn commit(
 /// Storage errors after retries.
 pub async fn audit(state: &AppState, actor: &str, action: &str, target: &str) -> ApiResult<()> {
     for attempt in 0..MAX_ATTEMPTS {
-        let _guard = state.write_lock.lock().await;
+        let _guard = writer_turn(state).await;
         let r = async {
             let mut tx = state.db.pool.begin().await?;
-            audit_in(&mut tx, actor, action, target).await?;
+            audit_in(&mut tx, actor, &[(action, target)]).await?;
             tx.commit().await
         }
         .await;
@@ -274,29 +416,46 @@ pub fn audit_hash(
     sha256_hex(text.as_bytes())
 }
 
+/// The audit chain's advisory lock key on PostgreSQL (any constant the application owns).
+const AUDIT_LOCK: i64 = 0x0077_696e_6465_6570;
+
+/// Appends audit entries `(action, target)` by `actor`, chained after the last one.
 async fn audit_in(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     actor: &str,
-    action: &str,
-    target: &str,
+    entries: &[(&str, &str)],
 ) -> Result<(), sqlx::Error> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    if tx.backend_name() == "PostgreSQL" {
+        // Appends to the chain one transaction at a time, until this one ends.
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(AUDIT_LOCK)
+            .execute(&mut **tx)
+            .await?;
+    }
     let last: Option<(i64, String)> =
         sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
             .fetch_optional(&mut **tx)
             .await?;
-    let (seq, prev) = last.map_or((1, String::new()), |(s, h)| (s + 1, h));
+    let (mut seq, mut prev) = last.map_or((1, String::new()), |(s, h)| (s + 1, h));
     let at = now();
-    let hash = audit_hash(&prev, seq, &at, actor, action, target);
-    sqlx::query("INSERT INTO audit_log (seq, at, actor, action, target, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-        .bind(seq)
-        .bind(&at)
-        .bind(actor)
-        .bind(action)
-        .bind(target)
-        .bind(&prev)
-        .bind(&hash)
-        .execute(&mut **tx)
-        .await?;
+    for (action, target) in entries {
+        let hash = audit_hash(&prev, seq, &at, actor, action, target);
+        sqlx::query("INSERT INTO audit_log (seq, at, actor, action, target, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(seq)
+            .bind(&at)
+            .bind(actor)
+            .bind(*action)
+            .bind(*target)
+            .bind(&prev)
+            .bind(&hash)
+            .execute(&mut **tx)
+            .await?;
+        prev = hash;
+        seq += 1;
+    }
     Ok(())
 }
 

@@ -170,9 +170,20 @@ async fn loan_life_cycle_events_go_through_the_core() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn application_is_approved_by_the_core_and_disbursed() {
     let s = start("apply").await;
-    for m in ["A1", "G1", "G2"] {
+    // The applicant's and the guarantors' savings are the server's own data.
+    for (m, saved) in [("A1", "60000"), ("G1", "40000"), ("G2", "50000")] {
         s.post(&s.admin, "/members", &json!({"id": m, "name": m}))
             .await;
+        let sv = s.post(&s.admin, "/savings", &json!({"account_id": format!("S-{m}"), "member": m, "opened_on": "2025-01-01", "scheme": {"monthly_amount": "5000", "due_day": 10}})).await;
+        assert_eq!(sv.status, 201, "{}", sv.raw);
+        let d = s
+            .post(
+                &s.admin,
+                &format!("/savings/S-{m}/events"),
+                &json!({"value_date": "2025-12-31", "body": {"type": "deposit", "amount": saved}}),
+            )
+            .await;
+        assert_eq!(d.status, 201, "{}", d.raw);
     }
     assert_eq!(
         s.post(&s.admin, "/products", &windeep_server::demo::product())
@@ -183,9 +194,8 @@ async fn application_is_approved_by_the_core_and_disbursed() {
     let app = |id: &str, amount: &str| {
         json!({"id": id, "member_id": "A1", "product_id": "LOAN-001",
         "application": {"amount": amount, "tenure": 12, "annual_rate": "12", "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"},
-        "member": {"savings_balance": "60000", "savings_months": 12},
-        "guarantors": [{"member_id": "G1", "guarantee_amount": "20000", "savings_balance": "40000"},
-                       {"member_id": "G2", "guarantee_amount": "20000", "savings_balance": "50000"}]})
+        "guarantors": [{"member_id": "G1", "guarantee_amount": "20000"},
+                       {"member_id": "G2", "guarantee_amount": "20000"}]})
     };
     assert_eq!(
         s.post(&s.admin, "/applications", &app("AP1", "100000"))
@@ -193,6 +203,19 @@ async fn application_is_approved_by_the_core_and_disbursed() {
             .status,
         201
     );
+    // Both guarantors consent through the portal (an approval reads their recorded consents).
+    let consent = |app: &'static str| {
+        let s = &s;
+        async move {
+            for g in ["G1", "G2"] {
+                let t = s.token(Role::Member, Some(g)).await;
+                let path = format!("/applications/{app}/guarantor-consents");
+                let r = s.post(&t, &path, &json!({"consent": true})).await;
+                assert_eq!(r.status, 201, "{}", r.raw);
+            }
+        }
+    };
+    consent("AP1").await;
     // Disbursing before approval is refused.
     let early = s
         .post(
@@ -234,6 +257,7 @@ async fn application_is_approved_by_the_core_and_disbursed() {
             .status,
         201
     );
+    consent("AP2").await;
     let refused = s
         .post(&s.admin, "/applications/AP2/approve", &json!({}))
         .await;
@@ -242,12 +266,29 @@ async fn application_is_approved_by_the_core_and_disbursed() {
         "{}",
         refused.raw
     );
-    let code = refused.body["decision"]["refusals"][0]["code"].clone();
+    // The guarantors' exposure is the server's: each now stands behind LA1.
+    assert_eq!(
+        refused.body["facts"]["guarantors"][0]["active_guarantees"], 1,
+        "{}",
+        refused.raw
+    );
+    let mut codes: Vec<String> = refused.body["decision"]["refusals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap().to_owned())
+        .collect();
+    codes.sort();
+    codes.dedup();
+    let overrides: Vec<Value> = codes
+        .iter()
+        .map(|c| json!({"code": c, "reason": "long-standing member"}))
+        .collect();
     let overridden = s
         .post(
             &s.admin,
             "/applications/AP2/approve",
-            &json!({"overrides": [{"code": code, "reason": "long-standing member"}]}),
+            &json!({"overrides": overrides}),
         )
         .await;
     assert_eq!(overridden.status, 200, "{}", overridden.raw);

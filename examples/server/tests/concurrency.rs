@@ -156,6 +156,8 @@ async fn two_servers_on_one_store_lose_no_payment() {
     let s = start("two").await;
     s.loan("M1", "L1").await;
     let d2 = windeep_server::db::open(&s.url, 8).await.unwrap();
+    let races = (s.state.db.lost_races.clone(), d2.lost_races.clone());
+    let postgres = d2.backend == windeep_server::db::Backend::Postgres;
     let state2 = windeep_server::AppState::new(
         d2,
         windeep_server::crypto::Keys::development().unwrap(),
@@ -197,4 +199,12 @@ async fn two_servers_on_one_store_lose_no_payment() {
         "ok"
     );
     assert_eq!(s.get(&s.admin, "/audit/verify").await.body["valid"], true);
+    // On PostgreSQL the account's row lock makes the writers of both servers wait for each
+    // other: no attempt is lost and retried. (SQLite's servers race on the keys and retry.)
+    let lost = races.0.load(std::sync::atomic::Ordering::Relaxed)
+        + races.1.load(std::sync::atomic::Ordering::Relaxed);
+    if postgres {
+        assert_eq!(lost, 0, "writes retried on PostgreSQL");
+    }
+    println!("lost races: {lost}");
 }

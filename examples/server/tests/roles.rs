@@ -15,8 +15,7 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<Value>, &'static str)> {
     let skip = json!({"value_date": "2026-03-05", "body": {"type": "installment_skipped", "installment": 3}});
     let reverse = json!({"value_date": "2026-04-07", "body": {"type": "payment_reversed", "event_id": "LN2026000001-4", "reason": "returned"}});
     let app = json!({"id": "APP-X", "member_id": "MEMB000001", "product_id": "LOAN-001",
-        "application": {"amount": "10000", "tenure": 12, "annual_rate": "12", "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"},
-        "member": {"savings_balance": "60000", "savings_months": 12}});
+        "application": {"amount": "10000", "tenure": 12, "annual_rate": "12", "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"}});
     vec![
         ("GET", "/products", None, "SMAV"),
         (
@@ -37,6 +36,8 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<Value>, &'static str)> {
         ("GET", "/members/MEMB000002", None, "SMAV"),
         ("GET", "/members/MEMB000001/ledger", None, "SMAVB"),
         ("GET", "/members/MEMB000002/ledger", None, "SMAV"),
+        ("GET", "/members/MEMB000001/accounts", None, "SMAVB"),
+        ("GET", "/members/MEMB000002/accounts", None, "SMAV"),
         ("POST", "/applications", Some(app), "SM"),
         ("GET", "/applications/APP-0001", None, "SMAVB"),
         (
@@ -91,6 +92,15 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<Value>, &'static str)> {
             "SA",
         ),
         ("POST", "/loans/LN2026000002/events", Some(skip), "SM"),
+        (
+            "POST",
+            "/loans/LN2026000002/topup",
+            Some(
+                json!({"new_loan_id": "LT-{role}", "on": "2026-05-05", "amount": "10000",
+                "terms": {"annual_rate": "12", "tenure": 12, "first_due_on": "2026-06-05"}}),
+            ),
+            "SM",
+        ),
         ("POST", "/loans/LN2026000001/events", Some(reverse), "SA"),
         (
             "POST",
@@ -123,8 +133,44 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<Value>, &'static str)> {
         ),
         ("GET", "/bank/transactions?account=KOTAK-1", None, "SMAV"),
         ("POST", "/bank/match", Some(json!({"lines": []})), "SA"),
+        // Papers and the portal: a member reads and acts on their own loans and accounts only.
+        ("GET", "/loans/LN2026000001/statement.pdf", None, "SMAVB"),
+        ("GET", "/loans/LN2026000002/statement.pdf", None, "SMAV"),
+        ("GET", "/savings/SAV2026000001/passbook.pdf", None, "SMAVC"),
+        (
+            "POST",
+            "/loans/LN2026000001/waiver-requests",
+            Some(json!({"amount": "50.00", "reason": "hardship"})),
+            "B",
+        ),
+        (
+            "POST",
+            "/loans/LN2026000002/waiver-requests",
+            Some(json!({"amount": "50.00", "reason": "hardship"})),
+            "",
+        ),
+        ("GET", "/waiver-requests?status=pending", None, "SMAV"),
+        (
+            "POST",
+            "/waiver-requests/WR-none/approve",
+            Some(json!({})),
+            "SM",
+        ),
+        (
+            "POST",
+            "/waiver-requests/WR-none/reject",
+            Some(json!({})),
+            "SM",
+        ),
+        (
+            "POST",
+            "/applications/APP-0001/guarantor-consents",
+            Some(json!({"consent": true})),
+            "",
+        ),
         ("GET", "/reports/trial-balance", None, "SMAV"),
         ("GET", "/reports/portfolio", None, "SMAV"),
+        ("GET", "/reports/dashboard?as_of=2026-09-30", None, "SMAV"),
         ("GET", "/outbox", None, "SM"),
         ("GET", "/audit", None, "SM"),
         ("GET", "/audit/verify", None, "SM"),

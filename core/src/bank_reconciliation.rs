@@ -1,5 +1,10 @@
 //! Bank reconciliation: the statement's balance against the books' balance of the same
 //! account, with the items that explain the difference on each side.
+//!
+//! The rule is read by the `bank_reconcile` operation (through the `bank` module, which
+//! re-exports it) and by `check_books`, which reconciles each bank account of the books
+//! against its statements (`books.bank_statements`). It lives outside the `bank` feature so
+//! that a build without the statement reader reconciles the books the same way.
 
 use std::collections::BTreeMap;
 
@@ -7,7 +12,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{BankTransaction, check_id};
+use crate::bank_line::{BankTransaction, Direction, check_id, positive_amount};
 use crate::decimal::{add, pad, sub};
 use crate::error::{CoreError, Result};
 use crate::money::{Currency, Money};
@@ -202,7 +207,7 @@ pub fn reconcile(input: &ReconcileInput) -> Result<Reconciliation> {
     let mut book_only: Vec<&BookEntry> = Vec::new();
     for e in &input.book_entries {
         check_id(&e.id, "book entry id")?;
-        super::positive_amount(e.amount, cur, "book entry amount")?;
+        positive_amount(e.amount, cur, "book entry amount")?;
         if !ids.insert(e.id.as_str()) {
             return Err(CoreError::InvalidInput {
                 reason: format!("book entry {:?} is listed twice", e.id),
@@ -231,8 +236,8 @@ pub fn reconcile(input: &ReconcileInput) -> Result<Reconciliation> {
                 narration: t.narration.clone(),
             };
             match t.direction {
-                super::Direction::Credit => credits.push(item),
-                super::Direction::Debit => debits.push(item),
+                Direction::Credit => credits.push(item),
+                Direction::Debit => debits.push(item),
             }
             continue;
         };
