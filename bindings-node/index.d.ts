@@ -3102,22 +3102,6 @@ export type Frequency = "monthly" | "quarterly" | "fortnightly" | "weekly";
 export type Funds = "bank" | "cash";
 
 /**
- * One loan a member guarantees and has not been released from.
- */
-export interface GuaranteedLoan {
-  /**
-   * The borrower.
-   */
-  borrower: string;
-  /**
-   * What the guarantee stands behind: outstanding principal + interest due, or for a
-   * written-off loan the claim still owed.
-   */
-  liability: Money;
-  /**
-   * The loan.
-   */
-  loan_id: string;
  * Overdue installments of one member group and one DPD band.
  */
 export interface GroupCell {
@@ -3141,6 +3125,25 @@ export interface GroupCell {
    * Their unpaid principal and interest.
    */
   unpaid: Money;
+}
+
+/**
+ * One loan a member guarantees and has not been released from.
+ */
+export interface GuaranteedLoan {
+  /**
+   * The borrower.
+   */
+  borrower: string;
+  /**
+   * What the guarantee stands behind: outstanding principal + interest due, or for a
+   * written-off loan the claim still owed.
+   */
+  liability: Money;
+  /**
+   * The loan.
+   */
+  loan_id: string;
 }
 
 /**
@@ -3279,6 +3282,9 @@ export interface HeaderPair {
    * The stored value as text (money at 2 places, dates `YYYY-MM-DD`), null when absent.
    */
   stored: string | null;
+}
+
+/**
  * Overdue installments of one DPD band and one month of due date.
  */
 export interface HeatCell {

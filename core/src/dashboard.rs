@@ -234,7 +234,7 @@ fn bands(bounds: &[u32]) -> Vec<(String, i64, i64)> {
 ///
 /// # Example
 /// ```
-/// let books: windeep_core::Books = serde_json::from_str(r#"{"as_of": "2026-03-31"}"#).unwrap();
+/// let books: windeep_core::books::Books = serde_json::from_str(r#"{"as_of": "2026-03-31"}"#).unwrap();
 /// let d = windeep_core::dashboard::dashboard(&books, &Default::default()).unwrap();
 /// assert_eq!(d.par[0].name, "PAR 1");
 /// assert_eq!(d.credit_scores.len(), 5);

@@ -6,7 +6,7 @@
 use chrono::{Days, NaiveDate};
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use windeep_core::{AlertConfig, Books, check_books};
+use windeep_core::{books::Books, reconcile::AlertConfig, reconcile::check_books};
 
 fn money(paise: i64) -> String {
     let sign = if paise < 0 { "-" } else { "" };
@@ -159,7 +159,7 @@ proptest! {
         prop_assert!(r.checks.iter().any(|c| c == "bank_reconciliation"));
         prop_assert_eq!(r.bank_reconciliations.len(), b.bank_statements.len());
         let critical: Vec<_> = r.violations.iter()
-            .filter(|v| v.check == "bank_reconciliation" && v.severity == windeep_core::Severity::Critical)
+            .filter(|v| v.check == "bank_reconciliation" && v.severity == windeep_core::reconcile::Severity::Critical)
             .collect();
         for rec in &r.bank_reconciliations {
             prop_assert_eq!(rec.difference.to_string(), money(offset));

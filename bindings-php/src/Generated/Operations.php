@@ -2423,6 +2423,11 @@ trait Operations
      *             entity: string,
      *             id: string
      *         }>|null,
+     *         bank_statements?: list<array{
+     *             as_of: string,
+     *             bank_account: string,
+     *             closing_balance: numeric-string
+     *         }>,
      *         bank_transactions?: list<array{
      *             amount: numeric-string,
      *             bank_account?: string,
@@ -2481,6 +2486,7 @@ trait Operations
      *             product?: string|null
      *         }>,
      *         journal?: list<array{
+     *             bank_transaction?: string|null,
      *             date: string,
      *             id: string,
      *             lines: list<array{
@@ -2500,6 +2506,7 @@ trait Operations
      *             }|null,
      *             events: list<array{
      *                 body: array{
+     *                     bank_transaction?: string|null,
      *                     guarantors?: list<string>,
      *                     loan_id: string,
      *                     policy?: array{
@@ -2842,6 +2849,59 @@ trait Operations
      *             value: string
      *         }>,
      *         as_of: string,
+     *         bank_reconciliations: list<array{
+     *             account_id: string,
+     *             adjusted_bank_balance: numeric-string,
+     *             adjusted_book_balance: numeric-string,
+     *             as_of: string,
+     *             bank_balance: numeric-string,
+     *             bank_credits_not_in_books: array{
+     *                 items: list<array{
+     *                     amount: numeric-string,
+     *                     date: string,
+     *                     key: string,
+     *                     narration: string
+     *                 }>,
+     *                 total: numeric-string
+     *             },
+     *             bank_debits_not_in_books: array{
+     *                 items: list<array{
+     *                     amount: numeric-string,
+     *                     date: string,
+     *                     key: string,
+     *                     narration: string
+     *                 }>,
+     *                 total: numeric-string
+     *             },
+     *             book_balance: numeric-string,
+     *             book_payments_not_in_bank: array{
+     *                 items: list<array{
+     *                     amount: numeric-string,
+     *                     bank_key: string|null,
+     *                     date: string,
+     *                     id: string
+     *                 }>,
+     *                 total: numeric-string
+     *             },
+     *             book_receipts_not_in_bank: array{
+     *                 items: list<array{
+     *                     amount: numeric-string,
+     *                     bank_key: string|null,
+     *                     date: string,
+     *                     id: string
+     *                 }>,
+     *                 total: numeric-string
+     *             },
+     *             difference: numeric-string,
+     *             matched: int,
+     *             mismatches: list<array{
+     *                 bank_amount: numeric-string,
+     *                 book_amount: numeric-string,
+     *                 entries: list<string>,
+     *                 key: string
+     *             }>,
+     *             reconciled: bool
+     *         }>,
      *         checks: list<string>,
      *         credit_scores: list<array{
      *             late_installments: int,
@@ -2856,6 +2916,7 @@ trait Operations
      *             loans: int,
      *             overdue: numeric-string
      *         }>,
+     *         skipped: list<string>,
      *         summary: array{
      *             active_loans: int,
      *             active_members: int,
@@ -3687,6 +3748,7 @@ trait Operations
      *         }|null,
      *         events: list<array{
      *             body: array{
+     *                 bank_transaction?: string|null,
      *                 guarantors?: list<string>,
      *                 loan_id: string,
      *                 policy?: array{
@@ -4983,6 +5045,7 @@ trait Operations
      *     amount: numeric-string,
      *     events: list<array{
      *         body: array{
+     *             bank_transaction?: string|null,
      *             guarantors?: list<string>,
      *             loan_id: string,
      *             policy?: array{
@@ -5177,6 +5240,7 @@ trait Operations
      * }|object|string $input JSON text or an object where the input needs {}
      * @return array{
      *     disbursed: array{
+     *         bank_transaction?: string|null,
      *         guarantors: list<string>,
      *         loan_id: string,
      *         policy: array{
@@ -5339,6 +5403,7 @@ trait Operations
      *         topup_amount: numeric-string
      *     },
      *     topped_up: array{
+     *         bank_transaction?: string|null,
      *         guarantors: list<string>,
      *         loan_id: string,
      *         policy: array{

@@ -176,6 +176,7 @@ pub fn topup(request: &TopUpRequest) -> Result<TopUp> {
             .guarantors
             .clone()
             .unwrap_or_else(|| old_guarantors.clone()),
+        // The request names no bank line for the net proceeds.
         bank_transaction: None,
     };
     // Both events must be admitted: the parent closes into the new loan, and the new loan

@@ -639,7 +639,7 @@ struct ApplicationRequest {
     id: String,
     member_id: String,
     product_id: String,
-    application: windeep_core::LoanApplication,
+    application: windeep_core::approval::LoanApplication,
     #[serde(default)]
     guarantors: Vec<GuaranteeRequest>,
 }
@@ -654,7 +654,7 @@ struct GuaranteeRequest {
     member_id: String,
     guarantee_amount: windeep_core::Money,
     #[serde(default)]
-    consent: Option<windeep_core::Consent>,
+    consent: Option<windeep_core::approval::Consent>,
     #[serde(default)]
     max_guarantee_count: Option<u32>,
     #[serde(default)]
