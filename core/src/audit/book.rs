@@ -38,7 +38,7 @@ use crate::money::{Money, Rate, parse_date};
 ///
 /// # Example
 /// ```
-/// use windeep_core::RawTable;
+/// use windeep_core::audit::RawTable;
 /// let t: RawTable = serde_json::from_str(
 ///     r#"{"columns": ["id", "loan_id"], "rows": [["7", "1"], ["8", null]]}"#).unwrap();
 /// assert_eq!(t.rows.len(), 2);
