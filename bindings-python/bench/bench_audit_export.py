@@ -1,10 +1,14 @@
 """Speed and memory of ``windeep.audit.audit_export`` (the core's ``audit_book`` over raw
 cells) on ``legacy_book(100_000, tenure=24, errors=1_000, seed=1)``.
 
-Usage: python bindings-python/bench/bench_audit_export.py
+Usage: python bindings-python/bench/bench_audit_export.py [--before PYTHON] [--kinds K,K]
 Writes the book as Parquet to a temporary folder once, then runs one child process per input
-(Arrow from Parquet; pandas with float money columns) that reads the files and calls
-``audit_export`` once; prints the call's wall time and the child's peak resident memory.
+(``arrow``: ``audit_export`` of the Arrow tables read from Parquet; ``pandas-float``:
+``audit_export`` of pandas frames with float64 money columns; ``loan-book``: the typed
+``audit_loan_book`` of the Arrow tables) that reads the files and makes the call once; prints
+the call's wall time and the child's peak resident memory. ``--before PYTHON`` runs the same
+children first under another interpreter (an installed earlier build), for a before/after
+from one run.
 """
 
 from __future__ import annotations
@@ -44,17 +48,31 @@ def worker(folder: str, kind: str) -> None:
     else:
         inputs = tables
     start = time.perf_counter()
-    result = audit_export(*inputs, as_of=as_of_date)
-    took = time.perf_counter() - start
+    if kind == "loan-book":
+        from windeep import audit_loan_book
+
+        book = audit_loan_book(*inputs, as_of=as_of_date)
+        took = time.perf_counter() - start
+        what = f"{book.summary.discrepancies} discrepancies, {book.summary.loans_audited} loans"
+    else:
+        result = audit_export(*inputs, as_of=as_of_date)
+        took = time.perf_counter() - start
+        what = f"{result.summary['findings']} findings, {result.summary['loans']} loans"
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{kind}: {took:.2f} s, peak RSS {peak:,.0f} MiB, "
-          f"{result.summary['findings']} findings, {result.summary['loans']} loans")
+    print(f"{kind}: {took:.2f} s, peak RSS {peak:,.0f} MiB, {what}", flush=True)
 
 
 def main() -> None:
     if len(sys.argv) == 4 and sys.argv[1] == "--worker":
         worker(sys.argv[2], sys.argv[3])
         return
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--before", help="an interpreter with an earlier build installed")
+    parser.add_argument("--kinds", default="arrow,pandas-float,loan-book")
+    args = parser.parse_args()
+    kinds = args.kinds.split(",")
     import pyarrow.parquet as pq
 
     from windeep.testing import legacy_book
@@ -65,8 +83,11 @@ def main() -> None:
         meta = dict(table.schema.metadata or {})
         meta[b"as_of"] = book.as_of.isoformat().encode()
         pq.write_table(table.replace_schema_metadata(meta), Path(folder) / f"{name}.parquet")
-    for kind in ("arrow", "pandas-float"):
-        subprocess.run([sys.executable, __file__, "--worker", folder, kind], check=True)
+    runs = ([("before", args.before)] if args.before else []) + [("after", sys.executable)]
+    for label, python in runs:
+        for kind in kinds:
+            print(f"{label} ", end="", flush=True)
+            subprocess.run([python, __file__, "--worker", folder, kind], check=True)
 
 
 if __name__ == "__main__":

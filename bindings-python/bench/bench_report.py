@@ -124,12 +124,9 @@ def audit_worker(folder: Path, parts: bool) -> None:
     t1 = time.perf_counter()
     as_of = datetime.date.fromisoformat(meta["as_of"])
     if parts:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        args = [audit._arrays(pa, pc, name, t, None) for name, t in zip(TABLES, tables)]
+        args = [audit._columns(name, t, strict=True) for name, t in zip(TABLES, tables)]
         t2 = time.perf_counter()
-        _windeep._audit_loan_book(*args, as_of)
+        _windeep._audit_book_columns(*args, as_of, "0", True)
         t3 = time.perf_counter()
         print(json.dumps({"convert_columns_s": t2 - t1, "extension_s": t3 - t2}))
         return

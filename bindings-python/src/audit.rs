@@ -1,87 +1,128 @@
-//! The batch audit: Arrow columns of the legacy tables in, the core's discrepancies out.
+//! The batch audit: the legacy tables as typed columns in, the core's audit out.
 //!
-//! `windeep.audit_loan_book` (Python, `python/windeep/audit.py`) normalises each table to
-//! pyarrow arrays of a few physical types (int64, int8 or bool, decimal128(38, 2) money,
-//! decimal128(38, 8) rates, date32, utf8), passing a column's chunks as they are when they
-//! already have the right type, and calls [`_audit_loan_book`]. While the GIL is held, only
-//! the Arrow buffers are taken (read-only views, see [`columns`]); with the GIL released, the
-//! columns are decoded, the rows grouped by loan and every loan built and audited by
-//! `windeep_core::audit::audit_loan` on every available core ([`book`]). The binding decides nothing:
-//! the rules are the core's (`docs/audit.md`).
+//! `windeep.audit_loan_book` and `windeep.audit.audit_export` (Python,
+//! `python/windeep/audit.py`) hand each table over as a dict of column name to pyarrow arrays
+//! (a column's chunks as they are, in one of a few physical types: int64, bool, date32,
+//! decimal128 of any scale, double, utf8) or to a list of raw `str`/`None` cells. While the
+//! GIL is held, only the Arrow buffers are taken (read-only views, see [`columns`]); with the
+//! GIL released they are decoded into the core's typed columns
+//! (`windeep_core::audit::ExportColumns`), and the core reads every cell, groups the rows by
+//! loan and audits every loan (`audit_book_columns`, `audit_loan_book_columns`). The binding
+//! decides nothing: the rules are the core's (`docs/audit.md`).
 
-mod book;
 mod columns;
 
 use std::thread;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
-use windeep_core::{
-    CoreError, Money, audit::AuditSummary, audit::Discrepancy, audit::LegacyExport,
-    audit::RawTable, audit::audit_book, audit::read_csv_table, audit::read_mysql_dump,
+use windeep_core::CoreError;
+use windeep_core::audit::{
+    AuditSummary, BOOK_COLUMNS, Discrepancy, ExportColumns, LoanBookAudit, RawTable,
+    audit_book_columns, audit_loan_book_columns, read_csv_table, read_mysql_dump,
 };
+use windeep_core::money::Money;
 
 use crate::errors::{core_err, guarded};
-use book::{Book, Fines, Installments, Loans, Payments};
 use columns::{Arena, Table};
 
-/// Audits a legacy loan book given as normalised pyarrow arrays (see the module docs).
-///
-/// Returns the discrepancies as columns (`loan`, `installment`, `field`, `stored`, `correct`,
-/// `rule`, `message`) and the summary as a dict.
+/// The four tables decoded, the installments on a thread of their own; the first error in
+/// table order is reported.
+fn decode_tables(
+    [loans, installments, payments, fines]: [Table<'_>; 4],
+) -> Result<ExportColumns, CoreError> {
+    let (i, (l, p, f)) = thread::scope(|s| {
+        let i = s.spawn(|| installments.decode());
+        let rest = (loans.decode(), payments.decode(), fines.decode());
+        let i = i
+            .join()
+            .unwrap_or_else(|payload| std::panic::resume_unwind(payload));
+        (i, rest)
+    });
+    Ok(ExportColumns {
+        loans: l?,
+        loan_installments: i?,
+        loan_payments: p?,
+        fines: f?,
+    })
+}
+
+/// The columns `audit_book` reads, per table: `{"loans": [...], ...}`.
 #[pyfunction]
-#[pyo3(signature = (loans, installments, payments, fines, as_of))]
-pub(crate) fn _audit_loan_book<'py>(
+pub(crate) fn _audit_columns(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    let out = PyDict::new(py);
+    for (table, columns) in BOOK_COLUMNS {
+        out.set_item(table, PyList::new(py, columns)?)?;
+    }
+    Ok(out)
+}
+
+/// Audits a legacy book given as columns (see the module docs).
+///
+/// `strict=True` (`audit_loan_book`): the core's `audit_loan_book_columns`; returns the
+/// discrepancies as columns (`loan`, `installment`, `field`, `stored`, `correct`, `rule`,
+/// `message`) and the summary as a dict. `strict=False` (`audit_export`): the core's
+/// `audit_book_columns`; returns the report as JSON text (the `audit_book` operation's
+/// output).
+#[pyfunction]
+#[pyo3(signature = (loans, installments, payments, fines, as_of, tolerance, strict))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn _audit_book_columns<'py>(
     py: Python<'py>,
     loans: &Bound<'py, PyDict>,
     installments: &Bound<'py, PyDict>,
     payments: &Bound<'py, PyDict>,
     fines: &Bound<'py, PyDict>,
     as_of: &Bound<'py, PyAny>,
-) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyDict>)> {
+    tolerance: &str,
+    strict: bool,
+) -> PyResult<Bound<'py, PyAny>> {
     guarded(py, || {
         let mut arena = Arena::new(py);
         let refs = [
-            arena.table("loans", loans, Loans::COLUMNS),
-            arena.table("loan_installments", installments, Installments::COLUMNS),
-            arena.table("loan_payments", payments, Payments::COLUMNS),
-            arena.table("fines", fines, Fines::COLUMNS),
+            arena.table("loans", loans),
+            arena.table("loan_installments", installments),
+            arena.table("loan_payments", payments),
+            arena.table("fines", fines),
         ];
-        let as_of = crate::convert::date("as_of", as_of);
+        let as_of = crate::convert::date("as_of", as_of).map_err(|e| core_err(py, &e))?;
         let tables = refs.map(|r| r.view(&arena));
-        let (found, unmatched) = py
-            .detach(|| -> Result<_, CoreError> {
-                let (l, i, p, f) = read_tables(&tables)?;
-                let as_of = as_of?;
-                let book = Book::group(l, i, p, f)?;
-                Ok((book.audit(as_of), book.unmatched))
+        enum Out {
+            Strict(LoanBookAudit),
+            Export(String),
+        }
+        let out = py
+            .detach(|| -> Result<Out, CoreError> {
+                let export = decode_tables(tables)?;
+                if strict {
+                    return audit_loan_book_columns(&export, as_of).map(Out::Strict);
+                }
+                let tolerance: Money = tolerance.parse()?;
+                let report = audit_book_columns(&export, as_of, tolerance)?;
+                serde_json::to_string(&report)
+                    .map(Out::Export)
+                    .map_err(|e| CoreError::InvalidInput {
+                        reason: e.to_string(),
+                    })
             })
             .map_err(|e| core_err(py, &e))?;
-        Ok((
-            discrepancy_columns(py, &found.discrepancies)?,
-            summary_dict(py, &found.summary, unmatched)?,
-        ))
+        match out {
+            Out::Export(text) => Ok(PyString::new(py, &text).into_any()),
+            Out::Strict(audit) => {
+                let unmatched = [
+                    audit.unmatched_installments,
+                    audit.unmatched_payments,
+                    audit.unmatched_fines,
+                ];
+                Ok((
+                    discrepancy_columns(py, &audit.discrepancies)?,
+                    summary_dict(py, &audit.summary, unmatched)?,
+                )
+                    .into_pyobject(py)?
+                    .into_any())
+            }
+        }
     })
-}
-
-/// Decodes the four tables, the installments on a thread of their own; the first error in
-/// table order is reported.
-fn read_tables(
-    [loans, installments, payments, fines]: &[Table<'_>; 4],
-) -> Result<(Loans, Installments, Payments, Fines), CoreError> {
-    let (i, (l, p, f)) = thread::scope(|s| {
-        let i = s.spawn(|| Installments::read(installments));
-        let rest = (
-            Loans::read(loans),
-            Payments::read(payments),
-            Fines::read(fines),
-        );
-        let i = i
-            .join()
-            .unwrap_or_else(|payload| std::panic::resume_unwind(payload));
-        (i, rest)
-    });
-    Ok((l?, i?, p?, f?))
 }
 
 fn discrepancy_columns<'py>(
@@ -142,8 +183,10 @@ fn summary_dict<'py>(
     Ok(out)
 }
 
-/// A table as the extension receives it for `audit_book`: column names and, per column, its
-/// cells (text or `None`), transposed into the core's rows.
+/// A table as raw cells: column names and, per column, its cells (text or `None`).
+pub(crate) type RawColumns = (Vec<String>, Vec<Vec<Option<String>>>);
+
+/// A table given as raw cells column by column, transposed into the core's rows.
 pub(crate) fn raw_table(
     table: &str,
     columns: Vec<String>,
@@ -169,41 +212,6 @@ pub(crate) fn raw_table(
         .map(|_| iters.iter_mut().map(|c| c.next().flatten()).collect())
         .collect();
     Ok(RawTable { columns, rows })
-}
-
-pub(crate) type RawColumns = (Vec<String>, Vec<Vec<Option<String>>>);
-
-/// Audits a legacy export given as raw cells, column by column (`windeep.audit.audit_export`
-/// builds them): the core's `audit_book`, with the GIL released. Returns the report as JSON
-/// text (the `audit_book` operation's output).
-#[pyfunction]
-#[pyo3(signature = (loans, installments, payments, fines, as_of, tolerance))]
-pub(crate) fn _audit_book(
-    py: Python<'_>,
-    loans: RawColumns,
-    installments: RawColumns,
-    payments: RawColumns,
-    fines: RawColumns,
-    as_of: &Bound<'_, PyAny>,
-    tolerance: &str,
-) -> PyResult<String> {
-    guarded(py, || {
-        let as_of = crate::convert::date("as_of", as_of).map_err(|e| core_err(py, &e))?;
-        py.detach(|| -> Result<String, CoreError> {
-            let tolerance: Money = tolerance.parse()?;
-            let export = LegacyExport {
-                loans: raw_table("loans", loans.0, loans.1)?,
-                loan_installments: raw_table("loan_installments", installments.0, installments.1)?,
-                loan_payments: raw_table("loan_payments", payments.0, payments.1)?,
-                fines: raw_table("fines", fines.0, fines.1)?,
-            };
-            let report = audit_book(&export, as_of, tolerance)?;
-            serde_json::to_string(&report).map_err(|e| CoreError::InvalidInput {
-                reason: e.to_string(),
-            })
-        })
-        .map_err(|e| core_err(py, &e))
-    })
 }
 
 fn columns_of(t: RawTable) -> RawColumns {

@@ -331,8 +331,8 @@ fn _windeep(m: &Bound<'_, PyModule>) -> PyResult<()> {
     add_name("call_typed");
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     m.add_function(wrap_pyfunction!(types::_restore, m)?)?;
-    m.add_function(wrap_pyfunction!(audit::_audit_loan_book, m)?)?;
-    m.add_function(wrap_pyfunction!(audit::_audit_book, m)?)?;
+    m.add_function(wrap_pyfunction!(audit::_audit_book_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(audit::_audit_columns, m)?)?;
     m.add_function(wrap_pyfunction!(audit_detail::_audit_loan_detail, m)?)?;
     m.add_function(wrap_pyfunction!(audit::_read_mysql_dump, m)?)?;
     m.add_function(wrap_pyfunction!(audit::_read_csv_table, m)?)?;

@@ -257,12 +257,6 @@ def _floats(table: Any) -> Any:
     return pa.table(columns, names=table.column_names)
 
 
-@pytest.mark.xfail(
-    strict=True, raises=windeep.InvalidAmountError,
-    reason="pyarrow's decimal128 -> float64 cast gives e.g. 1153.6200000000001 for 1153.62 (the "
-           "units times 0.01, not the nearest float), which the shortest-repr float policy "
-           "refuses; the core's float-to-money policy (Money::from_f64_shortest) recognises "
-           "the cast. Remove this mark once the readers go through it.")
 def test_money_cast_by_pyarrow_from_decimal_to_float_is_accepted() -> None:
     book = legacy_book(200, errors=80, seed=3)
     exact = windeep.audit_loan_book(*book.tables(), as_of=book.as_of)

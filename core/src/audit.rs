@@ -1057,6 +1057,7 @@ fn check_fines(r: &mut Report, loan: &LegacyLoan, number_of: &NumberOf) {
 }
 
 mod book;
+mod columns;
 mod detail;
 mod read;
 mod replay;
@@ -1072,9 +1073,10 @@ pub use detail::{
 };
 
 pub use book::{
-    AuditCause, AuditFinding, AuditedLoan, BookAudit, BookAuditSummary, LegacyExport, RawTable,
-    ValueKind, audit_book,
+    AuditCause, AuditFinding, AuditedLoan, BOOK_COLUMNS, BookAudit, BookAuditSummary, LegacyExport,
+    LoanBookAudit, RawTable, ValueKind, audit_book, audit_book_columns, audit_loan_book_columns,
 };
+pub use columns::{Column, ColumnTable, ColumnValues, ExportColumns};
 
 #[cfg(test)]
 mod detail_tests;

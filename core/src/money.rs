@@ -185,6 +185,184 @@ impl Money {
     }
 }
 
+/// The shortest decimal digits that read back as `x` (Python's `repr`, JavaScript's
+/// `String(x)`): `(negative, digits, exponent)` with the value `±0.digits × 10^exponent`
+/// (`digits` without leading or trailing zeros, empty for zero). `x` must be finite.
+fn shortest_digits(x: f64) -> (bool, String, i32) {
+    let mut buffer = ryu::Buffer::new();
+    let text = buffer.format_finite(x);
+    let negative = text.starts_with('-');
+    let text = text.trim_start_matches('-');
+    let (mantissa, exp) = match text.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+        None => (text, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all: String = int.chars().chain(frac.chars()).collect();
+    let lead = all.len() - all.trim_start_matches('0').len();
+    let digits = all.trim_matches('0').to_owned();
+    if digits.is_empty() {
+        return (negative, digits, 0);
+    }
+    // Position of the decimal point after the leading zeros are dropped.
+    let point = i32::try_from(int.len()).unwrap_or(i32::MAX) - i32::try_from(lead).unwrap_or(0);
+    (negative, digits, point.saturating_add(exp))
+}
+
+/// A float as Python's `repr` writes it (`100.0`, `0.1`, `1e-05`, `1.5e+16`, `inf`, `nan`):
+/// how a float cell that is not an amount is shown, as it was exported.
+///
+/// # Example
+/// ```
+/// use windeep_core::money::float_repr;
+/// assert_eq!(float_repr(100.0), "100.0");
+/// assert_eq!(float_repr(0.1 + 0.2), "0.30000000000000004");
+/// assert_eq!(float_repr(1e-5), "1e-05");
+/// assert_eq!(float_repr(1.5e16), "1.5e+16");
+/// ```
+#[must_use]
+pub fn float_repr(x: f64) -> String {
+    if x.is_nan() {
+        return "nan".to_owned();
+    }
+    if x.is_infinite() {
+        return if x.is_sign_negative() { "-inf" } else { "inf" }.to_owned();
+    }
+    let (negative, digits, point) = shortest_digits(x);
+    let sign = if negative { "-" } else { "" };
+    if digits.is_empty() {
+        return format!("{sign}0.0");
+    }
+    // The exponent of the first digit in scientific notation.
+    let exp = point - 1;
+    if (-4..16).contains(&exp) {
+        let n = i32::try_from(digits.len()).unwrap_or(i32::MAX);
+        if point <= 0 {
+            let zeros = "0".repeat(usize::try_from(-point).unwrap_or(0));
+            format!("{sign}0.{zeros}{digits}")
+        } else if point >= n {
+            let zeros = "0".repeat(usize::try_from(point - n).unwrap_or(0));
+            format!("{sign}{digits}{zeros}.0")
+        } else {
+            let (int, frac) = digits.split_at(usize::try_from(point).unwrap_or(0));
+            format!("{sign}{int}.{frac}")
+        }
+    } else {
+        let (first, rest) = digits.split_at(1);
+        let dot = if rest.is_empty() { "" } else { "." };
+        let esign = if exp < 0 { '-' } else { '+' };
+        format!("{sign}{first}{dot}{rest}e{esign}{:02}", exp.unsigned_abs())
+    }
+}
+
+/// Whether `x` is exactly the float a decimal → float cast at `places` decimal places gives
+/// for `units` × 10^−`places`: the units as a float times 10^−`places` as a float, one
+/// rounding each (pyarrow's `decimal128 → float64` cast). Only for |units| < 2^53, where the
+/// units convert exactly.
+#[expect(
+    clippy::float_arithmetic,
+    reason = "reproduces the decimal-to-float cast bit for bit, to recognise the floats it gives; \
+              the amount itself is never computed in floats"
+)]
+fn is_scaled_cast(x: f64, units: i128, places: u32) -> bool {
+    const EXACT: i128 = 1 << 53;
+    if units.abs() >= EXACT {
+        return false;
+    }
+    let Ok(scale) = format!("1e-{places}").parse::<f64>() else {
+        return false;
+    };
+    let Ok(units) = i64::try_from(units) else {
+        return false;
+    };
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "|units| < 2^53: the conversion is exact"
+    )]
+    let product = units as f64 * scale;
+    product.to_bits() == x.to_bits()
+}
+
+impl Money {
+    /// The amount a binary float stands for, by the float-to-money policy. The float is read
+    /// through its shortest round-trip decimal digits (what Python's `repr` prints) and is
+    /// accepted when those have at most `places` decimal places; or, failing that, when it is
+    /// exactly the float that the usual decimal → float cast at `places` places gives for the
+    /// nearest amount of `places` places (the unscaled integer times 10^−`places`, each a
+    /// float: pyarrow's `decimal128(p, places) → float64` cast, which for about one amount in
+    /// eight lands one unit in the last place beside the nearest float, e.g. 551959126.93 →
+    /// `551959126.9300001`). The result is padded to `places`. Nothing else is rounded:
+    /// `0.1 + 0.2` (`0.30000000000000004`) and `1.005` are refused at 2 places.
+    ///
+    /// # Errors
+    /// `E_INVALID_AMOUNT` for NaN, an infinity or a float that is no amount of `places`
+    /// places; `E_AMOUNT_OUT_OF_RANGE` beyond the range of a decimal (about 7.9 × 10^28).
+    ///
+    /// # Example
+    /// ```
+    /// use windeep_core::money::Money;
+    /// assert_eq!(Money::from_f64_shortest(8884.88, 2).unwrap().to_string(), "8884.88");
+    /// assert_eq!(Money::from_f64_shortest(100.0, 2).unwrap().to_string(), "100.00");
+    /// // pyarrow: pa.array([Decimal("551959126.93")]).cast(pa.float64())
+    /// assert_eq!(Money::from_f64_shortest(551959126.9300001, 2).unwrap().to_string(),
+    ///            "551959126.93");
+    /// assert!(Money::from_f64_shortest(0.1 + 0.2, 2).is_err());
+    /// assert!(Money::from_f64_shortest(1.005, 2).is_err());
+    /// ```
+    pub fn from_f64_shortest(x: f64, places: u32) -> Result<Self> {
+        if !x.is_finite() {
+            return Err(CoreError::InvalidAmount {
+                reason: format!("{} is not an amount", float_repr(x)),
+            });
+        }
+        let (negative, digits, point) = shortest_digits(x);
+        let out_of_range = || CoreError::AmountOutOfRange {
+            value: float_repr(x),
+        };
+        // The shortest digits as ±digits × 10^−scale (scale may be negative: 1e20).
+        let n = i32::try_from(digits.len()).unwrap_or(i32::MAX);
+        let mut units: i128 = if digits.is_empty() {
+            0
+        } else {
+            digits.parse().map_err(|_| out_of_range())?
+        };
+        let mut scale = n.saturating_sub(point);
+        while scale < 0 {
+            units = units.checked_mul(10).ok_or_else(out_of_range)?;
+            scale += 1;
+        }
+        if negative {
+            units = -units;
+        }
+        let places_i = i32::try_from(places).unwrap_or(i32::MAX);
+        if scale <= places_i {
+            let shortest =
+                Decimal::try_from_i128_with_scale(units, u32::try_from(scale).unwrap_or(0))
+                    .map_err(|_| out_of_range())?;
+            return Ok(Self(pad(shortest, places)));
+        }
+        // The two amounts of `places` places either side of the float: is it the cast of one?
+        let step = u32::try_from(scale - places_i)
+            .ok()
+            .and_then(|k| 10_i128.checked_pow(k))
+            .ok_or_else(out_of_range)?;
+        let toward_zero = units / step;
+        for candidate in [toward_zero, toward_zero + units.signum()] {
+            if is_scaled_cast(x, candidate, places) {
+                let value = Decimal::try_from_i128_with_scale(candidate, places)
+                    .map_err(|_| out_of_range())?;
+                return Ok(Self(pad(value, places)));
+            }
+        }
+        Err(CoreError::InvalidAmount {
+            reason: format!(
+                "the float {} has more than {places} decimal places",
+                float_repr(x)
+            ),
+        })
+    }
+}
+
 impl std::str::FromStr for Money {
     type Err = CoreError;
 
@@ -568,6 +746,87 @@ pub fn error_from_serde(err: &serde_json::Error) -> CoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_float_is_money_when_its_shortest_repr_has_the_places() {
+        let m = |x: f64| Money::from_f64_shortest(x, 2).map(|m| m.to_string());
+        assert_eq!(m(8884.88).unwrap(), "8884.88");
+        assert_eq!(m(0.1).unwrap(), "0.10");
+        assert_eq!(m(-0.05).unwrap(), "-0.05");
+        assert_eq!(m(-0.0).unwrap(), "0.00");
+        assert_eq!(m(1e12).unwrap(), "1000000000000.00");
+        assert_eq!(m(1e20).unwrap(), "100000000000000000000.00");
+        for bad in [0.1 + 0.2, 1.005, 1e-5, 8884.885, f64::NAN, f64::INFINITY] {
+            assert!(matches!(
+                Money::from_f64_shortest(bad, 2),
+                Err(CoreError::InvalidAmount { .. })
+            ));
+        }
+        assert!(matches!(
+            Money::from_f64_shortest(1e300, 2),
+            Err(CoreError::AmountOutOfRange { .. })
+        ));
+        // At 0 places only whole amounts.
+        assert_eq!(Money::from_f64_shortest(12.0, 0).unwrap().to_string(), "12");
+        assert!(Money::from_f64_shortest(12.5, 0).is_err());
+    }
+
+    #[test]
+    fn the_floats_of_pyarrows_decimal_cast_are_the_decimals_they_came_from() {
+        // pa.array([Decimal(v)], pa.decimal128(15, 2)).cast(pa.float64()), as pyarrow 26
+        // gives them: one unit in the last place beside the nearest float.
+        for (float, decimal) in [
+            (551_959_126.930_000_1, "551959126.93"),
+            (-688_397_157.800_000_1, "-688397157.80"),
+            (335_471_100.280_000_03, "335471100.28"),
+            (66_687_988.980_000_004, "66687988.98"),
+            (762_029_482.810_000_1, "762029482.81"),
+        ] {
+            assert_ne!(float_repr(float), decimal.trim_end_matches('0'));
+            assert_eq!(
+                Money::from_f64_shortest(float, 2).unwrap().to_string(),
+                decimal
+            );
+        }
+        // Every amount up to 10^9 in steps that cross every paisa pattern: its nearest
+        // float and its cast (units × 0.01) both read back as the amount.
+        let mut units: i64 = -100_000_000_000;
+        while units < 100_000_000_000 {
+            let text = format!("{}.{:02}", units / 100, (units % 100).abs());
+            let text = if units < 0 && units > -100 {
+                format!("-{text}")
+            } else {
+                text
+            };
+            let nearest: f64 = text.parse().unwrap();
+            let want: Decimal = text.parse().unwrap();
+            assert_eq!(Money::from_f64_shortest(nearest, 2).unwrap().value(), want);
+            #[allow(
+                clippy::float_arithmetic,
+                clippy::cast_precision_loss,
+                reason = "the cast under test"
+            )]
+            let cast = units as f64 * 0.01;
+            assert_eq!(
+                Money::from_f64_shortest(cast, 2).unwrap().value(),
+                want,
+                "{text}"
+            );
+            units += 7_919_731;
+        }
+    }
+
+    #[test]
+    fn a_float_is_shown_as_python_shows_it() {
+        assert_eq!(float_repr(100.0), "100.0");
+        assert_eq!(float_repr(-0.0), "-0.0");
+        assert_eq!(float_repr(0.0001), "0.0001");
+        assert_eq!(float_repr(0.00001), "1e-05");
+        assert_eq!(float_repr(1e16), "1e+16");
+        assert_eq!(float_repr(1234567890123456.0), "1234567890123456.0");
+        assert_eq!(float_repr(1.5e-7), "1.5e-07");
+        assert_eq!(float_repr(f64::NEG_INFINITY), "-inf");
+    }
 
     #[test]
     fn max_amount_is_ten_to_the_twelfth() {

@@ -161,22 +161,17 @@ def _restore(kind: str, text: str, minor_units: int) -> Schedule | Installment |
 def call(operation: str, input: dict[str, Any] | str) -> dict[str, Any]: ...
 def call_typed(operation: str, input: dict[str, Any] | str) -> dict[str, Any]: ...
 def _panic_for_tests(message: str) -> None: ...
-def _audit_loan_book(
+_RawColumns = tuple[list[str], list[list[str | None]]]
+def _audit_columns() -> dict[str, list[str]]: ...
+def _audit_book_columns(
     loans: dict[str, Any],
     installments: dict[str, Any],
     payments: dict[str, Any],
     fines: dict[str, Any],
     as_of: datetime.date,
-) -> tuple[dict[str, list[Any]], dict[str, Any]]: ...
-_RawColumns = tuple[list[str], list[list[str | None]]]
-def _audit_book(
-    loans: _RawColumns,
-    installments: _RawColumns,
-    payments: _RawColumns,
-    fines: _RawColumns,
-    as_of: datetime.date,
     tolerance: str,
-) -> str: ...
+    strict: bool,
+) -> Any: ...
 def _audit_loan_detail(
     loans: _RawColumns,
     installments: _RawColumns,

@@ -5,9 +5,11 @@ in as pandas DataFrames or pyarrow Tables; every loan is recomputed by ``windeep
 (``docs/audit.md``) outside the GIL, in parallel over loans, and the result lists every stored
 figure that differs from what the rules give, with the rule it breaks.
 
-This module only converts columns: exact money goes to Arrow ``decimal128(38, 2)``, dates to
-``date32``, ids to ``int64``; a column that already has the type the extension reads is passed
-as it is, chunk by chunk, without a copy. Every rule is the core's.
+This module only hands columns over: a column whose Arrow type the extension reads (int64,
+bool, date32, decimal128 of any scale, float64, utf8) is passed as it is, chunk by chunk,
+without a copy; a few others are cast by pyarrow (other integer widths, large or view strings,
+dictionaries, midnight timestamps); anything else goes as the text of each cell. What every
+cell means, the grouping of rows by loan and every rule are the core's (``docs/audit.md``).
 """
 
 from __future__ import annotations
@@ -72,15 +74,9 @@ TABLES: dict[str, dict[str, str]] = {
     },
 }
 
-_CENT = Decimal("0.01")
-
-#: The Arrow type each kind of column is converted to.
-_TARGETS = {
-    _MONEY: lambda pa: pa.decimal128(38, 2), _RATE: lambda pa: pa.decimal128(38, 8),
-    _INT: lambda pa: pa.int64(), _OPT_INT: lambda pa: pa.int64(),
-    _DATE: lambda pa: pa.date32(), _OPT_DATE: lambda pa: pa.date32(),
-    _TEXT: lambda pa: pa.string(), _FLAG: lambda pa: pa.int8(),
-}
+#: Kinds of column whose floats are money (refused by :func:`audit_loan_book` unless
+#: ``money_from_float="round2"``).
+_FLOAT_MONEY = (_MONEY, _RATE)
 
 
 def _error(cls: type[_windeep.WindeepError], message: str) -> _windeep.WindeepError:
@@ -93,106 +89,137 @@ def _as_table(pa: Any, name: str, value: Any) -> Any:
     if isinstance(value, pa.Table):
         return value
     if type(value).__module__.startswith("pandas") and type(value).__name__ == "DataFrame":
-        return pa.Table.from_pandas(value, preserve_index=False)
+        return value
     raise _error(
         _windeep.InvalidInputError,
         f"{name} must be a pandas DataFrame or a pyarrow Table, not {type(value).__name__}",
     )
 
 
-def _float_money(pa: Any, where: str, array: Any) -> Any:
-    """Floats read through their shortest repr, refused unless exactly at 2 decimals."""
-    out = []
-    for i, x in enumerate(array.to_pylist()):
-        if x is None or not math.isfinite(x):
-            raise _error(_windeep.InvalidAmountError, f"{where}: {x!r} in row {i} is not an amount")
-        d = Decimal(repr(x))
-        if d != d.quantize(_CENT):
-            raise _error(
-                _windeep.InvalidAmountError,
-                f"{where}: {x!r} in row {i} is not exactly representable at 2 decimals",
-            )
-        out.append(d)
-    return pa.array(out, pa.decimal128(38, 2))
+def _is_read_as_is(pa: Any, t: Any) -> bool:
+    """Whether the extension reads an Arrow array of type `t` as it is."""
+    return bool(t in (pa.int64(), pa.bool_(), pa.date32(), pa.float64(), pa.string())
+                or (pa.types.is_decimal(t) and t.bit_width == 128))
 
 
-def _column(pa: Any, pc: Any, table: str, name: str, kind: str, array: Any,
-            money_from_float: str | None) -> Any:
-    where = f"{table}.{name}"
-    t = array.type
-    if len(array) == 0:
-        # An empty table's columns may have any type (pandas gives them object or float64).
-        return pa.array([], _TARGETS[kind](pa))
+def _arrow_column(pa: Any, pc: Any, column: Any) -> Any:
+    """One Arrow column (array or chunked array) as the extension reads it: its chunks when
+    their type is one it reads, else cast by pyarrow to one, else the text of each cell."""
+    chunks = list(column.chunks) if isinstance(column, pa.ChunkedArray) else [column]
+    t = column.type
+    if _is_read_as_is(pa, t):
+        return chunks
+    target = None
+    if pa.types.is_integer(t):
+        target = pa.int64()
+    elif pa.types.is_floating(t):
+        target = pa.float64()
+    elif pa.types.is_large_string(t) or (
+            hasattr(pa.types, "is_string_view") and pa.types.is_string_view(t)):
+        target = pa.string()
+    elif pa.types.is_dictionary(t):
+        return _arrow_column(pa, pc, pc.cast(column, t.value_type))
+    elif pa.types.is_date(t):
+        target = pa.date32()
+    elif pa.types.is_timestamp(t):
+        dates = pc.cast(column, pa.date32())
+        if pc.all(pc.equal(pc.cast(dates, t), column)).as_py() is not False:
+            return _arrow_column(pa, pc, dates)
+    elif pa.types.is_decimal(t):
+        target = pa.string()
+    if target is not None:
+        try:
+            return _arrow_column(pa, pc, pc.cast(column, target))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+    return [_cell(v) for v in column.to_pylist()]
+
+
+def _pandas_column(pa: Any, pc: Any, series: Any) -> Any:
+    """One pandas column as the extension reads it (through Arrow when pyarrow can convert
+    it, else the text of each cell)."""
     try:
-        if kind in (_MONEY, _RATE):
-            target = pa.decimal128(38, 2 if kind == _MONEY else 8)
-            if pa.types.is_floating(t):
-                if money_from_float != "round2":
-                    raise _error(
-                        _windeep.InvalidAmountError,
-                        f"{where} holds floats, which may already have lost paise: pass "
-                        "Decimal, exact strings or integers, or money_from_float='round2'",
-                    )
-                array = _float_money(pa, where, array)
-                return array if kind == _MONEY else pc.cast(array, target)
-            if pa.types.is_decimal(t) or pa.types.is_integer(t) or pa.types.is_string(t) \
-                    or pa.types.is_large_string(t):
-                return pc.cast(array, target)
-            if pa.types.is_null(t):
-                return pa.array([None] * len(array), target)
-        elif kind in (_INT, _OPT_INT):
-            if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_null(t):
-                return pc.cast(array, pa.int64())
-        elif kind in (_DATE, _OPT_DATE):
-            if pa.types.is_date(t) or pa.types.is_null(t):
-                return pc.cast(array, pa.date32())
-            if pa.types.is_timestamp(t):
-                dates = pc.cast(array, pa.date32())
-                if pc.all(pc.equal(pc.cast(dates, t), array)).as_py() is False:
-                    raise _error(
-                        _windeep.InvalidDateError,
-                        f"{where} holds times of day; a date column holds midnights only",
-                    )
-                return dates
-            if pa.types.is_string(t) or pa.types.is_large_string(t):
-                return pc.cast(array, pa.date32())
-        elif kind == _TEXT:
-            if pa.types.is_string(t) or pa.types.is_large_string(t) \
-                    or pa.types.is_dictionary(t) or pa.types.is_null(t):
-                return pc.cast(array, pa.string())
-        elif kind == _FLAG:
-            if pa.types.is_boolean(t) or pa.types.is_integer(t) or pa.types.is_null(t):
-                return pc.cast(array, pa.int8())
-    except pa.ArrowInvalid as exc:
-        cls = {_MONEY: _windeep.InvalidAmountError, _RATE: _windeep.InvalidRateError,
-               _DATE: _windeep.InvalidDateError, _OPT_DATE: _windeep.InvalidDateError}
-        raise _error(cls.get(kind, _windeep.InvalidInputError), f"{where}: {exc}") from None
-    raise _error(_windeep.InvalidInputError, f"{where} is {t}, which cannot hold {kind} values")
+        array = pa.Array.from_pandas(series)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return [_cell(v) for v in series.tolist()]
+    return _arrow_column(pa, pc, array)
 
 
-def _read_as_is(pa: Any, kind: str, t: Any) -> bool:
-    """Whether the extension reads a column of Arrow type `t` without a conversion."""
-    return bool(t == _TARGETS[kind](pa) or (kind == _FLAG and pa.types.is_boolean(t)))
+def _needed() -> dict[str, list[str]]:
+    """The columns the core reads, per table."""
+    return dict(_windeep._audit_columns())
 
 
-def _chunks(pa: Any, pc: Any, table: str, name: str, kind: str, column: Any,
-            money_from_float: str | None) -> Any:
-    """The column's chunks as they are when the extension reads their type, else the whole
-    column converted by :func:`_column`."""
-    if _read_as_is(pa, kind, column.type):
-        return column.chunks
-    return _column(pa, pc, table, name, kind, column.combine_chunks(), money_from_float)
+def _columns(table: str, value: Any, *, strict: bool = False,
+             money_from_float: str | None = None) -> dict[str, Any]:
+    """The columns of one table the core reads (those it has), as the extension takes them:
+    from pandas or polars DataFrames, pyarrow tables and batches, any Arrow stream, CSV or
+    Parquet paths, or ``{"columns": [...], "rows": [...]}`` of raw cells."""
+    needed = _needed()[table]
+    if isinstance(value, (str, bytes)) or hasattr(value, "__fspath__"):
+        import os
+
+        path = os.fspath(value)
+        suffix = str(path).lower()
+        if suffix.endswith(".parquet") or suffix.endswith(".pq"):
+            pq = importlib.import_module("pyarrow.parquet")
+            value = pq.read_table(path)
+        else:
+            with open(path, "rb") as f:
+                names, cells = _windeep._read_csv_table(f.read())
+            return {n: c for n, c in zip(names, cells) if n in needed}
+    if isinstance(value, Mapping) and "columns" in value:
+        names = list(value["columns"])
+        rows = list(value.get("rows", ()))
+        return {n: [_cell(r[i]) if i < len(r) else None for r in rows]
+                for i, n in enumerate(names) if n in needed}
+    pa = require("pyarrow", "the batch audit", "arrow")
+    pc = importlib.import_module("pyarrow.compute")
+    module = type(value).__module__
+    if module.startswith("pandas") and type(value).__name__ == "DataFrame":
+        names = [str(c) for c in value.columns]
+        out = {}
+        for name, key in zip(names, value.columns):
+            if name in needed:
+                series = value[key]
+                _check_floats(table, name, series.dtype.kind == "f" and len(series) > 0, strict,
+                              money_from_float)
+                out[name] = _pandas_column(pa, pc, series)
+        return out
+    if isinstance(value, pa.RecordBatch):
+        value = pa.Table.from_batches([value])
+    elif not isinstance(value, pa.Table):
+        if hasattr(value, "__arrow_c_stream__"):
+            value = pa.table(value)
+        elif hasattr(value, "to_arrow"):  # polars without the capsule interface
+            value = value.to_arrow()
+        else:
+            raise _error(
+                _windeep.InvalidInputError,
+                f"{table} must be a DataFrame (pandas, polars), an Arrow table or stream, a "
+                f"CSV or Parquet path, not {type(value).__name__}",
+            )
+    out = {}
+    for name in value.column_names:
+        if name in needed:
+            column = value.column(name)
+            _check_floats(table, name, pa.types.is_floating(column.type) and len(column) > 0,
+                          strict, money_from_float)
+            out[name] = _arrow_column(pa, pc, column)
+    return out
 
 
-def _arrays(pa: Any, pc: Any, table: str, data: Any, money_from_float: str | None
-            ) -> dict[str, Any]:
-    missing = [c for c in TABLES[table] if c not in data.column_names]
-    if missing:
-        raise _error(_windeep.InvalidInputError, f"{table} lacks the columns {', '.join(missing)}")
-    return {
-        name: _chunks(pa, pc, table, name, kind, data.column(name), money_from_float)
-        for name, kind in TABLES[table].items()
-    }
+def _check_floats(table: str, name: str, floating: bool, strict: bool,
+                  money_from_float: str | None) -> None:
+    """:func:`audit_loan_book` takes float money only when asked to (the core reads each
+    float by its float-to-money policy, ``Money::from_f64_shortest``)."""
+    if strict and floating and money_from_float != "round2" \
+            and TABLES[table].get(name) in _FLOAT_MONEY:
+        raise _error(
+            _windeep.InvalidAmountError,
+            f"{table}.{name} holds floats, which may already have lost paise: pass Decimal, "
+            "exact strings or integers, or money_from_float='round2'",
+        )
 
 
 class Discrepancy(NamedTuple):
@@ -336,7 +363,8 @@ def audit_loan_book(
     tables, with their column names (``docs/audit.md``; extra columns are ignored). Money
     columns must hold ``decimal.Decimal`` values, exact decimal strings, integers or Arrow
     decimals. A float column is refused unless ``money_from_float="round2"``: each float is
-    then read through its shortest ``repr`` and refused unless that is exact at 2 decimals.
+    then read by the core's float-to-money policy (``Money::from_f64_shortest``: its shortest
+    ``repr``, refused unless that has at most 2 decimals).
     ``as_of`` is the audit date (statuses and outstanding figures are as of its end).
 
     Raises a :class:`windeep.WindeepError` subclass for a missing column, a column of the wrong
@@ -348,13 +376,13 @@ def audit_loan_book(
         raise _error(_windeep.InvalidInputError,
                      f"money_from_float must be None or 'round2', not {money_from_float!r}")
     pa = require("pyarrow", "audit_loan_book()", "arrow")
-    pc = importlib.import_module("pyarrow.compute")
-    args = {}
-    for table, value in zip(TABLES, (loans, installments, payments, fines)):
-        args[table] = _arrays(pa, pc, table, _as_table(pa, table, value), money_from_float)
-    columns, summary = _windeep._audit_loan_book(
-        args["loans"], args["loan_installments"], args["loan_payments"], args["fines"], as_of
-    )
+    args = [
+        _columns(table, _as_table(pa, table, value), strict=True,
+                 money_from_float=money_from_float)
+        for table, value in zip(TABLES, (loans, installments, payments, fines))
+    ]
+    columns, summary = _windeep._audit_book_columns(
+        args[0], args[1], args[2], args[3], as_of, "0", True)
     return AuditResult(
         as_of=as_of,
         discrepancies=Discrepancies(columns),
@@ -406,60 +434,20 @@ def _cell(value: Any) -> str | None:
     return str(value)
 
 
-def _raw_from_arrow(table: Any) -> _RawColumns:
-    pa = require("pyarrow", "audit_export()", "arrow")
-    names = [str(n) for n in table.column_names]
+def _raw_of(columns: Any) -> _RawColumns:
+    """A table the audit read (column name to Arrow chunks or raw cells) as raw cells: every
+    typed cell as the text its source would have exported."""
+    if not isinstance(columns, Mapping):
+        return columns  # type: ignore[no-any-return]
+    names = list(columns)
     cells = []
     for name in names:
-        column = table.column(name)
-        t = column.type
-        if pa.types.is_string(t) or pa.types.is_large_string(t):
-            values = column.to_pylist()
-        elif hasattr(pa.types, "is_string_view") and pa.types.is_string_view(t):
-            values = column.cast(pa.string()).to_pylist()
+        column = columns[name]
+        if all(v is None or isinstance(v, str) for v in column):
+            cells.append(list(column))
         else:
-            values = [_cell(v) for v in column.to_pylist()]
-        cells.append(values)
+            cells.append([_cell(v) for chunk in column for v in chunk.to_pylist()])
     return names, cells
-
-
-def _raw(name: str, value: Any) -> _RawColumns:
-    """A table as raw cells from pandas, pyarrow, polars or any Arrow stream, a CSV or Parquet
-    path, or ``{"columns": [...], "rows": [...]}``."""
-    if isinstance(value, (str, bytes)) or hasattr(value, "__fspath__"):
-        import os
-
-        path = os.fspath(value)
-        suffix = str(path).lower()
-        if suffix.endswith(".parquet") or suffix.endswith(".pq"):
-            pq = importlib.import_module("pyarrow.parquet")
-            return _raw_from_arrow(pq.read_table(path))
-        with open(path, "rb") as f:
-            names, cells = _windeep._read_csv_table(f.read())
-        return names, cells
-    if isinstance(value, Mapping) and "columns" in value:
-        names = list(value["columns"])
-        rows = list(value.get("rows", ()))
-        return names, [[_cell(r[i]) if i < len(r) else None for r in rows]
-                       for i in range(len(names))]
-    module = type(value).__module__
-    if module.startswith("pandas") and type(value).__name__ == "DataFrame":
-        return ([str(c) for c in value.columns],
-                [[_cell(v) for v in value[c].tolist()] for c in value.columns])
-    pa = require("pyarrow", "audit_export()", "arrow")
-    if isinstance(value, pa.Table):
-        return _raw_from_arrow(value)
-    if isinstance(value, pa.RecordBatch):
-        return _raw_from_arrow(pa.Table.from_batches([value]))
-    if hasattr(value, "__arrow_c_stream__"):
-        return _raw_from_arrow(pa.table(value))
-    if hasattr(value, "to_arrow"):  # polars without the capsule interface
-        return _raw_from_arrow(value.to_arrow())
-    raise _error(
-        _windeep.InvalidInputError,
-        f"{name} must be a DataFrame (pandas, polars), an Arrow table or stream, a CSV or "
-        f"Parquet path, not {type(value).__name__}",
-    )
 
 
 def _money(text: Any) -> Decimal | None:
@@ -524,8 +512,9 @@ class ExportAudit:
     loans: tuple[Mapping[str, Any], ...]
     #: Every finding.
     findings: tuple[Finding, ...]
-    #: The export's four tables as the core read them, for :meth:`loan`.
-    _raw: tuple[_RawColumns, ...] = field(default=(), compare=False, repr=False)
+    #: The export's four tables as the core read them (column name to Arrow chunks or raw
+    #: cells), for :meth:`loan`.
+    _raw: tuple[Any, ...] = field(default=(), compare=False, repr=False)
 
     def loan(self, loan_id: SupportsIndex) -> LoanDetail:
         """One loan's correct schedule and statement side by side with its stored rows: the
@@ -540,7 +529,7 @@ class ExportAudit:
         if isinstance(loan_id, bool):
             raise _error(_windeep.InvalidInputError, "loan_id must be an int, not a bool")
         wanted = operator.index(loan_id)
-        loans, installments, payments, fines = self._raw
+        loans, installments, payments, fines = (_raw_of(t) for t in self._raw)
         text = _windeep._audit_loan_detail(loans, installments, payments, fines, self.as_of,
                                            wanted)
         return loan_detail(text, tuple(f for f in self.findings if f.loan_id == wanted))
@@ -743,9 +732,12 @@ def audit_export(
     The four tables (``loans``, ``loan_installments``, ``loan_payments``, ``fines``) are
     pandas or polars DataFrames, pyarrow Tables, any object with ``__arrow_c_stream__``
     (``string_view`` columns included), CSV or Parquet paths, or ``dump=`` a mysqldump file
-    holding all four. Every cell goes to the core as the text it holds (a float as its
-    shortest repr): the core gives each kind of cell its documented treatment, and a bad cell
-    makes its loan a malformed finding instead of refusing the book. ``tolerance`` leaves out
+    holding all four. The columns go to the core typed as they are held (Arrow buffers, no
+    Python object per cell; a column of Python objects pyarrow cannot convert goes as the text
+    of each cell): the core gives each kind of cell its documented treatment (a float money
+    cell by its float-to-money policy, ``Money::from_f64_shortest``), and a bad cell makes its
+    loan a malformed finding, with the cell as its source would have exported it, instead of
+    refusing the book. ``tolerance`` leaves out
     money findings with |difference| at most it (default 0: exact).
 
     ``connection=`` reads the four tables from a database instead: a DB-API 2.0 connection or
@@ -760,15 +752,17 @@ def audit_export(
                      "give the four tables, dump= or connection=, not more than one of them")
     if dump is not None or connection is not None:
         read = read_dump(dump) if dump is not None else read_connection(connection, tables)
-        raw = [read[t] for t in EXPORT_TABLES]
+        needed = _needed()
+        args = [{n: c for n, c in zip(*read[t]) if n in needed[t]} for t in EXPORT_TABLES]
     else:
         given = (loans, installments, payments, fines)
         missing = [t for t, v in zip(EXPORT_TABLES, given) if v is None]
         if missing:
             raise _error(_windeep.InvalidInputError,
                          f"audit_export needs the tables {', '.join(missing)} (or dump=)")
-        raw = [_raw(t, v) for t, v in zip(EXPORT_TABLES, given)]
-    text = _windeep._audit_book(raw[0], raw[1], raw[2], raw[3], as_of, str(tolerance))
+        args = [_columns(t, v) for t, v in zip(EXPORT_TABLES, given)]
+    text = _windeep._audit_book_columns(
+        args[0], args[1], args[2], args[3], as_of, str(tolerance), False)
     import json
 
     out = json.loads(text)
@@ -785,5 +779,5 @@ def audit_export(
         causes=tuple(MappingProxyType(money_fields(c)) for c in out["causes"]),
         loans=tuple(MappingProxyType(money_fields(x)) for x in out["loans"]),
         findings=tuple(_finding(f) for f in out["findings"]),
-        _raw=tuple(raw),
+        _raw=tuple(args),
     )

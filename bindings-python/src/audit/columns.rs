@@ -1,37 +1,65 @@
-//! Reading the columns of the legacy tables out of pyarrow arrays.
+//! Reading the columns of the legacy tables out of pyarrow arrays into the core's typed
+//! columns (`windeep_core::audit::Column`).
 //!
 //! A column comes as one pyarrow Array or a list of them (the chunks of a table's column,
-//! passed without concatenating them). Reading happens in two steps:
+//! passed without concatenating them), or as a list of `str`/`None` (raw cells: a CSV file, a
+//! dump). Reading happens in two steps:
 //!
 //! 1. With the GIL held, [`Arena::table`] checks each chunk's type and takes its buffers, cut
 //!    to the chunk's own values, as read-only numpy views of the Arrow memory
 //!    (`numpy.frombuffer`, no copy), or as `bytes` copies when numpy is not installed.
-//! 2. Without the GIL, [`Reader`] decodes the bytes into the columns' values (the tables in
-//!    parallel, see `book.rs`). Row numbers in messages count across the chunks; the first
-//!    error in column order is the one reported, as if the columns were read one by one.
+//! 2. Without the GIL, [`decode`] turns the bytes into the core's column values, one value per
+//!    cell and no Python object. What each cell means is the core's business.
 
-use chrono::NaiveDate;
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
-use rust_decimal::Decimal;
-use windeep_core::{CoreError, Money, Rate};
+use windeep_core::CoreError;
+use windeep_core::audit::{Column, ColumnTable, ColumnValues};
 
 pub(super) fn invalid(reason: String) -> CoreError {
     CoreError::InvalidInput { reason }
 }
 
-/// The Arrow types read here, with the width of a value in bytes (0: a bit).
-const TYPES: &[(&str, usize)] = &[
-    ("int64", 8),
-    ("int8", 1),
-    ("bool", 0),
-    ("date32[day]", 4),
-    ("decimal128(38, 2)", 16),
-    ("decimal128(38, 8)", 16),
-    // The `len + 1` offsets of a string array.
-    ("string", 4),
-];
+/// The kinds of Arrow arrays read here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ArrowKind {
+    Int64,
+    Bool,
+    Date32,
+    /// `decimal128(p, scale)`.
+    Decimal(u32),
+    Double,
+    Utf8,
+}
+
+impl ArrowKind {
+    /// The kind of an Arrow type as pyarrow writes it (`decimal128(15, 2)`, `date32[day]`).
+    fn of(name: &str) -> Option<Self> {
+        Some(match name {
+            "int64" => Self::Int64,
+            "bool" => Self::Bool,
+            "date32[day]" => Self::Date32,
+            "double" => Self::Double,
+            "string" => Self::Utf8,
+            _ => {
+                let inner = name.strip_prefix("decimal128(")?.strip_suffix(')')?;
+                let (_, scale) = inner.split_once(',')?;
+                Self::Decimal(scale.trim().parse().ok()?)
+            }
+        })
+    }
+
+    /// Width of a value in bytes (0: a bit; for text, of one of the `len + 1` offsets).
+    fn width(self) -> usize {
+        match self {
+            Self::Bool => 0,
+            Self::Int64 | Self::Double => 8,
+            Self::Date32 | Self::Utf8 => 4,
+            Self::Decimal(_) => 16,
+        }
+    }
+}
 
 /// Memory holding a buffer: a numpy view of the Arrow buffer, or a copy.
 enum Owner<'py> {
@@ -53,7 +81,7 @@ impl Owner<'_> {
 /// A chunk before its buffers are borrowed: indices into the [`Arena`].
 struct ChunkRef {
     len: usize,
-    kind: &'static str,
+    kind: ArrowKind,
     bit: usize,
     validity: Option<usize>,
     values: Option<usize>,
@@ -65,7 +93,7 @@ struct ChunkRef {
 #[derive(Clone, Copy)]
 pub(super) struct Chunk<'a> {
     len: usize,
-    kind: &'static str,
+    kind: ArrowKind,
     /// Position of the chunk's first value in the first byte of the bit buffers.
     bit: usize,
     validity: Option<&'a [u8]>,
@@ -111,10 +139,16 @@ pub(super) struct Arena<'py> {
     frombuffer: Option<Bound<'py, PyAny>>,
 }
 
+/// One column before its buffers are borrowed.
+enum ColumnRef {
+    Arrow(Vec<ChunkRef>),
+    Cells(Vec<Option<String>>),
+}
+
 /// One table's columns as [`Arena`] indices, each or why it cannot be read.
 pub(super) struct TableRefs {
     table: &'static str,
-    columns: Vec<(&'static str, Result<Vec<ChunkRef>, CoreError>)>,
+    columns: Vec<(String, Result<ColumnRef, CoreError>)>,
 }
 
 impl<'py> Arena<'py> {
@@ -129,16 +163,16 @@ impl<'py> Arena<'py> {
         }
     }
 
-    /// Takes the buffers of `table`'s `columns`, each of one of its expected types.
-    pub(super) fn table(
-        &mut self,
-        table: &'static str,
-        arrays: &Bound<'py, PyDict>,
-        columns: &[(&'static str, &[&'static str])],
-    ) -> TableRefs {
-        let columns = columns
+    /// Takes the buffers (or the raw cells) of every column of `table`: a dict of column
+    /// name to an Arrow array, a list of Arrow arrays (chunks), or a list of `str`/`None`.
+    pub(super) fn table(&mut self, table: &'static str, arrays: &Bound<'py, PyDict>) -> TableRefs {
+        let columns = arrays
             .iter()
-            .map(|&(column, expected)| (column, self.column(table, arrays, column, expected)))
+            .map(|(name, value)| {
+                let name = name.str().map_or_else(|_| String::new(), |n| n.to_string());
+                let column = self.column(table, &name, &value);
+                (name, column)
+            })
             .collect();
         TableRefs { table, columns }
     }
@@ -146,57 +180,60 @@ impl<'py> Arena<'py> {
     fn column(
         &mut self,
         table: &str,
-        arrays: &Bound<'py, PyDict>,
         column: &str,
-        expected: &[&'static str],
-    ) -> Result<Vec<ChunkRef>, CoreError> {
+        value: &Bound<'py, PyAny>,
+    ) -> Result<ColumnRef, CoreError> {
         let err = |e: PyErr| invalid(format!("{table}.{column}: cannot read the column: {e}"));
-        let value = arrays
-            .get_item(column)
-            .map_err(err)?
-            .ok_or_else(|| invalid(format!("{table} has no column {column:?}")))?;
         let arrays: Vec<Bound<'py, PyAny>> = match value.cast::<PyList>() {
             Ok(list) => list.iter().collect(),
-            Err(_) => vec![value],
+            Err(_) => vec![value.clone()],
         };
+        let is_text =
+            |a: &Bound<'py, PyAny>| a.is_none() || a.is_instance_of::<pyo3::types::PyString>();
+        if value.cast::<PyList>().is_ok() && arrays.iter().all(is_text) {
+            return value
+                .extract::<Vec<Option<String>>>()
+                .map(ColumnRef::Cells)
+                .map_err(err);
+        }
         let mut chunks = Vec::with_capacity(arrays.len());
         for array in &arrays {
-            let kind = array
+            let name = array
                 .getattr("type")
                 .and_then(|t| t.str())
                 .map_err(err)?
                 .to_string();
-            let Some(&kind) = expected.iter().find(|&&e| e == kind) else {
+            let Some(kind) = ArrowKind::of(&name) else {
                 return Err(invalid(format!(
-                    "{table}.{column} is {kind}, expected {}",
-                    expected.join(" or ")
+                    "{table}.{column} is {name}, which the audit does not read"
                 )));
             };
             let chunk = self.chunk(array, kind).map_err(err)?;
             chunks
                 .push(chunk.ok_or_else(|| invalid(format!("{table}.{column}: bad text offsets")))?);
         }
-        Ok(chunks)
+        if chunks
+            .windows(2)
+            .any(|w| w.first().map(|c| c.kind) != w.get(1).map(|c| c.kind))
+        {
+            return Err(invalid(format!(
+                "{table}.{column}: chunks of different types"
+            )));
+        }
+        Ok(ColumnRef::Arrow(chunks))
     }
 
     /// The buffers of one array of type `kind`; `None` for string offsets out of order.
-    fn chunk(
-        &mut self,
-        array: &Bound<'py, PyAny>,
-        kind: &'static str,
-    ) -> PyResult<Option<ChunkRef>> {
+    fn chunk(&mut self, array: &Bound<'py, PyAny>, kind: ArrowKind) -> PyResult<Option<ChunkRef>> {
         let len = array.len()?;
         let offset: usize = array.getattr("offset")?.extract()?;
         let buffers = array.call_method0("buffers")?;
-        let w = TYPES
-            .iter()
-            .find(|(k, _)| *k == kind)
-            .map_or(16, |(_, w)| *w);
+        let w = kind.width();
         let bit = offset % 8;
         let bits = (offset / 8, (bit + len).div_ceil(8));
         let values = match kind {
-            "bool" => bits,
-            "string" => (
+            ArrowKind::Bool => bits,
+            ArrowKind::Utf8 => (
                 offset.saturating_mul(w),
                 len.saturating_add(1).saturating_mul(w),
             ),
@@ -205,7 +242,7 @@ impl<'py> Arena<'py> {
         let validity = self.take(&buffers, 0, bits)?;
         let values = self.take(&buffers, 1, values)?;
         let data = match (kind, values) {
-            ("string", Some(offsets)) => {
+            (ArrowKind::Utf8, Some(offsets)) => {
                 let span = self
                     .owners
                     .get(offsets)
@@ -259,24 +296,27 @@ impl TableRefs {
         let columns = self
             .columns
             .into_iter()
-            .map(|(column, chunks)| {
-                let chunks = chunks.map(|chunks| {
-                    chunks
-                        .into_iter()
-                        .map(|c| Chunk {
-                            len: c.len,
-                            kind: c.kind,
-                            bit: c.bit,
-                            validity: arena.bytes(c.validity),
-                            values: arena.bytes(c.values).unwrap_or_default(),
-                            data: c
-                                .data
-                                .and_then(|(base, i)| Some((base, arena.bytes(Some(i))?)))
-                                .unwrap_or_default(),
-                        })
-                        .collect()
+            .map(|(name, column)| {
+                let column = column.map(|column| match column {
+                    ColumnRef::Cells(cells) => ColumnView::Cells(cells),
+                    ColumnRef::Arrow(chunks) => ColumnView::Arrow(
+                        chunks
+                            .into_iter()
+                            .map(|c| Chunk {
+                                len: c.len,
+                                kind: c.kind,
+                                bit: c.bit,
+                                validity: arena.bytes(c.validity),
+                                values: arena.bytes(c.values).unwrap_or_default(),
+                                data: c
+                                    .data
+                                    .and_then(|(base, i)| Some((base, arena.bytes(Some(i))?)))
+                                    .unwrap_or_default(),
+                            })
+                            .collect(),
+                    ),
                 });
-                (column, chunks)
+                (name, column)
             })
             .collect();
         Table {
@@ -286,295 +326,135 @@ impl TableRefs {
     }
 }
 
+/// One column, ready to decode without the GIL.
+enum ColumnView<'a> {
+    Arrow(Vec<Chunk<'a>>),
+    Cells(Vec<Option<String>>),
+}
+
 /// One table's columns, ready to decode without the GIL.
 pub(super) struct Table<'a> {
     table: &'static str,
-    columns: Vec<(&'static str, Result<Vec<Chunk<'a>>, CoreError>)>,
+    columns: Vec<(String, Result<ColumnView<'a>, CoreError>)>,
 }
 
-/// Decodes the columns of one table.
-pub(super) struct Reader<'t, 'a> {
-    table: &'static str,
-    columns: &'t [(&'static str, Result<Vec<Chunk<'a>>, CoreError>)],
-}
-
-impl<'a> Table<'a> {
-    pub(super) fn reader(&self) -> Reader<'_, 'a> {
-        Reader {
-            table: self.table,
-            columns: &self.columns,
-        }
-    }
-}
-
-impl<'a> Reader<'_, 'a> {
-    fn chunks(&self, column: &str) -> Result<&[Chunk<'a>], CoreError> {
-        match self.columns.iter().find(|(c, _)| *c == column) {
-            Some((_, Ok(chunks))) => Ok(chunks),
-            Some((_, Err(e))) => Err(e.clone()),
-            None => Err(invalid(format!("{} has no column {column:?}", self.table))),
-        }
-    }
-
-    /// Walks the values of fixed `width` bytes over every chunk: `f(None)` for a null,
-    /// `f(Some(bytes))` otherwise; `rows`, the number of values, goes along.
-    fn walk(
-        &self,
-        column: &str,
-        width: usize,
-        mut f: impl FnMut(usize, Option<&[u8]>) -> Result<(), String>,
-    ) -> Result<usize, CoreError> {
-        let chunks = self.chunks(column)?;
-        let rows = chunks.iter().map(|c| c.len).sum();
-        let mut row = 0;
-        for chunk in chunks {
-            let values = chunk
-                .slots(width)
-                .ok_or_else(|| invalid(format!("{}.{column}: truncated buffer", self.table)))?;
-            for (i, slot) in values.chunks_exact(width).enumerate() {
-                let slot = (chunk.validity.is_none() || chunk.valid(i)).then_some(slot);
-                f(rows, slot).map_err(|e| {
-                    invalid(format!("{}.{column}, row {}: {e}", self.table, row + i))
-                })?;
-            }
-            row += chunk.len;
-        }
-        Ok(row)
-    }
-
-    /// A nullable column, its values `W` bytes wide.
-    fn optional<const W: usize, T>(
-        &self,
-        column: &str,
-        decode: impl Fn([u8; W]) -> Result<T, String>,
-    ) -> Result<Vec<Option<T>>, CoreError> {
-        let mut out = Vec::new();
-        self.walk(column, W, |rows, slot| {
-            if out.capacity() == 0 {
-                out.reserve_exact(rows);
-            }
-            let value = slot.map(|s| {
-                <[u8; W]>::try_from(s)
-                    .map_err(|_| "width".to_owned())
-                    .and_then(&decode)
-            });
-            out.push(value.transpose()?);
-            Ok(())
-        })?;
-        Ok(out)
-    }
-
-    /// A column without nulls, its values `W` bytes wide. (The width is a constant so that
-    /// the decoding loop is compiled for it: this is most of the batch audit's reading.)
-    fn values<const W: usize, T>(
-        &self,
-        column: &str,
-        decode: impl Fn([u8; W]) -> Result<T, String>,
-    ) -> Result<Vec<T>, CoreError> {
-        let chunks = self.chunks(column)?;
-        let mut out = Vec::with_capacity(chunks.iter().map(|c| c.len).sum());
-        let mut row = 0;
-        for chunk in chunks {
-            let values = chunk
-                .slots(W)
-                .ok_or_else(|| invalid(format!("{}.{column}: truncated buffer", self.table)))?;
-            let at = |i: usize, e: &str| {
-                invalid(format!("{}.{column}, row {}: {e}", self.table, row + i))
+impl Table<'_> {
+    /// The core's typed table: every column decoded.
+    ///
+    /// # Errors
+    /// `E_INVALID_INPUT` for a column that could not be taken, a truncated buffer, or columns
+    /// of different lengths.
+    pub(super) fn decode(self) -> Result<ColumnTable, CoreError> {
+        let mut decoded = Vec::with_capacity(self.columns.len());
+        for (name, column) in self.columns {
+            let column = match column? {
+                ColumnView::Cells(cells) => Column::new(ColumnValues::Cells(cells), None),
+                ColumnView::Arrow(chunks) => decode(&chunks)
+                    .ok_or_else(|| invalid(format!("{}.{name}: truncated buffer", self.table)))?,
             };
-            for (i, slot) in values.chunks_exact(W).enumerate() {
-                if chunk.validity.is_some() && !chunk.valid(i) {
-                    return Err(at(i, "null in a column that must have a value"));
+            decoded.push((name, column));
+        }
+        let rows = decoded.first().map_or(0, |(_, c)| c.len());
+        let mut table = ColumnTable::new(rows);
+        for (name, column) in decoded {
+            table.push(&name, column).map_err(|e| match e {
+                CoreError::InvalidInput { reason } => invalid(format!("{}: {reason}", self.table)),
+                e => e,
+            })?;
+        }
+        Ok(table)
+    }
+}
+
+/// The validity of every chunk's cells, when any chunk has nulls.
+fn validity(chunks: &[Chunk<'_>]) -> Option<Vec<bool>> {
+    if chunks.iter().all(|c| c.validity.is_none()) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(chunks.iter().map(|c| c.len).sum());
+    for c in chunks {
+        out.extend((0..c.len).map(|i| c.valid(i)));
+    }
+    Some(out)
+}
+
+/// The values of fixed width `W` of every chunk, each decoded by `f`.
+fn fixed<const W: usize, T>(chunks: &[Chunk<'_>], f: impl Fn([u8; W]) -> T) -> Option<Vec<T>> {
+    let mut out = Vec::with_capacity(chunks.iter().map(|c| c.len).sum());
+    for c in chunks {
+        let values = c.slots(W)?;
+        for slot in values.chunks_exact(W) {
+            out.push(f(slot.try_into().ok()?));
+        }
+    }
+    Some(out)
+}
+
+/// One column's chunks as the core's column; `None` for a truncated buffer.
+fn decode(chunks: &[Chunk<'_>]) -> Option<Column> {
+    let Some(first) = chunks.first() else {
+        return Some(Column::new(ColumnValues::Cells(Vec::new()), None));
+    };
+    let valid = validity(chunks);
+    let values = match first.kind {
+        ArrowKind::Int64 => ColumnValues::Int(fixed(chunks, i64::from_le_bytes)?),
+        ArrowKind::Date32 => ColumnValues::Days(fixed(chunks, i32::from_le_bytes)?),
+        ArrowKind::Decimal(scale) => ColumnValues::Decimal {
+            units: fixed(chunks, i128::from_le_bytes)?,
+            scale,
+        },
+        ArrowKind::Double => {
+            // A float column's nulls are NaN, as pandas holds them.
+            let mut values = fixed(chunks, f64::from_le_bytes)?;
+            if let Some(valid) = &valid {
+                for (v, ok) in values.iter_mut().zip(valid) {
+                    if !ok {
+                        *v = f64::NAN;
+                    }
                 }
-                let bytes: [u8; W] = slot.try_into().map_err(|_| at(i, "width"))?;
-                out.push(decode(bytes).map_err(|e| at(i, &e))?);
             }
-            row += chunk.len;
+            return Some(Column::new(ColumnValues::Float(values), None));
         }
-        Ok(out)
-    }
-
-    pub(super) fn opt_int(&self, column: &str) -> Result<Vec<Option<i64>>, CoreError> {
-        self.optional(column, int64)
-    }
-
-    pub(super) fn int(&self, column: &str) -> Result<Vec<i64>, CoreError> {
-        self.values(column, int64)
-    }
-
-    pub(super) fn count(&self, column: &str) -> Result<Vec<u32>, CoreError> {
-        self.values(column, |s| {
-            let v = int64(s)?;
-            u32::try_from(v).map_err(|_| format!("{v} is not a count (0 to 4294967295)"))
-        })
-    }
-
-    /// A flag: `bool`, or `int8` holding 0 or 1.
-    pub(super) fn flag(&self, column: &str) -> Result<Vec<bool>, CoreError> {
-        let chunks = self.chunks(column)?;
-        let mut out = Vec::with_capacity(chunks.iter().map(|c| c.len).sum());
-        let mut row = 0;
-        for chunk in chunks {
-            let at = |i: usize| -> Result<bool, String> {
-                if !chunk.valid(i) {
-                    return Err("null in a column that must have a value".to_owned());
+        ArrowKind::Bool => {
+            let mut out = Vec::with_capacity(chunks.iter().map(|c| c.len).sum());
+            for c in chunks {
+                for i in 0..c.len {
+                    out.push(bit(c.values, c.bit + i)?);
                 }
-                match chunk.kind {
-                    "bool" => bit(chunk.values, chunk.bit + i),
-                    _ => match chunk.values.get(i) {
-                        Some(0) => Some(false),
-                        Some(1) => Some(true),
-                        Some(_) => return Err("a flag is 0 or 1".to_owned()),
-                        None => None,
-                    },
-                }
-                .ok_or_else(|| "truncated buffer".to_owned())
-            };
-            for i in 0..chunk.len {
-                out.push(at(i).map_err(|e| {
-                    invalid(format!("{}.{column}, row {}: {e}", self.table, row + i))
-                })?);
             }
-            row += chunk.len;
+            ColumnValues::Bool(out)
         }
-        Ok(out)
-    }
-
-    fn decimal(&self, column: &str, scale: u32) -> Result<Vec<Decimal>, CoreError> {
-        self.values(column, |s| decimal128(s, scale))
-    }
-
-    pub(super) fn money(&self, column: &str) -> Result<Vec<Money>, CoreError> {
-        self.values(column, |s| decimal128(s, 2).map(Money::from_decimal))
-    }
-
-    pub(super) fn rate(&self, column: &str) -> Result<Vec<Rate>, CoreError> {
-        self.decimal(column, 8)?
-            .into_iter()
-            .map(Rate::from_percent)
-            .collect()
-    }
-
-    pub(super) fn opt_date(&self, column: &str) -> Result<Vec<Option<NaiveDate>>, CoreError> {
-        self.optional(column, date32)
-    }
-
-    pub(super) fn date(&self, column: &str) -> Result<Vec<NaiveDate>, CoreError> {
-        self.values(column, date32)
-    }
-
-    /// A text column without nulls, its values laid end to end.
-    pub(super) fn text(&self, column: &str) -> Result<Texts, CoreError> {
-        let chunks = self.chunks(column)?;
-        let mut out = Texts::default();
-        out.ends.reserve_exact(chunks.iter().map(|c| c.len).sum());
-        out.data
-            .reserve_exact(chunks.iter().map(|c| c.data.1.len()).sum());
-        let mut row = 0;
-        for chunk in chunks {
-            self.text_chunk(column, chunk, row, &mut out)?;
-            row += chunk.len;
-        }
-        Ok(out)
-    }
-
-    /// The values of one chunk of a text column, whose first row is `row` of the column.
-    fn text_chunk(
-        &self,
-        column: &str,
-        chunk: &Chunk<'_>,
-        row: usize,
-        out: &mut Texts,
-    ) -> Result<(), CoreError> {
-        if chunk.len == 0 {
-            return Ok(());
-        }
-        let (base, data) = chunk.data;
-        let offsets = chunk
-            .values
-            .get(..(chunk.len + 1) * 4)
-            .ok_or_else(|| invalid(format!("{}.{column}: truncated buffer", self.table)))?;
-        let mut ends = offsets.chunks_exact(4).map(|s| {
-            let o = i32::from_le_bytes(s.try_into().ok()?);
-            usize::try_from(o).ok()?.checked_sub(base)
-        });
-        let mut from = ends.next().flatten();
-        for i in 0..chunk.len {
-            if !chunk.valid(i) {
-                return Err(invalid(format!(
-                    "{}.{column} is null in row {}",
-                    self.table,
-                    row + i
-                )));
+        ArrowKind::Utf8 => {
+            let mut data = String::with_capacity(chunks.iter().map(|c| c.data.1.len()).sum());
+            let mut ends = Vec::with_capacity(chunks.iter().map(|c| c.len).sum());
+            for c in chunks {
+                text_chunk(c, &mut data, &mut ends)?;
             }
-            let to = ends.next().flatten();
-            let text = from
-                .zip(to)
-                .and_then(|(a, b)| data.get(a..b))
-                .and_then(|bytes| std::str::from_utf8(bytes).ok())
-                .ok_or_else(|| {
-                    invalid(format!(
-                        "{}.{column}: bad text in row {}",
-                        self.table,
-                        row + i
-                    ))
-                })?;
-            out.push(text);
-            from = to;
+            ColumnValues::Text { data, ends }
         }
-        Ok(())
-    }
+    };
+    Some(Column::new(values, valid))
 }
 
-/// A text column: every value laid end to end in one string.
-#[derive(Default)]
-pub(super) struct Texts {
-    data: String,
-    ends: Vec<usize>,
-}
-
-impl Texts {
-    fn push(&mut self, text: &str) {
-        self.data.push_str(text);
-        self.ends.push(self.data.len());
+/// Appends the values of one text chunk (a null's value is empty).
+fn text_chunk(chunk: &Chunk<'_>, data: &mut String, ends: &mut Vec<usize>) -> Option<()> {
+    if chunk.len == 0 {
+        return Some(());
     }
-
-    /// Value `i`.
-    pub(super) fn get(&self, i: usize) -> Option<&str> {
-        let from = match i.checked_sub(1) {
-            Some(before) => *self.ends.get(before)?,
-            None => 0,
-        };
-        self.data.get(from..*self.ends.get(i)?)
+    let (base, bytes) = chunk.data;
+    let offsets = chunk.values.get(..(chunk.len + 1) * 4)?;
+    let mut at = offsets.chunks_exact(4).map(|s| {
+        let o = i32::from_le_bytes(s.try_into().ok()?);
+        usize::try_from(o).ok()?.checked_sub(base)
+    });
+    let mut from = at.next().flatten()?;
+    // The chunk's text is valid UTF-8 as a whole (Arrow's string type), so each value is.
+    let all = std::str::from_utf8(bytes).ok()?;
+    for _ in 0..chunk.len {
+        let to = at.next().flatten()?;
+        data.push_str(all.get(from..to)?);
+        ends.push(data.len());
+        from = to;
     }
-
-    /// Number of values.
-    pub(super) fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    /// Every value, in order.
-    pub(super) fn iter(&self) -> impl Iterator<Item = &str> {
-        (0..self.len()).filter_map(|i| self.get(i))
-    }
-}
-
-fn int64(s: [u8; 8]) -> Result<i64, String> {
-    Ok(i64::from_le_bytes(s))
-}
-
-/// A decimal128 value: a 16-byte little-endian integer of `scale` places.
-fn decimal128(s: [u8; 16], scale: u32) -> Result<Decimal, String> {
-    let raw = i128::from_le_bytes(s);
-    Decimal::try_from_i128_with_scale(raw, scale)
-        .map_err(|_| format!("{raw}e-{scale} is outside the supported range"))
-}
-
-/// A date32 value: days since 1970-01-01, within the years 0001–9999.
-fn date32(s: [u8; 4]) -> Result<NaiveDate, String> {
-    let days = i32::from_le_bytes(s);
-    // 719,163 days from 0001-01-01 (day 1) to 1970-01-01.
-    days.checked_add(719_163)
-        .and_then(NaiveDate::from_num_days_from_ce_opt)
-        .filter(|d| (1..=9999).contains(&chrono::Datelike::year(d)))
-        .ok_or_else(|| format!("day {days} is outside the years 0001-9999"))
+    Some(())
 }

@@ -14,12 +14,14 @@
 //! `related_type` is no known word (`R_FINE_RELATED_TYPE`) are findings too.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::columns::{Cell, ExportColumns, Source, date_of_days};
 use super::{
     AuditRule, Discrepancy, FINE_ORPHAN, FINE_RELATED_TYPE, LegacyFineRow, LegacyInstallmentRow,
     LegacyLoan, LegacyLoanRow, LegacyPaymentRow, MALFORMED_CELL, ROW_UNMATCHED, audit_loan,
@@ -216,17 +218,44 @@ pub struct BookAudit {
 
 // --- reading cells ---------------------------------------------------------------------------
 
-/// The positions of the columns a table's reader needs.
-struct Columns<'a> {
-    table: &'static str,
-    names: &'a [String],
+/// How cells are read: an export (a bad cell is a finding, `NULL` takes the schema's
+/// default) or a strict typed book (`audit_loan_book_columns`: a bad cell or a `NULL` in a
+/// column that must have a value refuses the book).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Export,
+    Strict,
 }
 
-impl<'a> Columns<'a> {
-    fn new(table: &'static str, raw: &'a RawTable, required: &[&str]) -> Result<Self, CoreError> {
+/// What a column holds, for the error a strict read gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Money,
+    Rate,
+    Date,
+    Other,
+}
+
+/// The positions of the columns a table's reader needs, in the order of its list.
+struct Layout<'s, S> {
+    table: &'static str,
+    src: &'s S,
+    names: &'static [&'static str],
+    at: Vec<Option<usize>>,
+    mode: Mode,
+}
+
+impl<'s, S: Source> Layout<'s, S> {
+    fn new(
+        table: &'static str,
+        src: &'s S,
+        names: &'static [&'static str],
+        required: &[&str],
+        mode: Mode,
+    ) -> Result<Self, CoreError> {
         let missing: Vec<&str> = required
             .iter()
-            .filter(|c| !raw.columns.iter().any(|n| n == *c))
+            .filter(|c| src.index(c).is_none())
             .copied()
             .collect();
         if !missing.is_empty() {
@@ -236,12 +265,27 @@ impl<'a> Columns<'a> {
         }
         Ok(Self {
             table,
-            names: &raw.columns,
+            src,
+            names,
+            at: names.iter().map(|n| src.index(n)).collect(),
+            mode,
         })
     }
 
-    fn index(&self, name: &str) -> Option<usize> {
-        self.names.iter().position(|n| n == name)
+    fn has(&self, name: &str) -> bool {
+        self.names
+            .iter()
+            .position(|n| *n == name)
+            .and_then(|p| self.at.get(p).copied().flatten())
+            .is_some()
+    }
+
+    fn cells(&self, row: usize) -> Cells<'_, 's, S> {
+        Cells {
+            layout: self,
+            row,
+            bad: Vec::new(),
+        }
     }
 }
 
@@ -249,22 +293,60 @@ impl<'a> Columns<'a> {
 #[derive(Debug, Clone)]
 struct BadCell {
     table: &'static str,
+    /// The row's position in its table (from 0).
+    row: usize,
     row_id: Option<i64>,
     column: &'static str,
     value: Option<String>,
     why: &'static str,
+    kind: Kind,
+}
+
+impl BadCell {
+    /// The refusal of a strict read.
+    fn error(&self) -> CoreError {
+        let why = if self.why.contains("NULL") {
+            "null in a column that must have a value"
+        } else {
+            self.why
+        };
+        let value = self
+            .value
+            .as_deref()
+            .map_or_else(String::new, |v| format!(" ({v:?})"));
+        let reason = format!(
+            "{}.{}, row {}: {why}{value}",
+            self.table, self.column, self.row
+        );
+        match self.kind {
+            Kind::Money => CoreError::InvalidAmount { reason },
+            Kind::Rate => CoreError::InvalidRate { reason },
+            Kind::Date => CoreError::InvalidDate { reason },
+            Kind::Other => CoreError::InvalidInput { reason },
+        }
+    }
 }
 
 /// Reads the cells of one row, recording the bad ones.
-struct Cells<'a> {
-    table: &'static str,
-    at: Vec<(&'a str, Option<&'a str>)>,
+struct Cells<'l, 's, S> {
+    layout: &'l Layout<'s, S>,
+    row: usize,
     bad: Vec<BadCell>,
 }
 
 /// Whether a cell means SQL `NULL`: a null, MySQL's `\N`, or the text `NULL`.
-fn is_null(cell: Option<&str>) -> bool {
-    cell.is_none_or(|c| c == "\\N" || c.trim().eq_ignore_ascii_case("null"))
+fn is_null(cell: Cell<'_>) -> bool {
+    match cell {
+        Cell::Null => true,
+        Cell::Text(c) => c == "\\N" || c.trim().eq_ignore_ascii_case("null"),
+        Cell::Float(x) => x.is_nan(),
+        _ => false,
+    }
+}
+
+/// Whether a cell is empty text.
+fn is_blank(cell: Cell<'_>) -> bool {
+    matches!(cell, Cell::Text(c) if c.trim().is_empty())
 }
 
 /// An id or count: digits, optionally a float rendering of a whole number (`12.0`).
@@ -282,9 +364,18 @@ fn parse_whole(text: &str) -> Option<i64> {
     whole.parse().ok()
 }
 
-/// A date `YYYY-MM-DD`, or a datetime at midnight (`YYYY-MM-DD 00:00:00`); `Err(true)` for
-/// MySQL's zero date `0000-00-00`.
-fn parse_day(text: &str) -> Result<NaiveDate, bool> {
+/// Why a date cell is no date.
+enum NoDate {
+    /// MySQL's zero date `0000-00-00`.
+    Zero,
+    /// A datetime with a time of day.
+    TimeOfDay,
+    /// Anything else.
+    Malformed,
+}
+
+/// A date `YYYY-MM-DD`, or a datetime at midnight (`YYYY-MM-DD 00:00:00`).
+fn parse_day(text: &str) -> Result<NaiveDate, NoDate> {
     let t = text.trim();
     let (day, time) = match t.get(..10) {
         Some(day) => (day, t.get(10..).unwrap_or_default()),
@@ -296,58 +387,64 @@ fn parse_day(text: &str) -> Result<NaiveDate, bool> {
             "00:00:00" | "00:00" | "00:00:00.000" | "00:00:00.000000"
         );
     if day == "0000-00-00" {
-        return Err(true);
+        return Err(NoDate::Zero);
     }
+    let date = parse_date(day).map_err(|_| NoDate::Malformed)?;
     if !midnight {
-        return Err(false);
+        return Err(NoDate::TimeOfDay);
     }
-    parse_date(day).map_err(|_| false)
+    Ok(date)
 }
 
-impl<'a> Cells<'a> {
-    fn new(cols: &'a Columns<'_>, row: &'a [Option<String>], wanted: &[&'a str]) -> Self {
-        let at = wanted
+const NOT_A_DATE: &str = "not a YYYY-MM-DD date";
+const TIME_OF_DAY: &str = "a date with a time of day (date columns hold no times of day)";
+
+/// Below this many units a decimal has fewer than 28 digits and reads as its text would.
+const PLAIN_UNITS: u128 = 10_u128.pow(27);
+
+impl<'s, S: Source> Cells<'_, 's, S> {
+    fn cell(&self, name: &str) -> Cell<'s> {
+        let l = self.layout;
+        l.names
             .iter()
-            .map(|&name| {
-                let cell = cols
-                    .index(name)
-                    .and_then(|i| row.get(i))
-                    .and_then(|c| c.as_deref());
-                (name, cell)
-            })
-            .collect();
-        Self {
-            table: cols.table,
-            at,
-            bad: Vec::new(),
-        }
+            .position(|n| *n == name)
+            .and_then(|p| l.at.get(p).copied().flatten())
+            .map_or(Cell::Null, |c| l.src.cell(self.row, c))
     }
 
-    fn raw(&self, name: &str) -> Option<&'a str> {
-        self.at
-            .iter()
-            .find(|(n, _)| *n == name)
-            .and_then(|(_, c)| *c)
+    fn strict(&self) -> bool {
+        self.layout.mode == Mode::Strict
     }
 
-    fn fail(&mut self, column: &'static str, why: &'static str) {
-        let value = self.raw(column).map(str::to_owned);
+    fn fail_as(&mut self, column: &'static str, why: &'static str, kind: Kind) {
+        let value = self.cell(column).text().map(std::borrow::Cow::into_owned);
         self.bad.push(BadCell {
-            table: self.table,
+            table: self.layout.table,
+            row: self.row,
             row_id: None,
             column,
             value,
             why,
+            kind,
         });
     }
 
+    fn fail(&mut self, column: &'static str, why: &'static str) {
+        self.fail_as(column, why, Kind::Other);
+    }
+
     fn id(&mut self, name: &'static str) -> Option<i64> {
-        let cell = self.raw(name);
+        let cell = self.cell(name);
         if is_null(cell) {
             self.fail(name, "a required id is NULL");
             return None;
         }
-        let id = cell.and_then(parse_whole);
+        if let Cell::Int(v) = cell
+            && v >= 0
+        {
+            return Some(v);
+        }
+        let id = cell.text().and_then(|t| parse_whole(&t));
         if id.is_none() {
             self.fail(name, "not a whole number");
         }
@@ -355,15 +452,11 @@ impl<'a> Cells<'a> {
     }
 
     fn opt_id(&mut self, name: &'static str) -> Option<i64> {
-        let cell = self.raw(name);
-        if is_null(cell) || cell.is_some_and(|c| c.trim().is_empty()) {
+        let cell = self.cell(name);
+        if is_null(cell) || is_blank(cell) {
             return None;
         }
-        let id = cell.and_then(parse_whole);
-        if id.is_none() {
-            self.fail(name, "not a whole number");
-        }
-        id
+        self.id(name)
     }
 
     fn count(&mut self, name: &'static str) -> u32 {
@@ -379,23 +472,47 @@ impl<'a> Cells<'a> {
     }
 
     fn money_or(&mut self, name: &'static str, default: Option<Money>) -> Money {
-        let cell = self.raw(name);
-        let empty = cell.is_some_and(|c| c.trim().is_empty());
-        if is_null(cell) || (empty && default.is_some()) {
+        let default = default.filter(|_| !self.strict());
+        let cell = self.cell(name);
+        if let Cell::Float(x) = cell
+            && x.is_nan()
+            && self.strict()
+        {
+            // A strict read takes a float column's NaN for what it is: no amount.
+            self.fail_as(name, "NaN is not an amount", Kind::Money);
+            return Money::ZERO;
+        }
+        if is_null(cell) || (is_blank(cell) && default.is_some()) {
             if let Some(zero) = default {
                 return zero;
             }
             self.fail(name, "a NOT NULL amount is NULL");
             return Money::ZERO;
         }
-        match cell.map(|c| c.trim().parse::<Money>()) {
-            Some(Ok(m)) if used_scale(m.value()) <= 2 => m,
-            Some(Ok(_)) => {
-                self.fail(name, "more than 2 decimal places");
+        let read = match cell {
+            Cell::Decimal(units, scale) if units.unsigned_abs() < PLAIN_UNITS => {
+                Decimal::try_from_i128_with_scale(units, scale)
+                    .map(Money::from_decimal)
+                    .map_err(|_| "not a plain decimal amount")
+            }
+            Cell::Int(v) => Ok(Money::from_decimal(Decimal::from(v))),
+            Cell::Float(x) => Money::from_f64_shortest(x, 2).map_err(|e| match e {
+                CoreError::InvalidAmount { .. } if x.is_finite() => "more than 2 decimal places",
+                _ => "not a plain decimal amount",
+            }),
+            _ => match cell.text().map(|c| c.trim().parse::<Money>()) {
+                Some(Ok(m)) => Ok(m),
+                _ => Err("not a plain decimal amount"),
+            },
+        };
+        match read {
+            Ok(m) if used_scale(m.value()) <= 2 => m,
+            Ok(_) => {
+                self.fail_as(name, "more than 2 decimal places", Kind::Money);
                 Money::ZERO
             }
-            _ => {
-                self.fail(name, "not a plain decimal amount");
+            Err(why) => {
+                self.fail_as(name, why, Kind::Money);
                 Money::ZERO
             }
         }
@@ -412,83 +529,125 @@ impl<'a> Cells<'a> {
     }
 
     fn rate(&mut self, name: &'static str) -> Rate {
-        let cell = self.raw(name);
-        match cell
-            .filter(|c| !is_null(Some(c)))
-            .map(|c| c.trim().parse::<Rate>())
+        let cell = self.cell(name);
+        if let Cell::Decimal(units, scale) = cell
+            && units.unsigned_abs() < PLAIN_UNITS
+            && let Some(r) = Decimal::try_from_i128_with_scale(units, scale)
+                .ok()
+                .and_then(|d| Rate::from_percent(d).ok())
         {
+            return r;
+        }
+        let read = if is_null(cell) {
+            None
+        } else {
+            cell.text().map(|c| c.trim().parse::<Rate>())
+        };
+        match read {
             Some(Ok(r)) => r,
             _ => {
-                self.fail(name, "not a plain decimal rate");
+                self.fail_as(name, "not a plain decimal rate", Kind::Rate);
                 Rate::default()
             }
         }
     }
 
+    fn day(cell: Cell<'_>) -> Result<NaiveDate, NoDate> {
+        if let Cell::Days(d) = cell
+            && let Some(date) = date_of_days(d)
+        {
+            return Ok(date);
+        }
+        cell.text()
+            .map_or(Err(NoDate::Malformed), |t| parse_day(&t))
+    }
+
     fn opt_date(&mut self, name: &'static str) -> Option<NaiveDate> {
-        let cell = self.raw(name);
-        if is_null(cell) || cell.is_some_and(|c| c.trim().is_empty()) {
+        let cell = self.cell(name);
+        if is_null(cell) || is_blank(cell) {
             return None;
         }
-        match cell.map(parse_day) {
-            Some(Ok(d)) => Some(d),
-            Some(Err(true)) => None,
-            _ => {
-                self.fail(name, "not a YYYY-MM-DD date");
+        match Self::day(cell) {
+            Ok(d) => Some(d),
+            Err(NoDate::Zero) => None,
+            Err(NoDate::TimeOfDay) => {
+                self.fail_as(name, TIME_OF_DAY, Kind::Date);
+                None
+            }
+            Err(NoDate::Malformed) => {
+                self.fail_as(name, NOT_A_DATE, Kind::Date);
                 None
             }
         }
     }
 
     fn date(&mut self, name: &'static str) -> NaiveDate {
-        let cell = self.raw(name);
-        match cell.filter(|c| !is_null(Some(c))).map(parse_day) {
-            Some(Ok(d)) => d,
-            Some(Err(true)) => {
-                self.fail(name, "the zero date 0000-00-00 is no date");
-                NaiveDate::MIN
+        let cell = self.cell(name);
+        let why = if is_null(cell) {
+            NOT_A_DATE
+        } else {
+            match Self::day(cell) {
+                Ok(d) => return d,
+                Err(NoDate::Zero) => "the zero date 0000-00-00 is no date",
+                Err(NoDate::TimeOfDay) => TIME_OF_DAY,
+                Err(NoDate::Malformed) => NOT_A_DATE,
             }
-            _ => {
-                self.fail(name, "not a YYYY-MM-DD date");
-                NaiveDate::MIN
-            }
-        }
+        };
+        self.fail_as(name, why, Kind::Date);
+        NaiveDate::MIN
     }
 
     /// `tinyint(1) DEFAULT 0`: `NULL` is false.
     fn flag(&mut self, name: &'static str) -> bool {
-        let cell = self.raw(name);
+        let cell = self.cell(name);
         if is_null(cell) {
+            if self.strict() {
+                self.fail(name, "a flag is NULL");
+            }
             return false;
         }
-        match cell.map(|c| c.trim().to_ascii_lowercase()).as_deref() {
+        match cell {
+            Cell::Bool(b) => return b,
+            Cell::Int(0) => return false,
+            Cell::Int(1) => return true,
+            _ => {}
+        }
+        match cell
+            .text()
+            .map(|c| c.trim().to_ascii_lowercase())
+            .as_deref()
+        {
             Some("0" | "0.0" | "false" | "f" | "") => false,
             Some("1" | "1.0" | "true" | "t") => true,
             _ => {
-                self.fail(name, "not 0 or 1");
+                self.fail(name, "a flag is 0 or 1");
                 false
             }
         }
     }
 
     fn text(&mut self, name: &'static str) -> String {
-        let cell = self.raw(name);
+        let cell = self.cell(name);
         if is_null(cell) {
             self.fail(name, "a NOT NULL text is NULL");
             return String::new();
         }
-        cell.map(|c| c.trim().to_owned()).unwrap_or_default()
+        cell.text().map(|c| c.trim().to_owned()).unwrap_or_default()
     }
 
     /// An enum word: trimmed, lower case, `-` and spaces read as `_` (`LOAN_INSTALLMENT`,
     /// `Loan Installment` → `loan_installment`); `NULL` and MySQL's invalid-value marker `''`
-    /// are kept as the empty word, which the rule reading the column reports.
+    /// are kept as the empty word, which the rule reading the column reports. (A strict read
+    /// refuses a `NULL`.)
     fn word(&mut self, name: &'static str) -> String {
-        let cell = self.raw(name);
+        let cell = self.cell(name);
         if is_null(cell) {
+            if self.strict() {
+                self.fail(name, "a NOT NULL text is NULL");
+            }
             return String::new();
         }
-        cell.map(normalise_word).unwrap_or_default()
+        cell.text().map(|c| normalise_word(&c)).unwrap_or_default()
     }
 
     fn done(mut self, row_id: Option<i64>) -> Vec<BadCell> {
@@ -501,8 +660,13 @@ impl<'a> Cells<'a> {
 
 /// An enum word as the audit compares it (see [`Cells::word`]).
 fn normalise_word(text: &str) -> String {
-    text.trim()
-        .chars()
+    let t = text.trim();
+    if t.bytes()
+        .all(|b| !b.is_ascii_uppercase() && b != b'-' && b != b' ')
+    {
+        return t.to_owned();
+    }
+    t.chars()
         .map(|c| match c {
             '-' | ' ' => '_',
             c => c.to_ascii_lowercase(),
@@ -566,12 +730,41 @@ const FINE_COLUMNS: &[&str] = &[
     "balance_amount",
     "status",
 ];
+/// The fines' columns read, with the optional `loan_id`.
+const FINE_READ: &[&str] = &[
+    "id",
+    "related_type",
+    "related_id",
+    "fine_rule_id",
+    "fine_date",
+    "fine_amount",
+    "paid_amount",
+    "waived_amount",
+    "balance_amount",
+    "status",
+    "loan_id",
+];
 
-fn read_loan(
-    cols: &Columns<'_>,
-    row: &[Option<String>],
+/// The columns `audit_book` reads, per table (`fines.loan_id` is optional and also read).
+///
+/// # Example
+/// ```
+/// use windeep_core::audit::BOOK_COLUMNS;
+/// assert_eq!(BOOK_COLUMNS[0].0, "loans");
+/// assert!(BOOK_COLUMNS[3].1.contains(&"loan_id"));
+/// ```
+pub const BOOK_COLUMNS: [(&str, &[&str]); 4] = [
+    ("loans", LOAN_COLUMNS),
+    ("loan_installments", INSTALLMENT_COLUMNS),
+    ("loan_payments", PAYMENT_COLUMNS),
+    ("fines", FINE_READ),
+];
+
+fn read_loan<S: Source>(
+    l: &Layout<'_, S>,
+    row: usize,
 ) -> (Option<i64>, LegacyLoanRow, Vec<BadCell>) {
-    let mut c = Cells::new(cols, row, LOAN_COLUMNS);
+    let mut c = l.cells(row);
     let id = c.id("id");
     let loan = LegacyLoanRow {
         id: id.unwrap_or(0),
@@ -593,13 +786,21 @@ fn read_loan(
     (id, loan, c.done(id))
 }
 
-fn read_installment(
-    cols: &Columns<'_>,
-    row: &[Option<String>],
-) -> (Option<i64>, Option<i64>, LegacyInstallmentRow, Vec<BadCell>) {
-    let mut c = Cells::new(cols, row, INSTALLMENT_COLUMNS);
+/// A row's own id and its `loan_id`, with the bad cells of the two.
+fn read_keys<S: Source>(l: &Layout<'_, S>, row: usize) -> (Option<i64>, Option<i64>, bool) {
+    let mut c = l.cells(row);
     let id = c.id("id");
     let loan_id = c.id("loan_id");
+    (id, loan_id, c.bad.is_empty())
+}
+
+fn read_installment<S: Source>(
+    l: &Layout<'_, S>,
+    row: usize,
+) -> (Option<i64>, LegacyInstallmentRow, Vec<BadCell>) {
+    let mut c = l.cells(row);
+    let id = c.id("id");
+    c.id("loan_id");
     let r = LegacyInstallmentRow {
         id: id.unwrap_or(0),
         installment_number: c.count("installment_number"),
@@ -611,16 +812,16 @@ fn read_installment(
         interest_paid: c.money0("interest_paid"),
         status: c.word("status"),
     };
-    (id, loan_id, r, c.done(id))
+    (id, r, c.done(id))
 }
 
-fn read_payment(
-    cols: &Columns<'_>,
-    row: &[Option<String>],
-) -> (Option<i64>, Option<i64>, LegacyPaymentRow, Vec<BadCell>) {
-    let mut c = Cells::new(cols, row, PAYMENT_COLUMNS);
+fn read_payment<S: Source>(
+    l: &Layout<'_, S>,
+    row: usize,
+) -> (Option<i64>, LegacyPaymentRow, Vec<BadCell>) {
+    let mut c = l.cells(row);
     let id = c.id("id");
-    let loan_id = c.id("loan_id");
+    c.id("loan_id");
     let r = LegacyPaymentRow {
         id: id.unwrap_or(0),
         installment_id: c.opt_id("installment_id"),
@@ -633,7 +834,7 @@ fn read_payment(
         excess_amount: c.money0("excess_amount"),
         is_reversed: c.flag("is_reversed"),
     };
-    (id, loan_id, r, c.done(id))
+    (id, r, c.done(id))
 }
 
 /// A fine row with what attaches it: its `related_type` word and its optional `loan_id`.
@@ -646,13 +847,11 @@ struct FineRead {
     bad: Vec<BadCell>,
 }
 
-fn read_fine(cols: &Columns<'_>, row: &[Option<String>], has_loan_id: bool) -> FineRead {
-    let mut wanted: Vec<&str> = FINE_COLUMNS.to_vec();
-    wanted.push("loan_id");
-    let mut c = Cells::new(cols, row, &wanted);
+fn read_fine<S: Source>(l: &Layout<'_, S>, row: usize, use_loan_id: bool) -> FineRead {
+    let mut c = l.cells(row);
     let id = c.id("id");
     let related_type = c.word("related_type");
-    let loan_id = if has_loan_id {
+    let loan_id = if use_loan_id {
         c.opt_id("loan_id")
     } else {
         None
@@ -685,39 +884,6 @@ const LOAN_FINE_TYPES: &[&str] = &["loan_installment", "loan"];
 const OTHER_FINE_TYPES: &[&str] = &["savings_schedule", "other"];
 
 // --- the audit ---------------------------------------------------------------------------------
-
-/// One loan of the export with its rows and its bad cells.
-pub(super) struct Slot {
-    /// The loan and the rows attached to it.
-    pub(super) loan: LegacyLoan,
-    bad: Vec<BadCell>,
-}
-
-impl Slot {
-    /// The bad cells of the loan's rows, as `table[row id].column = value: why`.
-    pub(super) fn malformed(&self) -> Vec<String> {
-        self.bad
-            .iter()
-            .map(|b| {
-                let row = b.row_id.map_or_else(String::new, |id| format!("[{id}]"));
-                let value = b.value.as_deref().unwrap_or("NULL");
-                format!("{}{row}.{} = {value:?}: {}", b.table, b.column, b.why)
-            })
-            .collect()
-    }
-}
-
-/// The export's rows attached to their loans, and what attaches to none.
-pub(super) struct Grouped {
-    /// One slot per `loans` row that has an id, in the export's order.
-    pub(super) slots: Vec<Slot>,
-    /// Findings of no loan.
-    loose: Found,
-    /// Findings of a known loan (by slot) that are not its audit's.
-    attached: Vec<(usize, AuditFinding)>,
-    /// Fines of savings or other things.
-    fines_not_of_loans: usize,
-}
 
 /// Findings of one loan, before the tolerance.
 type Found = Vec<AuditFinding>;
@@ -900,40 +1066,158 @@ fn finding_of(d: Discrepancy, loan: &LegacyLoan, rows: &[&LegacyInstallmentRow])
     }
 }
 
-fn audit_slot(slot: &Slot, as_of: NaiveDate) -> Found {
-    let h = &slot.loan.loan;
-    if !slot.bad.is_empty() {
-        return slot
-            .bad
-            .iter()
-            .cloned()
-            .map(|b| bad_finding(Some((h.id, &h.loan_number)), b))
-            .collect();
-    }
-    let mut rows: Vec<&LegacyInstallmentRow> = slot.loan.installments.iter().collect();
-    rows.sort_by_key(|i| (i.installment_number, i.id));
-    audit_loan(&slot.loan, as_of)
-        .discrepancies
-        .into_iter()
-        .map(|d| finding_of(d, &slot.loan, &rows))
-        .collect()
+/// Row positions by id: a table when the ids are dense (the usual database ids), a map
+/// otherwise. A repeated id keeps its last row.
+enum IdMap {
+    Dense { min: i64, slots: Vec<u32> },
+    Sparse(HashMap<i64, u32>),
 }
 
-/// Audits every slot, on every available core for a large book.
-fn audit_slots(slots: &[Slot], as_of: NaiveDate) -> Vec<Found> {
-    let threads = thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    if threads <= 1 || slots.len() < 256 {
-        return slots.iter().map(|s| audit_slot(s, as_of)).collect();
+/// "No row" in an [`IdMap`] or an owner column.
+const NONE: u32 = u32::MAX;
+
+impl IdMap {
+    fn new(ids: impl Iterator<Item = i64> + Clone, count: usize) -> Self {
+        let (min, max) =
+            ids.clone()
+                .fold((None, None), |(lo, hi): (Option<i64>, Option<i64>), id| {
+                    (
+                        Some(lo.map_or(id, |l| l.min(id))),
+                        Some(hi.map_or(id, |h| h.max(id))),
+                    )
+                });
+        let span = min
+            .zip(max)
+            .and_then(|(a, b)| usize::try_from(b.checked_sub(a)?).ok());
+        match (min, span) {
+            (Some(min), Some(span)) if span < count.saturating_mul(4).max(1024) => Self::Dense {
+                min,
+                slots: vec![NONE; span + 1],
+            },
+            _ => Self::Sparse(HashMap::with_capacity(count)),
+        }
     }
-    let per = slots.len().div_ceil(threads);
+
+    /// Sets `id` to `at`; whether `id` was already there.
+    fn insert(&mut self, id: i64, at: u32) -> bool {
+        match self {
+            Self::Dense { min, slots } => id
+                .checked_sub(*min)
+                .and_then(|d| usize::try_from(d).ok())
+                .and_then(|d| slots.get_mut(d))
+                .is_some_and(|slot| std::mem::replace(slot, at) != NONE),
+            Self::Sparse(map) => map.insert(id, at).is_some(),
+        }
+    }
+
+    fn get(&self, id: i64) -> Option<usize> {
+        let at = match self {
+            Self::Dense { min, slots } => id
+                .checked_sub(*min)
+                .and_then(|d| usize::try_from(d).ok())
+                .and_then(|d| slots.get(d).copied())
+                .unwrap_or(NONE),
+            Self::Sparse(map) => map.get(&id).copied().unwrap_or(NONE),
+        };
+        (at != NONE).then(|| usize::try_from(at).ok()).flatten()
+    }
+}
+
+/// Row positions grouped by loan: `rows[starts[k]..starts[k + 1]]` belong to loan `k`.
+struct Groups {
+    starts: Vec<usize>,
+    rows: Vec<usize>,
+}
+
+impl Groups {
+    /// Groups rows by the loan each maps to ([`NONE`]: no loan), keeping the rows' order.
+    fn new(loans: usize, owner: &[u32]) -> Self {
+        let mut starts = vec![0_usize; loans + 1];
+        for &k in owner.iter().filter(|&&k| k != NONE) {
+            if let Some(s) = usize::try_from(k).ok().and_then(|k| starts.get_mut(k + 1)) {
+                *s += 1;
+            }
+        }
+        for k in 0..loans {
+            let before = starts.get(k).copied().unwrap_or(0);
+            if let Some(s) = starts.get_mut(k + 1) {
+                *s += before;
+            }
+        }
+        let mut next = starts.clone();
+        let mut rows = vec![0_usize; starts.last().copied().unwrap_or(0)];
+        for (i, &k) in owner.iter().enumerate().filter(|&(_, &k)| k != NONE) {
+            if let Some(at) = usize::try_from(k).ok().and_then(|k| next.get_mut(k)) {
+                if let Some(slot) = rows.get_mut(*at) {
+                    *slot = i;
+                }
+                *at += 1;
+            }
+        }
+        Self { starts, rows }
+    }
+
+    fn of(&self, k: usize) -> &[usize] {
+        let from = self.starts.get(k).copied().unwrap_or(0);
+        let to = self.starts.get(k + 1).copied().unwrap_or(from);
+        self.rows.get(from..to).unwrap_or_default()
+    }
+}
+
+/// A slot index as an owner value.
+fn owner_of(k: usize) -> u32 {
+    u32::try_from(k).unwrap_or(NONE)
+}
+
+/// The export read and its rows attached to their loans. Installment and payment rows are
+/// read in full only when their loan is built ([`Grouped::build`]), so a large book is never
+/// held as rows.
+struct Grouped<'s, S> {
+    installments: Layout<'s, S>,
+    payments: Layout<'s, S>,
+    /// Per loan: its header, and the bad cells of the header (a repeated id included).
+    heads: Vec<(LegacyLoanRow, Vec<BadCell>)>,
+    inst: Groups,
+    pay: Groups,
+    fine: Groups,
+    /// Installment rows whose id an earlier installment row of a loan already has, in order.
+    repeated_installments: Vec<usize>,
+    fines: Vec<FineRead>,
+    /// Findings of no loan (export mode).
+    loose: Found,
+    /// Bad cells of no loan (strict mode).
+    loose_bad: Vec<BadCell>,
+    /// Findings of a known loan that are not the loan audit's (an unknown `related_type`).
+    attached: Vec<(usize, AuditFinding)>,
+    fines_not_of_loans: usize,
+    /// Rows of no loan: installments, payments, loan fines.
+    unmatched: [usize; 3],
+}
+
+fn unmatched_finding(table: &'static str, row_id: Option<i64>, loan_id: i64) -> AuditFinding {
+    row_finding(
+        ROW_UNMATCHED,
+        "row of no loan of the export",
+        None,
+        (table, row_id, "loan_id"),
+        Some(loan_id.to_string()),
+    )
+}
+
+/// The key columns of a table's rows (its id, its `loan_id`), read on every core.
+fn keys_of<S: Source>(l: &Layout<'_, S>) -> Vec<(Option<i64>, Option<i64>, bool)> {
+    let rows = l.src.rows();
+    let threads = thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    if threads <= 1 || rows < 4096 {
+        return (0..rows).map(|i| read_keys(l, i)).collect();
+    }
+    let per = rows.div_ceil(threads);
     thread::scope(|scope| {
-        let handles: Vec<_> = slots
-            .chunks(per)
-            .map(|chunk| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
                 scope.spawn(move || {
-                    chunk
-                        .iter()
-                        .map(|s| audit_slot(s, as_of))
+                    (t * per..rows.min((t + 1) * per))
+                        .map(|i| read_keys(l, i))
                         .collect::<Vec<_>>()
                 })
             })
@@ -948,6 +1232,365 @@ fn audit_slots(slots: &[Slot], as_of: NaiveDate) -> Vec<Found> {
     })
 }
 
+/// Reads the loans, attaches every row to its loan and sets aside what belongs to none.
+fn group<'s, S: Source>(tables: [&'s S; 4], mode: Mode) -> Result<Grouped<'s, S>, CoreError> {
+    let [loans_src, inst_src, pay_src, fine_src] = tables;
+    let strict = mode == Mode::Strict;
+    let loans = Layout::new("loans", loans_src, LOAN_COLUMNS, LOAN_COLUMNS, mode)?;
+    let installments = Layout::new(
+        "loan_installments",
+        inst_src,
+        INSTALLMENT_COLUMNS,
+        INSTALLMENT_COLUMNS,
+        mode,
+    )?;
+    let payments = Layout::new(
+        "loan_payments",
+        pay_src,
+        PAYMENT_COLUMNS,
+        PAYMENT_COLUMNS,
+        mode,
+    )?;
+    let fines_layout = Layout::new("fines", fine_src, FINE_READ, FINE_COLUMNS, mode)?;
+
+    // Loans, by id. A loan whose id repeats is malformed (every copy of it).
+    let n = loans_src.rows();
+    let mut heads: Vec<(LegacyLoanRow, Vec<BadCell>)> = Vec::with_capacity(n);
+    let mut ids: Vec<i64> = Vec::with_capacity(n);
+    let mut loose: Found = Vec::new();
+    let mut loose_bad: Vec<BadCell> = Vec::new();
+    for row in 0..n {
+        let (id, loan, bad) = read_loan(&loans, row);
+        let Some(id) = id else {
+            // No id: nothing can be attached to it; it is reported on its own.
+            if strict {
+                loose_bad.extend(bad);
+            } else {
+                loose.extend(bad.into_iter().map(|b| {
+                    let mut f = bad_finding(None, b);
+                    f.loan_number = Some(loan.loan_number.clone()).filter(|n| !n.is_empty());
+                    f
+                }));
+            }
+            continue;
+        };
+        heads.push((loan, bad));
+        ids.push(id);
+    }
+    let mut by_id = IdMap::new(ids.iter().copied(), ids.len());
+    let mut first_of: HashMap<i64, usize> = HashMap::new();
+    for (k, &id) in ids.iter().enumerate() {
+        if by_id.insert(id, owner_of(k)) {
+            if strict {
+                return Err(CoreError::InvalidInput {
+                    reason: format!("loans.id {id} appears twice"),
+                });
+            }
+            // The first copy keeps the map's slot.
+            let first = first_of.get(&id).copied().unwrap_or(k);
+            by_id.insert(id, owner_of(first));
+            for at in [first, k] {
+                if let Some((_, bad)) = heads.get_mut(at) {
+                    bad.push(BadCell {
+                        table: "loans",
+                        row: at,
+                        row_id: Some(id),
+                        column: "id",
+                        value: Some(id.to_string()),
+                        why: "the loan id appears twice in loans",
+                        kind: Kind::Other,
+                    });
+                }
+            }
+        } else {
+            first_of.insert(id, k);
+        }
+    }
+    drop(first_of);
+    let mut unmatched = [0_usize; 3];
+
+    // Installments, attached by loan_id; the loan of each installment id, for the fines.
+    let keys = keys_of(&installments);
+    let mut inst_owner: Vec<u32> = vec![NONE; keys.len()];
+    let matched_ids = keys
+        .iter()
+        .filter(|(_, l, _)| l.and_then(|l| by_id.get(l)).is_some())
+        .filter_map(|(id, _, _)| *id);
+    let mut loan_of_installment = IdMap::new(matched_ids, keys.len());
+    let mut repeated_installments = Vec::new();
+    for (i, &(id, loan_id, clean)) in keys.iter().enumerate() {
+        let Some(k) = loan_id.and_then(|l| by_id.get(l)) else {
+            match loan_id {
+                Some(_) if strict && clean => unmatched[0] += 1,
+                Some(l) if clean || !strict => {
+                    loose.push(unmatched_finding("loan_installments", id, l));
+                }
+                _ => {
+                    let (_, _, bad) = read_installment(&installments, i);
+                    if strict {
+                        loose_bad.extend(bad);
+                    } else {
+                        loose.extend(bad.into_iter().map(|b| bad_finding(None, b)));
+                    }
+                }
+            }
+            continue;
+        };
+        if let (Some(slot), Some(id)) = (inst_owner.get_mut(i), id) {
+            *slot = owner_of(k);
+            if loan_of_installment.insert(id, owner_of(k)) {
+                repeated_installments.push(i);
+            }
+        } else if let Some(slot) = inst_owner.get_mut(i) {
+            *slot = owner_of(k);
+        }
+    }
+    drop(keys);
+
+    let keys = keys_of(&payments);
+    let mut pay_owner: Vec<u32> = vec![NONE; keys.len()];
+    for (i, &(id, loan_id, clean)) in keys.iter().enumerate() {
+        match loan_id.map(|l| (l, by_id.get(l))) {
+            Some((_, Some(k))) => {
+                if let Some(slot) = pay_owner.get_mut(i) {
+                    *slot = owner_of(k);
+                }
+            }
+            Some((_, None)) if strict && clean => unmatched[1] += 1,
+            Some((l, None)) if clean || !strict => {
+                loose.push(unmatched_finding("loan_payments", id, l));
+            }
+            _ => {
+                let (_, _, bad) = read_payment(&payments, i);
+                if strict {
+                    loose_bad.extend(bad);
+                } else {
+                    loose.extend(bad.into_iter().map(|b| bad_finding(None, b)));
+                }
+            }
+        }
+    }
+    drop(keys);
+
+    // Fines: a loan fine attaches to the loan of its installment (else of its loan_id).
+    let use_loan_id = !strict && fines_layout.has("loan_id");
+    let mut fines_not_of_loans = 0;
+    let mut attached: Vec<(usize, AuditFinding)> = Vec::new();
+    let mut fines = Vec::with_capacity(fine_src.rows());
+    let mut fine_owner: Vec<u32> = vec![NONE; fine_src.rows()];
+    for row in 0..fine_src.rows() {
+        let f = read_fine(&fines_layout, row, use_loan_id);
+        let word = f.related_type.as_str();
+        let by_installment = f.related_id.and_then(|r| loan_of_installment.get(r));
+        let by_loan_id = f.loan_id.and_then(|l| by_id.get(l));
+        let owner = by_installment.or(by_loan_id);
+        if OTHER_FINE_TYPES.contains(&word) {
+            fines_not_of_loans += 1;
+        } else if !LOAN_FINE_TYPES.contains(&word) {
+            if strict {
+                // A strict read audits the fines of loan installments only.
+                loose_bad.extend(f.bad.iter().cloned());
+            } else {
+                let loan = owner
+                    .and_then(|k| heads.get(k))
+                    .map(|(h, _)| (h.id, h.loan_number.as_str()));
+                let mut finding = row_finding(
+                    FINE_RELATED_TYPE,
+                    "fine with an unknown related_type",
+                    loan,
+                    ("fines", f.id, "related_type"),
+                    fines_layout
+                        .cells(row)
+                        .cell("related_type")
+                        .text()
+                        .map(std::borrow::Cow::into_owned),
+                );
+                finding.kind = ValueKind::Raw;
+                match owner {
+                    Some(k) => attached.push((k, finding)),
+                    None => loose.push(finding),
+                }
+            }
+        } else {
+            match owner {
+                Some(k) => {
+                    if let Some(slot) = fine_owner.get_mut(row) {
+                        *slot = owner_of(k);
+                    }
+                }
+                None if strict && f.bad.is_empty() => unmatched[2] += 1,
+                None if f.bad.is_empty() => loose.push(row_finding(
+                    FINE_ORPHAN,
+                    "fine of no installment of its loan",
+                    None,
+                    ("fines", f.id, "related_id"),
+                    f.related_id.map(|r| r.to_string()),
+                )),
+                None if strict => loose_bad.extend(f.bad.iter().cloned()),
+                None => loose.extend(f.bad.iter().cloned().map(|b| bad_finding(None, b))),
+            }
+        }
+        fines.push(f);
+    }
+    let loans_n = heads.len();
+    Ok(Grouped {
+        inst: Groups::new(loans_n, &inst_owner),
+        pay: Groups::new(loans_n, &pay_owner),
+        fine: Groups::new(loans_n, &fine_owner),
+        installments,
+        payments,
+        heads,
+        repeated_installments,
+        fines,
+        loose,
+        loose_bad,
+        attached,
+        fines_not_of_loans,
+        unmatched,
+    })
+}
+
+/// Loans handed to a worker at a time.
+const BLOCK: usize = 256;
+
+impl<S: Source> Grouped<'_, S> {
+    /// Loan `k` with its rows, and every bad cell of it (header, installments, payments,
+    /// fines, in the tables' order).
+    fn build(&self, k: usize) -> Option<(LegacyLoan, Vec<BadCell>)> {
+        let (head, bad) = self.heads.get(k)?;
+        let mut bad = bad.clone();
+        let mut loan = LegacyLoan {
+            loan: head.clone(),
+            installments: Vec::with_capacity(self.inst.of(k).len()),
+            payments: Vec::with_capacity(self.pay.of(k).len()),
+            fines: Vec::new(),
+        };
+        for &i in self.inst.of(k) {
+            let (id, r, b) = read_installment(&self.installments, i);
+            bad.extend(b);
+            if let Some(id) = id
+                && self.repeated_installments.binary_search(&i).is_ok()
+            {
+                bad.push(BadCell {
+                    table: "loan_installments",
+                    row: i,
+                    row_id: Some(id),
+                    column: "id",
+                    value: Some(id.to_string()),
+                    why: "the installment id appears twice in loan_installments",
+                    kind: Kind::Other,
+                });
+            }
+            loan.installments.push(r);
+        }
+        for &i in self.pay.of(k) {
+            let (_, r, b) = read_payment(&self.payments, i);
+            bad.extend(b);
+            loan.payments.push(r);
+        }
+        for &i in self.fine.of(k) {
+            if let Some(f) = self.fines.get(i) {
+                loan.fines.push(f.row.clone());
+                bad.extend(f.bad.iter().cloned());
+            }
+        }
+        Some((loan, bad))
+    }
+
+    /// `each(loan, its bad cells)` for every loan, on every available core; in the loans'
+    /// order.
+    fn each<T: Send>(&self, each: impl Fn(&LegacyLoan, Vec<BadCell>) -> T + Sync) -> Vec<T> {
+        let n = self.heads.len();
+        let threads = thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let work = |next: &AtomicUsize| {
+            let mut blocks = Vec::new();
+            loop {
+                let block = next.fetch_add(1, Ordering::Relaxed);
+                let from = block.saturating_mul(BLOCK);
+                if from >= n {
+                    break;
+                }
+                let out: Vec<T> = (from..n.min(from + BLOCK))
+                    .filter_map(|k| self.build(k))
+                    .map(|(loan, bad)| each(&loan, bad))
+                    .collect();
+                blocks.push((block, out));
+            }
+            blocks
+        };
+        let next = AtomicUsize::new(0);
+        let mut blocks = if threads <= 1 || n <= BLOCK {
+            work(&next)
+        } else {
+            thread::scope(|scope| {
+                let handles: Vec<_> = (0..threads).map(|_| scope.spawn(|| work(&next))).collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| {
+                        h.join()
+                            .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
+                    })
+                    .collect()
+            })
+        };
+        blocks.sort_unstable_by_key(|(block, _)| *block);
+        blocks.into_iter().flat_map(|(_, out)| out).collect()
+    }
+}
+
+/// The first loan of `loan_id` in an export, with its rows, and its bad cells as
+/// `table[row id].column = value: why` (none when it is not malformed); `None` when no loan
+/// of the export has that id.
+pub(super) fn loan_of_export(
+    export: &LegacyExport,
+    loan_id: i64,
+) -> Result<Option<(LegacyLoan, Vec<String>)>, CoreError> {
+    let g = group(
+        [
+            &export.loans,
+            &export.loan_installments,
+            &export.loan_payments,
+            &export.fines,
+        ],
+        Mode::Export,
+    )?;
+    let Some(k) = g.heads.iter().position(|(h, _)| h.id == loan_id) else {
+        return Ok(None);
+    };
+    Ok(g.build(k).map(|(loan, bad)| {
+        let bad = bad
+            .iter()
+            .map(|b| {
+                let row = b.row_id.map_or_else(String::new, |id| format!("[{id}]"));
+                let value = b.value.as_deref().unwrap_or("NULL");
+                format!("{}{row}.{} = {value:?}: {}", b.table, b.column, b.why)
+            })
+            .collect();
+        (loan, bad)
+    }))
+}
+
+/// One loan's findings: its bad cells when it has any, else its audit's discrepancies.
+fn audit_slot(loan: &LegacyLoan, bad: Vec<BadCell>, as_of: NaiveDate) -> (bool, Found) {
+    let h = &loan.loan;
+    if !bad.is_empty() {
+        return (
+            true,
+            bad.into_iter()
+                .map(|b| bad_finding(Some((h.id, &h.loan_number)), b))
+                .collect(),
+        );
+    }
+    let mut rows: Vec<&LegacyInstallmentRow> = loan.installments.iter().collect();
+    rows.sort_by_key(|i| (i.installment_number, i.id));
+    let found = audit_loan(loan, as_of)
+        .discrepancies
+        .into_iter()
+        .map(|d| finding_of(d, loan, &rows))
+        .collect();
+    (false, found)
+}
+
 /// Audits a whole legacy export as of `as_of` (see the module documentation and
 /// `docs/audit.md`). Money findings with |difference| ≤ `tolerance` are left out (zero: every
 /// difference counts).
@@ -958,7 +1601,8 @@ fn audit_slots(slots: &[Slot], as_of: NaiveDate) -> Vec<Found> {
 ///
 /// # Example
 /// ```
-/// use windeep_core::{audit::LegacyExport, Money, audit::audit_book, parse_date};
+/// use windeep_core::audit::{LegacyExport, audit_book};
+/// use windeep_core::money::{Money, parse_date};
 /// let export: LegacyExport = serde_json::from_str(r#"{
 ///   "loans": {"columns": ["id","loan_number","principal_amount","interest_rate",
 ///     "interest_type","tenure_months","disbursement_date","first_emi_date","last_emi_date",
@@ -984,20 +1628,193 @@ pub fn audit_book(
     as_of: NaiveDate,
     tolerance: Money,
 ) -> Result<BookAudit, CoreError> {
+    audit_export(
+        [
+            &export.loans,
+            &export.loan_installments,
+            &export.loan_payments,
+            &export.fines,
+        ],
+        as_of,
+        tolerance,
+    )
+}
+
+/// [`audit_book`] over typed columns: the same reading of every cell (a typed cell that is
+/// not what its column needs is reported with the text its source would have exported), the
+/// same grouping and the same findings, without a string per cell.
+///
+/// # Errors
+/// As [`audit_book`].
+///
+/// # Example
+/// ```
+/// use windeep_core::audit::{BOOK_COLUMNS, Column, ColumnTable, ColumnValues, ExportColumns,
+///     audit_book_columns};
+/// use windeep_core::money::{Money, parse_date};
+/// // Every column of every table, empty: a book of no loans.
+/// let empty = |t: usize| {
+///     let mut table = ColumnTable::new(0);
+///     for name in BOOK_COLUMNS[t].1 {
+///         table.push(name, Column::new(ColumnValues::Cells(vec![]), None)).unwrap();
+///     }
+///     table
+/// };
+/// let export = ExportColumns { loans: empty(0), loan_installments: empty(1),
+///     loan_payments: empty(2), fines: empty(3) };
+/// let audit = audit_book_columns(&export, parse_date("2026-01-20").unwrap(), Money::ZERO)
+///     .unwrap();
+/// assert_eq!(audit.summary.loans, 0);
+/// ```
+pub fn audit_book_columns(
+    export: &ExportColumns,
+    as_of: NaiveDate,
+    tolerance: Money,
+) -> Result<BookAudit, CoreError> {
+    audit_export(
+        [
+            &export.loans,
+            &export.loan_installments,
+            &export.loan_payments,
+            &export.fines,
+        ],
+        as_of,
+        tolerance,
+    )
+}
+
+/// The strict audit of a typed loan book: every loan's [`audit_loan`] discrepancies, with
+/// the counts and the rows that belong to no loan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoanBookAudit {
+    /// Every discrepancy, loan by loan in the order of `loans`.
+    pub discrepancies: Vec<Discrepancy>,
+    /// Counts.
+    pub summary: super::AuditSummary,
+    /// Rows of no loan, not audited: installments and payments whose `loan_id` is no loan's,
+    /// loan fines whose `related_id` is no installment of a loan.
+    pub unmatched_installments: usize,
+    /// See `unmatched_installments`.
+    pub unmatched_payments: usize,
+    /// See `unmatched_installments`.
+    pub unmatched_fines: usize,
+}
+
+/// The audit of a loan book given as typed columns, strictly: the grouping of
+/// [`audit_book_columns`] (rows attached by `loan_id`, loan fines by the installment they
+/// fine), but a cell that cannot be read, a `NULL` in a column that must have a value or a
+/// repeated loan id refuses the book, and the result is every loan's [`audit_loan`]
+/// discrepancies. Fines of other things than loan installments are left out; rows of no
+/// loan are counted.
+///
+/// # Errors
+/// `E_INVALID_INPUT` for a missing column, a repeated `loans.id`, or a bad id, count, flag or
+/// word cell; `E_INVALID_AMOUNT`, `E_INVALID_RATE`, `E_INVALID_DATE` for a bad amount, rate or
+/// date cell. The message names the table, the column and the row (from 0):
+/// `loan_payments.is_reversed, row 1: null in a column that must have a value`.
+///
+/// # Example
+/// ```
+/// use windeep_core::audit::{BOOK_COLUMNS, Column, ColumnTable, ColumnValues, ExportColumns,
+///     audit_loan_book_columns};
+/// use windeep_core::money::parse_date;
+/// let empty = |t: usize| {
+///     let mut table = ColumnTable::new(0);
+///     for name in BOOK_COLUMNS[t].1 {
+///         table.push(name, Column::new(ColumnValues::Int(vec![]), None)).unwrap();
+///     }
+///     table
+/// };
+/// let export = ExportColumns { loans: empty(0), loan_installments: empty(1),
+///     loan_payments: empty(2), fines: empty(3) };
+/// let audit = audit_loan_book_columns(&export, parse_date("2026-01-20").unwrap()).unwrap();
+/// assert!(audit.discrepancies.is_empty());
+/// ```
+pub fn audit_loan_book_columns(
+    export: &ExportColumns,
+    as_of: NaiveDate,
+) -> Result<LoanBookAudit, CoreError> {
+    let g = group(
+        [
+            &export.loans,
+            &export.loan_installments,
+            &export.loan_payments,
+            &export.fines,
+        ],
+        Mode::Strict,
+    )?;
+    let per_loan = g.each(|loan, bad| {
+        if bad.is_empty() {
+            Ok(audit_loan(loan, as_of))
+        } else {
+            Err(bad)
+        }
+    });
+    let table_rank = |t: &str| {
+        BOOK_COLUMNS
+            .iter()
+            .position(|(name, _)| *name == t)
+            .unwrap_or(usize::MAX)
+    };
+    let mut first: Option<BadCell> = None;
+    let mut consider = |b: BadCell| {
+        let key = |b: &BadCell| (table_rank(b.table), b.row);
+        if first.as_ref().is_none_or(|f| key(&b) < key(f)) {
+            first = Some(b);
+        }
+    };
+    g.loose_bad.iter().cloned().for_each(&mut consider);
+    let mut out = LoanBookAudit {
+        discrepancies: Vec::new(),
+        summary: super::AuditSummary::default(),
+        unmatched_installments: g.unmatched[0],
+        unmatched_payments: g.unmatched[1],
+        unmatched_fines: g.unmatched[2],
+    };
+    for audit in per_loan {
+        match audit {
+            Ok(audit) => {
+                out.summary.add(&audit);
+                out.discrepancies.extend(audit.discrepancies);
+            }
+            Err(bad) => bad.into_iter().for_each(&mut consider),
+        }
+    }
+    match first {
+        Some(b) => Err(b.error()),
+        None => Ok(out),
+    }
+}
+
+fn audit_export<S: Source>(
+    tables: [&S; 4],
+    as_of: NaiveDate,
+    tolerance: Money,
+) -> Result<BookAudit, CoreError> {
     if tolerance.value() < Decimal::ZERO {
         return Err(CoreError::InvalidAmount {
             reason: format!("the tolerance {tolerance} is negative"),
         });
     }
+    let loans_rows = tables[0].rows();
+    let g = group(tables, Mode::Export)?;
+    let mut per_loan = g.each(|loan, bad| {
+        let (malformed, found) = audit_slot(loan, bad, as_of);
+        (
+            loan.loan.id,
+            loan.loan.loan_number.clone(),
+            malformed,
+            found,
+        )
+    });
     let Grouped {
-        slots,
         mut loose,
         attached,
         fines_not_of_loans,
-    } = group(export)?;
-    let mut per_loan = audit_slots(&slots, as_of);
+        ..
+    } = g;
     for (k, finding) in attached {
-        if let Some(found) = per_loan.get_mut(k) {
+        if let Some((_, _, _, found)) = per_loan.get_mut(k) {
             found.push(finding);
         }
     }
@@ -1008,24 +1825,24 @@ pub fn audit_book(
         f.difference
             .is_none_or(|d| d.value().abs() > tolerance.value())
     };
+    let malformed = per_loan.iter().filter(|(_, _, m, _)| *m).count();
     let mut summary = BookAuditSummary {
-        loans: export.loans.rows.len(),
-        loans_audited: slots.iter().filter(|s| s.bad.is_empty()).count(),
-        loans_malformed: slots.iter().filter(|s| !s.bad.is_empty()).count(),
+        loans: loans_rows,
+        loans_audited: per_loan.len() - malformed,
+        loans_malformed: malformed,
         fines_not_of_loans,
         amount: Money::ZERO,
         ..BookAuditSummary::default()
     };
     let mut findings = Vec::new();
     let mut loans = Vec::new();
-    for (slot, found) in slots.iter().zip(per_loan) {
+    for (loan_id, loan_number, malformed, found) in per_loan {
         let before = found.len();
         let kept: Vec<AuditFinding> = found.into_iter().filter(|f| material(f)).collect();
         summary.below_tolerance += before - kept.len();
         if kept.is_empty() {
             continue;
         }
-        let h = &slot.loan.loan;
         let mut rules: Vec<String> = Vec::new();
         for f in &kept {
             if !rules.contains(&f.rule) {
@@ -1039,9 +1856,9 @@ pub fn audit_book(
                 .unwrap_or(usize::MAX)
         });
         loans.push(AuditedLoan {
-            loan_id: h.id,
-            loan_number: h.loan_number.clone(),
-            malformed: !slot.bad.is_empty(),
+            loan_id,
+            loan_number,
+            malformed,
             findings: kept.len(),
             rows: distinct_rows(&kept),
             amount: total(&kept),
@@ -1069,175 +1886,6 @@ pub fn audit_book(
         causes,
         loans,
         findings,
-    })
-}
-
-/// Reads the four tables and attaches every row to its loan (`docs/audit.md`, "How rows
-/// attach to loans").
-pub(super) fn group(export: &LegacyExport) -> Result<Grouped, CoreError> {
-    let loan_cols = Columns::new("loans", &export.loans, LOAN_COLUMNS)?;
-    let inst_cols = Columns::new(
-        "loan_installments",
-        &export.loan_installments,
-        INSTALLMENT_COLUMNS,
-    )?;
-    let pay_cols = Columns::new("loan_payments", &export.loan_payments, PAYMENT_COLUMNS)?;
-    let fine_cols = Columns::new("fines", &export.fines, FINE_COLUMNS)?;
-
-    // Loans, by id. A loan whose id repeats is malformed (every copy of it).
-    let mut slots: Vec<Slot> = Vec::with_capacity(export.loans.rows.len());
-    let mut by_id: HashMap<i64, usize> = HashMap::with_capacity(export.loans.rows.len());
-    let mut loose: Found = Vec::new();
-    for row in &export.loans.rows {
-        let (id, loan, bad) = read_loan(&loan_cols, row);
-        let Some(id) = id else {
-            // No id: nothing can be attached to it; it is reported on its own.
-            loose.extend(bad.into_iter().map(|b| {
-                let mut f = bad_finding(None, b);
-                f.loan_number = Some(loan.loan_number.clone()).filter(|n| !n.is_empty());
-                f
-            }));
-            continue;
-        };
-        let k = slots.len();
-        slots.push(Slot {
-            loan: LegacyLoan {
-                loan,
-                installments: Vec::new(),
-                payments: Vec::new(),
-                fines: Vec::new(),
-            },
-            bad,
-        });
-        if let Some(&first) = by_id.get(&id) {
-            for at in [first, k] {
-                if let Some(s) = slots.get_mut(at) {
-                    s.bad.push(BadCell {
-                        table: "loans",
-                        row_id: Some(id),
-                        column: "id",
-                        value: Some(id.to_string()),
-                        why: "the loan id appears twice in loans",
-                    });
-                }
-            }
-        } else {
-            by_id.insert(id, k);
-        }
-    }
-    let unmatched = |table: &'static str, row_id: Option<i64>, loan_id: i64| {
-        row_finding(
-            ROW_UNMATCHED,
-            "row of no loan of the export",
-            None,
-            (table, row_id, "loan_id"),
-            Some(loan_id.to_string()),
-        )
-    };
-
-    // Installments, attached by loan_id; the loan of each installment id, for the fines.
-    let mut loan_of_installment: HashMap<i64, usize> =
-        HashMap::with_capacity(export.loan_installments.rows.len());
-    for row in &export.loan_installments.rows {
-        let (id, loan_id, r, mut bad) = read_installment(&inst_cols, row);
-        let Some(k) = loan_id.and_then(|l| by_id.get(&l).copied()) else {
-            match loan_id {
-                Some(l) => loose.push(unmatched("loan_installments", id, l)),
-                None => loose.extend(bad.into_iter().map(|b| bad_finding(None, b))),
-            }
-            continue;
-        };
-        if let Some(id) = id
-            && loan_of_installment.insert(id, k).is_some()
-        {
-            bad.push(BadCell {
-                table: "loan_installments",
-                row_id: Some(id),
-                column: "id",
-                value: Some(id.to_string()),
-                why: "the installment id appears twice in loan_installments",
-            });
-        }
-        if let Some(s) = slots.get_mut(k) {
-            s.loan.installments.push(r);
-            s.bad.extend(bad);
-        }
-    }
-    for row in &export.loan_payments.rows {
-        let (id, loan_id, r, bad) = read_payment(&pay_cols, row);
-        let Some(k) = loan_id.and_then(|l| by_id.get(&l).copied()) else {
-            match loan_id {
-                Some(l) => loose.push(unmatched("loan_payments", id, l)),
-                None => loose.extend(bad.into_iter().map(|b| bad_finding(None, b))),
-            }
-            continue;
-        };
-        if let Some(s) = slots.get_mut(k) {
-            s.loan.payments.push(r);
-            s.bad.extend(bad);
-        }
-    }
-    let has_loan_id = fine_cols.index("loan_id").is_some();
-    let mut fines_not_of_loans = 0;
-    // Findings of a known loan that are not the loan audit's (unknown related_type).
-    let mut attached: Vec<(usize, AuditFinding)> = Vec::new();
-    for row in &export.fines.rows {
-        let f = read_fine(&fine_cols, row, has_loan_id);
-        let word = f.related_type.as_str();
-        if OTHER_FINE_TYPES.contains(&word) {
-            fines_not_of_loans += 1;
-            continue;
-        }
-        let by_installment = f
-            .related_id
-            .and_then(|r| loan_of_installment.get(&r).copied());
-        let by_loan_id = f.loan_id.and_then(|l| by_id.get(&l).copied());
-        let owner = by_installment.or(by_loan_id);
-        let named = |k: usize| {
-            slots
-                .get(k)
-                .map(|s| (s.loan.loan.id, s.loan.loan.loan_number.clone()))
-        };
-        if !LOAN_FINE_TYPES.contains(&word) {
-            let loan = owner.and_then(named);
-            let mut finding = row_finding(
-                FINE_RELATED_TYPE,
-                "fine with an unknown related_type",
-                loan.as_ref().map(|(id, n)| (*id, n.as_str())),
-                ("fines", f.id, "related_type"),
-                row.get(fine_cols.index("related_type").unwrap_or(usize::MAX))
-                    .cloned()
-                    .flatten(),
-            );
-            finding.kind = ValueKind::Raw;
-            match owner {
-                Some(k) => attached.push((k, finding)),
-                None => loose.push(finding),
-            }
-            continue;
-        }
-        match owner {
-            Some(k) => {
-                if let Some(s) = slots.get_mut(k) {
-                    s.loan.fines.push(f.row);
-                    s.bad.extend(f.bad);
-                }
-            }
-            None if f.bad.is_empty() => loose.push(row_finding(
-                FINE_ORPHAN,
-                "fine of no installment of its loan",
-                None,
-                ("fines", f.id, "related_id"),
-                f.related_id.map(|r| r.to_string()),
-            )),
-            None => loose.extend(f.bad.into_iter().map(|b| bad_finding(None, b))),
-        }
-    }
-    Ok(Grouped {
-        slots,
-        loose,
-        attached,
-        fines_not_of_loans,
     })
 }
 

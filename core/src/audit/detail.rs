@@ -18,7 +18,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::book::group;
+use super::book::loan_of_export;
 use super::{
     LegacyExport, LegacyInstallmentRow, LegacyLoan, Prepared, Replay, Route, ValueKind,
     fine_balance, money_text, prepare, replay_payments, status_word,
@@ -460,14 +460,11 @@ pub fn loan_detail_in_export(
     as_of: NaiveDate,
     loan_id: i64,
 ) -> Result<LoanDetail, CoreError> {
-    let grouped = group(export)?;
-    let mut slots = grouped.slots.iter().filter(|s| s.loan.loan.id == loan_id);
-    let Some(slot) = slots.next() else {
+    let Some((loan, malformed)) = loan_of_export(export, loan_id)? else {
         return Err(CoreError::InvalidInput {
             reason: format!("no loan of the export has the id {loan_id}"),
         });
     };
-    let malformed = slot.malformed();
     if !malformed.is_empty() {
         return Err(CoreError::InvalidInput {
             reason: format!(
@@ -476,5 +473,5 @@ pub fn loan_detail_in_export(
             ),
         });
     }
-    Ok(loan_detail(&slot.loan, as_of))
+    Ok(loan_detail(&loan, as_of))
 }

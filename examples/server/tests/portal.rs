@@ -578,12 +578,14 @@ async fn fine_waiver_requests_are_decided_by_a_manager_and_land_as_events() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_approval_needs_every_guarantors_consent_unless_overridden() {
     let s = seeded("portal_consent").await;
+    // The approval reads the facts from the server's own data: the demo gives the applicant and
+    // both guarantors a year of savings; planned the day before the demo's loan, whose
+    // guarantees would otherwise use up the guarantors' capacity.
     let app = |id: &str| {
-        json!({"id": id, "member_id": "MEMB000004", "product_id": "LOAN-001",
-        "application": {"amount": "20000", "tenure": 12, "annual_rate": "12", "disbursed_on": "2026-01-05", "first_due_on": "2026-02-05"},
-        "member": {"savings_balance": "60000", "savings_months": 12},
-        "guarantors": [{"member_id": "MEMB000002", "guarantee_amount": "10000", "savings_balance": "40000"},
-                       {"member_id": "MEMB000003", "guarantee_amount": "10000", "savings_balance": "50000"}]})
+        json!({"id": id, "member_id": "MEMB000001", "product_id": "LOAN-001",
+        "application": {"amount": "20000", "tenure": 12, "annual_rate": "12", "disbursed_on": "2026-01-04", "first_due_on": "2026-02-04"},
+        "guarantors": [{"member_id": "MEMB000002", "guarantee_amount": "10000"},
+                       {"member_id": "MEMB000003", "guarantee_amount": "10000"}]})
     };
     for id in ["APC-1", "APC-2"] {
         assert_eq!(
@@ -593,7 +595,7 @@ async fn an_approval_needs_every_guarantors_consent_unless_overridden() {
     }
     let g2 = s.token(Role::Member, Some("MEMB000002")).await;
     let g3 = s.token(Role::Member, Some("MEMB000003")).await;
-    let applicant = s.token(Role::Member, Some("MEMB000004")).await;
+    let applicant = s.token(Role::Member, Some("MEMB000001")).await;
     let manager = s.token(Role::Manager, None).await;
     let refusals = |r: &common::Reply| -> Vec<String> {
         r.body["decision"]["refusals"]
