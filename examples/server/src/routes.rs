@@ -264,7 +264,7 @@ pub async fn plan_loan_event(
 /// with the idempotency record and the audit entry, and the answer is what was stored.
 ///
 /// # Errors
-/// As [`plan_loan_event`] and [`write`].
+/// As [`plan_loan_event`] and [`write_on`].
 pub async fn append_loan_event(
     state: &AppState,
     who: &Principal,
@@ -284,7 +284,7 @@ pub async fn append_loan_event(
 /// [`append_loan_event`] for a savings account (`plan_savings_event`).
 ///
 /// # Errors
-/// As [`plan_savings_event`] and [`write`].
+/// As [`plan_savings_event`] and [`write_on`].
 pub async fn append_savings_event(
     state: &AppState,
     who: &Principal,

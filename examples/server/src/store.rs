@@ -146,13 +146,13 @@ where
     write_inner(state, who, idem, None, plan).await
 }
 
-/// [`write`] of a request that appends to one account. On PostgreSQL the account's row is
+/// [`write()`] of a request that appends to one account. On PostgreSQL the account's row is
 /// locked (`SELECT … FOR UPDATE`) before the plan reads, so writers of one account — in this
 /// process or another — wait for each other instead of racing for the next sequence and
 /// retrying.
 ///
 /// # Errors
-/// As [`write`].
+/// As [`write()`].
 pub async fn write_on<F, Fut>(
     state: &AppState,
     who: &Principal,
