@@ -373,8 +373,8 @@ describe('portal sign-in and requests', { skip: hasPortalApi ? false : 'the serv
       member_id: 'MEMB000001',
       product_id: 'LOAN-001',
       application: { amount: '10000', tenure: 12, annual_rate: '12', disbursed_on: '2026-10-05', first_due_on: '2026-11-05' },
-      member: { savings_balance: '60000', savings_months: 12 },
-      guarantors: [{ member_id: 'MEMB000002', guarantee_amount: '5000', savings_balance: '40000' }],
+      // The member facts are the server's own: an application carries none.
+      guarantors: [{ member_id: 'MEMB000002', guarantee_amount: '5000' }],
     };
     assert.equal((await api('POST', '/applications', ADMIN, app)).status, 201);
     const { page, context } = await portalAs('MEMB000002');
