@@ -1,8 +1,8 @@
 //! The core's modules form layers — primitives → calculators → accounts → books → analyses —
 //! and a module may use only its own layer and the ones below. This test reads every
 //! `crate::<module>` path in `core/src` and fails on a use that points upwards, so a new cycle
-//! cannot come in unnoticed. (Items used through the crate root's re-exports, `crate::{…}`,
-//! are not seen: prefer the module path.)
+//! cannot come in unnoticed. (The crate root's few re-exports, `crate::Money` and the like, and
+//! `crate::{…}` groups are not seen: inside the core, name items by their module path.)
 
 use std::collections::BTreeSet;
 use std::path::Path;
