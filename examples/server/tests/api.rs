@@ -273,15 +273,11 @@ async fn application_is_approved_by_the_core_and_disbursed() {
         refused.raw
     );
     let codes = common::refusal_codes(&refused.body);
-    let overrides: Vec<Value> = codes
-        .iter()
-        .map(|c| json!({"code": c, "reason": "long-standing member"}))
-        .collect();
     let overridden = s
         .post(
             &s.admin,
             "/applications/AP2/approve",
-            &json!({"overrides": overrides}),
+            &common::override_all(&codes, "long-standing member"),
         )
         .await;
     assert_eq!(overridden.status, 200, "{}", overridden.raw);

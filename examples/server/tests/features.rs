@@ -436,15 +436,11 @@ async fn approval_reads_the_member_facts_from_the_servers_own_data() {
     let codes = common::refusal_codes(&refused.body);
     assert!(!codes.is_empty(), "{}", refused.raw);
     // Departures from the facts are explicit overrides, recorded with who made them.
-    let overrides: Vec<Value> = codes
-        .iter()
-        .map(|c| json!({"code": c, "reason": "savings held with the federation"}))
-        .collect();
     let ok = s
         .post(
             &s.admin,
             "/applications/AP1/approve",
-            &json!({"overrides": overrides}),
+            &common::override_all(&codes, "savings held with the federation"),
         )
         .await;
     assert_eq!(ok.status, 200, "{}", ok.raw);

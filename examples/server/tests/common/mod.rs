@@ -169,6 +169,15 @@ pub fn refusal_codes(answer: &Value) -> Vec<String> {
     codes
 }
 
+/// An approval body overriding every code of `codes` with one recorded reason.
+pub fn override_all(codes: &[String], reason: &str) -> Value {
+    let overrides: Vec<Value> = codes
+        .iter()
+        .map(|c| serde_json::json!({"code": c, "reason": reason}))
+        .collect();
+    serde_json::json!({"overrides": overrides})
+}
+
 impl Server {
     /// Uploads a CSV statement of bank account `SBI-1` (201 expected) and answers its first
     /// line's key.
