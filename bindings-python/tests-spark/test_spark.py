@@ -18,6 +18,7 @@ import pytest
 
 import windeep
 import windeep.spark as ws
+from windeep.audit import TABLES
 from windeep.testing import legacy_book
 
 AS_OF = datetime.date(2026, 6, 30)
@@ -43,7 +44,10 @@ def frames(spark: Any, book: Any) -> tuple[Any, Any, Any, Any]:
 
 
 def _frame(spark: Any, table: Any) -> Any:
-    return spark.createDataFrame(table)
+    """A Spark DataFrame of a pyarrow Table, with the Table's types (PySpark 3.5 and 4)."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return spark.createDataFrame(table.to_pylist(), from_arrow_schema(table.schema))
 
 
 def _single_machine(book: Any) -> list[tuple[Any, ...]]:
@@ -131,6 +135,41 @@ def test_audit_refuses_bad_arguments(frames: Any, book: Any) -> None:
     for bad in (0, -1, True, 2.0):
         with pytest.raises(windeep.InvalidInputError):
             ws.audit_loan_book(*frames, as_of=book.as_of, partitions=bad)  # type: ignore[arg-type]
+
+
+def _cast(df: Any, kinds: dict[str, str]) -> Any:
+    from pyspark.sql import functions as F
+
+    return df.select(*(F.col(c).cast(kinds[c]).alias(c) if c in kinds else F.col(c)
+                       for c in df.columns))
+
+
+def test_audit_of_narrow_and_int_columns_is_the_same(frames: Any, book: Any) -> None:
+    """Money as decimal(12, 2), rates as decimal(10, 8) and ids as int (the types a database
+    export often has) travel in other slots and give the same discrepancies."""
+    loans, rows, payments, fines = frames
+    money = {c: "decimal(12,2)" for c, kind in TABLES["loans"].items() if kind == "money"}
+    loans = _cast(loans, {**money, "interest_rate": "decimal(10,8)", "id": "int",
+                          "tenure_months": "int"})
+    rows = _cast(rows, {"id": "int", "loan_id": "int", "installment_number": "int",
+                        "principal_amount": "decimal(12,2)", "emi_amount": "decimal(14,2)"})
+    got = ws.audit_loan_book(loans, rows, payments, fines, as_of=book.as_of, partitions=3)
+    assert _spark_rows(got) == _single_machine(book)
+
+
+def test_audit_stops_on_money_beyond_18_digits(spark: Any, book: Any) -> None:
+    """A decimal(38, 2) amount of 10^16 or more does not fit the shuffle's decimal(18, 2):
+    the job fails naming the column and the value instead of carrying a null."""
+    from pyspark.sql import functions as F
+
+    loans, rows, payments, fines = (_frame(spark, t) for t in book.tables())
+    first = book.loans.column("id")[0].as_py()
+    huge = F.lit(Decimal("12345678901234567.00")).cast("decimal(38,2)")
+    loans = loans.withColumn("outstanding_fine", F.when(F.col("id") == first, huge)
+                             .otherwise(F.col("outstanding_fine")))
+    got = ws.audit_loan_book(loans, rows, payments, fines, as_of=book.as_of, partitions=2)
+    with pytest.raises(Exception, match="loans.outstanding_fine = 12345678901234567.00"):
+        got.collect()
 
 
 # --- event logs: the end of day and the classification ------------------------------------------
@@ -262,6 +301,34 @@ def test_end_of_day_is_the_loan_by_loan_result(events: Any, event_rows: Any,
     assert any(e.get("days_past_due", 0) > 90 for e in expected.values())
 
 
+@pytest.fixture
+def small_batches(spark: Any) -> Any:
+    """Arrow batches of 7 rows, so that most loans and members span two or more batches."""
+    key = "spark.sql.execution.arrow.maxRecordsPerBatch"
+    before = spark.conf.get(key)
+    spark.conf.set(key, "7")
+    yield
+    spark.conf.set(key, before)
+
+
+def test_end_of_day_of_loans_across_arrow_batches(events: Any, event_rows: Any,
+                                                 small_batches: Any) -> None:
+    got = ws.end_of_day(events, EOD_AS_OF, rules=RULES, partitions=3).collect()
+    assert {r["loan_id"]: _eod_got(r) for r in got} == _eod_expected(event_rows)
+    assert len(got) == len({r["loan_id"] for r in got})
+
+
+def test_end_of_day_without_sequence_uses_the_delivered_order(spark: Any,
+                                                              event_rows: Any) -> None:
+    """Without ``sequence`` a loan's events are taken in the order Spark delivers them; a
+    book stored in order and read in one partition gives the loan-by-loan result."""
+    ordered = sorted(event_rows, key=lambda r: (r[1], r[2]))
+    df = spark.createDataFrame([(loan, e) for _, loan, _, e, _ in ordered],
+                               "loan_id string, event string").coalesce(1)
+    got = ws.end_of_day(df, EOD_AS_OF, rules=RULES, partitions=1).collect()
+    assert {r["loan_id"]: _eod_got(r) for r in got} == _eod_expected(event_rows)
+
+
 def test_end_of_day_refuses_bad_rules_on_the_driver(events: Any) -> None:
     bad = [{"id": 1, "applies_to": "loan", "formula": {"kind": "per_day", "per_day": "-1"}}]
     with pytest.raises(windeep.WindeepError) as err:
@@ -320,6 +387,46 @@ def test_classify_is_the_whole_book_classification(events: Any, event_rows: Any,
     assert any(e[6] for e in expected)  # contagion
     assert any(e[4] == "loss" for e in expected)
     assert any(e[10] != "0.00" for e in expected)  # secured
+
+
+def test_classify_of_members_across_arrow_batches(events: Any, event_rows: Any,
+                                                  small_batches: Any) -> None:
+    previous = [{"member": "M00003", "npa_since": "2025-01-31"}]
+    loss = ["M00010", "LN000020"]
+    with_batches = ws.classify(events, EOD_AS_OF, previous=previous, loss=loss,
+                               partitions=2).collect()
+    # Each member classified alone (one call per member) gives the same rows.
+    expected = []
+    for member in sorted({r[0] for r in event_rows}):
+        mine = [r for r in event_rows if r[0] == member]
+        try:
+            out = windeep.call("classify", {"loans": _classify_input(mine, set()),
+                                            "as_of": EOD_AS_OF, "previous": [
+                                                p for p in previous if p["member"] == member],
+                                            "loss": loss})
+        except windeep.WindeepError as exc:
+            expected += [(member, loan, exc.code) for loan in sorted({r[1] for r in mine})]
+            continue
+        expected += [(member, r["loan_id"], r["provision"], r["asset_class"], r["contagion"])
+                     for r in out["loans"]]
+    got = [(r["member"], r["loan_id"], r["error"]) if r["error"] else
+           (r["member"], r["loan_id"], r["provision"], r["asset_class"], r["contagion"])
+           for r in with_batches]
+    assert sorted(got) == sorted(expected)
+
+
+def test_classify_reads_decimal_security_values(spark: Any, event_rows: Any) -> None:
+    rows = [r for r in event_rows if r[1] in ("LN000001", "LN000002", "LN000003")]
+    as_text = spark.createDataFrame(
+        [(m, loan, seq, e, "30000.00") for m, loan, seq, e, _ in rows],
+        "member string, loan_id string, sequence bigint, event string, security_value string")
+    as_decimal = as_text.withColumn("security_value",
+                                    as_text["security_value"].cast("decimal(18,2)"))
+    key = ("loan_id", "secured", "unsecured", "provision")
+    text_rows = sorted(tuple(r[k] for k in key) for r in ws.classify(as_text, EOD_AS_OF).collect())
+    dec_rows = sorted(tuple(r[k] for k in key) for r in ws.classify(as_decimal, EOD_AS_OF).collect())
+    assert text_rows == dec_rows
+    assert any(r[1] != "0.00" for r in text_rows)
 
 
 def test_classify_refuses_a_bad_policy_on_the_driver(events: Any) -> None:
