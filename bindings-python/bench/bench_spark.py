@@ -4,7 +4,8 @@ Run from the repository root after a release install of the package with its Spa
 (``pip install './bindings-python[spark]'``) and a Java 17 runtime::
 
     python bindings-python/bench/bench_spark.py --loans 1000000 [--tenure 24] \
-        [--masters 'local[1]' 'local[2]'] [--partitions 200] [--dir /tmp/windeep-spark-bench]
+        [--masters 'local[1]' 'local[2]'] [--partitions 200] [--batch-rows 10000] \
+        [--dir /tmp/windeep-spark-bench] [--skip-generate] [--skip-single]
 
 It writes a generated book (``windeep.testing.legacy_book``, 1 % of the loans with a planted
 error) as Parquet once, then, each in a fresh child process:
@@ -17,7 +18,8 @@ error) as Parquet once, then, each in a fresh child process:
 Each child samples the resident memory of its process tree every 0.2 s: for Spark, the
 driver's Python process, the JVM (in local mode the driver and the executor are that one
 JVM) and the Python workers (the executor side that runs the core), whose sum is reported
-at its peak. Prints one JSON object per measurement.
+at its peak, and the CPU time (user + system) of that tree over the measured part. Prints one
+JSON object per measurement, with the 1-minute load average at its end.
 """
 
 from __future__ import annotations
@@ -66,6 +68,31 @@ def _rss_tree(root: int) -> dict[str, int]:
         kind = "jvm" if names.get(pid) == "java" else "python_workers"
         out[kind] += rss.get(pid, 0)
     return out
+
+
+def _cpu_tree(root: int) -> float:
+    """CPU seconds (user + system) of ``root`` and its descendants, the reaped ones included
+    (they are counted in their parent's ``cutime``/``cstime``)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    cpu: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        children.setdefault(int(fields[1]), []).append(int(entry))
+        cpu[int(entry)] = sum(int(x) for x in fields[11:15]) / tick
+    total, stack = 0.0, [root]
+    while stack:
+        pid = stack.pop()
+        total += cpu.get(pid, 0.0)
+        stack.extend(children.get(pid, []))
+    return total
 
 
 class Sampler:
@@ -160,16 +187,19 @@ def single(folder: Path) -> dict[str, Any]:
 
     with Sampler() as s:
         tables = [pq.read_table(folder / name) for name in TABLES]
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _cpu_tree(os.getpid())
         result = windeep.audit_loan_book(*tables, as_of=AS_OF)
         wall = time.perf_counter() - t0
+        cpu = _cpu_tree(os.getpid()) - c0
     rows = sum(t.num_rows for t in tables)
-    return {"step": "single", "wall_s": round(wall, 2), "rows": rows,
+    return {"step": "single", "wall_s": round(wall, 2), "cpu_s": round(cpu, 1),
+            "load_1min": os.getloadavg()[0], "rows": rows,
             "rows_per_s": round(rows / wall), "discrepancies": len(result.discrepancies),
             **s.report()}
 
 
-def spark(folder: Path, master: str, partitions: int, memory: str) -> dict[str, Any]:
+def spark(folder: Path, master: str, partitions: int, memory: str,
+          batch_rows: int) -> dict[str, Any]:
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 
@@ -182,19 +212,24 @@ def spark(folder: Path, master: str, partitions: int, memory: str) -> dict[str, 
             .config("spark.driver.memory", memory)
             .config("spark.sql.shuffle.partitions", str(partitions))
             .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(batch_rows))
             .getOrCreate()
         )
         session.sparkContext.setLogLevel("ERROR")
         frames = [session.read.parquet(str(folder / name)) for name in TABLES]
         rows = sum(df.count() for df in frames)
-        t0 = time.perf_counter()
+        out = folder / ("_found-" + "".join(c for c in master if c.isalnum()))
+        t0, c0 = time.perf_counter(), _cpu_tree(os.getpid())
         found = ws.audit_loan_book(*frames, as_of=AS_OF, partitions=partitions)
-        found.write.mode("overwrite").parquet(str(folder / ("_found-" + "".join(c for c in master if c.isalnum()))))
+        found.write.mode("overwrite").parquet(str(out))
         wall = time.perf_counter() - t0
-        count = session.read.parquet(str(folder / ("_found-" + "".join(c for c in master if c.isalnum())))).count()
+        cpu = _cpu_tree(os.getpid()) - c0
+        load = os.getloadavg()[0]
+        count = session.read.parquet(str(out)).count()
         session.stop()
-    return {"step": "spark", "master": master, "partitions": partitions, "rows": rows,
-            "wall_s": round(wall, 1), "rows_per_s": round(rows / wall),
+    return {"step": "spark", "master": master, "partitions": partitions,
+            "batch_rows": batch_rows, "rows": rows, "wall_s": round(wall, 1),
+            "cpu_s": round(cpu, 1), "load_1min": load, "rows_per_s": round(rows / wall),
             "discrepancies": count, **s.report()}
 
 
@@ -205,6 +240,8 @@ def main() -> None:
     p.add_argument("--masters", nargs="+", default=["local[1]", "local[2]"])
     p.add_argument("--partitions", type=int, default=200)
     p.add_argument("--memory", default="4g", help="spark.driver.memory (the local JVM's heap)")
+    p.add_argument("--batch-rows", type=int, default=10_000,
+                   help="spark.sql.execution.arrow.maxRecordsPerBatch")
     p.add_argument("--dir", default="/tmp/windeep-spark-bench")
     p.add_argument("--child", choices=["generate", "single", "spark"])
     p.add_argument("--master")
@@ -219,10 +256,11 @@ def main() -> None:
         print(json.dumps(single(folder)))
         return
     if a.child == "spark":
-        print(json.dumps(spark(folder, a.master, a.partitions, a.memory)))
+        print(json.dumps(spark(folder, a.master, a.partitions, a.memory, a.batch_rows)))
         return
     base = [sys.executable, __file__, "--loans", str(a.loans), "--tenure", str(a.tenure),
-            "--dir", a.dir, "--partitions", str(a.partitions), "--memory", a.memory]
+            "--dir", a.dir, "--partitions", str(a.partitions), "--memory", a.memory,
+            "--batch-rows", str(a.batch_rows)]
     steps = [] if a.skip_generate else [["--child", "generate"]]
     if not a.skip_single:
         steps.append(["--child", "single"])

@@ -3,17 +3,18 @@
 Each function takes Spark DataFrames and returns a Spark DataFrame. The rows of one loan (of
 one member, for the classification) are brought to one partition by a hash shuffle on the loan
 id (member), and each partition hands its rows to the Rust core as Arrow record batches
-(``mapInArrow`` / ``groupBy(...).applyInArrow``): no per-row Python objects are made for the
-legacy tables, and no rule is computed in Python or in Spark. Every figure comes from the same
+(``mapInArrow``; for the end of day and the classification the partition is sorted by key, and
+each loan's or member's rows are one run of it): no per-row Python objects are made for the
+legacy tables or the events, and no rule is computed in Python or in Spark. Every figure comes from the same
 core operation the single-machine functions call:
 
-* :func:`audit_loan_book`: :func:`windeep.audit_loan_book` on each partition's loans;
+* :func:`audit_loan_book`: :func:`windeep.audit_loan_book`, once on each partition's loans;
 * :func:`end_of_day`: the ``loan_statement`` and ``loan_fines`` operations on each loan;
-* :func:`classify`: the ``classify`` operation on each member's loans (the member-level NPA
-  contagion needs every loan of a member together, and nothing else).
+* :func:`classify`: the ``classify`` operation, once per Arrow batch of whole members (the
+  member-level NPA contagion needs every loan of a member together, and nothing else).
 
 So the result does not depend on how the book is partitioned: it is the single-machine result,
-row for row (``docs/spark.md``). Needs PySpark 4.0 or later (for ``applyInArrow``) and pyarrow:
+row for row (``docs/spark.md``). Needs PySpark 3.5 or later and pyarrow:
 ``pip install 'windeep[spark]'``. The executors need the ``windeep`` wheel too
 (``docs/spark.md`` says how to ship it).
 
