@@ -31,7 +31,7 @@ from windeep._side_by_side import InstallmentPair, LoanDetail, loan_detail
 
 __all__ = [
     "AuditResult", "AuditSummary", "Discrepancies", "Discrepancy", "ExportAudit", "Finding",
-    "InstallmentPair", "LoanDetail",
+    "FrozenMapping", "InstallmentPair", "LoanDetail",
     "audit_export", "audit_loan_book", "read_connection", "read_dump",
 ]
 
@@ -222,6 +222,44 @@ def _check_floats(table: str, name: str, floating: bool, strict: bool,
         )
 
 
+class FrozenMapping(Mapping[str, Any]):
+    """A read-only mapping that pickles and copies (``types.MappingProxyType`` does neither):
+    the counts and levels of the audit results are held in it, so a result crosses a process
+    pool, joblib or Dask unchanged.
+
+    >>> import pickle
+    >>> m = FrozenMapping({"R_EMI": 2})
+    >>> m["R_EMI"], dict(m), pickle.loads(pickle.dumps(m)) == m
+    (2, {'R_EMI': 2}, True)
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any] | None = None) -> None:
+        object.__setattr__(self, "_data", dict(data or {}))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("FrozenMapping is read-only")
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"FrozenMapping({self._data!r})"
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._data.items()))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenMapping, (self._data,))
+
+
 class Discrepancy(NamedTuple):
     """One stored figure that differs from what the rules give."""
 
@@ -246,11 +284,22 @@ class Discrepancies:
 
     def __init__(self, columns: Mapping[str, list[Any]]) -> None:
         object.__setattr__(
-            self, "_columns", MappingProxyType({c: tuple(columns[c]) for c in COLUMNS})
+            self, "_columns", FrozenMapping({c: tuple(columns[c]) for c in COLUMNS})
         )
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Discrepancies is immutable")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Discrepancies, ({c: list(v) for c, v in self._columns.items()},))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Discrepancies):
+            return NotImplemented
+        return dict(self._columns) == dict(other._columns)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._columns[c] for c in COLUMNS))
 
     def __len__(self) -> int:
         return len(self._columns["loan"])
@@ -390,8 +439,8 @@ def audit_loan_book(
             loans_audited=summary["loans_audited"],
             loans_with_discrepancies=summary["loans_with_discrepancies"],
             discrepancies=summary["discrepancies"],
-            by_rule=MappingProxyType(dict(summary["by_rule"])),
-            unmatched_rows=MappingProxyType(dict(summary["unmatched_rows"])),
+            by_rule=FrozenMapping(summary["by_rule"]),
+            unmatched_rows=FrozenMapping(summary["unmatched_rows"]),
         ),
     )
 
@@ -775,9 +824,9 @@ def audit_export(
     return ExportAudit(
         as_of=as_of,
         tolerance=Decimal(out["tolerance"]),
-        summary=MappingProxyType(summary),
-        causes=tuple(MappingProxyType(money_fields(c)) for c in out["causes"]),
-        loans=tuple(MappingProxyType(money_fields(x)) for x in out["loans"]),
+        summary=FrozenMapping(summary),
+        causes=tuple(FrozenMapping(money_fields(c)) for c in out["causes"]),
+        loans=tuple(FrozenMapping(money_fields(x)) for x in out["loans"]),
         findings=tuple(_finding(f) for f in out["findings"]),
         _raw=tuple(args),
     )
