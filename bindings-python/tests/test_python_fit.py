@@ -131,6 +131,24 @@ def test_audit_results_pickle_and_cross_a_process_pool() -> None:
             len(export.findings), export.summary["findings"])
 
 
+def test_audit_results_to_json() -> None:
+    from windeep import _windeep, audit, testing
+
+    book = testing.legacy_book(15, tenure=6, errors=5, seed=4)
+    export = audit.audit_export(*book.tables(), as_of=book.as_of, tolerance="0.01")
+    # The core's own output for the same columns: to_json() gives it back, value for value.
+    columns = [audit._columns(t, v) for t, v in zip(audit.EXPORT_TABLES, book.tables())]
+    core = json.loads(_windeep._audit_book_columns(*columns, book.as_of, "0.01", False))
+    assert core["findings"] and json.loads(export.to_json()) == core
+    assert export.to_json(indent=2).startswith("{\n")
+    typed = windeep.audit_loan_book(*book.tables(), as_of=book.as_of)
+    doc = json.loads(typed.to_json())
+    assert doc["as_of"] == book.as_of.isoformat()
+    assert doc["summary"]["discrepancies"] == len(doc["discrepancies"]) == len(typed.discrepancies)
+    assert doc["summary"]["by_rule"] == dict(typed.summary.by_rule)
+    assert [tuple(d.values()) for d in doc["discrepancies"]] == list(typed.discrepancies)
+
+
 def test_restore_refuses_bad_text() -> None:
     with pytest.raises(windeep.InvalidInputError):
         windeep._windeep._restore("schedule", "{}", 2)

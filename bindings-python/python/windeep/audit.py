@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import importlib
+import json
 import math
 import operator
 import re
@@ -375,6 +376,23 @@ class AuditResult:
     #: Counts.
     summary: AuditSummary
 
+    def to_json(self, **kwargs: Any) -> str:
+        """The result as JSON text: ``as_of``, ``summary`` (the counts) and ``discrepancies``
+        (one object per row, with the table's columns; text exactly as the core wrote it).
+        Keyword arguments go to :func:`json.dumps` (``indent=2`` …)."""
+        s = self.summary
+        return json.dumps({
+            "as_of": self.as_of.isoformat(),
+            "summary": {
+                "loans_audited": s.loans_audited,
+                "loans_with_discrepancies": s.loans_with_discrepancies,
+                "discrepancies": s.discrepancies,
+                "by_rule": dict(s.by_rule),
+                "unmatched_rows": dict(s.unmatched_rows),
+            },
+            "discrepancies": [d._asdict() for d in self.discrepancies],
+        }, **kwargs)
+
     def to_pandas(self) -> Any:
         """The discrepancy table as a DataFrame (``discrepancies.to_pandas()``)."""
         return self.discrepancies.to_pandas()
@@ -499,6 +517,19 @@ def _raw_of(columns: Any) -> _RawColumns:
     return names, cells
 
 
+def _wire(value: Any) -> Any:
+    """A result's values in the core's JSON form: ``Decimal`` and dates as text."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {k: _wire(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_wire(v) for v in value]
+    return value
+
+
 def _money(text: Any) -> Decimal | None:
     return None if text is None else Decimal(text)
 
@@ -582,6 +613,16 @@ class ExportAudit:
         text = _windeep._audit_loan_detail(loans, installments, payments, fines, self.as_of,
                                            wanted)
         return loan_detail(text, tuple(f for f in self.findings if f.loan_id == wanted))
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The audit as the ``audit_book`` operation's JSON output (money and dates as text,
+        ``docs/audit.md``): ``as_of``, ``tolerance``, ``summary``, ``causes``, ``loans``,
+        ``findings``. Keyword arguments go to :func:`json.dumps` (``indent=2`` …)."""
+        return json.dumps(_wire({
+            "as_of": self.as_of, "tolerance": self.tolerance, "summary": self.summary,
+            "causes": self.causes, "loans": self.loans,
+            "findings": [{k: getattr(f, k) for k in FINDING_FIELDS} for f in self.findings],
+        }), **kwargs)
 
     def to_pandas(self, level: Literal["rows", "loans", "causes", "summary"] = "rows") -> Any:
         """One level as a DataFrame; money columns hold ``Decimal``, ids nullable ``Int64``."""
@@ -812,8 +853,6 @@ def audit_export(
         args = [_columns(t, v) for t, v in zip(EXPORT_TABLES, given)]
     text = _windeep._audit_book_columns(
         args[0], args[1], args[2], args[3], as_of, str(tolerance), False)
-    import json
-
     out = json.loads(text)
 
     def money_fields(row: Mapping[str, Any]) -> dict[str, Any]:
