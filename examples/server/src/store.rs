@@ -309,16 +309,165 @@ async fn writer_turn(state: &AppState) -> Option<tokio::sync::MutexGuard<'_, ()>
     }
 }
 
+/// SQLite: commits go through this process's group-commit writer (one transaction for the
+/// payments queued meanwhile, each acknowledged after that commit). PostgreSQL commits in
+/// parallel.
 async fn commit(
     state: &AppState,
     who: &Principal,
     idem: Option<&Idem>,
     p: &Plan,
 ) -> Result<(), sqlx::Error> {
-    let _guard = writer_turn(state).await;
+    if state.db.backend == Backend::Sqlite {
+        return state
+            .writer
+            .submit(state, Job::new(who, idem, p))
+            .await
+            .map(drop);
+    }
     let mut tx = state.db.pool.begin().await?;
     insert_plan(&mut tx, who, idem, p).await?;
     tx.commit().await
+}
+
+/// Most writes committed in one transaction by the group-commit writer.
+const GROUP_MAX: usize = 256;
+
+/// One write queued for the group-commit writer: its rows, idempotency record and audit
+/// entries, and where to send the outcome once its transaction has committed (or failed).
+pub struct Job {
+    stmts: Vec<Stmt>,
+    idem: Option<(String, String, i64, String)>,
+    actor: String,
+    audits: Vec<(String, String)>,
+    done: Option<tokio::sync::oneshot::Sender<Result<Vec<u64>, sqlx::Error>>>,
+}
+
+impl Job {
+    fn new(who: &Principal, idem: Option<&Idem>, p: &Plan) -> Self {
+        Self {
+            stmts: p.stmts.clone(),
+            idem: idem.map(|i| {
+                (
+                    i.key.clone(),
+                    i.request_hash.clone(),
+                    i64::from(p.status.as_u16()),
+                    p.response.to_string(),
+                )
+            }),
+            actor: who.actor(),
+            audits: vec![(p.action.clone(), p.target.clone())],
+            done: None,
+        }
+    }
+}
+
+/// The group-commit writer of a SQLite store: one task, one connection at a time, that takes
+/// every write queued while the previous transaction committed and commits them together.
+/// Each write is acknowledged only after the transaction holding it has committed, so an
+/// acknowledged write is as durable as one committed alone. When a group fails (a key another
+/// process took first), each of its writes is committed again alone, so only the one at fault
+/// sees the error (and its request retries from the reads).
+#[derive(Default)]
+pub struct Writer {
+    queue: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<Job>>,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer").finish_non_exhaustive()
+    }
+}
+
+impl Writer {
+    /// Queues `job` and waits for its transaction; returns how many rows each of its
+    /// statements wrote.
+    async fn submit(&self, state: &AppState, mut job: Job) -> Result<Vec<u64>, sqlx::Error> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        job.done = Some(tx);
+        let queue = self.queue.get_or_init(|| {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            tokio::spawn(group_writer(state.db.clone(), state.write_lock.clone(), rx));
+            tx
+        });
+        if queue.send(job).is_err() {
+            return Err(sqlx::Error::PoolClosed);
+        }
+        rx.await.unwrap_or(Err(sqlx::Error::PoolClosed))
+    }
+}
+
+async fn group_writer(
+    db: crate::db::Db,
+    write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<Job>,
+) {
+    let mut jobs = Vec::with_capacity(GROUP_MAX);
+    while rx.recv_many(&mut jobs, GROUP_MAX).await > 0 {
+        let _turn = write_lock.lock().await;
+        match commit_jobs(&db, &jobs).await {
+            Ok(affected) => {
+                for (j, a) in jobs.iter_mut().zip(affected) {
+                    if let Some(d) = j.done.take() {
+                        let _ = d.send(Ok(a));
+                    }
+                }
+            }
+            Err(_) if jobs.len() > 1 => {
+                for j in &mut jobs {
+                    let r = commit_jobs(&db, std::slice::from_ref(j)).await;
+                    if let Some(d) = j.done.take() {
+                        let _ = d.send(r.map(|mut a| a.pop().unwrap_or_default()));
+                    }
+                }
+            }
+            Err(e) => {
+                if let Some(d) = jobs.first_mut().and_then(|j| j.done.take()) {
+                    let _ = d.send(Err(e));
+                }
+            }
+        }
+        jobs.clear();
+    }
+}
+
+/// Commits `jobs` in one transaction, their audit entries chained in order.
+async fn commit_jobs(db: &crate::db::Db, jobs: &[Job]) -> Result<Vec<Vec<u64>>, sqlx::Error> {
+    let mut tx = db.pool.begin().await?;
+    let mut affected = Vec::with_capacity(jobs.len());
+    for j in jobs {
+        let mut a = Vec::with_capacity(j.stmts.len());
+        for s in &j.stmts {
+            a.push(
+                bind(sqlx::query(s.sql), &s.args)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected(),
+            );
+        }
+        if let Some((key, hash, status, response)) = &j.idem {
+            sqlx::query("INSERT INTO idempotency (key, request_hash, status, response, created_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(key)
+                .bind(hash)
+                .bind(*status)
+                .bind(response)
+                .bind(now())
+                .execute(&mut *tx)
+                .await?;
+        }
+        affected.push(a);
+    }
+    let entries: Vec<(&str, &str, &str)> = jobs
+        .iter()
+        .flat_map(|j| {
+            j.audits
+                .iter()
+                .map(|(a, t)| (j.actor.as_str(), a.as_str(), t.as_str()))
+        })
+        .collect();
+    audit_entries(&mut tx, &entries).await?;
+    tx.commit().await?;
+    Ok(affected)
 }
 
 async fn insert_plan(
@@ -425,6 +574,15 @@ async fn audit_in(
     actor: &str,
     entries: &[(&str, &str)],
 ) -> Result<(), sqlx::Error> {
+    let entries: Vec<(&str, &str, &str)> = entries.iter().map(|(a, t)| (actor, *a, *t)).collect();
+    audit_entries(tx, &entries).await
+}
+
+/// Appends audit entries `(actor, action, target)`, chained after the last one.
+async fn audit_entries(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    entries: &[(&str, &str, &str)],
+) -> Result<(), sqlx::Error> {
     if entries.is_empty() {
         return Ok(());
     }
@@ -441,12 +599,12 @@ async fn audit_in(
             .await?;
     let (mut seq, mut prev) = last.map_or((1, String::new()), |(s, h)| (s + 1, h));
     let at = now();
-    for (action, target) in entries {
+    for (actor, action, target) in entries {
         let hash = audit_hash(&prev, seq, &at, actor, action, target);
         sqlx::query("INSERT INTO audit_log (seq, at, actor, action, target, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(seq)
             .bind(&at)
-            .bind(actor)
+            .bind(*actor)
             .bind(*action)
             .bind(*target)
             .bind(&prev)
