@@ -11,8 +11,10 @@ use std::collections::HashMap;
 
 use axum::http::StatusCode;
 use chrono::NaiveDate;
+use serde::Deserialize as _;
 use serde_json::{Value, json};
-use windeep_core::account::{LoanAccount, loan_fines, replay};
+use windeep_core::account::{LoanAccount, StoredEvent, loan_fines, replay};
+use windeep_core::books::BookLoan;
 use windeep_core::classification::{ClassificationPolicy, classify};
 use windeep_core::fines::FineRule;
 use windeep_core::money::Money;
@@ -56,6 +58,9 @@ struct Day {
     audits: usize,
     /// Refusals, as `{"loan_id", "code"}`.
     errors: Vec<Value>,
+    /// The loan as stored once the day's rows are written (its events parsed and in their
+    /// stored form), for the books; none when its stored events do not read.
+    book: Option<BookLoan>,
 }
 
 /// Runs (or replays) the end of day of `as_of`.
@@ -101,6 +106,8 @@ pub async fn run(
     let mut levied = 0u64;
     let mut notes = 0u64;
     let mut errors = Vec::new();
+    // Every loan as the job leaves it, in the books' order; none once one does not read.
+    let mut book_loans = Some(Vec::with_capacity(loans.len()));
     for chunk in loans.chunks(CHUNK) {
         let mut attempt = 0;
         loop {
@@ -153,6 +160,10 @@ pub async fn run(
                     }
                     for d in &mut days {
                         errors.append(&mut d.errors);
+                        match (d.book.take(), &mut book_loans) {
+                            (Some(b), Some(all)) => all.push(b),
+                            _ => book_loans = None,
+                        }
                     }
                     // The chunk's loans now end with the rows just written; they are not read
                     // again by this job.
@@ -174,10 +185,20 @@ pub async fn run(
     drop(rows);
     let loans_done = started.elapsed();
 
-    // The books once, read into the core's type once, for both the classification and the
-    // checks (the `classify` and `check_books` operations, typed).
-    let books = crate::routes::books_json(state, as_of).await?;
-    let (classification, checks) = match serde_json::from_str::<Books>(&books) {
+    // The books once, in the core's type, for both the classification and the checks (the
+    // `classify` and `check_books` operations, typed): the loans as this job folded them,
+    // the rest (members, savings, fine rules) read from the store. A loan whose events do not
+    // read makes the books unreadable, as the stored document would be.
+    let books = match book_loans {
+        Some(loans) => crate::routes::books_without_loans(state, as_of)
+            .await?
+            .map(|mut b| {
+                b.loans = loans;
+                b
+            }),
+        None => serde_json::from_str::<Books>(&crate::routes::books_json(state, as_of).await?),
+    };
+    let (classification, checks) = match books {
         Ok(books) => {
             let code = |e: CoreError| json!({"code": e.code()});
             let classification = classify(
@@ -199,7 +220,6 @@ pub async fn run(
             (code.clone(), code)
         }
     };
-    drop(books);
     tracing::info!(
         loans = loans.len(),
         read_ms = read.as_millis() as u64,
@@ -287,22 +307,34 @@ fn loan_day(
     let refuse = |day: &mut Day, code: &str| {
         day.errors.push(json!({"loan_id": loan.id, "code": code}));
     };
-    let events: Result<Vec<LoanEvent>, _> = rows
+    let events: Result<Vec<(LoanEvent, StoredEvent)>, _> = rows
         .iter()
-        .map(|r| serde_json::from_str::<LoanEvent>(&r.2))
+        .map(|r| {
+            let v: Value = serde_json::from_str(&r.2)?;
+            Ok::<_, serde_json::Error>((LoanEvent::deserialize(&v)?, StoredEvent::from_json(&v)))
+        })
         .collect();
-    let events = match events {
-        Ok(e) => e,
+    let (events, mut stored): (Vec<LoanEvent>, Vec<StoredEvent>) = match events {
+        Ok(e) => e.into_iter().unzip(),
         Err(e) => {
             let code = ApiError::from(windeep_core::wire::error_from_serde(&e)).code;
             refuse(&mut day, &code);
             return day;
         }
     };
+    let book = |events: Vec<LoanEvent>, stored: Vec<StoredEvent>| BookLoan {
+        member: loan.member.clone(),
+        events,
+        stored,
+        npa: Vec::new(),
+        cached: None,
+        security_value: None,
+    };
     let rules: &[FineRule] = match rules {
         Some(Ok(r)) => r,
         Some(Err(code)) => {
             refuse(&mut day, code);
+            day.book = Some(book(events, stored));
             return day;
         }
         None => &[],
@@ -311,9 +343,12 @@ fn loan_day(
         Ok(f) => f.events,
         Err(e) => {
             refuse(&mut day, e.code());
+            day.book = Some(book(events, stored));
             return day;
         }
     };
+    // The events as stored once this day's fines are written.
+    let mut kept = events.clone();
     let mut last = rows.last().map(|r| (r.0, r.1.clone()));
     let mut events = events;
     if !fines.is_empty() {
@@ -321,6 +356,7 @@ fn loan_day(
             Ok(a) => a,
             Err(e) => {
                 refuse(&mut day, e.code());
+                day.book = Some(book(kept, stored));
                 return day;
             }
         };
@@ -354,6 +390,8 @@ fn loan_day(
                 }
             };
             let hash = event.hash.clone().unwrap_or_default();
+            stored.push(StoredEvent::of(&event));
+            kept.push(event);
             day.events.push(stmt!(
                 INSERT_EVENT,
                 loan.id.clone(),
@@ -368,7 +406,9 @@ fn loan_day(
         events = account.events().to_vec();
     }
     // Reminders from the core's state of the loan after its fines.
-    let Ok(st) = replay(&events, as_of) else {
+    let replayed = replay(&events, as_of);
+    day.book = Some(book(kept, stored));
+    let Ok(st) = replayed else {
         return day;
     };
     let s = &st.state;
