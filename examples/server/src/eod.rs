@@ -142,22 +142,21 @@ pub async fn run(
             }
             let mut stmts = Vec::new();
             let mut audits = Vec::new();
-            let mut note_range = Vec::new();
             for (l, d) in chunk.iter().zip(&mut days) {
                 stmts.append(&mut d.events);
                 for _ in 0..d.audits {
                     audits.push(("loan.fine_levied".to_owned(), l.id.clone()));
                 }
-                let from = stmts.len();
                 stmts.append(&mut d.notes);
-                note_range.push(from..stmts.len());
             }
             match commit_batch(state, who, &stmts, &audits).await {
                 Ok(affected) => {
                     levied += audits.len() as u64;
-                    for r in note_range {
-                        notes += affected[r].iter().sum::<u64>();
-                    }
+                    notes += affected
+                        .iter()
+                        .filter(|(sql, _)| *sql == INSERT_OUTBOX_ONCE)
+                        .map(|(_, n)| n)
+                        .sum::<u64>();
                     for d in &mut days {
                         errors.append(&mut d.errors);
                         match (d.book.take(), &mut book_loans) {

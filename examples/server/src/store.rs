@@ -299,6 +299,95 @@ fn bind<'q>(
     q
 }
 
+/// Runs `stmts` in `tx`, the inserts of one statement text as multi-row inserts (in the
+/// order each text first appears; the tables have no foreign keys and their triggers fire on
+/// updates and deletes only, so the order across tables does not matter). Returns the rows
+/// written per statement text, in that order.
+async fn execute_grouped<'s>(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    stmts: impl IntoIterator<Item = &'s Stmt>,
+) -> Result<Vec<(&'static str, u64)>, sqlx::Error> {
+    let mut groups: Vec<(&'static str, Vec<&'s [Arg]>)> = Vec::new();
+    for s in stmts {
+        match groups
+            .iter_mut()
+            .find(|g| std::ptr::eq(g.0, s.sql) || g.0 == s.sql)
+        {
+            Some(g) => g.1.push(&s.args),
+            None => groups.push((s.sql, vec![&s.args])),
+        }
+    }
+    let mut out = Vec::with_capacity(groups.len());
+    for (sql, rows) in groups {
+        let mut n = 0;
+        match multi_row(sql, rows.first().map_or(0, |r| r.len())) {
+            Some((head, tail, width)) if rows.len() > 1 => {
+                let per = (30_000 / width.max(1)).clamp(1, 500);
+                for chunk in rows.chunks(per) {
+                    let mut text =
+                        String::with_capacity(head.len() + tail.len() + chunk.len() * width * 5);
+                    text.push_str(head);
+                    for (r, _) in chunk.iter().enumerate() {
+                        text.push_str(if r == 0 { "(" } else { ", (" });
+                        for c in 0..width {
+                            if c > 0 {
+                                text.push_str(", ");
+                            }
+                            text.push('$');
+                            text.push_str(&(r * width + c + 1).to_string());
+                        }
+                        text.push(')');
+                    }
+                    text.push_str(tail);
+                    let mut q = sqlx::query(&text);
+                    for a in chunk.iter().flat_map(|r| r.iter()) {
+                        q = match a {
+                            Arg::Text(s) => q.bind(s.as_str()),
+                            Arg::OptText(s) => q.bind(s.as_deref()),
+                            Arg::Int(i) => q.bind(*i),
+                        };
+                    }
+                    n += q.execute(&mut **tx).await?.rows_affected();
+                }
+            }
+            _ => {
+                for args in rows {
+                    n += bind(sqlx::query(sql), args)
+                        .execute(&mut **tx)
+                        .await?
+                        .rows_affected();
+                }
+            }
+        }
+        out.push((sql, n));
+    }
+    Ok(out)
+}
+
+/// An `INSERT … VALUES ($1, …, $width) [tail]` split before its tuple: `(head, tail, width)`;
+/// none for any other statement.
+fn multi_row(sql: &'static str, width: usize) -> Option<(&'static str, &'static str, usize)> {
+    if !sql.starts_with("INSERT INTO ") || width == 0 {
+        return None;
+    }
+    let at = sql.find(" VALUES (")? + " VALUES ".len();
+    let tuple: String = std::iter::once("(".to_owned())
+        .chain((1..=width).map(|i| {
+            if i == 1 {
+                "$1".to_owned()
+            } else {
+                format!(", ${i}")
+            }
+        }))
+        .chain(std::iter::once(")".to_owned()))
+        .collect();
+    let rest = sql[at..].strip_prefix(tuple.as_str())?;
+    if rest.contains('$') || rest.to_ascii_uppercase().contains("RETURNING") {
+        return None;
+    }
+    Some((&sql[..at], rest, width))
+}
+
 /// SQLite: this process's one committing writer (SQLite has one writer anyway, and waiting
 /// here is cheaper than its busy handler). PostgreSQL commits in parallel; the audit chain
 /// serialises its appends with a transaction-scoped advisory lock.
@@ -319,11 +408,7 @@ async fn commit(
     p: &Plan,
 ) -> Result<(), sqlx::Error> {
     if state.db.backend == Backend::Sqlite {
-        return state
-            .writer
-            .submit(state, Job::new(who, idem, p))
-            .await
-            .map(drop);
+        return state.writer.submit(state, Job::new(who, idem, p)).await;
     }
     let mut tx = state.db.pool.begin().await?;
     insert_plan(&mut tx, who, idem, p).await?;
@@ -340,7 +425,7 @@ pub struct Job {
     idem: Option<(String, String, i64, String)>,
     actor: String,
     audits: Vec<(String, String)>,
-    done: Option<tokio::sync::oneshot::Sender<Result<Vec<u64>, sqlx::Error>>>,
+    done: Option<tokio::sync::oneshot::Sender<Result<(), sqlx::Error>>>,
 }
 
 impl Job {
@@ -380,9 +465,8 @@ impl std::fmt::Debug for Writer {
 }
 
 impl Writer {
-    /// Queues `job` and waits for its transaction; returns how many rows each of its
-    /// statements wrote.
-    async fn submit(&self, state: &AppState, mut job: Job) -> Result<Vec<u64>, sqlx::Error> {
+    /// Queues `job` and waits for its transaction.
+    async fn submit(&self, state: &AppState, mut job: Job) -> Result<(), sqlx::Error> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         job.done = Some(tx);
         let queue = self.queue.get_or_init(|| {
@@ -406,10 +490,10 @@ async fn group_writer(
     while rx.recv_many(&mut jobs, GROUP_MAX).await > 0 {
         let _turn = write_lock.lock().await;
         match commit_jobs(&db, &jobs).await {
-            Ok(affected) => {
-                for (j, a) in jobs.iter_mut().zip(affected) {
+            Ok(()) => {
+                for j in &mut jobs {
                     if let Some(d) = j.done.take() {
-                        let _ = d.send(Ok(a));
+                        let _ = d.send(Ok(()));
                     }
                 }
             }
@@ -417,7 +501,7 @@ async fn group_writer(
                 for j in &mut jobs {
                     let r = commit_jobs(&db, std::slice::from_ref(j)).await;
                     if let Some(d) = j.done.take() {
-                        let _ = d.send(r.map(|mut a| a.pop().unwrap_or_default()));
+                        let _ = d.send(r);
                     }
                 }
             }
@@ -432,31 +516,24 @@ async fn group_writer(
 }
 
 /// Commits `jobs` in one transaction, their audit entries chained in order.
-async fn commit_jobs(db: &crate::db::Db, jobs: &[Job]) -> Result<Vec<Vec<u64>>, sqlx::Error> {
+async fn commit_jobs(db: &crate::db::Db, jobs: &[Job]) -> Result<(), sqlx::Error> {
     let mut tx = db.pool.begin().await?;
-    let mut affected = Vec::with_capacity(jobs.len());
-    for j in jobs {
-        let mut a = Vec::with_capacity(j.stmts.len());
-        for s in &j.stmts {
-            a.push(
-                bind(sqlx::query(s.sql), &s.args)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected(),
-            );
-        }
-        if let Some((key, hash, status, response)) = &j.idem {
-            sqlx::query("INSERT INTO idempotency (key, request_hash, status, response, created_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(key)
-                .bind(hash)
-                .bind(*status)
-                .bind(response)
-                .bind(now())
-                .execute(&mut *tx)
-                .await?;
-        }
-        affected.push(a);
-    }
+    let at = now();
+    let idem: Vec<Stmt> = jobs
+        .iter()
+        .filter_map(|j| j.idem.as_ref())
+        .map(|(key, hash, status, response)| {
+            crate::stmt!(
+                INSERT_IDEMPOTENCY,
+                key.clone(),
+                hash.clone(),
+                *status,
+                response.clone(),
+                at.clone()
+            )
+        })
+        .collect();
+    execute_grouped(&mut tx, jobs.iter().flat_map(|j| &j.stmts).chain(&idem)).await?;
     let entries: Vec<(&str, &str, &str)> = jobs
         .iter()
         .flat_map(|j| {
@@ -466,9 +543,10 @@ async fn commit_jobs(db: &crate::db::Db, jobs: &[Job]) -> Result<Vec<Vec<u64>>, 
         })
         .collect();
     audit_entries(&mut tx, &entries).await?;
-    tx.commit().await?;
-    Ok(affected)
+    tx.commit().await
 }
+
+const INSERT_IDEMPOTENCY: &str = "INSERT INTO idempotency (key, request_hash, status, response, created_at) VALUES ($1, $2, $3, $4, $5)";
 
 async fn insert_plan(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
@@ -493,8 +571,9 @@ async fn insert_plan(
 }
 
 /// Commits many rows and their audit entries (`(action, target)`, in order) in one
-/// transaction — the end-of-day job's batch. Returns how many rows each statement wrote (a
-/// statement with `ON CONFLICT DO NOTHING` writes none the second time).
+/// transaction — the end-of-day job's batch — as multi-row inserts. Returns how many rows
+/// were written per statement text (a statement with `ON CONFLICT DO NOTHING` writes none
+/// the second time).
 ///
 /// # Errors
 /// Storage errors; the transaction is rolled back.
@@ -503,18 +582,10 @@ pub async fn commit_batch(
     who: &Principal,
     stmts: &[Stmt],
     audits: &[(String, String)],
-) -> Result<Vec<u64>, sqlx::Error> {
+) -> Result<Vec<(&'static str, u64)>, sqlx::Error> {
     let _guard = writer_turn(state).await;
     let mut tx = state.db.pool.begin().await?;
-    let mut affected = Vec::with_capacity(stmts.len());
-    for s in stmts {
-        affected.push(
-            bind(sqlx::query(s.sql), &s.args)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected(),
-        );
-    }
+    let affected = execute_grouped(&mut tx, stmts).await?;
     let entries: Vec<(&str, &str)> = audits
         .iter()
         .map(|(a, t)| (a.as_str(), t.as_str()))
@@ -599,22 +670,23 @@ async fn audit_entries(
             .await?;
     let (mut seq, mut prev) = last.map_or((1, String::new()), |(s, h)| (s + 1, h));
     let at = now();
+    let mut rows = Vec::with_capacity(entries.len());
     for (actor, action, target) in entries {
         let hash = audit_hash(&prev, seq, &at, actor, action, target);
-        sqlx::query("INSERT INTO audit_log (seq, at, actor, action, target, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(seq)
-            .bind(&at)
-            .bind(*actor)
-            .bind(*action)
-            .bind(*target)
-            .bind(&prev)
-            .bind(&hash)
-            .execute(&mut **tx)
-            .await?;
+        rows.push(crate::stmt!(
+            "INSERT INTO audit_log (seq, at, actor, action, target, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            seq,
+            at.clone(),
+            *actor,
+            *action,
+            *target,
+            prev,
+            hash.clone()
+        ));
         prev = hash;
         seq += 1;
     }
-    Ok(())
+    execute_grouped(tx, &rows).await.map(drop)
 }
 
 /// Checks the whole audit chain; returns `(entries, first broken seq)`.
