@@ -583,7 +583,7 @@ async fn end_of_day_levies_fines_once_per_date_and_the_worker_delivers_notificat
     );
     assert!(first.body["result"]["checks"].is_object(), "{}", first.raw);
     assert!(
-        first.body["result"]["classification"].is_object(),
+        first.body["result"]["classification"].is_array(),
         "{}",
         first.raw
     );
