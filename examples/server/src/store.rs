@@ -185,8 +185,8 @@ where
             return Ok(done);
         }
         let r = match (account, &state.db.lock_slots) {
-            (Some(account), Some(slots)) => {
-                locked(state, who, idem.as_ref(), account, slots, &plan).await?
+            (Some(account), Some(_)) => {
+                grouped_on(state, who, idem.as_ref(), account, &plan).await?
             }
             _ => {
                 let p = plan().await?;
@@ -216,48 +216,39 @@ where
     ))
 }
 
-/// One attempt under the account's row lock (PostgreSQL): the outer result is the plan's
-/// refusal, the inner one the store's.
-async fn locked<F, Fut>(
+/// One attempt under the account's row lock (PostgreSQL), in the group writer's transaction:
+/// the writer locks the account (`SELECT … FOR UPDATE`) and hands this request its turn; the
+/// plan then reads committed rows while no other writer of the account, in this process or
+/// another, can commit; the writer inserts the plan and commits it with the rest of its group.
+/// The outer result is the plan's refusal, the inner one the store's.
+async fn grouped_on<F, Fut>(
     state: &AppState,
     who: &Principal,
     idem: Option<&Idem>,
     account: &str,
-    slots: &tokio::sync::Semaphore,
     plan: &F,
 ) -> ApiResult<Result<(StatusCode, Value), sqlx::Error>>
 where
     F: Fn() -> Fut,
     Fut: Future<Output = ApiResult<Plan>>,
 {
-    let _slot = slots.acquire().await.map_err(|_| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            codes::BUSY,
-            "shutting down",
-        )
-    })?;
-    let run = async {
-        let mut tx = state.db.pool.begin().await?;
-        sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
-            .bind(account)
-            .fetch_optional(&mut *tx)
-            .await?;
-        Ok::<_, sqlx::Error>(tx)
-    };
-    let mut tx = match run.await {
-        Ok(tx) => tx,
+    let turn = match state.writer.lock_turn(state, account).await {
+        Ok(t) => t,
         Err(e) => return Ok(Err(e)),
     };
-    // The plan reads through the pool: committed rows, and no other writer of this account
-    // can commit until this transaction ends.
+    // A refused plan drops `turn.plan`: the writer goes on with the next request.
     let p = plan().await?;
-    let r = async {
-        insert_plan(&mut tx, who, idem, &p).await?;
-        tx.commit().await
+    if turn.plan.send(Job::new(who, idem, &p)).is_err() {
+        return Ok(Err(group_failed()));
     }
-    .await;
+    let r = turn.done.await.unwrap_or_else(|_| Err(group_failed()));
     Ok(r.map(|()| (p.status, p.response)))
+}
+
+/// The error a write gets when the group holding it failed for another write's reason (or the
+/// writer stopped): a retryable one, so the request plans again.
+fn group_failed() -> sqlx::Error {
+    sqlx::Error::PoolTimedOut
 }
 
 async fn replay_idempotent(state: &AppState, i: &Idem) -> ApiResult<Option<(StatusCode, Value)>> {
@@ -456,6 +447,20 @@ impl Job {
 #[derive(Default)]
 pub struct Writer {
     queue: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<Job>>,
+    locking: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<LockRequest>>,
+}
+
+/// A write on PostgreSQL waiting for the group writer to lock its account.
+struct LockRequest {
+    account: String,
+    turn: tokio::sync::oneshot::Sender<Turn>,
+}
+
+/// A request's turn in the PostgreSQL group writer: its account is locked; it sends its plan
+/// (or drops the sender when refused) and waits for the group's commit.
+struct Turn {
+    plan: tokio::sync::oneshot::Sender<Job>,
+    done: tokio::sync::oneshot::Receiver<Result<(), sqlx::Error>>,
 }
 
 impl std::fmt::Debug for Writer {
@@ -465,6 +470,25 @@ impl std::fmt::Debug for Writer {
 }
 
 impl Writer {
+    /// PostgreSQL: queues a write on `account` and waits until the group writer holds the
+    /// account's row lock for it.
+    async fn lock_turn(&self, state: &AppState, account: &str) -> Result<Turn, sqlx::Error> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let queue = self.locking.get_or_init(|| {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            tokio::spawn(locking_writer(state.db.clone(), rx));
+            tx
+        });
+        let request = LockRequest {
+            account: account.to_owned(),
+            turn: tx,
+        };
+        if queue.send(request).is_err() {
+            return Err(group_failed());
+        }
+        rx.await.map_err(|_| group_failed())
+    }
+
     /// Queues `job` and waits for its transaction.
     async fn submit(&self, state: &AppState, mut job: Job) -> Result<(), sqlx::Error> {
         let (tx, rx) = tokio::sync::oneshot::channel();
@@ -513,6 +537,119 @@ async fn group_writer(
         }
         jobs.clear();
     }
+}
+
+/// The PostgreSQL group writer: for each group of queued writes, one transaction that locks
+/// each write's account in turn, takes its plan, inserts it (under a savepoint, so a write at
+/// fault fails alone) and finally appends the group's audit entries and commits once — one WAL
+/// flush for the group. Each write is acknowledged after that commit.
+async fn locking_writer(
+    db: crate::db::Db,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<LockRequest>,
+) {
+    let mut requests = Vec::with_capacity(GROUP_MAX);
+    while rx.recv_many(&mut requests, GROUP_MAX).await > 0 {
+        locked_group(&db, &mut requests).await;
+        requests.clear();
+    }
+}
+
+async fn locked_group(db: &crate::db::Db, requests: &mut Vec<LockRequest>) {
+    // Requests dropped unanswered see `group_failed` and retry.
+    let Ok(mut tx) = db.pool.begin().await else {
+        return;
+    };
+    let mut written: Vec<(Job, tokio::sync::oneshot::Sender<Result<(), sqlx::Error>>)> = Vec::new();
+    for r in requests.drain(..) {
+        if sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
+            .bind(&r.account)
+            .fetch_optional(&mut *tx)
+            .await
+            .is_err()
+        {
+            // The transaction is aborted (a deadlock with another process, say): every write
+            // of the group plans again.
+            return;
+        }
+        let (plan_tx, plan_rx) = tokio::sync::oneshot::channel();
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+        let turn = Turn {
+            plan: plan_tx,
+            done: done_rx,
+        };
+        if r.turn.send(turn).is_err() {
+            continue;
+        }
+        let Ok(job) = plan_rx.await else {
+            continue;
+        };
+        if sqlx::query("SAVEPOINT w").execute(&mut *tx).await.is_err() {
+            return;
+        }
+        match insert_job(&mut tx, &job).await {
+            Ok(()) => {
+                if sqlx::query("RELEASE SAVEPOINT w")
+                    .execute(&mut *tx)
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                written.push((job, done_tx));
+            }
+            Err(e) => {
+                if sqlx::query("ROLLBACK TO SAVEPOINT w")
+                    .execute(&mut *tx)
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                let _ = done_tx.send(Err(e));
+            }
+        }
+    }
+    let entries: Vec<(&str, &str, &str)> = written
+        .iter()
+        .flat_map(|(j, _)| {
+            j.audits
+                .iter()
+                .map(|(a, t)| (j.actor.as_str(), a.as_str(), t.as_str()))
+        })
+        .collect();
+    let r = async {
+        audit_entries(&mut tx, &entries).await?;
+        tx.commit().await
+    }
+    .await;
+    let ok = r.is_ok();
+    for (_, done) in written {
+        let _ = done.send(if ok { Ok(()) } else { Err(group_failed()) });
+    }
+}
+
+/// Inserts one write's rows and idempotency record.
+async fn insert_job(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    job: &Job,
+) -> Result<(), sqlx::Error> {
+    let idem: Vec<Stmt> = job
+        .idem
+        .iter()
+        .map(|(key, hash, status, response)| {
+            crate::stmt!(
+                INSERT_IDEMPOTENCY,
+                key.clone(),
+                hash.clone(),
+                *status,
+                response.clone(),
+                now()
+            )
+        })
+        .collect();
+    execute_grouped(tx, job.stmts.iter().chain(&idem))
+        .await
+        .map(drop)
 }
 
 /// Commits `jobs` in one transaction, their audit entries chained in order.
