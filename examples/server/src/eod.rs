@@ -41,6 +41,7 @@ const INSERT_OUTBOX_ONCE: &str = "INSERT INTO outbox (id, kind, member_id, accou
 type Row = (i64, String, String);
 
 /// One loan to process.
+#[derive(Clone)]
 struct Loan {
     id: String,
     member: String,
@@ -99,7 +100,7 @@ pub async fn run(
         })
         .collect();
     let started = std::time::Instant::now();
-    let rules = product_rules(state).await?;
+    let rules = std::sync::Arc::new(product_rules(state).await?);
     let mut rows = loan_events(state).await?;
     let read = started.elapsed();
 
@@ -130,16 +131,16 @@ pub async fn run(
                     rows.insert(l.id.clone(), fresh);
                 }
             }
-            let mut days = Vec::with_capacity(chunk.len());
-            for (n, l) in chunk.iter().enumerate() {
-                let r = rows.get(&l.id).map_or(&[][..], Vec::as_slice);
-                let product_rules = l.product.as_ref().and_then(|p| rules.get(p));
-                days.push(loan_day(l, r, product_rules, as_of));
-                if n % 64 == 63 {
-                    // Folding is CPU work: let other requests run now and then.
-                    tokio::task::yield_now().await;
-                }
-            }
+            // The chunk's events leave the map: after this attempt they are written or, on a
+            // retry, read again.
+            let work: Vec<(Loan, Vec<Row>)> = chunk
+                .iter()
+                .map(|l| (l.clone(), rows.remove(&l.id).unwrap_or_default()))
+                .collect();
+            let rules = rules.clone();
+            let mut days = tokio::task::spawn_blocking(move || fold_chunk(&work, &rules, as_of))
+                .await
+                .map_err(|e| ApiError::invalid(format!("end of day: {e}")))?;
             let mut stmts = Vec::new();
             let mut audits = Vec::new();
             for (l, d) in chunk.iter().zip(&mut days) {
@@ -198,21 +199,31 @@ pub async fn run(
         None => serde_json::from_str::<Books>(&crate::routes::books_json(state, as_of).await?),
     };
     let (classification, checks) = match books {
-        Ok(books) => {
+        Ok(books) => tokio::task::spawn_blocking(move || {
             let code = |e: CoreError| json!({"code": e.code()});
-            let classification = classify(
-                &books.loans,
-                as_of,
-                &ClassificationPolicy::default(),
-                &[],
-                &[],
-                &Currency::default(),
-            )
-            .map_or_else(code, |c| serde_json::to_value(c).unwrap_or(Value::Null));
-            let checks = check_books(&books, &AlertConfig::default())
-                .map_or_else(code, |c| serde_json::to_value(c).unwrap_or(Value::Null));
-            (classification, checks)
-        }
+            // The two reports are independent: one thread each.
+            std::thread::scope(|s| {
+                let classification = s.spawn(|| {
+                    classify(
+                        &books.loans,
+                        as_of,
+                        &ClassificationPolicy::default(),
+                        &[],
+                        &[],
+                        &Currency::default(),
+                    )
+                    .map_or_else(code, |c| serde_json::to_value(c).unwrap_or(Value::Null))
+                });
+                let checks = check_books(&books, &AlertConfig::default())
+                    .map_or_else(code, |c| serde_json::to_value(c).unwrap_or(Value::Null));
+                let classification = classification
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                (classification, checks)
+            })
+        })
+        .await
+        .map_err(|e| ApiError::invalid(format!("end of day: {e}")))?,
         Err(e) => {
             let code =
                 json!({"code": ApiError::from(windeep_core::wire::error_from_serde(&e)).code});
@@ -246,6 +257,36 @@ pub async fn run(
         })
     })
     .await
+}
+
+/// The days of a chunk of loans, in order, folded on a few threads (folding is CPU work; it
+/// runs off the request threads).
+fn fold_chunk(
+    work: &[(Loan, Vec<Row>)],
+    rules: &HashMap<String, Result<Vec<FineRule>, String>>,
+    as_of: NaiveDate,
+) -> Vec<Day> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4));
+    let per = work.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = work
+            .chunks(per)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|(l, r)| {
+                            let product_rules = l.product.as_ref().and_then(|p| rules.get(p));
+                            loan_day(l, r, product_rules, as_of)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 /// Every product's fine rules, read once; a product whose rules do not read gives the reading

@@ -313,7 +313,8 @@ async fn execute_grouped<'s>(
         let mut n = 0;
         match multi_row(sql, rows.first().map_or(0, |r| r.len())) {
             Some((head, tail, width)) if rows.len() > 1 => {
-                let per = (30_000 / width.max(1)).clamp(1, 500);
+                // Not too many parameters per statement: SQLite binds `$n` by name.
+                let per = (500 / width.max(1)).clamp(1, 64);
                 for chunk in rows.chunks(per) {
                     let mut text =
                         String::with_capacity(head.len() + tail.len() + chunk.len() * width * 5);
