@@ -560,56 +560,98 @@ async fn locked_group(db: &crate::db::Db, requests: &mut Vec<LockRequest>) {
     let Ok(mut tx) = db.pool.begin().await else {
         return;
     };
-    let mut written: Vec<(Job, tokio::sync::oneshot::Sender<Result<(), sqlx::Error>>)> = Vec::new();
+    // Every account of the group locked by one statement, in id order: two processes' groups
+    // then never wait for each other in a cycle.
+    let mut ids: Vec<&str> = requests.iter().map(|r| r.account.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let list: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT id FROM accounts WHERE id IN ({}) ORDER BY id FOR UPDATE",
+        list.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for id in &ids {
+        q = q.bind(*id);
+    }
+    if q.fetch_all(&mut *tx).await.is_err() {
+        return;
+    }
+    // Every write of the group plans now, side by side, and hands its plan back.
+    let mut waiting = Vec::with_capacity(requests.len());
     for r in requests.drain(..) {
-        if sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
-            .bind(&r.account)
-            .fetch_optional(&mut *tx)
-            .await
-            .is_err()
-        {
-            // The transaction is aborted (a deadlock with another process, say): every write
-            // of the group plans again.
-            return;
-        }
         let (plan_tx, plan_rx) = tokio::sync::oneshot::channel();
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
         let turn = Turn {
             plan: plan_tx,
             done: done_rx,
         };
-        if r.turn.send(turn).is_err() {
-            continue;
+        if r.turn.send(turn).is_ok() {
+            waiting.push((plan_rx, done_tx));
         }
-        let Ok(job) = plan_rx.await else {
-            continue;
-        };
-        if sqlx::query("SAVEPOINT w").execute(&mut *tx).await.is_err() {
-            return;
+    }
+    let mut jobs: Vec<(Job, tokio::sync::oneshot::Sender<Result<(), sqlx::Error>>)> =
+        Vec::with_capacity(waiting.len());
+    for (plan_rx, done_tx) in waiting {
+        // A refused plan drops its sender.
+        if let Ok(job) = plan_rx.await {
+            jobs.push((job, done_tx));
         }
-        match insert_job(&mut tx, &job).await {
-            Ok(()) => {
-                if sqlx::query("RELEASE SAVEPOINT w")
-                    .execute(&mut *tx)
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-                written.push((job, done_tx));
+    }
+    // The group's rows in one go; when that fails, each write alone under its savepoint, so
+    // only the one at fault fails.
+    let together = async {
+        sqlx::query("SAVEPOINT g").execute(&mut *tx).await?;
+        let idem = idempotency_rows(jobs.iter().map(|(j, _)| j));
+        let stmts = jobs.iter().flat_map(|(j, _)| &j.stmts).chain(&idem);
+        match execute_grouped(&mut tx, stmts).await {
+            Ok(_) => {
+                sqlx::query("RELEASE SAVEPOINT g").execute(&mut *tx).await?;
+                Ok(true)
             }
-            Err(e) => {
-                if sqlx::query("ROLLBACK TO SAVEPOINT w")
+            Err(_) => {
+                sqlx::query("ROLLBACK TO SAVEPOINT g")
                     .execute(&mut *tx)
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-                let _ = done_tx.send(Err(e));
+                    .await?;
+                Ok::<_, sqlx::Error>(false)
             }
         }
     }
+    .await;
+    let written = match together {
+        Ok(true) => jobs,
+        Ok(false) => {
+            let mut written = Vec::with_capacity(jobs.len());
+            for (job, done) in jobs {
+                let alone = async {
+                    sqlx::query("SAVEPOINT w").execute(&mut *tx).await?;
+                    match insert_job(&mut tx, &job).await {
+                        Ok(()) => {
+                            sqlx::query("RELEASE SAVEPOINT w").execute(&mut *tx).await?;
+                            Ok(Ok(()))
+                        }
+                        Err(e) => {
+                            sqlx::query("ROLLBACK TO SAVEPOINT w")
+                                .execute(&mut *tx)
+                                .await?;
+                            Ok::<_, sqlx::Error>(Err(e))
+                        }
+                    }
+                }
+                .await;
+                match alone {
+                    Ok(Ok(())) => written.push((job, done)),
+                    Ok(Err(e)) => {
+                        let _ = done.send(Err(e));
+                    }
+                    // The transaction is gone: every write of the group plans again.
+                    Err(_) => return,
+                }
+            }
+            written
+        }
+        Err(_) => return,
+    };
     let entries: Vec<(&str, &str, &str)> = written
         .iter()
         .flat_map(|(j, _)| {
@@ -629,37 +671,10 @@ async fn locked_group(db: &crate::db::Db, requests: &mut Vec<LockRequest>) {
     }
 }
 
-/// Inserts one write's rows and idempotency record.
-async fn insert_job(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    job: &Job,
-) -> Result<(), sqlx::Error> {
-    let idem: Vec<Stmt> = job
-        .idem
-        .iter()
-        .map(|(key, hash, status, response)| {
-            crate::stmt!(
-                INSERT_IDEMPOTENCY,
-                key.clone(),
-                hash.clone(),
-                *status,
-                response.clone(),
-                now()
-            )
-        })
-        .collect();
-    execute_grouped(tx, job.stmts.iter().chain(&idem))
-        .await
-        .map(drop)
-}
-
-/// Commits `jobs` in one transaction, their audit entries chained in order.
-async fn commit_jobs(db: &crate::db::Db, jobs: &[Job]) -> Result<(), sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+/// The idempotency records of `jobs`.
+fn idempotency_rows<'j>(jobs: impl Iterator<Item = &'j Job>) -> Vec<Stmt> {
     let at = now();
-    let idem: Vec<Stmt> = jobs
-        .iter()
-        .filter_map(|j| j.idem.as_ref())
+    jobs.filter_map(|j| j.idem.as_ref())
         .map(|(key, hash, status, response)| {
             crate::stmt!(
                 INSERT_IDEMPOTENCY,
@@ -670,7 +685,24 @@ async fn commit_jobs(db: &crate::db::Db, jobs: &[Job]) -> Result<(), sqlx::Error
                 at.clone()
             )
         })
-        .collect();
+        .collect()
+}
+
+/// Inserts one write's rows and idempotency record.
+async fn insert_job(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    job: &Job,
+) -> Result<(), sqlx::Error> {
+    let idem = idempotency_rows(std::iter::once(job));
+    execute_grouped(tx, job.stmts.iter().chain(&idem))
+        .await
+        .map(drop)
+}
+
+/// Commits `jobs` in one transaction, their audit entries chained in order.
+async fn commit_jobs(db: &crate::db::Db, jobs: &[Job]) -> Result<(), sqlx::Error> {
+    let mut tx = db.pool.begin().await?;
+    let idem = idempotency_rows(jobs.iter());
     execute_grouped(&mut tx, jobs.iter().flat_map(|j| &j.stmts).chain(&idem)).await?;
     let entries: Vec<(&str, &str, &str)> = jobs
         .iter()
