@@ -5,7 +5,7 @@
 # fsync and synchronous_commit at their defaults). Each run is timed with /usr/bin/time -v
 # (user + sys CPU beside wall time) and preceded by the load average.
 #   examples/server/load-ab.sh BEFORE AFTER [pairs] [loans] [clients] [payments] [pg-payments]
-# BEFORE and AFTER are paths to `load` binaries, e.g. built from two commits with
+# SQLITE_ONLY=1 skips PostgreSQL. BEFORE and AFTER are paths to `load` binaries, e.g. built from two commits with
 #   cargo build --release -p windeep-server --example load   (target/release/examples/load)
 set -euo pipefail
 before=$1 after=$2
@@ -30,6 +30,9 @@ for i in $(seq "$pairs"); do
 done
 
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+if [ "${SQLITE_ONLY:-}" = 1 ]; then
+  exit 0
+fi
 if [ -z "$bin" ]; then
   echo "#### PostgreSQL: not installed (apt-get install postgresql), skipped"
   exit 0
