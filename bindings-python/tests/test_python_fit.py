@@ -103,6 +103,52 @@ def test_results_cross_a_process_pool() -> None:
     assert again == r and again.operation == "trial_balance"
 
 
+def _audit_in_worker(result: Any) -> tuple[int, int]:
+    return len(result.findings), result.summary["findings"]
+
+
+def test_audit_results_pickle_and_cross_a_process_pool() -> None:
+    from windeep import audit, testing
+
+    book = testing.legacy_book(12, tenure=6, errors=4, seed=3)
+    export = audit.audit_export(*book.tables(), as_of=book.as_of)
+    typed = windeep.audit_loan_book(*book.tables(), as_of=book.as_of)
+    assert export.findings and len(typed.discrepancies) > 0
+    for result in (export, typed, typed.summary, typed.discrepancies, export.causes[0]):
+        for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+            again = pickle.loads(pickle.dumps(result, protocol=protocol))
+            assert again == result and type(again) is type(result)
+        assert copy.deepcopy(result) == result
+    # The copy still holds the export it read: one loan side by side works after the trip.
+    again = pickle.loads(pickle.dumps(export))
+    loan = export.findings[0].loan_id
+    assert again.loan(loan).side_by_side().equals(export.loan(loan).side_by_side())
+    with pytest.raises(AttributeError):
+        again.summary.__setattr__("x", 1)
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+        assert pool.submit(_audit_in_worker, export).result() == (
+            len(export.findings), export.summary["findings"])
+
+
+def test_audit_results_to_json() -> None:
+    from windeep import _windeep, audit, testing
+
+    book = testing.legacy_book(15, tenure=6, errors=5, seed=4)
+    export = audit.audit_export(*book.tables(), as_of=book.as_of, tolerance="0.01")
+    # The core's own output for the same columns: to_json() gives it back, value for value.
+    columns = [audit._columns(t, v) for t, v in zip(audit.EXPORT_TABLES, book.tables())]
+    core = json.loads(_windeep._audit_book_columns(*columns, book.as_of, "0.01", False))
+    assert core["findings"] and json.loads(export.to_json()) == core
+    assert export.to_json(indent=2).startswith("{\n")
+    typed = windeep.audit_loan_book(*book.tables(), as_of=book.as_of)
+    doc = json.loads(typed.to_json())
+    assert doc["as_of"] == book.as_of.isoformat()
+    assert doc["summary"]["discrepancies"] == len(doc["discrepancies"]) == len(typed.discrepancies)
+    assert doc["summary"]["by_rule"] == dict(typed.summary.by_rule)
+    assert [tuple(d.values()) for d in doc["discrepancies"]] == list(typed.discrepancies)
+
+
 def test_restore_refuses_bad_text() -> None:
     with pytest.raises(windeep.InvalidInputError):
         windeep._windeep._restore("schedule", "{}", 2)

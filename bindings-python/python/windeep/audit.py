@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import importlib
+import json
 import math
 import operator
 import re
@@ -31,7 +32,7 @@ from windeep._side_by_side import InstallmentPair, LoanDetail, loan_detail
 
 __all__ = [
     "AuditResult", "AuditSummary", "Discrepancies", "Discrepancy", "ExportAudit", "Finding",
-    "InstallmentPair", "LoanDetail",
+    "FrozenMapping", "InstallmentPair", "LoanDetail",
     "audit_export", "audit_loan_book", "read_connection", "read_dump",
 ]
 
@@ -222,6 +223,44 @@ def _check_floats(table: str, name: str, floating: bool, strict: bool,
         )
 
 
+class FrozenMapping(Mapping[str, Any]):
+    """A read-only mapping that pickles and copies (``types.MappingProxyType`` does neither):
+    the counts and levels of the audit results are held in it, so a result crosses a process
+    pool, joblib or Dask unchanged.
+
+    >>> import pickle
+    >>> m = FrozenMapping({"R_EMI": 2})
+    >>> m["R_EMI"], dict(m), pickle.loads(pickle.dumps(m)) == m
+    (2, {'R_EMI': 2}, True)
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any] | None = None) -> None:
+        object.__setattr__(self, "_data", dict(data or {}))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("FrozenMapping is read-only")
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"FrozenMapping({self._data!r})"
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._data.items()))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenMapping, (self._data,))
+
+
 class Discrepancy(NamedTuple):
     """One stored figure that differs from what the rules give."""
 
@@ -246,11 +285,22 @@ class Discrepancies:
 
     def __init__(self, columns: Mapping[str, list[Any]]) -> None:
         object.__setattr__(
-            self, "_columns", MappingProxyType({c: tuple(columns[c]) for c in COLUMNS})
+            self, "_columns", FrozenMapping({c: tuple(columns[c]) for c in COLUMNS})
         )
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Discrepancies is immutable")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Discrepancies, ({c: list(v) for c, v in self._columns.items()},))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Discrepancies):
+            return NotImplemented
+        return dict(self._columns) == dict(other._columns)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._columns[c] for c in COLUMNS))
 
     def __len__(self) -> int:
         return len(self._columns["loan"])
@@ -326,6 +376,23 @@ class AuditResult:
     #: Counts.
     summary: AuditSummary
 
+    def to_json(self, **kwargs: Any) -> str:
+        """The result as JSON text: ``as_of``, ``summary`` (the counts) and ``discrepancies``
+        (one object per row, with the table's columns; text exactly as the core wrote it).
+        Keyword arguments go to :func:`json.dumps` (``indent=2`` …)."""
+        s = self.summary
+        return json.dumps({
+            "as_of": self.as_of.isoformat(),
+            "summary": {
+                "loans_audited": s.loans_audited,
+                "loans_with_discrepancies": s.loans_with_discrepancies,
+                "discrepancies": s.discrepancies,
+                "by_rule": dict(s.by_rule),
+                "unmatched_rows": dict(s.unmatched_rows),
+            },
+            "discrepancies": [d._asdict() for d in self.discrepancies],
+        }, **kwargs)
+
     def to_pandas(self) -> Any:
         """The discrepancy table as a DataFrame (``discrepancies.to_pandas()``)."""
         return self.discrepancies.to_pandas()
@@ -390,8 +457,8 @@ def audit_loan_book(
             loans_audited=summary["loans_audited"],
             loans_with_discrepancies=summary["loans_with_discrepancies"],
             discrepancies=summary["discrepancies"],
-            by_rule=MappingProxyType(dict(summary["by_rule"])),
-            unmatched_rows=MappingProxyType(dict(summary["unmatched_rows"])),
+            by_rule=FrozenMapping(summary["by_rule"]),
+            unmatched_rows=FrozenMapping(summary["unmatched_rows"]),
         ),
     )
 
@@ -448,6 +515,19 @@ def _raw_of(columns: Any) -> _RawColumns:
         else:
             cells.append([_cell(v) for chunk in column for v in chunk.to_pylist()])
     return names, cells
+
+
+def _wire(value: Any) -> Any:
+    """A result's values in the core's JSON form: ``Decimal`` and dates as text."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {k: _wire(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_wire(v) for v in value]
+    return value
 
 
 def _money(text: Any) -> Decimal | None:
@@ -533,6 +613,16 @@ class ExportAudit:
         text = _windeep._audit_loan_detail(loans, installments, payments, fines, self.as_of,
                                            wanted)
         return loan_detail(text, tuple(f for f in self.findings if f.loan_id == wanted))
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The audit as the ``audit_book`` operation's JSON output (money and dates as text,
+        ``docs/audit.md``): ``as_of``, ``tolerance``, ``summary``, ``causes``, ``loans``,
+        ``findings``. Keyword arguments go to :func:`json.dumps` (``indent=2`` …)."""
+        return json.dumps(_wire({
+            "as_of": self.as_of, "tolerance": self.tolerance, "summary": self.summary,
+            "causes": self.causes, "loans": self.loans,
+            "findings": [{k: getattr(f, k) for k in FINDING_FIELDS} for f in self.findings],
+        }), **kwargs)
 
     def to_pandas(self, level: Literal["rows", "loans", "causes", "summary"] = "rows") -> Any:
         """One level as a DataFrame; money columns hold ``Decimal``, ids nullable ``Int64``."""
@@ -763,8 +853,6 @@ def audit_export(
         args = [_columns(t, v) for t, v in zip(EXPORT_TABLES, given)]
     text = _windeep._audit_book_columns(
         args[0], args[1], args[2], args[3], as_of, str(tolerance), False)
-    import json
-
     out = json.loads(text)
 
     def money_fields(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -775,9 +863,9 @@ def audit_export(
     return ExportAudit(
         as_of=as_of,
         tolerance=Decimal(out["tolerance"]),
-        summary=MappingProxyType(summary),
-        causes=tuple(MappingProxyType(money_fields(c)) for c in out["causes"]),
-        loans=tuple(MappingProxyType(money_fields(x)) for x in out["loans"]),
+        summary=FrozenMapping(summary),
+        causes=tuple(FrozenMapping(money_fields(c)) for c in out["causes"]),
+        loans=tuple(FrozenMapping(money_fields(x)) for x in out["loans"]),
         findings=tuple(_finding(f) for f in out["findings"]),
         _raw=tuple(args),
     )
