@@ -20,10 +20,11 @@ pub struct Db {
     pub pool: AnyPool,
     /// The backend.
     pub backend: Backend,
-    /// PostgreSQL: how many writers may hold an account row lock at once. A writer holding one
-    /// still reads through the pool, so at most half the pool's connections are lock holders
-    /// and the readers always find a connection. None on SQLite (one writer at a time anyway)
-    /// and on a pool of one connection (optimistic sequence checks only).
+    /// PostgreSQL: writes to an account are committed by the group writer under the account's
+    /// row lock (one connection holds the locks; the plans read through the rest of the pool).
+    /// The semaphore is not taken today; its presence is the switch. None on SQLite (the
+    /// group writer with optimistic sequence checks) and on a pool of one connection (no
+    /// connection left for the plans' reads).
     pub lock_slots: Option<std::sync::Arc<tokio::sync::Semaphore>>,
     /// How many write attempts lost a race with another writer and were retried.
     pub lost_races: std::sync::Arc<std::sync::atomic::AtomicU64>,
