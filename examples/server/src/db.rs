@@ -22,10 +22,9 @@ pub struct Db {
     pub backend: Backend,
     /// PostgreSQL: writes to an account are committed by the group writer under the account's
     /// row lock (one connection holds the locks; the plans read through the rest of the pool).
-    /// The semaphore is not taken today; its presence is the switch. None on SQLite (the
-    /// group writer with optimistic sequence checks) and on a pool of one connection (no
-    /// connection left for the plans' reads).
-    pub lock_slots: Option<std::sync::Arc<tokio::sync::Semaphore>>,
+    /// False on SQLite (the group writer with optimistic sequence checks) and on a pool of one
+    /// connection (no connection left for the plans' reads: optimistic checks only).
+    pub row_locks: bool,
     /// How many write attempts lost a race with another writer and were retried.
     pub lost_races: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
@@ -62,14 +61,11 @@ pub async fn open(url: &str, max_connections: u32) -> Result<Db, sqlx::Error> {
         })
         .connect(&url)
         .await?;
-    let lock_slots = (backend == Backend::Postgres && max_connections >= 2).then(|| {
-        let slots = usize::try_from(max_connections / 2).unwrap_or(1);
-        std::sync::Arc::new(tokio::sync::Semaphore::new(slots))
-    });
+    let row_locks = backend == Backend::Postgres && max_connections >= 2;
     let db = Db {
         pool,
         backend,
-        lock_slots,
+        row_locks,
         lost_races: std::sync::Arc::default(),
     };
     migrate(&db).await?;

@@ -184,8 +184,8 @@ where
         {
             return Ok(done);
         }
-        let r = match (account, &state.db.lock_slots) {
-            (Some(account), Some(_)) => {
+        let r = match account {
+            Some(account) if state.db.row_locks => {
                 grouped_on(state, who, idem.as_ref(), account, &plan).await?
             }
             _ => {
