@@ -209,6 +209,43 @@ fn shortest_digits(x: f64) -> (bool, String, i32) {
     (negative, digits, point.saturating_add(exp))
 }
 
+/// [`shortest_digits`] as a number, without building a string (the hot path of reading float
+/// amounts): `(negative, digits as an integer, number of digits, exponent)`. `x` must be
+/// finite.
+fn shortest_units(x: f64) -> (bool, i128, i32, i32) {
+    let mut buffer = ryu::Buffer::new();
+    let text = buffer.format_finite(x);
+    let negative = text.starts_with('-');
+    let text = text.trim_start_matches('-');
+    let (mantissa, exp) = match text.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+        None => (text, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    // The digits after the leading zeros, as a number; ryu writes at most 17 significant
+    // digits and switches to an exponent before a long run of zeros, so this fits.
+    let (mut units, mut n, mut lead, mut started) = (0_i128, 0_i32, 0_i32, false);
+    for b in int.bytes().chain(frac.bytes()) {
+        let d = i128::from(b.wrapping_sub(b'0'));
+        if !started && d == 0 {
+            lead = lead.saturating_add(1);
+            continue;
+        }
+        started = true;
+        units = units.saturating_mul(10).saturating_add(d);
+        n = n.saturating_add(1);
+    }
+    if units == 0 {
+        return (negative, 0, 0, 0);
+    }
+    while units % 10 == 0 {
+        units /= 10;
+        n -= 1;
+    }
+    let point = i32::try_from(int.len()).unwrap_or(i32::MAX) - lead;
+    (negative, units, n, point.saturating_add(exp))
+}
+
 /// A float as Python's `repr` writes it (`100.0`, `0.1`, `1e-05`, `1.5e+16`, `inf`, `nan`):
 /// how a float cell that is not an amount is shown, as it was exported.
 ///
@@ -315,17 +352,11 @@ impl Money {
                 reason: format!("{} is not an amount", float_repr(x)),
             });
         }
-        let (negative, digits, point) = shortest_digits(x);
+        let (negative, mut units, n, point) = shortest_units(x);
         let out_of_range = || CoreError::AmountOutOfRange {
             value: float_repr(x),
         };
         // The shortest digits as ±digits × 10^−scale (scale may be negative: 1e20).
-        let n = i32::try_from(digits.len()).unwrap_or(i32::MAX);
-        let mut units: i128 = if digits.is_empty() {
-            0
-        } else {
-            digits.parse().map_err(|_| out_of_range())?
-        };
         let mut scale = n.saturating_sub(point);
         while scale < 0 {
             units = units.checked_mul(10).ok_or_else(out_of_range)?;
@@ -746,6 +777,59 @@ pub fn error_from_serde(err: &serde_json::Error) -> CoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The digits of [`shortest_units`] as [`shortest_digits`] writes them.
+    fn units_as_digits(x: f64) -> (bool, String, i32) {
+        let (negative, units, n, point) = shortest_units(x);
+        let digits = if units == 0 {
+            String::new()
+        } else {
+            units.to_string()
+        };
+        assert_eq!(i32::try_from(digits.len()).unwrap(), n);
+        (negative, digits, point)
+    }
+
+    #[test]
+    fn shortest_units_are_the_shortest_digits() {
+        for x in [
+            0.0,
+            -0.0,
+            1.0,
+            100.0,
+            0.05,
+            -0.05,
+            1234.5,
+            1e20,
+            1.5e16,
+            1e-5,
+            123_456_789.01,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            5e-324,
+            0.1 + 0.2,
+            1.005,
+        ] {
+            assert_eq!(units_as_digits(x), shortest_digits(x), "{x}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn shortest_units_agree_on_any_float(bits in proptest::prelude::any::<u64>()) {
+            let x = f64::from_bits(bits);
+            if x.is_finite() {
+                proptest::prop_assert_eq!(units_as_digits(x), shortest_digits(x));
+            }
+        }
+
+        #[test]
+        fn shortest_units_agree_on_amounts(minor in -10_000_000_000_000_i64..10_000_000_000_000) {
+            let x = Money::from_minor(i128::from(minor), 2).unwrap().value().to_string();
+            let x: f64 = x.parse().unwrap();
+            proptest::prop_assert_eq!(units_as_digits(x), shortest_digits(x));
+        }
+    }
 
     #[test]
     fn a_float_is_money_when_its_shortest_repr_has_the_places() {

@@ -24,4 +24,4 @@ stop() { "${as_pg[@]}" "$bin/pg_ctl" -D "$data/db" -m immediate stop >/dev/null 
 trap stop EXIT
 
 WINDEEP_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres" \
-  cargo test -p windeep-server --test api --test concurrency --test roles --test portal
+  cargo test -p windeep-server --test api --test concurrency --test roles --test portal "$@"

@@ -403,40 +403,46 @@ const TIME_OF_DAY: &str = "a date with a time of day (date columns hold no times
 const PLAIN_UNITS: u128 = 10_u128.pow(27);
 
 impl<'s, S: Source> Cells<'_, 's, S> {
-    fn cell(&self, name: &str) -> Cell<'s> {
+    /// The cell of the layout's column `p` (a position in its list of names, resolved at
+    /// compile time by [`at!`]).
+    fn cell(&self, p: usize) -> Cell<'s> {
         let l = self.layout;
-        l.names
-            .iter()
-            .position(|n| *n == name)
-            .and_then(|p| l.at.get(p).copied().flatten())
+        l.at.get(p)
+            .copied()
+            .flatten()
             .map_or(Cell::Null, |c| l.src.cell(self.row, c))
+    }
+
+    /// The p of the layout's column `p`.
+    fn name(&self, p: usize) -> &'static str {
+        self.layout.names.get(p).copied().unwrap_or_default()
     }
 
     fn strict(&self) -> bool {
         self.layout.mode == Mode::Strict
     }
 
-    fn fail_as(&mut self, column: &'static str, why: &'static str, kind: Kind) {
-        let value = self.cell(column).text().map(std::borrow::Cow::into_owned);
+    fn fail_as(&mut self, p: usize, why: &'static str, kind: Kind) {
+        let value = self.cell(p).text().map(std::borrow::Cow::into_owned);
         self.bad.push(BadCell {
             table: self.layout.table,
             row: self.row,
             row_id: None,
-            column,
+            column: self.name(p),
             value,
             why,
             kind,
         });
     }
 
-    fn fail(&mut self, column: &'static str, why: &'static str) {
-        self.fail_as(column, why, Kind::Other);
+    fn fail(&mut self, p: usize, why: &'static str) {
+        self.fail_as(p, why, Kind::Other);
     }
 
-    fn id(&mut self, name: &'static str) -> Option<i64> {
-        let cell = self.cell(name);
+    fn id(&mut self, p: usize) -> Option<i64> {
+        let cell = self.cell(p);
         if is_null(cell) {
-            self.fail(name, "a required id is NULL");
+            self.fail(p, "a required id is NULL");
             return None;
         }
         if let Cell::Int(v) = cell
@@ -446,47 +452,47 @@ impl<'s, S: Source> Cells<'_, 's, S> {
         }
         let id = cell.text().and_then(|t| parse_whole(&t));
         if id.is_none() {
-            self.fail(name, "not a whole number");
+            self.fail(p, "not a whole number");
         }
         id
     }
 
-    fn opt_id(&mut self, name: &'static str) -> Option<i64> {
-        let cell = self.cell(name);
+    fn opt_id(&mut self, p: usize) -> Option<i64> {
+        let cell = self.cell(p);
         if is_null(cell) || is_blank(cell) {
             return None;
         }
-        self.id(name)
+        self.id(p)
     }
 
-    fn count(&mut self, name: &'static str) -> u32 {
-        let n = self.id(name);
+    fn count(&mut self, p: usize) -> u32 {
+        let n = self.id(p);
         match n.map(u32::try_from) {
             Some(Ok(n)) => n,
             Some(Err(_)) => {
-                self.fail(name, "out of range");
+                self.fail(p, "out of range");
                 0
             }
             None => 0,
         }
     }
 
-    fn money_or(&mut self, name: &'static str, default: Option<Money>) -> Money {
+    fn money_or(&mut self, p: usize, default: Option<Money>) -> Money {
         let default = default.filter(|_| !self.strict());
-        let cell = self.cell(name);
+        let cell = self.cell(p);
         if let Cell::Float(x) = cell
             && x.is_nan()
             && self.strict()
         {
             // A strict read takes a float column's NaN for what it is: no amount.
-            self.fail_as(name, "NaN is not an amount", Kind::Money);
+            self.fail_as(p, "NaN is not an amount", Kind::Money);
             return Money::ZERO;
         }
         if is_null(cell) || (is_blank(cell) && default.is_some()) {
             if let Some(zero) = default {
                 return zero;
             }
-            self.fail(name, "a NOT NULL amount is NULL");
+            self.fail(p, "a NOT NULL amount is NULL");
             return Money::ZERO;
         }
         let read = match cell {
@@ -506,30 +512,31 @@ impl<'s, S: Source> Cells<'_, 's, S> {
             },
         };
         match read {
-            Ok(m) if used_scale(m.value()) <= 2 => m,
+            // Places up to the value's scale: only a longer scale can hide more used places.
+            Ok(m) if m.value().scale() <= 2 || used_scale(m.value()) <= 2 => m,
             Ok(_) => {
-                self.fail_as(name, "more than 2 decimal places", Kind::Money);
+                self.fail_as(p, "more than 2 decimal places", Kind::Money);
                 Money::ZERO
             }
             Err(why) => {
-                self.fail_as(name, why, Kind::Money);
+                self.fail_as(p, why, Kind::Money);
                 Money::ZERO
             }
         }
     }
 
     /// A `NOT NULL` amount.
-    fn money(&mut self, name: &'static str) -> Money {
-        self.money_or(name, None)
+    fn money(&mut self, p: usize) -> Money {
+        self.money_or(p, None)
     }
 
     /// A nullable amount with `DEFAULT 0.00`: `NULL` is `0.00`.
-    fn money0(&mut self, name: &'static str) -> Money {
-        self.money_or(name, Some(Money::ZERO))
+    fn money0(&mut self, p: usize) -> Money {
+        self.money_or(p, Some(Money::ZERO))
     }
 
-    fn rate(&mut self, name: &'static str) -> Rate {
-        let cell = self.cell(name);
+    fn rate(&mut self, p: usize) -> Rate {
+        let cell = self.cell(p);
         if let Cell::Decimal(units, scale) = cell
             && units.unsigned_abs() < PLAIN_UNITS
             && let Some(r) = Decimal::try_from_i128_with_scale(units, scale)
@@ -546,7 +553,7 @@ impl<'s, S: Source> Cells<'_, 's, S> {
         match read {
             Some(Ok(r)) => r,
             _ => {
-                self.fail_as(name, "not a plain decimal rate", Kind::Rate);
+                self.fail_as(p, "not a plain decimal rate", Kind::Rate);
                 Rate::default()
             }
         }
@@ -562,8 +569,8 @@ impl<'s, S: Source> Cells<'_, 's, S> {
             .map_or(Err(NoDate::Malformed), |t| parse_day(&t))
     }
 
-    fn opt_date(&mut self, name: &'static str) -> Option<NaiveDate> {
-        let cell = self.cell(name);
+    fn opt_date(&mut self, p: usize) -> Option<NaiveDate> {
+        let cell = self.cell(p);
         if is_null(cell) || is_blank(cell) {
             return None;
         }
@@ -571,18 +578,18 @@ impl<'s, S: Source> Cells<'_, 's, S> {
             Ok(d) => Some(d),
             Err(NoDate::Zero) => None,
             Err(NoDate::TimeOfDay) => {
-                self.fail_as(name, TIME_OF_DAY, Kind::Date);
+                self.fail_as(p, TIME_OF_DAY, Kind::Date);
                 None
             }
             Err(NoDate::Malformed) => {
-                self.fail_as(name, NOT_A_DATE, Kind::Date);
+                self.fail_as(p, NOT_A_DATE, Kind::Date);
                 None
             }
         }
     }
 
-    fn date(&mut self, name: &'static str) -> NaiveDate {
-        let cell = self.cell(name);
+    fn date(&mut self, p: usize) -> NaiveDate {
+        let cell = self.cell(p);
         let why = if is_null(cell) {
             NOT_A_DATE
         } else {
@@ -593,16 +600,16 @@ impl<'s, S: Source> Cells<'_, 's, S> {
                 Err(NoDate::Malformed) => NOT_A_DATE,
             }
         };
-        self.fail_as(name, why, Kind::Date);
+        self.fail_as(p, why, Kind::Date);
         NaiveDate::MIN
     }
 
     /// `tinyint(1) DEFAULT 0`: `NULL` is false.
-    fn flag(&mut self, name: &'static str) -> bool {
-        let cell = self.cell(name);
+    fn flag(&mut self, p: usize) -> bool {
+        let cell = self.cell(p);
         if is_null(cell) {
             if self.strict() {
-                self.fail(name, "a flag is NULL");
+                self.fail(p, "a flag is NULL");
             }
             return false;
         }
@@ -620,16 +627,16 @@ impl<'s, S: Source> Cells<'_, 's, S> {
             Some("0" | "0.0" | "false" | "f" | "") => false,
             Some("1" | "1.0" | "true" | "t") => true,
             _ => {
-                self.fail(name, "a flag is 0 or 1");
+                self.fail(p, "a flag is 0 or 1");
                 false
             }
         }
     }
 
-    fn text(&mut self, name: &'static str) -> String {
-        let cell = self.cell(name);
+    fn text(&mut self, p: usize) -> String {
+        let cell = self.cell(p);
         if is_null(cell) {
-            self.fail(name, "a NOT NULL text is NULL");
+            self.fail(p, "a NOT NULL text is NULL");
             return String::new();
         }
         cell.text().map(|c| c.trim().to_owned()).unwrap_or_default()
@@ -639,15 +646,25 @@ impl<'s, S: Source> Cells<'_, 's, S> {
     /// `Loan Installment` → `loan_installment`); `NULL` and MySQL's invalid-value marker `''`
     /// are kept as the empty word, which the rule reading the column reports. (A strict read
     /// refuses a `NULL`.)
-    fn word(&mut self, name: &'static str) -> String {
-        let cell = self.cell(name);
+    fn word(&mut self, p: usize) -> String {
+        self.word_in(p, String::new())
+    }
+
+    /// [`Cells::word`] written into `out` (cleared first), so that a reader can reuse a
+    /// buffer instead of allocating a string per row.
+    fn word_in(&mut self, p: usize, mut out: String) -> String {
+        out.clear();
+        let cell = self.cell(p);
         if is_null(cell) {
             if self.strict() {
-                self.fail(name, "a NOT NULL text is NULL");
+                self.fail(p, "a NOT NULL text is NULL");
             }
-            return String::new();
+            return out;
         }
-        cell.text().map(|c| normalise_word(&c)).unwrap_or_default()
+        if let Some(c) = cell.text() {
+            normalise_word_in(&c, &mut out);
+        }
+        out
     }
 
     fn done(mut self, row_id: Option<i64>) -> Vec<BadCell> {
@@ -658,23 +675,60 @@ impl<'s, S: Source> Cells<'_, 's, S> {
     }
 }
 
-/// An enum word as the audit compares it (see [`Cells::word`]).
-fn normalise_word(text: &str) -> String {
+/// An enum word as the audit compares it (see [`Cells::word`]), appended to `out`.
+fn normalise_word_in(text: &str, out: &mut String) {
     let t = text.trim();
     if t.bytes()
         .all(|b| !b.is_ascii_uppercase() && b != b'-' && b != b' ')
     {
-        return t.to_owned();
+        out.push_str(t);
+        return;
     }
-    t.chars()
-        .map(|c| match c {
-            '-' | ' ' => '_',
-            c => c.to_ascii_lowercase(),
-        })
-        .collect()
+    out.extend(t.chars().map(|c| match c {
+        '-' | ' ' => '_',
+        c => c.to_ascii_lowercase(),
+    }));
 }
 
 // --- the tables --------------------------------------------------------------------------------
+
+/// Whether two names are the same (in a `const` context).
+const fn same(a: &[u8], b: &[u8]) -> bool {
+    match (a, b) {
+        ([x, a @ ..], [y, b @ ..]) => *x == *y && same(a, b),
+        ([], []) => true,
+        _ => false,
+    }
+}
+
+/// The position of `name` in `names`; `names.len()` when it is not there.
+const fn position(names: &[&str], name: &str) -> usize {
+    match names {
+        [first, rest @ ..] => {
+            if same(first.as_bytes(), name.as_bytes()) {
+                0
+            } else {
+                position(rest, name).saturating_add(1)
+            }
+        }
+        [] => 0,
+    }
+}
+
+/// A column's position in a reader's list of names, resolved at compile time (a name not in
+/// the list fails the build), so that no cell read looks a column up by its name.
+macro_rules! at {
+    ($names:expr, $name:literal) => {
+        const {
+            let p = position($names, $name);
+            assert!(
+                p < $names.len(),
+                "a column the table's reader does not list"
+            );
+            p
+        }
+    };
+}
 
 const LOAN_COLUMNS: &[&str] = &[
     "id",
@@ -765,74 +819,86 @@ fn read_loan<S: Source>(
     row: usize,
 ) -> (Option<i64>, LegacyLoanRow, Vec<BadCell>) {
     let mut c = l.cells(row);
-    let id = c.id("id");
+    let id = c.id(at!(LOAN_COLUMNS, "id"));
     let loan = LegacyLoanRow {
         id: id.unwrap_or(0),
-        loan_number: c.text("loan_number"),
-        principal_amount: c.money("principal_amount"),
-        interest_rate: c.rate("interest_rate"),
-        interest_type: c.word("interest_type"),
-        tenure_months: c.count("tenure_months"),
-        disbursement_date: c.date("disbursement_date"),
-        first_emi_date: c.date("first_emi_date"),
-        last_emi_date: c.opt_date("last_emi_date"),
-        emi_amount: c.money("emi_amount"),
-        total_interest: c.money("total_interest"),
-        total_payable: c.money("total_payable"),
-        outstanding_principal: c.money("outstanding_principal"),
-        outstanding_interest: c.money("outstanding_interest"),
-        outstanding_fine: c.money0("outstanding_fine"),
+        loan_number: c.text(at!(LOAN_COLUMNS, "loan_number")),
+        principal_amount: c.money(at!(LOAN_COLUMNS, "principal_amount")),
+        interest_rate: c.rate(at!(LOAN_COLUMNS, "interest_rate")),
+        interest_type: c.word(at!(LOAN_COLUMNS, "interest_type")),
+        tenure_months: c.count(at!(LOAN_COLUMNS, "tenure_months")),
+        disbursement_date: c.date(at!(LOAN_COLUMNS, "disbursement_date")),
+        first_emi_date: c.date(at!(LOAN_COLUMNS, "first_emi_date")),
+        last_emi_date: c.opt_date(at!(LOAN_COLUMNS, "last_emi_date")),
+        emi_amount: c.money(at!(LOAN_COLUMNS, "emi_amount")),
+        total_interest: c.money(at!(LOAN_COLUMNS, "total_interest")),
+        total_payable: c.money(at!(LOAN_COLUMNS, "total_payable")),
+        outstanding_principal: c.money(at!(LOAN_COLUMNS, "outstanding_principal")),
+        outstanding_interest: c.money(at!(LOAN_COLUMNS, "outstanding_interest")),
+        outstanding_fine: c.money0(at!(LOAN_COLUMNS, "outstanding_fine")),
     };
     (id, loan, c.done(id))
 }
 
+/// The position of `id` and of `loan_id` in the installments' and the payments' lists.
+const KEY_ID: usize = at!(INSTALLMENT_COLUMNS, "id");
+/// See [`KEY_ID`].
+const KEY_LOAN_ID: usize = at!(INSTALLMENT_COLUMNS, "loan_id");
+const _: () =
+    assert!(KEY_ID == at!(PAYMENT_COLUMNS, "id") && KEY_LOAN_ID == at!(PAYMENT_COLUMNS, "loan_id"));
+
 /// A row's own id and its `loan_id`, with the bad cells of the two.
 fn read_keys<S: Source>(l: &Layout<'_, S>, row: usize) -> (Option<i64>, Option<i64>, bool) {
     let mut c = l.cells(row);
-    let id = c.id("id");
-    let loan_id = c.id("loan_id");
+    let id = c.id(KEY_ID);
+    let loan_id = c.id(KEY_LOAN_ID);
     (id, loan_id, c.bad.is_empty())
 }
 
+/// Reads installment row `row`; its status word is written into `word` (a buffer to reuse,
+/// or an empty string).
 fn read_installment<S: Source>(
     l: &Layout<'_, S>,
     row: usize,
+    word: String,
 ) -> (Option<i64>, LegacyInstallmentRow, Vec<BadCell>) {
     let mut c = l.cells(row);
-    let id = c.id("id");
-    c.id("loan_id");
+    let id = c.id(at!(INSTALLMENT_COLUMNS, "id"));
+    c.id(at!(INSTALLMENT_COLUMNS, "loan_id"));
     let r = LegacyInstallmentRow {
         id: id.unwrap_or(0),
-        installment_number: c.count("installment_number"),
-        due_date: c.date("due_date"),
-        principal_amount: c.money("principal_amount"),
-        interest_amount: c.money("interest_amount"),
-        emi_amount: c.money("emi_amount"),
-        principal_paid: c.money0("principal_paid"),
-        interest_paid: c.money0("interest_paid"),
-        status: c.word("status"),
+        installment_number: c.count(at!(INSTALLMENT_COLUMNS, "installment_number")),
+        due_date: c.date(at!(INSTALLMENT_COLUMNS, "due_date")),
+        principal_amount: c.money(at!(INSTALLMENT_COLUMNS, "principal_amount")),
+        interest_amount: c.money(at!(INSTALLMENT_COLUMNS, "interest_amount")),
+        emi_amount: c.money(at!(INSTALLMENT_COLUMNS, "emi_amount")),
+        principal_paid: c.money0(at!(INSTALLMENT_COLUMNS, "principal_paid")),
+        interest_paid: c.money0(at!(INSTALLMENT_COLUMNS, "interest_paid")),
+        status: c.word_in(at!(INSTALLMENT_COLUMNS, "status"), word),
     };
     (id, r, c.done(id))
 }
 
+/// Reads payment row `row`; its type word is written into `word` (see [`read_installment`]).
 fn read_payment<S: Source>(
     l: &Layout<'_, S>,
     row: usize,
+    word: String,
 ) -> (Option<i64>, LegacyPaymentRow, Vec<BadCell>) {
     let mut c = l.cells(row);
-    let id = c.id("id");
-    c.id("loan_id");
+    let id = c.id(at!(PAYMENT_COLUMNS, "id"));
+    c.id(at!(PAYMENT_COLUMNS, "loan_id"));
     let r = LegacyPaymentRow {
         id: id.unwrap_or(0),
-        installment_id: c.opt_id("installment_id"),
-        payment_date: c.date("payment_date"),
-        payment_type: c.word("payment_type"),
-        total_amount: c.money("total_amount"),
-        principal_component: c.money0("principal_component"),
-        interest_component: c.money0("interest_component"),
-        fine_component: c.money0("fine_component"),
-        excess_amount: c.money0("excess_amount"),
-        is_reversed: c.flag("is_reversed"),
+        installment_id: c.opt_id(at!(PAYMENT_COLUMNS, "installment_id")),
+        payment_date: c.date(at!(PAYMENT_COLUMNS, "payment_date")),
+        payment_type: c.word_in(at!(PAYMENT_COLUMNS, "payment_type"), word),
+        total_amount: c.money(at!(PAYMENT_COLUMNS, "total_amount")),
+        principal_component: c.money0(at!(PAYMENT_COLUMNS, "principal_component")),
+        interest_component: c.money0(at!(PAYMENT_COLUMNS, "interest_component")),
+        fine_component: c.money0(at!(PAYMENT_COLUMNS, "fine_component")),
+        excess_amount: c.money0(at!(PAYMENT_COLUMNS, "excess_amount")),
+        is_reversed: c.flag(at!(PAYMENT_COLUMNS, "is_reversed")),
     };
     (id, r, c.done(id))
 }
@@ -849,24 +915,24 @@ struct FineRead {
 
 fn read_fine<S: Source>(l: &Layout<'_, S>, row: usize, use_loan_id: bool) -> FineRead {
     let mut c = l.cells(row);
-    let id = c.id("id");
-    let related_type = c.word("related_type");
+    let id = c.id(at!(FINE_READ, "id"));
+    let related_type = c.word(at!(FINE_READ, "related_type"));
     let loan_id = if use_loan_id {
-        c.opt_id("loan_id")
+        c.opt_id(at!(FINE_READ, "loan_id"))
     } else {
         None
     };
-    let related_id = c.id("related_id");
+    let related_id = c.id(at!(FINE_READ, "related_id"));
     let r = LegacyFineRow {
         id: id.unwrap_or(0),
         related_id: related_id.unwrap_or(0),
-        fine_rule_id: c.opt_id("fine_rule_id"),
-        fine_date: c.date("fine_date"),
-        fine_amount: c.money0("fine_amount"),
-        paid_amount: c.money0("paid_amount"),
-        waived_amount: c.money0("waived_amount"),
-        balance_amount: c.money("balance_amount"),
-        status: c.word("status"),
+        fine_rule_id: c.opt_id(at!(FINE_READ, "fine_rule_id")),
+        fine_date: c.date(at!(FINE_READ, "fine_date")),
+        fine_amount: c.money0(at!(FINE_READ, "fine_amount")),
+        paid_amount: c.money0(at!(FINE_READ, "paid_amount")),
+        waived_amount: c.money0(at!(FINE_READ, "waived_amount")),
+        balance_amount: c.money(at!(FINE_READ, "balance_amount")),
+        status: c.word(at!(FINE_READ, "status")),
     };
     FineRead {
         id,
@@ -1326,7 +1392,7 @@ fn group<'s, S: Source>(tables: [&'s S; 4], mode: Mode) -> Result<Grouped<'s, S>
                     loose.push(unmatched_finding("loan_installments", id, l));
                 }
                 _ => {
-                    let (_, _, bad) = read_installment(&installments, i);
+                    let (_, _, bad) = read_installment(&installments, i, String::new());
                     if strict {
                         loose_bad.extend(bad);
                     } else {
@@ -1361,7 +1427,7 @@ fn group<'s, S: Source>(tables: [&'s S; 4], mode: Mode) -> Result<Grouped<'s, S>
                 loose.push(unmatched_finding("loan_payments", id, l));
             }
             _ => {
-                let (_, _, bad) = read_payment(&payments, i);
+                let (_, _, bad) = read_payment(&payments, i, String::new());
                 if strict {
                     loose_bad.extend(bad);
                 } else {
@@ -1401,7 +1467,7 @@ fn group<'s, S: Source>(tables: [&'s S; 4], mode: Mode) -> Result<Grouped<'s, S>
                     ("fines", f.id, "related_type"),
                     fines_layout
                         .cells(row)
-                        .cell("related_type")
+                        .cell(at!(FINE_READ, "related_type"))
                         .text()
                         .map(std::borrow::Cow::into_owned),
                 );
@@ -1450,23 +1516,55 @@ fn group<'s, S: Source>(tables: [&'s S; 4], mode: Mode) -> Result<Grouped<'s, S>
     })
 }
 
+/// What a worker reuses from one loan to the next: the vectors of a loan's rows and the
+/// strings of their enum words, so that building a loan allocates only when it is larger
+/// than any before it.
+#[derive(Default)]
+struct Scratch {
+    installments: Vec<LegacyInstallmentRow>,
+    payments: Vec<LegacyPaymentRow>,
+    fines: Vec<LegacyFineRow>,
+    words: Vec<String>,
+}
+
+impl Scratch {
+    /// Takes back the vectors and word strings of a loan that has been audited.
+    fn recycle(&mut self, loan: LegacyLoan) {
+        let LegacyLoan {
+            mut installments,
+            mut payments,
+            mut fines,
+            ..
+        } = loan;
+        self.words.extend(installments.drain(..).map(|r| r.status));
+        self.words
+            .extend(payments.drain(..).map(|r| r.payment_type));
+        fines.clear();
+        self.installments = installments;
+        self.payments = payments;
+        self.fines = fines;
+    }
+}
+
 /// Loans handed to a worker at a time.
 const BLOCK: usize = 256;
 
 impl<S: Source> Grouped<'_, S> {
     /// Loan `k` with its rows, and every bad cell of it (header, installments, payments,
     /// fines, in the tables' order).
-    fn build(&self, k: usize) -> Option<(LegacyLoan, Vec<BadCell>)> {
+    /// The rows' vectors and word buffers come from `scratch` (see [`Scratch::recycle`]).
+    fn build(&self, k: usize, scratch: &mut Scratch) -> Option<(LegacyLoan, Vec<BadCell>)> {
         let (head, bad) = self.heads.get(k)?;
         let mut bad = bad.clone();
         let mut loan = LegacyLoan {
             loan: head.clone(),
-            installments: Vec::with_capacity(self.inst.of(k).len()),
-            payments: Vec::with_capacity(self.pay.of(k).len()),
-            fines: Vec::new(),
+            installments: std::mem::take(&mut scratch.installments),
+            payments: std::mem::take(&mut scratch.payments),
+            fines: std::mem::take(&mut scratch.fines),
         };
         for &i in self.inst.of(k) {
-            let (id, r, b) = read_installment(&self.installments, i);
+            let word = scratch.words.pop().unwrap_or_default();
+            let (id, r, b) = read_installment(&self.installments, i, word);
             bad.extend(b);
             if let Some(id) = id
                 && self.repeated_installments.binary_search(&i).is_ok()
@@ -1484,7 +1582,8 @@ impl<S: Source> Grouped<'_, S> {
             loan.installments.push(r);
         }
         for &i in self.pay.of(k) {
-            let (_, r, b) = read_payment(&self.payments, i);
+            let word = scratch.words.pop().unwrap_or_default();
+            let (_, r, b) = read_payment(&self.payments, i, word);
             bad.extend(b);
             loan.payments.push(r);
         }
@@ -1504,6 +1603,7 @@ impl<S: Source> Grouped<'_, S> {
         let threads = thread::available_parallelism().map_or(1, std::num::NonZero::get);
         let work = |next: &AtomicUsize| {
             let mut blocks = Vec::new();
+            let mut scratch = Scratch::default();
             loop {
                 let block = next.fetch_add(1, Ordering::Relaxed);
                 let from = block.saturating_mul(BLOCK);
@@ -1511,8 +1611,12 @@ impl<S: Source> Grouped<'_, S> {
                     break;
                 }
                 let out: Vec<T> = (from..n.min(from + BLOCK))
-                    .filter_map(|k| self.build(k))
-                    .map(|(loan, bad)| each(&loan, bad))
+                    .filter_map(|k| {
+                        let (loan, bad) = self.build(k, &mut scratch)?;
+                        let out = each(&loan, bad);
+                        scratch.recycle(loan);
+                        Some(out)
+                    })
                     .collect();
                 blocks.push((block, out));
             }
@@ -1557,7 +1661,7 @@ pub(super) fn loan_of_export(
     let Some(k) = g.heads.iter().position(|(h, _)| h.id == loan_id) else {
         return Ok(None);
     };
-    Ok(g.build(k).map(|(loan, bad)| {
+    Ok(g.build(k, &mut Scratch::default()).map(|(loan, bad)| {
         let bad = bad
             .iter()
             .map(|b| {
@@ -1581,10 +1685,13 @@ fn audit_slot(loan: &LegacyLoan, bad: Vec<BadCell>, as_of: NaiveDate) -> (bool, 
                 .collect(),
         );
     }
+    let discrepancies = audit_loan(loan, as_of).discrepancies;
+    if discrepancies.is_empty() {
+        return (false, Vec::new());
+    }
     let mut rows: Vec<&LegacyInstallmentRow> = loan.installments.iter().collect();
     rows.sort_by_key(|i| (i.installment_number, i.id));
-    let found = audit_loan(loan, as_of)
-        .discrepancies
+    let found = discrepancies
         .into_iter()
         .map(|d| finding_of(d, loan, &rows))
         .collect();
@@ -1800,24 +1907,32 @@ fn audit_export<S: Source>(
     let g = group(tables, Mode::Export)?;
     let mut per_loan = g.each(|loan, bad| {
         let (malformed, found) = audit_slot(loan, bad, as_of);
-        (
-            loan.loan.id,
-            loan.loan.loan_number.clone(),
-            malformed,
-            found,
-        )
+        // The number is kept only for a loan with findings (most loans have none).
+        let number = if found.is_empty() {
+            String::new()
+        } else {
+            loan.loan.loan_number.clone()
+        };
+        (loan.loan.id, number, malformed, found)
     });
     let Grouped {
         mut loose,
         attached,
         fines_not_of_loans,
+        heads,
         ..
     } = g;
     for (k, finding) in attached {
-        if let Some((_, _, _, found)) = per_loan.get_mut(k) {
+        if let Some((_, number, _, found)) = per_loan.get_mut(k) {
+            if found.is_empty()
+                && let Some((head, _)) = heads.get(k)
+            {
+                number.clone_from(&head.loan_number);
+            }
             found.push(finding);
         }
     }
+    drop(heads);
     loose.sort_by(|a, b| (&a.table, a.row_id).cmp(&(&b.table, b.row_id)));
 
     // The tolerance, then the roll-ups.

@@ -20,11 +20,11 @@ pub struct Db {
     pub pool: AnyPool,
     /// The backend.
     pub backend: Backend,
-    /// PostgreSQL: how many writers may hold an account row lock at once. A writer holding one
-    /// still reads through the pool, so at most half the pool's connections are lock holders
-    /// and the readers always find a connection. None on SQLite (one writer at a time anyway)
-    /// and on a pool of one connection (optimistic sequence checks only).
-    pub lock_slots: Option<std::sync::Arc<tokio::sync::Semaphore>>,
+    /// PostgreSQL: writes to an account are committed by the group writer under the account's
+    /// row lock (one connection holds the locks; the plans read through the rest of the pool).
+    /// False on SQLite (the group writer with optimistic sequence checks) and on a pool of one
+    /// connection (no connection left for the plans' reads: optimistic checks only).
+    pub row_locks: bool,
     /// How many write attempts lost a race with another writer and were retried.
     pub lost_races: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
@@ -61,14 +61,11 @@ pub async fn open(url: &str, max_connections: u32) -> Result<Db, sqlx::Error> {
         })
         .connect(&url)
         .await?;
-    let lock_slots = (backend == Backend::Postgres && max_connections >= 2).then(|| {
-        let slots = usize::try_from(max_connections / 2).unwrap_or(1);
-        std::sync::Arc::new(tokio::sync::Semaphore::new(slots))
-    });
+    let row_locks = backend == Backend::Postgres && max_connections >= 2;
     let db = Db {
         pool,
         backend,
-        lock_slots,
+        row_locks,
         lost_races: std::sync::Arc::default(),
     };
     migrate(&db).await?;

@@ -11,8 +11,10 @@ use std::collections::HashMap;
 
 use axum::http::StatusCode;
 use chrono::NaiveDate;
+use serde::Deserialize as _;
 use serde_json::{Value, json};
-use windeep_core::account::{LoanAccount, loan_fines, replay};
+use windeep_core::account::{LoanAccount, StoredEvent, loan_fines, replay};
+use windeep_core::books::BookLoan;
 use windeep_core::classification::{ClassificationPolicy, classify};
 use windeep_core::fines::FineRule;
 use windeep_core::money::Money;
@@ -39,6 +41,7 @@ const INSERT_OUTBOX_ONCE: &str = "INSERT INTO outbox (id, kind, member_id, accou
 type Row = (i64, String, String);
 
 /// One loan to process.
+#[derive(Clone)]
 struct Loan {
     id: String,
     member: String,
@@ -56,6 +59,9 @@ struct Day {
     audits: usize,
     /// Refusals, as `{"loan_id", "code"}`.
     errors: Vec<Value>,
+    /// The loan as stored once the day's rows are written (its events parsed and in their
+    /// stored form), for the books; none when its stored events do not read.
+    book: Option<BookLoan>,
 }
 
 /// Runs (or replays) the end of day of `as_of`.
@@ -94,13 +100,15 @@ pub async fn run(
         })
         .collect();
     let started = std::time::Instant::now();
-    let rules = product_rules(state).await?;
+    let rules = std::sync::Arc::new(product_rules(state).await?);
     let mut rows = loan_events(state).await?;
     let read = started.elapsed();
 
     let mut levied = 0u64;
     let mut notes = 0u64;
     let mut errors = Vec::new();
+    // Every loan as the job leaves it, in the books' order; none once one does not read.
+    let mut book_loans = Some(Vec::with_capacity(loans.len()));
     for chunk in loans.chunks(CHUNK) {
         let mut attempt = 0;
         loop {
@@ -123,36 +131,39 @@ pub async fn run(
                     rows.insert(l.id.clone(), fresh);
                 }
             }
-            let mut days = Vec::with_capacity(chunk.len());
-            for (n, l) in chunk.iter().enumerate() {
-                let r = rows.get(&l.id).map_or(&[][..], Vec::as_slice);
-                let product_rules = l.product.as_ref().and_then(|p| rules.get(p));
-                days.push(loan_day(l, r, product_rules, as_of));
-                if n % 64 == 63 {
-                    // Folding is CPU work: let other requests run now and then.
-                    tokio::task::yield_now().await;
-                }
-            }
+            // The chunk's events leave the map: after this attempt they are written or, on a
+            // retry, read again.
+            let work: Vec<(Loan, Vec<Row>)> = chunk
+                .iter()
+                .map(|l| (l.clone(), rows.remove(&l.id).unwrap_or_default()))
+                .collect();
+            let rules = rules.clone();
+            let mut days = tokio::task::spawn_blocking(move || fold_chunk(&work, &rules, as_of))
+                .await
+                .map_err(|e| ApiError::invalid(format!("end of day: {e}")))?;
             let mut stmts = Vec::new();
             let mut audits = Vec::new();
-            let mut note_range = Vec::new();
             for (l, d) in chunk.iter().zip(&mut days) {
                 stmts.append(&mut d.events);
                 for _ in 0..d.audits {
                     audits.push(("loan.fine_levied".to_owned(), l.id.clone()));
                 }
-                let from = stmts.len();
                 stmts.append(&mut d.notes);
-                note_range.push(from..stmts.len());
             }
             match commit_batch(state, who, &stmts, &audits).await {
                 Ok(affected) => {
                     levied += audits.len() as u64;
-                    for r in note_range {
-                        notes += affected[r].iter().sum::<u64>();
-                    }
+                    notes += affected
+                        .iter()
+                        .filter(|(sql, _)| *sql == INSERT_OUTBOX_ONCE)
+                        .map(|(_, n)| n)
+                        .sum::<u64>();
                     for d in &mut days {
                         errors.append(&mut d.errors);
+                        match (d.book.take(), &mut book_loans) {
+                            (Some(b), Some(all)) => all.push(b),
+                            _ => book_loans = None,
+                        }
                     }
                     // The chunk's loans now end with the rows just written; they are not read
                     // again by this job.
@@ -174,32 +185,51 @@ pub async fn run(
     drop(rows);
     let loans_done = started.elapsed();
 
-    // The books once, read into the core's type once, for both the classification and the
-    // checks (the `classify` and `check_books` operations, typed).
-    let books = crate::routes::books_json(state, as_of).await?;
-    let (classification, checks) = match serde_json::from_str::<Books>(&books) {
-        Ok(books) => {
+    // The books once, in the core's type, for both the classification and the checks (the
+    // `classify` and `check_books` operations, typed): the loans as this job folded them,
+    // the rest (members, savings, fine rules) read from the store. A loan whose events do not
+    // read makes the books unreadable, as the stored document would be.
+    let books = match book_loans {
+        Some(loans) => crate::routes::books_without_loans(state, as_of)
+            .await?
+            .map(|mut b| {
+                b.loans = loans;
+                b
+            }),
+        None => serde_json::from_str::<Books>(&crate::routes::books_json(state, as_of).await?),
+    };
+    let (classification, checks) = match books {
+        Ok(books) => tokio::task::spawn_blocking(move || {
             let code = |e: CoreError| json!({"code": e.code()});
-            let classification = classify(
-                &books.loans,
-                as_of,
-                &ClassificationPolicy::default(),
-                &[],
-                &[],
-                &Currency::default(),
-            )
-            .map_or_else(code, |c| serde_json::to_value(c).unwrap_or(Value::Null));
-            let checks = check_books(&books, &AlertConfig::default())
-                .map_or_else(code, |c| serde_json::to_value(c).unwrap_or(Value::Null));
-            (classification, checks)
-        }
+            // The two reports are independent: one thread each.
+            std::thread::scope(|s| {
+                let classification = s.spawn(|| {
+                    classify(
+                        &books.loans,
+                        as_of,
+                        &ClassificationPolicy::default(),
+                        &[],
+                        &[],
+                        &Currency::default(),
+                    )
+                    .map_or_else(code, |c| serde_json::to_value(c).unwrap_or(Value::Null))
+                });
+                let checks = check_books(&books, &AlertConfig::default())
+                    .map_or_else(code, |c| serde_json::to_value(c).unwrap_or(Value::Null));
+                let classification = classification
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                (classification, checks)
+            })
+        })
+        .await
+        .map_err(|e| ApiError::invalid(format!("end of day: {e}")))?,
         Err(e) => {
             let code =
                 json!({"code": ApiError::from(windeep_core::wire::error_from_serde(&e)).code});
             (code.clone(), code)
         }
     };
-    drop(books);
     tracing::info!(
         loans = loans.len(),
         read_ms = read.as_millis() as u64,
@@ -227,6 +257,36 @@ pub async fn run(
         })
     })
     .await
+}
+
+/// The days of a chunk of loans, in order, folded on a few threads (folding is CPU work; it
+/// runs off the request threads).
+fn fold_chunk(
+    work: &[(Loan, Vec<Row>)],
+    rules: &HashMap<String, Result<Vec<FineRule>, String>>,
+    as_of: NaiveDate,
+) -> Vec<Day> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4));
+    let per = work.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = work
+            .chunks(per)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|(l, r)| {
+                            let product_rules = l.product.as_ref().and_then(|p| rules.get(p));
+                            loan_day(l, r, product_rules, as_of)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 /// Every product's fine rules, read once; a product whose rules do not read gives the reading
@@ -287,22 +347,34 @@ fn loan_day(
     let refuse = |day: &mut Day, code: &str| {
         day.errors.push(json!({"loan_id": loan.id, "code": code}));
     };
-    let events: Result<Vec<LoanEvent>, _> = rows
+    let events: Result<Vec<(LoanEvent, StoredEvent)>, _> = rows
         .iter()
-        .map(|r| serde_json::from_str::<LoanEvent>(&r.2))
+        .map(|r| {
+            let v: Value = serde_json::from_str(&r.2)?;
+            Ok::<_, serde_json::Error>((LoanEvent::deserialize(&v)?, StoredEvent::from_json(&v)))
+        })
         .collect();
-    let events = match events {
-        Ok(e) => e,
+    let (events, mut stored): (Vec<LoanEvent>, Vec<StoredEvent>) = match events {
+        Ok(e) => e.into_iter().unzip(),
         Err(e) => {
             let code = ApiError::from(windeep_core::wire::error_from_serde(&e)).code;
             refuse(&mut day, &code);
             return day;
         }
     };
+    let book = |events: Vec<LoanEvent>, stored: Vec<StoredEvent>| BookLoan {
+        member: loan.member.clone(),
+        events,
+        stored,
+        npa: Vec::new(),
+        cached: None,
+        security_value: None,
+    };
     let rules: &[FineRule] = match rules {
         Some(Ok(r)) => r,
         Some(Err(code)) => {
             refuse(&mut day, code);
+            day.book = Some(book(events, stored));
             return day;
         }
         None => &[],
@@ -311,9 +383,12 @@ fn loan_day(
         Ok(f) => f.events,
         Err(e) => {
             refuse(&mut day, e.code());
+            day.book = Some(book(events, stored));
             return day;
         }
     };
+    // The events as stored once this day's fines are written.
+    let mut kept = events.clone();
     let mut last = rows.last().map(|r| (r.0, r.1.clone()));
     let mut events = events;
     if !fines.is_empty() {
@@ -321,6 +396,7 @@ fn loan_day(
             Ok(a) => a,
             Err(e) => {
                 refuse(&mut day, e.code());
+                day.book = Some(book(kept, stored));
                 return day;
             }
         };
@@ -354,6 +430,8 @@ fn loan_day(
                 }
             };
             let hash = event.hash.clone().unwrap_or_default();
+            stored.push(StoredEvent::of(&event));
+            kept.push(event);
             day.events.push(stmt!(
                 INSERT_EVENT,
                 loan.id.clone(),
@@ -368,7 +446,9 @@ fn loan_day(
         events = account.events().to_vec();
     }
     // Reminders from the core's state of the loan after its fines.
-    let Ok(st) = replay(&events, as_of) else {
+    let replayed = replay(&events, as_of);
+    day.book = Some(book(kept, stored));
+    let Ok(st) = replayed else {
         return day;
     };
     let s = &st.state;

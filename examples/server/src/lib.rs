@@ -56,6 +56,8 @@ pub struct AppState {
     pub tokens: Arc<auth::TokenCache>,
     /// One committing writer at a time in this process.
     pub write_lock: Arc<tokio::sync::Mutex<()>>,
+    /// SQLite: the group-commit writer.
+    pub writer: Arc<store::Writer>,
     /// One end-of-day job at a time.
     pub job_lock: Arc<tokio::sync::Mutex<()>>,
     /// Per-account locks: requests of this process that append to one account wait for each
@@ -76,6 +78,7 @@ impl AppState {
             webhook_secret: Arc::new(webhook_secret),
             tokens: Arc::new(auth::TokenCache::default()),
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
+            writer: Arc::default(),
             job_lock: Arc::new(tokio::sync::Mutex::new(())),
             account_locks: Arc::default(),
             histories: Arc::default(),

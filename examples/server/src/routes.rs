@@ -1603,6 +1603,62 @@ pub async fn books_json(state: &AppState, as_of: NaiveDate) -> ApiResult<String>
     ))
 }
 
+/// The books of `as_of` without their loans, in the core's type: members, savings accounts
+/// and fine rules as [`books_json`] reads them (the caller adds the loans it has folded).
+///
+/// # Errors
+/// Storage errors; the outer result is the store's, the inner one the reading of the books.
+pub async fn books_without_loans(
+    state: &AppState,
+    as_of: NaiveDate,
+) -> ApiResult<Result<windeep_core::books::Books, serde_json::Error>> {
+    let accounts: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT id, header FROM accounts WHERE kind <> 'loan' ORDER BY id")
+            .fetch_all(&state.db.pool)
+            .await?;
+    let members: Vec<(String,)> = sqlx::query_as("SELECT id FROM members ORDER BY id")
+        .fetch_all(&state.db.pool)
+        .await?;
+    let all: Vec<(String, i64, String, String)> = sqlx::query_as(
+        "SELECT e.account_id, e.sequence, e.hash, e.body FROM events e JOIN accounts a ON a.id = e.account_id WHERE a.kind <> 'loan' ORDER BY e.account_id, e.sequence",
+    )
+    .fetch_all(&state.db.pool)
+    .await?;
+    let mut by: std::collections::HashMap<&str, Vec<(i64, String, String)>> =
+        std::collections::HashMap::new();
+    for (a, s, h, b) in &all {
+        by.entry(a.as_str())
+            .or_default()
+            .push((*s, h.clone(), b.clone()));
+    }
+    let savings: Vec<String> = accounts
+        .iter()
+        .map(|(id, header)| {
+            let rows = by.get(id.as_str()).map_or(&[][..], Vec::as_slice);
+            savings_account_json(header.as_deref().unwrap_or("{}"), rows)
+        })
+        .collect();
+    let products: Vec<(String,)> = sqlx::query_as("SELECT body FROM products ORDER BY id")
+        .fetch_all(&state.db.pool)
+        .await?;
+    let mut rules = Vec::new();
+    for (b,) in &products {
+        if let Ok(v) = serde_json::from_str::<Value>(b)
+            && let Some(r) = v["fine_rules"].as_array()
+        {
+            rules.extend(r.iter().cloned());
+        }
+    }
+    let member_ids: Vec<&str> = members.iter().map(|m| m.0.as_str()).collect();
+    Ok(serde_json::from_str(&format!(
+        r#"{{"as_of":"{}","members":{},"loans":[],"savings":[{}],"fine_rules":{}}}"#,
+        as_of,
+        json!(member_ids),
+        savings.join(","),
+        Value::Array(rules)
+    )))
+}
+
 fn book_loans(books: &str) -> ApiResult<String> {
     let v: Value = serde_json::from_str(books).map_err(|e| ApiError::invalid(e.to_string()))?;
     Ok(v["loans"].to_string())

@@ -563,6 +563,30 @@ async fn end_of_day_levies_fines_once_per_date_and_the_worker_delivers_notificat
         .await;
     assert_eq!(again.body["already_run"], true);
     assert_eq!(again.body["result"], first.body["result"]);
+    // The job's books (the loans as it folded them) give the reports' figures (the books read
+    // back from the store).
+    let checks = s.get(&acct, "/reports/checks?as_of=2026-02-20").await;
+    assert_eq!(checks.status, 200, "{}", checks.raw);
+    assert_eq!(
+        first.body["result"]["checks"], checks.body["summary"],
+        "{}",
+        checks.raw
+    );
+    let class = s
+        .get(&acct, "/reports/classification?as_of=2026-02-20")
+        .await;
+    assert_eq!(class.status, 200, "{}", class.raw);
+    assert_eq!(
+        first.body["result"]["classification"], class.body["totals"],
+        "{}",
+        class.raw
+    );
+    assert!(first.body["result"]["checks"].is_object(), "{}", first.raw);
+    assert!(
+        first.body["result"]["classification"].is_array(),
+        "{}",
+        first.raw
+    );
     let events = s.get(&s.admin, "/loans/L1/events").await;
     let fines = events.body["events"]
         .as_array()
