@@ -328,7 +328,7 @@ def _starts(pa: Any, pc: Any, keys: Sequence[Any]) -> Any:
     n = len(keys[0])
     if n < 2:
         return np.zeros(0, dtype=np.int64)
-    changed = None
+    changed: Any = None
     for k in keys:
         a, b = k.slice(1), k.slice(0, n - 1)
         diff = pc.or_kleene(pc.not_equal(a, b), pc.xor(pc.is_null(a), pc.is_null(b)))
