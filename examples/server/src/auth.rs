@@ -189,6 +189,19 @@ impl Principal {
 #[derive(Debug, Default)]
 pub struct TokenCache(RwLock<HashMap<String, (Principal, Option<Expiry>)>>);
 
+impl TokenCache {
+    /// Drops the cached tokens `hashes` (deleted from the store) and every cached session
+    /// that expired at or before `now`, so the cache holds no token the store no longer has.
+    pub fn forget(&self, hashes: &[String], now: chrono::DateTime<chrono::Utc>) {
+        if let Ok(mut cache) = self.0.write() {
+            for h in hashes {
+                cache.remove(h);
+            }
+            cache.retain(|_, (_, expires)| expires.is_none_or(|e| now < e));
+        }
+    }
+}
+
 /// When a portal session's token stops being accepted.
 type Expiry = chrono::DateTime<chrono::Utc>;
 

@@ -74,6 +74,9 @@ pub async fn run(
     as_of: NaiveDate,
 ) -> ApiResult<(StatusCode, Value)> {
     let _job = state.job_lock.lock().await;
+    // Housekeeping by the wall clock, whatever the date run: expired portal sessions and
+    // sign-in codes go.
+    crate::portal::purge_expired(state).await?;
     let done: Option<(String,)> =
         sqlx::query_as("SELECT result FROM jobs WHERE name = 'end_of_day' AND as_of = $1")
             .bind(as_of.to_string())

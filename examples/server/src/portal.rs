@@ -8,6 +8,9 @@
 //!   codes an hour are sent to one member.
 //! * `POST /portal/session` `{"member_id", "code"}` → 200 `{"token", "expires_at"}`: a member
 //!   token (the token table) that expires after 12 hours; anything else → 401.
+//! * Expired sessions (their token with them) and sign-in codes that are spent or expired and
+//!   older than the hourly limit's window are deleted on each new session and by the
+//!   end-of-day job ([`purge_expired`]).
 //! * `POST /loans/{id}/waiver-requests` (the borrower's member token) `{"amount", "reason",
 //!   "fine"?}` → 201 `{"id", "status": "pending", …}`; `POST /waiver-requests/{id}/approve` and
 //!   `/reject` (Manager, Super Admin); `GET /waiver-requests?status=` (staff). Approval appends
@@ -55,6 +58,8 @@ pub const TABLES: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS sign_in_codes (id TEXT PRIMARY KEY, member_id TEXT NOT NULL, code_hash TEXT NOT NULL, expires_at TEXT NOT NULL, attempts BIGINT NOT NULL, used BIGINT NOT NULL, created_at TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS sign_in_codes_member ON sign_in_codes (member_id, created_at)",
     "CREATE TABLE IF NOT EXISTS portal_sessions (hash TEXT PRIMARY KEY, member_id TEXT NOT NULL, expires_at TEXT NOT NULL, created_at TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS portal_sessions_expiry ON portal_sessions (expires_at)",
+    "CREATE INDEX IF NOT EXISTS sign_in_codes_created ON sign_in_codes (created_at)",
     "CREATE TABLE IF NOT EXISTS waiver_requests (id TEXT PRIMARY KEY, loan_id TEXT NOT NULL, member_id TEXT NOT NULL, body TEXT NOT NULL, created_at TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS waiver_decisions (request_id TEXT PRIMARY KEY, decision TEXT NOT NULL, actor TEXT NOT NULL, body TEXT NOT NULL, created_at TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS guarantor_consents (application_id TEXT NOT NULL, member_id TEXT NOT NULL, consent BIGINT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (application_id, member_id))",
@@ -252,6 +257,10 @@ pub async fn post_session(State(state): State<AppState>, body: Bytes) -> Answer 
         tx.commit().await?;
     }
     crate::store::audit(&state, &format!("member:{m}"), "portal.session", &m).await?;
+    // Housekeeping: a failure here does not undo the session just opened.
+    if let Err(e) = purge_expired(&state).await {
+        tracing::warn!(code = %e.code, "portal: expired sessions not purged");
+    }
     Ok(answer((
         StatusCode::OK,
         json!({"token": token, "expires_at": expires_at}),
@@ -685,6 +694,72 @@ pub async fn apply_consents(
         }
     }
     Ok(())
+}
+
+/// What [`purge_expired`] deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    /// Portal sessions whose expiry had passed (each with its token).
+    pub sessions: u64,
+    /// Sign-in codes that were spent or expired and older than the hourly limit's window.
+    pub codes: u64,
+}
+
+/// Deletes every portal session whose expiry has passed, with its token (in one
+/// transaction, so a session's token never outlives its expiry row), and every sign-in code
+/// that is spent (used, or out of attempts) or expired and was created more than an hour ago
+/// (younger codes still count towards [`CODES_PER_HOUR`]). Purged and expired sessions are also
+/// dropped from the token cache. Called on each new session and by the end-of-day job.
+///
+/// # Errors
+/// Storage errors.
+pub async fn purge_expired(state: &AppState) -> ApiResult<Purged> {
+    let now_t = chrono::Utc::now();
+    let now_s = rfc3339(now_t);
+    let hour_ago = rfc3339(now_t - chrono::Duration::hours(1));
+    let purged = {
+        let _w = state.write_lock.lock().await;
+        let mut tx = state.db.pool.begin().await?;
+        let expired: Vec<(String,)> =
+            sqlx::query_as("SELECT hash FROM portal_sessions WHERE expires_at <= $1")
+                .bind(&now_s)
+                .fetch_all(&mut *tx)
+                .await?;
+        for (hash,) in &expired {
+            sqlx::query("DELETE FROM tokens WHERE hash = $1")
+                .bind(hash)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM portal_sessions WHERE hash = $1")
+                .bind(hash)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let codes = sqlx::query(
+            "DELETE FROM sign_in_codes WHERE created_at <= $1 AND (used <> 0 OR attempts >= $2 OR expires_at <= $3)",
+        )
+        .bind(&hour_ago)
+        .bind(CODE_ATTEMPTS)
+        .bind(&now_s)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        let hashes: Vec<String> = expired.into_iter().map(|(h,)| h).collect();
+        state.tokens.forget(&hashes, now_t);
+        Purged {
+            sessions: hashes.len() as u64,
+            codes,
+        }
+    };
+    if purged != Purged::default() {
+        tracing::info!(
+            sessions = purged.sessions,
+            codes = purged.codes,
+            "portal: expired sessions and sign-in codes deleted"
+        );
+    }
+    Ok(purged)
 }
 
 /// Is `token_hash` a portal session, and until when?

@@ -401,6 +401,118 @@ async fn sign_in_codes_go_through_the_outbox_and_open_an_expiring_member_session
     assert_eq!(r.status, 400);
 }
 
+async fn count(s: &Server, sql: &str, bind: &str) -> i64 {
+    let (n,): (i64,) = sqlx::query_as(sql)
+        .bind(bind)
+        .fetch_one(&s.state.db.pool)
+        .await
+        .unwrap();
+    n
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_sessions_and_spent_codes_are_purged_on_sign_in_and_at_end_of_day() {
+    let s = seeded("portal_purge").await;
+    let sign_in = |member: &'static str| {
+        let s = &s;
+        async move {
+            let post = |path: &'static str, body: Value| async move {
+                common::request(
+                    s.addr,
+                    "POST",
+                    path,
+                    None,
+                    &[],
+                    Some(body.to_string().as_bytes()),
+                )
+                .await
+            };
+            post("/portal/sign-in-code", json!({"member_id": member})).await;
+            let code = outbox_code(s, member).await.unwrap();
+            let r = post(
+                "/portal/session",
+                json!({"member_id": member, "code": code}),
+            )
+            .await;
+            assert_eq!(r.status, 200, "{}", r.raw);
+            r.body["token"].as_str().unwrap().to_owned()
+        }
+    };
+    let hash = |t: &str| windeep_server::crypto::sha256_hex(t.as_bytes());
+    let sessions = "SELECT COUNT(*) FROM portal_sessions WHERE member_id = $1";
+    let codes = "SELECT COUNT(*) FROM sign_in_codes WHERE member_id = $1";
+    let tokens = "SELECT COUNT(*) FROM tokens WHERE hash = $1";
+
+    // MEMB000005's session and its (spent) code age past their expiry and the hourly window.
+    let t5 = sign_in("MEMB000005").await;
+    sqlx::query("UPDATE portal_sessions SET expires_at = '2000-01-01T00:00:00.000000Z' WHERE member_id = 'MEMB000005'")
+        .execute(&s.state.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE sign_in_codes SET created_at = '2000-01-01T00:00:00.000000Z', expires_at = '2000-01-01T00:10:00.000000Z' WHERE member_id = 'MEMB000005'")
+        .execute(&s.state.db.pool)
+        .await
+        .unwrap();
+    let r = s.get(&t5, "/members/MEMB000005").await;
+    assert_eq!(
+        (r.status, r.body["code"].clone()),
+        (401, json!("E_UNAUTHENTICATED"))
+    );
+    assert_eq!(count(&s, sessions, "MEMB000005").await, 1);
+
+    // A new sign-in (another member) deletes them; its own session and code stay.
+    let t1 = sign_in("MEMB000001").await;
+    assert_eq!(
+        count(&s, sessions, "MEMB000005").await,
+        0,
+        "expired session purged"
+    );
+    assert_eq!(count(&s, tokens, &hash(&t5)).await, 0, "its token purged");
+    assert_eq!(
+        count(&s, codes, "MEMB000005").await,
+        0,
+        "old spent code purged"
+    );
+    assert_eq!(count(&s, sessions, "MEMB000001").await, 1);
+    assert_eq!(count(&s, tokens, &hash(&t1)).await, 1);
+    assert_eq!(
+        count(&s, codes, "MEMB000001").await,
+        1,
+        "a spent code inside the hour still counts towards the hourly limit"
+    );
+    let r = s.get(&t5, "/members/MEMB000005").await;
+    assert_eq!(r.status, 401, "a purged session stays refused");
+    assert_eq!(s.get(&t1, "/members/MEMB000001").await.status, 200);
+
+    // The end-of-day job purges too: MEMB000001's session (cached by the read above) expires.
+    sqlx::query("UPDATE portal_sessions SET expires_at = '2000-01-01T00:00:00.000000Z' WHERE member_id = 'MEMB000001'")
+        .execute(&s.state.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE sign_in_codes SET created_at = '2000-01-01T00:00:00.000000Z' WHERE member_id = 'MEMB000001'")
+        .execute(&s.state.db.pool)
+        .await
+        .unwrap();
+    let eod = s
+        .post(
+            &s.admin,
+            "/jobs/end-of-day",
+            &json!({"as_of": "2026-02-20"}),
+        )
+        .await;
+    assert_eq!(eod.status, 200, "{}", eod.raw);
+    assert_eq!(count(&s, sessions, "MEMB000001").await, 0);
+    assert_eq!(count(&s, tokens, &hash(&t1)).await, 0);
+    assert_eq!(count(&s, codes, "MEMB000001").await, 0);
+    let r = s.get(&t1, "/members/MEMB000001").await;
+    assert_eq!(
+        (r.status, r.body["code"].clone()),
+        (401, json!("E_UNAUTHENTICATED"))
+    );
+    // Staff tokens are untouched.
+    assert_eq!(s.get(&s.admin, "/members/MEMB000001").await.status, 200);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fine_waiver_requests_are_decided_by_a_manager_and_land_as_events() {
     let s = seeded("portal_waiver").await;
