@@ -266,8 +266,14 @@ pub async fn create_token(
     member_id: Option<&str>,
     name: &str,
 ) -> Result<String, ApiError> {
-    let token = crate::crypto::random_token()
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, codes::STORAGE, e))?;
+    let token = crate::crypto::random_token().map_err(|e| {
+        tracing::error!(error = %e, "no randomness for a token");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            codes::STORAGE,
+            "the store could not complete the request",
+        )
+    })?;
     sqlx::query(
         "INSERT INTO tokens (hash, role, member_id, name, created_at) VALUES ($1, $2, $3, $4, $5)",
     )

@@ -411,11 +411,13 @@ fn member_json(
         c.as_deref()
             .map(|c| {
                 state.keys.decrypt(c).map(|p| mask(&p)).map_err(|e| {
+                    // The catalogue's E_STORAGE (503): the stored data cannot be read with
+                    // the configured keys. Which key or why goes to the log only.
                     tracing::error!(error = %e, "identity data does not decrypt");
                     ApiError::new(
-                        StatusCode::INTERNAL_SERVER_ERROR,
+                        StatusCode::SERVICE_UNAVAILABLE,
                         codes::STORAGE,
-                        "identity data unreadable",
+                        "the store could not complete the request",
                     )
                 })
             })
@@ -470,7 +472,12 @@ pub async fn post_member(
             Some(v) => {
                 check_identity(kind, v)?;
                 let c = state.keys.encrypt(v.trim()).map_err(|e| {
-                    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, codes::STORAGE, e)
+                    tracing::error!(error = %e, "identity data does not encrypt");
+                    ApiError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        codes::STORAGE,
+                        "the store could not complete the request",
+                    )
                 })?;
                 Ok((Some(c), Some(state.keys.search_hash(kind, v))))
             }

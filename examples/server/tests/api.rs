@@ -822,6 +822,48 @@ async fn key_rotation_re_encrypts_under_the_new_key() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identity_data_under_an_unconfigured_key_answers_the_catalogues_503() {
+    use base64::Engine as _;
+    let s = start("unknown_key").await;
+    let r = s
+        .post(
+            &s.admin,
+            "/members",
+            &json!({"id": "M1", "name": "a", "aadhaar": "234567890123", "pan": "ABCPP1234F"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.raw);
+    // Stored under the development key "dev1"; a server configured with "k2" only cannot read it.
+    let b64 = base64::engine::general_purpose::STANDARD.encode([2u8; 32]);
+    let other =
+        windeep_server::crypto::Keys::new(&format!("k2:{b64}"), b"development search key").unwrap();
+    let state = windeep_server::AppState::new(s.state.db.clone(), other, vec![]);
+    for path in ["/members/M1", "/members?pan=ABCPP1234F"] {
+        let (status, body) =
+            windeep_server::demo::call(&state, &s.admin, axum::http::Method::GET, path, None)
+                .await
+                .unwrap();
+        assert_eq!(status, 503, "{path}: {body}");
+        assert_eq!(body["code"], "E_STORAGE", "{path}");
+        // The catalogue lists the code with that status.
+        let catalogue = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/errors.md"),
+        )
+        .unwrap();
+        assert!(catalogue.contains("| `E_STORAGE` | 503 |"));
+        // Only the code and a message: no key id, key, ciphertext or stack.
+        assert_eq!(
+            body.as_object().unwrap().keys().collect::<Vec<_>>(),
+            ["code", "message"]
+        );
+        let text = body.to_string();
+        for leak in ["dev1", "k2", "key", "cipher", "panicked", ".rs:"] {
+            assert!(!text.contains(leak), "{path}: {text} mentions {leak}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bank_line_mapped_to_a_loan_pays_it_once_and_unmapping_reverses_it() {
     let s = start("mapping").await;
     s.loan("M1", "L1").await;
