@@ -73,6 +73,13 @@ pub enum ApprovalCode {
     TooFewGuarantors,
     /// More guarantors (accepted or pending) than the product allows.
     TooManyGuarantors,
+    /// A guarantor named on the application has rejected or withdrawn consent (not
+    /// overridable: the guarantor is removed from the application, or the application stays
+    /// refused).
+    GuarantorConsentRefused,
+    /// A guarantor named on the application has not consented yet (every named guarantor must
+    /// accept, whatever the product's minimum).
+    GuarantorConsentPending,
     /// A guarantor is not an active member.
     GuarantorInactive,
     /// A guarantor already has the most guarantees allowed.
@@ -87,7 +94,7 @@ impl ApprovalCode {
     /// # Example
     /// ```
     /// use windeep_core::approval::ApprovalCode;
-    /// assert_eq!(ApprovalCode::ALL.len(), 15);
+    /// assert_eq!(ApprovalCode::ALL.len(), 17);
     /// assert_eq!(ApprovalCode::ALL[0], ApprovalCode::AmountBelowMin);
     /// ```
     pub const ALL: &'static [Self] = &[
@@ -103,6 +110,8 @@ impl ApprovalCode {
         Self::SavingsHistoryTooShort,
         Self::TooFewGuarantors,
         Self::TooManyGuarantors,
+        Self::GuarantorConsentRefused,
+        Self::GuarantorConsentPending,
         Self::GuarantorInactive,
         Self::GuarantorCountLimit,
         Self::GuarantorAmountLimit,
@@ -128,6 +137,8 @@ impl ApprovalCode {
         "E_APPROVAL_SAVINGS_HISTORY_TOO_SHORT",
         "E_APPROVAL_TOO_FEW_GUARANTORS",
         "E_APPROVAL_TOO_MANY_GUARANTORS",
+        "E_APPROVAL_GUARANTOR_CONSENT_REFUSED",
+        "E_APPROVAL_GUARANTOR_CONSENT_PENDING",
         "E_APPROVAL_GUARANTOR_INACTIVE",
         "E_APPROVAL_GUARANTOR_COUNT_LIMIT",
         "E_APPROVAL_GUARANTOR_AMOUNT_LIMIT",
@@ -155,6 +166,8 @@ impl ApprovalCode {
             Self::SavingsHistoryTooShort => "E_APPROVAL_SAVINGS_HISTORY_TOO_SHORT",
             Self::TooFewGuarantors => "E_APPROVAL_TOO_FEW_GUARANTORS",
             Self::TooManyGuarantors => "E_APPROVAL_TOO_MANY_GUARANTORS",
+            Self::GuarantorConsentRefused => "E_APPROVAL_GUARANTOR_CONSENT_REFUSED",
+            Self::GuarantorConsentPending => "E_APPROVAL_GUARANTOR_CONSENT_PENDING",
             Self::GuarantorInactive => "E_APPROVAL_GUARANTOR_INACTIVE",
             Self::GuarantorCountLimit => "E_APPROVAL_GUARANTOR_COUNT_LIMIT",
             Self::GuarantorAmountLimit => "E_APPROVAL_GUARANTOR_AMOUNT_LIMIT",
@@ -162,7 +175,8 @@ impl ApprovalCode {
     }
 
     /// Whether an override may lift this refusal. The first-due checks may not: a schedule
-    /// with that first due date would be refused anyway.
+    /// with that first due date would be refused anyway. Nor may a guarantor's rejected or
+    /// withdrawn consent: that guarantor is removed from the application first.
     ///
     /// # Example
     /// ```
@@ -173,7 +187,9 @@ impl ApprovalCode {
     pub fn overridable(self) -> bool {
         !matches!(
             self,
-            Self::FirstDueNotAfterDisbursement | Self::FirstDueGapOutOfPolicy
+            Self::FirstDueNotAfterDisbursement
+                | Self::FirstDueGapOutOfPolicy
+                | Self::GuarantorConsentRefused
         )
     }
 }
@@ -274,10 +290,29 @@ pub enum Consent {
     /// Accepted: counts towards the minimum number of guarantors. The default.
     #[default]
     Accepted,
-    /// Not answered yet: counts towards the maximum, not the minimum.
+    /// Not answered yet: counts towards the maximum, not the minimum, and refuses the
+    /// approval (`E_APPROVAL_GUARANTOR_CONSENT_PENDING`, overridable) until accepted.
     Pending,
-    /// Rejected: ignored by every check.
+    /// Rejected: refuses the approval (`E_APPROVAL_GUARANTOR_CONSENT_REFUSED`, not
+    /// overridable) until the guarantor is removed; ignored by every other check.
     Rejected,
+    /// Accepted and then withdrawn: as [`Consent::Rejected`].
+    Withdrawn,
+}
+
+impl Consent {
+    /// Whether the guarantor said no (rejected, or withdrew an acceptance).
+    ///
+    /// # Example
+    /// ```
+    /// use windeep_core::approval::Consent;
+    /// assert!(Consent::Withdrawn.refused());
+    /// assert!(!Consent::Pending.refused());
+    /// ```
+    #[must_use]
+    pub fn refused(self) -> bool {
+        matches!(self, Self::Rejected | Self::Withdrawn)
+    }
 }
 
 fn yes() -> bool {
@@ -854,7 +889,7 @@ pub fn approve_loan(request: &ApprovalRequest) -> Result<ApprovalDecision> {
     let counted =
         |f: fn(Consent) -> bool| request.guarantors.iter().filter(|g| f(g.consent)).count();
     let accepted = counted(|c| c == Consent::Accepted);
-    let standing = counted(|c| c != Consent::Rejected);
+    let standing = counted(|c| !c.refused());
     if let Some(min) = p
         .min_guarantors
         .filter(|m| accepted < usize::try_from(*m).unwrap_or(usize::MAX))
@@ -868,13 +903,27 @@ pub fn approve_loan(request: &ApprovalRequest) -> Result<ApprovalDecision> {
         found.push(ApprovalCode::TooManyGuarantors, max, standing);
     }
 
-    // Each guarantor's exposure.
+    // Each guarantor's consent: every guarantor the application names must have accepted
+    // (the product's minimum above is checked as well).
     let policy = &request.guarantor_policy;
-    for g in request
-        .guarantors
-        .iter()
-        .filter(|g| g.consent != Consent::Rejected)
-    {
+    for g in &request.guarantors {
+        let who = g.member_id.as_str();
+        let consent = match g.consent {
+            Consent::Accepted => continue,
+            Consent::Pending => "pending",
+            Consent::Rejected => "rejected",
+            Consent::Withdrawn => "withdrawn",
+        };
+        let code = if g.consent.refused() {
+            ApprovalCode::GuarantorConsentRefused
+        } else {
+            ApprovalCode::GuarantorConsentPending
+        };
+        found.push_guarantor(code, who, "accepted", consent);
+    }
+
+    // Each guarantor's exposure.
+    for g in request.guarantors.iter().filter(|g| !g.consent.refused()) {
         let who = g.member_id.as_str();
         if !g.active {
             found.push_guarantor(ApprovalCode::GuarantorInactive, who, "active", "inactive");

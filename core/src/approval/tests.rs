@@ -115,6 +115,9 @@ fn every_refusal_is_reported_in_check_order() {
             "E_APPROVAL_SAVINGS_HISTORY_TOO_SHORT",
             "E_APPROVAL_TOO_FEW_GUARANTORS",
             "E_APPROVAL_TOO_MANY_GUARANTORS",
+            "E_APPROVAL_GUARANTOR_CONSENT_PENDING",
+            "E_APPROVAL_GUARANTOR_CONSENT_REFUSED",
+            "E_APPROVAL_GUARANTOR_CONSENT_PENDING",
             "E_APPROVAL_GUARANTOR_INACTIVE",
             "E_APPROVAL_GUARANTOR_AMOUNT_LIMIT",
             "E_APPROVAL_GUARANTOR_COUNT_LIMIT",
@@ -124,6 +127,59 @@ fn every_refusal_is_reported_in_check_order() {
     assert_eq!((gap.limit.as_str(), gap.actual.as_str()), ("7", "1"));
     assert!(!gap.overridable);
     assert!(!d.approved);
+}
+
+#[test]
+fn every_named_guarantor_must_accept_beyond_the_product_minimum() {
+    // The product needs one guarantor; the application names three.
+    let mut v = base();
+    let g = |id: &str, consent: &str| {
+        json!({"member_id": id, "consent": consent, "guarantee_amount": "20000",
+               "savings_balance": "40000"})
+    };
+    v["guarantors"] = json!([g("G1", "accepted"), g("G2", "pending"), g("G3", "accepted")]);
+    let d = decide(&v).unwrap();
+    assert!(!d.approved, "the minimum has accepted, not every guarantor");
+    assert_eq!(codes(&d), ["E_APPROVAL_GUARANTOR_CONSENT_PENDING"]);
+    let r = &d.refusals[0];
+    assert_eq!(
+        (r.guarantor.as_deref(), r.limit.as_str(), r.actual.as_str()),
+        (Some("G2"), "accepted", "pending")
+    );
+    assert!(r.overridable);
+    // A pending consent may be overridden with a recorded reason (the legacy force approve).
+    v["overrides"] = json!([{"code": "E_APPROVAL_GUARANTOR_CONSENT_PENDING",
+                             "reason": "consent given on paper at the meeting"}]);
+    assert!(decide(&v).unwrap().approved);
+    // A rejected or withdrawn consent blocks, override or not, until the guarantor is removed.
+    for refused in ["rejected", "withdrawn"] {
+        v["guarantors"][1]["consent"] = json!(refused);
+        v["overrides"] = json!([]);
+        let d = decide(&v).unwrap();
+        assert!(!d.approved, "{refused}");
+        assert_eq!(codes(&d), ["E_APPROVAL_GUARANTOR_CONSENT_REFUSED"]);
+        assert_eq!(d.refusals[0].actual, refused);
+        assert!(!d.refusals[0].overridable && !d.refusals[0].overridden);
+        v["overrides"] = json!([{"code": "E_APPROVAL_GUARANTOR_CONSENT_REFUSED",
+                                 "reason": "the board insists"}]);
+        assert_eq!(
+            decide(&v).unwrap_err().code(),
+            "E_INVALID_OVERRIDE",
+            "{refused}: not overridable"
+        );
+    }
+    v["overrides"] = json!([]);
+    v["guarantors"] = json!([g("G1", "accepted"), g("G3", "accepted")]);
+    assert!(
+        decide(&v).unwrap().approved,
+        "removed: every named guarantor accepted"
+    );
+    // The product minimum is still checked on its own.
+    v["product"]["min_guarantors"] = json!(3);
+    assert_eq!(
+        codes(&decide(&v).unwrap()),
+        ["E_APPROVAL_TOO_FEW_GUARANTORS"]
+    );
 }
 
 #[test]

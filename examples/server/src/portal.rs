@@ -18,8 +18,9 @@
 //!   in the same transaction.
 //! * `POST /applications/{id}/guarantor-consents` (the member token of a guarantor named on the
 //!   application) `{"consent": true}` → 201. The approval passes every guarantor's recorded
-//!   consent to the core (`accepted`, `rejected`, or `pending` when none is recorded), so a
-//!   guarantor who has not consented does not count, unless an override is recorded.
+//!   consent to the core (`accepted`, `rejected`, or `pending` when none is recorded); the core
+//!   refuses unless every named guarantor has accepted (a pending consent may be overridden
+//!   with a recorded reason, a rejected one may not).
 
 use axum::Json;
 use axum::body::Bytes;

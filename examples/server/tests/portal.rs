@@ -722,7 +722,14 @@ async fn an_approval_needs_every_guarantors_consent_unless_overridden() {
         .post(&manager, "/applications/APC-1/approve", &json!({}))
         .await;
     assert_eq!(r.body["decision"]["approved"], false, "{}", r.raw);
-    assert_eq!(refusals(&r), ["E_APPROVAL_TOO_FEW_GUARANTORS"]);
+    assert_eq!(
+        refusals(&r),
+        [
+            "E_APPROVAL_TOO_FEW_GUARANTORS",
+            "E_APPROVAL_GUARANTOR_CONSENT_PENDING",
+            "E_APPROVAL_GUARANTOR_CONSENT_PENDING"
+        ]
+    );
     // Only a guarantor named on the application answers, once.
     let yes = json!({"consent": true});
     for t in [&applicant, &manager, &s.admin] {
@@ -749,7 +756,13 @@ async fn an_approval_needs_every_guarantors_consent_unless_overridden() {
     let r = s
         .post(&manager, "/applications/APC-1/approve", &json!({}))
         .await;
-    assert_eq!(refusals(&r), ["E_APPROVAL_TOO_FEW_GUARANTORS"]);
+    assert_eq!(
+        refusals(&r),
+        [
+            "E_APPROVAL_TOO_FEW_GUARANTORS",
+            "E_APPROVAL_GUARANTOR_CONSENT_PENDING"
+        ]
+    );
     // A refusal counts as no consent.
     let r = s
         .post(
@@ -762,7 +775,13 @@ async fn an_approval_needs_every_guarantors_consent_unless_overridden() {
     let r = s
         .post(&manager, "/applications/APC-1/approve", &json!({}))
         .await;
-    assert_eq!(refusals(&r), ["E_APPROVAL_TOO_FEW_GUARANTORS"]);
+    assert_eq!(
+        refusals(&r),
+        [
+            "E_APPROVAL_TOO_FEW_GUARANTORS",
+            "E_APPROVAL_GUARANTOR_CONSENT_REFUSED"
+        ]
+    );
     // Both consent on the second application: approved.
     for t in [&g2, &g3] {
         assert_eq!(
@@ -781,7 +800,16 @@ async fn an_approval_needs_every_guarantors_consent_unless_overridden() {
         .post(&manager, "/applications/APC-1/approve",
             &json!({"overrides": [{"code": "E_APPROVAL_TOO_FEW_GUARANTORS", "reason": "second guarantor travelling; society's surety"}]}))
         .await;
-    assert_eq!(r.body["decision"]["approved"], true, "{}", r.raw);
+    // A rejected consent blocks until the guarantor is removed, whatever is overridden.
+    assert_eq!(r.body["decision"]["approved"], false, "{}", r.raw);
+    let d = s
+        .post(
+            &s.admin,
+            "/applications/APC-1/disburse",
+            &json!({"loan_id": "LC1"}),
+        )
+        .await;
+    assert_eq!(d.body["code"], "E_NOT_ELIGIBLE", "{}", d.raw);
     assert!(r.raw.contains("second guarantor travelling"), "{}", r.raw);
     assert_eq!(
         s.post(&g2, "/applications/NOPE/guarantor-consents", &yes)
