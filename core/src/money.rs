@@ -185,11 +185,10 @@ impl Money {
     }
 }
 
-/// The shortest decimal digits that read back as `x` (Python's `repr`, JavaScript's
-/// `String(x)`): `(negative, digits, exponent)` with the value `±0.digits × 10^exponent`
-/// (`digits` without leading or trailing zeros, empty for zero). `x` must be finite.
-fn shortest_digits(x: f64) -> (bool, String, i32) {
-    let mut buffer = ryu::Buffer::new();
+/// The parts of the shortest text that reads back as `x` (ryu's, as Python's `repr` writes
+/// it): `(negative, integer digits, fraction digits, exponent)`, so that
+/// `x = ±int.frac × 10^exponent`. `x` must be finite.
+fn shortest_parts(buffer: &mut ryu::Buffer, x: f64) -> (bool, &str, &str, i32) {
     let text = buffer.format_finite(x);
     let negative = text.starts_with('-');
     let text = text.trim_start_matches('-');
@@ -198,6 +197,15 @@ fn shortest_digits(x: f64) -> (bool, String, i32) {
         None => (text, 0),
     };
     let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    (negative, int, frac, exp)
+}
+
+/// The shortest decimal digits that read back as `x` (Python's `repr`, JavaScript's
+/// `String(x)`): `(negative, digits, exponent)` with the value `±0.digits × 10^exponent`
+/// (`digits` without leading or trailing zeros, empty for zero). `x` must be finite.
+fn shortest_digits(x: f64) -> (bool, String, i32) {
+    let mut buffer = ryu::Buffer::new();
+    let (negative, int, frac, exp) = shortest_parts(&mut buffer, x);
     let all: String = int.chars().chain(frac.chars()).collect();
     let lead = all.len() - all.trim_start_matches('0').len();
     let digits = all.trim_matches('0').to_owned();
@@ -214,14 +222,7 @@ fn shortest_digits(x: f64) -> (bool, String, i32) {
 /// finite.
 fn shortest_units(x: f64) -> (bool, i128, i32, i32) {
     let mut buffer = ryu::Buffer::new();
-    let text = buffer.format_finite(x);
-    let negative = text.starts_with('-');
-    let text = text.trim_start_matches('-');
-    let (mantissa, exp) = match text.split_once(['e', 'E']) {
-        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
-        None => (text, 0),
-    };
-    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let (negative, int, frac, exp) = shortest_parts(&mut buffer, x);
     // The digits after the leading zeros, as a number; ryu writes at most 17 significant
     // digits and switches to an exponent before a long run of zeros, so this fits.
     let (mut units, mut n, mut lead, mut started) = (0_i128, 0_i32, 0_i32, false);
