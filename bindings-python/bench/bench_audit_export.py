@@ -3,7 +3,9 @@ columns) on ``legacy_book(100_000, tenure=24, errors=1_000, seed=1)``.
 
 Usage: python bindings-python/bench/bench_audit_export.py [--before PYTHON] [--kinds K,K]
                                                            [--pairs N] [--one-core]
-Writes the book as Parquet to a temporary folder once, then runs one child process per input
+                                                           [--book FOLDER]
+Writes the book as Parquet to a temporary folder once (or reads the one ``--book FOLDER``
+holds, as an earlier run wrote it), then runs one child process per input
 (``arrow``: ``audit_export`` of the Arrow tables read from Parquet; ``pandas-float``:
 ``audit_export`` of pandas frames with float64 money columns; ``loan-book``: the typed
 ``audit_loan_book`` of the Arrow tables) that reads the files and makes the call once; prints
@@ -84,18 +86,22 @@ def main() -> None:
     parser.add_argument("--kinds", default="arrow,pandas-float,loan-book")
     parser.add_argument("--pairs", type=int, default=1, help="alternating runs per input")
     parser.add_argument("--one-core", action="store_true", help="pin each child to one CPU")
+    parser.add_argument("--book", help="a folder holding the book's Parquet files already")
     args = parser.parse_args()
     kinds = args.kinds.split(",")
-    import pyarrow.parquet as pq
+    if args.book:
+        folder = args.book
+    else:
+        import pyarrow.parquet as pq
 
-    from windeep.testing import legacy_book
+        from windeep.testing import legacy_book
 
-    book = legacy_book(100_000, tenure=24, errors=1_000, seed=1)
-    folder = tempfile.mkdtemp(prefix="audit-export-bench-")
-    for name, table in zip(TABLES, book.tables()):
-        meta = dict(table.schema.metadata or {})
-        meta[b"as_of"] = book.as_of.isoformat().encode()
-        pq.write_table(table.replace_schema_metadata(meta), Path(folder) / f"{name}.parquet")
+        book = legacy_book(100_000, tenure=24, errors=1_000, seed=1)
+        folder = tempfile.mkdtemp(prefix="audit-export-bench-")
+        for name, table in zip(TABLES, book.tables()):
+            meta = dict(table.schema.metadata or {})
+            meta[b"as_of"] = book.as_of.isoformat().encode()
+            pq.write_table(table.replace_schema_metadata(meta), Path(folder) / f"{name}.parquet")
     runs = ([("before", args.before)] if args.before else []) + [("after", sys.executable)]
     extra = ["--one-core"] if args.one_core else []
     for kind in kinds:

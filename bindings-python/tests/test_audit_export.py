@@ -126,6 +126,29 @@ def test_typed_columns_are_read_as_their_text() -> None:
     assert _keys(result) == _planted()
 
 
+def test_decimal128_columns_narrow_or_wide_are_read_as_their_text(from_csv: ExportAudit) -> None:
+    # Amounts that fit 64 bits are held in 64, one beyond them keeps the column in 128 bits:
+    # either way each cell reads as the text it was exported as.
+    arrow = _arrow()
+    money = ["principal_amount", "total_interest", "total_payable", "outstanding_principal",
+             "outstanding_interest"]
+
+    def typed(loans: object) -> object:
+        for name in money:
+            i = loans.schema.get_field_index(name)
+            loans = loans.set_column(i, name, loans[name].cast(pa.decimal128(38, 2)))
+        return loans
+
+    assert audit_export(typed(arrow[0]), *arrow[1:], as_of=AS_OF) == from_csv
+    huge = "123456789012345678901.00"  # beyond 2^63 minor units
+    i = arrow[0].schema.get_field_index("principal_amount")
+    cells = arrow[0]["principal_amount"].to_pylist()
+    cells[0] = huge
+    text = arrow[0].set_column(i, "principal_amount", pa.array(cells, pa.string()))
+    wide = audit_export(typed(text), *arrow[1:], as_of=AS_OF)
+    assert wide == audit_export(text, *arrow[1:], as_of=AS_OF)
+
+
 def test_a_tolerance_leaves_out_the_paisa_differences(from_csv: ExportAudit) -> None:
     tolerant = audit_export(*_csv_paths(), as_of=AS_OF, tolerance="0.05")
     small = [f for f in from_csv.findings

@@ -394,6 +394,28 @@ fn fixed<const W: usize, T>(chunks: &[Chunk<'_>], f: impl Fn([u8; W]) -> T) -> O
     Some(out)
 }
 
+/// The `decimal128` values of every chunk in 64 bits (`Some(None)` when one does not fit
+/// and the column must be read in 128 bits; `None` for a truncated buffer). Money in minor
+/// units fits 64 bits up to 92 million crore, so a book is read at half the memory.
+fn narrow(chunks: &[Chunk<'_>]) -> Option<Option<Vec<i64>>> {
+    let mut out = Vec::with_capacity(chunks.iter().map(|c| c.len).sum());
+    for c in chunks {
+        let values = c.slots(16)?;
+        let before = out.len();
+        // Every slot is checked, a null's too, so the 64-bit values are the 128-bit ones.
+        out.extend(
+            values
+                .chunks_exact(16)
+                .map(|slot| i128::from_le_bytes(<[u8; 16]>::try_from(slot).unwrap_or([0; 16])))
+                .map_while(|v| i64::try_from(v).ok()),
+        );
+        if out.len() - before != c.len {
+            return Some(None);
+        }
+    }
+    Some(Some(out))
+}
+
 /// One column's chunks as the core's column; `None` for a truncated buffer.
 fn decode(chunks: &[Chunk<'_>]) -> Option<Column> {
     let Some(first) = chunks.first() else {
@@ -403,9 +425,12 @@ fn decode(chunks: &[Chunk<'_>]) -> Option<Column> {
     let values = match first.kind {
         ArrowKind::Int64 => ColumnValues::Int(fixed(chunks, i64::from_le_bytes)?),
         ArrowKind::Date32 => ColumnValues::Days(fixed(chunks, i32::from_le_bytes)?),
-        ArrowKind::Decimal(scale) => ColumnValues::Decimal {
-            units: fixed(chunks, i128::from_le_bytes)?,
-            scale,
+        ArrowKind::Decimal(scale) => match narrow(chunks)? {
+            Some(units) => ColumnValues::Decimal64 { units, scale },
+            None => ColumnValues::Decimal {
+                units: fixed(chunks, i128::from_le_bytes)?,
+                scale,
+            },
         },
         ArrowKind::Double => {
             // A float column's nulls are NaN, as pandas holds them.

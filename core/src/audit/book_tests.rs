@@ -161,6 +161,9 @@ enum Typing {
     /// As `Typed`, but every decimal column as floats (NaN for null), as pandas holds money
     /// read from a spreadsheet.
     Floats,
+    /// As `Typed`, but every decimal column as `Decimal64` (as a `decimal128` Arrow column
+    /// whose values fit 64 bits is read).
+    Narrow,
 }
 
 fn null_text(c: Option<&str>) -> bool {
@@ -219,6 +222,10 @@ fn typed_column(cells: &[Option<&str>], typing: Typing) -> Column {
                 })
                 .collect();
             return Column::new(ColumnValues::Float(floats), None);
+        }
+        if typing == Typing::Narrow {
+            let units = units.iter().map(|&u| i64::try_from(u).unwrap()).collect();
+            return Column::new(ColumnValues::Decimal64 { units, scale: 2 }, Some(valid));
         }
         return Column::new(ColumnValues::Decimal { units, scale: 2 }, Some(valid));
     }
@@ -285,7 +292,7 @@ fn typed_columns_give_the_findings_of_raw_cells() {
     let as_of = parse_date("2026-06-15").unwrap();
     let want = audit_book(&raw, as_of, Money::ZERO).unwrap();
     assert!(want.summary.loans_malformed > 0 && want.summary.findings > 100);
-    for typing in [Typing::Text, Typing::Typed, Typing::Floats] {
+    for typing in [Typing::Text, Typing::Typed, Typing::Floats, Typing::Narrow] {
         let typed = typed_export(&raw, typing);
         let got = audit_book_columns(&typed, as_of, Money::ZERO).unwrap();
         assert_eq!(got, want);

@@ -27,6 +27,9 @@ use crate::money::float_repr;
 /// // 1234.50 and 0.05 as minor units (paise) at scale 2, as Arrow's decimal128(15, 2).
 /// let money = ColumnValues::Decimal { units: vec![123_450, 5], scale: 2 };
 /// assert_eq!(money.len(), 2);
+/// // The same amounts held in 64 bits: read exactly as the 128-bit column.
+/// let narrow = ColumnValues::Decimal64 { units: vec![123_450, 5], scale: 2 };
+/// assert_eq!(narrow.len(), 2);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum ColumnValues {
@@ -37,6 +40,15 @@ pub enum ColumnValues {
     Decimal {
         /// The unscaled values.
         units: Vec<i128>,
+        /// Decimal places (0–38).
+        scale: u32,
+    },
+    /// Fixed-point decimals whose unscaled values fit 64 bits: value = `units` × 10^−`scale`,
+    /// read exactly as [`ColumnValues::Decimal`] with the same values (half the memory; an
+    /// Arrow `decimal128` column whose every value fits is read into this).
+    Decimal64 {
+        /// The unscaled values.
+        units: Vec<i64>,
         /// Decimal places (0–38).
         scale: u32,
     },
@@ -72,6 +84,7 @@ impl ColumnValues {
         match self {
             Self::Int(v) => v.len(),
             Self::Decimal { units, .. } => units.len(),
+            Self::Decimal64 { units, .. } => units.len(),
             Self::Float(v) => v.len(),
             Self::Days(v) => v.len(),
             Self::Bool(v) => v.len(),
@@ -108,7 +121,7 @@ impl ColumnValues {
                 Some(i) => Err(format!("code out of range in row {i}")),
                 None => Ok(()),
             },
-            Self::Decimal { scale, .. } if *scale > 38 => {
+            Self::Decimal { scale, .. } | Self::Decimal64 { scale, .. } if *scale > 38 => {
                 Err(format!("a decimal scale of {scale} (at most 38)"))
             }
             _ => Ok(()),
@@ -166,6 +179,9 @@ impl Column {
             ColumnValues::Decimal { units, scale } => {
                 get(units.get(row).map(|&u| Cell::Decimal(u, *scale)))
             }
+            ColumnValues::Decimal64 { units, scale } => get(units
+                .get(row)
+                .map(|&u| Cell::Decimal(i128::from(u), *scale))),
             ColumnValues::Float(v) => get(v.get(row).map(|&x| Cell::Float(x))),
             ColumnValues::Days(v) => get(v.get(row).map(|&d| Cell::Days(d))),
             ColumnValues::Bool(v) => get(v.get(row).map(|&b| Cell::Bool(b))),
@@ -409,5 +425,40 @@ mod tests {
             t.push("status", Column::new(ColumnValues::Int(vec![1, 2]), None))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn a_narrow_decimal_reads_as_the_wide_one() {
+        let units = [123_450_i64, -5, 0, i64::MAX, i64::MIN];
+        let wide = Column::new(
+            ColumnValues::Decimal {
+                units: units.iter().map(|&u| i128::from(u)).collect(),
+                scale: 2,
+            },
+            Some(vec![true, true, false, true, true]),
+        );
+        let narrow = Column::new(
+            ColumnValues::Decimal64 {
+                units: units.to_vec(),
+                scale: 2,
+            },
+            Some(vec![true, true, false, true, true]),
+        );
+        for row in 0..units.len() {
+            assert_eq!(narrow.cell(row), wide.cell(row));
+        }
+        assert_eq!(narrow.cell(0).text().as_deref(), Some("1234.50"));
+        assert_eq!(narrow.cell(1).text().as_deref(), Some("-0.05"));
+        assert_eq!(narrow.cell(2), Cell::Null);
+        assert_eq!(
+            narrow.cell(4).text().as_deref(),
+            Some("-92233720368547758.08")
+        );
+        let mut t = ColumnTable::new(1);
+        let scale = ColumnValues::Decimal64 {
+            units: vec![1],
+            scale: 39,
+        };
+        assert!(t.push("amount", Column::new(scale, None)).is_err());
     }
 }
