@@ -1546,6 +1546,20 @@ pub async fn post_savings_event(
 // ---------------------------------------------------------------------------------------------
 // Books, reports, jobs
 
+/// Stored event rows `(account, sequence, hash, body)` grouped by account, in their order.
+fn events_by_account(
+    all: &[(String, i64, String, String)],
+) -> std::collections::HashMap<&str, Vec<(i64, String, String)>> {
+    let mut by: std::collections::HashMap<&str, Vec<(i64, String, String)>> =
+        std::collections::HashMap::new();
+    for (a, s, h, b) in all {
+        by.entry(a.as_str())
+            .or_default()
+            .push((*s, h.clone(), b.clone()));
+    }
+    by
+}
+
 /// The books snapshot on `as_of` from every stored account, with the fine rules of every
 /// product.
 ///
@@ -1564,13 +1578,7 @@ pub async fn books_json(state: &AppState, as_of: NaiveDate) -> ApiResult<String>
     )
     .fetch_all(&state.db.pool)
     .await?;
-    let mut by: std::collections::HashMap<&str, Vec<(i64, String, String)>> =
-        std::collections::HashMap::new();
-    for (a, s, h, b) in &all {
-        by.entry(a.as_str())
-            .or_default()
-            .push((*s, h.clone(), b.clone()));
-    }
+    let by = events_by_account(&all);
     let mut loans = Vec::new();
     let mut savings = Vec::new();
     for (id, kind, member, header) in &accounts {
@@ -1631,13 +1639,7 @@ pub async fn books_without_loans(
     )
     .fetch_all(&state.db.pool)
     .await?;
-    let mut by: std::collections::HashMap<&str, Vec<(i64, String, String)>> =
-        std::collections::HashMap::new();
-    for (a, s, h, b) in &all {
-        by.entry(a.as_str())
-            .or_default()
-            .push((*s, h.clone(), b.clone()));
-    }
+    let by = events_by_account(&all);
     let savings: Vec<String> = accounts
         .iter()
         .map(|(id, header)| {
